@@ -1,0 +1,304 @@
+//! The subcommands behind `portvakt …`; `main.rs` parses arguments and calls these.
+
+use crate::access::{self, Decision};
+use crate::config::Config;
+use crate::session::{Method, Methods};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit code for an `explain` that ends in deny.
+pub const EXIT_DENY: u8 = 3;
+
+/// Sets up logging: text or JSON, level from `RUST_LOG` (default `info`).
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,pingora_core=warn,pingora_proxy=warn")
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Loads a config and everything it refers to, collecting every problem.
+pub fn load_all(path: &Path) -> Result<Config, crate::config::error::ConfigErrors> {
+    let cfg = Config::load(path)?;
+    crate::directory::build_all(&cfg)?;
+    Ok(cfg)
+}
+
+/// `portvakt check`: prints `ok`, or each problem as FILE:LINE:COL: message.
+pub fn check(path: &Path) -> ExitCode {
+    match load_all(path) {
+        Ok(_) => {
+            println!("ok");
+            ExitCode::SUCCESS
+        }
+        Err(errs) => {
+            for e in errs.0 {
+                println!("{e}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `portvakt run`.
+pub fn run(path: &Path) -> ExitCode {
+    let cfg = match load_all(path) {
+        Ok(c) => c,
+        Err(errs) => {
+            for e in errs.0 {
+                eprintln!("{e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(cfg.server.log_json);
+    match crate::server::run(cfg, crate::server::Deps::default(), None) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("portvakt: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `portvakt hash-password`: reads a password on stdin and prints an argon2id PHC string.
+pub fn hash_password() -> ExitCode {
+    let mut input = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut input) {
+        eprintln!("portvakt: cannot read stdin: {e}");
+        return ExitCode::FAILURE;
+    }
+    let pw = input
+        .strip_suffix('\n')
+        .map(|s| s.strip_suffix('\r').unwrap_or(s))
+        .unwrap_or(&input);
+    if pw.is_empty() {
+        eprintln!("portvakt: empty password: type the password on standard input");
+        return ExitCode::FAILURE;
+    }
+    match crate::directory::password::hash_password(pw) {
+        Ok(h) => {
+            println!("{h}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("portvakt: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The arguments of `portvakt explain`.
+#[derive(Debug, Clone)]
+pub struct ExplainArgs {
+    /// Config file.
+    pub config: PathBuf,
+    /// Service name.
+    pub service: String,
+    /// Zone name.
+    pub zone: String,
+    /// Username.
+    pub user: String,
+    /// Groups.
+    pub groups: Vec<String>,
+    /// Login methods.
+    pub methods: Vec<String>,
+    /// Time of the request (RFC 3339), now when absent.
+    pub at: Option<String>,
+}
+
+/// `portvakt explain`: prints the decision, the deciding rule and why; exit 0 allow, 3 deny, 1 error.
+pub fn explain(a: &ExplainArgs) -> ExitCode {
+    let cfg = match Config::load(&a.config) {
+        Ok(c) => c,
+        Err(errs) => {
+            for e in errs.0 {
+                eprintln!("{e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    if cfg.service(&a.service).is_none() {
+        eprintln!(
+            "unknown service \"{}\"; known: {}",
+            a.service,
+            cfg.services
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return ExitCode::FAILURE;
+    }
+    let zones = crate::zones::ZoneTable::new(&cfg);
+    let Some(zone) = zones.by_name(&a.zone) else {
+        eprintln!(
+            "unknown zone \"{}\"; known: {}",
+            a.zone,
+            cfg.zone_names().join(", ")
+        );
+        return ExitCode::FAILURE;
+    };
+    let mut methods = Methods::default();
+    for m in &a.methods {
+        match Method::parse(m) {
+            Some(m) => methods = methods.with(m),
+            None => {
+                eprintln!("unknown login method \"{m}\"; use password, sms, email or eid");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if let Some(at) = &a.at {
+        if humantime::parse_rfc3339_weak(at).is_err() {
+            eprintln!("--at \"{at}\" is not an RFC 3339 time such as 2026-11-23T08:00:00Z");
+            return ExitCode::FAILURE;
+        }
+    }
+    let need = match zone.login {
+        crate::config::LoginRequirement::Password => "a password login",
+        crate::config::LoginRequirement::TwoFactor => {
+            "password plus a one-time code (sms or email), or eid"
+        }
+    };
+    match access::decide(zone, methods) {
+        Decision::Allow => {
+            println!("allow");
+            println!("rule: {}", access::BUILTIN_RULE);
+            println!(
+                "why: zone \"{}\" needs {need}; user {} logged in with [{}]",
+                zone.name,
+                a.user,
+                methods.header_value()
+            );
+            ExitCode::SUCCESS
+        }
+        Decision::StepUp | Decision::Deny(_) => {
+            println!("deny");
+            println!("rule: {}", access::BUILTIN_RULE);
+            println!(
+                "why: zone \"{}\" needs {need}; user {} logged in with [{}]",
+                zone.name,
+                a.user,
+                methods.header_value()
+            );
+            println!("would allow: log in with {need}");
+            ExitCode::from(EXIT_DENY)
+        }
+    }
+}
+
+/// `portvakt dev-cert`: writes a self-signed development certificate and key, plus an assertion signing key.
+pub fn dev_cert(out: &Path, hosts: &[String]) -> ExitCode {
+    let names = if hosts.is_empty() {
+        vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ]
+    } else {
+        hosts.to_vec()
+    };
+    let ck = match rcgen::generate_simple_self_signed(names.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("portvakt: cannot make certificate: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let files = [
+        ("dev-cert.pem", ck.cert.pem()),
+        ("dev-key.pem", ck.key_pair.serialize_pem()),
+        (
+            "dev-assertion-key.pem",
+            crate::assertion::SigningKey::generate()
+                .to_pem()
+                .unwrap_or_default(),
+        ),
+    ];
+    if let Err(e) = std::fs::create_dir_all(out) {
+        eprintln!("portvakt: cannot create {}: {e}", out.display());
+        return ExitCode::FAILURE;
+    }
+    for (name, pem) in files {
+        let p = out.join(name);
+        if let Err(e) = write_private(&p, pem.as_bytes()) {
+            eprintln!("portvakt: cannot write {}: {e}", p.display());
+            return ExitCode::FAILURE;
+        }
+        println!("wrote {}", p.display());
+    }
+    println!("certificate names: {}", names.join(", "));
+    ExitCode::SUCCESS
+}
+
+fn write_private(p: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(p)?;
+    f.write_all(data)
+}
+
+/// `portvakt demo`: demo backends plus the gateway, credentials printed to the terminal.
+pub fn demo() -> ExitCode {
+    init_logging(false);
+    let dir = std::env::temp_dir().join(format!("portvakt-demo-{}", std::process::id()));
+    let path = match crate::demo::write_demo_files(&dir) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!(
+                "portvakt: cannot write demo files to {}: {e}",
+                dir.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let cfg = match load_all(&path) {
+        Ok(c) => c,
+        Err(errs) => {
+            eprintln!("portvakt: the embedded demo config is broken (a bug):\n{errs}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = crate::demo::spawn_backends(&cfg) {
+        eprintln!("portvakt: cannot start demo backends (is another demo running?): {e}");
+        return ExitCode::FAILURE;
+    }
+    println!("Portvakt demo\n");
+    for l in &cfg.listeners {
+        let what = match &l.pinned_zone {
+            Some(z) => format!("counts as zone \"{z}\" (one-time code needed)"),
+            None => "counts as the internal network (password is enough)".to_string(),
+        };
+        println!("  http://{}/  {what}", l.address);
+    }
+    println!("\nDemo users:");
+    for (u, p, what) in crate::demo::DEMO_CREDENTIALS {
+        println!("  {u} / {p}   ({what})");
+    }
+    println!("\nServices:");
+    for s in &cfg.services {
+        println!("  {:<14} {}/", s.title, s.path_prefix);
+    }
+    println!("\nOne-time codes will be printed here. Stop with Ctrl-C.\n");
+    match crate::server::run(cfg, crate::server::Deps::default(), None) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("portvakt: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The TOML file format, as written by admins. Converted into the validated [`super::Config`]; nothing else reads it.
+
+use super::duration::ConfigDuration;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The whole `portvakt.toml` file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Process and HTTP limits.
+    #[serde(default)]
+    pub server: FileServer,
+    /// Listening sockets.
+    #[serde(default)]
+    pub listeners: Vec<FileListener>,
+    /// Certificate and key for TLS listeners.
+    pub tls: Option<FileTls>,
+    /// Network classification.
+    #[serde(default)]
+    pub network: FileNetwork,
+    /// Named zones of CIDRs.
+    #[serde(default)]
+    pub zones: Vec<FileZone>,
+    /// Session lifetime and cookie.
+    #[serde(default)]
+    pub session: FileSession,
+    /// User directories (realms), e.g. administrative and pedagogical staff.
+    #[serde(default)]
+    pub directories: Vec<FileDirectory>,
+    /// Protected services.
+    #[serde(default)]
+    pub services: Vec<FileService>,
+    /// Signed identity assertion sent to backends.
+    #[serde(default)]
+    pub assertion: FileAssertion,
+    /// Directory of policy files (used once policy files are enabled).
+    pub policies_dir: Option<Spanned<String>>,
+}
+
+/// `[server]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileServer {
+    /// Worker threads per listener.
+    pub threads: Option<usize>,
+    /// Public base URL of the portal, e.g. "https://portal.kommune.no".
+    pub public_url: Option<Spanned<String>>,
+    /// Extra host names that belong to the gateway (valid `rd` targets).
+    #[serde(default)]
+    pub hosts: Vec<Spanned<String>>,
+    /// How long to keep serving after SIGTERM.
+    pub grace_period: Option<ConfigDuration>,
+    /// How long to wait for runtimes to stop after the grace period.
+    pub graceful_shutdown_timeout: Option<ConfigDuration>,
+    /// Pid file path.
+    pub pid_file: Option<String>,
+    /// Socket used for zero-downtime upgrades.
+    pub upgrade_socket: Option<String>,
+    /// Largest accepted request header block in bytes.
+    pub max_header_bytes: Option<Spanned<usize>>,
+    /// Largest accepted form body to the gateway's own pages, in bytes.
+    pub max_form_bytes: Option<Spanned<usize>>,
+    /// Log format: "text" or "json".
+    pub log_format: Option<Spanned<String>>,
+    /// URL of the password help page.
+    pub password_help_url: Option<String>,
+}
+
+/// One `[[listeners]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileListener {
+    /// "ip:port".
+    pub address: Spanned<String>,
+    /// Terminate TLS here (needs `[tls]`).
+    #[serde(default)]
+    pub tls: bool,
+    /// For plain listeners: redirect to HTTPS (default) or serve plain HTTP.
+    pub redirect_to_https: Option<bool>,
+    /// For plain listeners behind a TLS-terminating load balancer: treat requests as HTTPS.
+    #[serde(default)]
+    pub behind_tls_proxy: bool,
+    /// Every request on this listener counts as coming from this zone.
+    pub zone: Option<Spanned<String>>,
+}
+
+/// `[tls]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileTls {
+    /// PEM certificate chain.
+    pub cert: Spanned<String>,
+    /// PEM private key.
+    pub key: Spanned<String>,
+}
+
+/// `[network]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileNetwork {
+    /// Proxies whose X-Forwarded-For is believed.
+    #[serde(default)]
+    pub trusted_proxies: Vec<Spanned<String>>,
+    /// Login the remote zone needs: "two_factor" (default) or "password".
+    pub remote_login: Option<Spanned<String>>,
+}
+
+/// One `[[zones]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileZone {
+    /// Zone name, e.g. "internal".
+    pub name: Spanned<String>,
+    /// IPv4/IPv6 networks.
+    pub cidrs: Vec<Spanned<String>>,
+    /// Login this zone needs: "password" (default) or "two_factor".
+    pub login: Option<Spanned<String>>,
+}
+
+/// `[session]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSession {
+    /// Inactivity after which a session ends.
+    pub idle_timeout: Option<Spanned<ConfigDuration>>,
+    /// Time after login at which a session ends regardless of activity.
+    pub absolute_lifetime: Option<Spanned<ConfigDuration>>,
+    /// Base cookie name.
+    pub cookie_name: Option<Spanned<String>>,
+    /// Share the cookie across subdomains (then `__Secure-` instead of `__Host-`).
+    pub cookie_domain: Option<Spanned<String>>,
+    /// Where sessions live: "memory" (default).
+    pub store: Option<Spanned<String>>,
+}
+
+/// One `[[directories]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDirectory {
+    /// Realm id, sent in the login form.
+    pub name: Spanned<String>,
+    /// Label shown in the group choice.
+    pub title: Option<String>,
+    /// Backend: "file".
+    pub kind: Spanned<String>,
+    /// For kind = "file": path to the users file.
+    pub path: Option<Spanned<String>>,
+}
+
+/// One `[[services]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileService {
+    /// Unique name; also the assertion audience.
+    pub name: Spanned<String>,
+    /// Title on the portal.
+    pub title: Option<String>,
+    /// One-line description on the portal.
+    pub description: Option<String>,
+    /// Host names routed to this service (empty: any host).
+    #[serde(default)]
+    pub hosts: Vec<Spanned<String>>,
+    /// Path prefix routed to this service (default "/").
+    pub path_prefix: Option<Spanned<String>>,
+    /// Backend addresses "host:port".
+    pub upstreams: Vec<Spanned<String>>,
+    /// Speak TLS to the backend.
+    #[serde(default)]
+    pub upstream_tls: bool,
+    /// SNI / verify name for upstream TLS.
+    pub upstream_sni: Option<String>,
+    /// Connection timeout to the backend.
+    pub connect_timeout: Option<ConfigDuration>,
+    /// Read timeout from the backend.
+    pub read_timeout: Option<ConfigDuration>,
+}
+
+/// `[assertion]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileAssertion {
+    /// `iss` claim.
+    pub issuer: Option<String>,
+    /// PKCS#8 PEM P-256 key; generated at start when absent.
+    pub key_file: Option<Spanned<String>>,
+    /// Token lifetime.
+    pub lifetime: Option<ConfigDuration>,
+}

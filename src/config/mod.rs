@@ -1,0 +1,986 @@
+//! Configuration: the TOML file ([`file`]) is read, every value checked, and turned into a validated [`Config`].
+//!
+//! Relative paths in the file are relative to the file's own directory. All problems found are reported together,
+//! each with file, line and column.
+
+pub mod duration;
+pub mod error;
+pub mod file;
+
+use error::{ConfigError, ConfigErrors, SourceFile};
+use file::FileConfig;
+use ipnet::IpNet;
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// The login a zone requires before any service may be opened from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRequirement {
+    /// Username and password are enough.
+    Password,
+    /// Password plus a one-time code, or eID.
+    TwoFactor,
+}
+
+/// The validated configuration the rest of the program uses.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this came from.
+    pub path: PathBuf,
+    /// Process and HTTP settings.
+    pub server: ServerSettings,
+    /// Listening sockets.
+    pub listeners: Vec<ListenerSettings>,
+    /// Certificate and key, checked readable and parseable.
+    pub tls: Option<TlsFiles>,
+    /// Configured zones (the implicit `remote` zone is not listed).
+    pub zones: Vec<ZoneSettings>,
+    /// Peers whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Login required from the remote zone.
+    pub remote_login: LoginRequirement,
+    /// Session lifetimes and cookie.
+    pub session: SessionSettings,
+    /// User directories (realms).
+    pub directories: Vec<DirectorySettings>,
+    /// Protected services.
+    pub services: Vec<ServiceSettings>,
+    /// Identity assertion settings.
+    pub assertion: AssertionSettings,
+    /// Policy directory, when configured.
+    pub policies_dir: Option<PathBuf>,
+}
+
+/// Process and HTTP settings.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// Worker threads per listener.
+    pub threads: usize,
+    /// Portal base URL (scheme, host, optional port), without a trailing slash.
+    pub public_url: Option<url::Url>,
+    /// Host names (lower case, no port) that belong to the gateway.
+    pub hosts: Vec<String>,
+    /// Serving time after SIGTERM.
+    pub grace_period: Duration,
+    /// Runtime stop timeout after the grace period.
+    pub graceful_shutdown_timeout: Duration,
+    /// Pid file.
+    pub pid_file: String,
+    /// Upgrade socket.
+    pub upgrade_socket: String,
+    /// Largest request header block accepted.
+    pub max_header_bytes: usize,
+    /// Largest form body accepted on gateway pages.
+    pub max_form_bytes: usize,
+    /// Emit JSON logs instead of text.
+    pub log_json: bool,
+    /// Link to the password help page.
+    pub password_help_url: Option<String>,
+}
+
+/// A listening socket.
+#[derive(Debug, Clone)]
+pub struct ListenerSettings {
+    /// Bound address.
+    pub address: SocketAddr,
+    /// Terminates TLS.
+    pub tls: bool,
+    /// Plain listener that only redirects to HTTPS.
+    pub redirect_to_https: bool,
+    /// Requests count as HTTPS (TLS terminated in front of us).
+    pub behind_tls_proxy: bool,
+    /// Zone every request here is classified as.
+    pub pinned_zone: Option<String>,
+}
+
+impl ListenerSettings {
+    /// Whether the browser sees this listener over HTTPS.
+    pub fn is_https(&self) -> bool {
+        self.tls || self.behind_tls_proxy
+    }
+}
+
+/// Certificate and key files.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// PEM certificate chain.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
+}
+
+/// A named network zone.
+#[derive(Debug, Clone)]
+pub struct ZoneSettings {
+    /// Zone name.
+    pub name: String,
+    /// Its networks.
+    pub cidrs: Vec<IpNet>,
+    /// Login required from it.
+    pub login: LoginRequirement,
+}
+
+/// Session settings.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    /// Inactivity limit.
+    pub idle_timeout: Duration,
+    /// Lifetime limit.
+    pub absolute_lifetime: Duration,
+    /// Base cookie name (prefixed with `__Host-`/`__Secure-` on HTTPS).
+    pub cookie_name: String,
+    /// Cookie domain for sharing across subdomains.
+    pub cookie_domain: Option<String>,
+}
+
+/// A user directory.
+#[derive(Debug, Clone)]
+pub struct DirectorySettings {
+    /// Realm id.
+    pub name: String,
+    /// Label in the group choice.
+    pub title: String,
+    /// Backend.
+    pub kind: DirectoryKind,
+}
+
+/// A directory backend and its settings.
+#[derive(Debug, Clone)]
+pub enum DirectoryKind {
+    /// Users file with argon2id hashes.
+    File {
+        /// Users file path.
+        path: PathBuf,
+    },
+}
+
+/// A protected service.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    /// Unique name.
+    pub name: String,
+    /// Portal title.
+    pub title: String,
+    /// Portal description.
+    pub description: String,
+    /// Host names (lower case); empty means any host.
+    pub hosts: Vec<String>,
+    /// Path prefix, starting with '/', without trailing slash unless it is "/".
+    pub path_prefix: String,
+    /// Backend addresses as written ("host:port").
+    pub upstreams: Vec<UpstreamAddr>,
+    /// TLS to the backend.
+    pub upstream_tls: bool,
+    /// SNI for upstream TLS.
+    pub upstream_sni: String,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Read timeout.
+    pub read_timeout: Duration,
+}
+
+/// A backend address: a literal socket address or a host name resolved at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum UpstreamAddr {
+    /// Literal IP and port.
+    Ip(SocketAddr),
+    /// Host name and port, resolved with hickory.
+    Name(String, u16),
+}
+
+/// Assertion settings.
+#[derive(Debug, Clone)]
+pub struct AssertionSettings {
+    /// `iss` claim.
+    pub issuer: String,
+    /// Signing key file; `None` means a key generated at start.
+    pub key_file: Option<PathBuf>,
+    /// Token lifetime.
+    pub lifetime: Duration,
+}
+
+/// The zone name every address outside the configured zones gets.
+pub const REMOTE_ZONE: &str = "remote";
+
+impl Config {
+    /// Loads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+        let src = SourceFile::read(path).map_err(|e| ConfigErrors(vec![e]))?;
+        Self::from_source(&src)
+    }
+
+    /// Validates config text as if read from `src.path`.
+    pub fn from_source(src: &SourceFile) -> Result<Config, ConfigErrors> {
+        let file: FileConfig = src.parse().map_err(|e| ConfigErrors(vec![e]))?;
+        let mut v = Validator {
+            src,
+            errors: Vec::new(),
+        };
+        let cfg = v.convert(file);
+        if v.errors.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(ConfigErrors(v.errors))
+        }
+    }
+
+    /// The service with this name.
+    pub fn service(&self, name: &str) -> Option<&ServiceSettings> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// Names of every zone, configured ones first, then `remote`.
+    pub fn zone_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.zones.iter().map(|z| z.name.clone()).collect();
+        v.push(REMOTE_ZONE.to_string());
+        v
+    }
+}
+
+struct Validator<'a> {
+    src: &'a SourceFile,
+    errors: Vec<ConfigError>,
+}
+
+impl Validator<'_> {
+    fn err<T>(&mut self, at: &Spanned<T>, msg: impl Into<String>) {
+        self.errors.push(self.src.error_at(Some(at.span()), msg));
+    }
+
+    fn err_nopos(&mut self, msg: impl Into<String>) {
+        self.errors.push(self.src.error_at(None, msg));
+    }
+
+    fn base_dir(&self) -> PathBuf {
+        self.src
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    fn resolve_path(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir().join(p)
+        }
+    }
+
+    fn convert(&mut self, f: FileConfig) -> Config {
+        let server = self.server(&f.server);
+        let zones = self.zones(&f.zones);
+        let zone_names: HashSet<String> = zones
+            .iter()
+            .map(|z| z.name.clone())
+            .chain([REMOTE_ZONE.to_string()])
+            .collect();
+        let tls = f.tls.as_ref().and_then(|t| self.tls(t));
+        let listeners = self.listeners(&f.listeners, &zone_names, tls.is_some());
+        let trusted_proxies = f
+            .network
+            .trusted_proxies
+            .iter()
+            .filter_map(|c| self.cidr(c))
+            .collect();
+        let remote_login = match &f.network.remote_login {
+            None => LoginRequirement::TwoFactor,
+            Some(s) => self.login_req(s).unwrap_or(LoginRequirement::TwoFactor),
+        };
+        let session = self.session(&f.session);
+        let directories = self.directories(&f.directories);
+        let services = self.services(&f.services);
+        let assertion = AssertionSettings {
+            issuer: f
+                .assertion
+                .issuer
+                .clone()
+                .or_else(|| {
+                    server
+                        .public_url
+                        .as_ref()
+                        .map(|u| u.as_str().trim_end_matches('/').to_string())
+                })
+                .unwrap_or_else(|| "portvakt".to_string()),
+            key_file: f.assertion.key_file.as_ref().map(|k| {
+                let p = self.resolve_path(k.get_ref());
+                match std::fs::read_to_string(&p) {
+                    Ok(pem) => {
+                        if crate::assertion::SigningKey::from_pem(&pem).is_err() {
+                            self.err(
+                                k,
+                                format!(
+                                    "{} is not a PKCS#8 PEM P-256 (ES256) private key",
+                                    p.display()
+                                ),
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        self.err(k, format!("cannot read assertion key {}: {e}", p.display()))
+                    }
+                }
+                p
+            }),
+            lifetime: f
+                .assertion
+                .lifetime
+                .map(|d| d.0)
+                .unwrap_or(Duration::from_secs(60)),
+        };
+        let policies_dir = f.policies_dir.as_ref().map(|p| {
+            let d = self.resolve_path(p.get_ref());
+            if !d.is_dir() {
+                self.err(
+                    p,
+                    format!("policy directory {} does not exist", d.display()),
+                );
+            }
+            d
+        });
+        Config {
+            path: self.src.path.clone(),
+            server,
+            listeners,
+            tls,
+            zones,
+            trusted_proxies,
+            remote_login,
+            session,
+            directories,
+            services,
+            assertion,
+            policies_dir,
+        }
+    }
+
+    fn server(&mut self, s: &file::FileServer) -> ServerSettings {
+        let public_url = s
+            .public_url
+            .as_ref()
+            .and_then(|u| match url::Url::parse(u.get_ref()) {
+                Ok(url)
+                    if (url.scheme() == "https" || url.scheme() == "http")
+                        && url.host_str().is_some() =>
+                {
+                    Some(url)
+                }
+                Ok(_) => {
+                    self.err(
+                        u,
+                        "public_url must be an http:// or https:// URL with a host",
+                    );
+                    None
+                }
+                Err(e) => {
+                    self.err(u, format!("public_url is not a valid URL: {e}"));
+                    None
+                }
+            });
+        let mut hosts: Vec<String> = Vec::new();
+        if let Some(h) = public_url.as_ref().and_then(|u| u.host_str()) {
+            hosts.push(h.to_ascii_lowercase());
+        }
+        for h in &s.hosts {
+            match normalize_host(h.get_ref()) {
+                Some(n) => hosts.push(n),
+                None => self.err(h, format!("\"{}\" is not a valid host name", h.get_ref())),
+            }
+        }
+        let max_header_bytes = match &s.max_header_bytes {
+            Some(v) if *v.get_ref() < 1024 || *v.get_ref() > 1_048_576 => {
+                self.err(v, "max_header_bytes must be between 1024 and 1048576");
+                32 * 1024
+            }
+            Some(v) => *v.get_ref(),
+            None => 32 * 1024,
+        };
+        let max_form_bytes = match &s.max_form_bytes {
+            Some(v) if *v.get_ref() < 256 || *v.get_ref() > 1_048_576 => {
+                self.err(v, "max_form_bytes must be between 256 and 1048576");
+                16 * 1024
+            }
+            Some(v) => *v.get_ref(),
+            None => 16 * 1024,
+        };
+        let log_json = match &s.log_format {
+            None => false,
+            Some(f) => match f.get_ref().as_str() {
+                "text" => false,
+                "json" => true,
+                _ => {
+                    self.err(f, "log_format must be \"text\" or \"json\"");
+                    false
+                }
+            },
+        };
+        ServerSettings {
+            threads: s.threads.unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2)
+            }),
+            public_url,
+            hosts,
+            grace_period: s
+                .grace_period
+                .map(|d| d.0)
+                .unwrap_or(Duration::from_secs(10)),
+            graceful_shutdown_timeout: s
+                .graceful_shutdown_timeout
+                .map(|d| d.0)
+                .unwrap_or(Duration::from_secs(5)),
+            pid_file: s
+                .pid_file
+                .clone()
+                .unwrap_or_else(|| "/run/portvakt/portvakt.pid".into()),
+            upgrade_socket: s
+                .upgrade_socket
+                .clone()
+                .unwrap_or_else(|| "/run/portvakt/upgrade.sock".into()),
+            max_header_bytes,
+            max_form_bytes,
+            log_json,
+            password_help_url: s.password_help_url.clone(),
+        }
+    }
+
+    fn tls(&mut self, t: &file::FileTls) -> Option<TlsFiles> {
+        let cert = self.resolve_path(t.cert.get_ref());
+        let key = self.resolve_path(t.key.get_ref());
+        let mut ok = true;
+        match std::fs::read(&cert) {
+            Err(e) => {
+                self.err(
+                    &t.cert,
+                    format!("cannot read certificate {}: {e}", cert.display()),
+                );
+                ok = false;
+            }
+            Ok(bytes) => {
+                let certs: Vec<_> = rustls_pemfile::certs(&mut bytes.as_slice()).collect();
+                if certs.is_empty() || certs.iter().any(|c| c.is_err()) {
+                    self.err(
+                        &t.cert,
+                        format!("{} holds no PEM certificate", cert.display()),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        match std::fs::read(&key) {
+            Err(e) => {
+                self.err(
+                    &t.key,
+                    format!("cannot read private key {}: {e}", key.display()),
+                );
+                ok = false;
+            }
+            Ok(bytes) => match rustls_pemfile::private_key(&mut bytes.as_slice()) {
+                Ok(Some(_)) => {}
+                _ => {
+                    self.err(
+                        &t.key,
+                        format!("{} holds no PEM private key", key.display()),
+                    );
+                    ok = false;
+                }
+            },
+        }
+        ok.then_some(TlsFiles { cert, key })
+    }
+
+    fn listeners(
+        &mut self,
+        ls: &[file::FileListener],
+        zones: &HashSet<String>,
+        have_tls: bool,
+    ) -> Vec<ListenerSettings> {
+        if ls.is_empty() {
+            self.err_nopos("no [[listeners]] configured: add at least one, e.g. address = \"0.0.0.0:443\", tls = true");
+        }
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for l in ls {
+            let address = match l.address.get_ref().parse::<SocketAddr>() {
+                Ok(a) => a,
+                Err(_) => {
+                    self.err(&l.address, format!("\"{}\" is not an ip:port address (e.g. \"0.0.0.0:443\" or \"[::]:443\")", l.address.get_ref()));
+                    continue;
+                }
+            };
+            if !seen.insert(address) {
+                self.err(
+                    &l.address,
+                    format!("listener {address} is configured twice"),
+                );
+            }
+            if l.tls && !have_tls {
+                self.err(&l.address, "this listener has tls = true but there is no valid [tls] section with cert and key");
+            }
+            if let Some(z) = &l.zone {
+                if !zones.contains(z.get_ref()) {
+                    self.err(
+                        z,
+                        format!(
+                            "unknown zone \"{}\": define it under [[zones]] or use \"remote\"",
+                            z.get_ref()
+                        ),
+                    );
+                }
+            }
+            let redirect_to_https = !l.tls && l.redirect_to_https.unwrap_or(!l.behind_tls_proxy);
+            if redirect_to_https && !have_tls && l.redirect_to_https.is_none() {
+                self.err(&l.address, "a plain listener redirects to HTTPS by default, but no TLS listener exists: set redirect_to_https = false to serve plain HTTP");
+            }
+            out.push(ListenerSettings {
+                address,
+                tls: l.tls,
+                redirect_to_https,
+                behind_tls_proxy: l.behind_tls_proxy,
+                pinned_zone: l.zone.as_ref().map(|z| z.get_ref().clone()),
+            });
+        }
+        out
+    }
+
+    fn cidr(&mut self, c: &Spanned<String>) -> Option<IpNet> {
+        let s = c.get_ref().trim();
+        let parsed = s
+            .parse::<IpNet>()
+            .ok()
+            .or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from));
+        match parsed {
+            Some(n) => {
+                if n.trunc() != n {
+                    self.err(
+                        c,
+                        format!("\"{s}\" has host bits set: did you mean \"{}\"?", n.trunc()),
+                    );
+                }
+                Some(n.trunc())
+            }
+            None => {
+                self.err(
+                    c,
+                    format!("\"{s}\" is not a CIDR network (e.g. \"10.0.0.0/8\" or \"fd00::/8\")"),
+                );
+                None
+            }
+        }
+    }
+
+    fn login_req(&mut self, s: &Spanned<String>) -> Option<LoginRequirement> {
+        match s.get_ref().as_str() {
+            "password" => Some(LoginRequirement::Password),
+            "two_factor" => Some(LoginRequirement::TwoFactor),
+            other => {
+                self.err(
+                    s,
+                    format!("login must be \"password\" or \"two_factor\", not \"{other}\""),
+                );
+                None
+            }
+        }
+    }
+
+    fn zones(&mut self, zs: &[file::FileZone]) -> Vec<ZoneSettings> {
+        let mut out: Vec<ZoneSettings> = Vec::new();
+        let mut names = HashSet::new();
+        let mut nets: Vec<(IpNet, String)> = Vec::new();
+        for z in zs {
+            let name = z.name.get_ref().clone();
+            if name == REMOTE_ZONE {
+                self.err(&z.name, "\"remote\" is the zone of every address outside the configured zones and cannot be defined");
+                continue;
+            }
+            if !valid_name(&name) {
+                self.err(
+                    &z.name,
+                    format!("zone name \"{name}\" may only contain a-z, 0-9, '-' and '_'"),
+                );
+            }
+            if !names.insert(name.clone()) {
+                self.err(&z.name, format!("zone \"{name}\" is defined twice"));
+            }
+            if z.cidrs.is_empty() {
+                self.err(&z.name, format!("zone \"{name}\" has no cidrs"));
+            }
+            let mut cidrs = Vec::new();
+            for c in &z.cidrs {
+                if let Some(n) = self.cidr(c) {
+                    if let Some((_, other)) = nets.iter().find(|(m, _)| *m == n) {
+                        self.err(c, format!("network {n} is also in zone \"{other}\": the same network cannot belong to two zones"));
+                    }
+                    nets.push((n, name.clone()));
+                    cidrs.push(n);
+                }
+            }
+            let login = match &z.login {
+                None => LoginRequirement::Password,
+                Some(l) => self.login_req(l).unwrap_or(LoginRequirement::Password),
+            };
+            out.push(ZoneSettings { name, cidrs, login });
+        }
+        out
+    }
+
+    fn session(&mut self, s: &file::FileSession) -> SessionSettings {
+        let idle = s.idle_timeout.as_ref().map(|d| (d.get_ref().0, d.span()));
+        let abs = s
+            .absolute_lifetime
+            .as_ref()
+            .map(|d| (d.get_ref().0, d.span()));
+        let idle_timeout = idle
+            .as_ref()
+            .map(|d| d.0)
+            .unwrap_or(Duration::from_secs(15 * 60));
+        let absolute_lifetime = abs
+            .as_ref()
+            .map(|d| d.0)
+            .unwrap_or(Duration::from_secs(12 * 3600));
+        if let Some(d) = &s.idle_timeout {
+            if idle_timeout < Duration::from_secs(60) {
+                self.err(d, "idle_timeout must be at least \"1m\"");
+            }
+        }
+        if let Some(d) = &s.absolute_lifetime {
+            if absolute_lifetime < idle_timeout {
+                self.err(d, "absolute_lifetime must not be shorter than idle_timeout");
+            }
+        }
+        let cookie_name = match &s.cookie_name {
+            Some(n) if !valid_name(n.get_ref()) => {
+                self.err(n, "cookie_name may only contain a-z, 0-9, '-' and '_'");
+                "portvakt".to_string()
+            }
+            Some(n) => n.get_ref().clone(),
+            None => "portvakt".to_string(),
+        };
+        let cookie_domain = s.cookie_domain.as_ref().and_then(|d| {
+            let n = normalize_host(d.get_ref().trim_start_matches('.'));
+            if n.is_none() {
+                self.err(
+                    d,
+                    "cookie_domain must be a domain name such as \"kommune.no\"",
+                );
+            }
+            n
+        });
+        if let Some(st) = &s.store {
+            if st.get_ref() != "memory" {
+                self.err(
+                    st,
+                    format!("unknown session store \"{}\": use \"memory\"", st.get_ref()),
+                );
+            }
+        }
+        SessionSettings {
+            idle_timeout,
+            absolute_lifetime,
+            cookie_name,
+            cookie_domain,
+        }
+    }
+
+    fn directories(&mut self, ds: &[file::FileDirectory]) -> Vec<DirectorySettings> {
+        if ds.is_empty() {
+            self.err_nopos("no [[directories]] configured: add one, e.g. name = \"staff\", kind = \"file\", path = \"users.toml\"");
+        }
+        let mut names = HashSet::new();
+        let mut out = Vec::new();
+        for d in ds {
+            let name = d.name.get_ref().clone();
+            if !valid_name(&name) {
+                self.err(
+                    &d.name,
+                    format!("directory name \"{name}\" may only contain a-z, 0-9, '-' and '_'"),
+                );
+            }
+            if !names.insert(name.clone()) {
+                self.err(&d.name, format!("directory \"{name}\" is defined twice"));
+            }
+            let kind = match d.kind.get_ref().as_str() {
+                "file" => match &d.path {
+                    Some(p) => DirectoryKind::File {
+                        path: self.resolve_path(p.get_ref()),
+                    },
+                    None => {
+                        self.err(
+                            &d.kind,
+                            "a directory with kind = \"file\" needs path = \"users.toml\"",
+                        );
+                        continue;
+                    }
+                },
+                other => {
+                    self.err(
+                        &d.kind,
+                        format!("unknown directory kind \"{other}\": use \"file\""),
+                    );
+                    continue;
+                }
+            };
+            out.push(DirectorySettings {
+                title: d.title.clone().unwrap_or_else(|| name.clone()),
+                name,
+                kind,
+            });
+        }
+        out
+    }
+
+    fn services(&mut self, ss: &[file::FileService]) -> Vec<ServiceSettings> {
+        let mut names = HashSet::new();
+        let mut routes: Vec<(Vec<String>, String, String)> = Vec::new();
+        let mut out = Vec::new();
+        for s in ss {
+            let name = s.name.get_ref().clone();
+            if !valid_name(&name) {
+                self.err(
+                    &s.name,
+                    format!("service name \"{name}\" may only contain a-z, 0-9, '-' and '_'"),
+                );
+            }
+            let duplicate = !names.insert(name.clone());
+            if duplicate {
+                self.err(
+                    &s.name,
+                    format!("duplicate service name \"{name}\": each service needs its own name"),
+                );
+            }
+            let mut hosts = Vec::new();
+            for h in &s.hosts {
+                match normalize_host(h.get_ref()) {
+                    Some(n) => hosts.push(n),
+                    None => self.err(h, format!("\"{}\" is not a valid host name", h.get_ref())),
+                }
+            }
+            let path_prefix = match &s.path_prefix {
+                None => "/".to_string(),
+                Some(p) => {
+                    let v = p.get_ref();
+                    if !v.starts_with('/') || v.contains("..") || v.contains('?') || v.contains('#')
+                    {
+                        self.err(
+                            p,
+                            "path_prefix must start with '/' and contain no '..', '?' or '#'",
+                        );
+                    }
+                    if v.starts_with("/.portvakt") {
+                        self.err(p, "path_prefix cannot be under /.portvakt/, which is reserved for the gateway's own pages");
+                    }
+                    let t = v.trim_end_matches('/');
+                    if t.is_empty() {
+                        "/".to_string()
+                    } else {
+                        t.to_string()
+                    }
+                }
+            };
+            let mut sorted_hosts = hosts.clone();
+            sorted_hosts.sort();
+            if let Some((_, _, other)) = routes
+                .iter()
+                .find(|(h, p, _)| !duplicate && *h == sorted_hosts && *p == path_prefix)
+            {
+                let at = s
+                    .path_prefix
+                    .as_ref()
+                    .map(|p| p.span())
+                    .unwrap_or_else(|| s.name.span());
+                self.errors.push(self.src.error_at(
+                    Some(at),
+                    format!("service \"{name}\" has the same hosts and path_prefix as \"{other}\""),
+                ));
+            }
+            routes.push((sorted_hosts, path_prefix.clone(), name.clone()));
+            if s.upstreams.is_empty() {
+                self.err(&s.name, format!("service \"{name}\" has no upstreams"));
+            }
+            let mut upstreams = Vec::new();
+            for u in &s.upstreams {
+                match parse_upstream(u.get_ref()) {
+                    Some(a) => upstreams.push(a),
+                    None => self.err(u, format!("\"{}\" is not a backend address: write \"host:port\" or \"10.0.0.5:8080\"", u.get_ref())),
+                }
+            }
+            let upstream_sni = s
+                .upstream_sni
+                .clone()
+                .unwrap_or_else(|| match upstreams.first() {
+                    Some(UpstreamAddr::Name(h, _)) => h.clone(),
+                    _ => String::new(),
+                });
+            out.push(ServiceSettings {
+                title: s.title.clone().unwrap_or_else(|| name.clone()),
+                description: s.description.clone().unwrap_or_default(),
+                name,
+                hosts,
+                path_prefix,
+                upstreams,
+                upstream_tls: s.upstream_tls,
+                upstream_sni,
+                connect_timeout: s
+                    .connect_timeout
+                    .map(|d| d.0)
+                    .unwrap_or(Duration::from_secs(3)),
+                read_timeout: s
+                    .read_timeout
+                    .map(|d| d.0)
+                    .unwrap_or(Duration::from_secs(60)),
+            });
+        }
+        out
+    }
+}
+
+/// Whether a name is a plain identifier (a-z, 0-9, '-', '_'), as zone, service and realm names must be.
+pub fn valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// Lower-cases a host name and checks it is a plausible DNS name or IP literal; `None` otherwise.
+pub fn normalize_host(h: &str) -> Option<String> {
+    let h = h.trim().to_ascii_lowercase();
+    if h.is_empty() || h.len() > 253 {
+        return None;
+    }
+    if h.parse::<std::net::IpAddr>().is_ok() {
+        return Some(h);
+    }
+    let ok = h.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    });
+    ok.then_some(h)
+}
+
+fn parse_upstream(s: &str) -> Option<UpstreamAddr> {
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Some(UpstreamAddr::Ip(a));
+    }
+    let (host, port) = s.rsplit_once(':')?;
+    let port: u16 = port.parse().ok()?;
+    if port == 0 {
+        return None;
+    }
+    let host = normalize_host(host)?;
+    Some(UpstreamAddr::Name(host, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigErrors> {
+        Config::from_source(&SourceFile {
+            path: "t.toml".into(),
+            text: text.into(),
+        })
+    }
+
+    const MIN: &str = r#"
+[[listeners]]
+address = "127.0.0.1:8080"
+redirect_to_https = false
+
+[[directories]]
+name = "staff"
+kind = "file"
+path = "users.toml"
+"#;
+
+    /// A minimal config loads with the documented defaults (15m idle, 12h absolute, two factors from remote).
+    #[test]
+    fn minimal_config_has_defaults() {
+        let c = load(MIN).unwrap();
+        assert_eq!(c.session.idle_timeout, Duration::from_secs(900));
+        assert_eq!(c.session.absolute_lifetime, Duration::from_secs(43200));
+        assert_eq!(c.remote_login, LoginRequirement::TwoFactor);
+        assert_eq!(c.listeners.len(), 1);
+    }
+
+    /// An unknown key is reported with its line and column.
+    #[test]
+    fn unknown_key_has_position() {
+        let e = load(&format!("{MIN}\n[session]\nidle_timout = \"5m\"\n")).unwrap_err();
+        let s = e.to_string();
+        assert!(
+            s.starts_with("t.toml:12:1: unknown field `idle_timout`"),
+            "{s}"
+        );
+    }
+
+    /// A bad CIDR, a duplicate service and a missing cert are all reported together, each at its line.
+    #[test]
+    fn several_errors_reported_with_lines() {
+        let text = format!(
+            "{MIN}\n[[zones]]\nname = \"internal\"\ncidrs = [\"10.0.0.0/33\"]\n\n[[services]]\nname = \"a\"\nupstreams = [\"127.0.0.1:1\"]\n\n[[services]]\nname = \"a\"\nupstreams = [\"127.0.0.1:2\"]\n\n[tls]\ncert = \"/nonexistent/c.pem\"\nkey = \"/nonexistent/k.pem\"\n"
+        );
+        let e = load(&text).unwrap_err();
+        let s = e.to_string();
+        assert!(
+            s.contains("t.toml:13:10: \"10.0.0.0/33\" is not a CIDR"),
+            "{s}"
+        );
+        assert!(
+            s.contains("t.toml:20:8: duplicate service name \"a\""),
+            "{s}"
+        );
+        assert!(s.contains("t.toml:24:8: cannot read certificate"), "{s}");
+        assert!(s.contains("t.toml:25:7: cannot read private key"), "{s}");
+        assert_eq!(e.0.len(), 4, "{s}");
+    }
+
+    /// Durations must carry a unit; the error points at the value.
+    #[test]
+    fn unitless_duration_refused() {
+        let e = load(&format!("{MIN}\n[session]\nidle_timeout = \"900\"\n")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("t.toml:12:16: duration \"900\" has no unit"),
+            "{e}"
+        );
+    }
+
+    /// The same network in two zones is refused, so overlap resolution never depends on file order.
+    #[test]
+    fn same_network_in_two_zones_refused() {
+        let text = format!("{MIN}\n[[zones]]\nname = \"a\"\ncidrs = [\"10.0.0.0/8\"]\n[[zones]]\nname = \"b\"\ncidrs = [\"10.0.0.0/8\"]\n");
+        assert!(load(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("also in zone \"a\""));
+    }
+
+    /// Host names and upstream addresses are parsed and normalised.
+    #[test]
+    fn upstream_and_host_parsing() {
+        assert_eq!(
+            parse_upstream("127.0.0.1:80"),
+            Some(UpstreamAddr::Ip("127.0.0.1:80".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_upstream("[::1]:80"),
+            Some(UpstreamAddr::Ip("[::1]:80".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_upstream("Payroll.Kommune.no:8443"),
+            Some(UpstreamAddr::Name("payroll.kommune.no".into(), 8443))
+        );
+        assert_eq!(parse_upstream("nohost"), None);
+        assert_eq!(parse_upstream("a b:80"), None);
+        assert_eq!(normalize_host("-bad.no"), None);
+    }
+}

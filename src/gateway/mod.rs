@@ -1,0 +1,687 @@
+//! The gateway: pingora's `ProxyHttp` for one listener, over state shared by all listeners.
+//!
+//! Every request is classified (client address, zone), then either answered by the gateway itself (anything under
+//! `/.portvakt/`, redirects to login or step-up, denials) in `request_filter`, or forwarded to its service with the
+//! client's `X-Portvakt-*` headers and our cookies removed and the identity headers and assertion added.
+
+pub mod endpoints;
+pub mod http;
+pub mod reply;
+pub mod routing;
+pub mod upstream;
+
+use crate::access::{self, Decision};
+use crate::assertion::{Claims, SigningKey};
+use crate::clock::SharedClock;
+use crate::config::{Config, ListenerSettings};
+use crate::directory::SharedDirectory;
+use crate::pages::{Lang, Msg, RealmChoice};
+use crate::session::{Invalid, SessionId, SessionRecord, Sessions};
+use crate::zones::{ClientAddr, PeerAddr, Zone, ZoneTable};
+use async_trait::async_trait;
+use pingora::prelude::*;
+use pingora::proxy::{FailToProxy, ProxyHttp, Session};
+use pingora_http::{RequestHeader, ResponseHeader};
+use reply::Reply;
+use std::collections::HashSet;
+use std::sync::Arc;
+use upstream::Upstreams;
+
+/// The prefix every gateway page lives under; never proxied.
+pub const RESERVED_PREFIX: &str = "/.portvakt/";
+
+/// Everything the listeners share: config, zones, routes, directories, sessions, signing key, clock.
+#[derive(Debug)]
+pub struct State {
+    /// Validated config.
+    pub cfg: Config,
+    /// Zones and trusted proxies.
+    pub zones: ZoneTable,
+    /// Service routing.
+    pub router: routing::Router,
+    /// Backends per service (same order as `cfg.services`).
+    pub upstreams: Vec<Arc<Upstreams>>,
+    /// Directories, the first being the default realm.
+    pub directories: Vec<SharedDirectory>,
+    /// Sessions.
+    pub sessions: Sessions,
+    /// Assertion signing key.
+    pub key: SigningKey,
+    /// Time source.
+    pub clock: SharedClock,
+    /// Host names that belong to the gateway (valid redirect targets).
+    pub own_hosts: HashSet<String>,
+    /// Realms for the login form.
+    pub realms: Vec<RealmChoice>,
+    /// Content-Security-Policy for gateway pages.
+    pub csp: String,
+}
+
+impl State {
+    /// Builds shared state from a config and its dependencies.
+    pub fn new(
+        cfg: Config,
+        directories: Vec<SharedDirectory>,
+        sessions: Sessions,
+        key: SigningKey,
+        clock: SharedClock,
+    ) -> State {
+        let zones = ZoneTable::new(&cfg);
+        let router = routing::Router::new(&cfg.services);
+        let upstreams = cfg
+            .services
+            .iter()
+            .map(|s| Arc::new(Upstreams::new(s.upstreams.clone())))
+            .collect();
+        let own_hosts: HashSet<String> = cfg
+            .server
+            .hosts
+            .iter()
+            .cloned()
+            .chain(cfg.services.iter().flat_map(|s| s.hosts.iter().cloned()))
+            .collect();
+        let realms = directories
+            .iter()
+            .map(|d| RealmChoice {
+                name: d.name().to_string(),
+                title: d.title().to_string(),
+            })
+            .collect();
+        let mut form_action = String::from("'self'");
+        for h in &own_hosts {
+            form_action.push_str(&format!(" https://{h} http://{h}"));
+        }
+        let csp = format!(
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+        );
+        State {
+            cfg,
+            zones,
+            router,
+            upstreams,
+            directories,
+            sessions,
+            key,
+            clock,
+            own_hosts,
+            realms,
+            csp,
+        }
+    }
+
+    /// The directory for a realm name, or the first one.
+    pub fn directory(&self, realm: Option<&str>) -> Option<&SharedDirectory> {
+        match realm {
+            Some(r) if !r.is_empty() => self.directories.iter().find(|d| d.name() == r),
+            _ => self.directories.first(),
+        }
+    }
+}
+
+/// Cookie names for one listener (prefixed on HTTPS).
+#[derive(Debug, Clone)]
+pub struct CookieNames {
+    /// Session cookie.
+    pub session: String,
+    /// Pre-login CSRF cookie.
+    pub csrf: String,
+    /// Every name any listener may use, stripped before forwarding.
+    pub all: Vec<String>,
+}
+
+impl CookieNames {
+    /// Names for a listener: `__Host-` on HTTPS (or `__Secure-` with a cookie domain), bare on plain HTTP.
+    pub fn new(base: &str, https: bool, domain: bool) -> CookieNames {
+        let prefix = match (https, domain) {
+            (false, _) => "",
+            (true, false) => "__Host-",
+            (true, true) => "__Secure-",
+        };
+        let all = ["", "__Host-", "__Secure-"]
+            .iter()
+            .flat_map(|p| [format!("{p}{base}"), format!("{p}{base}-csrf")])
+            .collect();
+        CookieNames {
+            session: format!("{prefix}{base}"),
+            csrf: format!("{prefix}{base}-csrf"),
+            all,
+        }
+    }
+}
+
+/// The `ProxyHttp` for one listener.
+#[derive(Debug)]
+pub struct Gateway {
+    /// Shared state.
+    pub state: Arc<State>,
+    /// This listener's settings.
+    pub listener: ListenerSettings,
+    /// Cookie names on this listener.
+    pub cookies: CookieNames,
+}
+
+impl Gateway {
+    /// A gateway for one listener.
+    pub fn new(state: Arc<State>, listener: ListenerSettings) -> Gateway {
+        let cookies = CookieNames::new(
+            &state.cfg.session.cookie_name,
+            listener.is_https(),
+            state.cfg.session.cookie_domain.is_some(),
+        );
+        Gateway {
+            state,
+            listener,
+            cookies,
+        }
+    }
+
+    /// Whether a host name belongs to the gateway (configured hosts, service hosts, or the request's own host).
+    pub fn is_own_host(&self, host: &str, request_host: &str) -> bool {
+        host == request_host || self.state.own_hosts.contains(host)
+    }
+
+    /// The `Set-Cookie` value for a session ID.
+    pub fn session_cookie(&self, id: &SessionId) -> String {
+        self.cookie_header(&self.cookies.session, id.as_str(), false)
+    }
+
+    /// A `Set-Cookie` value; `clear` expires it.
+    pub fn cookie_header(&self, name: &str, value: &str, clear: bool) -> String {
+        let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+        if self.listener.is_https() {
+            c.push_str("; Secure");
+        }
+        if let (Some(d), true) = (
+            &self.state.cfg.session.cookie_domain,
+            self.listener.is_https(),
+        ) {
+            if name == self.cookies.session {
+                c.push_str("; Domain=");
+                c.push_str(d);
+            }
+        }
+        if clear {
+            c.push_str("; Max-Age=0");
+        }
+        c
+    }
+
+    /// The session presented by this request, validated (timeouts checked, activity recorded).
+    pub async fn current_session(
+        &self,
+        req: &RequestHeader,
+    ) -> Result<Result<(SessionId, SessionRecord), Invalid>> {
+        let Some(id) = http::cookie(req, &self.cookies.session).and_then(SessionId::parse) else {
+            return Ok(Err(Invalid::Missing));
+        };
+        let r = self
+            .state
+            .sessions
+            .validate(&id)
+            .await
+            .map_err(|e| Error::explain(HTTPStatus(503), format!("session store: {e}")))?;
+        Ok(r.map(|rec| (id, rec)))
+    }
+}
+
+/// Per-request state.
+#[derive(Debug, Default)]
+pub struct Ctx {
+    /// Believed client address.
+    pub client: Option<ClientAddr>,
+    /// Zone of the request.
+    pub zone: Option<Arc<Zone>>,
+    /// Page language (computed when a page is rendered).
+    pub lang: Option<Lang>,
+    /// Routed service index.
+    pub service: Option<usize>,
+    /// Identity of an allowed request.
+    pub identity: Option<SessionRecord>,
+    /// Round-robin start for this request.
+    pub upstream_first: Option<usize>,
+    /// Connection attempts so far.
+    pub upstream_attempts: usize,
+}
+
+impl Ctx {
+    /// Page language from Accept-Language, computed once.
+    pub fn lang(&mut self, req: &RequestHeader) -> Lang {
+        *self.lang.get_or_insert_with(|| {
+            Lang::from_accept_language(
+                req.headers
+                    .get(::http::header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
+            )
+        })
+    }
+}
+
+#[async_trait]
+impl ProxyHttp for Gateway {
+    type CTX = Ctx;
+
+    fn new_ctx(&self) -> Ctx {
+        Ctx::default()
+    }
+
+    async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
+        let req = session.req_header();
+        if http::header_bytes(req) > self.state.cfg.server.max_header_bytes {
+            let lang = ctx.lang(req);
+            let r = Reply::error_page(
+                self,
+                lang,
+                431,
+                Msg::BadRequestTitle,
+                Msg::HeadersTooLargeBody.text(lang).into(),
+            );
+            session.set_keepalive(None);
+            r.send(self, session).await?;
+            return Ok(true);
+        }
+        // Classify the client.
+        let peer = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .map(|a| PeerAddr(a.ip()));
+        let req = session.req_header();
+        let client = match peer {
+            Some(p) => self.state.zones.client_addr(
+                p,
+                req.headers
+                    .get_all("x-forwarded-for")
+                    .into_iter()
+                    .map(|v| v.as_bytes()),
+            ),
+            None => ClientAddr(None),
+        };
+        let zone = match &self.listener.pinned_zone {
+            Some(z) => self
+                .state
+                .zones
+                .by_name(z)
+                .unwrap_or_else(|| self.state.zones.remote())
+                .clone(),
+            None => self.state.zones.classify(client).clone(),
+        };
+        ctx.client = Some(client);
+        ctx.zone = Some(zone);
+
+        let path = req.uri.path();
+        if self.listener.redirect_to_https && path != "/.portvakt/healthz" {
+            let r = endpoints::https_redirect(self, req);
+            r.send(self, session).await?;
+            return Ok(true);
+        }
+        if path.starts_with(RESERVED_PREFIX) || path == "/.portvakt" {
+            let r = endpoints::handle(self, session, ctx).await?;
+            r.send(self, session).await?;
+            return Ok(true);
+        }
+        let host = http::host_of(req).unwrap_or_default();
+        let Some(service) = self.state.router.route(&host, path) else {
+            let r = if path == "/" {
+                Reply::redirect("/.portvakt/portal")
+            } else {
+                let lang = ctx.lang(req);
+                Reply::error_page(
+                    self,
+                    lang,
+                    404,
+                    Msg::NotFoundTitle,
+                    Msg::NotFoundBody.text(lang).into(),
+                )
+            };
+            r.send(self, session).await?;
+            return Ok(true);
+        };
+        ctx.service = Some(service);
+
+        let (id_and_rec, invalid) = match self.current_session(session.req_header()).await? {
+            Ok(v) => (Some(v), None),
+            Err(why) => (None, Some(why)),
+        };
+        let Some((_, rec)) = id_and_rec else {
+            let req = session.req_header();
+            let rd = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let r = if http::wants_html(req) {
+                let mut loc = format!("/.portvakt/login?rd={}", http::url_encode(rd));
+                if invalid == Some(Invalid::IdleTimeout) {
+                    loc.push_str("&expired=1");
+                }
+                Reply::redirect(&loc)
+            } else {
+                Reply::text(401, "authentication required: log in at /.portvakt/login\n")
+                    .header("www-authenticate", "Portvakt realm=\"portvakt\"")
+            };
+            r.send(self, session).await?;
+            return Ok(true);
+        };
+        let zone = ctx
+            .zone
+            .clone()
+            .unwrap_or_else(|| self.state.zones.remote().clone());
+        match access::decide(&zone, rec.methods) {
+            Decision::Allow => {
+                ctx.identity = Some(rec);
+                Ok(false)
+            }
+            Decision::StepUp => {
+                let req = session.req_header();
+                let rd = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let r = if http::wants_html(req) {
+                    Reply::redirect(&format!(
+                        "/.portvakt/second-factor?rd={}",
+                        http::url_encode(rd)
+                    ))
+                } else {
+                    Reply::text(401, "a stronger login is required from this network\n")
+                };
+                r.send(self, session).await?;
+                Ok(true)
+            }
+            Decision::Deny(_) => {
+                let lang = ctx.lang(session.req_header());
+                let title = self
+                    .state
+                    .cfg
+                    .services
+                    .get(service)
+                    .map(|s| s.title.as_str())
+                    .unwrap_or("");
+                tracing::info!(user = %rec.username, zone = %zone.name, service = %title, rule = access::BUILTIN_RULE, "access denied");
+                let body =
+                    crate::pages::fill(Msg::ForbiddenPolicy.text(lang), &[("service", title)]);
+                Reply::error_page_html(self, lang, 403, Msg::ForbiddenTitle, body)
+                    .send(self, session)
+                    .await?;
+                Ok(true)
+            }
+        }
+    }
+
+    async fn upstream_peer(&self, _session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
+        let idx = ctx
+            .service
+            .ok_or_else(|| Error::explain(HTTPStatus(500), "no service routed"))?;
+        let (Some(svc), Some(ups)) = (
+            self.state.cfg.services.get(idx),
+            self.state.upstreams.get(idx),
+        ) else {
+            return Err(Error::explain(
+                HTTPStatus(500),
+                "service index out of range",
+            ));
+        };
+        let addr = ups
+            .pick(&mut ctx.upstream_first, ctx.upstream_attempts)
+            .ok_or_else(|| {
+                Error::explain(ConnectNoRoute, format!("no address known for {}", svc.name))
+            })?;
+        ctx.upstream_attempts += 1;
+        let mut peer = HttpPeer::new(addr, svc.upstream_tls, svc.upstream_sni.clone());
+        peer.options.connection_timeout = Some(svc.connect_timeout);
+        peer.options.total_connection_timeout = Some(svc.connect_timeout);
+        peer.options.read_timeout = Some(svc.read_timeout);
+        peer.options.idle_timeout = Some(std::time::Duration::from_secs(60));
+        Ok(Box::new(peer))
+    }
+
+    fn fail_to_connect(
+        &self,
+        _session: &mut Session,
+        _peer: &HttpPeer,
+        ctx: &mut Ctx,
+        mut e: Box<Error>,
+    ) -> Box<Error> {
+        let more = ctx
+            .service
+            .and_then(|i| self.state.upstreams.get(i))
+            .is_some_and(|u| ctx.upstream_attempts < u.len());
+        if more {
+            e.set_retry(true);
+        }
+        e
+    }
+
+    async fn upstream_request_filter(
+        &self,
+        session: &mut Session,
+        up: &mut RequestHeader,
+        ctx: &mut Ctx,
+    ) -> Result<()> {
+        // Nothing the client sent may pass as identity.
+        let forged: Vec<::http::HeaderName> = up
+            .headers
+            .keys()
+            .filter(|n| is_identity_header(n.as_str()))
+            .cloned()
+            .collect();
+        for n in forged {
+            up.remove_header(&n);
+        }
+        http::strip_cookies(up, &self.cookies.all);
+
+        let zone = ctx
+            .zone
+            .as_ref()
+            .map(|z| z.name.as_str())
+            .unwrap_or(crate::config::REMOTE_ZONE);
+        if let (Some(rec), Some(svc)) = (
+            &ctx.identity,
+            ctx.service.and_then(|i| self.state.cfg.services.get(i)),
+        ) {
+            up.insert_header("x-portvakt-user", rec.username.as_str())?;
+            up.insert_header("x-portvakt-groups", rec.groups.join(","))?;
+            up.insert_header("x-portvakt-methods", rec.methods.header_value())?;
+            up.insert_header("x-portvakt-zone", zone)?;
+            let now = self.state.clock.now().unix_seconds();
+            let token = self.state.key.sign(&Claims {
+                iss: &self.state.cfg.assertion.issuer,
+                sub: &rec.username,
+                aud: &svc.name,
+                iat: now,
+                nbf: now.saturating_sub(5),
+                exp: now + self.state.cfg.assertion.lifetime.as_secs(),
+                name: &rec.display_name,
+                groups: &rec.groups,
+                amr: rec.methods.iter().map(|m| m.as_str()).collect(),
+                zone,
+                realm: &rec.realm,
+            });
+            up.insert_header("x-portvakt-assertion", token)?;
+        }
+
+        // Forwarding headers: extend the chain only when the peer is a proxy we trust.
+        let peer_ip = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .map(|a| a.ip().to_canonical());
+        let trusted = peer_ip.is_some_and(|ip| self.state.zones.is_trusted_proxy(ip));
+        let xff = match (trusted, peer_ip) {
+            (true, Some(ip)) => {
+                let prior: Vec<&str> = up
+                    .headers
+                    .get_all("x-forwarded-for")
+                    .into_iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                if prior.is_empty() {
+                    ip.to_string()
+                } else {
+                    format!("{}, {ip}", prior.join(", "))
+                }
+            }
+            (_, Some(ip)) => ip.to_string(),
+            (_, None) => String::new(),
+        };
+        up.remove_header("x-forwarded-for");
+        if !xff.is_empty() {
+            up.insert_header("x-forwarded-for", xff)?;
+        }
+        let host = http::authority_of(session.req_header()).unwrap_or_default();
+        if !(trusted && up.headers.contains_key("x-forwarded-host")) {
+            up.insert_header("x-forwarded-host", host.as_str())?;
+        }
+        if !(trusted && up.headers.contains_key("x-forwarded-proto")) {
+            up.insert_header(
+                "x-forwarded-proto",
+                if self.listener.is_https() {
+                    "https"
+                } else {
+                    "http"
+                },
+            )?;
+        }
+        up.remove_header("forwarded");
+        // HTTP/2 requests carry the host in the URI; HTTP/1.1 backends need a Host header.
+        if up.headers.get(::http::header::HOST).is_none() && !host.is_empty() {
+            up.insert_header(::http::header::HOST, host.as_str())?;
+        }
+        Ok(())
+    }
+
+    async fn response_filter(
+        &self,
+        _session: &mut Session,
+        resp: &mut ResponseHeader,
+        _ctx: &mut Ctx,
+    ) -> Result<()> {
+        // A backend must not overwrite or clear the gateway's own cookies.
+        let ours: Vec<::http::HeaderValue> = resp
+            .headers
+            .get_all(::http::header::SET_COOKIE)
+            .into_iter()
+            .filter(|v| {
+                let name = v
+                    .to_str()
+                    .ok()
+                    .and_then(|s| s.split('=').next())
+                    .map(str::trim)
+                    .unwrap_or("");
+                !self.cookies.all.iter().any(|n| n == name)
+            })
+            .cloned()
+            .collect();
+        if ours.len()
+            != resp
+                .headers
+                .get_all(::http::header::SET_COOKIE)
+                .into_iter()
+                .count()
+        {
+            resp.remove_header(&::http::header::SET_COOKIE);
+            for v in ours {
+                resp.append_header(::http::header::SET_COOKIE, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut Ctx) -> FailToProxy {
+        let code = match e.etype() {
+            HTTPStatus(c) => *c,
+            ReadTimedout | WriteTimedout => 504,
+            _ => match e.esource() {
+                ErrorSource::Upstream => 502,
+                ErrorSource::Downstream => match e.etype() {
+                    WriteError | ReadError | ConnectionClosed => 0,
+                    _ => 400,
+                },
+                ErrorSource::Internal | ErrorSource::Unset => 500,
+            },
+        };
+        if code > 0 && session.response_written().is_none() {
+            let lang = ctx.lang(session.req_header());
+            let service = ctx
+                .service
+                .and_then(|i| self.state.cfg.services.get(i))
+                .map(|s| s.title.clone())
+                .unwrap_or_default();
+            let (title, body) = match code {
+                502 | 504 => (
+                    Msg::BadGatewayTitle,
+                    crate::pages::fill(Msg::BadGatewayBody.text(lang), &[("service", &service)]),
+                ),
+                503 => (
+                    Msg::UnavailableTitle,
+                    crate::pages::fill(Msg::UnavailableBody.text(lang), &[]),
+                ),
+                400..=499 => (
+                    Msg::BadRequestTitle,
+                    crate::pages::fill(Msg::BadRequestBody.text(lang), &[]),
+                ),
+                _ => (
+                    Msg::ErrorTitle,
+                    crate::pages::fill(Msg::InternalErrorBody.text(lang), &[]),
+                ),
+            };
+            if code >= 500 {
+                tracing::warn!(service = %service, status = code, error = %e, "request failed");
+            }
+            let r = Reply::error_page_html(self, lang, code, title, body);
+            if let Err(we) = r.send(self, session).await {
+                tracing::debug!(error = %we, "could not send error page");
+            }
+        }
+        FailToProxy {
+            error_code: code,
+            can_reuse_downstream: false,
+        }
+    }
+}
+
+/// Whether a header name is one of ours in any spelling: `X-Portvakt-*`, any letter case, `_` for `-`.
+pub fn is_identity_header(name: &str) -> bool {
+    let n = name.as_bytes();
+    n.len() >= 11
+        && n.iter()
+            .take(11)
+            .zip(b"x-portvakt-")
+            .all(|(a, b)| a.to_ascii_lowercase() == *b || (*b == b'-' && *a == b'_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Identity headers are recognised in any case and with underscores; others are not.
+    #[test]
+    fn identity_header_names() {
+        for n in [
+            "x-portvakt-user",
+            "X-PORTVAKT-GROUPS",
+            "x_portvakt_user",
+            "X_Portvakt-Zone",
+            "x-portvakt-",
+        ] {
+            assert!(is_identity_header(n), "{n}");
+        }
+        for n in [
+            "x-portvakt",
+            "x-forwarded-for",
+            "portvakt-user",
+            "xportvakt-user",
+        ] {
+            assert!(!is_identity_header(n), "{n}");
+        }
+    }
+
+    /// Cookie names carry __Host- on HTTPS, __Secure- with a domain, nothing on plain HTTP.
+    #[test]
+    fn cookie_names() {
+        assert_eq!(
+            CookieNames::new("portvakt", true, false).session,
+            "__Host-portvakt"
+        );
+        assert_eq!(
+            CookieNames::new("portvakt", true, true).session,
+            "__Secure-portvakt"
+        );
+        assert_eq!(
+            CookieNames::new("portvakt", false, false).csrf,
+            "portvakt-csrf"
+        );
+        assert_eq!(CookieNames::new("portvakt", false, false).all.len(), 6);
+    }
+}

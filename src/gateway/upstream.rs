@@ -1,0 +1,145 @@
+//! Backend addresses: literal IPs are used as they are; host names are resolved with hickory in the background,
+//! never with blocking DNS on a request path.
+
+use crate::config::UpstreamAddr;
+use arc_swap::ArcSwap;
+use async_trait::async_trait;
+use pingora::server::ShutdownWatch;
+use pingora::services::background::BackgroundService;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One service's backends, picked round-robin.
+#[derive(Debug)]
+pub struct Upstreams {
+    configured: Vec<UpstreamAddr>,
+    resolved: ArcSwap<Vec<SocketAddr>>,
+    next: AtomicUsize,
+}
+
+impl Upstreams {
+    /// Backends from config; literal addresses are usable at once.
+    pub fn new(configured: Vec<UpstreamAddr>) -> Upstreams {
+        let literal: Vec<SocketAddr> = configured
+            .iter()
+            .filter_map(|a| match a {
+                UpstreamAddr::Ip(sa) => Some(*sa),
+                UpstreamAddr::Name(..) => None,
+            })
+            .collect();
+        Upstreams {
+            configured,
+            resolved: ArcSwap::from_pointee(literal),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether any backend is a host name.
+    pub fn needs_dns(&self) -> bool {
+        self.configured
+            .iter()
+            .any(|a| matches!(a, UpstreamAddr::Name(..)))
+    }
+
+    /// How many addresses are currently known.
+    pub fn len(&self) -> usize {
+        self.resolved.load().len()
+    }
+
+    /// Whether no address is known.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The backend for a request's `attempt`-th try: round-robin start, then the following ones on retry.
+    pub fn pick(&self, first: &mut Option<usize>, attempt: usize) -> Option<SocketAddr> {
+        let list = self.resolved.load();
+        if list.is_empty() {
+            return None;
+        }
+        let start = *first.get_or_insert_with(|| self.next.fetch_add(1, Ordering::Relaxed));
+        list.get(start.wrapping_add(attempt) % list.len()).copied()
+    }
+
+    async fn refresh(&self, resolver: &hickory_resolver::TokioAsyncResolver) {
+        let mut out = Vec::new();
+        for a in &self.configured {
+            match a {
+                UpstreamAddr::Ip(sa) => out.push(*sa),
+                UpstreamAddr::Name(host, port) => match resolver.lookup_ip(host.as_str()).await {
+                    Ok(ips) => out.extend(ips.iter().map(|ip| SocketAddr::new(ip, *port))),
+                    Err(e) => {
+                        tracing::warn!(upstream = %host, error = %e, "cannot resolve backend host name")
+                    }
+                },
+            }
+        }
+        if !out.is_empty() {
+            self.resolved.store(Arc::new(out));
+        }
+    }
+}
+
+/// Re-resolves backend host names every `interval` until shutdown.
+#[derive(Debug)]
+pub struct DnsRefresher {
+    /// Backends to keep resolved.
+    pub upstreams: Vec<Arc<Upstreams>>,
+    /// Time between refreshes.
+    pub interval: Duration,
+}
+
+#[async_trait]
+impl BackgroundService for DnsRefresher {
+    async fn start(&self, mut shutdown: ShutdownWatch) {
+        let targets: Vec<_> = self
+            .upstreams
+            .iter()
+            .filter(|u| u.needs_dns())
+            .cloned()
+            .collect();
+        if targets.is_empty() {
+            return;
+        }
+        let resolver = match hickory_resolver::TokioAsyncResolver::tokio_from_system_conf() {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e, "no usable /etc/resolv.conf; using default resolver settings");
+                hickory_resolver::TokioAsyncResolver::tokio(Default::default(), Default::default())
+            }
+        };
+        loop {
+            for u in &targets {
+                u.refresh(&resolver).await;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.interval) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Round-robin spreads first tries; a retry moves to the next backend.
+    #[test]
+    fn round_robin_and_retry() {
+        let a: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let b: SocketAddr = "127.0.0.1:2".parse().unwrap();
+        let u = Upstreams::new(vec![UpstreamAddr::Ip(a), UpstreamAddr::Ip(b)]);
+        let mut f1 = None;
+        let mut f2 = None;
+        let p1 = u.pick(&mut f1, 0).unwrap();
+        let p2 = u.pick(&mut f2, 0).unwrap();
+        assert_ne!(p1, p2);
+        assert_eq!(u.pick(&mut f1, 1), Some(p2));
+        let none = Upstreams::new(vec![UpstreamAddr::Name("x.invalid".into(), 80)]);
+        assert!(none.needs_dns());
+        assert_eq!(none.pick(&mut None, 0), None);
+    }
+}

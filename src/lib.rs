@@ -1,0 +1,39 @@
+//! Portvakt: an authentication gateway in front of a municipality's employee services.
+//!
+//! # Layout
+//! Dependencies point one way, top to bottom:
+//! - [`clock`]: injected time.
+//! - [`config`]: the TOML file format and the validated [`config::Config`]; `check` reports `FILE:LINE:COL`.
+//! - [`zones`]: network zones and which client address to believe (trusted proxies, X-Forwarded-For).
+//! - [`access`]: the access decision for a session, zone and service.
+//! - [`directory`]: users and password checks (users file; LDAP later), hashing on the blocking pool.
+//! - [`session`]: session IDs, records, stores and timeouts.
+//! - [`assertion`]: the signed identity JWT for backends and its JWKS.
+//! - [`pages`]: HTML pages, strings in five languages, security headers.
+//! - [`gateway`]: the pingora `ProxyHttp` implementation, the gateway's own endpoints and forwarding.
+//! - [`server`]: builds the pingora server from a config: listeners, TLS, background services, signals.
+//! - [`demo`]: demo backends and config for `portvakt demo` (also used by the tests as real backends).
+//! - [`cli`]: the command-line subcommands; `main.rs` only parses and dispatches.
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::await_holding_lock
+    )
+)]
+
+pub mod access;
+pub mod assertion;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod directory;
+pub mod gateway;
+pub mod pages;
+pub mod server;
+pub mod session;
+pub mod zones;

@@ -1,0 +1,94 @@
+//! The `portvakt` command: parse the command line, then hand over to `portvakt::cli`.
+
+use clap::{Parser, Subcommand};
+use portvakt::cli;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Authentication gateway for a municipality's employee services.
+#[derive(Parser)]
+#[command(name = "portvakt", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway.
+    Run {
+        /// Config file.
+        #[arg(long, default_value = "config/portvakt.toml")]
+        config: PathBuf,
+    },
+    /// Check a config and every file it refers to; prints `ok` or FILE:LINE:COL: problem.
+    Check {
+        /// Config file.
+        #[arg(long, default_value = "config/portvakt.toml")]
+        config: PathBuf,
+    },
+    /// Explain the access decision for a user, service and zone.
+    Explain {
+        /// Config file.
+        #[arg(long, default_value = "config/portvakt.toml")]
+        config: PathBuf,
+        /// Service name.
+        #[arg(long)]
+        service: String,
+        /// Zone name (e.g. internal, remote).
+        #[arg(long)]
+        zone: String,
+        /// Username.
+        #[arg(long)]
+        user: String,
+        /// Groups, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        groups: Vec<String>,
+        /// Login methods used, comma-separated: password, sms, email, eid.
+        #[arg(long, value_delimiter = ',', default_value = "password")]
+        methods: Vec<String>,
+        /// Time of the request, RFC 3339.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Read a password on stdin and print an argon2id hash for the users file.
+    HashPassword,
+    /// Start a demo: three demo backends, demo users, codes printed here.
+    Demo,
+    /// Write a self-signed development certificate, key and assertion key.
+    DevCert {
+        /// Output directory.
+        #[arg(long, default_value = "certs")]
+        out: PathBuf,
+        /// Names for the certificate (default: localhost, 127.0.0.1, ::1).
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Run { config } => cli::run(&config),
+        Command::Check { config } => cli::check(&config),
+        Command::Explain {
+            config,
+            service,
+            zone,
+            user,
+            groups,
+            methods,
+            at,
+        } => cli::explain(&cli::ExplainArgs {
+            config,
+            service,
+            zone,
+            user,
+            groups,
+            methods,
+            at,
+        }),
+        Command::HashPassword => cli::hash_password(),
+        Command::Demo => cli::demo(),
+        Command::DevCert { out, hosts } => cli::dev_cert(&out, &hosts),
+    }
+}

@@ -1,0 +1,810 @@
+//! Page strings in Swedish, Norwegian bokmål and nynorsk, Danish and English, chosen by Accept-Language.
+
+/// Most Accept-Language entries looked at; the rest of a long header is ignored.
+const MAX_ENTRIES: usize = 32;
+
+/// Most parameters looked at after a language tag in one entry.
+const MAX_PARAMS: usize = 8;
+
+/// Longest language tag accepted (longer ones are treated as malformed).
+const MAX_TAG_LEN: usize = 64;
+
+/// Longest subtag accepted, as in BCP 47.
+const MAX_SUBTAG_LEN: usize = 8;
+
+/// A language the gateway's pages are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// Swedish.
+    Sv,
+    /// Norwegian bokmål.
+    Nb,
+    /// Norwegian nynorsk.
+    Nn,
+    /// Danish.
+    Da,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// All languages, in the order they are offered.
+    pub const ALL: [Lang; 5] = [Lang::Sv, Lang::Nb, Lang::Nn, Lang::Da, Lang::En];
+
+    /// BCP 47 code for the `lang` attribute: "sv", "nb", "nn", "da", "en".
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Sv => "sv",
+            Lang::Nb => "nb",
+            Lang::Nn => "nn",
+            Lang::Da => "da",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks the best language from an Accept-Language header (q-values honoured); English when none matches.
+    pub fn from_accept_language(header: Option<&str>) -> Lang {
+        // "no"/"no-NO" mean bokmål, region subtags are ignored, "*" and malformed entries are
+        // skipped, q=0 excludes an entry, ties keep header order, and only the first
+        // MAX_ENTRIES entries are looked at.
+        let Some(header) = header else {
+            return Lang::En;
+        };
+        let mut best: Option<(Lang, u16)> = None;
+        for entry in header.split(',').take(MAX_ENTRIES) {
+            let Some((lang, q)) = parse_entry(entry) else {
+                continue;
+            };
+            if q == 0 {
+                continue;
+            }
+            // Strictly greater, so that on a tie the earlier entry wins.
+            let better = match best {
+                Some((_, best_q)) => q > best_q,
+                None => true,
+            };
+            if better {
+                best = Some((lang, q));
+            }
+        }
+        best.map_or(Lang::En, |(lang, _)| lang)
+    }
+
+    /// Parses a bare code like "sv", "nb", "nn", "da", "en", "no" (case-insensitive); None otherwise.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let code = code.trim();
+        if code.eq_ignore_ascii_case("sv") {
+            Some(Lang::Sv)
+        } else if code.eq_ignore_ascii_case("nb") || code.eq_ignore_ascii_case("no") {
+            Some(Lang::Nb)
+        } else if code.eq_ignore_ascii_case("nn") {
+            Some(Lang::Nn)
+        } else if code.eq_ignore_ascii_case("da") {
+            Some(Lang::Da)
+        } else if code.eq_ignore_ascii_case("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+}
+
+/// Parses one Accept-Language entry into a language and its weight in thousandths.
+///
+/// Returns None for "*", for languages we do not offer and for anything malformed.
+fn parse_entry(entry: &str) -> Option<(Lang, u16)> {
+    let mut parts = entry.split(';');
+    let lang = parse_tag(parts.next()?.trim())?;
+    let mut q: Option<u16> = None;
+    for param in parts.by_ref().take(MAX_PARAMS) {
+        let (key, value) = param.split_once('=')?;
+        if key.trim().eq_ignore_ascii_case("q") {
+            if q.is_some() {
+                // Two weights on one entry: malformed.
+                return None;
+            }
+            q = Some(parse_qvalue(value)?);
+        }
+    }
+    if parts.next().is_some() {
+        // More parameters than we are willing to look at: treat as malformed.
+        return None;
+    }
+    Some((lang, q.unwrap_or(1000)))
+}
+
+/// Maps a language tag such as "sv-SE", "nn_NO" or "no-nyn" to a language we offer.
+fn parse_tag(tag: &str) -> Option<Lang> {
+    if tag.is_empty() || tag.len() > MAX_TAG_LEN {
+        return None;
+    }
+    let mut subtags = tag.split(['-', '_']);
+    let primary = subtags.next()?;
+    let second = subtags.next();
+    let well_formed = tag.split(['-', '_']).all(|sub| {
+        !sub.is_empty()
+            && sub.len() <= MAX_SUBTAG_LEN
+            && sub.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
+    if !well_formed || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    // The old registered tags "no-nyn" and "no-bok" name nynorsk and bokmål.
+    if primary.eq_ignore_ascii_case("no") && second.is_some_and(|s| s.eq_ignore_ascii_case("nyn")) {
+        return Some(Lang::Nn);
+    }
+    Lang::from_code(primary)
+}
+
+/// Parses a q-value ("0", "0.8", "1", "1.000") into thousandths; None if malformed.
+fn parse_qvalue(value: &str) -> Option<u16> {
+    let value = value.trim();
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut thousandths: u16 = 0;
+    let mut scale: u16 = 100;
+    for digit in fraction.bytes() {
+        thousandths = thousandths.saturating_add(u16::from(digit.saturating_sub(b'0')) * scale);
+        scale /= 10;
+    }
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// A message shown on a gateway page; `text` gives its wording per language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    /// Heading of the login page.
+    LoginTitle,
+    /// Explanation at the top of the login page.
+    LoginIntro,
+    /// Label of the username field.
+    Username,
+    /// Label of the password field.
+    Password,
+    /// Label of the user group (realm) choice.
+    Realm,
+    /// Help text for the user group choice.
+    RealmHelp,
+    /// Text of the login button.
+    LoginButton,
+    /// Shown when the username or password is wrong.
+    LoginFailed,
+    /// Link to password help.
+    PasswordHelp,
+    /// Button or link to log in with eID.
+    LoginWithEid,
+    /// Separator between two ways to log in.
+    Or,
+    /// Heading of the page asking for a one-time code.
+    StepUpTitle,
+    /// Explanation of why a one-time code is needed.
+    StepUpBody,
+    /// Shown when one-time codes cannot be sent yet.
+    StepUpUnavailable,
+    /// Heading of the service portal.
+    PortalTitle,
+    /// Introduction on the portal; uses `{name}`.
+    PortalIntro,
+    /// Shown on the portal when no services are open.
+    PortalEmpty,
+    /// Button to open a service.
+    PortalOpen,
+    /// Service status: a stronger login is needed.
+    PortalNeedsStrongerLogin,
+    /// Link to log in with a one-time code.
+    PortalStepUp,
+    /// Service status: not reachable from the current network.
+    PortalNotFromThisNetwork,
+    /// Service status: closed until a time; uses `{time}`.
+    PortalClosedUntil,
+    /// Service status: the user has no access.
+    PortalNoAccess,
+    /// Where the user is connected from; uses `{zone}`.
+    PortalZone,
+    /// Zone name for the municipality's own network.
+    ZoneInternal,
+    /// Zone name for anywhere outside the municipality's network.
+    ZoneRemote,
+    /// Log out link or button.
+    Logout,
+    /// Heading of the logged-out page.
+    LoggedOutTitle,
+    /// Body of the logged-out page.
+    LoggedOutBody,
+    /// Link to log in again.
+    LoginAgain,
+    /// Shown after logout for inactivity; uses `{minutes}`.
+    SessionExpired,
+    /// Link back to the service portal.
+    BackToPortal,
+    /// Generic error heading.
+    ErrorTitle,
+    /// Heading for access denied (403).
+    ForbiddenTitle,
+    /// Body for a failed form (CSRF) check.
+    ForbiddenCsrf,
+    /// Body for access denied by policy; uses `{service}`.
+    ForbiddenPolicy,
+    /// Heading for page not found (404).
+    NotFoundTitle,
+    /// Body for page not found (404).
+    NotFoundBody,
+    /// Heading when a service does not answer (502/504).
+    BadGatewayTitle,
+    /// Body when a service does not answer; uses `{service}`.
+    BadGatewayBody,
+    /// Heading when a request body is too large (413).
+    TooLargeTitle,
+    /// Body when a request body is too large (413).
+    TooLargeBody,
+    /// Body when request headers are too large (431).
+    HeadersTooLargeBody,
+    /// Heading for a malformed request (400).
+    BadRequestTitle,
+    /// Body for a malformed request (400).
+    BadRequestBody,
+    /// Heading when rate limited (429).
+    TooManyAttemptsTitle,
+    /// Body when rate limited; uses `{seconds}`.
+    TooManyAttemptsBody,
+    /// Body for an internal error (500).
+    InternalErrorBody,
+    /// Heading when the gateway is unavailable (503).
+    UnavailableTitle,
+    /// Body when the gateway is unavailable (503).
+    UnavailableBody,
+    /// Text of the skip link for keyboard and screen reader users.
+    SkipToContent,
+    /// Label of the language chooser.
+    LanguageLabel,
+    /// Heading of the account page.
+    AccountTitle,
+    /// Shows who is logged in; uses `{name}`.
+    SignedInAs,
+}
+
+impl Msg {
+    /// The message in the given language. Placeholders like `{name}` are filled by the caller.
+    pub fn text(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Sv => sv(self),
+            Lang::Nb => nb(self),
+            Lang::Nn => nn(self),
+            Lang::Da => da(self),
+            Lang::En => en(self),
+        }
+    }
+}
+
+/// Swedish wording.
+fn sv(msg: Msg) -> &'static str {
+    match msg {
+        Msg::LoginTitle => "Logga in",
+        Msg::LoginIntro => "Logga in med ditt användarnamn och lösenord i kommunen – samma som du använder på din jobbdator.",
+        Msg::Username => "Användarnamn",
+        Msg::Password => "Lösenord",
+        Msg::Realm => "Användargrupp",
+        Msg::RealmHelp => "Välj den grupp du tillhör. Rektorer, skolsköterskor och assistenter väljer den administrativa gruppen.",
+        Msg::LoginButton => "Logga in",
+        Msg::LoginFailed => "Användarnamnet eller lösenordet är fel. Kontrollera båda och försök igen.",
+        Msg::PasswordHelp => "Har du glömt ditt lösenord?",
+        Msg::LoginWithEid => "Logga in med e-legitimation",
+        Msg::Or => "eller",
+        Msg::StepUpTitle => "Du behöver en engångskod",
+        Msg::StepUpBody => "Du är inte ansluten till kommunens nätverk. För att fortsätta behöver du en engångskod som skickas till din telefon eller e-post. Du kan också logga in med e-legitimation.",
+        Msg::StepUpUnavailable => "Det går inte att skicka engångskoder härifrån ännu. Anslut från kommunens nätverk eller kontakta IT-supporten.",
+        Msg::PortalTitle => "Dina tjänster",
+        Msg::PortalIntro => "Du är inloggad som {name}. Det här är tjänsterna du kan använda nu:",
+        Msg::PortalEmpty => "Inga tjänster är öppna för dig just nu.",
+        Msg::PortalOpen => "Öppna",
+        Msg::PortalNeedsStrongerLogin => "Kräver en säkrare inloggning",
+        Msg::PortalStepUp => "Logga in med engångskod",
+        Msg::PortalNotFromThisNetwork => "Går inte att nå från nätverket du är på nu",
+        Msg::PortalClosedUntil => "Stängd till {time}",
+        Msg::PortalNoAccess => "Du har inte behörighet till den här tjänsten",
+        Msg::PortalZone => "Du är ansluten från: {zone}",
+        Msg::ZoneInternal => "kommunens nätverk",
+        Msg::ZoneRemote => "utanför kommunens nätverk",
+        Msg::Logout => "Logga ut",
+        Msg::LoggedOutTitle => "Du är utloggad",
+        Msg::LoggedOutBody => "Du har loggats ut. Om du sitter vid en delad eller offentlig dator ska du också stänga webbläsaren.",
+        Msg::LoginAgain => "Logga in igen",
+        Msg::SessionExpired => "Du loggades ut eftersom du inte har varit aktiv på mer än {minutes} minuter. Logga in igen.",
+        Msg::BackToPortal => "Tillbaka till dina tjänster",
+        Msg::ErrorTitle => "Något gick fel",
+        Msg::ForbiddenTitle => "Åtkomst nekad",
+        Msg::ForbiddenCsrf => "Formuläret hade gått ut eller kom från en annan sida. Gå tillbaka, ladda om sidan och försök igen.",
+        Msg::ForbiddenPolicy => "Du har inte tillgång till {service} härifrån just nu.",
+        Msg::NotFoundTitle => "Sidan hittades inte",
+        Msg::NotFoundBody => "Det finns ingen sida på den här adressen. Kontrollera adressen eller gå till dina tjänster.",
+        Msg::BadGatewayTitle => "Tjänsten svarar inte",
+        Msg::BadGatewayBody => "Det gick inte att nå {service} just nu. Dina andra tjänster fungerar som vanligt. Försök igen om några minuter. Om problemet finns kvar, kontakta IT-supporten.",
+        Msg::TooLargeTitle => "Förfrågan var för stor",
+        Msg::TooLargeBody => "Det du skickade var större än vad som kan tas emot. Gå tillbaka och försök igen med mindre innehåll.",
+        Msg::HeadersTooLargeBody => "Din webbläsare skickade för mycket data, ofta på grund av gamla kakor (cookies). Rensa kakorna för den här webbplatsen och försök igen.",
+        Msg::BadRequestTitle => "Förfrågan kunde inte förstås",
+        Msg::BadRequestBody => "Det gick inte att förstå förfrågan. Gå tillbaka och försök igen.",
+        Msg::TooManyAttemptsTitle => "För många försök",
+        Msg::TooManyAttemptsBody => "Det har gjorts för många försök. Vänta {seconds} sekunder och försök igen.",
+        Msg::InternalErrorBody => "Ett fel uppstod i inloggningstjänsten. Försök igen om en stund. Om problemet finns kvar, kontakta IT-supporten.",
+        Msg::UnavailableTitle => "Tillfälligt otillgänglig",
+        Msg::UnavailableBody => "Inloggningstjänsten är tillfälligt otillgänglig. Försök igen om några minuter.",
+        Msg::SkipToContent => "Hoppa till innehållet",
+        Msg::LanguageLabel => "Språk",
+        Msg::AccountTitle => "Ditt konto",
+        Msg::SignedInAs => "Inloggad som {name}",
+    }
+}
+
+/// Norwegian bokmål wording.
+fn nb(msg: Msg) -> &'static str {
+    match msg {
+        Msg::LoginTitle => "Logg inn",
+        Msg::LoginIntro => "Logg inn med brukernavnet og passordet ditt i kommunen – de samme som du bruker på jobb-PC-en.",
+        Msg::Username => "Brukernavn",
+        Msg::Password => "Passord",
+        Msg::Realm => "Brukergruppe",
+        Msg::RealmHelp => "Velg gruppen du hører til. Rektorer, helsesykepleiere og assistenter velger den administrative gruppen.",
+        Msg::LoginButton => "Logg inn",
+        Msg::LoginFailed => "Brukernavnet eller passordet er feil. Sjekk begge og prøv igjen.",
+        Msg::PasswordHelp => "Har du glemt passordet?",
+        Msg::LoginWithEid => "Logg inn med eID",
+        Msg::Or => "eller",
+        Msg::StepUpTitle => "Du trenger en engangskode",
+        Msg::StepUpBody => "Du er ikke koblet til kommunens nettverk. For å fortsette trenger du en engangskode som blir sendt til telefonen eller e-posten din. Du kan også logge inn med eID.",
+        Msg::StepUpUnavailable => "Det er ennå ikke mulig å sende engangskoder herfra. Bruk kommunens nettverk, eller kontakt IT-brukerstøtten.",
+        Msg::PortalTitle => "Tjenestene dine",
+        Msg::PortalIntro => "Du er logget inn som {name}. Dette er tjenestene du kan bruke nå:",
+        Msg::PortalEmpty => "Ingen tjenester er åpne for deg akkurat nå.",
+        Msg::PortalOpen => "Åpne",
+        Msg::PortalNeedsStrongerLogin => "Krever sikrere innlogging",
+        Msg::PortalStepUp => "Logg inn med engangskode",
+        Msg::PortalNotFromThisNetwork => "Ikke tilgjengelig fra nettverket du er på nå",
+        Msg::PortalClosedUntil => "Stengt til {time}",
+        Msg::PortalNoAccess => "Du har ikke tilgang til denne tjenesten",
+        Msg::PortalZone => "Du er koblet til fra: {zone}",
+        Msg::ZoneInternal => "kommunens nettverk",
+        Msg::ZoneRemote => "utenfor kommunens nettverk",
+        Msg::Logout => "Logg ut",
+        Msg::LoggedOutTitle => "Du er logget ut",
+        Msg::LoggedOutBody => "Du er nå logget ut. Hvis du bruker en delt eller offentlig datamaskin, bør du også lukke nettleseren.",
+        Msg::LoginAgain => "Logg inn igjen",
+        Msg::SessionExpired => "Du ble logget ut fordi du ikke har vært aktiv på mer enn {minutes} minutter. Logg inn igjen.",
+        Msg::BackToPortal => "Tilbake til tjenestene dine",
+        Msg::ErrorTitle => "Noe gikk galt",
+        Msg::ForbiddenTitle => "Ingen tilgang",
+        Msg::ForbiddenCsrf => "Skjemaet var utløpt eller kom fra en annen side. Gå tilbake, last inn siden på nytt og prøv igjen.",
+        Msg::ForbiddenPolicy => "Du har ikke tilgang til {service} herfra akkurat nå.",
+        Msg::NotFoundTitle => "Fant ikke siden",
+        Msg::NotFoundBody => "Det finnes ingen side på denne adressen. Sjekk adressen, eller gå til tjenestene dine.",
+        Msg::BadGatewayTitle => "Tjenesten svarer ikke",
+        Msg::BadGatewayBody => "Vi får ikke kontakt med {service} akkurat nå. De andre tjenestene dine virker som vanlig. Prøv igjen om noen minutter. Hvis problemet fortsetter, kontakt IT-brukerstøtten.",
+        Msg::TooLargeTitle => "Forespørselen var for stor",
+        Msg::TooLargeBody => "Det du sendte, var større enn det som kan tas imot. Gå tilbake og prøv igjen med mindre innhold.",
+        Msg::HeadersTooLargeBody => "Nettleseren din sendte for mye data, ofte på grunn av gamle informasjonskapsler (cookies). Slett informasjonskapslene for dette nettstedet og prøv igjen.",
+        Msg::BadRequestTitle => "Forespørselen ble ikke forstått",
+        Msg::BadRequestBody => "Vi forsto ikke forespørselen. Gå tilbake og prøv igjen.",
+        Msg::TooManyAttemptsTitle => "For mange forsøk",
+        Msg::TooManyAttemptsBody => "Det har vært for mange forsøk. Vent {seconds} sekunder og prøv igjen.",
+        Msg::InternalErrorBody => "Det oppstod en feil i innloggingstjenesten. Prøv igjen om litt. Hvis problemet fortsetter, kontakt IT-brukerstøtten.",
+        Msg::UnavailableTitle => "Midlertidig utilgjengelig",
+        Msg::UnavailableBody => "Innloggingstjenesten er midlertidig utilgjengelig. Prøv igjen om noen minutter.",
+        Msg::SkipToContent => "Hopp til innholdet",
+        Msg::LanguageLabel => "Språk",
+        Msg::AccountTitle => "Kontoen din",
+        Msg::SignedInAs => "Logget inn som {name}",
+    }
+}
+
+/// Norwegian nynorsk wording.
+fn nn(msg: Msg) -> &'static str {
+    match msg {
+        Msg::LoginTitle => "Logg inn",
+        Msg::LoginIntro => "Logg inn med brukarnamnet og passordet ditt i kommunen – dei same som du brukar på jobb-PC-en.",
+        Msg::Username => "Brukarnamn",
+        Msg::Password => "Passord",
+        Msg::Realm => "Brukargruppe",
+        Msg::RealmHelp => "Vel gruppa du høyrer til. Rektorar, helsesjukepleiarar og assistentar vel den administrative gruppa.",
+        Msg::LoginButton => "Logg inn",
+        Msg::LoginFailed => "Brukarnamnet eller passordet er feil. Sjekk begge og prøv igjen.",
+        Msg::PasswordHelp => "Har du gløymt passordet?",
+        Msg::LoginWithEid => "Logg inn med eID",
+        Msg::Or => "eller",
+        Msg::StepUpTitle => "Du treng ein eingongskode",
+        Msg::StepUpBody => "Du er ikkje kopla til nettverket til kommunen. For å halde fram treng du ein eingongskode som blir send til telefonen eller e-posten din. Du kan òg logge inn med eID.",
+        Msg::StepUpUnavailable => "Det er ikkje mogleg å sende eingongskodar herifrå enno. Bruk nettverket til kommunen, eller kontakt IT-brukarstøtta.",
+        Msg::PortalTitle => "Tenestene dine",
+        Msg::PortalIntro => "Du er logga inn som {name}. Dette er tenestene du kan bruke no:",
+        Msg::PortalEmpty => "Ingen tenester er opne for deg akkurat no.",
+        Msg::PortalOpen => "Opne",
+        Msg::PortalNeedsStrongerLogin => "Krev sikrare innlogging",
+        Msg::PortalStepUp => "Logg inn med eingongskode",
+        Msg::PortalNotFromThisNetwork => "Ikkje tilgjengeleg frå nettverket du er på no",
+        Msg::PortalClosedUntil => "Stengd til {time}",
+        Msg::PortalNoAccess => "Du har ikkje tilgang til denne tenesta",
+        Msg::PortalZone => "Du er kopla til frå: {zone}",
+        Msg::ZoneInternal => "nettverket til kommunen",
+        Msg::ZoneRemote => "utanfor nettverket til kommunen",
+        Msg::Logout => "Logg ut",
+        Msg::LoggedOutTitle => "Du er logga ut",
+        Msg::LoggedOutBody => "Du er no logga ut. Om du brukar ei delt eller offentleg datamaskin, bør du òg lukke nettlesaren.",
+        Msg::LoginAgain => "Logg inn igjen",
+        Msg::SessionExpired => "Du vart logga ut fordi du ikkje har vore aktiv på meir enn {minutes} minutt. Logg inn igjen.",
+        Msg::BackToPortal => "Tilbake til tenestene dine",
+        Msg::ErrorTitle => "Noko gjekk gale",
+        Msg::ForbiddenTitle => "Ingen tilgang",
+        Msg::ForbiddenCsrf => "Skjemaet hadde gått ut på tid eller kom frå ei anna side. Gå tilbake, last inn sida på nytt og prøv igjen.",
+        Msg::ForbiddenPolicy => "Du har ikkje tilgang til {service} herifrå akkurat no.",
+        Msg::NotFoundTitle => "Fann ikkje sida",
+        Msg::NotFoundBody => "Det finst inga side på denne adressa. Sjekk adressa, eller gå til tenestene dine.",
+        Msg::BadGatewayTitle => "Tenesta svarar ikkje",
+        Msg::BadGatewayBody => "Vi får ikkje kontakt med {service} akkurat no. Dei andre tenestene dine verkar som vanleg. Prøv igjen om nokre minutt. Viss problemet held fram, kontakt IT-brukarstøtta.",
+        Msg::TooLargeTitle => "Førespurnaden var for stor",
+        Msg::TooLargeBody => "Det du sende, var større enn det som kan takast imot. Gå tilbake og prøv igjen med mindre innhald.",
+        Msg::HeadersTooLargeBody => "Nettlesaren din sende for mykje data, ofte på grunn av gamle informasjonskapslar (cookies). Slett informasjonskapslane for denne nettstaden og prøv igjen.",
+        Msg::BadRequestTitle => "Førespurnaden vart ikkje forstått",
+        Msg::BadRequestBody => "Vi forstod ikkje førespurnaden. Gå tilbake og prøv igjen.",
+        Msg::TooManyAttemptsTitle => "For mange forsøk",
+        Msg::TooManyAttemptsBody => "Det har vore for mange forsøk. Vent {seconds} sekund og prøv igjen.",
+        Msg::InternalErrorBody => "Det oppstod ein feil i innloggingstenesta. Prøv igjen om litt. Viss problemet held fram, kontakt IT-brukarstøtta.",
+        Msg::UnavailableTitle => "Mellombels utilgjengeleg",
+        Msg::UnavailableBody => "Innloggingstenesta er mellombels utilgjengeleg. Prøv igjen om nokre minutt.",
+        Msg::SkipToContent => "Hopp til innhaldet",
+        Msg::LanguageLabel => "Språk",
+        Msg::AccountTitle => "Kontoen din",
+        Msg::SignedInAs => "Logga inn som {name}",
+    }
+}
+
+/// Danish wording.
+fn da(msg: Msg) -> &'static str {
+    match msg {
+        Msg::LoginTitle => "Log ind",
+        Msg::LoginIntro => "Log ind med dit brugernavn og din adgangskode fra kommunen – de samme, som du bruger på din arbejds-pc.",
+        Msg::Username => "Brugernavn",
+        Msg::Password => "Adgangskode",
+        Msg::Realm => "Brugergruppe",
+        Msg::RealmHelp => "Vælg den gruppe, du hører til. Skoleledere, sundhedsplejersker og assistenter vælger den administrative gruppe.",
+        Msg::LoginButton => "Log ind",
+        Msg::LoginFailed => "Brugernavnet eller adgangskoden er forkert. Tjek begge dele, og prøv igen.",
+        Msg::PasswordHelp => "Har du glemt din adgangskode?",
+        Msg::LoginWithEid => "Log ind med eID",
+        Msg::Or => "eller",
+        Msg::StepUpTitle => "Du skal bruge en engangskode",
+        Msg::StepUpBody => "Du er ikke på kommunens netværk. For at fortsætte skal du bruge en engangskode, som bliver sendt til din telefon eller e-mail. Du kan også logge ind med eID.",
+        Msg::StepUpUnavailable => "Det er endnu ikke muligt at sende engangskoder herfra. Brug kommunens netværk, eller kontakt IT-supporten.",
+        Msg::PortalTitle => "Dine tjenester",
+        Msg::PortalIntro => "Du er logget ind som {name}. Her er de tjenester, du kan bruge nu:",
+        Msg::PortalEmpty => "Der er ingen tjenester, du kan bruge lige nu.",
+        Msg::PortalOpen => "Åbn",
+        Msg::PortalNeedsStrongerLogin => "Kræver et mere sikkert login",
+        Msg::PortalStepUp => "Log ind med engangskode",
+        Msg::PortalNotFromThisNetwork => "Ikke tilgængelig fra det netværk, du er på nu",
+        Msg::PortalClosedUntil => "Lukket indtil {time}",
+        Msg::PortalNoAccess => "Du har ikke adgang til denne tjeneste",
+        Msg::PortalZone => "Du er forbundet fra: {zone}",
+        Msg::ZoneInternal => "kommunens netværk",
+        Msg::ZoneRemote => "uden for kommunens netværk",
+        Msg::Logout => "Log ud",
+        Msg::LoggedOutTitle => "Du er logget ud",
+        Msg::LoggedOutBody => "Du er nu logget ud. Hvis du sidder ved en delt eller offentlig computer, så luk også browseren.",
+        Msg::LoginAgain => "Log ind igen",
+        Msg::SessionExpired => "Du blev logget ud, fordi du ikke har været aktiv i mere end {minutes} minutter. Log ind igen.",
+        Msg::BackToPortal => "Tilbage til dine tjenester",
+        Msg::ErrorTitle => "Der gik noget galt",
+        Msg::ForbiddenTitle => "Adgang nægtet",
+        Msg::ForbiddenCsrf => "Formularen var udløbet eller kom fra en anden side. Gå tilbage, genindlæs siden, og prøv igen.",
+        Msg::ForbiddenPolicy => "Du har ikke adgang til {service} herfra lige nu.",
+        Msg::NotFoundTitle => "Siden blev ikke fundet",
+        Msg::NotFoundBody => "Der er ingen side på denne adresse. Tjek adressen, eller gå til dine tjenester.",
+        Msg::BadGatewayTitle => "Tjenesten svarer ikke",
+        Msg::BadGatewayBody => "Vi kan ikke få forbindelse til {service} lige nu. Dine andre tjenester virker som normalt. Prøv igen om et par minutter. Hvis problemet fortsætter, så kontakt IT-supporten.",
+        Msg::TooLargeTitle => "Forespørgslen var for stor",
+        Msg::TooLargeBody => "Det, du sendte, var større, end der kan modtages. Gå tilbage, og prøv igen med mindre indhold.",
+        Msg::HeadersTooLargeBody => "Din browser sendte for meget data, ofte på grund af gamle cookies. Ryd cookies for denne hjemmeside, og prøv igen.",
+        Msg::BadRequestTitle => "Forespørgslen kunne ikke forstås",
+        Msg::BadRequestBody => "Vi kunne ikke forstå forespørgslen. Gå tilbage, og prøv igen.",
+        Msg::TooManyAttemptsTitle => "For mange forsøg",
+        Msg::TooManyAttemptsBody => "Der har været for mange forsøg. Vent {seconds} sekunder, og prøv igen.",
+        Msg::InternalErrorBody => "Der opstod en fejl i login-tjenesten. Prøv igen om lidt. Hvis problemet fortsætter, så kontakt IT-supporten.",
+        Msg::UnavailableTitle => "Midlertidigt utilgængelig",
+        Msg::UnavailableBody => "Login-tjenesten er midlertidigt utilgængelig. Prøv igen om et par minutter.",
+        Msg::SkipToContent => "Spring til indholdet",
+        Msg::LanguageLabel => "Sprog",
+        Msg::AccountTitle => "Din konto",
+        Msg::SignedInAs => "Logget ind som {name}",
+    }
+}
+
+/// English wording.
+fn en(msg: Msg) -> &'static str {
+    match msg {
+        Msg::LoginTitle => "Log in",
+        Msg::LoginIntro => "Log in with your municipal username and password — the same ones you use on your work PC.",
+        Msg::Username => "Username",
+        Msg::Password => "Password",
+        Msg::Realm => "User group",
+        Msg::RealmHelp => "Choose the group you belong to. Heads of schools, school nurses and assistants choose the administrative group.",
+        Msg::LoginButton => "Log in",
+        Msg::LoginFailed => "The username or password is wrong. Check both and try again.",
+        Msg::PasswordHelp => "Forgotten your password?",
+        Msg::LoginWithEid => "Log in with eID",
+        Msg::Or => "or",
+        Msg::StepUpTitle => "A one-time code is needed",
+        Msg::StepUpBody => "You are connecting from outside the municipality's network. To continue, you need a one-time code sent to your phone or e-mail, or you can log in with eID.",
+        Msg::StepUpUnavailable => "One-time codes cannot be sent from this gateway yet. Connect from the municipality's network, or contact the service desk.",
+        Msg::PortalTitle => "Your services",
+        Msg::PortalIntro => "You are logged in as {name}. These are the services you can use now:",
+        Msg::PortalEmpty => "No services are open to you right now.",
+        Msg::PortalOpen => "Open",
+        Msg::PortalNeedsStrongerLogin => "Needs a stronger login",
+        Msg::PortalStepUp => "Log in with a one-time code",
+        Msg::PortalNotFromThisNetwork => "Not available from the network you are on now",
+        Msg::PortalClosedUntil => "Closed until {time}",
+        Msg::PortalNoAccess => "You do not have access to this service",
+        Msg::PortalZone => "You are connected from: {zone}",
+        Msg::ZoneInternal => "the municipality's network",
+        Msg::ZoneRemote => "outside the municipality's network",
+        Msg::Logout => "Log out",
+        Msg::LoggedOutTitle => "You are logged out",
+        Msg::LoggedOutBody => "You have been logged out. If you are on a shared or public computer, close the browser as well.",
+        Msg::LoginAgain => "Log in again",
+        Msg::SessionExpired => "You were logged out because you were inactive for more than {minutes} minutes. Please log in again.",
+        Msg::BackToPortal => "Back to your services",
+        Msg::ErrorTitle => "Something went wrong",
+        Msg::ForbiddenTitle => "Access denied",
+        Msg::ForbiddenCsrf => "The form had expired or came from another page. Go back, reload the page and try again.",
+        Msg::ForbiddenPolicy => "You do not have access to {service} from here right now.",
+        Msg::NotFoundTitle => "Page not found",
+        Msg::NotFoundBody => "There is no page at this address. Check the address, or go to your services.",
+        Msg::BadGatewayTitle => "The service is not answering",
+        Msg::BadGatewayBody => "{service} could not be reached just now. Your other services still work. Try again in a few minutes; if the problem continues, contact the service desk.",
+        Msg::TooLargeTitle => "The request was too large",
+        Msg::TooLargeBody => "What was sent was larger than the gateway accepts. Go back and try again with less content.",
+        Msg::HeadersTooLargeBody => "Your browser sent too much data with the request, often because of old cookies. Clear the cookies for this site and try again.",
+        Msg::BadRequestTitle => "The request could not be understood",
+        Msg::BadRequestBody => "The gateway could not understand the request. Go back and try again.",
+        Msg::TooManyAttemptsTitle => "Too many attempts",
+        Msg::TooManyAttemptsBody => "There have been too many attempts. Wait {seconds} seconds and try again.",
+        Msg::InternalErrorBody => "An error occurred in the gateway. Try again in a moment; if the problem continues, contact the service desk.",
+        Msg::UnavailableTitle => "Temporarily unavailable",
+        Msg::UnavailableBody => "The login service is temporarily unavailable. Try again in a few minutes.",
+        Msg::SkipToContent => "Skip to content",
+        Msg::LanguageLabel => "Language",
+        Msg::AccountTitle => "Your account",
+        Msg::SignedInAs => "Logged in as {name}",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every message variant; keep in step with `Msg` when adding one.
+    const ALL_MSGS: &[Msg] = &[
+        Msg::LoginTitle,
+        Msg::LoginIntro,
+        Msg::Username,
+        Msg::Password,
+        Msg::Realm,
+        Msg::RealmHelp,
+        Msg::LoginButton,
+        Msg::LoginFailed,
+        Msg::PasswordHelp,
+        Msg::LoginWithEid,
+        Msg::Or,
+        Msg::StepUpTitle,
+        Msg::StepUpBody,
+        Msg::StepUpUnavailable,
+        Msg::PortalTitle,
+        Msg::PortalIntro,
+        Msg::PortalEmpty,
+        Msg::PortalOpen,
+        Msg::PortalNeedsStrongerLogin,
+        Msg::PortalStepUp,
+        Msg::PortalNotFromThisNetwork,
+        Msg::PortalClosedUntil,
+        Msg::PortalNoAccess,
+        Msg::PortalZone,
+        Msg::ZoneInternal,
+        Msg::ZoneRemote,
+        Msg::Logout,
+        Msg::LoggedOutTitle,
+        Msg::LoggedOutBody,
+        Msg::LoginAgain,
+        Msg::SessionExpired,
+        Msg::BackToPortal,
+        Msg::ErrorTitle,
+        Msg::ForbiddenTitle,
+        Msg::ForbiddenCsrf,
+        Msg::ForbiddenPolicy,
+        Msg::NotFoundTitle,
+        Msg::NotFoundBody,
+        Msg::BadGatewayTitle,
+        Msg::BadGatewayBody,
+        Msg::TooLargeTitle,
+        Msg::TooLargeBody,
+        Msg::HeadersTooLargeBody,
+        Msg::BadRequestTitle,
+        Msg::BadRequestBody,
+        Msg::TooManyAttemptsTitle,
+        Msg::TooManyAttemptsBody,
+        Msg::InternalErrorBody,
+        Msg::UnavailableTitle,
+        Msg::UnavailableBody,
+        Msg::SkipToContent,
+        Msg::LanguageLabel,
+        Msg::AccountTitle,
+        Msg::SignedInAs,
+    ];
+
+    /// Placeholders such as `{name}` found in a text, in order.
+    fn placeholders(text: &str) -> Vec<&str> {
+        let mut found = Vec::new();
+        let mut rest = text;
+        while let Some(start) = rest.find('{') {
+            let after = &rest[start..];
+            match after.find('}') {
+                Some(end) => {
+                    found.push(&after[..=end]);
+                    rest = &after[end + 1..];
+                }
+                None => break,
+            }
+        }
+        found.sort_unstable();
+        found
+    }
+
+    /// Shorthand for picking a language from a present header.
+    fn pick(header: &str) -> Lang {
+        Lang::from_accept_language(Some(header))
+    }
+
+    /// Higher q-values win regardless of their position in the header.
+    #[test]
+    fn q_values_are_honoured() {
+        assert_eq!(pick("sv;q=0.5, da;q=0.9"), Lang::Da);
+        assert_eq!(pick("en;q=0.1, nn-NO;q=0.8, sv-SE;q=0.7"), Lang::Nn);
+        assert_eq!(pick("de-DE, fr;q=0.9, sv;q=0.2"), Lang::Sv);
+        assert_eq!(pick("da ; q = 0.3 , nb ;Q=0.4"), Lang::Nb);
+        assert_eq!(pick("sv;q=1.000, da;q=0.999"), Lang::Sv);
+    }
+
+    /// "no" and its variants mean bokmål, region subtags are ignored and "nn-NO" is nynorsk.
+    #[test]
+    fn norwegian_and_region_tags_map_correctly() {
+        assert_eq!(pick("no"), Lang::Nb);
+        assert_eq!(pick("no-NO"), Lang::Nb);
+        assert_eq!(pick("nb-NO"), Lang::Nb);
+        assert_eq!(pick("nn-NO"), Lang::Nn);
+        assert_eq!(pick("no-nyn"), Lang::Nn);
+        assert_eq!(pick("sv-SE"), Lang::Sv);
+        assert_eq!(pick("sv-FI"), Lang::Sv);
+        assert_eq!(pick("da-DK"), Lang::Da);
+        assert_eq!(pick("en-GB"), Lang::En);
+        assert_eq!(pick("SV_se"), Lang::Sv);
+    }
+
+    /// Unknown languages, "*", an empty header and a missing header all give English.
+    #[test]
+    fn unknown_or_absent_gives_english() {
+        assert_eq!(Lang::from_accept_language(None), Lang::En);
+        assert_eq!(pick(""), Lang::En);
+        assert_eq!(pick("   "), Lang::En);
+        assert_eq!(pick("*"), Lang::En);
+        assert_eq!(pick("de-DE, fr;q=0.8, *;q=0.5"), Lang::En);
+        assert_eq!(pick("*, sv;q=0.5"), Lang::Sv);
+    }
+
+    /// Entries with q=0 are never chosen.
+    #[test]
+    fn q_zero_is_excluded() {
+        assert_eq!(pick("sv;q=0"), Lang::En);
+        assert_eq!(pick("sv;q=0.000, da;q=0.1"), Lang::Da);
+        assert_eq!(pick("nb;q=0, nn;q=0.001"), Lang::Nn);
+    }
+
+    /// When two entries have the same weight the one listed first wins.
+    #[test]
+    fn ties_keep_header_order() {
+        assert_eq!(pick("da, sv"), Lang::Da);
+        assert_eq!(pick("sv;q=0.8, nb;q=0.8"), Lang::Sv);
+        assert_eq!(pick("fr, nn, nb"), Lang::Nn);
+    }
+
+    /// Malformed entries are skipped and no input, however odd or long, makes it panic.
+    #[test]
+    fn garbage_is_skipped_without_panic() {
+        assert_eq!(pick("sv;q=abc, da;q=0.5"), Lang::Da);
+        assert_eq!(pick("sv;q=1.5, da;q=0.5"), Lang::Da);
+        assert_eq!(pick("sv;q=, da;q=0.5"), Lang::Da);
+        assert_eq!(pick("sv;q=0.5;q=0.9, da;q=0.1"), Lang::Da);
+        assert_eq!(pick("sv-, da;q=0.1"), Lang::Da);
+        assert_eq!(pick("s v, da;q=0.1"), Lang::Da);
+        assert_eq!(pick("svenska, da;q=0.1"), Lang::Da);
+        let odd = [
+            ",,,,;;;;====",
+            ";q=0.5",
+            "q=1",
+            "sv;q=-1",
+            "sv;q=0.1234",
+            "sv;q=.5",
+            "sv;=",
+            "-",
+            "--sv",
+            "å, ø;q=0.5, æ-ÅÄÖ",
+            "sv;q=0.5\u{0}",
+            "\u{feff}sv",
+            "🦀;q=1",
+            "sv;q=9999999999999999999999",
+        ];
+        for header in odd {
+            let _ = pick(header);
+        }
+        let long = "x, ".repeat(100_000) + "sv";
+        assert_eq!(pick(&long), Lang::En);
+        let long_tag = "a".repeat(1_000_000);
+        assert_eq!(pick(&long_tag), Lang::En);
+        let many_params = format!("sv{}", ";a=b".repeat(10_000));
+        let _ = pick(&many_params);
+    }
+
+    /// Only the first 32 entries are considered.
+    #[test]
+    fn entries_after_the_cap_are_ignored() {
+        let mut header = "xx, ".repeat(MAX_ENTRIES - 1);
+        header.push_str("da");
+        assert_eq!(pick(&header), Lang::Da);
+        let mut header = "xx, ".repeat(MAX_ENTRIES);
+        header.push_str("da");
+        assert_eq!(pick(&header), Lang::En);
+    }
+
+    /// Bare codes parse case-insensitively and every language's code parses back to itself.
+    #[test]
+    fn codes_round_trip() {
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+            assert_eq!(Lang::from_code(&lang.code().to_uppercase()), Some(lang));
+        }
+        assert_eq!(Lang::from_code("no"), Some(Lang::Nb));
+        assert_eq!(Lang::from_code("NO"), Some(Lang::Nb));
+        assert_eq!(Lang::from_code("de"), None);
+        assert_eq!(Lang::from_code(""), None);
+        assert_eq!(Lang::from_code("sv-SE"), None);
+    }
+
+    /// Every message is non-empty in every language and keeps exactly the English placeholders.
+    #[test]
+    fn every_message_is_complete_with_placeholders() {
+        for &msg in ALL_MSGS {
+            let english = placeholders(msg.text(Lang::En));
+            for lang in Lang::ALL {
+                let text = msg.text(lang);
+                assert!(!text.trim().is_empty(), "{msg:?} is empty in {lang:?}");
+                assert_eq!(
+                    placeholders(text),
+                    english,
+                    "{msg:?} in {lang:?} has different placeholders from English"
+                );
+            }
+        }
+    }
+
+    /// The message list used by the tests has no duplicates, so each variant is checked once.
+    #[test]
+    fn message_list_has_no_duplicates() {
+        for (i, a) in ALL_MSGS.iter().enumerate() {
+            for b in &ALL_MSGS[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! The gateway's own HTML pages: plain, accessible, no JavaScript, in the user's language.
+
+pub mod i18n;
+
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+pub use i18n::{Lang, Msg};
+
+/// The stylesheet served at [`CSS_PATH`].
+pub const CSS: &str = include_str!("../../assets/portvakt.css");
+/// Where the stylesheet is served.
+pub const CSS_PATH: &str = "/.portvakt/static/portvakt.css";
+
+/// Fills `{key}` placeholders with HTML-escaped values.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = text(template).into_owned();
+    for (k, v) in values {
+        out = out.replace(&format!("{{{k}}}"), &text(v));
+    }
+    out
+}
+
+/// What every page needs to know about its reader.
+#[derive(Debug, Clone, Copy)]
+pub struct PageCtx<'a> {
+    /// Page language.
+    pub lang: Lang,
+    /// The logged-in user's display name and the session's CSRF token, for the logout button.
+    pub user: Option<(&'a str, &'a str)>,
+}
+
+impl PageCtx<'_> {
+    /// The message in this page's language.
+    pub fn t(&self, m: Msg) -> &'static str {
+        m.text(self.lang)
+    }
+}
+
+/// Wraps page content in the common layout.
+pub fn layout(ctx: &PageCtx<'_>, title: &str, body: &str) -> String {
+    let mut h = String::with_capacity(2048 + body.len());
+    h.push_str("<!doctype html>\n<html lang=\"");
+    h.push_str(ctx.lang.code());
+    h.push_str("\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
+    h.push_str(&text(title));
+    h.push_str(" – Portvakt</title><link rel=\"stylesheet\" href=\"");
+    h.push_str(CSS_PATH);
+    h.push_str("\"></head><body><a class=\"skip\" href=\"#main\">");
+    h.push_str(&text(ctx.t(Msg::SkipToContent)));
+    h.push_str("</a><header><span class=\"brand\">Portvakt</span>");
+    if let Some((name, csrf)) = ctx.user {
+        h.push_str("<span>");
+        h.push_str(&fill(ctx.t(Msg::SignedInAs), &[("name", name)]));
+        h.push_str("</span><form method=\"post\" action=\"/.portvakt/logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
+        h.push_str(&attr(csrf));
+        h.push_str("\"><button class=\"secondary\" type=\"submit\">");
+        h.push_str(&text(ctx.t(Msg::Logout)));
+        h.push_str("</button></form>");
+    }
+    h.push_str("</header><main id=\"main\"><h1>");
+    h.push_str(&text(title));
+    h.push_str("</h1>");
+    h.push_str(body);
+    h.push_str("</main></body></html>\n");
+    h
+}
+
+/// A realm offered in the login form's group choice.
+#[derive(Debug, Clone)]
+pub struct RealmChoice {
+    /// Realm id.
+    pub name: String,
+    /// Label.
+    pub title: String,
+}
+
+/// What the login page shows.
+#[derive(Debug, Clone, Default)]
+pub struct LoginView<'a> {
+    /// Where to go after login.
+    pub rd: &'a str,
+    /// Pre-login CSRF token.
+    pub csrf: &'a str,
+    /// Realms; the choice is shown only when there are several.
+    pub realms: &'a [RealmChoice],
+    /// Realm to preselect.
+    pub selected_realm: &'a str,
+    /// Username to refill after a failed attempt.
+    pub username: &'a str,
+    /// Error message to show.
+    pub error: Option<String>,
+    /// Informational message (e.g. logged out for inactivity).
+    pub notice: Option<String>,
+    /// Link to password help.
+    pub password_help_url: Option<&'a str>,
+}
+
+/// The login page.
+pub fn login_page(ctx: &PageCtx<'_>, v: &LoginView<'_>) -> String {
+    let mut b = String::with_capacity(2048);
+    if let Some(n) = &v.notice {
+        b.push_str("<p class=\"notice\" role=\"status\">");
+        b.push_str(n);
+        b.push_str("</p>");
+    }
+    if let Some(e) = &v.error {
+        b.push_str("<p class=\"error\" role=\"alert\">");
+        b.push_str(e);
+        b.push_str("</p>");
+    }
+    b.push_str("<div class=\"card\"><p>");
+    b.push_str(&text(ctx.t(Msg::LoginIntro)));
+    b.push_str("</p><form method=\"post\" action=\"/.portvakt/login\">");
+    b.push_str(&hidden("csrf", v.csrf));
+    b.push_str(&hidden("rd", v.rd));
+    if v.realms.len() > 1 {
+        b.push_str("<label for=\"realm\">");
+        b.push_str(&text(ctx.t(Msg::Realm)));
+        b.push_str("</label><p class=\"help\" id=\"realm-help\">");
+        b.push_str(&text(ctx.t(Msg::RealmHelp)));
+        b.push_str("</p><select id=\"realm\" name=\"realm\" aria-describedby=\"realm-help\">");
+        for r in v.realms {
+            b.push_str("<option value=\"");
+            b.push_str(&attr(&r.name));
+            b.push('"');
+            if r.name == v.selected_realm {
+                b.push_str(" selected");
+            }
+            b.push('>');
+            b.push_str(&text(&r.title));
+            b.push_str("</option>");
+        }
+        b.push_str("</select>");
+    }
+    b.push_str("<label for=\"username\">");
+    b.push_str(&text(ctx.t(Msg::Username)));
+    b.push_str("</label><input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" required value=\"");
+    b.push_str(&attr(v.username));
+    b.push_str("\"><label for=\"password\">");
+    b.push_str(&text(ctx.t(Msg::Password)));
+    b.push_str("</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required><button type=\"submit\">");
+    b.push_str(&text(ctx.t(Msg::LoginButton)));
+    b.push_str("</button></form>");
+    if let Some(url) = v.password_help_url {
+        b.push_str("<p><a href=\"");
+        b.push_str(&attr(url));
+        b.push_str("\">");
+        b.push_str(&text(ctx.t(Msg::PasswordHelp)));
+        b.push_str("</a></p>");
+    }
+    b.push_str("</div>");
+    layout(ctx, ctx.t(Msg::LoginTitle), &b)
+}
+
+/// The page a password-only session gets when it needs a second factor.
+pub fn step_up_page(ctx: &PageCtx<'_>, zone_label: &str, codes_available: bool) -> String {
+    let mut b = String::new();
+    b.push_str("<div class=\"card\"><p>");
+    b.push_str(&fill(ctx.t(Msg::PortalZone), &[("zone", zone_label)]));
+    b.push_str("</p><p>");
+    b.push_str(&text(ctx.t(Msg::StepUpBody)));
+    b.push_str("</p>");
+    if !codes_available {
+        b.push_str("<p class=\"notice\">");
+        b.push_str(&text(ctx.t(Msg::StepUpUnavailable)));
+        b.push_str("</p>");
+    }
+    b.push_str("<p><a href=\"/.portvakt/portal\">");
+    b.push_str(&text(ctx.t(Msg::BackToPortal)));
+    b.push_str("</a></p></div>");
+    layout(ctx, ctx.t(Msg::StepUpTitle), &b)
+}
+
+/// The state of one service on the portal, for this user, now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TileState {
+    /// Can be opened.
+    Open,
+    /// Needs a stronger login first.
+    NeedsStepUp,
+    /// Not reachable from the current zone.
+    NotFromThisNetwork,
+    /// Closed until the given local time.
+    ClosedUntil(String),
+    /// The user may not use it.
+    NoAccess(Option<String>),
+}
+
+/// One service on the portal.
+#[derive(Debug, Clone)]
+pub struct Tile {
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Link.
+    pub url: String,
+    /// State.
+    pub state: TileState,
+}
+
+/// The portal: the services this user may open now, and why others are closed.
+pub fn portal_page(
+    ctx: &PageCtx<'_>,
+    display_name: &str,
+    zone_label: &str,
+    tiles: &[Tile],
+) -> String {
+    let mut b = String::with_capacity(1024 + tiles.len() * 256);
+    b.push_str("<p>");
+    b.push_str(&fill(ctx.t(Msg::PortalIntro), &[("name", display_name)]));
+    b.push_str("</p><p class=\"help\">");
+    b.push_str(&fill(ctx.t(Msg::PortalZone), &[("zone", zone_label)]));
+    b.push_str("</p>");
+    if tiles.is_empty() {
+        b.push_str("<p class=\"notice\">");
+        b.push_str(&text(ctx.t(Msg::PortalEmpty)));
+        b.push_str("</p>");
+    }
+    b.push_str("<ul class=\"tiles\">");
+    for t in tiles {
+        let state = match &t.state {
+            TileState::Open => "open",
+            TileState::NeedsStepUp => "step-up",
+            TileState::NotFromThisNetwork => "wrong-network",
+            TileState::ClosedUntil(_) => "closed",
+            TileState::NoAccess(_) => "no-access",
+        };
+        b.push_str("<li data-state=\"");
+        b.push_str(state);
+        b.push_str("\"><h2>");
+        b.push_str(&text(&t.title));
+        b.push_str("</h2>");
+        if !t.description.is_empty() {
+            b.push_str("<p>");
+            b.push_str(&text(&t.description));
+            b.push_str("</p>");
+        }
+        match &t.state {
+            TileState::Open => {
+                b.push_str("<a class=\"button\" href=\"");
+                b.push_str(&attr(&t.url));
+                b.push_str("\">");
+                b.push_str(&text(ctx.t(Msg::PortalOpen)));
+                b.push_str("</a>");
+            }
+            TileState::NeedsStepUp => {
+                b.push_str("<p class=\"state\">");
+                b.push_str(&text(ctx.t(Msg::PortalNeedsStrongerLogin)));
+                b.push_str("</p><a class=\"button\" href=\"/.portvakt/second-factor?rd=");
+                b.push_str(&attr(&crate::gateway::http::url_encode(&t.url)));
+                b.push_str("\">");
+                b.push_str(&text(ctx.t(Msg::PortalStepUp)));
+                b.push_str("</a>");
+            }
+            TileState::NotFromThisNetwork => {
+                b.push_str("<p class=\"state\">");
+                b.push_str(&text(ctx.t(Msg::PortalNotFromThisNetwork)));
+                b.push_str("</p>");
+            }
+            TileState::ClosedUntil(time) => {
+                b.push_str("<p class=\"state\">");
+                b.push_str(&fill(ctx.t(Msg::PortalClosedUntil), &[("time", time)]));
+                b.push_str("</p>");
+            }
+            TileState::NoAccess(reason) => {
+                b.push_str("<p class=\"state\">");
+                match reason {
+                    Some(r) => b.push_str(&text(r)),
+                    None => b.push_str(&text(ctx.t(Msg::PortalNoAccess))),
+                }
+                b.push_str("</p>");
+            }
+        }
+        b.push_str("</li>");
+    }
+    b.push_str("</ul>");
+    layout(ctx, ctx.t(Msg::PortalTitle), &b)
+}
+
+/// The page after logout.
+pub fn logged_out_page(ctx: &PageCtx<'_>) -> String {
+    let mut b = String::new();
+    b.push_str("<div class=\"card\"><p>");
+    b.push_str(&text(ctx.t(Msg::LoggedOutBody)));
+    b.push_str("</p><a class=\"button\" href=\"/.portvakt/login\">");
+    b.push_str(&text(ctx.t(Msg::LoginAgain)));
+    b.push_str("</a></div>");
+    layout(ctx, ctx.t(Msg::LoggedOutTitle), &b)
+}
+
+/// An error page: what happened and what to do, with a way back.
+pub fn error_page(ctx: &PageCtx<'_>, title: Msg, body: &str) -> String {
+    let mut b = String::new();
+    b.push_str("<div class=\"card\"><p role=\"alert\">");
+    b.push_str(body);
+    b.push_str("</p><p><a href=\"/.portvakt/portal\">");
+    b.push_str(&text(ctx.t(Msg::BackToPortal)));
+    b.push_str("</a></p></div>");
+    layout(ctx, ctx.t(title), &b)
+}
+
+fn hidden(name: &str, value: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+        attr(name),
+        attr(value)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values put into pages are escaped, so a username can't inject markup.
+    #[test]
+    fn values_are_escaped() {
+        let ctx = PageCtx {
+            lang: Lang::En,
+            user: Some(("<b>x</b>", "tok\"en")),
+        };
+        let html = login_page(
+            &ctx,
+            &LoginView {
+                rd: "\"><script>",
+                username: "<img>",
+                ..Default::default()
+            },
+        );
+        assert!(!html.contains("<script>"));
+        assert!(!html.contains("<img>"));
+        assert!(!html.contains("<b>x</b>"));
+        assert!(html.contains("lang=\"en\""));
+    }
+
+    /// The group choice appears only when there is more than one realm.
+    #[test]
+    fn realm_choice_only_with_several() {
+        let ctx = PageCtx {
+            lang: Lang::Sv,
+            user: None,
+        };
+        let one = [RealmChoice {
+            name: "a".into(),
+            title: "A".into(),
+        }];
+        let two = [
+            one[0].clone(),
+            RealmChoice {
+                name: "b".into(),
+                title: "B".into(),
+            },
+        ];
+        assert!(!login_page(
+            &ctx,
+            &LoginView {
+                realms: &one,
+                ..Default::default()
+            }
+        )
+        .contains("<select"));
+        assert!(login_page(
+            &ctx,
+            &LoginView {
+                realms: &two,
+                ..Default::default()
+            }
+        )
+        .contains("<select"));
+    }
+}

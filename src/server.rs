@@ -1,0 +1,300 @@
+//! Builds the pingora server from a validated config and runs it: one proxy service per listener, TLS with
+//! reloadable certificates, and background services for session expiry, backend DNS, SIGHUP reloads and systemd.
+
+use crate::assertion::SigningKey;
+use crate::clock::SharedClock;
+use crate::config::{Config, TlsFiles};
+use crate::directory::SharedDirectory;
+use crate::gateway::upstream::DnsRefresher;
+use crate::gateway::{Gateway, State};
+use crate::session::{memory::MemoryStore, SessionStore, Sessions};
+use arc_swap::ArcSwap;
+use async_trait::async_trait;
+use pingora::server::configuration::ServerConf;
+use pingora::server::{RunArgs, Server, ShutdownSignal, ShutdownSignalWatch, ShutdownWatch};
+use pingora::services::background::{background_service, BackgroundService};
+use pingora_core::listeners::tls::TlsSettings;
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Config, users file or key problems.
+    #[error("{0}")]
+    Config(#[from] crate::config::error::ConfigErrors),
+    /// The TLS certificate or key could not be used.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// The assertion key could not be read.
+    #[error("assertion key: {0}")]
+    Key(String),
+    /// pingora refused a listener setting.
+    #[error("listener {0}: {1}")]
+    Listener(String, String),
+}
+
+/// What the gateway needs besides its config; tests pass a manual clock here.
+#[derive(Debug, Clone)]
+pub struct Deps {
+    /// Time source.
+    pub clock: SharedClock,
+    /// Session store; the in-memory store when `None`.
+    pub session_store: Option<Arc<dyn SessionStore>>,
+}
+
+impl Default for Deps {
+    fn default() -> Self {
+        Deps {
+            clock: Arc::new(crate::clock::SystemClock),
+            session_store: None,
+        }
+    }
+}
+
+/// Builds the shared gateway state from a config (directories loaded, key read or generated).
+pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
+    let directories: Vec<SharedDirectory> = crate::directory::build_all(&cfg)?;
+    let key = match &cfg.assertion.key_file {
+        Some(p) => {
+            let pem = std::fs::read_to_string(p)
+                .map_err(|e| StartError::Key(format!("{}: {e}", p.display())))?;
+            SigningKey::from_pem(&pem)
+                .map_err(|e| StartError::Key(format!("{}: {e}", p.display())))?
+        }
+        None => {
+            tracing::warn!("no [assertion] key_file: using a key generated at start; backends must refetch the JWKS after every restart, and several instances need one shared key file");
+            SigningKey::generate()
+        }
+    };
+    let store = deps
+        .session_store
+        .clone()
+        .unwrap_or_else(|| Arc::new(MemoryStore::default()));
+    let sessions = Sessions::new(store, deps.clock.clone(), cfg.session.clone());
+    Ok(Arc::new(State::new(
+        cfg,
+        directories,
+        sessions,
+        key,
+        deps.clock.clone(),
+    )))
+}
+
+/// A certificate resolver whose certificate can be swapped on reload without dropping connections.
+#[derive(Debug)]
+pub struct ReloadableCert {
+    files: TlsFiles,
+    current: ArcSwap<CertifiedKey>,
+}
+
+impl ReloadableCert {
+    /// Loads the certificate and key.
+    pub fn load(files: &TlsFiles) -> Result<ReloadableCert, StartError> {
+        let ck = load_certified_key(files)?;
+        Ok(ReloadableCert {
+            files: files.clone(),
+            current: ArcSwap::from_pointee(ck),
+        })
+    }
+
+    /// Re-reads the files; on error the old certificate keeps serving.
+    pub fn reload(&self) -> Result<(), StartError> {
+        let ck = load_certified_key(&self.files)?;
+        self.current.store(Arc::new(ck));
+        Ok(())
+    }
+}
+
+impl ResolvesServerCert for ReloadableCert {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.current.load_full())
+    }
+}
+
+fn load_certified_key(files: &TlsFiles) -> Result<CertifiedKey, StartError> {
+    let cert_pem = std::fs::read(&files.cert)
+        .map_err(|e| StartError::Tls(format!("{}: {e}", files.cert.display())))?;
+    let key_pem = std::fs::read(&files.key)
+        .map_err(|e| StartError::Tls(format!("{}: {e}", files.key.display())))?;
+    let certs: Vec<_> = rustls_pemfile::certs(&mut cert_pem.as_slice())
+        .collect::<Result<_, _>>()
+        .map_err(|e| StartError::Tls(format!("{}: {e}", files.cert.display())))?;
+    let key = rustls_pemfile::private_key(&mut key_pem.as_slice())
+        .map_err(|e| StartError::Tls(format!("{}: {e}", files.key.display())))?
+        .ok_or_else(|| StartError::Tls(format!("{}: no private key", files.key.display())))?;
+    let signer = rustls::crypto::ring::sign::any_supported_type(&key)
+        .map_err(|e| StartError::Tls(format!("{}: {e}", files.key.display())))?;
+    Ok(CertifiedKey::new(certs, signer))
+}
+
+/// A shutdown signal driven by a channel, so tests (and the demo) can stop the server without Unix signals.
+#[derive(Debug)]
+pub struct ChannelShutdown(pub tokio::sync::Mutex<tokio::sync::mpsc::Receiver<()>>);
+
+#[async_trait]
+impl ShutdownSignalWatch for ChannelShutdown {
+    async fn recv(&self) -> ShutdownSignal {
+        let _ = self.0.lock().await.recv().await;
+        ShutdownSignal::FastShutdown
+    }
+}
+
+/// Builds the pingora server for a state: listeners, TLS and background services.
+pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
+    let cfg = &state.cfg;
+    let conf = ServerConf {
+        threads: cfg.server.threads.max(1),
+        grace_period_seconds: Some(cfg.server.grace_period.as_secs()),
+        graceful_shutdown_timeout_seconds: Some(cfg.server.graceful_shutdown_timeout.as_secs()),
+        pid_file: cfg.server.pid_file.clone(),
+        upgrade_sock: cfg.server.upgrade_socket.clone(),
+        ..ServerConf::default()
+    };
+    let mut server = Server::new_with_opt_and_conf(None, conf);
+    let conf = server.configuration.clone();
+    let cert = match &cfg.tls {
+        Some(files) if cfg.listeners.iter().any(|l| l.tls) => {
+            Some(Arc::new(ReloadableCert::load(files)?))
+        }
+        _ => None,
+    };
+    for l in &cfg.listeners {
+        let addr = l.address.to_string();
+        let gw = Gateway::new(state.clone(), l.clone());
+        let mut svc =
+            pingora::proxy::http_proxy_service_with_name(&conf, gw, &format!("portvakt {addr}"));
+        if l.tls {
+            let cert = cert
+                .clone()
+                .ok_or_else(|| StartError::Tls("no certificate configured".into()))?;
+            let mut tls = TlsSettings::intermediate("", "")
+                .map_err(|e| StartError::Listener(addr.clone(), e.to_string()))?;
+            tls.set_cert_resolver(cert);
+            tls.enable_h2();
+            svc.add_tls_with_settings(&addr, None, tls);
+        } else {
+            svc.add_tcp(&addr);
+        }
+        server.add_service(svc);
+    }
+    server.add_service(background_service(
+        "session reaper",
+        SessionReaper {
+            sessions: state.sessions.clone(),
+            interval: Duration::from_secs(60),
+        },
+    ));
+    server.add_service(background_service(
+        "backend dns",
+        DnsRefresher {
+            upstreams: state.upstreams.clone(),
+            interval: Duration::from_secs(30),
+        },
+    ));
+    server.add_service(background_service(
+        "reload and systemd",
+        Supervisor { state, cert },
+    ));
+    Ok(server)
+}
+
+/// Runs the gateway until the shutdown signal (Unix signals when `shutdown` is `None`).
+pub fn run(
+    cfg: Config,
+    deps: Deps,
+    shutdown: Option<Box<dyn ShutdownSignalWatch>>,
+) -> Result<(), StartError> {
+    let state = build_state(cfg, &deps)?;
+    let server = build_server(state)?;
+    let args = match shutdown {
+        Some(s) => RunArgs { shutdown_signal: s },
+        None => RunArgs::default(),
+    };
+    server.run(args);
+    Ok(())
+}
+
+/// Drops expired sessions periodically so memory is bounded by active users.
+#[derive(Debug)]
+struct SessionReaper {
+    sessions: Sessions,
+    interval: Duration,
+}
+
+#[async_trait]
+impl BackgroundService for SessionReaper {
+    async fn start(&self, mut shutdown: ShutdownWatch) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(self.interval) => {}
+                _ = shutdown.changed() => return,
+            }
+            match self.sessions.purge_expired().await {
+                Ok(n) if n > 0 => tracing::debug!(purged = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session purge failed"),
+            }
+        }
+    }
+}
+
+/// Tells systemd when the gateway is ready and stopping, and reloads users files and certificates on SIGHUP.
+#[derive(Debug)]
+struct Supervisor {
+    state: Arc<State>,
+    cert: Option<Arc<ReloadableCert>>,
+}
+
+impl Supervisor {
+    fn reload(&self) {
+        let mut ok = true;
+        for d in &self.state.directories {
+            if let Err(e) = d.reload() {
+                ok = false;
+                tracing::error!(directory = d.name(), errors = %e, "users file reload refused; the previous users keep serving");
+            }
+        }
+        if let Some(c) = &self.cert {
+            if let Err(e) = c.reload() {
+                ok = false;
+                tracing::error!(error = %e, "certificate reload refused; the previous certificate keeps serving");
+            }
+        }
+        if ok {
+            tracing::info!("reloaded users files and certificates");
+        }
+    }
+}
+
+#[async_trait]
+impl BackgroundService for Supervisor {
+    async fn start(&self, mut shutdown: ShutdownWatch) {
+        // Give the listening services a moment to bind before announcing readiness.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+        tracing::info!(listeners = ?self.state.cfg.listeners.iter().map(|l| l.address).collect::<Vec<_>>(), "portvakt ready");
+        let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGHUP; reload needs a restart");
+                None
+            }
+        };
+        loop {
+            tokio::select! {
+                _ = async { match hup.as_mut() { Some(h) => { h.recv().await; } None => std::future::pending::<()>().await } } => {
+                    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Reloading]);
+                    self.reload();
+                    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+                }
+                _ = shutdown.changed() => {
+                    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+                    return;
+                }
+            }
+        }
+    }
+}
