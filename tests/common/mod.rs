@@ -1,0 +1,423 @@
+//! Test environment: real echo backends and a real gateway on loopback ports, a manual clock, and clients that
+//! connect from chosen loopback source addresses (127.0.0.1 internal, 127.0.0.2 remote, 127.0.0.3 a trusted proxy).
+#![allow(dead_code)]
+
+use portvakt::clock::ManualClock;
+use portvakt::server::{build_server, build_state, ChannelShutdown, Deps};
+use reqwest::header::HeaderMap;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Source address that counts as the internal network.
+pub const INTERNAL: &str = "127.0.0.1";
+/// Source address in no zone: remote.
+pub const REMOTE: &str = "127.0.0.2";
+/// Source address of a trusted proxy.
+pub const PROXY: &str = "127.0.0.3";
+
+/// Password of every test user.
+pub const PASSWORD: &str = "rätt häst batteri";
+
+/// A port free right now on 127.0.0.1, never handed out twice in this process, and below the kernel's ephemeral
+/// range (32768+) so no outgoing connection can take it before the gateway binds it.
+pub fn free_port() -> u16 {
+    use rand::Rng;
+    static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut rng = rand::thread_rng();
+    loop {
+        let p: u16 = rng.gen_range(20_000..32_000);
+        let mut taken = TAKEN.lock().unwrap();
+        if taken.contains(&p) {
+            continue;
+        }
+        if TcpListener::bind(("127.0.0.1", p)).is_ok() {
+            taken.push(p);
+            return p;
+        }
+    }
+}
+
+/// Real HTTP backends answering with what they received (the demo's echo backend), on a thread of their own.
+pub struct Backends {
+    /// Their addresses.
+    pub addrs: Vec<SocketAddr>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Backends {
+    /// Starts `n` echo backends named svc0..svcN on port 0.
+    pub fn start(n: usize) -> Backends {
+        let listeners: Vec<std::net::TcpListener> = (0..n)
+            .map(|_| {
+                let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                l.set_nonblocking(true).unwrap();
+                l
+            })
+            .collect();
+        let addrs = listeners.iter().map(|l| l.local_addr().unwrap()).collect();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                for (i, l) in listeners.into_iter().enumerate() {
+                    let l = tokio::net::TcpListener::from_std(l).unwrap();
+                    tokio::spawn(portvakt::demo::serve_echo(l, format!("svc{i}")));
+                }
+                let _ = rx.await;
+            });
+        });
+        Backends {
+            addrs,
+            stop: Some(tx),
+        }
+    }
+}
+
+impl Drop for Backends {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Options for a test gateway.
+#[derive(Default)]
+pub struct Opts {
+    /// Extra TOML appended to the generated config.
+    pub extra: String,
+    /// Replace the `[session]` section.
+    pub session: Option<String>,
+    /// A backend address to use for service 2 instead of a live backend (e.g. a dead port).
+    pub dead_backend: Option<SocketAddr>,
+}
+
+/// A running gateway with its backends and clock; stopped on drop.
+pub struct Env {
+    /// Temporary directory with config, users file and certificates.
+    pub dir: tempfile::TempDir,
+    /// The gateway's clock.
+    pub clock: Arc<ManualClock>,
+    /// Plain HTTP listener (zone by source address).
+    pub http: SocketAddr,
+    /// HTTPS listener (HTTP/2 and HTTP/1.1).
+    pub https: SocketAddr,
+    /// Plain listener pinned to `remote`.
+    pub pinned_remote: SocketAddr,
+    /// Plain listener that redirects to HTTPS.
+    pub redirect: SocketAddr,
+    /// Backends.
+    pub backends: Backends,
+    /// Config path.
+    pub config: PathBuf,
+    stop: Option<tokio::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Env {
+    /// Starts three backends and a gateway in front of them.
+    pub fn start(opts: Opts) -> Env {
+        let backends = Backends::start(3);
+        let dir = tempfile::tempdir().unwrap();
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+            .unwrap();
+        std::fs::write(dir.path().join("cert.pem"), cert.cert.pem()).unwrap();
+        std::fs::write(dir.path().join("key.pem"), cert.key_pair.serialize_pem()).unwrap();
+        let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
+        std::fs::write(
+            dir.path().join("users.toml"),
+            format!(
+                "[[users]]\nusername = \"anna\"\npassword_hash = \"{hash}\"\nname = \"Anna Lindqvist\"\nemail = \"anna@kommune.example\"\ngroups = [\"staff\", \"payroll\"]\n\n\
+                 [[users]]\nusername = \"bjorn\"\npassword_hash = \"{hash}\"\nname = \"Bjørn\"\ngroups = [\"teachers\"]\n"
+            ),
+        )
+        .unwrap();
+        let (http, https, pinned_remote, redirect) =
+            (free_port(), free_port(), free_port(), free_port());
+        let b = &backends.addrs;
+        let third = opts.dead_backend.unwrap_or(b[2]);
+        let session = opts.session.clone().unwrap_or_else(|| {
+            "[session]\nidle_timeout = \"15m\"\nabsolute_lifetime = \"12h\"\n".into()
+        });
+        let text = format!(
+            r#"
+[server]
+threads = 1
+hosts = ["portal.kommune.example"]
+grace_period = "0s"
+graceful_shutdown_timeout = "1s"
+pid_file = "{dir}/portvakt.pid"
+upgrade_socket = "{dir}/upgrade.sock"
+max_header_bytes = 16384
+
+[[listeners]]
+address = "127.0.0.1:{http}"
+redirect_to_https = false
+
+[[listeners]]
+address = "127.0.0.1:{https}"
+tls = true
+
+[[listeners]]
+address = "127.0.0.1:{pinned_remote}"
+redirect_to_https = false
+zone = "remote"
+
+[[listeners]]
+address = "127.0.0.1:{redirect}"
+
+[tls]
+cert = "cert.pem"
+key = "key.pem"
+
+[network]
+trusted_proxies = ["127.0.0.3/32"]
+
+[[zones]]
+name = "internal"
+cidrs = ["127.0.0.1/32", "10.0.0.0/8"]
+
+{session}
+
+[[directories]]
+name = "staff"
+kind = "file"
+path = "users.toml"
+
+[[services]]
+name = "self-service"
+title = "Self-service"
+path_prefix = "/self-service"
+upstreams = ["{b0}"]
+
+[[services]]
+name = "expense"
+title = "Expenses"
+path_prefix = "/expense"
+upstreams = ["{b1}"]
+
+[[services]]
+name = "signing"
+title = "Signing"
+path_prefix = "/signing"
+upstreams = ["{third}"]
+
+[assertion]
+issuer = "https://portal.kommune.example"
+{extra}
+"#,
+            dir = dir.path().display(),
+            b0 = b[0],
+            b1 = b[1],
+            extra = opts.extra,
+        );
+        let config = dir.path().join("portvakt.toml");
+        std::fs::write(&config, text).unwrap();
+        let cfg = portvakt::config::Config::load(&config)
+            .unwrap_or_else(|e| panic!("test config invalid:\n{e}"));
+        let clock = ManualClock::new();
+        let deps = Deps {
+            clock: clock.clone(),
+            session_store: None,
+        };
+        let state = build_state(cfg, &deps).unwrap();
+        let server = build_server(state).unwrap();
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let thread = std::thread::spawn(move || {
+            server.run(pingora::server::RunArgs {
+                shutdown_signal: Box::new(ChannelShutdown(tokio::sync::Mutex::new(rx))),
+            })
+        });
+        let env = Env {
+            dir,
+            clock,
+            http: ([127, 0, 0, 1], http).into(),
+            https: ([127, 0, 0, 1], https).into(),
+            pinned_remote: ([127, 0, 0, 1], pinned_remote).into(),
+            redirect: ([127, 0, 0, 1], redirect).into(),
+            backends,
+            config,
+            stop: Some(tx),
+            thread: Some(thread),
+        };
+        for a in [env.http, env.https, env.pinned_remote, env.redirect] {
+            wait_for_port(a);
+        }
+        env
+    }
+
+    /// Base URL of the plain listener.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.http)
+    }
+
+    /// Base URL of the HTTPS listener.
+    pub fn https_url(&self) -> String {
+        format!("https://{}", self.https)
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.try_send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn wait_for_port(a: SocketAddr) {
+    for _ in 0..200 {
+        if std::net::TcpStream::connect_timeout(&a, Duration::from_millis(100)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("gateway did not start listening on {a}");
+}
+
+/// A client connecting from `source`, following no redirects, accepting the test certificate.
+pub fn client_from(source: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(source.parse::<IpAddr>().unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .danger_accept_invalid_certs(true)
+        .timeout(Duration::from_secs(15))
+        .build()
+        .unwrap()
+}
+
+/// The `name=value` part of the Set-Cookie for `name`, if any.
+pub fn set_cookie(h: &HeaderMap, name: &str) -> Option<String> {
+    h.get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+/// The full Set-Cookie line for `name`.
+pub fn set_cookie_line(h: &HeaderMap, name: &str) -> Option<String> {
+    h.get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+/// The value of a hidden form field in a page.
+pub fn hidden_field(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html_unescape(&html[start..end]))
+}
+
+fn html_unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Result of a login attempt.
+#[derive(Debug)]
+pub struct Login {
+    /// Status of the POST.
+    pub status: u16,
+    /// Location header.
+    pub location: Option<String>,
+    /// `name=value` of the session cookie set, if any.
+    pub cookie: Option<String>,
+    /// Response body.
+    pub body: String,
+}
+
+/// Logs in through the real form: GET the page for its CSRF cookie and token, then POST.
+/// `cookie_name` is `portvakt` on plain HTTP and `__Host-portvakt` on HTTPS; `extra_cookie` is sent along.
+pub async fn login(
+    c: &reqwest::Client,
+    base: &str,
+    user: &str,
+    password: &str,
+    rd: &str,
+    cookie_name: &str,
+    extra_cookie: Option<&str>,
+) -> Login {
+    let page = c
+        .get(format!("{base}/.portvakt/login?rd={}", urlencode(rd)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let csrf_cookie =
+        set_cookie(page.headers(), &format!("{cookie_name}-csrf")).expect("csrf cookie set");
+    let html = page.text().await.unwrap();
+    let token = hidden_field(&html, "csrf").expect("csrf field");
+    let rd_field = hidden_field(&html, "rd").expect("rd field");
+    let mut cookie = csrf_cookie;
+    if let Some(x) = extra_cookie {
+        cookie = format!("{cookie}; {x}");
+    }
+    let resp = c
+        .post(format!("{base}/.portvakt/login"))
+        .header("cookie", cookie)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("rd", rd_field.as_str()),
+            ("username", user),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    let cookie = set_cookie(resp.headers(), cookie_name);
+    let body = resp.text().await.unwrap();
+    Login {
+        status,
+        location,
+        cookie,
+        body,
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// GETs a URL as JSON from an echo backend through the gateway, with the given cookie and headers.
+pub async fn get_json(
+    c: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+    headers: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let mut rb = c
+        .get(url)
+        .header("accept", "application/json")
+        .header("cookie", cookie);
+    for (k, v) in headers {
+        rb = rb.header(*k, *v);
+    }
+    let resp = rb.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
