@@ -4,6 +4,7 @@
 //! Dependencies point one way, top to bottom:
 //! - [`clock`]: injected time.
 //! - [`config`]: the TOML file format and the validated [`config::Config`]; `check` reports `FILE:LINE:COL`.
+//! - [`methods`]: login methods and sets of them.
 //! - [`zones`]: network zones and which client address to believe (trusted proxies, X-Forwarded-For).
 //! - [`access`]: the access decision for a session, zone and service.
 //! - [`directory`]: users and password checks (users file; LDAP later), hashing on the blocking pool.
@@ -33,6 +34,7 @@ pub mod config;
 pub mod demo;
 pub mod directory;
 pub mod gateway;
+pub mod methods;
 pub mod pages;
 pub mod server;
 pub mod session;
