@@ -32,9 +32,7 @@ pub const BUILTIN_RULE: &str = "builtin:zone-login";
 /// Decides by the built-in rule.
 pub fn decide(zone: &Zone, methods: Methods) -> Decision {
     let ok = match zone.login {
-        LoginRequirement::Password => {
-            methods.contains(Method::Password) || methods.contains(Method::Eid)
-        }
+        LoginRequirement::Password => methods.contains(Method::Password) || methods.contains(Method::Eid),
         LoginRequirement::TwoFactor => methods.is_two_factor(),
     };
     if ok {
@@ -49,35 +47,17 @@ mod tests {
     use super::*;
 
     fn zone(login: LoginRequirement) -> Zone {
-        Zone {
-            name: "z".into(),
-            login,
-        }
+        Zone { name: "z".into(), login }
     }
 
     /// Password suffices inside; outside it needs a code or eID.
     #[test]
     fn builtin_rule() {
         let pw = Methods::of(Method::Password);
-        assert_eq!(
-            decide(&zone(LoginRequirement::Password), pw),
-            Decision::Allow
-        );
-        assert_eq!(
-            decide(&zone(LoginRequirement::TwoFactor), pw),
-            Decision::StepUp
-        );
-        assert_eq!(
-            decide(&zone(LoginRequirement::TwoFactor), pw.with(Method::Sms)),
-            Decision::Allow
-        );
-        assert_eq!(
-            decide(&zone(LoginRequirement::TwoFactor), Methods::of(Method::Eid)),
-            Decision::Allow
-        );
-        assert_eq!(
-            decide(&zone(LoginRequirement::Password), Methods::default()),
-            Decision::StepUp
-        );
+        assert_eq!(decide(&zone(LoginRequirement::Password), pw), Decision::Allow);
+        assert_eq!(decide(&zone(LoginRequirement::TwoFactor), pw), Decision::StepUp);
+        assert_eq!(decide(&zone(LoginRequirement::TwoFactor), pw.with(Method::Sms)), Decision::Allow);
+        assert_eq!(decide(&zone(LoginRequirement::TwoFactor), Methods::of(Method::Eid)), Decision::Allow);
+        assert_eq!(decide(&zone(LoginRequirement::Password), Methods::default()), Decision::StepUp);
     }
 }

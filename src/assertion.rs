@@ -17,9 +17,7 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
     }
 }
 
@@ -58,17 +56,12 @@ impl SigningKey {
 
     /// Reads a PKCS#8 PEM P-256 key.
     pub fn from_pem(pem: &str) -> Result<SigningKey, String> {
-        p256::ecdsa::SigningKey::from_pkcs8_pem(pem)
-            .map(Self::from_key)
-            .map_err(|e| e.to_string())
+        p256::ecdsa::SigningKey::from_pkcs8_pem(pem).map(Self::from_key).map_err(|e| e.to_string())
     }
 
     /// The key as PKCS#8 PEM, for writing a key file.
     pub fn to_pem(&self) -> Result<String, String> {
-        self.key
-            .to_pkcs8_pem(LineEnding::LF)
-            .map(|z| z.to_string())
-            .map_err(|e| e.to_string())
+        self.key.to_pkcs8_pem(LineEnding::LF).map(|z| z.to_string()).map_err(|e| e.to_string())
     }
 
     fn from_key(key: p256::ecdsa::SigningKey) -> SigningKey {
@@ -85,10 +78,7 @@ impl SigningKey {
 
     /// Signs claims into a compact JWT.
     pub fn sign(&self, claims: &Claims<'_>) -> String {
-        let header = format!(
-            "{{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"{}\"}}",
-            self.kid
-        );
+        let header = format!("{{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"{}\"}}", self.kid);
         let payload = serde_json::to_vec(claims).unwrap_or_default();
         let mut out = String::with_capacity(512);
         out.push_str(&B64.encode(header.as_bytes()));
@@ -132,10 +122,7 @@ mod tests {
     #[test]
     fn token_verifies_against_jwks() {
         let k = SigningKey::generate();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
         let groups = vec!["staff".to_string()];
         let t = k.sign(&Claims {
             iss: "portvakt",

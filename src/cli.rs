@@ -12,17 +12,10 @@ pub const EXIT_DENY: u8 = 3;
 
 /// Sets up logging: text or JSON, level from `RUST_LOG` (default `info`).
 pub fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,pingora_core=warn,pingora_proxy=warn")
-    });
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,pingora_core=warn,pingora_proxy=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
 
 /// Loads a config and everything it refers to, collecting every problem.
@@ -76,10 +69,7 @@ pub fn hash_password() -> ExitCode {
         eprintln!("portvakt: cannot read stdin: {e}");
         return ExitCode::FAILURE;
     }
-    let pw = input
-        .strip_suffix('\n')
-        .map(|s| s.strip_suffix('\r').unwrap_or(s))
-        .unwrap_or(&input);
+    let pw = input.strip_suffix('\n').map(|s| s.strip_suffix('\r').unwrap_or(s)).unwrap_or(&input);
     if pw.is_empty() {
         eprintln!("portvakt: empty password: type the password on standard input");
         return ExitCode::FAILURE;
@@ -130,21 +120,13 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
         eprintln!(
             "unknown service \"{}\"; known: {}",
             a.service,
-            cfg.services
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            cfg.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
         );
         return ExitCode::FAILURE;
     }
     let zones = crate::zones::ZoneTable::new(&cfg);
     let Some(zone) = zones.by_name(&a.zone) else {
-        eprintln!(
-            "unknown zone \"{}\"; known: {}",
-            a.zone,
-            cfg.zone_names().join(", ")
-        );
+        eprintln!("unknown zone \"{}\"; known: {}", a.zone, cfg.zone_names().join(", "));
         return ExitCode::FAILURE;
     };
     let mut methods = Methods::default();
@@ -165,9 +147,7 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
     }
     let need = match zone.login {
         crate::config::LoginRequirement::Password => "a password login",
-        crate::config::LoginRequirement::TwoFactor => {
-            "password plus a one-time code (sms or email), or eid"
-        }
+        crate::config::LoginRequirement::TwoFactor => "password plus a one-time code (sms or email), or eid",
     };
     match access::decide(zone, methods) {
         Decision::Allow => {
@@ -199,11 +179,7 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
 /// `portvakt dev-cert`: writes a self-signed development certificate and key, plus an assertion signing key.
 pub fn dev_cert(out: &Path, hosts: &[String]) -> ExitCode {
     let names = if hosts.is_empty() {
-        vec![
-            "localhost".to_string(),
-            "127.0.0.1".to_string(),
-            "::1".to_string(),
-        ]
+        vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()]
     } else {
         hosts.to_vec()
     };
@@ -217,12 +193,7 @@ pub fn dev_cert(out: &Path, hosts: &[String]) -> ExitCode {
     let files = [
         ("dev-cert.pem", ck.cert.pem()),
         ("dev-key.pem", ck.key_pair.serialize_pem()),
-        (
-            "dev-assertion-key.pem",
-            crate::assertion::SigningKey::generate()
-                .to_pem()
-                .unwrap_or_default(),
-        ),
+        ("dev-assertion-key.pem", crate::assertion::SigningKey::generate().to_pem().unwrap_or_default()),
     ];
     if let Err(e) = std::fs::create_dir_all(out) {
         eprintln!("portvakt: cannot create {}: {e}", out.display());
@@ -243,12 +214,7 @@ pub fn dev_cert(out: &Path, hosts: &[String]) -> ExitCode {
 fn write_private(p: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(p)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(p)?;
     f.write_all(data)
 }
 
@@ -259,10 +225,7 @@ pub fn demo() -> ExitCode {
     let path = match crate::demo::write_demo_files(&dir) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!(
-                "portvakt: cannot write demo files to {}: {e}",
-                dir.display()
-            );
+            eprintln!("portvakt: cannot write demo files to {}: {e}", dir.display());
             return ExitCode::FAILURE;
         }
     };

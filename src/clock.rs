@@ -5,9 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A point in time as milliseconds since the Unix epoch; compact enough to store in every session.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Instant(pub u64);
 
 impl Instant {
@@ -18,10 +16,7 @@ impl Instant {
 
     /// This instant moved forward by `d`.
     pub fn plus(self, d: Duration) -> Instant {
-        Instant(
-            self.0
-                .saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-        )
+        Instant(self.0.saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
     }
 
     /// Whole seconds since the Unix epoch, for JWT claims.
@@ -59,9 +54,7 @@ pub struct ManualClock {
 impl ManualClock {
     /// A manual clock starting at the current wall-clock time.
     pub fn new() -> Arc<ManualClock> {
-        Arc::new(ManualClock {
-            now_ms: AtomicU64::new(SystemClock.now().0),
-        })
+        Arc::new(ManualClock { now_ms: AtomicU64::new(SystemClock.now().0) })
     }
 
     /// Moves the clock forward by `d`.

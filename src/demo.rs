@@ -57,10 +57,7 @@ async fn echo_connection(mut stream: TcpStream, name: &str) -> std::io::Result<(
         let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for l in lines {
             if let Some((k, v)) = l.split_once(':') {
-                headers
-                    .entry(k.trim().to_ascii_lowercase())
-                    .or_default()
-                    .push(v.trim().to_string());
+                headers.entry(k.trim().to_ascii_lowercase()).or_default().push(v.trim().to_string());
             }
         }
         let body_len: usize = headers
@@ -81,21 +78,14 @@ async fn echo_connection(mut stream: TcpStream, name: &str) -> std::io::Result<(
         let mut parts = request_line.split(' ');
         let method = parts.next().unwrap_or_default().to_string();
         let path = parts.next().unwrap_or_default().to_string();
-        let wants_json = headers
-            .get("accept")
-            .is_some_and(|v| v.iter().any(|a| a.contains("application/json")));
+        let wants_json = headers.get("accept").is_some_and(|v| v.iter().any(|a| a.contains("application/json")));
         let (ctype, body) = if wants_json {
             let v = serde_json::json!({ "service": name, "method": method, "path": path, "headers": headers });
             ("application/json", v.to_string())
         } else {
-            (
-                "text/html; charset=utf-8",
-                echo_html(name, &method, &path, &headers),
-            )
+            ("text/html; charset=utf-8", echo_html(name, &method, &path, &headers))
         };
-        let close = headers
-            .get("connection")
-            .is_some_and(|v| v.iter().any(|c| c.eq_ignore_ascii_case("close")));
+        let close = headers.get("connection").is_some_and(|v| v.iter().any(|c| c.eq_ignore_ascii_case("close")));
         let resp = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nx-demo-backend: {name}\r\n{}\r\n{body}",
             body.len(),
@@ -108,27 +98,15 @@ async fn echo_connection(mut stream: TcpStream, name: &str) -> std::io::Result<(
     }
 }
 
-fn echo_html(
-    name: &str,
-    method: &str,
-    path: &str,
-    headers: &BTreeMap<String, Vec<String>>,
-) -> String {
+fn echo_html(name: &str, method: &str, path: &str, headers: &BTreeMap<String, Vec<String>>) -> String {
     use html_escape::encode_text as e;
     let mut rows = String::new();
-    for (k, vs) in headers
-        .iter()
-        .filter(|(k, _)| k.starts_with("x-portvakt-") && *k != "x-portvakt-assertion")
-    {
+    for (k, vs) in headers.iter().filter(|(k, _)| k.starts_with("x-portvakt-") && *k != "x-portvakt-assertion") {
         for v in vs {
             rows.push_str(&format!("<tr><th>{}</th><td>{}</td></tr>", e(k), e(v)));
         }
     }
-    let assertion = headers
-        .get("x-portvakt-assertion")
-        .and_then(|v| v.first())
-        .map(|a| a.len())
-        .unwrap_or(0);
+    let assertion = headers.get("x-portvakt-assertion").and_then(|v| v.first()).map(|a| a.len()).unwrap_or(0);
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{n}</title></head>\
          <body style=\"font-family:system-ui;max-width:40rem;margin:2rem auto\"><h1>Demo backend: {n}</h1>\
@@ -167,30 +145,25 @@ pub fn spawn_backends(cfg: &crate::config::Config) -> std::io::Result<Vec<Socket
         }
     }
     let addrs = binds.iter().map(|b| b.2).collect();
-    std::thread::Builder::new()
-        .name("demo-backends".into())
-        .spawn(move || {
-            let rt = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    tracing::error!(error = %e, "demo backends could not start");
-                    return;
+    std::thread::Builder::new().name("demo-backends".into()).spawn(move || {
+        let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                tracing::error!(error = %e, "demo backends could not start");
+                return;
+            }
+        };
+        rt.block_on(async move {
+            let mut tasks = Vec::new();
+            for (l, name, _) in binds {
+                if let Ok(l) = TcpListener::from_std(l) {
+                    tasks.push(tokio::spawn(serve_echo(l, name)));
                 }
-            };
-            rt.block_on(async move {
-                let mut tasks = Vec::new();
-                for (l, name, _) in binds {
-                    if let Ok(l) = TcpListener::from_std(l) {
-                        tasks.push(tokio::spawn(serve_echo(l, name)));
-                    }
-                }
-                for t in tasks {
-                    let _ = t.await;
-                }
-            });
-        })?;
+            }
+            for t in tasks {
+                let _ = t.await;
+            }
+        });
+    })?;
     Ok(addrs)
 }

@@ -7,6 +7,7 @@
 //! - [`methods`]: login methods and sets of them.
 //! - [`zones`]: network zones and which client address to believe (trusted proxies, X-Forwarded-For).
 //! - [`access`]: the access decision for a session, zone and service.
+//! - [`regulation`]: bans after repeated failed logins.
 //! - [`directory`]: users and password checks (users file; LDAP later), hashing on the blocking pool.
 //! - [`session`]: session IDs, records, stores and timeouts.
 //! - [`assertion`]: the signed identity JWT for backends and its JWKS.
@@ -36,6 +37,7 @@ pub mod directory;
 pub mod gateway;
 pub mod methods;
 pub mod pages;
+pub mod regulation;
 pub mod server;
 pub mod session;
 pub mod zones;

@@ -70,23 +70,9 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run { config } => cli::run(&config),
         Command::Check { config } => cli::check(&config),
-        Command::Explain {
-            config,
-            service,
-            zone,
-            user,
-            groups,
-            methods,
-            at,
-        } => cli::explain(&cli::ExplainArgs {
-            config,
-            service,
-            zone,
-            user,
-            groups,
-            methods,
-            at,
-        }),
+        Command::Explain { config, service, zone, user, groups, methods, at } => {
+            cli::explain(&cli::ExplainArgs { config, service, zone, user, groups, methods, at })
+        }
         Command::HashPassword => cli::hash_password(),
         Command::Demo => cli::demo(),
         Command::DevCert { out, hosts } => cli::dev_cert(&out, &hosts),

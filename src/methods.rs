@@ -67,8 +67,7 @@ impl Methods {
     /// Password plus a one-time code, or eID.
     pub fn is_two_factor(self) -> bool {
         self.contains(Method::Eid)
-            || (self.contains(Method::Password)
-                && (self.contains(Method::Sms) || self.contains(Method::Email)))
+            || (self.contains(Method::Password) && (self.contains(Method::Sms) || self.contains(Method::Email)))
     }
 
     /// Members in header order.
@@ -78,10 +77,7 @@ impl Methods {
 
     /// Comma-separated, as in `X-Portvakt-Methods`.
     pub fn header_value(self) -> String {
-        self.iter()
-            .map(Method::as_str)
-            .collect::<Vec<_>>()
-            .join(",")
+        self.iter().map(Method::as_str).collect::<Vec<_>>().join(",")
     }
 }
 

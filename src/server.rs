@@ -47,10 +47,7 @@ pub struct Deps {
 
 impl Default for Deps {
     fn default() -> Self {
-        Deps {
-            clock: Arc::new(crate::clock::SystemClock),
-            session_store: None,
-        }
+        Deps { clock: Arc::new(crate::clock::SystemClock), session_store: None }
     }
 }
 
@@ -59,28 +56,17 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
     let directories: Vec<SharedDirectory> = crate::directory::build_all(&cfg)?;
     let key = match &cfg.assertion.key_file {
         Some(p) => {
-            let pem = std::fs::read_to_string(p)
-                .map_err(|e| StartError::Key(format!("{}: {e}", p.display())))?;
-            SigningKey::from_pem(&pem)
-                .map_err(|e| StartError::Key(format!("{}: {e}", p.display())))?
+            let pem = std::fs::read_to_string(p).map_err(|e| StartError::Key(format!("{}: {e}", p.display())))?;
+            SigningKey::from_pem(&pem).map_err(|e| StartError::Key(format!("{}: {e}", p.display())))?
         }
         None => {
             tracing::warn!("no [assertion] key_file: using a key generated at start; backends must refetch the JWKS after every restart, and several instances need one shared key file");
             SigningKey::generate()
         }
     };
-    let store = deps
-        .session_store
-        .clone()
-        .unwrap_or_else(|| Arc::new(MemoryStore::default()));
+    let store = deps.session_store.clone().unwrap_or_else(|| Arc::new(MemoryStore::default()));
     let sessions = Sessions::new(store, deps.clock.clone(), cfg.session.clone());
-    Ok(Arc::new(State::new(
-        cfg,
-        directories,
-        sessions,
-        key,
-        deps.clock.clone(),
-    )))
+    Ok(Arc::new(State::new(cfg, directories, sessions, key, deps.clock.clone())))
 }
 
 /// A certificate resolver whose certificate can be swapped on reload without dropping connections.
@@ -94,10 +80,7 @@ impl ReloadableCert {
     /// Loads the certificate and key.
     pub fn load(files: &TlsFiles) -> Result<ReloadableCert, StartError> {
         let ck = load_certified_key(files)?;
-        Ok(ReloadableCert {
-            files: files.clone(),
-            current: ArcSwap::from_pointee(ck),
-        })
+        Ok(ReloadableCert { files: files.clone(), current: ArcSwap::from_pointee(ck) })
     }
 
     /// Re-reads the files; on error the old certificate keeps serving.
@@ -115,10 +98,8 @@ impl ResolvesServerCert for ReloadableCert {
 }
 
 fn load_certified_key(files: &TlsFiles) -> Result<CertifiedKey, StartError> {
-    let cert_pem = std::fs::read(&files.cert)
-        .map_err(|e| StartError::Tls(format!("{}: {e}", files.cert.display())))?;
-    let key_pem = std::fs::read(&files.key)
-        .map_err(|e| StartError::Tls(format!("{}: {e}", files.key.display())))?;
+    let cert_pem = std::fs::read(&files.cert).map_err(|e| StartError::Tls(format!("{}: {e}", files.cert.display())))?;
+    let key_pem = std::fs::read(&files.key).map_err(|e| StartError::Tls(format!("{}: {e}", files.key.display())))?;
     let certs: Vec<_> = rustls_pemfile::certs(&mut cert_pem.as_slice())
         .collect::<Result<_, _>>()
         .map_err(|e| StartError::Tls(format!("{}: {e}", files.cert.display())))?;
@@ -156,22 +137,17 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
     let mut server = Server::new_with_opt_and_conf(None, conf);
     let conf = server.configuration.clone();
     let cert = match &cfg.tls {
-        Some(files) if cfg.listeners.iter().any(|l| l.tls) => {
-            Some(Arc::new(ReloadableCert::load(files)?))
-        }
+        Some(files) if cfg.listeners.iter().any(|l| l.tls) => Some(Arc::new(ReloadableCert::load(files)?)),
         _ => None,
     };
     for l in &cfg.listeners {
         let addr = l.address.to_string();
         let gw = Gateway::new(state.clone(), l.clone());
-        let mut svc =
-            pingora::proxy::http_proxy_service_with_name(&conf, gw, &format!("portvakt {addr}"));
+        let mut svc = pingora::proxy::http_proxy_service_with_name(&conf, gw, &format!("portvakt {addr}"));
         if l.tls {
-            let cert = cert
-                .clone()
-                .ok_or_else(|| StartError::Tls("no certificate configured".into()))?;
-            let mut tls = TlsSettings::intermediate("", "")
-                .map_err(|e| StartError::Listener(addr.clone(), e.to_string()))?;
+            let cert = cert.clone().ok_or_else(|| StartError::Tls("no certificate configured".into()))?;
+            let mut tls =
+                TlsSettings::intermediate("", "").map_err(|e| StartError::Listener(addr.clone(), e.to_string()))?;
             tls.set_cert_resolver(cert);
             tls.enable_h2();
             svc.add_tls_with_settings(&addr, None, tls);
@@ -182,31 +158,18 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
     }
     server.add_service(background_service(
         "session reaper",
-        SessionReaper {
-            sessions: state.sessions.clone(),
-            interval: Duration::from_secs(60),
-        },
+        SessionReaper { state: state.clone(), interval: Duration::from_secs(60) },
     ));
     server.add_service(background_service(
         "backend dns",
-        DnsRefresher {
-            upstreams: state.upstreams.clone(),
-            interval: Duration::from_secs(30),
-        },
+        DnsRefresher { upstreams: state.upstreams.clone(), interval: Duration::from_secs(30) },
     ));
-    server.add_service(background_service(
-        "reload and systemd",
-        Supervisor { state, cert },
-    ));
+    server.add_service(background_service("reload and systemd", Supervisor { state, cert }));
     Ok(server)
 }
 
 /// Runs the gateway until the shutdown signal (Unix signals when `shutdown` is `None`).
-pub fn run(
-    cfg: Config,
-    deps: Deps,
-    shutdown: Option<Box<dyn ShutdownSignalWatch>>,
-) -> Result<(), StartError> {
+pub fn run(cfg: Config, deps: Deps, shutdown: Option<Box<dyn ShutdownSignalWatch>>) -> Result<(), StartError> {
     let state = build_state(cfg, &deps)?;
     let server = build_server(state)?;
     let args = match shutdown {
@@ -220,7 +183,7 @@ pub fn run(
 /// Drops expired sessions periodically so memory is bounded by active users.
 #[derive(Debug)]
 struct SessionReaper {
-    sessions: Sessions,
+    state: Arc<State>,
     interval: Duration,
 }
 
@@ -232,7 +195,8 @@ impl BackgroundService for SessionReaper {
                 _ = tokio::time::sleep(self.interval) => {}
                 _ = shutdown.changed() => return,
             }
-            match self.sessions.purge_expired().await {
+            self.state.regulator.purge();
+            match self.state.sessions.purge_expired().await {
                 Ok(n) if n > 0 => tracing::debug!(purged = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "session purge failed"),

@@ -41,44 +41,21 @@ pub struct ZoneTable {
 impl ZoneTable {
     /// Builds the table from a validated config.
     pub fn new(cfg: &Config) -> ZoneTable {
-        let mut zones: Vec<Arc<Zone>> = cfg
-            .zones
-            .iter()
-            .map(|z| {
-                Arc::new(Zone {
-                    name: z.name.clone(),
-                    login: z.login,
-                })
-            })
-            .collect();
-        let mut nets: Vec<(IpNet, usize)> = cfg
-            .zones
-            .iter()
-            .enumerate()
-            .flat_map(|(i, z)| z.cidrs.iter().map(move |n| (*n, i)))
-            .collect();
+        let mut zones: Vec<Arc<Zone>> =
+            cfg.zones.iter().map(|z| Arc::new(Zone { name: z.name.clone(), login: z.login })).collect();
+        let mut nets: Vec<(IpNet, usize)> =
+            cfg.zones.iter().enumerate().flat_map(|(i, z)| z.cidrs.iter().map(move |n| (*n, i))).collect();
         nets.sort_by_key(|n| std::cmp::Reverse(n.0.prefix_len()));
-        zones.push(Arc::new(Zone {
-            name: REMOTE_ZONE.to_string(),
-            login: cfg.remote_login,
-        }));
-        ZoneTable {
-            nets,
-            zones,
-            trusted: cfg.trusted_proxies.clone(),
-        }
+        zones.push(Arc::new(Zone { name: REMOTE_ZONE.to_string(), login: cfg.remote_login }));
+        ZoneTable { nets, zones, trusted: cfg.trusted_proxies.clone() }
     }
 
     /// The `remote` zone.
     pub fn remote(&self) -> &Arc<Zone> {
         // The constructor always pushes `remote` last; the fallback keeps this total.
         self.zones.last().unwrap_or_else(|| {
-            REMOTE_FALLBACK.get_or_init(|| {
-                Arc::new(Zone {
-                    name: REMOTE_ZONE.to_string(),
-                    login: LoginRequirement::TwoFactor,
-                })
-            })
+            REMOTE_FALLBACK
+                .get_or_init(|| Arc::new(Zone { name: REMOTE_ZONE.to_string(), login: LoginRequirement::TwoFactor }))
         })
     }
 
@@ -108,11 +85,7 @@ impl ZoneTable {
 
     /// The client address: the peer itself, or, if the peer is a trusted proxy, the first untrusted hop of
     /// X-Forwarded-For read right to left. `xff` holds every X-Forwarded-For header value in order.
-    pub fn client_addr<'a>(
-        &self,
-        peer: PeerAddr,
-        xff: impl DoubleEndedIterator<Item = &'a [u8]>,
-    ) -> ClientAddr {
+    pub fn client_addr<'a>(&self, peer: PeerAddr, xff: impl DoubleEndedIterator<Item = &'a [u8]>) -> ClientAddr {
         let peer_ip = peer.0.to_canonical();
         if !self.is_trusted_proxy(peer_ip) {
             return ClientAddr(Some(peer_ip));
@@ -182,11 +155,7 @@ cidrs = ["10.0.0.0/8", "fd00::/8"]
 name = "school"
 cidrs = ["10.9.0.0/16"]
 "#;
-        let cfg = Config::from_source(&SourceFile {
-            path: "t.toml".into(),
-            text: text.into(),
-        })
-        .unwrap();
+        let cfg = Config::from_source(&SourceFile { path: "t.toml".into(), text: text.into() }).unwrap();
         ZoneTable::new(&cfg)
     }
 
@@ -202,10 +171,7 @@ cidrs = ["10.9.0.0/16"]
     #[test]
     fn ipv4_classification() {
         let t = table();
-        assert_eq!(
-            t.classify(ClientAddr(Some(ip("10.1.2.3")))).name,
-            "internal"
-        );
+        assert_eq!(t.classify(ClientAddr(Some(ip("10.1.2.3")))).name, "internal");
         assert_eq!(t.classify(ClientAddr(Some(ip("10.9.2.3")))).name, "school");
         assert_eq!(t.classify(ClientAddr(Some(ip("8.8.8.8")))).name, "remote");
         assert_eq!(t.classify(ClientAddr(None)).name, "remote");
@@ -215,85 +181,42 @@ cidrs = ["10.9.0.0/16"]
     #[test]
     fn ipv6_and_mapped() {
         let t = table();
-        assert_eq!(
-            t.classify(ClientAddr(Some(ip("fd00::1234")))).name,
-            "internal"
-        );
-        assert_eq!(
-            t.classify(ClientAddr(Some(ip("2001:db8::1")))).name,
-            "remote"
-        );
-        assert_eq!(
-            t.classify(ClientAddr(Some(ip("::ffff:10.9.0.1")))).name,
-            "school"
-        );
-        assert_eq!(
-            client(&t, "::ffff:10.0.0.5", &["10.1.1.1"]),
-            ClientAddr(Some(ip("10.1.1.1")))
-        );
+        assert_eq!(t.classify(ClientAddr(Some(ip("fd00::1234")))).name, "internal");
+        assert_eq!(t.classify(ClientAddr(Some(ip("2001:db8::1")))).name, "remote");
+        assert_eq!(t.classify(ClientAddr(Some(ip("::ffff:10.9.0.1")))).name, "school");
+        assert_eq!(client(&t, "::ffff:10.0.0.5", &["10.1.1.1"]), ClientAddr(Some(ip("10.1.1.1"))));
     }
 
     /// X-Forwarded-For from an untrusted peer is ignored.
     #[test]
     fn untrusted_peer_xff_ignored() {
         let t = table();
-        assert_eq!(
-            client(&t, "203.0.113.7", &["10.1.1.1"]),
-            ClientAddr(Some(ip("203.0.113.7")))
-        );
+        assert_eq!(client(&t, "203.0.113.7", &["10.1.1.1"]), ClientAddr(Some(ip("203.0.113.7"))));
     }
 
     /// From a trusted proxy, XFF is read right to left, skipping trusted proxies; left-most spoofed entries never count.
     #[test]
     fn trusted_proxy_chain_right_to_left() {
         let t = table();
-        assert_eq!(
-            client(&t, "10.0.0.5", &["10.1.1.1, 203.0.113.9"]),
-            ClientAddr(Some(ip("203.0.113.9")))
-        );
-        assert_eq!(
-            client(&t, "10.0.0.5", &["203.0.113.9, 10.0.0.6"]),
-            ClientAddr(Some(ip("203.0.113.9")))
-        );
-        assert_eq!(
-            client(&t, "10.0.0.5", &["10.1.1.1", "203.0.113.9:4711"]),
-            ClientAddr(Some(ip("203.0.113.9")))
-        );
-        assert_eq!(
-            client(&t, "fd00::5", &["[2001:db8::1]:443"]),
-            ClientAddr(Some(ip("2001:db8::1")))
-        );
-        assert_eq!(
-            client(&t, "10.0.0.5", &[]),
-            ClientAddr(Some(ip("10.0.0.5")))
-        );
+        assert_eq!(client(&t, "10.0.0.5", &["10.1.1.1, 203.0.113.9"]), ClientAddr(Some(ip("203.0.113.9"))));
+        assert_eq!(client(&t, "10.0.0.5", &["203.0.113.9, 10.0.0.6"]), ClientAddr(Some(ip("203.0.113.9"))));
+        assert_eq!(client(&t, "10.0.0.5", &["10.1.1.1", "203.0.113.9:4711"]), ClientAddr(Some(ip("203.0.113.9"))));
+        assert_eq!(client(&t, "fd00::5", &["[2001:db8::1]:443"]), ClientAddr(Some(ip("2001:db8::1"))));
+        assert_eq!(client(&t, "10.0.0.5", &[]), ClientAddr(Some(ip("10.0.0.5"))));
     }
 
     /// A malformed entry before the client is found fails closed (remote), never internal.
     #[test]
     fn malformed_xff_fails_closed() {
         let t = table();
-        for bad in [
-            "not-an-ip",
-            "10.1.1.1, ",
-            "",
-            "1.2.3.4.5",
-            "[::1",
-            "10.1.1.1;evil",
-        ] {
+        for bad in ["not-an-ip", "10.1.1.1, ", "", "1.2.3.4.5", "[::1", "10.1.1.1;evil"] {
             let c = client(&t, "10.0.0.5", &[bad]);
             assert_eq!(c, ClientAddr(None), "{bad}");
             assert_eq!(t.classify(c).name, "remote");
         }
         // Garbage to the left of the real client is never read.
-        assert_eq!(
-            client(&t, "10.0.0.5", &["garbage, 203.0.113.9"]),
-            ClientAddr(Some(ip("203.0.113.9")))
-        );
-        assert_eq!(
-            t.client_addr(PeerAddr(ip("10.0.0.5")), [&[0xffu8, 0xfe][..]].into_iter()),
-            ClientAddr(None)
-        );
+        assert_eq!(client(&t, "10.0.0.5", &["garbage, 203.0.113.9"]), ClientAddr(Some(ip("203.0.113.9"))));
+        assert_eq!(t.client_addr(PeerAddr(ip("10.0.0.5")), [&[0xffu8, 0xfe][..]].into_iter()), ClientAddr(None));
     }
 
     /// An oversized chain of trusted hops is cut off after MAX_FORWARDED_HOPS and fails closed.
@@ -304,9 +227,6 @@ cidrs = ["10.9.0.0/16"]
         assert_eq!(client(&t, "10.0.0.5", &[&long]), ClientAddr(None));
         let mut ok = vec!["203.0.113.1"; 10_000];
         ok.push("198.51.100.2");
-        assert_eq!(
-            client(&t, "10.0.0.5", &[&ok.join(",")]),
-            ClientAddr(Some(ip("198.51.100.2")))
-        );
+        assert_eq!(client(&t, "10.0.0.5", &[&ok.join(",")]), ClientAddr(Some(ip("198.51.100.2"))));
     }
 }

@@ -36,10 +36,7 @@ upstreams = ["127.0.0.1:9000"]
 /// `check` prints ok for the demo config shipped in the repo.
 #[test]
 fn check_accepts_shipped_demo_config() {
-    let out = portvakt()
-        .args(["check", "--config", "config/demo.toml"])
-        .output()
-        .unwrap();
+    let out = portvakt().args(["check", "--config", "config/demo.toml"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "ok\n");
     assert!(out.status.success());
 }
@@ -48,64 +45,30 @@ fn check_accepts_shipped_demo_config() {
 #[test]
 fn check_reports_broken_config_with_line() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "users.toml",
-        "[[users]]\nusername = \"anna\"\npassword_hash = \"plaintext\"\n",
-    );
-    let bad = GOOD
-        .replace("10.0.0.0/8", "10.0.0.0/33")
-        .replace("[[services]]", "[[services]]\ncolour = \"blue\"");
+    write(dir.path(), "users.toml", "[[users]]\nusername = \"anna\"\npassword_hash = \"plaintext\"\n");
+    let bad = GOOD.replace("10.0.0.0/8", "10.0.0.0/33").replace("[[services]]", "[[services]]\ncolour = \"blue\"");
     let cfg = write(dir.path(), "portvakt.toml", &bad);
-    let out = portvakt()
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let out = portvakt().args(["check", "--config"]).arg(&cfg).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains(&format!("{}:15:1: unknown field `colour`", cfg.display())),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("{}:15:1: unknown field `colour`", cfg.display())), "{stdout}");
 
     let bad = GOOD.replace("10.0.0.0/8", "10.0.0.0/33");
     let cfg = write(dir.path(), "portvakt.toml", &bad);
-    let out = portvakt()
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let out = portvakt().args(["check", "--config"]).arg(&cfg).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout.contains(&format!(
-            "{}:7:10: \"10.0.0.0/33\" is not a CIDR",
-            cfg.display()
-        )),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("{}:7:10: \"10.0.0.0/33\" is not a CIDR", cfg.display())), "{stdout}");
 
     let cfg = write(dir.path(), "portvakt.toml", GOOD);
-    let out = portvakt()
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let out = portvakt().args(["check", "--config"]).arg(&cfg).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout.contains("users.toml:3:17: password_hash of \"anna\""),
-        "{stdout}"
-    );
+    assert!(stdout.contains("users.toml:3:17: password_hash of \"anna\""), "{stdout}");
 
-    let out = portvakt()
-        .args(["check", "--config", "/nonexistent/portvakt.toml"])
-        .output()
-        .unwrap();
+    let out = portvakt().args(["check", "--config", "/nonexistent/portvakt.toml"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout)
-        .starts_with("/nonexistent/portvakt.toml: cannot read file"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("/nonexistent/portvakt.toml: cannot read file"));
 }
 
 /// An unreadable certificate is a check error at the `cert` key, not a panic at start.
@@ -115,21 +78,10 @@ fn check_reports_missing_certificate() {
     write(dir.path(), "users.toml", USERS);
     let text = format!("{GOOD}\n[tls]\ncert = \"missing.pem\"\nkey = \"missing-key.pem\"\n");
     let cfg = write(dir.path(), "portvakt.toml", &text);
-    let out = portvakt()
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let out = portvakt().args(["check", "--config"]).arg(&cfg).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains(":19:8: cannot read certificate"),
-        "{stdout}"
-    );
-    let out = portvakt()
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    assert!(stdout.contains(":19:8: cannot read certificate"), "{stdout}");
+    let out = portvakt().args(["run", "--config"]).arg(&cfg).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read certificate"));
 }
@@ -141,63 +93,23 @@ fn explain_exit_codes() {
     write(dir.path(), "users.toml", USERS);
     let cfg = write(dir.path(), "portvakt.toml", GOOD);
     let run = |args: &[&str]| {
-        let out = portvakt()
-            .arg("explain")
-            .arg("--config")
-            .arg(&cfg)
-            .args(args)
-            .output()
-            .unwrap();
+        let out = portvakt().arg("explain").arg("--config").arg(&cfg).args(args).output().unwrap();
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    let (code, out, _) = run(&[
-        "--service",
-        "expense",
-        "--zone",
-        "internal",
-        "--user",
-        "anna",
-    ]);
+    let (code, out, _) = run(&["--service", "expense", "--zone", "internal", "--user", "anna"]);
     assert_eq!(code, Some(0));
     assert!(out.starts_with("allow\nrule: builtin:zone-login"), "{out}");
-    let (code, out, _) = run(&[
-        "--service",
-        "expense",
-        "--zone",
-        "remote",
-        "--user",
-        "anna",
-        "--methods",
-        "password",
-    ]);
+    let (code, out, _) = run(&["--service", "expense", "--zone", "remote", "--user", "anna", "--methods", "password"]);
     assert_eq!(code, Some(3));
-    assert!(
-        out.starts_with("deny\n") && out.contains("would allow"),
-        "{out}"
-    );
-    let (code, _, _) = run(&[
-        "--service",
-        "expense",
-        "--zone",
-        "remote",
-        "--user",
-        "anna",
-        "--methods",
-        "password,sms",
-    ]);
+    assert!(out.starts_with("deny\n") && out.contains("would allow"), "{out}");
+    let (code, _, _) =
+        run(&["--service", "expense", "--zone", "remote", "--user", "anna", "--methods", "password,sms"]);
     assert_eq!(code, Some(0));
-    let (code, _, err) = run(&[
-        "--service",
-        "payroll",
-        "--zone",
-        "internal",
-        "--user",
-        "anna",
-    ]);
+    let (code, _, err) = run(&["--service", "payroll", "--zone", "internal", "--user", "anna"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("unknown service \"payroll\""));
     let (code, _, err) = run(&["--service", "expense", "--zone", "mars", "--user", "anna"]);
@@ -208,31 +120,14 @@ fn explain_exit_codes() {
 /// `hash-password` prints an argon2id hash that the users file accepts and that verifies the password.
 #[test]
 fn hash_password_roundtrip() {
-    let mut child = portvakt()
-        .arg("hash-password")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"vinter 2026\n")
-        .unwrap();
+    let mut child = portvakt().arg("hash-password").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"vinter 2026\n").unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let hash = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(hash.starts_with("$argon2id$"));
-    assert!(portvakt::directory::password::verify_password(
-        "vinter 2026",
-        &hash
-    ));
-    let out = portvakt()
-        .arg("hash-password")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    assert!(portvakt::directory::password::verify_password("vinter 2026", &hash));
+    let out = portvakt().arg("hash-password").stdin(Stdio::null()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -240,33 +135,14 @@ fn hash_password_roundtrip() {
 #[test]
 fn dev_cert_files_pass_check() {
     let dir = tempfile::tempdir().unwrap();
-    let out = portvakt()
-        .args(["dev-cert", "--out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = portvakt().args(["dev-cert", "--out"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     write(dir.path(), "users.toml", USERS);
     let text = format!("{GOOD}\n[[listeners]]\naddress = \"127.0.0.1:8443\"\ntls = true\n\n[tls]\ncert = \"dev-cert.pem\"\nkey = \"dev-key.pem\"\n\n[assertion]\nkey_file = \"dev-assertion-key.pem\"\n");
     let cfg = write(dir.path(), "portvakt.toml", &text);
-    let out = portvakt()
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let out = portvakt().args(["check", "--config"]).arg(&cfg).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "ok\n");
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(dir.path().join("dev-key.pem"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(
-        mode & 0o077,
-        0,
-        "private key must not be readable by others"
-    );
+    let mode = std::fs::metadata(dir.path().join("dev-key.pem")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "private key must not be readable by others");
 }

@@ -10,24 +10,11 @@ use std::time::Duration;
 async fn internal_login_reaches_all_backends_with_identity() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
-    let l = login(
-        &c,
-        &env.http_url(),
-        "anna",
-        PASSWORD,
-        "/expense/report",
-        "portvakt",
-        None,
-    )
-    .await;
+    let l = login(&c, &env.http_url(), "anna", PASSWORD, "/expense/report", "portvakt", None).await;
     assert_eq!(l.status, 303, "{}", l.body);
     assert_eq!(l.location.as_deref(), Some("/expense/report"));
     let cookie = l.cookie.expect("session cookie");
-    for (path, backend) in [
-        ("/self-service/pay", "svc0"),
-        ("/expense/report", "svc1"),
-        ("/signing/doc", "svc2"),
-    ] {
+    for (path, backend) in [("/self-service/pay", "svc0"), ("/expense/report", "svc1"), ("/signing/doc", "svc2")] {
         let (status, v) = get_json(&c, &format!("{}{path}", env.http_url()), &cookie, &[]).await;
         assert_eq!(status, 200, "{path}: {v}");
         assert_eq!(v["service"], backend);
@@ -39,14 +26,7 @@ async fn internal_login_reaches_all_backends_with_identity() {
         assert_eq!(h["x-portvakt-zone"][0], "internal");
         assert_eq!(h["x-forwarded-for"][0], "127.0.0.1");
         assert_eq!(h["x-forwarded-proto"][0], "http");
-        assert!(
-            h["x-portvakt-assertion"][0]
-                .as_str()
-                .unwrap()
-                .split('.')
-                .count()
-                == 3
-        );
+        assert!(h["x-portvakt-assertion"][0].as_str().unwrap().split('.').count() == 3);
     }
 }
 
@@ -55,26 +35,10 @@ async fn internal_login_reaches_all_backends_with_identity() {
 async fn https_with_http2_and_host_cookie() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
-    let page = c
-        .get(format!("{}/.portvakt/login", env.https_url()))
-        .send()
-        .await
-        .unwrap();
+    let page = c.get(format!("{}/.portvakt/login", env.https_url())).send().await.unwrap();
     assert_eq!(page.version(), reqwest::Version::HTTP_2);
-    assert!(page.headers()["strict-transport-security"]
-        .to_str()
-        .unwrap()
-        .contains("max-age="));
-    let l = login(
-        &c,
-        &env.https_url(),
-        "anna",
-        PASSWORD,
-        "/self-service/",
-        "__Host-portvakt",
-        None,
-    )
-    .await;
+    assert!(page.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    let l = login(&c, &env.https_url(), "anna", PASSWORD, "/self-service/", "__Host-portvakt", None).await;
     assert_eq!(l.status, 303, "{}", l.body);
     let line_cookie = l.cookie.clone().unwrap();
     let resp = c
@@ -96,23 +60,14 @@ async fn https_with_http2_and_host_cookie() {
 async fn session_cookie_attributes() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
-    let page = c
-        .get(format!("{}/.portvakt/login", env.https_url()))
-        .send()
-        .await
-        .unwrap();
+    let page = c.get(format!("{}/.portvakt/login", env.https_url())).send().await.unwrap();
     let csrf = set_cookie(page.headers(), "__Host-portvakt-csrf").unwrap();
     let html = page.text().await.unwrap();
     let token = hidden_field(&html, "csrf").unwrap();
     let resp = c
         .post(format!("{}/.portvakt/login", env.https_url()))
         .header("cookie", csrf)
-        .form(&[
-            ("csrf", token.as_str()),
-            ("rd", ""),
-            ("username", "anna"),
-            ("password", PASSWORD),
-        ])
+        .form(&[("csrf", token.as_str()), ("rd", ""), ("username", "anna"), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -137,15 +92,8 @@ async fn plain_http_redirects_to_https() {
         .await
         .unwrap();
     assert_eq!(r.status(), 308);
-    assert_eq!(
-        r.headers()["location"],
-        "https://portal.kommune.example/expense/x?y=1"
-    );
-    let h = c
-        .get(format!("http://{}/.portvakt/healthz", env.redirect))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(r.headers()["location"], "https://portal.kommune.example/expense/x?y=1");
+    let h = c.get(format!("http://{}/.portvakt/healthz", env.redirect)).send().await.unwrap();
     assert_eq!(h.status(), 200);
     assert_eq!(h.text().await.unwrap(), "ok\n");
 }
@@ -155,21 +103,9 @@ async fn plain_http_redirects_to_https() {
 async fn remote_without_second_factor_is_stopped() {
     let env = Env::start(Opts::default());
     let c = client_from(REMOTE);
-    let l = login(
-        &c,
-        &env.http_url(),
-        "anna",
-        PASSWORD,
-        "/expense/",
-        "portvakt",
-        None,
-    )
-    .await;
+    let l = login(&c, &env.http_url(), "anna", PASSWORD, "/expense/", "portvakt", None).await;
     assert_eq!(l.status, 303);
-    assert_eq!(
-        l.location.as_deref(),
-        Some("/.portvakt/second-factor?rd=%2Fexpense%2F")
-    );
+    assert_eq!(l.location.as_deref(), Some("/.portvakt/second-factor?rd=%2Fexpense%2F"));
     let cookie = l.cookie.unwrap();
     let r = c
         .get(format!("{}/expense/", env.http_url()))
@@ -179,10 +115,7 @@ async fn remote_without_second_factor_is_stopped() {
         .await
         .unwrap();
     assert_eq!(r.status(), 302);
-    assert!(r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .starts_with("/.portvakt/second-factor"));
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/.portvakt/second-factor"));
     let page = c
         .get(format!("{}/.portvakt/second-factor", env.http_url()))
         .header("cookie", &cookie)
@@ -193,17 +126,9 @@ async fn remote_without_second_factor_is_stopped() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("lang=\"sv\""));
-    assert!(
-        html.contains("engångskod"),
-        "the page says, in Swedish, that a one-time code is needed: {html}"
-    );
+    assert!(html.contains("engångskod"), "the page says, in Swedish, that a one-time code is needed: {html}");
     // A non-browser client gets 401, not a page.
-    let api = c
-        .get(format!("{}/expense/", env.http_url()))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let api = c.get(format!("{}/expense/", env.http_url())).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(api.status(), 401);
 }
 
@@ -212,24 +137,9 @@ async fn remote_without_second_factor_is_stopped() {
 async fn internal_session_used_from_remote_must_step_up() {
     let env = Env::start(Opts::default());
     let inside = client_from(INTERNAL);
-    let l = login(
-        &inside,
-        &env.http_url(),
-        "anna",
-        PASSWORD,
-        "/expense/",
-        "portvakt",
-        None,
-    )
-    .await;
+    let l = login(&inside, &env.http_url(), "anna", PASSWORD, "/expense/", "portvakt", None).await;
     let cookie = l.cookie.unwrap();
-    let (s, _) = get_json(
-        &inside,
-        &format!("{}/expense/", env.http_url()),
-        &cookie,
-        &[],
-    )
-    .await;
+    let (s, _) = get_json(&inside, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
     assert_eq!(s, 200);
     let outside = client_from(REMOTE);
     let r = outside
@@ -240,10 +150,7 @@ async fn internal_session_used_from_remote_must_step_up() {
         .await
         .unwrap();
     assert_eq!(r.status(), 302);
-    assert!(r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .starts_with("/.portvakt/second-factor"));
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/.portvakt/second-factor"));
     // The listener pinned to remote treats even a loopback peer as remote.
     let r = inside
         .get(format!("http://{}/expense/", env.pinned_remote))
@@ -253,10 +160,7 @@ async fn internal_session_used_from_remote_must_step_up() {
         .await
         .unwrap();
     assert_eq!(r.status(), 302);
-    assert!(r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .starts_with("/.portvakt/second-factor"));
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/.portvakt/second-factor"));
 }
 
 /// X-Forwarded-For from an untrusted peer is ignored; from a trusted proxy it decides the zone.
@@ -264,18 +168,7 @@ async fn internal_session_used_from_remote_must_step_up() {
 async fn forwarded_for_trusted_only_from_proxies() {
     let env = Env::start(Opts::default());
     let inside = client_from(INTERNAL);
-    let cookie = login(
-        &inside,
-        &env.http_url(),
-        "anna",
-        PASSWORD,
-        "/",
-        "portvakt",
-        None,
-    )
-    .await
-    .cookie
-    .unwrap();
+    let cookie = login(&inside, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
 
     // A remote client claiming to be internal is still remote.
     let remote = client_from(REMOTE);
@@ -287,21 +180,12 @@ async fn forwarded_for_trusted_only_from_proxies() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        r.status(),
-        302,
-        "spoofed XFF must not make a remote client internal"
-    );
+    assert_eq!(r.status(), 302, "spoofed XFF must not make a remote client internal");
 
     // Through the trusted proxy, an internal client address is believed...
     let proxy = client_from(PROXY);
-    let (s, v) = get_json(
-        &proxy,
-        &format!("{}/expense/", env.http_url()),
-        &cookie,
-        &[("x-forwarded-for", "10.1.2.3")],
-    )
-    .await;
+    let (s, v) =
+        get_json(&proxy, &format!("{}/expense/", env.http_url()), &cookie, &[("x-forwarded-for", "10.1.2.3")]).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["headers"]["x-portvakt-zone"][0], "internal");
     assert_eq!(v["headers"]["x-forwarded-for"][0], "10.1.2.3, 127.0.0.3");
@@ -332,24 +216,11 @@ async fn forwarded_for_trusted_only_from_proxies() {
 async fn idle_timeout_ends_session() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
-    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None)
-        .await
-        .cookie
-        .unwrap();
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     env.clock.advance(Duration::from_secs(14 * 60));
-    assert_eq!(
-        get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[])
-            .await
-            .0,
-        200
-    );
+    assert_eq!(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0, 200);
     env.clock.advance(Duration::from_secs(14 * 60));
-    assert_eq!(
-        get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[])
-            .await
-            .0,
-        200
-    );
+    assert_eq!(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0, 200);
     env.clock.advance(Duration::from_secs(15 * 60 + 1));
     let r = c
         .get(format!("{}/expense/a?b=1", env.http_url()))
@@ -361,22 +232,10 @@ async fn idle_timeout_ends_session() {
     assert_eq!(r.status(), 302);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(loc, "/.portvakt/login?rd=%2Fexpense%2Fa%3Fb%3D1&expired=1");
-    let page = c
-        .get(format!("{}{loc}", env.http_url()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = c.get(format!("{}{loc}", env.http_url())).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("inactive for more than 15 minutes"), "{page}");
     // And it stays ended.
-    assert_eq!(
-        get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[])
-            .await
-            .0,
-        401
-    );
+    assert_eq!(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0, 401);
 }
 
 /// A busy session still ends at its absolute lifetime.
@@ -387,26 +246,13 @@ async fn absolute_lifetime_ends_busy_session() {
         ..Default::default()
     });
     let c = client_from(INTERNAL);
-    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None)
-        .await
-        .cookie
-        .unwrap();
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     for _ in 0..5 {
         env.clock.advance(Duration::from_secs(10 * 60));
-        assert_eq!(
-            get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[])
-                .await
-                .0,
-            200
-        );
+        assert_eq!(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0, 200);
     }
     env.clock.advance(Duration::from_secs(10 * 60));
-    assert_eq!(
-        get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[])
-            .await
-            .0,
-        401
-    );
+    assert_eq!(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0, 401);
 }
 
 /// Logout deletes the session server-side: replaying the old cookie fails.
@@ -414,16 +260,8 @@ async fn absolute_lifetime_ends_busy_session() {
 async fn logout_then_replay_fails() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
-    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None)
-        .await
-        .cookie
-        .unwrap();
-    let portal = c
-        .get(format!("{}/.portvakt/portal", env.http_url()))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let portal = c.get(format!("{}/.portvakt/portal", env.http_url())).header("cookie", &cookie).send().await.unwrap();
     let html = portal.text().await.unwrap();
     let token = hidden_field(&html, "csrf").unwrap();
     let out = c
@@ -434,16 +272,9 @@ async fn logout_then_replay_fails() {
         .await
         .unwrap();
     assert_eq!(out.status(), 200);
-    assert!(set_cookie_line(out.headers(), "portvakt")
-        .unwrap()
-        .contains("Max-Age=0"));
+    assert!(set_cookie_line(out.headers(), "portvakt").unwrap().contains("Max-Age=0"));
     assert!(out.text().await.unwrap().contains("You are logged out"));
-    assert_eq!(
-        get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[])
-            .await
-            .0,
-        401
-    );
+    assert_eq!(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0, 401);
 }
 
 /// Logout without the session's CSRF token is refused and the session survives.
@@ -451,10 +282,7 @@ async fn logout_then_replay_fails() {
 async fn logout_without_csrf_refused() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
-    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None)
-        .await
-        .cookie
-        .unwrap();
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     let out = c
         .post(format!("{}/.portvakt/logout", env.http_url()))
         .header("cookie", &cookie)
@@ -463,12 +291,7 @@ async fn logout_without_csrf_refused() {
         .await
         .unwrap();
     assert_eq!(out.status(), 403);
-    assert_eq!(
-        get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[])
-            .await
-            .0,
-        200
-    );
+    assert_eq!(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0, 200);
 }
 
 /// Identity headers the client sends, in any letter case or with underscores, never reach a backend.
@@ -476,18 +299,7 @@ async fn logout_without_csrf_refused() {
 async fn forged_identity_headers_never_reach_backend() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
-    let cookie = login(
-        &c,
-        &env.http_url(),
-        "bjorn",
-        PASSWORD,
-        "/",
-        "portvakt",
-        None,
-    )
-    .await
-    .cookie
-    .unwrap();
+    let cookie = login(&c, &env.http_url(), "bjorn", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     let forged = [
         ("X-Portvakt-User", "admin"),
         ("x-portvakt-groups", "payroll-admins"),
@@ -498,13 +310,8 @@ async fn forged_identity_headers_never_reach_backend() {
         ("X-Portvakt-Anything", "x"),
     ];
     for base in [env.http_url(), env.https_url()] {
-        let (s, v) = get_json(
-            &c,
-            &format!("{base}/self-service/"),
-            &format!("{cookie}; __Host-{cookie}"),
-            &forged,
-        )
-        .await;
+        let (s, v) =
+            get_json(&c, &format!("{base}/self-service/"), &format!("{cookie}; __Host-{cookie}"), &forged).await;
         assert_eq!(s, 200, "{v}");
         let h = v["headers"].as_object().unwrap();
         assert_eq!(h["x-portvakt-user"], serde_json::json!(["bjorn"]));
@@ -515,13 +322,7 @@ async fn forged_identity_headers_never_reach_backend() {
         assert_ne!(h["x-portvakt-assertion"][0], "eyJ.forged.token");
     }
     // Without a session, forged headers get nowhere either.
-    let (s, _) = get_json(
-        &c,
-        &format!("{}/self-service/", env.http_url()),
-        "",
-        &forged,
-    )
-    .await;
+    let (s, _) = get_json(&c, &format!("{}/self-service/", env.http_url()), "", &forged).await;
     assert_eq!(s, 401);
 }
 
@@ -530,10 +331,7 @@ async fn forged_identity_headers_never_reach_backend() {
 async fn session_cookie_never_reaches_backend() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
-    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None)
-        .await
-        .cookie
-        .unwrap();
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     let (s, v) = get_json(
         &c,
         &format!("{}/expense/", env.http_url()),
@@ -543,10 +341,7 @@ async fn session_cookie_never_reaches_backend() {
     .await;
     assert_eq!(s, 200);
     let cookies = v["headers"]["cookie"].to_string();
-    assert!(
-        cookies.contains("app=1") && cookies.contains("lang=sv"),
-        "{cookies}"
-    );
+    assert!(cookies.contains("app=1") && cookies.contains("lang=sv"), "{cookies}");
     assert!(!cookies.contains("portvakt"), "{cookies}");
     let session_value = cookie.split('=').nth(1).unwrap();
     assert!(!v.to_string().contains(session_value));
@@ -561,23 +356,14 @@ async fn login_post_without_csrf_is_403() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
     let url = format!("{}/.portvakt/login", env.http_url());
-    let no_token = c
-        .post(&url)
-        .form(&[("username", "anna"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let no_token = c.post(&url).form(&[("username", "anna"), ("password", PASSWORD)]).send().await.unwrap();
     assert_eq!(no_token.status(), 403);
     assert!(set_cookie(no_token.headers(), "portvakt").is_none());
     assert!(no_token.text().await.unwrap().contains("reload the page"));
     let wrong = c
         .post(&url)
         .header("cookie", "portvakt-csrf=AAAAAAAAAAAAAAAAAAAAAA")
-        .form(&[
-            ("csrf", "BBBBBBBBBBBBBBBBBBBBBB"),
-            ("username", "anna"),
-            ("password", PASSWORD),
-        ])
+        .form(&[("csrf", "BBBBBBBBBBBBBBBBBBBBBB"), ("username", "anna"), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -592,15 +378,9 @@ async fn foreign_rd_falls_back_to_portal() {
     for (rd, expect) in [
         ("https://evil.example/phish", "/.portvakt/portal"),
         ("//evil.example/phish", "/.portvakt/portal"),
-        (
-            "https://portal.kommune.example@evil.example/",
-            "/.portvakt/portal",
-        ),
+        ("https://portal.kommune.example@evil.example/", "/.portvakt/portal"),
         ("javascript:alert(1)", "/.portvakt/portal"),
-        (
-            "https://portal.kommune.example/expense/",
-            "https://portal.kommune.example/expense/",
-        ),
+        ("https://portal.kommune.example/expense/", "https://portal.kommune.example/expense/"),
         ("/signing/doc?id=7", "/signing/doc?id=7"),
     ] {
         let l = login(&c, &env.http_url(), "anna", PASSWORD, rd, "portvakt", None).await;
@@ -614,49 +394,16 @@ async fn preset_session_cookie_not_adopted() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
     let planted = "portvakt=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    let l = login(
-        &c,
-        &env.http_url(),
-        "anna",
-        PASSWORD,
-        "/",
-        "portvakt",
-        Some(planted),
-    )
-    .await;
+    let l = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", Some(planted)).await;
     let fresh = l.cookie.unwrap();
     assert_ne!(fresh, planted);
-    assert_eq!(
-        get_json(&c, &format!("{}/expense/", env.http_url()), planted, &[])
-            .await
-            .0,
-        401
-    );
+    assert_eq!(get_json(&c, &format!("{}/expense/", env.http_url()), planted, &[]).await.0, 401);
     // A real earlier session is ended by a new login, not upgraded.
-    let l2 = login(
-        &c,
-        &env.http_url(),
-        "anna",
-        PASSWORD,
-        "/",
-        "portvakt",
-        Some(&fresh),
-    )
-    .await;
+    let l2 = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", Some(&fresh)).await;
     let newer = l2.cookie.unwrap();
     assert_ne!(newer, fresh);
-    assert_eq!(
-        get_json(&c, &format!("{}/expense/", env.http_url()), &fresh, &[])
-            .await
-            .0,
-        401
-    );
-    assert_eq!(
-        get_json(&c, &format!("{}/expense/", env.http_url()), &newer, &[])
-            .await
-            .0,
-        200
-    );
+    assert_eq!(get_json(&c, &format!("{}/expense/", env.http_url()), &fresh, &[]).await.0, 401);
+    assert_eq!(get_json(&c, &format!("{}/expense/", env.http_url()), &newer, &[]).await.0, 200);
 }
 
 /// The assertion JWT verifies against /.portvakt/jwks.json with the service as audience, and carries the identity.
@@ -664,35 +411,19 @@ async fn preset_session_cookie_not_adopted() {
 async fn assertion_verifies_against_jwks() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
-    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None)
-        .await
-        .cookie
-        .unwrap();
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     let (_, v) = get_json(&c, &format!("{}/signing/x", env.http_url()), &cookie, &[]).await;
-    let token = v["headers"]["x-portvakt-assertion"][0]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let jwks: jsonwebtoken::jwk::JwkSet = c
-        .get(format!("{}/.portvakt/jwks.json", env.http_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = v["headers"]["x-portvakt-assertion"][0].as_str().unwrap().to_string();
+    let jwks: jsonwebtoken::jwk::JwkSet =
+        c.get(format!("{}/.portvakt/jwks.json", env.http_url())).send().await.unwrap().json().await.unwrap();
     let header = jsonwebtoken::decode_header(&token).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
-    let jwk = jwks
-        .find(header.kid.as_deref().unwrap())
-        .expect("kid in JWKS");
+    let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("kid in JWKS");
     let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
     let mut val = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
     val.set_audience(&["signing"]);
     val.set_issuer(&["https://portal.kommune.example"]);
-    let claims = jsonwebtoken::decode::<serde_json::Value>(&token, &key, &val)
-        .unwrap()
-        .claims;
+    let claims = jsonwebtoken::decode::<serde_json::Value>(&token, &key, &val).unwrap().claims;
     assert_eq!(claims["sub"], "anna");
     assert_eq!(claims["groups"], serde_json::json!(["staff", "payroll"]));
     assert_eq!(claims["amr"], serde_json::json!(["password"]));
@@ -706,15 +437,9 @@ async fn assertion_verifies_against_jwks() {
 #[tokio::test(flavor = "multi_thread")]
 async fn backend_down_gives_502_others_work() {
     let dead = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
-    let env = Env::start(Opts {
-        dead_backend: Some(dead),
-        ..Default::default()
-    });
+    let env = Env::start(Opts { dead_backend: Some(dead), ..Default::default() });
     let c = client_from(INTERNAL);
-    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None)
-        .await
-        .cookie
-        .unwrap();
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     let r = c
         .get(format!("{}/signing/", env.http_url()))
         .header("cookie", &cookie)
@@ -724,28 +449,11 @@ async fn backend_down_gives_502_others_work() {
         .unwrap();
     assert_eq!(r.status(), 502);
     assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(r.headers()["connection"], "close", "the client must not reuse a connection the gateway closes");
     let html = r.text().await.unwrap();
-    assert!(
-        html.contains("lang=\"nb\"") && html.contains("Signing"),
-        "{html}"
-    );
-    assert_eq!(
-        get_json(
-            &c,
-            &format!("{}/self-service/", env.http_url()),
-            &cookie,
-            &[]
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[])
-            .await
-            .0,
-        200
-    );
+    assert!(html.contains("lang=\"nb\"") && html.contains("Signing"), "{html}");
+    assert_eq!(get_json(&c, &format!("{}/self-service/", env.http_url()), &cookie, &[]).await.0, 200);
+    assert_eq!(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0, 200);
 }
 
 /// A request with an oversized header block is refused with 431 and never reaches the backend.
@@ -753,27 +461,17 @@ async fn backend_down_gives_502_others_work() {
 async fn oversized_headers_refused() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
-    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None)
-        .await
-        .cookie
-        .unwrap();
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     let big = "x".repeat(20_000);
     for base in [env.http_url(), env.https_url()] {
-        let r = c
-            .get(format!("{base}/expense/"))
-            .header("cookie", &cookie)
-            .header("x-big", &big)
-            .send()
-            .await;
+        let r = c.get(format!("{base}/expense/")).header("cookie", &cookie).header("x-big", &big).send().await;
         match r {
             Ok(r) => assert!(r.status() == 431 || r.status() == 400, "{}", r.status()),
             Err(e) => assert!(base.starts_with("https"), "plain HTTP must answer, got {e}"),
         }
     }
     // Many small headers adding up count too.
-    let mut rb = c
-        .get(format!("{}/expense/", env.http_url()))
-        .header("cookie", &cookie);
+    let mut rb = c.get(format!("{}/expense/", env.http_url())).header("cookie", &cookie);
     for i in 0..40 {
         rb = rb.header(format!("x-h{i}"), "y".repeat(500));
     }
@@ -801,25 +499,13 @@ async fn wrong_password_and_unknown_user_look_the_same() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
     let wrong = login(&c, &env.http_url(), "anna", "not it", "/", "portvakt", None).await;
-    let unknown = login(
-        &c,
-        &env.http_url(),
-        "nobody",
-        "not it",
-        "/",
-        "portvakt",
-        None,
-    )
-    .await;
+    let unknown = login(&c, &env.http_url(), "nobody", "not it", "/", "portvakt", None).await;
     assert_eq!(wrong.status, 200);
     assert_eq!(unknown.status, 200);
     assert!(wrong.cookie.is_none() && unknown.cookie.is_none());
     let msg = "The username or password is wrong";
     assert!(wrong.body.contains(msg) && unknown.body.contains(msg));
-    assert_eq!(
-        wrong.body.replace("anna", "X").len(),
-        unknown.body.replace("nobody", "X").len()
-    );
+    assert_eq!(wrong.body.replace("anna", "X").len(), unknown.body.replace("nobody", "X").len());
 }
 
 /// Gateway pages carry the security headers and are never proxied, even with a session.
@@ -827,33 +513,18 @@ async fn wrong_password_and_unknown_user_look_the_same() {
 async fn gateway_pages_have_security_headers() {
     let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
-    let r = c
-        .get(format!("{}/.portvakt/login", env.https_url()))
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(format!("{}/.portvakt/login", env.https_url())).send().await.unwrap();
     let h = r.headers();
     let csp = h["content-security-policy"].to_str().unwrap();
-    assert!(
-        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
-        "{csp}"
-    );
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["cache-control"], "no-store");
     assert_eq!(h["referrer-policy"], "no-referrer");
     assert!(h.contains_key("strict-transport-security"));
-    let r = c
-        .get(format!("{}/.portvakt/nothing-here", env.http_url()))
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(format!("{}/.portvakt/nothing-here", env.http_url())).send().await.unwrap();
     assert_eq!(r.status(), 404);
     assert!(r.headers().get("x-demo-backend").is_none());
-    let css = c
-        .get(format!("{}/.portvakt/static/portvakt.css", env.http_url()))
-        .send()
-        .await
-        .unwrap();
+    let css = c.get(format!("{}/.portvakt/static/portvakt.css", env.http_url())).send().await.unwrap();
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
 }
 
@@ -862,18 +533,7 @@ async fn gateway_pages_have_security_headers() {
 async fn portal_lists_services_with_state() {
     let env = Env::start(Opts::default());
     let inside = client_from(INTERNAL);
-    let cookie = login(
-        &inside,
-        &env.http_url(),
-        "anna",
-        PASSWORD,
-        "/",
-        "portvakt",
-        None,
-    )
-    .await
-    .cookie
-    .unwrap();
+    let cookie = login(&inside, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     let html = inside
         .get(format!("{}/.portvakt/portal", env.http_url()))
         .header("cookie", &cookie)
@@ -889,12 +549,7 @@ async fn portal_lists_services_with_state() {
     for t in ["Self-service", "Expenses", "Signing", "href=\"/expense/\""] {
         assert!(html.contains(t), "{t}");
     }
-    let root = inside
-        .get(format!("{}/", env.http_url()))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let root = inside.get(format!("{}/", env.http_url())).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(root.headers()["location"], "/.portvakt/portal");
     let outside = client_from(REMOTE);
     let html = outside
@@ -921,10 +576,7 @@ async fn no_session_browser_redirect_api_401() {
         .await
         .unwrap();
     assert_eq!(r.status(), 302);
-    assert_eq!(
-        r.headers()["location"],
-        "/.portvakt/login?rd=%2Fself-service%2Fpayslip%3Fmonth%3D11"
-    );
+    assert_eq!(r.headers()["location"], "/.portvakt/login?rd=%2Fself-service%2Fpayslip%3Fmonth%3D11");
     let r = c
         .get(format!("{}/self-service/payslip", env.http_url()))
         .header("accept", "application/json")
@@ -932,4 +584,26 @@ async fn no_session_browser_redirect_api_401() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+/// After five wrong passwords the account is refused with 429 even with the right one, and recovers after the ban.
+#[tokio::test(flavor = "multi_thread")]
+async fn repeated_failures_ban_then_recover() {
+    let env = Env::start(Opts::default());
+    let c = client_from(INTERNAL);
+    for _ in 0..5 {
+        let l = login(&c, &env.http_url(), "anna", "guess", "/", "portvakt", None).await;
+        assert_eq!(l.status, 200);
+        assert!(l.cookie.is_none());
+    }
+    let l = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await;
+    assert_eq!(l.status, 429, "{}", l.body);
+    assert!(l.cookie.is_none());
+    assert!(l.body.contains("Wait 300 seconds"), "{}", l.body);
+    // Another account from another address is unaffected.
+    let other = client_from(REMOTE);
+    assert_eq!(login(&other, &env.http_url(), "bjorn", PASSWORD, "/", "portvakt", None).await.status, 303);
+    env.clock.advance(Duration::from_secs(301));
+    let l = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await;
+    assert_eq!(l.status, 303, "{}", l.body);
 }

@@ -10,9 +10,7 @@ pub struct ConfigDuration(pub Duration);
 impl<'de> Deserialize<'de> for ConfigDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        parse_duration(&s)
-            .map(ConfigDuration)
-            .map_err(serde::de::Error::custom)
+        parse_duration(&s).map(ConfigDuration).map_err(serde::de::Error::custom)
     }
 }
 
@@ -23,13 +21,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err("empty duration: write it like \"15m\", \"30s\" or \"12h\"".into());
     }
     if t.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!(
-            "duration \"{t}\" has no unit: write it like \"{t}s\" or \"{t}m\""
-        ));
+        return Err(format!("duration \"{t}\" has no unit: write it like \"{t}s\" or \"{t}m\""));
     }
-    humantime::parse_duration(t).map_err(|e| {
-        format!("invalid duration \"{t}\" ({e}): write it like \"15m\", \"30s\" or \"12h\"")
-    })
+    humantime::parse_duration(t)
+        .map_err(|e| format!("invalid duration \"{t}\" ({e}): write it like \"15m\", \"30s\" or \"12h\""))
 }
 
 #[cfg(test)]

@@ -18,14 +18,7 @@ pub struct ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.position {
-            Some((line, col)) => write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file.display(),
-                line,
-                col,
-                self.message
-            ),
+            Some((line, col)) => write!(f, "{}:{}:{}: {}", self.file.display(), line, col, self.message),
             None => write!(f, "{}: {}", self.file.display(), self.message),
         }
     }
@@ -60,15 +53,10 @@ impl SourceFile {
     /// Reads a file, turning an I/O failure into a positionless error naming the file.
     pub fn read(path: &Path) -> Result<SourceFile, ConfigError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => Ok(SourceFile {
-                path: path.to_path_buf(),
-                text,
-            }),
-            Err(e) => Err(ConfigError {
-                file: path.to_path_buf(),
-                position: None,
-                message: format!("cannot read file: {e}"),
-            }),
+            Ok(text) => Ok(SourceFile { path: path.to_path_buf(), text }),
+            Err(e) => {
+                Err(ConfigError { file: path.to_path_buf(), position: None, message: format!("cannot read file: {e}") })
+            }
         }
     }
 
@@ -78,21 +66,13 @@ impl SourceFile {
         let before = self.text.get(..offset).unwrap_or("");
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let col = before
-            .get(line_start..)
-            .map(|s| s.chars().count())
-            .unwrap_or(0)
-            + 1;
+        let col = before.get(line_start..).map(|s| s.chars().count()).unwrap_or(0) + 1;
         (line, col)
     }
 
     /// An error at a byte span of this file.
     pub fn error_at(&self, span: Option<Range<usize>>, message: impl Into<String>) -> ConfigError {
-        ConfigError {
-            file: self.path.clone(),
-            position: span.map(|s| self.line_col(s.start)),
-            message: message.into(),
-        }
+        ConfigError { file: self.path.clone(), position: span.map(|s| self.line_col(s.start)), message: message.into() }
     }
 
     /// Deserializes the whole file as TOML, turning a syntax or type error into a positioned error.
@@ -111,10 +91,7 @@ mod tests {
     /// Byte offsets map to 1-based line and column, counting characters not bytes.
     #[test]
     fn line_col_counts_lines_and_chars() {
-        let f = SourceFile {
-            path: "x.toml".into(),
-            text: "a = 1\nbå = 2\n".into(),
-        };
+        let f = SourceFile { path: "x.toml".into(), text: "a = 1\nbå = 2\n".into() };
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(6), (2, 1));
         assert_eq!(f.line_col(9), (2, 3));

@@ -34,6 +34,9 @@ pub struct FileConfig {
     /// Signed identity assertion sent to backends.
     #[serde(default)]
     pub assertion: FileAssertion,
+    /// Failed-login regulation.
+    #[serde(default)]
+    pub login: FileLogin,
     /// Directory of policy files (used once policy files are enabled).
     pub policies_dir: Option<Spanned<String>>,
 }
@@ -132,6 +135,20 @@ pub struct FileSession {
     pub cookie_domain: Option<Spanned<String>>,
     /// Where sessions live: "memory" (default).
     pub store: Option<Spanned<String>>,
+}
+
+/// `[login]`: bans after repeated failed logins.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileLogin {
+    /// Failures per account within `find_time` that ban the account.
+    pub max_failures: Option<Spanned<u32>>,
+    /// Failures per client address within `find_time` that ban the address.
+    pub max_failures_per_address: Option<Spanned<u32>>,
+    /// Window in which failures are counted.
+    pub find_time: Option<ConfigDuration>,
+    /// How long a ban lasts.
+    pub ban_time: Option<ConfigDuration>,
 }
 
 /// One `[[directories]]` entry.

@@ -50,8 +50,19 @@ pub struct Config {
     pub services: Vec<ServiceSettings>,
     /// Identity assertion settings.
     pub assertion: AssertionSettings,
+    /// Failed-login regulation.
+    pub login: LoginSettings,
     /// Policy directory, when configured.
     pub policies_dir: Option<PathBuf>,
+}
+
+/// Failed-login regulation limits.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginSettings {
+    /// Per account.
+    pub per_account: crate::regulation::Limits,
+    /// Per client address (IPv6: per /64).
+    pub per_address: crate::regulation::Limits,
 }
 
 /// Process and HTTP settings.
@@ -215,10 +226,7 @@ impl Config {
     /// Validates config text as if read from `src.path`.
     pub fn from_source(src: &SourceFile) -> Result<Config, ConfigErrors> {
         let file: FileConfig = src.parse().map_err(|e| ConfigErrors(vec![e]))?;
-        let mut v = Validator {
-            src,
-            errors: Vec::new(),
-        };
+        let mut v = Validator { src, errors: Vec::new() };
         let cfg = v.convert(file);
         if v.errors.is_empty() {
             Ok(cfg)
@@ -255,11 +263,7 @@ impl Validator<'_> {
     }
 
     fn base_dir(&self) -> PathBuf {
-        self.src
-            .path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
+        self.src.path.parent().map(Path::to_path_buf).unwrap_or_default()
     }
 
     fn resolve_path(&self, p: &str) -> PathBuf {
@@ -274,19 +278,11 @@ impl Validator<'_> {
     fn convert(&mut self, f: FileConfig) -> Config {
         let server = self.server(&f.server);
         let zones = self.zones(&f.zones);
-        let zone_names: HashSet<String> = zones
-            .iter()
-            .map(|z| z.name.clone())
-            .chain([REMOTE_ZONE.to_string()])
-            .collect();
+        let zone_names: HashSet<String> =
+            zones.iter().map(|z| z.name.clone()).chain([REMOTE_ZONE.to_string()]).collect();
         let tls = f.tls.as_ref().and_then(|t| self.tls(t));
         let listeners = self.listeners(&f.listeners, &zone_names, tls.is_some());
-        let trusted_proxies = f
-            .network
-            .trusted_proxies
-            .iter()
-            .filter_map(|c| self.cidr(c))
-            .collect();
+        let trusted_proxies = f.network.trusted_proxies.iter().filter_map(|c| self.cidr(c)).collect();
         let remote_login = match &f.network.remote_login {
             None => LoginRequirement::TwoFactor,
             Some(s) => self.login_req(s).unwrap_or(LoginRequirement::TwoFactor),
@@ -299,50 +295,32 @@ impl Validator<'_> {
                 .assertion
                 .issuer
                 .clone()
-                .or_else(|| {
-                    server
-                        .public_url
-                        .as_ref()
-                        .map(|u| u.as_str().trim_end_matches('/').to_string())
-                })
+                .or_else(|| server.public_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_string()))
                 .unwrap_or_else(|| "portvakt".to_string()),
             key_file: f.assertion.key_file.as_ref().map(|k| {
                 let p = self.resolve_path(k.get_ref());
                 match std::fs::read_to_string(&p) {
                     Ok(pem) => {
                         if crate::assertion::SigningKey::from_pem(&pem).is_err() {
-                            self.err(
-                                k,
-                                format!(
-                                    "{} is not a PKCS#8 PEM P-256 (ES256) private key",
-                                    p.display()
-                                ),
-                            );
+                            self.err(k, format!("{} is not a PKCS#8 PEM P-256 (ES256) private key", p.display()));
                         }
                     }
-                    Err(e) => {
-                        self.err(k, format!("cannot read assertion key {}: {e}", p.display()))
-                    }
+                    Err(e) => self.err(k, format!("cannot read assertion key {}: {e}", p.display())),
                 }
                 p
             }),
-            lifetime: f
-                .assertion
-                .lifetime
-                .map(|d| d.0)
-                .unwrap_or(Duration::from_secs(60)),
+            lifetime: f.assertion.lifetime.map(|d| d.0).unwrap_or(Duration::from_secs(60)),
         };
         let policies_dir = f.policies_dir.as_ref().map(|p| {
             let d = self.resolve_path(p.get_ref());
             if !d.is_dir() {
-                self.err(
-                    p,
-                    format!("policy directory {} does not exist", d.display()),
-                );
+                self.err(p, format!("policy directory {} does not exist", d.display()));
             }
             d
         });
+        let login = self.login(&f.login);
         Config {
+            login,
             path: self.src.path.clone(),
             server,
             listeners,
@@ -359,28 +337,17 @@ impl Validator<'_> {
     }
 
     fn server(&mut self, s: &file::FileServer) -> ServerSettings {
-        let public_url = s
-            .public_url
-            .as_ref()
-            .and_then(|u| match url::Url::parse(u.get_ref()) {
-                Ok(url)
-                    if (url.scheme() == "https" || url.scheme() == "http")
-                        && url.host_str().is_some() =>
-                {
-                    Some(url)
-                }
-                Ok(_) => {
-                    self.err(
-                        u,
-                        "public_url must be an http:// or https:// URL with a host",
-                    );
-                    None
-                }
-                Err(e) => {
-                    self.err(u, format!("public_url is not a valid URL: {e}"));
-                    None
-                }
-            });
+        let public_url = s.public_url.as_ref().and_then(|u| match url::Url::parse(u.get_ref()) {
+            Ok(url) if (url.scheme() == "https" || url.scheme() == "http") && url.host_str().is_some() => Some(url),
+            Ok(_) => {
+                self.err(u, "public_url must be an http:// or https:// URL with a host");
+                None
+            }
+            Err(e) => {
+                self.err(u, format!("public_url is not a valid URL: {e}"));
+                None
+            }
+        });
         let mut hosts: Vec<String> = Vec::new();
         if let Some(h) = public_url.as_ref().and_then(|u| u.host_str()) {
             hosts.push(h.to_ascii_lowercase());
@@ -419,29 +386,13 @@ impl Validator<'_> {
             },
         };
         ServerSettings {
-            threads: s.threads.unwrap_or_else(|| {
-                std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(2)
-            }),
+            threads: s.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
             public_url,
             hosts,
-            grace_period: s
-                .grace_period
-                .map(|d| d.0)
-                .unwrap_or(Duration::from_secs(10)),
-            graceful_shutdown_timeout: s
-                .graceful_shutdown_timeout
-                .map(|d| d.0)
-                .unwrap_or(Duration::from_secs(5)),
-            pid_file: s
-                .pid_file
-                .clone()
-                .unwrap_or_else(|| "/run/portvakt/portvakt.pid".into()),
-            upgrade_socket: s
-                .upgrade_socket
-                .clone()
-                .unwrap_or_else(|| "/run/portvakt/upgrade.sock".into()),
+            grace_period: s.grace_period.map(|d| d.0).unwrap_or(Duration::from_secs(10)),
+            graceful_shutdown_timeout: s.graceful_shutdown_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(5)),
+            pid_file: s.pid_file.clone().unwrap_or_else(|| "/run/portvakt/portvakt.pid".into()),
+            upgrade_socket: s.upgrade_socket.clone().unwrap_or_else(|| "/run/portvakt/upgrade.sock".into()),
             max_header_bytes,
             max_form_bytes,
             log_json,
@@ -455,38 +406,26 @@ impl Validator<'_> {
         let mut ok = true;
         match std::fs::read(&cert) {
             Err(e) => {
-                self.err(
-                    &t.cert,
-                    format!("cannot read certificate {}: {e}", cert.display()),
-                );
+                self.err(&t.cert, format!("cannot read certificate {}: {e}", cert.display()));
                 ok = false;
             }
             Ok(bytes) => {
                 let certs: Vec<_> = rustls_pemfile::certs(&mut bytes.as_slice()).collect();
                 if certs.is_empty() || certs.iter().any(|c| c.is_err()) {
-                    self.err(
-                        &t.cert,
-                        format!("{} holds no PEM certificate", cert.display()),
-                    );
+                    self.err(&t.cert, format!("{} holds no PEM certificate", cert.display()));
                     ok = false;
                 }
             }
         }
         match std::fs::read(&key) {
             Err(e) => {
-                self.err(
-                    &t.key,
-                    format!("cannot read private key {}: {e}", key.display()),
-                );
+                self.err(&t.key, format!("cannot read private key {}: {e}", key.display()));
                 ok = false;
             }
             Ok(bytes) => match rustls_pemfile::private_key(&mut bytes.as_slice()) {
                 Ok(Some(_)) => {}
                 _ => {
-                    self.err(
-                        &t.key,
-                        format!("{} holds no PEM private key", key.display()),
-                    );
+                    self.err(&t.key, format!("{} holds no PEM private key", key.display()));
                     ok = false;
                 }
             },
@@ -509,27 +448,30 @@ impl Validator<'_> {
             let address = match l.address.get_ref().parse::<SocketAddr>() {
                 Ok(a) => a,
                 Err(_) => {
-                    self.err(&l.address, format!("\"{}\" is not an ip:port address (e.g. \"0.0.0.0:443\" or \"[::]:443\")", l.address.get_ref()));
+                    self.err(
+                        &l.address,
+                        format!(
+                            "\"{}\" is not an ip:port address (e.g. \"0.0.0.0:443\" or \"[::]:443\")",
+                            l.address.get_ref()
+                        ),
+                    );
                     continue;
                 }
             };
             if !seen.insert(address) {
-                self.err(
-                    &l.address,
-                    format!("listener {address} is configured twice"),
-                );
+                self.err(&l.address, format!("listener {address} is configured twice"));
             }
             if l.tls && !have_tls {
-                self.err(&l.address, "this listener has tls = true but there is no valid [tls] section with cert and key");
+                self.err(
+                    &l.address,
+                    "this listener has tls = true but there is no valid [tls] section with cert and key",
+                );
             }
             if let Some(z) = &l.zone {
                 if !zones.contains(z.get_ref()) {
                     self.err(
                         z,
-                        format!(
-                            "unknown zone \"{}\": define it under [[zones]] or use \"remote\"",
-                            z.get_ref()
-                        ),
+                        format!("unknown zone \"{}\": define it under [[zones]] or use \"remote\"", z.get_ref()),
                     );
                 }
             }
@@ -550,25 +492,16 @@ impl Validator<'_> {
 
     fn cidr(&mut self, c: &Spanned<String>) -> Option<IpNet> {
         let s = c.get_ref().trim();
-        let parsed = s
-            .parse::<IpNet>()
-            .ok()
-            .or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from));
+        let parsed = s.parse::<IpNet>().ok().or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from));
         match parsed {
             Some(n) => {
                 if n.trunc() != n {
-                    self.err(
-                        c,
-                        format!("\"{s}\" has host bits set: did you mean \"{}\"?", n.trunc()),
-                    );
+                    self.err(c, format!("\"{s}\" has host bits set: did you mean \"{}\"?", n.trunc()));
                 }
                 Some(n.trunc())
             }
             None => {
-                self.err(
-                    c,
-                    format!("\"{s}\" is not a CIDR network (e.g. \"10.0.0.0/8\" or \"fd00::/8\")"),
-                );
+                self.err(c, format!("\"{s}\" is not a CIDR network (e.g. \"10.0.0.0/8\" or \"fd00::/8\")"));
                 None
             }
         }
@@ -579,10 +512,7 @@ impl Validator<'_> {
             "password" => Some(LoginRequirement::Password),
             "two_factor" => Some(LoginRequirement::TwoFactor),
             other => {
-                self.err(
-                    s,
-                    format!("login must be \"password\" or \"two_factor\", not \"{other}\""),
-                );
+                self.err(s, format!("login must be \"password\" or \"two_factor\", not \"{other}\""));
                 None
             }
         }
@@ -595,14 +525,14 @@ impl Validator<'_> {
         for z in zs {
             let name = z.name.get_ref().clone();
             if name == REMOTE_ZONE {
-                self.err(&z.name, "\"remote\" is the zone of every address outside the configured zones and cannot be defined");
+                self.err(
+                    &z.name,
+                    "\"remote\" is the zone of every address outside the configured zones and cannot be defined",
+                );
                 continue;
             }
             if !valid_name(&name) {
-                self.err(
-                    &z.name,
-                    format!("zone name \"{name}\" may only contain a-z, 0-9, '-' and '_'"),
-                );
+                self.err(&z.name, format!("zone name \"{name}\" may only contain a-z, 0-9, '-' and '_'"));
             }
             if !names.insert(name.clone()) {
                 self.err(&z.name, format!("zone \"{name}\" is defined twice"));
@@ -614,7 +544,12 @@ impl Validator<'_> {
             for c in &z.cidrs {
                 if let Some(n) = self.cidr(c) {
                     if let Some((_, other)) = nets.iter().find(|(m, _)| *m == n) {
-                        self.err(c, format!("network {n} is also in zone \"{other}\": the same network cannot belong to two zones"));
+                        self.err(
+                            c,
+                            format!(
+                                "network {n} is also in zone \"{other}\": the same network cannot belong to two zones"
+                            ),
+                        );
                     }
                     nets.push((n, name.clone()));
                     cidrs.push(n);
@@ -629,20 +564,28 @@ impl Validator<'_> {
         out
     }
 
+    fn login(&mut self, l: &file::FileLogin) -> LoginSettings {
+        let mut count = |v: &Option<Spanned<u32>>, default: u32| match v {
+            Some(n) if *n.get_ref() == 0 => {
+                self.err(n, "must be at least 1");
+                default
+            }
+            Some(n) => *n.get_ref(),
+            None => default,
+        };
+        let account = count(&l.max_failures, 5);
+        let address = count(&l.max_failures_per_address, 20);
+        let find_time = l.find_time.map(|d| d.0).unwrap_or(Duration::from_secs(300));
+        let ban_time = l.ban_time.map(|d| d.0).unwrap_or(Duration::from_secs(300));
+        let limits = |max_failures| crate::regulation::Limits { max_failures, find_time, ban_time };
+        LoginSettings { per_account: limits(account), per_address: limits(address) }
+    }
+
     fn session(&mut self, s: &file::FileSession) -> SessionSettings {
         let idle = s.idle_timeout.as_ref().map(|d| (d.get_ref().0, d.span()));
-        let abs = s
-            .absolute_lifetime
-            .as_ref()
-            .map(|d| (d.get_ref().0, d.span()));
-        let idle_timeout = idle
-            .as_ref()
-            .map(|d| d.0)
-            .unwrap_or(Duration::from_secs(15 * 60));
-        let absolute_lifetime = abs
-            .as_ref()
-            .map(|d| d.0)
-            .unwrap_or(Duration::from_secs(12 * 3600));
+        let abs = s.absolute_lifetime.as_ref().map(|d| (d.get_ref().0, d.span()));
+        let idle_timeout = idle.as_ref().map(|d| d.0).unwrap_or(Duration::from_secs(15 * 60));
+        let absolute_lifetime = abs.as_ref().map(|d| d.0).unwrap_or(Duration::from_secs(12 * 3600));
         if let Some(d) = &s.idle_timeout {
             if idle_timeout < Duration::from_secs(60) {
                 self.err(d, "idle_timeout must be at least \"1m\"");
@@ -664,72 +607,48 @@ impl Validator<'_> {
         let cookie_domain = s.cookie_domain.as_ref().and_then(|d| {
             let n = normalize_host(d.get_ref().trim_start_matches('.'));
             if n.is_none() {
-                self.err(
-                    d,
-                    "cookie_domain must be a domain name such as \"kommune.no\"",
-                );
+                self.err(d, "cookie_domain must be a domain name such as \"kommune.no\"");
             }
             n
         });
         if let Some(st) = &s.store {
             if st.get_ref() != "memory" {
-                self.err(
-                    st,
-                    format!("unknown session store \"{}\": use \"memory\"", st.get_ref()),
-                );
+                self.err(st, format!("unknown session store \"{}\": use \"memory\"", st.get_ref()));
             }
         }
-        SessionSettings {
-            idle_timeout,
-            absolute_lifetime,
-            cookie_name,
-            cookie_domain,
-        }
+        SessionSettings { idle_timeout, absolute_lifetime, cookie_name, cookie_domain }
     }
 
     fn directories(&mut self, ds: &[file::FileDirectory]) -> Vec<DirectorySettings> {
         if ds.is_empty() {
-            self.err_nopos("no [[directories]] configured: add one, e.g. name = \"staff\", kind = \"file\", path = \"users.toml\"");
+            self.err_nopos(
+                "no [[directories]] configured: add one, e.g. name = \"staff\", kind = \"file\", path = \"users.toml\"",
+            );
         }
         let mut names = HashSet::new();
         let mut out = Vec::new();
         for d in ds {
             let name = d.name.get_ref().clone();
             if !valid_name(&name) {
-                self.err(
-                    &d.name,
-                    format!("directory name \"{name}\" may only contain a-z, 0-9, '-' and '_'"),
-                );
+                self.err(&d.name, format!("directory name \"{name}\" may only contain a-z, 0-9, '-' and '_'"));
             }
             if !names.insert(name.clone()) {
                 self.err(&d.name, format!("directory \"{name}\" is defined twice"));
             }
             let kind = match d.kind.get_ref().as_str() {
                 "file" => match &d.path {
-                    Some(p) => DirectoryKind::File {
-                        path: self.resolve_path(p.get_ref()),
-                    },
+                    Some(p) => DirectoryKind::File { path: self.resolve_path(p.get_ref()) },
                     None => {
-                        self.err(
-                            &d.kind,
-                            "a directory with kind = \"file\" needs path = \"users.toml\"",
-                        );
+                        self.err(&d.kind, "a directory with kind = \"file\" needs path = \"users.toml\"");
                         continue;
                     }
                 },
                 other => {
-                    self.err(
-                        &d.kind,
-                        format!("unknown directory kind \"{other}\": use \"file\""),
-                    );
+                    self.err(&d.kind, format!("unknown directory kind \"{other}\": use \"file\""));
                     continue;
                 }
             };
-            out.push(DirectorySettings {
-                title: d.title.clone().unwrap_or_else(|| name.clone()),
-                name,
-                kind,
-            });
+            out.push(DirectorySettings { title: d.title.clone().unwrap_or_else(|| name.clone()), name, kind });
         }
         out
     }
@@ -741,17 +660,11 @@ impl Validator<'_> {
         for s in ss {
             let name = s.name.get_ref().clone();
             if !valid_name(&name) {
-                self.err(
-                    &s.name,
-                    format!("service name \"{name}\" may only contain a-z, 0-9, '-' and '_'"),
-                );
+                self.err(&s.name, format!("service name \"{name}\" may only contain a-z, 0-9, '-' and '_'"));
             }
             let duplicate = !names.insert(name.clone());
             if duplicate {
-                self.err(
-                    &s.name,
-                    format!("duplicate service name \"{name}\": each service needs its own name"),
-                );
+                self.err(&s.name, format!("duplicate service name \"{name}\": each service needs its own name"));
             }
             let mut hosts = Vec::new();
             for h in &s.hosts {
@@ -764,15 +677,14 @@ impl Validator<'_> {
                 None => "/".to_string(),
                 Some(p) => {
                     let v = p.get_ref();
-                    if !v.starts_with('/') || v.contains("..") || v.contains('?') || v.contains('#')
-                    {
-                        self.err(
-                            p,
-                            "path_prefix must start with '/' and contain no '..', '?' or '#'",
-                        );
+                    if !v.starts_with('/') || v.contains("..") || v.contains('?') || v.contains('#') {
+                        self.err(p, "path_prefix must start with '/' and contain no '..', '?' or '#'");
                     }
                     if v.starts_with("/.portvakt") {
-                        self.err(p, "path_prefix cannot be under /.portvakt/, which is reserved for the gateway's own pages");
+                        self.err(
+                            p,
+                            "path_prefix cannot be under /.portvakt/, which is reserved for the gateway's own pages",
+                        );
                     }
                     let t = v.trim_end_matches('/');
                     if t.is_empty() {
@@ -784,15 +696,10 @@ impl Validator<'_> {
             };
             let mut sorted_hosts = hosts.clone();
             sorted_hosts.sort();
-            if let Some((_, _, other)) = routes
-                .iter()
-                .find(|(h, p, _)| !duplicate && *h == sorted_hosts && *p == path_prefix)
+            if let Some((_, _, other)) =
+                routes.iter().find(|(h, p, _)| !duplicate && *h == sorted_hosts && *p == path_prefix)
             {
-                let at = s
-                    .path_prefix
-                    .as_ref()
-                    .map(|p| p.span())
-                    .unwrap_or_else(|| s.name.span());
+                let at = s.path_prefix.as_ref().map(|p| p.span()).unwrap_or_else(|| s.name.span());
                 self.errors.push(self.src.error_at(
                     Some(at),
                     format!("service \"{name}\" has the same hosts and path_prefix as \"{other}\""),
@@ -806,16 +713,19 @@ impl Validator<'_> {
             for u in &s.upstreams {
                 match parse_upstream(u.get_ref()) {
                     Some(a) => upstreams.push(a),
-                    None => self.err(u, format!("\"{}\" is not a backend address: write \"host:port\" or \"10.0.0.5:8080\"", u.get_ref())),
+                    None => self.err(
+                        u,
+                        format!(
+                            "\"{}\" is not a backend address: write \"host:port\" or \"10.0.0.5:8080\"",
+                            u.get_ref()
+                        ),
+                    ),
                 }
             }
-            let upstream_sni = s
-                .upstream_sni
-                .clone()
-                .unwrap_or_else(|| match upstreams.first() {
-                    Some(UpstreamAddr::Name(h, _)) => h.clone(),
-                    _ => String::new(),
-                });
+            let upstream_sni = s.upstream_sni.clone().unwrap_or_else(|| match upstreams.first() {
+                Some(UpstreamAddr::Name(h, _)) => h.clone(),
+                _ => String::new(),
+            });
             out.push(ServiceSettings {
                 title: s.title.clone().unwrap_or_else(|| name.clone()),
                 description: s.description.clone().unwrap_or_default(),
@@ -825,14 +735,8 @@ impl Validator<'_> {
                 upstreams,
                 upstream_tls: s.upstream_tls,
                 upstream_sni,
-                connect_timeout: s
-                    .connect_timeout
-                    .map(|d| d.0)
-                    .unwrap_or(Duration::from_secs(3)),
-                read_timeout: s
-                    .read_timeout
-                    .map(|d| d.0)
-                    .unwrap_or(Duration::from_secs(60)),
+                connect_timeout: s.connect_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(3)),
+                read_timeout: s.read_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(60)),
             });
         }
         out
@@ -843,8 +747,7 @@ impl Validator<'_> {
 pub fn valid_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 /// Lower-cases a host name and checks it is a plausible DNS name or IP literal; `None` otherwise.
@@ -884,10 +787,7 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Result<Config, ConfigErrors> {
-        Config::from_source(&SourceFile {
-            path: "t.toml".into(),
-            text: text.into(),
-        })
+        Config::from_source(&SourceFile { path: "t.toml".into(), text: text.into() })
     }
 
     const MIN: &str = r#"
@@ -916,10 +816,7 @@ path = "users.toml"
     fn unknown_key_has_position() {
         let e = load(&format!("{MIN}\n[session]\nidle_timout = \"5m\"\n")).unwrap_err();
         let s = e.to_string();
-        assert!(
-            s.starts_with("t.toml:12:1: unknown field `idle_timout`"),
-            "{s}"
-        );
+        assert!(s.starts_with("t.toml:12:1: unknown field `idle_timout`"), "{s}");
     }
 
     /// A bad CIDR, a duplicate service and a missing cert are all reported together, each at its line.
@@ -930,14 +827,8 @@ path = "users.toml"
         );
         let e = load(&text).unwrap_err();
         let s = e.to_string();
-        assert!(
-            s.contains("t.toml:13:10: \"10.0.0.0/33\" is not a CIDR"),
-            "{s}"
-        );
-        assert!(
-            s.contains("t.toml:20:8: duplicate service name \"a\""),
-            "{s}"
-        );
+        assert!(s.contains("t.toml:13:10: \"10.0.0.0/33\" is not a CIDR"), "{s}");
+        assert!(s.contains("t.toml:20:8: duplicate service name \"a\""), "{s}");
         assert!(s.contains("t.toml:24:8: cannot read certificate"), "{s}");
         assert!(s.contains("t.toml:25:7: cannot read private key"), "{s}");
         assert_eq!(e.0.len(), 4, "{s}");
@@ -947,34 +838,21 @@ path = "users.toml"
     #[test]
     fn unitless_duration_refused() {
         let e = load(&format!("{MIN}\n[session]\nidle_timeout = \"900\"\n")).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("t.toml:12:16: duration \"900\" has no unit"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("t.toml:12:16: duration \"900\" has no unit"), "{e}");
     }
 
     /// The same network in two zones is refused, so overlap resolution never depends on file order.
     #[test]
     fn same_network_in_two_zones_refused() {
         let text = format!("{MIN}\n[[zones]]\nname = \"a\"\ncidrs = [\"10.0.0.0/8\"]\n[[zones]]\nname = \"b\"\ncidrs = [\"10.0.0.0/8\"]\n");
-        assert!(load(&text)
-            .unwrap_err()
-            .to_string()
-            .contains("also in zone \"a\""));
+        assert!(load(&text).unwrap_err().to_string().contains("also in zone \"a\""));
     }
 
     /// Host names and upstream addresses are parsed and normalised.
     #[test]
     fn upstream_and_host_parsing() {
-        assert_eq!(
-            parse_upstream("127.0.0.1:80"),
-            Some(UpstreamAddr::Ip("127.0.0.1:80".parse().unwrap()))
-        );
-        assert_eq!(
-            parse_upstream("[::1]:80"),
-            Some(UpstreamAddr::Ip("[::1]:80".parse().unwrap()))
-        );
+        assert_eq!(parse_upstream("127.0.0.1:80"), Some(UpstreamAddr::Ip("127.0.0.1:80".parse().unwrap())));
+        assert_eq!(parse_upstream("[::1]:80"), Some(UpstreamAddr::Ip("[::1]:80".parse().unwrap())));
         assert_eq!(
             parse_upstream("Payroll.Kommune.no:8443"),
             Some(UpstreamAddr::Name("payroll.kommune.no".into(), 8443))

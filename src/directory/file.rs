@@ -77,29 +77,23 @@ fn read_users(realm: &str, path: &Path) -> Result<HashMap<String, Entry>, Config
     for u in file.users {
         let username = u.username.get_ref().clone();
         if !valid_username(&username) {
-            errors.push(src.error_at(Some(u.username.span()), format!("username \"{username}\" may only contain a-z, 0-9, '.', '_', '-' and '@' (lower case)")));
+            errors.push(src.error_at(
+                Some(u.username.span()),
+                format!("username \"{username}\" may only contain a-z, 0-9, '.', '_', '-' and '@' (lower case)"),
+            ));
             continue;
         }
         if let Err(e) = validate_phc(u.password_hash.get_ref()) {
-            errors.push(src.error_at(
-                Some(u.password_hash.span()),
-                format!("password_hash of \"{username}\": {e}"),
-            ));
+            errors.push(src.error_at(Some(u.password_hash.span()), format!("password_hash of \"{username}\": {e}")));
             continue;
         }
         if let Some(e) = &u.email {
             if !e.get_ref().contains('@') {
-                errors.push(src.error_at(
-                    Some(e.span()),
-                    format!("email of \"{username}\" is not an e-mail address"),
-                ));
+                errors.push(src.error_at(Some(e.span()), format!("email of \"{username}\" is not an e-mail address")));
             }
         }
         if map.contains_key(&username) {
-            errors.push(src.error_at(
-                Some(u.username.span()),
-                format!("user \"{username}\" is listed twice"),
-            ));
+            errors.push(src.error_at(Some(u.username.span()), format!("user \"{username}\" is listed twice")));
             continue;
         }
         map.insert(
@@ -133,11 +127,7 @@ impl Directory for FileDirectory {
         &self.title
     }
 
-    async fn authenticate(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<Option<User>, DirectoryError> {
+    async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, DirectoryError> {
         let users = self.users.load();
         let (hash, user) = match users.get(username) {
             Some(e) => (e.hash.clone(), Some(e.user.clone())),
@@ -173,7 +163,9 @@ mod tests {
     #[tokio::test]
     async fn authenticate_right_wrong_unknown() {
         let h = hash_password("pw1").unwrap();
-        let f = users_file(&format!("[[users]]\nusername = \"anna\"\npassword_hash = \"{h}\"\nname = \"Anna A\"\ngroups = [\"staff\"]\n"));
+        let f = users_file(&format!(
+            "[[users]]\nusername = \"anna\"\npassword_hash = \"{h}\"\nname = \"Anna A\"\ngroups = [\"staff\"]\n"
+        ));
         let d = FileDirectory::load("staff", "Staff", f.path()).unwrap();
         let u = d.authenticate("anna", "pw1").await.unwrap().unwrap();
         assert_eq!(u.display_name, "Anna A");
@@ -186,9 +178,7 @@ mod tests {
     #[test]
     fn bad_entries_have_positions() {
         let f = users_file("[[users]]\nusername = \"Anna\"\npassword_hash = \"x\"\n[[users]]\nusername = \"bob\"\npassword_hash = \"plain\"\n");
-        let e = FileDirectory::load("s", "S", f.path())
-            .unwrap_err()
-            .to_string();
+        let e = FileDirectory::load("s", "S", f.path()).unwrap_err().to_string();
         assert!(e.contains(":2:12: username \"Anna\""), "{e}");
         assert!(e.contains(":6:17: password_hash of \"bob\""), "{e}");
     }

@@ -39,11 +39,7 @@ pub trait Directory: Send + Sync + std::fmt::Debug {
     /// Label shown in the group choice.
     fn title(&self) -> &str;
     /// Checks a password; `Ok(None)` for an unknown user or a wrong password, in about the same time.
-    async fn authenticate(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<Option<User>, DirectoryError>;
+    async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, DirectoryError>;
     /// Looks a user up without a password (for session refresh and account pages).
     async fn lookup(&self, username: &str) -> Result<Option<User>, DirectoryError>;
     /// Re-reads the backing store (SIGHUP); errors leave the old data serving.
@@ -64,24 +60,19 @@ pub fn normalize_username(s: &str) -> String {
 pub fn valid_username(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_@".contains(c))
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_@".contains(c))
 }
 
 /// Builds every configured directory; errors in users files are reported with their positions.
-pub fn build_all(
-    cfg: &crate::config::Config,
-) -> Result<Vec<SharedDirectory>, crate::config::error::ConfigErrors> {
+pub fn build_all(cfg: &crate::config::Config) -> Result<Vec<SharedDirectory>, crate::config::error::ConfigErrors> {
     let mut out: Vec<SharedDirectory> = Vec::new();
     let mut errors = Vec::new();
     for d in &cfg.directories {
         match &d.kind {
-            crate::config::DirectoryKind::File { path } => {
-                match file::FileDirectory::load(&d.name, &d.title, path) {
-                    Ok(fd) => out.push(Arc::new(fd)),
-                    Err(e) => errors.extend(e.0),
-                }
-            }
+            crate::config::DirectoryKind::File { path } => match file::FileDirectory::load(&d.name, &d.title, path) {
+                Ok(fd) => out.push(Arc::new(fd)),
+                Err(e) => errors.extend(e.0),
+            },
         }
     }
     if errors.is_empty() {

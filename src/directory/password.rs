@@ -6,9 +6,7 @@ use argon2::Argon2;
 /// Hashes a password into an argon2id PHC string with the library's recommended parameters.
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
 }
 
 /// Checks that a PHC string is an argon2id hash that can be verified.
@@ -26,18 +24,14 @@ pub fn validate_phc(phc: &str) -> Result<(), String> {
 /// Verifies a password against a PHC string; false on any mismatch or malformed hash.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(h) => Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok(),
+        Ok(h) => Argon2::default().verify_password(password.as_bytes(), &h).is_ok(),
         Err(_) => false,
     }
 }
 
 /// Verifies on the blocking pool so the async runtime keeps serving while argon2 works.
 pub async fn verify_password_blocking(password: String, phc: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -13,10 +13,7 @@ pub fn host_of(req: &RequestHeader) -> Option<String> {
             auth.host().to_string()
         }
     };
-    let h = raw
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_ascii_lowercase();
+    let h = raw.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
     (!h.is_empty()).then_some(h)
 }
 
@@ -24,12 +21,7 @@ pub fn host_of(req: &RequestHeader) -> Option<String> {
 pub fn authority_of(req: &RequestHeader) -> Option<String> {
     match req.uri.authority() {
         Some(a) => Some(a.as_str().to_string()),
-        None => req
-            .headers
-            .get(http::header::HOST)?
-            .to_str()
-            .ok()
-            .map(str::to_string),
+        None => req.headers.get(http::header::HOST)?.to_str().ok().map(str::to_string),
     }
 }
 
@@ -87,9 +79,7 @@ pub fn parse_form(body: &[u8]) -> HashMap<String, String> {
 /// The first value of a query parameter.
 pub fn query_param(req: &RequestHeader, name: &str) -> Option<String> {
     let q = req.uri.query()?;
-    form_urlencoded::parse(q.as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+    form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
 /// Percent-encodes a value for use in a query string.
@@ -99,18 +89,13 @@ pub fn url_encode(s: &str) -> String {
 
 /// Whether the client is a browser that should be redirected rather than answered 401.
 pub fn wants_html(req: &RequestHeader) -> bool {
-    req.headers
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"))
+    req.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
 /// Total size of the request head as received: request line plus every header line.
 pub fn header_bytes(req: &RequestHeader) -> usize {
     let line = req.method.as_str().len() + req.uri.to_string().len() + 12;
-    req.headers
-        .iter()
-        .fold(line, |acc, (n, v)| acc + n.as_str().len() + v.len() + 4)
+    req.headers.iter().fold(line, |acc, (n, v)| acc + n.as_str().len() + v.len() + 4)
 }
 
 /// Checks a post-login redirect target: a local path, or an absolute http(s) URL to one of `own_hosts`.
@@ -134,11 +119,7 @@ pub fn safe_redirect(rd: &str, own_hosts: &dyn Fn(&str) -> bool) -> Option<Strin
     if !url.username().is_empty() || url.password().is_some() {
         return None;
     }
-    let host = url
-        .host_str()?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_ascii_lowercase();
+    let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
     own_hosts(&host).then(|| url.to_string())
 }
 
@@ -157,24 +138,15 @@ mod tests {
     /// Host comes from the Host header, lower-cased and without port.
     #[test]
     fn host_parsing() {
-        assert_eq!(
-            host_of(&req(&[("host", "Portal.Kommune.no:8443")])).as_deref(),
-            Some("portal.kommune.no")
-        );
-        assert_eq!(
-            host_of(&req(&[("host", "[::1]:8443")])).as_deref(),
-            Some("::1")
-        );
+        assert_eq!(host_of(&req(&[("host", "Portal.Kommune.no:8443")])).as_deref(), Some("portal.kommune.no"));
+        assert_eq!(host_of(&req(&[("host", "[::1]:8443")])).as_deref(), Some("::1"));
         assert_eq!(host_of(&req(&[])), None);
     }
 
     /// Our cookies are removed from every Cookie header; others survive.
     #[test]
     fn cookie_stripping() {
-        let mut r = req(&[
-            ("cookie", "a=1; portvakt=secret"),
-            ("cookie", "portvakt-csrf=t; b=2"),
-        ]);
+        let mut r = req(&[("cookie", "a=1; portvakt=secret"), ("cookie", "portvakt-csrf=t; b=2")]);
         assert_eq!(cookie(&r, "portvakt"), Some("secret"));
         strip_cookies(&mut r, &["portvakt".into(), "portvakt-csrf".into()]);
         let all: Vec<_> = cookies(&r).collect();
@@ -195,10 +167,7 @@ mod tests {
     #[test]
     fn redirect_targets() {
         let own = |h: &str| h == "portal.kommune.no";
-        assert_eq!(
-            safe_redirect("/expense/x?y=1", &own).as_deref(),
-            Some("/expense/x?y=1")
-        );
+        assert_eq!(safe_redirect("/expense/x?y=1", &own).as_deref(), Some("/expense/x?y=1"));
         assert!(safe_redirect("https://portal.kommune.no/a", &own).is_some());
         for bad in [
             "//evil.example/",

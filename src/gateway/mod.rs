@@ -55,6 +55,8 @@ pub struct State {
     pub realms: Vec<RealmChoice>,
     /// Content-Security-Policy for gateway pages.
     pub csp: String,
+    /// Failed-login regulation.
+    pub regulator: crate::regulation::Regulator,
 }
 
 impl State {
@@ -68,24 +70,12 @@ impl State {
     ) -> State {
         let zones = ZoneTable::new(&cfg);
         let router = routing::Router::new(&cfg.services);
-        let upstreams = cfg
-            .services
-            .iter()
-            .map(|s| Arc::new(Upstreams::new(s.upstreams.clone())))
-            .collect();
-        let own_hosts: HashSet<String> = cfg
-            .server
-            .hosts
-            .iter()
-            .cloned()
-            .chain(cfg.services.iter().flat_map(|s| s.hosts.iter().cloned()))
-            .collect();
+        let upstreams = cfg.services.iter().map(|s| Arc::new(Upstreams::new(s.upstreams.clone()))).collect();
+        let own_hosts: HashSet<String> =
+            cfg.server.hosts.iter().cloned().chain(cfg.services.iter().flat_map(|s| s.hosts.iter().cloned())).collect();
         let realms = directories
             .iter()
-            .map(|d| RealmChoice {
-                name: d.name().to_string(),
-                title: d.title().to_string(),
-            })
+            .map(|d| RealmChoice { name: d.name().to_string(), title: d.title().to_string() })
             .collect();
         let mut form_action = String::from("'self'");
         for h in &own_hosts {
@@ -94,19 +84,8 @@ impl State {
         let csp = format!(
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
         );
-        State {
-            cfg,
-            zones,
-            router,
-            upstreams,
-            directories,
-            sessions,
-            key,
-            clock,
-            own_hosts,
-            realms,
-            csp,
-        }
+        let regulator = crate::regulation::Regulator::new(clock.clone(), cfg.login.per_account, cfg.login.per_address);
+        State { regulator, cfg, zones, router, upstreams, directories, sessions, key, clock, own_hosts, realms, csp }
     }
 
     /// The directory for a realm name, or the first one.
@@ -141,11 +120,7 @@ impl CookieNames {
             .iter()
             .flat_map(|p| [format!("{p}{base}"), format!("{p}{base}-csrf")])
             .collect();
-        CookieNames {
-            session: format!("{prefix}{base}"),
-            csrf: format!("{prefix}{base}-csrf"),
-            all,
-        }
+        CookieNames { session: format!("{prefix}{base}"), csrf: format!("{prefix}{base}-csrf"), all }
     }
 }
 
@@ -168,11 +143,7 @@ impl Gateway {
             listener.is_https(),
             state.cfg.session.cookie_domain.is_some(),
         );
-        Gateway {
-            state,
-            listener,
-            cookies,
-        }
+        Gateway { state, listener, cookies }
     }
 
     /// Whether a host name belongs to the gateway (configured hosts, service hosts, or the request's own host).
@@ -191,10 +162,7 @@ impl Gateway {
         if self.listener.is_https() {
             c.push_str("; Secure");
         }
-        if let (Some(d), true) = (
-            &self.state.cfg.session.cookie_domain,
-            self.listener.is_https(),
-        ) {
+        if let (Some(d), true) = (&self.state.cfg.session.cookie_domain, self.listener.is_https()) {
             if name == self.cookies.session {
                 c.push_str("; Domain=");
                 c.push_str(d);
@@ -207,10 +175,7 @@ impl Gateway {
     }
 
     /// The session presented by this request, validated (timeouts checked, activity recorded).
-    pub async fn current_session(
-        &self,
-        req: &RequestHeader,
-    ) -> Result<Result<(SessionId, SessionRecord), Invalid>> {
+    pub async fn current_session(&self, req: &RequestHeader) -> Result<Result<(SessionId, SessionRecord), Invalid>> {
         let Some(id) = http::cookie(req, &self.cookies.session).and_then(SessionId::parse) else {
             return Ok(Err(Invalid::Missing));
         };
@@ -247,11 +212,7 @@ impl Ctx {
     /// Page language from Accept-Language, computed once.
     pub fn lang(&mut self, req: &RequestHeader) -> Lang {
         *self.lang.get_or_insert_with(|| {
-            Lang::from_accept_language(
-                req.headers
-                    .get(::http::header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok()),
-            )
+            Lang::from_accept_language(req.headers.get(::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
         })
     }
 }
@@ -268,40 +229,24 @@ impl ProxyHttp for Gateway {
         let req = session.req_header();
         if http::header_bytes(req) > self.state.cfg.server.max_header_bytes {
             let lang = ctx.lang(req);
-            let r = Reply::error_page(
-                self,
-                lang,
-                431,
-                Msg::BadRequestTitle,
-                Msg::HeadersTooLargeBody.text(lang).into(),
-            );
+            let r =
+                Reply::error_page(self, lang, 431, Msg::BadRequestTitle, Msg::HeadersTooLargeBody.text(lang).into());
             session.set_keepalive(None);
             r.send(self, session).await?;
             return Ok(true);
         }
         // Classify the client.
-        let peer = session
-            .client_addr()
-            .and_then(|a| a.as_inet())
-            .map(|a| PeerAddr(a.ip()));
+        let peer = session.client_addr().and_then(|a| a.as_inet()).map(|a| PeerAddr(a.ip()));
         let req = session.req_header();
         let client = match peer {
-            Some(p) => self.state.zones.client_addr(
-                p,
-                req.headers
-                    .get_all("x-forwarded-for")
-                    .into_iter()
-                    .map(|v| v.as_bytes()),
-            ),
+            Some(p) => self
+                .state
+                .zones
+                .client_addr(p, req.headers.get_all("x-forwarded-for").into_iter().map(|v| v.as_bytes())),
             None => ClientAddr(None),
         };
         let zone = match &self.listener.pinned_zone {
-            Some(z) => self
-                .state
-                .zones
-                .by_name(z)
-                .unwrap_or_else(|| self.state.zones.remote())
-                .clone(),
+            Some(z) => self.state.zones.by_name(z).unwrap_or_else(|| self.state.zones.remote()).clone(),
             None => self.state.zones.classify(client).clone(),
         };
         ctx.client = Some(client);
@@ -324,13 +269,7 @@ impl ProxyHttp for Gateway {
                 Reply::redirect("/.portvakt/portal")
             } else {
                 let lang = ctx.lang(req);
-                Reply::error_page(
-                    self,
-                    lang,
-                    404,
-                    Msg::NotFoundTitle,
-                    Msg::NotFoundBody.text(lang).into(),
-                )
+                Reply::error_page(self, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody.text(lang).into())
             };
             r.send(self, session).await?;
             return Ok(true);
@@ -357,10 +296,7 @@ impl ProxyHttp for Gateway {
             r.send(self, session).await?;
             return Ok(true);
         };
-        let zone = ctx
-            .zone
-            .clone()
-            .unwrap_or_else(|| self.state.zones.remote().clone());
+        let zone = ctx.zone.clone().unwrap_or_else(|| self.state.zones.remote().clone());
         match access::decide(&zone, rec.methods) {
             Decision::Allow => {
                 ctx.identity = Some(rec);
@@ -370,10 +306,7 @@ impl ProxyHttp for Gateway {
                 let req = session.req_header();
                 let rd = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let r = if http::wants_html(req) {
-                    Reply::redirect(&format!(
-                        "/.portvakt/second-factor?rd={}",
-                        http::url_encode(rd)
-                    ))
+                    Reply::redirect(&format!("/.portvakt/second-factor?rd={}", http::url_encode(rd)))
                 } else {
                     Reply::text(401, "a stronger login is required from this network\n")
                 };
@@ -382,42 +315,23 @@ impl ProxyHttp for Gateway {
             }
             Decision::Deny(_) => {
                 let lang = ctx.lang(session.req_header());
-                let title = self
-                    .state
-                    .cfg
-                    .services
-                    .get(service)
-                    .map(|s| s.title.as_str())
-                    .unwrap_or("");
+                let title = self.state.cfg.services.get(service).map(|s| s.title.as_str()).unwrap_or("");
                 tracing::info!(user = %rec.username, zone = %zone.name, service = %title, rule = access::BUILTIN_RULE, "access denied");
-                let body =
-                    crate::pages::fill(Msg::ForbiddenPolicy.text(lang), &[("service", title)]);
-                Reply::error_page_html(self, lang, 403, Msg::ForbiddenTitle, body)
-                    .send(self, session)
-                    .await?;
+                let body = crate::pages::fill(Msg::ForbiddenPolicy.text(lang), &[("service", title)]);
+                Reply::error_page_html(self, lang, 403, Msg::ForbiddenTitle, body).send(self, session).await?;
                 Ok(true)
             }
         }
     }
 
     async fn upstream_peer(&self, _session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
-        let idx = ctx
-            .service
-            .ok_or_else(|| Error::explain(HTTPStatus(500), "no service routed"))?;
-        let (Some(svc), Some(ups)) = (
-            self.state.cfg.services.get(idx),
-            self.state.upstreams.get(idx),
-        ) else {
-            return Err(Error::explain(
-                HTTPStatus(500),
-                "service index out of range",
-            ));
+        let idx = ctx.service.ok_or_else(|| Error::explain(HTTPStatus(500), "no service routed"))?;
+        let (Some(svc), Some(ups)) = (self.state.cfg.services.get(idx), self.state.upstreams.get(idx)) else {
+            return Err(Error::explain(HTTPStatus(500), "service index out of range"));
         };
         let addr = ups
             .pick(&mut ctx.upstream_first, ctx.upstream_attempts)
-            .ok_or_else(|| {
-                Error::explain(ConnectNoRoute, format!("no address known for {}", svc.name))
-            })?;
+            .ok_or_else(|| Error::explain(ConnectNoRoute, format!("no address known for {}", svc.name)))?;
         ctx.upstream_attempts += 1;
         let mut peer = HttpPeer::new(addr, svc.upstream_tls, svc.upstream_sni.clone());
         peer.options.connection_timeout = Some(svc.connect_timeout);
@@ -434,10 +348,8 @@ impl ProxyHttp for Gateway {
         ctx: &mut Ctx,
         mut e: Box<Error>,
     ) -> Box<Error> {
-        let more = ctx
-            .service
-            .and_then(|i| self.state.upstreams.get(i))
-            .is_some_and(|u| ctx.upstream_attempts < u.len());
+        let more =
+            ctx.service.and_then(|i| self.state.upstreams.get(i)).is_some_and(|u| ctx.upstream_attempts < u.len());
         if more {
             e.set_retry(true);
         }
@@ -451,26 +363,15 @@ impl ProxyHttp for Gateway {
         ctx: &mut Ctx,
     ) -> Result<()> {
         // Nothing the client sent may pass as identity.
-        let forged: Vec<::http::HeaderName> = up
-            .headers
-            .keys()
-            .filter(|n| is_identity_header(n.as_str()))
-            .cloned()
-            .collect();
+        let forged: Vec<::http::HeaderName> =
+            up.headers.keys().filter(|n| is_identity_header(n.as_str())).cloned().collect();
         for n in forged {
             up.remove_header(&n);
         }
         http::strip_cookies(up, &self.cookies.all);
 
-        let zone = ctx
-            .zone
-            .as_ref()
-            .map(|z| z.name.as_str())
-            .unwrap_or(crate::config::REMOTE_ZONE);
-        if let (Some(rec), Some(svc)) = (
-            &ctx.identity,
-            ctx.service.and_then(|i| self.state.cfg.services.get(i)),
-        ) {
+        let zone = ctx.zone.as_ref().map(|z| z.name.as_str()).unwrap_or(crate::config::REMOTE_ZONE);
+        if let (Some(rec), Some(svc)) = (&ctx.identity, ctx.service.and_then(|i| self.state.cfg.services.get(i))) {
             up.insert_header("x-portvakt-user", rec.username.as_str())?;
             up.insert_header("x-portvakt-groups", rec.groups.join(","))?;
             up.insert_header("x-portvakt-methods", rec.methods.header_value())?;
@@ -493,19 +394,12 @@ impl ProxyHttp for Gateway {
         }
 
         // Forwarding headers: extend the chain only when the peer is a proxy we trust.
-        let peer_ip = session
-            .client_addr()
-            .and_then(|a| a.as_inet())
-            .map(|a| a.ip().to_canonical());
+        let peer_ip = session.client_addr().and_then(|a| a.as_inet()).map(|a| a.ip().to_canonical());
         let trusted = peer_ip.is_some_and(|ip| self.state.zones.is_trusted_proxy(ip));
         let xff = match (trusted, peer_ip) {
             (true, Some(ip)) => {
-                let prior: Vec<&str> = up
-                    .headers
-                    .get_all("x-forwarded-for")
-                    .into_iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .collect();
+                let prior: Vec<&str> =
+                    up.headers.get_all("x-forwarded-for").into_iter().filter_map(|v| v.to_str().ok()).collect();
                 if prior.is_empty() {
                     ip.to_string()
                 } else {
@@ -524,14 +418,7 @@ impl ProxyHttp for Gateway {
             up.insert_header("x-forwarded-host", host.as_str())?;
         }
         if !(trusted && up.headers.contains_key("x-forwarded-proto")) {
-            up.insert_header(
-                "x-forwarded-proto",
-                if self.listener.is_https() {
-                    "https"
-                } else {
-                    "http"
-                },
-            )?;
+            up.insert_header("x-forwarded-proto", if self.listener.is_https() { "https" } else { "http" })?;
         }
         up.remove_header("forwarded");
         // HTTP/2 requests carry the host in the URI; HTTP/1.1 backends need a Host header.
@@ -541,35 +428,19 @@ impl ProxyHttp for Gateway {
         Ok(())
     }
 
-    async fn response_filter(
-        &self,
-        _session: &mut Session,
-        resp: &mut ResponseHeader,
-        _ctx: &mut Ctx,
-    ) -> Result<()> {
+    async fn response_filter(&self, _session: &mut Session, resp: &mut ResponseHeader, _ctx: &mut Ctx) -> Result<()> {
         // A backend must not overwrite or clear the gateway's own cookies.
         let ours: Vec<::http::HeaderValue> = resp
             .headers
             .get_all(::http::header::SET_COOKIE)
             .into_iter()
             .filter(|v| {
-                let name = v
-                    .to_str()
-                    .ok()
-                    .and_then(|s| s.split('=').next())
-                    .map(str::trim)
-                    .unwrap_or("");
+                let name = v.to_str().ok().and_then(|s| s.split('=').next()).map(str::trim).unwrap_or("");
                 !self.cookies.all.iter().any(|n| n == name)
             })
             .cloned()
             .collect();
-        if ours.len()
-            != resp
-                .headers
-                .get_all(::http::header::SET_COOKIE)
-                .into_iter()
-                .count()
-        {
+        if ours.len() != resp.headers.get_all(::http::header::SET_COOKIE).into_iter().count() {
             resp.remove_header(&::http::header::SET_COOKIE);
             for v in ours {
                 resp.append_header(::http::header::SET_COOKIE, v)?;
@@ -591,30 +462,19 @@ impl ProxyHttp for Gateway {
                 ErrorSource::Internal | ErrorSource::Unset => 500,
             },
         };
+        // The connection is not reused after a failure: say so, so clients don't send the next request into it.
+        session.set_keepalive(None);
         if code > 0 && session.response_written().is_none() {
             let lang = ctx.lang(session.req_header());
-            let service = ctx
-                .service
-                .and_then(|i| self.state.cfg.services.get(i))
-                .map(|s| s.title.clone())
-                .unwrap_or_default();
+            let service =
+                ctx.service.and_then(|i| self.state.cfg.services.get(i)).map(|s| s.title.clone()).unwrap_or_default();
             let (title, body) = match code {
-                502 | 504 => (
-                    Msg::BadGatewayTitle,
-                    crate::pages::fill(Msg::BadGatewayBody.text(lang), &[("service", &service)]),
-                ),
-                503 => (
-                    Msg::UnavailableTitle,
-                    crate::pages::fill(Msg::UnavailableBody.text(lang), &[]),
-                ),
-                400..=499 => (
-                    Msg::BadRequestTitle,
-                    crate::pages::fill(Msg::BadRequestBody.text(lang), &[]),
-                ),
-                _ => (
-                    Msg::ErrorTitle,
-                    crate::pages::fill(Msg::InternalErrorBody.text(lang), &[]),
-                ),
+                502 | 504 => {
+                    (Msg::BadGatewayTitle, crate::pages::fill(Msg::BadGatewayBody.text(lang), &[("service", &service)]))
+                }
+                503 => (Msg::UnavailableTitle, crate::pages::fill(Msg::UnavailableBody.text(lang), &[])),
+                400..=499 => (Msg::BadRequestTitle, crate::pages::fill(Msg::BadRequestBody.text(lang), &[])),
+                _ => (Msg::ErrorTitle, crate::pages::fill(Msg::InternalErrorBody.text(lang), &[])),
             };
             if code >= 500 {
                 tracing::warn!(service = %service, status = code, error = %e, "request failed");
@@ -624,10 +484,7 @@ impl ProxyHttp for Gateway {
                 tracing::debug!(error = %we, "could not send error page");
             }
         }
-        FailToProxy {
-            error_code: code,
-            can_reuse_downstream: false,
-        }
+        FailToProxy { error_code: code, can_reuse_downstream: false }
     }
 }
 
@@ -648,21 +505,10 @@ mod tests {
     /// Identity headers are recognised in any case and with underscores; others are not.
     #[test]
     fn identity_header_names() {
-        for n in [
-            "x-portvakt-user",
-            "X-PORTVAKT-GROUPS",
-            "x_portvakt_user",
-            "X_Portvakt-Zone",
-            "x-portvakt-",
-        ] {
+        for n in ["x-portvakt-user", "X-PORTVAKT-GROUPS", "x_portvakt_user", "X_Portvakt-Zone", "x-portvakt-"] {
             assert!(is_identity_header(n), "{n}");
         }
-        for n in [
-            "x-portvakt",
-            "x-forwarded-for",
-            "portvakt-user",
-            "xportvakt-user",
-        ] {
+        for n in ["x-portvakt", "x-forwarded-for", "portvakt-user", "xportvakt-user"] {
             assert!(!is_identity_header(n), "{n}");
         }
     }
@@ -670,18 +516,9 @@ mod tests {
     /// Cookie names carry __Host- on HTTPS, __Secure- with a domain, nothing on plain HTTP.
     #[test]
     fn cookie_names() {
-        assert_eq!(
-            CookieNames::new("portvakt", true, false).session,
-            "__Host-portvakt"
-        );
-        assert_eq!(
-            CookieNames::new("portvakt", true, true).session,
-            "__Secure-portvakt"
-        );
-        assert_eq!(
-            CookieNames::new("portvakt", false, false).csrf,
-            "portvakt-csrf"
-        );
+        assert_eq!(CookieNames::new("portvakt", true, false).session, "__Host-portvakt");
+        assert_eq!(CookieNames::new("portvakt", true, true).session, "__Secure-portvakt");
+        assert_eq!(CookieNames::new("portvakt", false, false).csrf, "portvakt-csrf");
         assert_eq!(CookieNames::new("portvakt", false, false).all.len(), 6);
     }
 }

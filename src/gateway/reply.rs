@@ -42,13 +42,7 @@ impl Reply {
 
     /// Any other body with its content type.
     pub fn bytes(status: u16, content_type: &'static str, body: Bytes) -> Reply {
-        Reply {
-            status,
-            content_type,
-            headers: Vec::new(),
-            body,
-            is_page: false,
-        }
+        Reply { status, content_type, headers: Vec::new(), body, is_page: false }
     }
 
     /// A 302 redirect (GET to GET).
@@ -78,13 +72,7 @@ impl Reply {
     }
 
     /// An error page whose body is already-escaped HTML.
-    pub fn error_page_html(
-        _gw: &Gateway,
-        lang: Lang,
-        status: u16,
-        title: Msg,
-        body_html: String,
-    ) -> Reply {
+    pub fn error_page_html(_gw: &Gateway, lang: Lang, status: u16, title: Msg, body_html: String) -> Reply {
         let ctx = PageCtx { lang, user: None };
         Reply::html(status, pages::error_page(&ctx, title, &body_html))
     }
@@ -102,24 +90,16 @@ impl Reply {
             h.insert_header("content-security-policy", gw.state.csp.as_str())?;
             h.insert_header("cross-origin-opener-policy", "same-origin")?;
         } else {
-            h.insert_header(
-                "content-security-policy",
-                "default-src 'none'; frame-ancestors 'none'",
-            )?;
+            h.insert_header("content-security-policy", "default-src 'none'; frame-ancestors 'none'")?;
         }
         if gw.listener.is_https() {
-            h.insert_header(
-                "strict-transport-security",
-                "max-age=31536000; includeSubDomains",
-            )?;
+            h.insert_header("strict-transport-security", "max-age=31536000; includeSubDomains")?;
         }
         for (n, v) in self.headers {
             h.append_header(n, v)?;
         }
         let head_only = session.req_header().method == ::http::Method::HEAD;
-        session
-            .write_response_header(Box::new(h), head_only || self.body.is_empty())
-            .await?;
+        session.write_response_header(Box::new(h), head_only || self.body.is_empty()).await?;
         if !head_only && !self.body.is_empty() {
             session.write_response_body(Some(self.body), true).await?;
         }

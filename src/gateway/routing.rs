@@ -21,26 +21,13 @@ impl Router {
         let mut routes = Vec::new();
         for (i, s) in services.iter().enumerate() {
             if s.hosts.is_empty() {
-                routes.push(Route {
-                    host: None,
-                    prefix: s.path_prefix.clone(),
-                    service: i,
-                });
+                routes.push(Route { host: None, prefix: s.path_prefix.clone(), service: i });
             }
             for h in &s.hosts {
-                routes.push(Route {
-                    host: Some(h.clone()),
-                    prefix: s.path_prefix.clone(),
-                    service: i,
-                });
+                routes.push(Route { host: Some(h.clone()), prefix: s.path_prefix.clone(), service: i });
             }
         }
-        routes.sort_by(|a, b| {
-            b.host
-                .is_some()
-                .cmp(&a.host.is_some())
-                .then(b.prefix.len().cmp(&a.prefix.len()))
-        });
+        routes.sort_by(|a, b| b.host.is_some().cmp(&a.host.is_some()).then(b.prefix.len().cmp(&a.prefix.len())));
         Router { routes }
     }
 
@@ -48,18 +35,14 @@ impl Router {
     pub fn route(&self, host: &str, path: &str) -> Option<usize> {
         self.routes
             .iter()
-            .find(|r| {
-                r.host.as_deref().is_none_or(|h| h == host) && prefix_matches(&r.prefix, path)
-            })
+            .find(|r| r.host.as_deref().is_none_or(|h| h == host) && prefix_matches(&r.prefix, path))
             .map(|r| r.service)
     }
 }
 
 /// Whether `path` is `prefix` or below it ("/expense" matches "/expense" and "/expense/x", not "/expenses").
 pub fn prefix_matches(prefix: &str, path: &str) -> bool {
-    prefix == "/"
-        || path == prefix
-        || (path.starts_with(prefix) && path.as_bytes().get(prefix.len()) == Some(&b'/'))
+    prefix == "/" || path == prefix || (path.starts_with(prefix) && path.as_bytes().get(prefix.len()) == Some(&b'/'))
 }
 
 #[cfg(test)]

@@ -29,18 +29,12 @@ impl Upstreams {
                 UpstreamAddr::Name(..) => None,
             })
             .collect();
-        Upstreams {
-            configured,
-            resolved: ArcSwap::from_pointee(literal),
-            next: AtomicUsize::new(0),
-        }
+        Upstreams { configured, resolved: ArcSwap::from_pointee(literal), next: AtomicUsize::new(0) }
     }
 
     /// Whether any backend is a host name.
     pub fn needs_dns(&self) -> bool {
-        self.configured
-            .iter()
-            .any(|a| matches!(a, UpstreamAddr::Name(..)))
+        self.configured.iter().any(|a| matches!(a, UpstreamAddr::Name(..)))
     }
 
     /// How many addresses are currently known.
@@ -94,12 +88,7 @@ pub struct DnsRefresher {
 #[async_trait]
 impl BackgroundService for DnsRefresher {
     async fn start(&self, mut shutdown: ShutdownWatch) {
-        let targets: Vec<_> = self
-            .upstreams
-            .iter()
-            .filter(|u| u.needs_dns())
-            .cloned()
-            .collect();
+        let targets: Vec<_> = self.upstreams.iter().filter(|u| u.needs_dns()).cloned().collect();
         if targets.is_empty() {
             return;
         }

@@ -121,11 +121,9 @@ fn parse_tag(tag: &str) -> Option<Lang> {
     let mut subtags = tag.split(['-', '_']);
     let primary = subtags.next()?;
     let second = subtags.next();
-    let well_formed = tag.split(['-', '_']).all(|sub| {
-        !sub.is_empty()
-            && sub.len() <= MAX_SUBTAG_LEN
-            && sub.bytes().all(|b| b.is_ascii_alphanumeric())
-    });
+    let well_formed = tag
+        .split(['-', '_'])
+        .all(|sub| !sub.is_empty() && sub.len() <= MAX_SUBTAG_LEN && sub.bytes().all(|b| b.is_ascii_alphanumeric()));
     if !well_formed || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
         return None;
     }
@@ -789,11 +787,7 @@ mod tests {
             for lang in Lang::ALL {
                 let text = msg.text(lang);
                 assert!(!text.trim().is_empty(), "{msg:?} is empty in {lang:?}");
-                assert_eq!(
-                    placeholders(text),
-                    english,
-                    "{msg:?} in {lang:?} has different placeholders from English"
-                );
+                assert_eq!(placeholders(text), english, "{msg:?} in {lang:?} has different placeholders from English");
             }
         }
     }

@@ -50,7 +50,9 @@ pub fn layout(ctx: &PageCtx<'_>, title: &str, body: &str) -> String {
     if let Some((name, csrf)) = ctx.user {
         h.push_str("<span>");
         h.push_str(&fill(ctx.t(Msg::SignedInAs), &[("name", name)]));
-        h.push_str("</span><form method=\"post\" action=\"/.portvakt/logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
+        h.push_str(
+            "</span><form method=\"post\" action=\"/.portvakt/logout\"><input type=\"hidden\" name=\"csrf\" value=\"",
+        );
         h.push_str(&attr(csrf));
         h.push_str("\"><button class=\"secondary\" type=\"submit\">");
         h.push_str(&text(ctx.t(Msg::Logout)));
@@ -199,12 +201,7 @@ pub struct Tile {
 }
 
 /// The portal: the services this user may open now, and why others are closed.
-pub fn portal_page(
-    ctx: &PageCtx<'_>,
-    display_name: &str,
-    zone_label: &str,
-    tiles: &[Tile],
-) -> String {
+pub fn portal_page(ctx: &PageCtx<'_>, display_name: &str, zone_label: &str, tiles: &[Tile]) -> String {
     let mut b = String::with_capacity(1024 + tiles.len() * 256);
     b.push_str("<p>");
     b.push_str(&fill(ctx.t(Msg::PortalIntro), &[("name", display_name)]));
@@ -300,11 +297,7 @@ pub fn error_page(ctx: &PageCtx<'_>, title: Msg, body: &str) -> String {
 }
 
 fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-        attr(name),
-        attr(value)
-    )
+    format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", attr(name), attr(value))
 }
 
 #[cfg(test)]
@@ -314,18 +307,8 @@ mod tests {
     /// Values put into pages are escaped, so a username can't inject markup.
     #[test]
     fn values_are_escaped() {
-        let ctx = PageCtx {
-            lang: Lang::En,
-            user: Some(("<b>x</b>", "tok\"en")),
-        };
-        let html = login_page(
-            &ctx,
-            &LoginView {
-                rd: "\"><script>",
-                username: "<img>",
-                ..Default::default()
-            },
-        );
+        let ctx = PageCtx { lang: Lang::En, user: Some(("<b>x</b>", "tok\"en")) };
+        let html = login_page(&ctx, &LoginView { rd: "\"><script>", username: "<img>", ..Default::default() });
         assert!(!html.contains("<script>"));
         assert!(!html.contains("<img>"));
         assert!(!html.contains("<b>x</b>"));
@@ -335,36 +318,10 @@ mod tests {
     /// The group choice appears only when there is more than one realm.
     #[test]
     fn realm_choice_only_with_several() {
-        let ctx = PageCtx {
-            lang: Lang::Sv,
-            user: None,
-        };
-        let one = [RealmChoice {
-            name: "a".into(),
-            title: "A".into(),
-        }];
-        let two = [
-            one[0].clone(),
-            RealmChoice {
-                name: "b".into(),
-                title: "B".into(),
-            },
-        ];
-        assert!(!login_page(
-            &ctx,
-            &LoginView {
-                realms: &one,
-                ..Default::default()
-            }
-        )
-        .contains("<select"));
-        assert!(login_page(
-            &ctx,
-            &LoginView {
-                realms: &two,
-                ..Default::default()
-            }
-        )
-        .contains("<select"));
+        let ctx = PageCtx { lang: Lang::Sv, user: None };
+        let one = [RealmChoice { name: "a".into(), title: "A".into() }];
+        let two = [one[0].clone(), RealmChoice { name: "b".into(), title: "B".into() }];
+        assert!(!login_page(&ctx, &LoginView { realms: &one, ..Default::default() }).contains("<select"));
+        assert!(login_page(&ctx, &LoginView { realms: &two, ..Default::default() }).contains("<select"));
     }
 }

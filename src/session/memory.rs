@@ -22,16 +22,9 @@ pub struct MemoryStore {
 
 #[async_trait::async_trait]
 impl SessionStore for MemoryStore {
-    async fn insert(
-        &self,
-        key: SessionKey,
-        record: SessionRecord,
-        _ttl: Duration,
-    ) -> Result<(), StoreError> {
+    async fn insert(&self, key: SessionKey, record: SessionRecord, _ttl: Duration) -> Result<(), StoreError> {
         let last_seen = AtomicU64::new(record.last_seen.0);
-        self.map
-            .write()
-            .insert(key, Arc::new(Entry { record, last_seen }));
+        self.map.write().insert(key, Arc::new(Entry { record, last_seen }));
         Ok(())
     }
 
@@ -44,12 +37,7 @@ impl SessionStore for MemoryStore {
         }))
     }
 
-    async fn touch(
-        &self,
-        key: &SessionKey,
-        now: Instant,
-        _ttl: Duration,
-    ) -> Result<(), StoreError> {
+    async fn touch(&self, key: &SessionKey, now: Instant, _ttl: Duration) -> Result<(), StoreError> {
         if let Some(e) = self.map.read().get(key) {
             e.last_seen.fetch_max(now.0, Ordering::Relaxed);
         }
@@ -61,16 +49,10 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
-    async fn purge(
-        &self,
-        idle_before: Instant,
-        created_before: Instant,
-    ) -> Result<usize, StoreError> {
+    async fn purge(&self, idle_before: Instant, created_before: Instant) -> Result<usize, StoreError> {
         let mut map = self.map.write();
         let before = map.len();
-        map.retain(|_, e| {
-            e.last_seen.load(Ordering::Relaxed) > idle_before.0 && e.record.created > created_before
-        });
+        map.retain(|_, e| e.last_seen.load(Ordering::Relaxed) > idle_before.0 && e.record.created > created_before);
         Ok(before - map.len())
     }
 

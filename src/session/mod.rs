@@ -36,10 +36,8 @@ impl SessionId {
 
     /// Accepts a cookie value only if it has the shape of an ID this gateway issues.
     pub fn parse(s: &str) -> Option<SessionId> {
-        (s.len() == 43
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        .then(|| SessionId(s.to_string()))
+        (s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .then(|| SessionId(s.to_string()))
     }
 
     /// The cookie value.
@@ -96,12 +94,7 @@ pub enum StoreError {
 #[async_trait::async_trait]
 pub trait SessionStore: Send + Sync + fmt::Debug {
     /// Stores a new record; `ttl` is a hint for stores that expire entries themselves.
-    async fn insert(
-        &self,
-        key: SessionKey,
-        record: SessionRecord,
-        ttl: Duration,
-    ) -> Result<(), StoreError>;
+    async fn insert(&self, key: SessionKey, record: SessionRecord, ttl: Duration) -> Result<(), StoreError>;
     /// The record under `key`, if any.
     async fn get(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError>;
     /// Records activity at `now`.
@@ -109,11 +102,7 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
     /// Deletes the record.
     async fn remove(&self, key: &SessionKey) -> Result<(), StoreError>;
     /// Drops records idle since before `idle_before` or created before `created_before`; returns how many.
-    async fn purge(
-        &self,
-        idle_before: Instant,
-        created_before: Instant,
-    ) -> Result<usize, StoreError>;
+    async fn purge(&self, idle_before: Instant, created_before: Instant) -> Result<usize, StoreError>;
     /// Number of records held.
     async fn len(&self) -> Result<usize, StoreError>;
     /// Whether the store holds no records.
@@ -143,16 +132,8 @@ pub struct Sessions {
 
 impl Sessions {
     /// Sessions over a store, clock and settings.
-    pub fn new(
-        store: Arc<dyn SessionStore>,
-        clock: SharedClock,
-        settings: SessionSettings,
-    ) -> Sessions {
-        Sessions {
-            store,
-            clock,
-            settings,
-        }
+    pub fn new(store: Arc<dyn SessionStore>, clock: SharedClock, settings: SessionSettings) -> Sessions {
+        Sessions { store, clock, settings }
     }
 
     /// The settings in force.
@@ -183,17 +164,12 @@ impl Sessions {
             csrf: random_token(),
         };
         let id = SessionId::generate();
-        self.store
-            .insert(id.key(), rec.clone(), self.settings.idle_timeout)
-            .await?;
+        self.store.insert(id.key(), rec.clone(), self.settings.idle_timeout).await?;
         Ok((id, rec))
     }
 
     /// Looks a session up, ends it if idle or too old, and records this request as activity.
-    pub async fn validate(
-        &self,
-        id: &SessionId,
-    ) -> Result<Result<SessionRecord, Invalid>, StoreError> {
+    pub async fn validate(&self, id: &SessionId) -> Result<Result<SessionRecord, Invalid>, StoreError> {
         let key = id.key();
         let Some(mut rec) = self.store.get(&key).await? else {
             return Ok(Err(Invalid::Missing));
@@ -207,9 +183,7 @@ impl Sessions {
             self.store.remove(&key).await?;
             return Ok(Err(Invalid::IdleTimeout));
         }
-        self.store
-            .touch(&key, now, self.settings.idle_timeout)
-            .await?;
+        self.store.touch(&key, now, self.settings.idle_timeout).await?;
         rec.last_seen = now;
         Ok(Ok(rec))
     }
@@ -226,9 +200,7 @@ impl Sessions {
         next.last_seen = self.clock.now();
         next.csrf = random_token();
         let id = SessionId::generate();
-        self.store
-            .insert(id.key(), next.clone(), self.settings.idle_timeout)
-            .await?;
+        self.store.insert(id.key(), next.clone(), self.settings.idle_timeout).await?;
         self.store.remove(&old.key()).await?;
         Ok((id, next))
     }
@@ -311,10 +283,7 @@ mod tests {
     async fn idle_timeout_with_manual_clock() {
         let clock = ManualClock::new();
         let s = sessions(clock.clone());
-        let (id, _) = s
-            .create(&user(), Methods::of(Method::Password))
-            .await
-            .unwrap();
+        let (id, _) = s.create(&user(), Methods::of(Method::Password)).await.unwrap();
         clock.advance(Duration::from_secs(14 * 60));
         assert!(s.validate(&id).await.unwrap().is_ok());
         clock.advance(Duration::from_secs(14 * 60));
@@ -329,10 +298,7 @@ mod tests {
     async fn absolute_lifetime() {
         let clock = ManualClock::new();
         let s = sessions(clock.clone());
-        let (id, _) = s
-            .create(&user(), Methods::of(Method::Password))
-            .await
-            .unwrap();
+        let (id, _) = s.create(&user(), Methods::of(Method::Password)).await.unwrap();
         for _ in 0..5 {
             clock.advance(Duration::from_secs(10 * 60));
             assert!(s.validate(&id).await.unwrap().is_ok());
@@ -346,10 +312,7 @@ mod tests {
     async fn step_up_rotates_id() {
         let clock = ManualClock::new();
         let s = sessions(clock.clone());
-        let (id, rec) = s
-            .create(&user(), Methods::of(Method::Password))
-            .await
-            .unwrap();
+        let (id, rec) = s.create(&user(), Methods::of(Method::Password)).await.unwrap();
         let (id2, rec2) = s.step_up(&id, &rec, Method::Sms).await.unwrap();
         assert_ne!(id, id2);
         assert!(rec2.methods.is_two_factor());
@@ -363,14 +326,9 @@ mod tests {
     async fn purge_drops_expired_only() {
         let clock = ManualClock::new();
         let s = sessions(clock.clone());
-        s.create(&user(), Methods::of(Method::Password))
-            .await
-            .unwrap();
+        s.create(&user(), Methods::of(Method::Password)).await.unwrap();
         clock.advance(Duration::from_secs(16 * 60));
-        let (fresh, _) = s
-            .create(&user(), Methods::of(Method::Password))
-            .await
-            .unwrap();
+        let (fresh, _) = s.create(&user(), Methods::of(Method::Password)).await.unwrap();
         assert_eq!(s.purge_expired().await.unwrap(), 1);
         assert_eq!(s.store().len().await.unwrap(), 1);
         assert!(s.validate(&fresh).await.unwrap().is_ok());

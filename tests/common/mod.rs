@@ -59,10 +59,7 @@ impl Backends {
         let addrs = listeners.iter().map(|l| l.local_addr().unwrap()).collect();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async move {
                 for (i, l) in listeners.into_iter().enumerate() {
                     let l = tokio::net::TcpListener::from_std(l).unwrap();
@@ -71,10 +68,7 @@ impl Backends {
                 let _ = rx.await;
             });
         });
-        Backends {
-            addrs,
-            stop: Some(tx),
-        }
+        Backends { addrs, stop: Some(tx) }
     }
 }
 
@@ -124,8 +118,7 @@ impl Env {
     pub fn start(opts: Opts) -> Env {
         let backends = Backends::start(3);
         let dir = tempfile::tempdir().unwrap();
-        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
-            .unwrap();
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
         std::fs::write(dir.path().join("cert.pem"), cert.cert.pem()).unwrap();
         std::fs::write(dir.path().join("key.pem"), cert.key_pair.serialize_pem()).unwrap();
         let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
@@ -137,13 +130,13 @@ impl Env {
             ),
         )
         .unwrap();
-        let (http, https, pinned_remote, redirect) =
-            (free_port(), free_port(), free_port(), free_port());
+        let (http, https, pinned_remote, redirect) = (free_port(), free_port(), free_port(), free_port());
         let b = &backends.addrs;
         let third = opts.dead_backend.unwrap_or(b[2]);
-        let session = opts.session.clone().unwrap_or_else(|| {
-            "[session]\nidle_timeout = \"15m\"\nabsolute_lifetime = \"12h\"\n".into()
-        });
+        let session = opts
+            .session
+            .clone()
+            .unwrap_or_else(|| "[session]\nidle_timeout = \"15m\"\nabsolute_lifetime = \"12h\"\n".into());
         let text = format!(
             r#"
 [server]
@@ -218,13 +211,9 @@ issuer = "https://portal.kommune.example"
         );
         let config = dir.path().join("portvakt.toml");
         std::fs::write(&config, text).unwrap();
-        let cfg = portvakt::config::Config::load(&config)
-            .unwrap_or_else(|e| panic!("test config invalid:\n{e}"));
+        let cfg = portvakt::config::Config::load(&config).unwrap_or_else(|e| panic!("test config invalid:\n{e}"));
         let clock = ManualClock::new();
-        let deps = Deps {
-            clock: clock.clone(),
-            session_store: None,
-        };
+        let deps = Deps { clock: clock.clone(), session_store: None };
         let state = build_state(cfg, &deps).unwrap();
         let server = build_server(state).unwrap();
         let (tx, rx) = tokio::sync::mpsc::channel(1);
@@ -321,11 +310,7 @@ pub fn hidden_field(html: &str, name: &str) -> Option<String> {
 }
 
 fn html_unescape(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&")
+    s.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#x27;", "'").replace("&amp;", "&")
 }
 
 /// Result of a login attempt.
@@ -352,14 +337,9 @@ pub async fn login(
     cookie_name: &str,
     extra_cookie: Option<&str>,
 ) -> Login {
-    let page = c
-        .get(format!("{base}/.portvakt/login?rd={}", urlencode(rd)))
-        .send()
-        .await
-        .unwrap();
+    let page = c.get(format!("{base}/.portvakt/login?rd={}", urlencode(rd))).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    let csrf_cookie =
-        set_cookie(page.headers(), &format!("{cookie_name}-csrf")).expect("csrf cookie set");
+    let csrf_cookie = set_cookie(page.headers(), &format!("{cookie_name}-csrf")).expect("csrf cookie set");
     let html = page.text().await.unwrap();
     let token = hidden_field(&html, "csrf").expect("csrf field");
     let rd_field = hidden_field(&html, "rd").expect("rd field");
@@ -370,28 +350,15 @@ pub async fn login(
     let resp = c
         .post(format!("{base}/.portvakt/login"))
         .header("cookie", cookie)
-        .form(&[
-            ("csrf", token.as_str()),
-            ("rd", rd_field.as_str()),
-            ("username", user),
-            ("password", password),
-        ])
+        .form(&[("csrf", token.as_str()), ("rd", rd_field.as_str()), ("username", user), ("password", password)])
         .send()
         .await
         .unwrap();
     let status = resp.status().as_u16();
-    let location = resp
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string());
+    let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_string());
     let cookie = set_cookie(resp.headers(), cookie_name);
     let body = resp.text().await.unwrap();
-    Login {
-        status,
-        location,
-        cookie,
-        body,
-    }
+    Login { status, location, cookie, body }
 }
 
 /// Percent-encodes a query value.
@@ -406,18 +373,12 @@ pub async fn get_json(
     cookie: &str,
     headers: &[(&str, &str)],
 ) -> (u16, serde_json::Value) {
-    let mut rb = c
-        .get(url)
-        .header("accept", "application/json")
-        .header("cookie", cookie);
+    let mut rb = c.get(url).header("accept", "application/json").header("cookie", cookie);
     for (k, v) in headers {
         rb = rb.header(*k, *v);
     }
     let resp = rb.send().await.unwrap();
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
-    )
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
