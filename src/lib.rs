@@ -9,6 +9,10 @@
 //! - [`access`]: the access decision for a session, zone and service.
 //! - [`regulation`]: bans after repeated failed logins.
 //! - [`directory`]: users and password checks (users file; LDAP later), hashing on the blocking pool.
+//! - [`phone`]: typed mobile numbers to E.164, and masking.
+//! - [`account`]: what users register themselves (SMS numbers), persisted.
+//! - [`notify`]: e-mail and SMS delivery.
+//! - [`second_factor`]: one-time codes: challenges, lockout, send limits.
 //! - [`session`]: session IDs, records, stores and timeouts.
 //! - [`assertion`]: the signed identity JWT for backends and its JWKS.
 //! - [`pages`]: HTML pages, strings in five languages, security headers.
@@ -28,6 +32,7 @@
 )]
 
 pub mod access;
+pub mod account;
 pub mod assertion;
 pub mod cli;
 pub mod clock;
@@ -36,8 +41,11 @@ pub mod demo;
 pub mod directory;
 pub mod gateway;
 pub mod methods;
+pub mod notify;
 pub mod pages;
+pub mod phone;
 pub mod regulation;
+pub mod second_factor;
 pub mod server;
 pub mod session;
 pub mod zones;
