@@ -14,9 +14,9 @@ pub enum PhoneError {
     Country,
 }
 
-/// Normalises a typed number to E.164 ("+46701234567"). Spaces, dashes, dots and brackets are removed (the page
-/// tells the user what was saved); "0046…" and "+46…" are international; a leading single 0 is national and gets
-/// `default_country` (e.g. "+46"). `allowed` lists accepted country prefixes ("+46", "+47", "+45"); empty allows all.
+/// Normalises a typed number to E.164 ("+46701234567"). Spaces, dashes, dots and brackets are removed;
+/// "0046…" and "+46…" are international; anything else is national and gets `default_country` (e.g. "+46"), after
+/// dropping a trunk 0 where the country writes one ("0701234567"; Norwegian "91234567" has none). `allowed` lists accepted country prefixes ("+46", "+47", "+45"); empty allows all.
 pub fn normalize(typed: &str, default_country: &str, allowed: &[String]) -> Result<String, PhoneError> {
     let t: String = typed.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}')).collect();
     let (international, digits) = if let Some(rest) = t.strip_prefix('+') {
@@ -32,7 +32,8 @@ pub fn normalize(typed: &str, default_country: &str, allowed: &[String]) -> Resu
     let e164 = if international {
         format!("+{digits}")
     } else {
-        let national = digits.strip_prefix('0').ok_or(PhoneError::Length)?;
+        // Sweden and Finland write a trunk 0 before national numbers; Norway and Denmark have none.
+        let national = digits.strip_prefix('0').unwrap_or(&digits);
         format!("{default_country}{national}")
     };
     let n = e164.len() - 1;
@@ -87,7 +88,9 @@ mod tests {
         assert_eq!(normalize("070-123 45 67", "+46", &allowed()), Ok("+46701234567".into()));
         assert_eq!(normalize("+4791234567", "+46", &allowed()), Ok("+4791234567".into()));
         assert_eq!(normalize("004520123456", "+46", &allowed()), Ok("+4520123456".into()));
-        assert_eq!(normalize("91234567", "+47", &allowed()), Err(PhoneError::Length));
+        assert_eq!(normalize("91234567", "+47", &allowed()), Ok("+4791234567".into()));
+        assert_eq!(normalize("20 12 34 56", "+45", &allowed()), Ok("+4520123456".into()));
+        assert_eq!(normalize("1234", "+47", &allowed()), Err(PhoneError::Length));
     }
 
     /// Letters, empty input, wrong lengths and other countries are refused with a reason, never a panic.
@@ -97,6 +100,7 @@ mod tests {
         assert_eq!(normalize("", "+46", &allowed()), Err(PhoneError::NotDigits));
         assert_eq!(normalize("+", "+46", &allowed()), Err(PhoneError::NotDigits));
         assert_eq!(normalize("0701", "+46", &allowed()), Err(PhoneError::Length));
+        assert_eq!(normalize("0", "+46", &allowed()), Err(PhoneError::Length));
         assert_eq!(normalize("07012345678901234", "+46", &allowed()), Err(PhoneError::Length));
         assert_eq!(normalize("+12025550123", "+46", &allowed()), Err(PhoneError::Country));
         assert_eq!(normalize("+12025550123", "+46", &[]), Ok("+12025550123".into()));

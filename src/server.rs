@@ -31,6 +31,9 @@ pub enum StartError {
     /// The assertion key could not be read.
     #[error("assertion key: {0}")]
     Key(String),
+    /// The account store could not be opened.
+    #[error("{0}")]
+    Accounts(String),
     /// pingora refused a listener setting.
     #[error("listener {0}: {1}")]
     Listener(String, String),
@@ -43,11 +46,15 @@ pub struct Deps {
     pub clock: SharedClock,
     /// Session store; the in-memory store when `None`.
     pub session_store: Option<Arc<dyn SessionStore>>,
+    /// E-mail delivery instead of the configured one.
+    pub email: Option<Arc<dyn crate::notify::EmailSender>>,
+    /// SMS delivery instead of the configured one.
+    pub sms: Option<Arc<dyn crate::notify::SmsSender>>,
 }
 
 impl Default for Deps {
     fn default() -> Self {
-        Deps { clock: Arc::new(crate::clock::SystemClock), session_store: None }
+        Deps { clock: Arc::new(crate::clock::SystemClock), session_store: None, email: None, sms: None }
     }
 }
 
@@ -66,7 +73,16 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
     };
     let store = deps.session_store.clone().unwrap_or_else(|| Arc::new(MemoryStore::default()));
     let sessions = Sessions::new(store, deps.clock.clone(), cfg.session.clone());
-    Ok(Arc::new(State::new(cfg, directories, sessions, key, deps.clock.clone())))
+    let accounts =
+        crate::account::FileAccountStore::open(&cfg.accounts.path).map_err(|e| StartError::Accounts(e.to_string()))?;
+    let log = Arc::new(crate::notify::LogSender);
+    let services = crate::gateway::Services {
+        accounts: Arc::new(accounts),
+        challenges: Arc::new(crate::second_factor::MemoryChallengeStore::default()),
+        email: deps.email.clone().unwrap_or_else(|| log.clone()),
+        sms: deps.sms.clone().unwrap_or(log),
+    };
+    Ok(Arc::new(State::new(cfg, directories, sessions, key, deps.clock.clone(), services)))
 }
 
 /// A certificate resolver whose certificate can be swapped on reload without dropping connections.
@@ -196,6 +212,9 @@ impl BackgroundService for SessionReaper {
                 _ = shutdown.changed() => return,
             }
             self.state.regulator.purge();
+            if let Err(e) = self.state.second_factor.purge().await {
+                tracing::warn!(error = %e, "challenge purge failed");
+            }
             match self.state.sessions.purge_expired().await {
                 Ok(n) if n > 0 => tracing::debug!(purged = n, "expired sessions removed"),
                 Ok(_) => {}

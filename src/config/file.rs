@@ -37,6 +37,12 @@ pub struct FileConfig {
     /// Failed-login regulation.
     #[serde(default)]
     pub login: FileLogin,
+    /// One-time codes.
+    #[serde(default)]
+    pub second_factor: FileSecondFactor,
+    /// The account store and self-service numbers.
+    #[serde(default)]
+    pub accounts: FileAccounts,
     /// Directory of policy files (used once policy files are enabled).
     pub policies_dir: Option<Spanned<String>>,
 }
@@ -149,6 +155,63 @@ pub struct FileLogin {
     pub find_time: Option<ConfigDuration>,
     /// How long a ban lasts.
     pub ban_time: Option<ConfigDuration>,
+}
+
+/// `[second_factor]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSecondFactor {
+    /// How long a code is valid.
+    pub code_lifetime: Option<Spanned<ConfigDuration>>,
+    /// Wrong tries per code.
+    pub max_tries: Option<Spanned<u32>>,
+    /// Consecutive wrong codes before the account's code step is locked.
+    pub lockout_after: Option<Spanned<u32>>,
+    /// Lock duration.
+    pub lockout_time: Option<ConfigDuration>,
+    /// SMS code length.
+    pub sms_code_length: Option<Spanned<usize>>,
+    /// SMS code alphabet.
+    pub sms_alphabet: Option<Spanned<String>>,
+    /// E-mail code length.
+    pub email_code_length: Option<Spanned<usize>>,
+    /// E-mail code alphabet.
+    pub email_alphabet: Option<Spanned<String>>,
+    /// Send limits.
+    #[serde(default)]
+    pub limits: FileSendLimits,
+}
+
+/// `[second_factor.limits]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSendLimits {
+    /// Minimum time between sends to one number or address.
+    pub destination_cooldown: Option<ConfigDuration>,
+    /// Sends per number or address per day.
+    pub per_destination_per_day: Option<Spanned<u32>>,
+    /// Sends per login attempt.
+    pub per_challenge: Option<Spanned<u32>>,
+    /// Sends per account per hour.
+    pub per_account_per_hour: Option<Spanned<u32>>,
+    /// Sends per client address per hour.
+    pub per_address_per_hour: Option<Spanned<u32>>,
+    /// Sends per hour for the whole gateway.
+    pub per_hour: Option<Spanned<u32>>,
+    /// Country prefixes SMS may go to.
+    pub allowed_country_prefixes: Option<Vec<Spanned<String>>>,
+}
+
+/// `[accounts]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileAccounts {
+    /// Account store file.
+    pub path: Option<Spanned<String>>,
+    /// Zones from which numbers may be registered.
+    pub phone_zones: Option<Vec<Spanned<String>>>,
+    /// Country prefix for national numbers, e.g. "+46".
+    pub default_country: Option<Spanned<String>>,
 }
 
 /// One `[[directories]]` entry.

@@ -52,8 +52,23 @@ pub struct Config {
     pub assertion: AssertionSettings,
     /// Failed-login regulation.
     pub login: LoginSettings,
+    /// One-time codes.
+    pub second_factor: crate::second_factor::SecondFactorSettings,
+    /// Account store and self-service numbers.
+    pub accounts: AccountSettings,
     /// Policy directory, when configured.
     pub policies_dir: Option<PathBuf>,
+}
+
+/// Where accounts are stored and who may register numbers.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    /// Account store file.
+    pub path: PathBuf,
+    /// Zones from which numbers may be registered.
+    pub phone_zones: Vec<String>,
+    /// Country prefix for national numbers.
+    pub default_country: String,
 }
 
 /// Failed-login regulation limits.
@@ -319,8 +334,12 @@ impl Validator<'_> {
             d
         });
         let login = self.login(&f.login);
+        let second_factor = self.second_factor(&f.second_factor);
+        let accounts = self.accounts(&f.accounts, &zone_names);
         Config {
             login,
+            second_factor,
+            accounts,
             path: self.src.path.clone(),
             server,
             listeners,
@@ -579,6 +598,132 @@ impl Validator<'_> {
         let ban_time = l.ban_time.map(|d| d.0).unwrap_or(Duration::from_secs(300));
         let limits = |max_failures| crate::regulation::Limits { max_failures, find_time, ban_time };
         LoginSettings { per_account: limits(account), per_address: limits(address) }
+    }
+
+    fn positive(&mut self, v: &Option<Spanned<u32>>, default: u32, max: u32) -> u32 {
+        match v {
+            Some(n) if *n.get_ref() == 0 || *n.get_ref() > max => {
+                self.err(n, format!("must be between 1 and {max}"));
+                default
+            }
+            Some(n) => *n.get_ref(),
+            None => default,
+        }
+    }
+
+    fn code_format(
+        &mut self,
+        len: &Option<Spanned<usize>>,
+        alphabet: &Option<Spanned<String>>,
+    ) -> crate::second_factor::code::CodeFormat {
+        let mut f = crate::second_factor::code::CodeFormat::default();
+        if let Some(l) = len {
+            if !(4..=12).contains(l.get_ref()) {
+                self.err(l, "code length must be between 4 and 12");
+            } else {
+                f.length = *l.get_ref();
+            }
+        }
+        if let Some(a) = alphabet {
+            let chars: Vec<char> = a.get_ref().chars().collect();
+            let mut uniq = chars.clone();
+            uniq.sort();
+            uniq.dedup();
+            if chars.len() < 10
+                || uniq.len() != chars.len()
+                || chars.iter().any(|c| !c.is_ascii_alphanumeric() || c.is_ascii_lowercase())
+            {
+                self.err(a, "alphabet must be at least 10 different characters from A-Z and 0-9 (upper case; codes are typed in any case)");
+            } else {
+                f.alphabet = chars;
+            }
+        }
+        f
+    }
+
+    fn second_factor(&mut self, s: &file::FileSecondFactor) -> crate::second_factor::SecondFactorSettings {
+        let mut out = crate::second_factor::SecondFactorSettings::default();
+        if let Some(d) = &s.code_lifetime {
+            let v = d.get_ref().0;
+            if v < Duration::from_secs(30) || v > Duration::from_secs(3600) {
+                self.err(d, "code_lifetime must be between \"30s\" and \"1h\"");
+            } else {
+                out.code_lifetime = v;
+            }
+        }
+        out.max_tries = self.positive(&s.max_tries, 5, 20);
+        out.lockout_after = self.positive(&s.lockout_after, 10, 1000);
+        if let Some(d) = s.lockout_time {
+            out.lockout_time = d.0;
+        }
+        out.sms_code = self.code_format(&s.sms_code_length, &s.sms_alphabet);
+        out.email_code = self.code_format(&s.email_code_length, &s.email_alphabet);
+        let l = &s.limits;
+        let d = crate::second_factor::limits::LimitSettings::default();
+        out.limits = crate::second_factor::limits::LimitSettings {
+            destination_cooldown: l.destination_cooldown.map(|x| x.0).unwrap_or(d.destination_cooldown),
+            per_destination_per_day: self.positive(&l.per_destination_per_day, d.per_destination_per_day, 1000),
+            per_challenge: self.positive(&l.per_challenge, d.per_challenge, 100),
+            per_account_per_hour: self.positive(&l.per_account_per_hour, d.per_account_per_hour, 1000),
+            per_address_per_hour: self.positive(&l.per_address_per_hour, d.per_address_per_hour, 100_000),
+            per_hour: self.positive(&l.per_hour, d.per_hour, 10_000_000),
+            allowed_prefixes: match &l.allowed_country_prefixes {
+                None => d.allowed_prefixes,
+                Some(v) => v
+                    .iter()
+                    .filter_map(|p| {
+                        let ok = p.get_ref().len() >= 2
+                            && p.get_ref().starts_with('+')
+                            && p.get_ref().chars().skip(1).all(|c| c.is_ascii_digit());
+                        if !ok {
+                            self.err(p, format!("\"{}\" is not a country prefix like \"+46\"", p.get_ref()));
+                        }
+                        ok.then(|| p.get_ref().clone())
+                    })
+                    .collect(),
+            },
+        };
+        out
+    }
+
+    fn accounts(&mut self, a: &file::FileAccounts, zones: &HashSet<String>) -> AccountSettings {
+        let path = match &a.path {
+            Some(p) => self.resolve_path(p.get_ref()),
+            None => PathBuf::from("/var/lib/portvakt/accounts.json"),
+        };
+        let phone_zones = match &a.phone_zones {
+            None => self.zone_defaults_internal(zones),
+            Some(v) => v
+                .iter()
+                .filter_map(|z| {
+                    if !zones.contains(z.get_ref()) {
+                        self.err(z, format!("unknown zone \"{}\"", z.get_ref()));
+                        return None;
+                    }
+                    Some(z.get_ref().clone())
+                })
+                .collect(),
+        };
+        let default_country = match &a.default_country {
+            Some(c) => {
+                let ok = c.get_ref().starts_with('+')
+                    && c.get_ref().len() >= 2
+                    && c.get_ref().chars().skip(1).all(|ch| ch.is_ascii_digit());
+                if !ok {
+                    self.err(c, "default_country must be a prefix like \"+46\"");
+                }
+                c.get_ref().clone()
+            }
+            None => "+46".to_string(),
+        };
+        AccountSettings { path, phone_zones, default_country }
+    }
+
+    /// Every configured zone (never `remote`): numbers may be registered only from inside by default.
+    fn zone_defaults_internal(&self, zones: &HashSet<String>) -> Vec<String> {
+        let mut v: Vec<String> = zones.iter().filter(|z| z.as_str() != REMOTE_ZONE).cloned().collect();
+        v.sort();
+        v
     }
 
     fn session(&mut self, s: &file::FileSession) -> SessionSettings {

@@ -7,8 +7,11 @@ use super::{Ctx, Gateway};
 use crate::access::{self, Decision};
 use crate::config::REMOTE_ZONE;
 use crate::directory::normalize_username;
-use crate::pages::{self, LoginView, Msg, PageCtx, Tile, TileState};
-use crate::session::{random_token, token_eq, Invalid, Method, Methods};
+use crate::notify::EmailMessage;
+use crate::pages::{self, AccountView, ChannelChoice, LoginView, Msg, PageCtx, SecondFactorView, Tile, TileState};
+use crate::second_factor::limits::LimitHit;
+use crate::second_factor::{Channel, IssueError, VerifyError};
+use crate::session::{random_token, token_eq, Invalid, Method, Methods, SessionId, SessionRecord};
 use bytes::Bytes;
 use pingora::prelude::*;
 use pingora::proxy::Session;
@@ -33,7 +36,11 @@ pub async fn handle(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
         }
         "/.portvakt/login" if get => login_get(gw, session, ctx).await,
         "/.portvakt/login" if post => login_post(gw, session, ctx).await,
-        "/.portvakt/second-factor" if get => step_up_get(gw, session, ctx).await,
+        "/.portvakt/second-factor" if get => second_factor_get(gw, session, ctx).await,
+        "/.portvakt/second-factor/send" if post => second_factor_send(gw, session, ctx).await,
+        "/.portvakt/second-factor/verify" if post => second_factor_verify(gw, session, ctx).await,
+        "/.portvakt/account" if get => account_get(gw, session, ctx).await,
+        "/.portvakt/account/phones" if post => account_phones_post(gw, session, ctx).await,
         "/.portvakt/logout" if post => logout_post(gw, session, ctx).await,
         "/.portvakt/portal" if get => portal_get(gw, session, ctx).await,
         "/.portvakt/healthz"
@@ -42,7 +49,11 @@ pub async fn handle(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
         | "/.portvakt/login"
         | "/.portvakt/second-factor"
         | "/.portvakt/logout"
-        | "/.portvakt/portal" => {
+        | "/.portvakt/portal"
+        | "/.portvakt/account"
+        | "/.portvakt/second-factor/send"
+        | "/.portvakt/second-factor/verify"
+        | "/.portvakt/account/phones" => {
             let lang = ctx.lang(session.req_header());
             Ok(Reply::error_page(gw, lang, 405, Msg::BadRequestTitle, Msg::BadRequestBody.text(lang).into())
                 .header("allow", if path == "/.portvakt/logout" { "POST" } else { "GET, HEAD, POST" }))
@@ -255,18 +266,6 @@ async fn login_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
     Ok(Reply::see_other(&location).header("set-cookie", gw.session_cookie(&id)))
 }
 
-async fn step_up_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
-    let rec = match gw.current_session(session.req_header()).await? {
-        Ok((_, rec)) => rec,
-        Err(why) => return Ok(to_login(session.req_header(), why)),
-    };
-    let req = session.req_header();
-    let lang = ctx.lang(req);
-    let label = zone_label(ctx, lang);
-    let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
-    Ok(Reply::html(200, pages::step_up_page(&pctx, label, false)))
-}
-
 fn to_login(req: &pingora_http::RequestHeader, why: Invalid) -> Reply {
     let rd = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or(PORTAL);
     let mut loc = format!("/.portvakt/login?rd={}", http::url_encode(rd));
@@ -330,4 +329,502 @@ async fn portal_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
     let label = zone_label(ctx, lang);
     let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
     Ok(Reply::html(200, pages::portal_page(&pctx, &rec.display_name, label, &tiles)))
+}
+
+/// The gateway's own POST handlers need a live session and its CSRF token; this reads both plus the form.
+async fn session_form(
+    gw: &Gateway,
+    session: &mut Session,
+    ctx: &mut Ctx,
+) -> Result<std::result::Result<(SessionId, SessionRecord, HashMap<String, String>), Reply>> {
+    let form = match read_form(gw, session, ctx).await? {
+        Ok(f) => f,
+        Err(r) => return Ok(Err(r)),
+    };
+    let (id, rec) = match gw.current_session(session.req_header()).await? {
+        Ok(v) => v,
+        Err(why) => {
+            let mut r = to_login(session.req_header(), why);
+            r = r.with_status(303);
+            return Ok(Err(r));
+        }
+    };
+    if !token_eq(&rec.csrf, form.get("csrf").map(String::as_str).unwrap_or("")) {
+        return Ok(Err(csrf_refused(gw, ctx, session)));
+    }
+    Ok(Ok((id, rec, form)))
+}
+
+/// A user's code channels: their registered numbers and their e-mail.
+struct UserChannels {
+    list: Vec<(Channel, String)>,
+}
+
+impl UserChannels {
+    async fn load(gw: &Gateway, rec: &SessionRecord) -> Result<UserChannels> {
+        let account = gw
+            .state
+            .accounts
+            .get(&account_key(rec))
+            .await
+            .map_err(|e| Error::explain(HTTPStatus(503), format!("account store: {e}")))?;
+        let mut list = Vec::new();
+        for (i, p) in account.phones.iter().take(crate::account::MAX_PHONES).enumerate() {
+            list.push((Channel::Sms(u8::try_from(i).unwrap_or(0)), p.clone()));
+        }
+        if let Some(e) = &rec.email {
+            list.push((Channel::Email, e.clone()));
+        }
+        Ok(UserChannels { list })
+    }
+
+    fn destination(&self, c: Channel) -> Option<&str> {
+        self.list.iter().find(|(ch, _)| *ch == c).map(|(_, d)| d.as_str())
+    }
+
+    fn label(&self, gw: &Gateway, lang: pages::Lang, c: Channel, dest: &str) -> String {
+        match c {
+            Channel::Sms(_) => Msg::ChannelSms
+                .text(lang)
+                .replace("{number}", &crate::phone::mask(dest, &gw.state.cfg.accounts.default_country)),
+            Channel::Email => Msg::ChannelEmail.text(lang).replace("{address}", &crate::phone::mask_email(dest)),
+        }
+    }
+
+    fn choices(&self, gw: &Gateway, lang: pages::Lang) -> Vec<ChannelChoice> {
+        self.list
+            .iter()
+            .map(|(c, d)| ChannelChoice { value: c.as_str().to_string(), label: self.label(gw, lang, *c, d) })
+            .collect()
+    }
+
+    fn sent_message(&self, gw: &Gateway, lang: pages::Lang, c: Channel) -> Option<String> {
+        let dest = self.destination(c)?;
+        let minutes = (gw.state.second_factor.settings().code_lifetime.as_secs() / 60).max(1).to_string();
+        Some(match c {
+            Channel::Sms(_) => pages::fill(
+                Msg::CodeSentSms.text(lang),
+                &[("number", &crate::phone::mask(dest, &gw.state.cfg.accounts.default_country)), ("minutes", &minutes)],
+            ),
+            Channel::Email => pages::fill(
+                Msg::CodeSentEmail.text(lang),
+                &[("address", &crate::phone::mask_email(dest)), ("minutes", &minutes)],
+            ),
+        })
+    }
+}
+
+fn account_key(rec: &SessionRecord) -> String {
+    format!("{}:{}", rec.realm, rec.username)
+}
+
+struct SecondFactorRender<'a> {
+    status: u16,
+    rd: &'a str,
+    selected: &'a str,
+    sent: Option<String>,
+    error: Option<String>,
+}
+
+fn second_factor_reply(
+    gw: &Gateway,
+    ctx: &mut Ctx,
+    req: &pingora_http::RequestHeader,
+    rec: &SessionRecord,
+    ch: &UserChannels,
+    v: SecondFactorRender<'_>,
+) -> Reply {
+    let lang = ctx.lang(req);
+    let choices = ch.choices(gw, lang);
+    let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
+    let html = pages::second_factor_page(
+        &pctx,
+        &SecondFactorView {
+            channels: &choices,
+            selected: v.selected,
+            rd: v.rd,
+            csrf: &rec.csrf,
+            sent: v.sent,
+            error: v.error,
+        },
+    );
+    Reply::html(v.status, html)
+}
+
+fn after_login_target(gw: &Gateway, req: &pingora_http::RequestHeader, rd: &str) -> String {
+    let request_host = http::host_of(req).unwrap_or_default();
+    safe_redirect(rd, &|h| gw.is_own_host(h, &request_host)).unwrap_or_else(|| PORTAL.to_string())
+}
+
+async fn second_factor_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+    let (id, rec) = match gw.current_session(session.req_header()).await? {
+        Ok(v) => v,
+        Err(why) => return Ok(to_login(session.req_header(), why)),
+    };
+    let req = session.req_header();
+    let rd = query_param(req, "rd").unwrap_or_default();
+    let zone = ctx.zone.clone().unwrap_or_else(|| gw.state.zones.remote().clone());
+    if access::decide(&zone, rec.methods) == Decision::Allow && rec.methods.is_two_factor() {
+        return Ok(Reply::redirect(&after_login_target(gw, req, &rd)));
+    }
+    let ch = UserChannels::load(gw, &rec).await?;
+    let now = gw.state.clock.now();
+    let pending = gw
+        .state
+        .second_factor
+        .pending(&id.key())
+        .await
+        .map_err(|e| Error::explain(HTTPStatus(503), format!("challenge store: {e}")))?
+        .filter(|c| c.expires > now && c.failures < gw.state.second_factor.settings().max_tries);
+    let lang = ctx.lang(session.req_header());
+    let sent = pending.as_ref().and_then(|c| ch.sent_message(gw, lang, c.channel));
+    let selected = pending.map(|c| c.channel.as_str()).unwrap_or("");
+    Ok(second_factor_reply(
+        gw,
+        ctx,
+        session.req_header(),
+        &rec,
+        &ch,
+        SecondFactorRender { status: 200, rd: &rd, selected, sent, error: None },
+    ))
+}
+
+async fn second_factor_send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+    let (id, rec, form) = match session_form(gw, session, ctx).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let rd = form.get("rd").cloned().unwrap_or_default();
+    let ch = UserChannels::load(gw, &rec).await?;
+    let lang = ctx.lang(session.req_header());
+    let req = session.req_header();
+    let fail = |gw: &Gateway, ctx: &mut Ctx, status: u16, selected: &str, error: String| {
+        second_factor_reply(
+            gw,
+            ctx,
+            req,
+            &rec,
+            &ch,
+            SecondFactorRender { status, rd: &rd, selected, sent: None, error: Some(error) },
+        )
+    };
+    let Some((channel, dest)) =
+        form.get("channel").and_then(|c| Channel::parse(c)).and_then(|c| ch.destination(c).map(|d| (c, d.to_string())))
+    else {
+        let msg = pages::fill(Msg::BadRequestBody.text(lang), &[]);
+        return Ok(fail(gw, ctx, 400, "", msg));
+    };
+    let account = account_key(&rec);
+    let client_ip = ctx.client.and_then(|c| c.0);
+    let is_sms = matches!(channel, Channel::Sms(_));
+    if let Err(hit) = gw.state.second_factor.limits.check(&dest, is_sms, &account, client_ip) {
+        tracing::warn!(user = %rec.username, limit = hit.name(), "code send refused by limit");
+        let (msg, wait) = match hit {
+            LimitHit::Country => (pages::fill(Msg::SendLimitCountry.text(lang), &[]), None),
+            LimitHit::Cooldown(w) => (
+                pages::fill(Msg::SendLimitCooldown.text(lang), &[("seconds", &w.as_secs().max(1).to_string())]),
+                Some(w),
+            ),
+            LimitHit::Destination(w) | LimitHit::Account(w) | LimitHit::Address(w) | LimitHit::Global(w) => (
+                pages::fill(
+                    Msg::SendLimitReached.text(lang),
+                    &[("minutes", &w.as_secs().div_ceil(60).max(1).to_string())],
+                ),
+                Some(w),
+            ),
+            LimitHit::Challenge => (pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", "5")]), None),
+        };
+        let mut r = fail(gw, ctx, 429, channel.as_str(), msg);
+        if let Some(w) = wait {
+            r = r.header("retry-after", w.as_secs().max(1).to_string());
+        }
+        return Ok(r);
+    }
+    let code = match gw.state.second_factor.issue(id.key(), &account, channel).await {
+        Ok(c) => c,
+        Err(IssueError::Locked(w)) => {
+            let msg = pages::fill(
+                Msg::SecondFactorLocked.text(lang),
+                &[("minutes", &w.as_secs().div_ceil(60).max(1).to_string())],
+            );
+            return Ok(fail(gw, ctx, 429, channel.as_str(), msg).header("retry-after", w.as_secs().to_string()));
+        }
+        Err(IssueError::ChallengeCap) => {
+            let minutes = (gw.state.second_factor.settings().code_lifetime.as_secs() / 60).max(1).to_string();
+            let msg = pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", &minutes)]);
+            return Ok(fail(gw, ctx, 429, channel.as_str(), msg));
+        }
+        Err(IssueError::Store(e)) => return Err(Error::explain(HTTPStatus(503), format!("challenge store: {e}"))),
+    };
+    let shown = crate::second_factor::code::display(&code);
+    let minutes = (gw.state.second_factor.settings().code_lifetime.as_secs() / 60).max(1).to_string();
+    let sent = match channel {
+        Channel::Sms(_) => {
+            let text = Msg::CodeSmsText.text(lang).replace("{code}", &shown).replace("{minutes}", &minutes);
+            gw.state.sms.send(&dest, &text).await
+        }
+        Channel::Email => {
+            let msg = EmailMessage {
+                subject: Msg::CodeEmailSubject.text(lang).to_string(),
+                body: Msg::CodeEmailBody.text(lang).replace("{code}", &shown).replace("{minutes}", &minutes),
+            };
+            gw.state.email.send(&dest, &msg).await
+        }
+    };
+    if let Err(e) = sent {
+        // The provider's failure is not the user's: the send is not counted, and the page offers the other way.
+        let _ = gw.state.second_factor.uncount_send(&id.key()).await;
+        tracing::warn!(user = %rec.username, channel = channel.as_str(), error = %e, "code could not be sent");
+        let (msg, other) = match channel {
+            Channel::Sms(_) => (Msg::SendFailedSms, "email"),
+            Channel::Email => (Msg::SendFailedEmail, "sms:0"),
+        };
+        let msg = pages::fill(msg.text(lang), &[]);
+        return Ok(fail(gw, ctx, 503, other, msg));
+    }
+    tracing::info!(user = %rec.username, channel = channel.as_str(), "code sent");
+    let sent = ch.sent_message(gw, lang, channel);
+    Ok(second_factor_reply(
+        gw,
+        ctx,
+        session.req_header(),
+        &rec,
+        &ch,
+        SecondFactorRender { status: 200, rd: &rd, selected: channel.as_str(), sent, error: None },
+    ))
+}
+
+async fn second_factor_verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+    let (id, rec, form) = match session_form(gw, session, ctx).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let rd = form.get("rd").cloned().unwrap_or_default();
+    let typed = form.get("code").map(String::as_str).unwrap_or("");
+    let account = account_key(&rec);
+    let result = gw
+        .state
+        .second_factor
+        .verify(&id.key(), &account, typed)
+        .await
+        .map_err(|e| Error::explain(HTTPStatus(503), format!("challenge store: {e}")))?;
+    let lang = ctx.lang(session.req_header());
+    match result {
+        Ok(channel) => {
+            let (new_id, next) = gw
+                .state
+                .sessions
+                .step_up(&id, &rec, channel.method())
+                .await
+                .map_err(|e| Error::explain(HTTPStatus(503), format!("session store: {e}")))?;
+            tracing::info!(user = %next.username, methods = %next.methods.header_value(), "second factor verified");
+            let target = after_login_target(gw, session.req_header(), &rd);
+            Ok(Reply::see_other(&target).header("set-cookie", gw.session_cookie(&new_id)))
+        }
+        Err(why) => {
+            tracing::info!(user = %rec.username, reason = ?why, "second factor refused");
+            let ch = UserChannels::load(gw, &rec).await?;
+            let pending = gw.state.second_factor.pending(&id.key()).await.ok().flatten();
+            let (status, msg, keep_form) = match why {
+                VerifyError::Wrong(left) => {
+                    (200, pages::fill(Msg::CodeWrong.text(lang), &[("tries", &left.to_string())]), true)
+                }
+                VerifyError::Expired => (200, pages::fill(Msg::CodeExpired.text(lang), &[]), false),
+                VerifyError::TooManyTries => (200, pages::fill(Msg::CodeTooManyTries.text(lang), &[]), false),
+                VerifyError::NoChallenge => (200, pages::fill(Msg::CodeNone.text(lang), &[]), false),
+                VerifyError::Locked(w) => (
+                    429,
+                    pages::fill(
+                        Msg::SecondFactorLocked.text(lang),
+                        &[("minutes", &w.as_secs().div_ceil(60).max(1).to_string())],
+                    ),
+                    false,
+                ),
+            };
+            let sent =
+                if keep_form { pending.as_ref().and_then(|c| ch.sent_message(gw, lang, c.channel)) } else { None };
+            let selected = pending.map(|c| c.channel.as_str()).unwrap_or("");
+            Ok(second_factor_reply(
+                gw,
+                ctx,
+                session.req_header(),
+                &rec,
+                &ch,
+                SecondFactorRender { status, rd: &rd, selected, sent, error: Some(msg) },
+            ))
+        }
+    }
+}
+
+fn phones_allowed(gw: &Gateway, ctx: &Ctx) -> bool {
+    ctx.zone.as_ref().is_some_and(|z| gw.state.cfg.accounts.phone_zones.iter().any(|p| *p == z.name))
+}
+
+struct AccountRender<'a> {
+    status: u16,
+    phone1: &'a str,
+    phone2: &'a str,
+    notice: Option<String>,
+    errors: Vec<String>,
+}
+
+async fn account_reply(
+    gw: &Gateway,
+    ctx: &mut Ctx,
+    session: &Session,
+    rec: &SessionRecord,
+    v: AccountRender<'_>,
+) -> Result<Reply> {
+    let account = gw
+        .state
+        .accounts
+        .get(&account_key(rec))
+        .await
+        .map_err(|e| Error::explain(HTTPStatus(503), format!("account store: {e}")))?;
+    let masked: Vec<String> =
+        account.phones.iter().map(|p| crate::phone::mask(p, &gw.state.cfg.accounts.default_country)).collect();
+    let lang = ctx.lang(session.req_header());
+    let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
+    let html = pages::account_page(
+        &pctx,
+        &AccountView {
+            phones_masked: &masked,
+            phone1: v.phone1,
+            phone2: v.phone2,
+            can_edit: phones_allowed(gw, ctx),
+            csrf: &rec.csrf,
+            notice: v.notice,
+            errors: v.errors,
+        },
+    );
+    Ok(Reply::html(v.status, html))
+}
+
+async fn account_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+    let rec = match gw.current_session(session.req_header()).await? {
+        Ok((_, rec)) => rec,
+        Err(why) => return Ok(to_login(session.req_header(), why)),
+    };
+    account_reply(
+        gw,
+        ctx,
+        session,
+        &rec,
+        AccountRender { status: 200, phone1: "", phone2: "", notice: None, errors: vec![] },
+    )
+    .await
+}
+
+async fn account_phones_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+    let (_, rec, form) = match session_form(gw, session, ctx).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let lang = ctx.lang(session.req_header());
+    if !phones_allowed(gw, ctx) {
+        let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
+        tracing::warn!(user = %rec.username, zone = %zone, "number change refused outside the allowed zones");
+        let body = pages::fill(Msg::PhonesOnlyInternal.text(lang), &[]);
+        return Ok(Reply::error_page_html(gw, lang, 403, Msg::ForbiddenTitle, body));
+    }
+    let phone1 = form.get("phone1").map(|s| s.trim().to_string()).unwrap_or_default();
+    let phone2 = form.get("phone2").map(|s| s.trim().to_string()).unwrap_or_default();
+    let refill = |status, errors| AccountRender { status, phone1: &phone1, phone2: &phone2, notice: None, errors };
+    let extra =
+        form.iter().any(|(k, v)| k.starts_with("phone") && k != "phone1" && k != "phone2" && !v.trim().is_empty());
+    if extra {
+        let errors = vec![pages::fill(Msg::PhonesTooMany.text(lang), &[])];
+        return account_reply(gw, ctx, session, &rec, refill(400, errors)).await;
+    }
+    // A fresh password confirms the change, regulated like a login.
+    let Some(dir) = gw.state.directory(Some(&rec.realm)) else {
+        return Err(Error::explain(HTTPStatus(503), "directory of this session is gone"));
+    };
+    let account = account_key(&rec);
+    let client_ip = ctx.client.and_then(|c| c.0);
+    if let Err(wait) = gw.state.regulator.check(&account, client_ip) {
+        return Ok(too_many_attempts(gw, ctx, session, wait));
+    }
+    let password = form.get("password").map(String::as_str).unwrap_or("");
+    let ok = !password.is_empty()
+        && password.len() <= 1024
+        && dir
+            .authenticate(&rec.username, password)
+            .await
+            .map_err(|e| Error::explain(HTTPStatus(503), e.to_string()))?
+            .is_some();
+    if !ok {
+        let _ = gw.state.regulator.record_failure(&account, client_ip);
+        let errors = vec![pages::fill(Msg::PhonesPasswordWrong.text(lang), &[])];
+        return account_reply(gw, ctx, session, &rec, refill(400, errors)).await;
+    }
+    gw.state.regulator.record_success(&account);
+    let settings = &gw.state.cfg.accounts;
+    let allowed = &gw.state.cfg.second_factor.limits.allowed_prefixes;
+    let mut numbers = Vec::new();
+    let mut errors = Vec::new();
+    for typed in [&phone1, &phone2] {
+        if typed.is_empty() {
+            continue;
+        }
+        match crate::phone::normalize(typed, &settings.default_country, allowed) {
+            Ok(n) if !numbers.contains(&n) => numbers.push(n),
+            Ok(_) => {}
+            Err(e) => {
+                let reason = match e {
+                    crate::phone::PhoneError::NotDigits => Msg::PhoneReasonDigits,
+                    crate::phone::PhoneError::Length => Msg::PhoneReasonLength,
+                    crate::phone::PhoneError::Country => Msg::PhoneReasonCountry,
+                };
+                errors.push(pages::fill(
+                    Msg::PhoneInvalid.text(lang),
+                    &[("input", typed), ("reason", reason.text(lang))],
+                ));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return account_reply(gw, ctx, session, &rec, refill(400, errors)).await;
+    }
+    let old = match gw.state.accounts.set_phones(&account, numbers.clone()).await {
+        Ok(old) => old,
+        Err(crate::account::AccountError::TooManyPhones) => {
+            let errors = vec![pages::fill(Msg::PhonesTooMany.text(lang), &[])];
+            return account_reply(gw, ctx, session, &rec, refill(400, errors)).await;
+        }
+        Err(e) => return Err(Error::explain(HTTPStatus(503), e.to_string())),
+    };
+    if old != numbers {
+        tracing::info!(user = %rec.username, count = numbers.len(), "SMS numbers changed");
+        announce_phone_change(gw, lang, &rec, &old, &numbers);
+    }
+    let notice = Some(pages::fill(Msg::PhonesSaved.text(lang), &[]));
+    account_reply(gw, ctx, session, &rec, AccountRender { status: 200, phone1: "", phone2: "", notice, errors: vec![] })
+        .await
+}
+
+/// Tells the user, by e-mail and on every number that was removed or replaced, that their numbers changed.
+fn announce_phone_change(gw: &Gateway, lang: pages::Lang, rec: &SessionRecord, old: &[String], new: &[String]) {
+    let email = gw.state.email.clone();
+    let sms = gw.state.sms.clone();
+    let to_email = rec.email.clone();
+    // "2026-11-23 10:15 UTC": readable for people, unambiguous across time zones.
+    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let time = format!("{} UTC", stamp.get(..16).unwrap_or(&stamp).replace('T', " "));
+    let subject = Msg::PhonesChangedSubject.text(lang).to_string();
+    let body = Msg::PhonesChangedBody.text(lang).replace("{time}", &time);
+    let text = Msg::PhonesChangedSms.text(lang).to_string();
+    let dropped: Vec<String> = old.iter().filter(|o| !new.contains(o)).cloned().collect();
+    tokio::spawn(async move {
+        if let Some(to) = to_email {
+            if let Err(e) = email.send(&to, &EmailMessage { subject, body }).await {
+                tracing::warn!(error = %e, "could not announce number change by e-mail");
+            }
+        }
+        for n in dropped {
+            if let Err(e) = sms.send(&n, &text).await {
+                tracing::warn!(error = %e, "could not announce number change by SMS");
+            }
+        }
+    });
 }

@@ -57,6 +57,27 @@ pub struct State {
     pub csp: String,
     /// Failed-login regulation.
     pub regulator: crate::regulation::Regulator,
+    /// One-time codes.
+    pub second_factor: crate::second_factor::SecondFactor,
+    /// Self-registered numbers (and later eID links).
+    pub accounts: Arc<dyn crate::account::AccountStore>,
+    /// E-mail delivery.
+    pub email: Arc<dyn crate::notify::EmailSender>,
+    /// SMS delivery.
+    pub sms: Arc<dyn crate::notify::SmsSender>,
+}
+
+/// Delivery and storage a [`State`] is built with.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// Self-registered numbers.
+    pub accounts: Arc<dyn crate::account::AccountStore>,
+    /// Challenges.
+    pub challenges: Arc<dyn crate::second_factor::ChallengeStore>,
+    /// E-mail delivery.
+    pub email: Arc<dyn crate::notify::EmailSender>,
+    /// SMS delivery.
+    pub sms: Arc<dyn crate::notify::SmsSender>,
 }
 
 impl State {
@@ -67,6 +88,7 @@ impl State {
         sessions: Sessions,
         key: SigningKey,
         clock: SharedClock,
+        services: Services,
     ) -> State {
         let zones = ZoneTable::new(&cfg);
         let router = routing::Router::new(&cfg.services);
@@ -85,7 +107,26 @@ impl State {
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
         );
         let regulator = crate::regulation::Regulator::new(clock.clone(), cfg.login.per_account, cfg.login.per_address);
-        State { regulator, cfg, zones, router, upstreams, directories, sessions, key, clock, own_hosts, realms, csp }
+        let second_factor =
+            crate::second_factor::SecondFactor::new(services.challenges, clock.clone(), cfg.second_factor.clone());
+        State {
+            second_factor,
+            accounts: services.accounts,
+            email: services.email,
+            sms: services.sms,
+            regulator,
+            cfg,
+            zones,
+            router,
+            upstreams,
+            directories,
+            sessions,
+            key,
+            clock,
+            own_hosts,
+            realms,
+            csp,
+        }
     }
 
     /// The directory for a realm name, or the first one.

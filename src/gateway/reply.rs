@@ -61,6 +61,12 @@ impl Reply {
         self
     }
 
+    /// The same reply with another status (e.g. 303 instead of 302 after a POST).
+    pub fn with_status(mut self, status: u16) -> Reply {
+        self.status = status;
+        self
+    }
+
     /// The status code.
     pub fn status(&self) -> u16 {
         self.status

@@ -36,3 +36,23 @@ pub trait SmsSender: Send + Sync + std::fmt::Debug {
     /// Sends one text to one E.164 number.
     async fn send(&self, to: &str, text: &str) -> Result<(), NotifyError>;
 }
+
+/// Prints messages to standard output instead of sending them (demo and development).
+#[derive(Debug, Default)]
+pub struct LogSender;
+
+#[async_trait::async_trait]
+impl EmailSender for LogSender {
+    async fn send(&self, to: &str, msg: &EmailMessage) -> Result<(), NotifyError> {
+        println!("[portvakt] e-mail to {to}: {}\n{}", msg.subject, msg.body);
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl SmsSender for LogSender {
+    async fn send(&self, to: &str, text: &str) -> Result<(), NotifyError> {
+        println!("[portvakt] SMS to {to}: {text}");
+        Ok(())
+    }
+}

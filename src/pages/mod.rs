@@ -296,6 +296,164 @@ pub fn error_page(ctx: &PageCtx<'_>, title: Msg, body: &str) -> String {
     layout(ctx, ctx.t(title), &b)
 }
 
+/// A channel offered on the second-factor page: form value and masked label.
+#[derive(Debug, Clone)]
+pub struct ChannelChoice {
+    /// `sms:0`, `sms:1` or `email`.
+    pub value: String,
+    /// e.g. "SMS to 070•••45 67".
+    pub label: String,
+}
+
+/// What the second-factor page shows.
+#[derive(Debug, Clone, Default)]
+pub struct SecondFactorView<'a> {
+    /// Channels the user has.
+    pub channels: &'a [ChannelChoice],
+    /// Channel to preselect.
+    pub selected: &'a str,
+    /// Where to go afterwards.
+    pub rd: &'a str,
+    /// Session CSRF token.
+    pub csrf: &'a str,
+    /// "We sent a code to …" when a code is pending: shows the code form.
+    pub sent: Option<String>,
+    /// Error to show.
+    pub error: Option<String>,
+}
+
+/// The second-factor page: choose a channel, or type the code that was sent.
+pub fn second_factor_page(ctx: &PageCtx<'_>, v: &SecondFactorView<'_>) -> String {
+    let mut b = String::with_capacity(2048);
+    if let Some(e) = &v.error {
+        b.push_str("<p class=\"error\" role=\"alert\">");
+        b.push_str(e);
+        b.push_str("</p>");
+    }
+    if v.channels.is_empty() {
+        b.push_str("<div class=\"card\"><p>");
+        b.push_str(&text(ctx.t(Msg::NoChannels)));
+        b.push_str("</p></div>");
+        return layout(ctx, ctx.t(Msg::SecondFactorTitle), &b);
+    }
+    if let Some(sent) = &v.sent {
+        b.push_str("<div class=\"card\"><p class=\"notice\" role=\"status\">");
+        b.push_str(sent);
+        b.push_str("</p><form method=\"post\" action=\"/.portvakt/second-factor/verify\">");
+        b.push_str(&hidden("csrf", v.csrf));
+        b.push_str(&hidden("rd", v.rd));
+        b.push_str("<label for=\"code\">");
+        b.push_str(&text(ctx.t(Msg::CodeLabel)));
+        b.push_str("</label><p class=\"help\" id=\"code-help\">");
+        b.push_str(&text(ctx.t(Msg::CodeHelp)));
+        b.push_str("</p><input type=\"text\" id=\"code\" name=\"code\" autocomplete=\"one-time-code\" autocapitalize=\"characters\" spellcheck=\"false\" required aria-describedby=\"code-help\"><button type=\"submit\">");
+        b.push_str(&text(ctx.t(Msg::VerifyButton)));
+        b.push_str("</button></form></div>");
+    }
+    b.push_str("<div class=\"card\"><form method=\"post\" action=\"/.portvakt/second-factor/send\">");
+    b.push_str(&hidden("csrf", v.csrf));
+    b.push_str(&hidden("rd", v.rd));
+    b.push_str("<fieldset><legend>");
+    b.push_str(&text(ctx.t(if v.sent.is_some() { Msg::UseOtherChannel } else { Msg::ChooseChannel })));
+    b.push_str("</legend>");
+    for (i, c) in v.channels.iter().enumerate() {
+        let checked = c.value == v.selected || (v.selected.is_empty() && i == 0);
+        b.push_str(&format!(
+            "<p><input type=\"radio\" name=\"channel\" id=\"ch{i}\" value=\"{}\"{}> <label for=\"ch{i}\" class=\"inline\">{}</label></p>",
+            attr(&c.value),
+            if checked { " checked" } else { "" },
+            text(&c.label)
+        ));
+    }
+    b.push_str("</fieldset><button type=\"submit\"");
+    if v.sent.is_some() {
+        b.push_str(" class=\"secondary\"");
+    }
+    b.push('>');
+    b.push_str(&text(ctx.t(if v.sent.is_some() { Msg::SendNewCode } else { Msg::SendCode })));
+    b.push_str("</button></form></div>");
+    layout(ctx, ctx.t(Msg::SecondFactorTitle), &b)
+}
+
+/// What the account page shows.
+#[derive(Debug, Clone, Default)]
+pub struct AccountView<'a> {
+    /// Registered numbers, masked.
+    pub phones_masked: &'a [String],
+    /// Values to refill the form with.
+    pub phone1: &'a str,
+    /// Second number field.
+    pub phone2: &'a str,
+    /// Whether numbers may be changed from here.
+    pub can_edit: bool,
+    /// Session CSRF token.
+    pub csrf: &'a str,
+    /// Success notice.
+    pub notice: Option<String>,
+    /// Problems to show (already escaped).
+    pub errors: Vec<String>,
+}
+
+/// The account page: "My SMS numbers".
+pub fn account_page(ctx: &PageCtx<'_>, v: &AccountView<'_>) -> String {
+    let mut b = String::with_capacity(2048);
+    if let Some(n) = &v.notice {
+        b.push_str("<p class=\"notice\" role=\"status\">");
+        b.push_str(n);
+        b.push_str("</p>");
+    }
+    for e in &v.errors {
+        b.push_str("<p class=\"error\" role=\"alert\">");
+        b.push_str(e);
+        b.push_str("</p>");
+    }
+    b.push_str("<div class=\"card\"><h2>");
+    b.push_str(&text(ctx.t(Msg::PhonesTitle)));
+    b.push_str("</h2><p>");
+    b.push_str(&text(ctx.t(Msg::PhonesIntro)));
+    b.push_str("</p><p>");
+    b.push_str(&text(ctx.t(Msg::PhonesCurrent)));
+    b.push_str("</p><ul class=\"phones\">");
+    if v.phones_masked.is_empty() {
+        b.push_str("<li>");
+        b.push_str(&text(ctx.t(Msg::PhonesNone)));
+        b.push_str("</li>");
+    }
+    for p in v.phones_masked {
+        b.push_str("<li>");
+        b.push_str(&text(p));
+        b.push_str("</li>");
+    }
+    b.push_str("</ul>");
+    if v.can_edit {
+        b.push_str("<form method=\"post\" action=\"/.portvakt/account/phones\">");
+        b.push_str(&hidden("csrf", v.csrf));
+        b.push_str("<p class=\"help\" id=\"phone-help\">");
+        b.push_str(&text(ctx.t(Msg::PhonesHelp)));
+        b.push_str("</p>");
+        for (name, label, value) in [("phone1", Msg::Phone1Label, v.phone1), ("phone2", Msg::Phone2Label, v.phone2)] {
+            b.push_str(&format!(
+                "<label for=\"{name}\">{}</label><input type=\"tel\" id=\"{name}\" name=\"{name}\" inputmode=\"numeric\" autocomplete=\"tel\" aria-describedby=\"phone-help\" value=\"{}\">",
+                text(ctx.t(label)),
+                attr(value)
+            ));
+        }
+        b.push_str("<label for=\"password\">");
+        b.push_str(&text(ctx.t(Msg::ConfirmPassword)));
+        b.push_str("</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required><button type=\"submit\">");
+        b.push_str(&text(ctx.t(Msg::SaveButton)));
+        b.push_str("</button></form>");
+    } else {
+        b.push_str("<p class=\"notice\">");
+        b.push_str(&text(ctx.t(Msg::PhonesOnlyInternal)));
+        b.push_str("</p>");
+    }
+    b.push_str("</div><p><a href=\"/.portvakt/portal\">");
+    b.push_str(&text(ctx.t(Msg::BackToPortal)));
+    b.push_str("</a></p>");
+    layout(ctx, ctx.t(Msg::AccountTitle), &b)
+}
+
 fn hidden(name: &str, value: &str) -> String {
     format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", attr(name), attr(value))
 }

@@ -72,6 +72,8 @@ pub struct SessionRecord {
     pub realm: String,
     /// Groups at login.
     pub groups: Vec<String>,
+    /// E-mail address at login (for codes and notices).
+    pub email: Option<String>,
     /// Methods used.
     pub methods: Methods,
     /// When the login completed.
@@ -158,6 +160,7 @@ impl Sessions {
             display_name: user.display_name.clone(),
             realm: user.realm.clone(),
             groups: user.groups.clone(),
+            email: user.email.clone(),
             methods,
             created: now,
             last_seen: now,

@@ -89,6 +89,8 @@ pub struct Opts {
     pub session: Option<String>,
     /// A backend address to use for service 2 instead of a live backend (e.g. a dead port).
     pub dead_backend: Option<SocketAddr>,
+    /// Account store file to use (to keep it across a restart); a fresh one in the temp dir otherwise.
+    pub accounts: Option<PathBuf>,
 }
 
 /// A running gateway with its backends and clock; stopped on drop.
@@ -200,6 +202,9 @@ title = "Signing"
 path_prefix = "/signing"
 upstreams = ["{third}"]
 
+[accounts]
+path = "{accounts}"
+
 [assertion]
 issuer = "https://portal.kommune.example"
 {extra}
@@ -208,12 +213,13 @@ issuer = "https://portal.kommune.example"
             b0 = b[0],
             b1 = b[1],
             extra = opts.extra,
+            accounts = opts.accounts.clone().unwrap_or_else(|| dir.path().join("accounts.json")).display(),
         );
         let config = dir.path().join("portvakt.toml");
         std::fs::write(&config, text).unwrap();
         let cfg = portvakt::config::Config::load(&config).unwrap_or_else(|e| panic!("test config invalid:\n{e}"));
         let clock = ManualClock::new();
-        let deps = Deps { clock: clock.clone(), session_store: None };
+        let deps = Deps { clock: clock.clone(), ..Deps::default() };
         let state = build_state(cfg, &deps).unwrap();
         let server = build_server(state).unwrap();
         let (tx, rx) = tokio::sync::mpsc::channel(1);
