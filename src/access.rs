@@ -47,7 +47,7 @@ mod tests {
     use super::*;
 
     fn zone(login: LoginRequirement) -> Zone {
-        Zone { name: "z".into(), login }
+        Zone::new("z", login)
     }
 
     /// Password suffices inside; outside it needs a code or eID.

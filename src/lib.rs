@@ -15,6 +15,7 @@
 //! - [`second_factor`]: one-time codes: challenges, lockout, send limits.
 //! - [`session`]: session IDs, records, stores and timeouts.
 //! - [`assertion`]: the signed identity JWT for backends and its JWKS.
+//! - [`assertion_cache`]: reuse of signed assertions within half their lifetime.
 //! - [`pages`]: HTML pages, strings in five languages, security headers.
 //! - [`gateway`]: the pingora `ProxyHttp` implementation, the gateway's own endpoints and forwarding.
 //! - [`server`]: builds the pingora server from a config: listeners, TLS, background services, signals.
@@ -34,6 +35,7 @@
 pub mod access;
 pub mod account;
 pub mod assertion;
+pub mod assertion_cache;
 pub mod cli;
 pub mod clock;
 pub mod config;

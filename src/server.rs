@@ -212,6 +212,7 @@ impl BackgroundService for SessionReaper {
                 _ = shutdown.changed() => return,
             }
             self.state.regulator.purge();
+            self.state.assertions.purge(self.state.clock.now().unix_seconds());
             if let Err(e) = self.state.second_factor.purge().await {
                 tracing::warn!(error = %e, "challenge purge failed");
             }

@@ -25,8 +25,17 @@ pub const MAX_FORWARDED_HOPS: usize = 32;
 pub struct Zone {
     /// Zone name, e.g. "internal" or "remote".
     pub name: String,
+    /// The same name, shared cheaply (cache keys).
+    pub name_arc: Arc<str>,
     /// Login required from this zone.
     pub login: LoginRequirement,
+}
+
+impl Zone {
+    /// A zone with a name and the login it requires.
+    pub fn new(name: &str, login: LoginRequirement) -> Zone {
+        Zone { name: name.to_string(), name_arc: Arc::from(name), login }
+    }
 }
 
 /// Compiled zones and trusted proxies.
@@ -41,12 +50,11 @@ pub struct ZoneTable {
 impl ZoneTable {
     /// Builds the table from a validated config.
     pub fn new(cfg: &Config) -> ZoneTable {
-        let mut zones: Vec<Arc<Zone>> =
-            cfg.zones.iter().map(|z| Arc::new(Zone { name: z.name.clone(), login: z.login })).collect();
+        let mut zones: Vec<Arc<Zone>> = cfg.zones.iter().map(|z| Arc::new(Zone::new(&z.name, z.login))).collect();
         let mut nets: Vec<(IpNet, usize)> =
             cfg.zones.iter().enumerate().flat_map(|(i, z)| z.cidrs.iter().map(move |n| (*n, i))).collect();
         nets.sort_by_key(|n| std::cmp::Reverse(n.0.prefix_len()));
-        zones.push(Arc::new(Zone { name: REMOTE_ZONE.to_string(), login: cfg.remote_login }));
+        zones.push(Arc::new(Zone::new(REMOTE_ZONE, cfg.remote_login)));
         ZoneTable { nets, zones, trusted: cfg.trusted_proxies.clone() }
     }
 
@@ -54,8 +62,7 @@ impl ZoneTable {
     pub fn remote(&self) -> &Arc<Zone> {
         // The constructor always pushes `remote` last; the fallback keeps this total.
         self.zones.last().unwrap_or_else(|| {
-            REMOTE_FALLBACK
-                .get_or_init(|| Arc::new(Zone { name: REMOTE_ZONE.to_string(), login: LoginRequirement::TwoFactor }))
+            REMOTE_FALLBACK.get_or_init(|| Arc::new(Zone::new(REMOTE_ZONE, LoginRequirement::TwoFactor)))
         })
     }
 

@@ -607,3 +607,20 @@ async fn repeated_failures_ban_then_recover() {
     let l = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await;
     assert_eq!(l.status, 303, "{}", l.body);
 }
+
+/// The assertion is reused within half its lifetime, renewed after, and never shared between services.
+#[tokio::test(flavor = "multi_thread")]
+async fn assertion_reused_within_half_lifetime() {
+    let env = Env::start(Opts::default());
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let token = |v: serde_json::Value| v["headers"]["x-portvakt-assertion"][0].as_str().unwrap().to_string();
+    let a1 = token(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.1);
+    let a2 = token(get_json(&c, &format!("{}/expense/x", env.http_url()), &cookie, &[]).await.1);
+    assert_eq!(a1, a2);
+    let s1 = token(get_json(&c, &format!("{}/signing/", env.http_url()), &cookie, &[]).await.1);
+    assert_ne!(a1, s1, "audience differs per service");
+    env.clock.advance(Duration::from_secs(31));
+    let a3 = token(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.1);
+    assert_ne!(a1, a3, "renewed after half the 60 s lifetime");
+}

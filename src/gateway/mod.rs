@@ -57,6 +57,8 @@ pub struct State {
     pub csp: String,
     /// Failed-login regulation.
     pub regulator: crate::regulation::Regulator,
+    /// Signed assertions reused within half their lifetime.
+    pub assertions: crate::assertion_cache::AssertionCache,
     /// One-time codes.
     pub second_factor: crate::second_factor::SecondFactor,
     /// Self-registered numbers (and later eID links).
@@ -115,6 +117,7 @@ impl State {
             email: services.email,
             sms: services.sms,
             regulator,
+            assertions: Default::default(),
             cfg,
             zones,
             router,
@@ -241,8 +244,8 @@ pub struct Ctx {
     pub lang: Option<Lang>,
     /// Routed service index.
     pub service: Option<usize>,
-    /// Identity of an allowed request.
-    pub identity: Option<SessionRecord>,
+    /// Identity of an allowed request, with its session's store key.
+    pub identity: Option<(crate::session::SessionKey, SessionRecord)>,
     /// Round-robin start for this request.
     pub upstream_first: Option<usize>,
     /// Connection attempts so far.
@@ -321,7 +324,7 @@ impl ProxyHttp for Gateway {
             Ok(v) => (Some(v), None),
             Err(why) => (None, Some(why)),
         };
-        let Some((_, rec)) = id_and_rec else {
+        let Some((sid, rec)) = id_and_rec else {
             let req = session.req_header();
             let rd = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
             let r = if http::wants_html(req) {
@@ -340,7 +343,7 @@ impl ProxyHttp for Gateway {
         let zone = ctx.zone.clone().unwrap_or_else(|| self.state.zones.remote().clone());
         match access::decide(&zone, rec.methods) {
             Decision::Allow => {
-                ctx.identity = Some(rec);
+                ctx.identity = Some((sid.key(), rec));
                 Ok(false)
             }
             Decision::StepUp => {
@@ -412,26 +415,38 @@ impl ProxyHttp for Gateway {
         http::strip_cookies(up, &self.cookies.all);
 
         let zone = ctx.zone.as_ref().map(|z| z.name.as_str()).unwrap_or(crate::config::REMOTE_ZONE);
-        if let (Some(rec), Some(svc)) = (&ctx.identity, ctx.service.and_then(|i| self.state.cfg.services.get(i))) {
+        if let (Some((skey, rec)), Some((svc_idx, svc))) =
+            (&ctx.identity, ctx.service.and_then(|i| self.state.cfg.services.get(i).map(|s| (i, s))))
+        {
             up.insert_header("x-portvakt-user", rec.username.as_str())?;
             up.insert_header("x-portvakt-groups", rec.groups.join(","))?;
             up.insert_header("x-portvakt-methods", rec.methods.header_value())?;
             up.insert_header("x-portvakt-zone", zone)?;
             let now = self.state.clock.now().unix_seconds();
-            let token = self.state.key.sign(&Claims {
-                iss: &self.state.cfg.assertion.issuer,
-                sub: &rec.username,
-                aud: &svc.name,
-                iat: now,
-                nbf: now.saturating_sub(5),
-                exp: now + self.state.cfg.assertion.lifetime.as_secs(),
-                name: &rec.display_name,
-                groups: &rec.groups,
-                amr: rec.methods.iter().map(|m| m.as_str()).collect(),
-                zone,
-                realm: &rec.realm,
-            });
-            up.insert_header("x-portvakt-assertion", token)?;
+            let zone_arc = ctx.zone.as_ref().map(|z| z.name_arc.clone()).unwrap_or_else(|| Arc::from(zone));
+            let key = crate::assertion_cache::CacheKey { session: *skey, service: svc_idx, zone: zone_arc };
+            let token = match self.state.assertions.get(&key, now) {
+                Some(t) => t,
+                None => {
+                    let exp = now + self.state.cfg.assertion.lifetime.as_secs();
+                    let t: Arc<str> = Arc::from(self.state.key.sign(&Claims {
+                        iss: &self.state.cfg.assertion.issuer,
+                        sub: &rec.username,
+                        aud: &svc.name,
+                        iat: now,
+                        nbf: now.saturating_sub(5),
+                        exp,
+                        name: &rec.display_name,
+                        groups: &rec.groups,
+                        amr: rec.methods.iter().map(|m| m.as_str()).collect(),
+                        zone,
+                        realm: &rec.realm,
+                    }));
+                    self.state.assertions.put(key, t.clone(), now, exp);
+                    t
+                }
+            };
+            up.insert_header("x-portvakt-assertion", &*token)?;
         }
 
         // Forwarding headers: extend the chain only when the peer is a proxy we trust.
