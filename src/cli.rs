@@ -22,6 +22,13 @@ pub fn init_logging(json: bool) {
 pub fn load_all(path: &Path) -> Result<Config, crate::config::error::ConfigErrors> {
     let cfg = Config::load(path)?;
     crate::directory::build_all(&cfg)?;
+    if let Err(e) = crate::account::FileAccountStore::open(&cfg.accounts.path) {
+        return Err(crate::config::error::ConfigErrors(vec![crate::config::error::ConfigError {
+            file: cfg.accounts.path.clone(),
+            position: None,
+            message: e.to_string(),
+        }]));
+    }
     Ok(cfg)
 }
 

@@ -66,6 +66,14 @@ fn check_reports_broken_config_with_line() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout.contains("users.toml:3:17: password_hash of \"anna\""), "{stdout}");
 
+    let cfg = write(dir.path(), "portvakt.toml", &format!("{GOOD}\n[accounts]\npath = \"accounts.json\"\n"));
+    write(dir.path(), "users.toml", USERS);
+    write(dir.path(), "accounts.json", "{ not json");
+    let out = portvakt().args(["check", "--config"]).arg(&cfg).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout.contains("accounts.json: account store") && stdout.contains("not valid account data"), "{stdout}");
+
     let out = portvakt().args(["check", "--config", "/nonexistent/portvakt.toml"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("/nonexistent/portvakt.toml: cannot read file"));
