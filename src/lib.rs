@@ -5,6 +5,7 @@
 //! - [`clock`]: injected time.
 //! - [`config`]: the TOML file format and the validated [`config::Config`]; `check` reports `FILE:LINE:COL`.
 //! - [`methods`]: login methods and sets of them.
+//! - [`notify`]: sending codes: e-mail over SMTP, SMS through 46elks or a webhook, or printed (log) for the demo.
 //! - [`zones`]: network zones and which client address to believe (trusted proxies, X-Forwarded-For).
 //! - [`access`]: the access decision for a session, zone and service.
 //! - [`regulation`]: bans after repeated failed logins.

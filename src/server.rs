@@ -31,6 +31,9 @@ pub enum StartError {
     /// The assertion key could not be read.
     #[error("assertion key: {0}")]
     Key(String),
+    /// A delivery channel could not be set up.
+    #[error("{0}")]
+    Notify(String),
     /// The account store could not be opened.
     #[error("{0}")]
     Accounts(String),
@@ -75,12 +78,26 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
     let sessions = Sessions::new(store, deps.clock.clone(), cfg.session.clone());
     let accounts =
         crate::account::FileAccountStore::open(&cfg.accounts.path).map_err(|e| StartError::Accounts(e.to_string()))?;
-    let log = Arc::new(crate::notify::LogSender);
+    let email = match (&deps.email, &cfg.email) {
+        (Some(e), _) => Some(e.clone()),
+        (None, Some(s)) => {
+            Some(crate::notify::build_email(s).map_err(|e| StartError::Notify(format!("[email]: {e}")))?)
+        }
+        (None, None) => None,
+    };
+    let sms = match (&deps.sms, &cfg.sms) {
+        (Some(s), _) => Some(s.clone()),
+        (None, Some(s)) => Some(crate::notify::build_sms(s).map_err(|e| StartError::Notify(format!("[sms]: {e}")))?),
+        (None, None) => None,
+    };
+    if email.is_none() && sms.is_none() {
+        tracing::warn!("neither [email] nor [sms] is configured: remote users can only log in with eID");
+    }
     let services = crate::gateway::Services {
         accounts: Arc::new(accounts),
         challenges: Arc::new(crate::second_factor::MemoryChallengeStore::default()),
-        email: deps.email.clone().unwrap_or_else(|| log.clone()),
-        sms: deps.sms.clone().unwrap_or(log),
+        email,
+        sms,
     };
     Ok(Arc::new(State::new(cfg, directories, sessions, key, deps.clock.clone(), services)))
 }

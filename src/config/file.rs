@@ -43,6 +43,10 @@ pub struct FileConfig {
     /// The account store and self-service numbers.
     #[serde(default)]
     pub accounts: FileAccounts,
+    /// E-mail delivery (codes, notices); without it, codes are not offered by e-mail.
+    pub email: Option<crate::notify::config::FileEmail>,
+    /// SMS delivery; without it, codes are not offered by SMS.
+    pub sms: Option<crate::notify::config::FileSms>,
     /// Directory of policy files (used once policy files are enabled).
     pub policies_dir: Option<Spanned<String>>,
 }

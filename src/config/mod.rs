@@ -56,6 +56,10 @@ pub struct Config {
     pub second_factor: crate::second_factor::SecondFactorSettings,
     /// Account store and self-service numbers.
     pub accounts: AccountSettings,
+    /// E-mail delivery, if configured.
+    pub email: Option<crate::notify::config::EmailSettings>,
+    /// SMS delivery, if configured.
+    pub sms: Option<crate::notify::config::SmsSettings>,
     /// Policy directory, when configured.
     pub policies_dir: Option<PathBuf>,
 }
@@ -336,7 +340,24 @@ impl Validator<'_> {
         let login = self.login(&f.login);
         let second_factor = self.second_factor(&f.second_factor);
         let accounts = self.accounts(&f.accounts, &zone_names);
+        let base = self.base_dir();
+        let email = f.email.as_ref().and_then(|e| match crate::notify::config::validate_email(self.src, e, &base) {
+            Ok(s) => Some(s),
+            Err(errs) => {
+                self.errors.extend(errs);
+                None
+            }
+        });
+        let sms = f.sms.as_ref().and_then(|s| match crate::notify::config::validate_sms(self.src, s, &base) {
+            Ok(s) => Some(s),
+            Err(errs) => {
+                self.errors.extend(errs);
+                None
+            }
+        });
         Config {
+            email,
+            sms,
             login,
             second_factor,
             accounts,

@@ -369,10 +369,12 @@ impl UserChannels {
             .await
             .map_err(|e| Error::explain(HTTPStatus(503), format!("account store: {e}")))?;
         let mut list = Vec::new();
-        for (i, p) in account.phones.iter().take(crate::account::MAX_PHONES).enumerate() {
-            list.push((Channel::Sms(u8::try_from(i).unwrap_or(0)), p.clone()));
+        if gw.state.sms.is_some() {
+            for (i, p) in account.phones.iter().take(crate::account::MAX_PHONES).enumerate() {
+                list.push((Channel::Sms(u8::try_from(i).unwrap_or(0)), p.clone()));
+            }
         }
-        if let Some(e) = &rec.email {
+        if let (Some(e), Some(_)) = (&rec.email, &gw.state.email) {
             list.push((Channel::Email, e.clone()));
         }
         Ok(UserChannels { list })
@@ -517,6 +519,22 @@ async fn second_factor_send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) 
     let account = account_key(&rec);
     let client_ip = ctx.client.and_then(|c| c.0);
     let is_sms = matches!(channel, Channel::Sms(_));
+    match gw.state.second_factor.precheck(&id.key(), &account).await {
+        Ok(()) => {}
+        Err(IssueError::Locked(w)) => {
+            let msg = pages::fill(
+                Msg::SecondFactorLocked.text(lang),
+                &[("minutes", &w.as_secs().div_ceil(60).max(1).to_string())],
+            );
+            return Ok(fail(gw, ctx, 429, channel.as_str(), msg).header("retry-after", w.as_secs().to_string()));
+        }
+        Err(IssueError::ChallengeCap) => {
+            let minutes = (gw.state.second_factor.settings().code_lifetime.as_secs() / 60).max(1).to_string();
+            let msg = pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", &minutes)]);
+            return Ok(fail(gw, ctx, 429, channel.as_str(), msg));
+        }
+        Err(IssueError::Store(e)) => return Err(Error::explain(HTTPStatus(503), format!("challenge store: {e}"))),
+    };
     if let Err(hit) = gw.state.second_factor.limits.check(&dest, is_sms, &account, client_ip) {
         tracing::warn!(user = %rec.username, limit = hit.name(), "code send refused by limit");
         let (msg, wait) = match hit {
@@ -542,33 +560,27 @@ async fn second_factor_send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) 
     }
     let code = match gw.state.second_factor.issue(id.key(), &account, channel).await {
         Ok(c) => c,
-        Err(IssueError::Locked(w)) => {
-            let msg = pages::fill(
-                Msg::SecondFactorLocked.text(lang),
-                &[("minutes", &w.as_secs().div_ceil(60).max(1).to_string())],
-            );
-            return Ok(fail(gw, ctx, 429, channel.as_str(), msg).header("retry-after", w.as_secs().to_string()));
-        }
-        Err(IssueError::ChallengeCap) => {
-            let minutes = (gw.state.second_factor.settings().code_lifetime.as_secs() / 60).max(1).to_string();
-            let msg = pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", &minutes)]);
-            return Ok(fail(gw, ctx, 429, channel.as_str(), msg));
-        }
-        Err(IssueError::Store(e)) => return Err(Error::explain(HTTPStatus(503), format!("challenge store: {e}"))),
+        Err(e) => return Err(Error::explain(HTTPStatus(503), format!("second factor: {e}"))),
     };
     let shown = crate::second_factor::code::display(&code);
     let minutes = (gw.state.second_factor.settings().code_lifetime.as_secs() / 60).max(1).to_string();
     let sent = match channel {
         Channel::Sms(_) => {
             let text = Msg::CodeSmsText.text(lang).replace("{code}", &shown).replace("{minutes}", &minutes);
-            gw.state.sms.send(&dest, &text).await
+            match &gw.state.sms {
+                Some(s) => s.send(&dest, &text).await,
+                None => Err(crate::notify::NotifyError::Unavailable("no [sms] configured".into())),
+            }
         }
         Channel::Email => {
             let msg = EmailMessage {
                 subject: Msg::CodeEmailSubject.text(lang).to_string(),
                 body: Msg::CodeEmailBody.text(lang).replace("{code}", &shown).replace("{minutes}", &minutes),
             };
-            gw.state.email.send(&dest, &msg).await
+            match &gw.state.email {
+                Some(s) => s.send(&dest, &msg).await,
+                None => Err(crate::notify::NotifyError::Unavailable("no [email] configured".into())),
+            }
         }
     };
     if let Err(e) = sent {
@@ -816,13 +828,14 @@ fn announce_phone_change(gw: &Gateway, lang: pages::Lang, rec: &SessionRecord, o
     let text = Msg::PhonesChangedSms.text(lang).to_string();
     let dropped: Vec<String> = old.iter().filter(|o| !new.contains(o)).cloned().collect();
     tokio::spawn(async move {
-        if let Some(to) = to_email {
+        if let (Some(to), Some(email)) = (to_email, email) {
             if let Err(e) = email.send(&to, &EmailMessage { subject, body }).await {
                 tracing::warn!(error = %e, "could not announce number change by e-mail");
             }
         }
-        for n in dropped {
-            if let Err(e) = sms.send(&n, &text).await {
+        for n in dropped.iter().filter(|_| sms.is_some()) {
+            let Some(sms) = &sms else { break };
+            if let Err(e) = sms.send(n, &text).await {
                 tracing::warn!(error = %e, "could not announce number change by SMS");
             }
         }

@@ -63,10 +63,10 @@ pub struct State {
     pub second_factor: crate::second_factor::SecondFactor,
     /// Self-registered numbers (and later eID links).
     pub accounts: Arc<dyn crate::account::AccountStore>,
-    /// E-mail delivery.
-    pub email: Arc<dyn crate::notify::EmailSender>,
-    /// SMS delivery.
-    pub sms: Arc<dyn crate::notify::SmsSender>,
+    /// E-mail delivery, if configured.
+    pub email: Option<Arc<dyn crate::notify::EmailSender>>,
+    /// SMS delivery, if configured.
+    pub sms: Option<Arc<dyn crate::notify::SmsSender>>,
 }
 
 /// Delivery and storage a [`State`] is built with.
@@ -76,10 +76,10 @@ pub struct Services {
     pub accounts: Arc<dyn crate::account::AccountStore>,
     /// Challenges.
     pub challenges: Arc<dyn crate::second_factor::ChallengeStore>,
-    /// E-mail delivery.
-    pub email: Arc<dyn crate::notify::EmailSender>,
-    /// SMS delivery.
-    pub sms: Arc<dyn crate::notify::SmsSender>,
+    /// E-mail delivery, if configured.
+    pub email: Option<Arc<dyn crate::notify::EmailSender>>,
+    /// SMS delivery, if configured.
+    pub sms: Option<Arc<dyn crate::notify::SmsSender>>,
 }
 
 impl State {

@@ -256,6 +256,19 @@ impl SecondFactor {
         Ok(f.locked_until.filter(|u| *u > now).map(|u| u.since(now)))
     }
 
+    /// Whether a code could be issued now (lock, per-challenge cap), without changing anything: checked before the
+    /// rate limiters so a refused request doesn't use up the user's share of sends.
+    pub async fn precheck(&self, session: &SessionKey, account: &str) -> Result<(), IssueError> {
+        if let Some(wait) = self.lock_remaining(account).await? {
+            return Err(IssueError::Locked(wait));
+        }
+        let sends = self.store.get(session).await?.filter(|c| c.account == account).map(|c| c.sends).unwrap_or(0);
+        if sends >= self.settings.limits.per_challenge {
+            return Err(IssueError::ChallengeCap);
+        }
+        Ok(())
+    }
+
     /// Makes a new code for the session and returns it (to be sent, never stored in clear). A resend keeps the
     /// failure count and counts against the per-challenge cap.
     pub async fn issue(&self, session: SessionKey, account: &str, channel: Channel) -> Result<String, IssueError> {

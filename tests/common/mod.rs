@@ -388,3 +388,5 @@ pub async fn get_json(
     let text = resp.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
+pub mod sms_provider;
+pub mod smtp;
