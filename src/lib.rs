@@ -6,6 +6,7 @@
 //! - [`config`]: the TOML file format and the validated [`config::Config`]; `check` reports `FILE:LINE:COL`.
 //! - [`methods`]: login methods and sets of them.
 //! - [`zones`]: network zones and which client address to believe (trusted proxies, X-Forwarded-For).
+//! - [`policy`]: policy files (who may open what, from where, with which login, when), their checker and `explain`.
 //! - [`access`]: the access decision for a session, zone and service.
 //! - [`directory`]: users and password checks (users file; LDAP later), hashing on the blocking pool.
 //! - [`session`]: session IDs, records, stores and timeouts.
@@ -36,6 +37,7 @@ pub mod directory;
 pub mod gateway;
 pub mod methods;
 pub mod pages;
+pub mod policy;
 pub mod server;
 pub mod session;
 pub mod zones;
