@@ -7,12 +7,12 @@
 //! - [`methods`]: login methods and sets of them.
 //! - [`notify`]: sending codes: e-mail over SMTP, SMS through 46elks or a webhook, or printed (log) for the demo.
 //! - [`zones`]: network zones and which client address to believe (trusted proxies, X-Forwarded-For).
+//! - [`policy`]: policy files (who may open what, from where, with which login, when), their checker and `explain`.
 //! - [`access`]: the access decision for a session, zone and service.
 //! - [`regulation`]: bans after repeated failed logins.
 //! - [`directory`]: users and password checks (users file; LDAP later), hashing on the blocking pool.
 //! - [`phone`]: typed mobile numbers to E.164, and masking.
 //! - [`account`]: what users register themselves (SMS numbers), persisted.
-//! - [`notify`]: e-mail and SMS delivery.
 //! - [`second_factor`]: one-time codes: challenges, lockout, send limits.
 //! - [`session`]: session IDs, records, stores and timeouts.
 //! - [`assertion`]: the signed identity JWT for backends and its JWKS.
@@ -47,6 +47,7 @@ pub mod methods;
 pub mod notify;
 pub mod pages;
 pub mod phone;
+pub mod policy;
 pub mod regulation;
 pub mod second_factor;
 pub mod server;
