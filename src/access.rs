@@ -1,36 +1,167 @@
-//! Access decisions: may this session open this service from this zone now?
+//! Access decisions: may this session open this service (or account action) from this zone now?
 //!
-//! Until policy files arrive, one built-in rule decides: each zone names the login it needs (`password` for
-//! configured internal zones by default, `two_factor` for `remote`). A login too weak for the zone the request comes
-//! from now is sent to step up, even if it was strong enough where it was made.
+//! With `policies_dir` configured, the policy files decide (see `docs/policies.md`); the set is swapped atomically
+//! on reload. Without it, one built-in rule decides: each zone names the login it needs (`password` for configured
+//! zones by default, `two_factor` for `remote`). Either way, a login too weak for the zone the request comes from
+//! now is sent to step up, even if it was strong enough where it was made.
 
 use crate::config::LoginRequirement;
-use crate::session::{Method, Methods};
+use crate::methods::{Method, Methods};
+use crate::policy::{AccessRequest, Assurance, DenyReason, LocalizedMessage, PolicySet, Verdict};
 use crate::zones::Zone;
+use arc_swap::ArcSwapOption;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// The outcome of an access check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// Forward the request.
     Allow,
-    /// The login is too weak for this zone: send the user to the second-factor page.
+    /// The login is too weak: send the user to the second-factor page.
     StepUp,
     /// Refused; the reason is shown to the user.
-    Deny(DenyReason),
+    Deny(Denial),
 }
 
-/// Why a request was refused.
+/// Why a request was refused, for the 403 page, the portal and the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DenyReason {
-    /// The service can't be opened from this zone.
+pub struct Denial {
+    /// The kind of refusal.
+    pub kind: DenyKind,
+    /// The deciding rule ("id (file:line)"), if a rule decided.
+    pub rule: Option<String>,
+    /// The rule's message for users.
+    pub message: Option<LocalizedMessage>,
+}
+
+/// The kinds of refusal users are told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenyKind {
+    /// Not from the network the request comes from.
     Zone,
+    /// Closed now; opens at this instant.
+    ClosedUntil(chrono::DateTime<chrono::Utc>),
+    /// An explicit deny rule.
+    Rule,
+    /// No rule allows it.
+    NoAccess,
 }
 
 /// The name of the built-in rule, for logs and `explain`.
 pub const BUILTIN_RULE: &str = "builtin:zone-login";
 
-/// Decides by the built-in rule.
-pub fn decide(zone: &Zone, methods: Methods) -> Decision {
+/// The facts of a request needed to decide on it.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// Service name or account action.
+    pub service: &'a str,
+    /// Request path.
+    pub path: &'a str,
+    /// Zone of the request.
+    pub zone: &'a Zone,
+    /// Username.
+    pub user: &'a str,
+    /// Groups.
+    pub groups: &'a [String],
+    /// Login methods.
+    pub methods: Methods,
+    /// eID assurance of the login.
+    pub assurance: Assurance,
+    /// Now.
+    pub at: crate::clock::Instant,
+}
+
+/// Decides with the policy set in force, or the built-in rule.
+#[derive(Debug, Default)]
+pub struct Access {
+    policies: ArcSwapOption<PolicySet>,
+}
+
+impl Access {
+    /// Access with an initial policy set (`None`: the built-in rule).
+    pub fn new(policies: Option<PolicySet>) -> Access {
+        Access { policies: ArcSwapOption::new(policies.map(Arc::new)) }
+    }
+
+    /// Swaps in a new, already validated policy set; requests in flight keep the one they started with.
+    pub fn replace(&self, policies: PolicySet) {
+        self.policies.store(Some(Arc::new(policies)));
+    }
+
+    /// The policy set in force, if policies are configured.
+    pub fn policies(&self) -> Option<Arc<PolicySet>> {
+        self.policies.load_full()
+    }
+
+    /// The decision for a request.
+    pub fn decide(&self, f: &Facts<'_>) -> Decision {
+        let guard = self.policies.load();
+        let Some(p) = guard.as_ref() else { return builtin(f.zone, f.methods) };
+        let at = chrono::DateTime::from_timestamp_millis(i64::try_from(f.at.0).unwrap_or(i64::MAX)).unwrap_or_default();
+        let req = AccessRequest {
+            service: f.service,
+            path: f.path,
+            zone: &f.zone.name,
+            user: f.user,
+            groups: f.groups,
+            methods: f.methods,
+            assurance: f.assurance,
+            at,
+        };
+        match p.decide(&req) {
+            Verdict::Allow { .. } => Decision::Allow,
+            Verdict::Deny { reason: DenyReason::NeedsStrongerLogin, .. } => Decision::StepUp,
+            Verdict::Deny { rule, reason, message } => {
+                let kind = match reason {
+                    DenyReason::NotFromThisZone => DenyKind::Zone,
+                    DenyReason::ClosedUntil(t) => DenyKind::ClosedUntil(t),
+                    DenyReason::DeniedByRule => DenyKind::Rule,
+                    DenyReason::NoMatchingAllow | DenyReason::NeedsStrongerLogin => DenyKind::NoAccess,
+                };
+                Decision::Deny(Denial { kind, rule: rule.map(|r| r.to_string()), message })
+            }
+        }
+    }
+
+    /// The idle timeout for a zone and login: the policies' override, or `default`.
+    pub fn idle_timeout(&self, zone: &str, methods: Methods, default: Duration) -> Duration {
+        self.policies.load().as_ref().and_then(|p| p.idle_timeout(zone, methods)).unwrap_or(default)
+    }
+}
+
+/// What policies are checked against: the config's services and zones, and the directories' groups.
+pub fn check_context(
+    cfg: &crate::config::Config,
+    dirs: &[crate::directory::SharedDirectory],
+) -> crate::policy::CheckContext {
+    let mut groups = Some(std::collections::HashSet::new());
+    for d in dirs {
+        match (d.groups(), groups.as_mut()) {
+            (Some(g), Some(all)) => all.extend(g),
+            _ => groups = None,
+        }
+    }
+    crate::policy::CheckContext {
+        services: cfg.services.iter().map(|s| s.name.clone()).collect(),
+        zones: cfg.zone_names(),
+        groups,
+    }
+}
+
+/// Loads the policy directory of a config, if it has one.
+pub fn load_policies(
+    cfg: &crate::config::Config,
+    dirs: &[crate::directory::SharedDirectory],
+) -> Result<Option<PolicySet>, crate::config::error::ConfigErrors> {
+    match &cfg.policies_dir {
+        Some(dir) => PolicySet::load_dir(dir, &check_context(cfg, dirs)).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The built-in rule: the zone's login requirement.
+pub fn builtin(zone: &Zone, methods: Methods) -> Decision {
     let ok = match zone.login {
         LoginRequirement::Password => methods.contains(Method::Password) || methods.contains(Method::Eid),
         LoginRequirement::TwoFactor => methods.is_two_factor(),
@@ -42,22 +173,71 @@ pub fn decide(zone: &Zone, methods: Methods) -> Decision {
     }
 }
 
+/// Formats an instant for users in the policies' default time zone, e.g. "07:00 Tue 24 Nov".
+pub fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&crate::policy::DEFAULT_TIMEZONE).format("%H:%M %a %-d %b").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::error::SourceFile;
+    use crate::policy::CheckContext;
 
-    fn zone(login: LoginRequirement) -> Zone {
-        Zone::new("z", login)
+    fn zone(name: &str, login: LoginRequirement) -> Zone {
+        Zone::new(name, login)
+    }
+
+    fn facts<'a>(zone: &'a Zone, methods: Methods, groups: &'a [String]) -> Facts<'a> {
+        Facts {
+            service: "expense",
+            path: "/expense/",
+            zone,
+            user: "anna",
+            groups,
+            methods,
+            assurance: Assurance::None,
+            at: crate::clock::Instant(1_795_420_800_000),
+        }
     }
 
     /// Password suffices inside; outside it needs a code or eID.
     #[test]
     fn builtin_rule() {
         let pw = Methods::of(Method::Password);
-        assert_eq!(decide(&zone(LoginRequirement::Password), pw), Decision::Allow);
-        assert_eq!(decide(&zone(LoginRequirement::TwoFactor), pw), Decision::StepUp);
-        assert_eq!(decide(&zone(LoginRequirement::TwoFactor), pw.with(Method::Sms)), Decision::Allow);
-        assert_eq!(decide(&zone(LoginRequirement::TwoFactor), Methods::of(Method::Eid)), Decision::Allow);
-        assert_eq!(decide(&zone(LoginRequirement::Password), Methods::default()), Decision::StepUp);
+        let a = Access::default();
+        let g: Vec<String> = vec![];
+        assert_eq!(a.decide(&facts(&zone("internal", LoginRequirement::Password), pw, &g)), Decision::Allow);
+        assert_eq!(a.decide(&facts(&zone("remote", LoginRequirement::TwoFactor), pw, &g)), Decision::StepUp);
+        let two = pw.with(Method::Sms);
+        assert_eq!(a.decide(&facts(&zone("remote", LoginRequirement::TwoFactor), two, &g)), Decision::Allow);
+        assert_eq!(builtin(&zone("r", LoginRequirement::TwoFactor), Methods::of(Method::Eid)), Decision::Allow);
+        assert_eq!(builtin(&zone("i", LoginRequirement::Password), Methods::default()), Decision::StepUp);
+    }
+
+    /// With policies, a weak login maps to step-up, a foreign zone and a deny rule to denials, and a swap takes
+    /// effect for the next decision.
+    #[test]
+    fn policies_map_to_decisions_and_swap() {
+        let ctx = CheckContext {
+            services: vec!["expense".into()],
+            zones: vec!["internal".into(), "remote".into()],
+            groups: None,
+        };
+        let src = |t: &str| SourceFile { path: "p.toml".into(), text: t.into() };
+        let allow = "[[rule]]\nid = \"a\"\nservices = [\"expense\"]\neffect = \"allow\"\nzones = [\"internal\"]\n\n[[rule]]\nid = \"b\"\nservices = [\"expense\"]\neffect = \"allow\"\nzones = [\"remote\"]\ntwo_factor = true\n";
+        let a = Access::new(Some(PolicySet::from_sources(&[src(allow)], &ctx).unwrap()));
+        let g: Vec<String> = vec![];
+        let pw = Methods::of(Method::Password);
+        let remote = zone("remote", LoginRequirement::TwoFactor);
+        let internal = zone("internal", LoginRequirement::Password);
+        assert_eq!(a.decide(&facts(&internal, pw, &g)), Decision::Allow);
+        assert_eq!(a.decide(&facts(&remote, pw, &g)), Decision::StepUp);
+        let stricter = "[[rule]]\nid = \"a\"\nservices = [\"expense\"]\neffect = \"allow\"\nzones = [\"internal\"]\n";
+        a.replace(PolicySet::from_sources(&[src(stricter)], &ctx).unwrap());
+        match a.decide(&facts(&remote, pw.with(Method::Sms), &g)) {
+            Decision::Deny(d) => assert_eq!(d.kind, DenyKind::Zone),
+            other => panic!("{other:?}"),
+        }
     }
 }

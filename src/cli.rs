@@ -21,7 +21,8 @@ pub fn init_logging(json: bool) {
 /// Loads a config and everything it refers to, collecting every problem.
 pub fn load_all(path: &Path) -> Result<Config, crate::config::error::ConfigErrors> {
     let cfg = Config::load(path)?;
-    crate::directory::build_all(&cfg)?;
+    let dirs = crate::directory::build_all(&cfg)?;
+    access::load_policies(&cfg, &dirs)?;
     if let Err(e) = crate::account::FileAccountStore::open(&cfg.accounts.path) {
         return Err(crate::config::error::ConfigErrors(vec![crate::config::error::ConfigError {
             file: cfg.accounts.path.clone(),
@@ -114,7 +115,7 @@ pub struct ExplainArgs {
 
 /// `portvakt explain`: prints the decision, the deciding rule and why; exit 0 allow, 3 deny, 1 error.
 pub fn explain(a: &ExplainArgs) -> ExitCode {
-    let cfg = match Config::load(&a.config) {
+    let cfg = match load_all(&a.config) {
         Ok(c) => c,
         Err(errs) => {
             for e in errs.0 {
@@ -123,12 +124,11 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if cfg.service(&a.service).is_none() {
-        eprintln!(
-            "unknown service \"{}\"; known: {}",
-            a.service,
-            cfg.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
-        );
+    let is_account_action = crate::policy::ACCOUNT_ACTIONS.contains(&a.service.as_str());
+    if cfg.service(&a.service).is_none() && !is_account_action {
+        let known: Vec<&str> =
+            cfg.services.iter().map(|s| s.name.as_str()).chain(crate::policy::ACCOUNT_ACTIONS).collect();
+        eprintln!("unknown service \"{}\"; known: {}", a.service, known.join(", "));
         return ExitCode::FAILURE;
     }
     let zones = crate::zones::ZoneTable::new(&cfg);
@@ -137,7 +137,7 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
         return ExitCode::FAILURE;
     };
     let mut methods = Methods::default();
-    for m in &a.methods {
+    for m in a.methods.iter().filter(|m| !m.is_empty()) {
         match Method::parse(m) {
             Some(m) => methods = methods.with(m),
             None => {
@@ -146,38 +146,81 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
             }
         }
     }
-    if let Some(at) = &a.at {
-        if humantime::parse_rfc3339_weak(at).is_err() {
-            eprintln!("--at \"{at}\" is not an RFC 3339 time such as 2026-11-23T08:00:00Z");
+    let at = match &a.at {
+        None => {
+            use crate::clock::Clock;
+            let ms = i64::try_from(crate::clock::SystemClock.now().0).unwrap_or(i64::MAX);
+            chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+        }
+        Some(t) => match chrono::DateTime::parse_from_rfc3339(t) {
+            Ok(t) => t.with_timezone(&chrono::Utc),
+            Err(_) => {
+                eprintln!("--at \"{t}\" is not an RFC 3339 time such as 2026-11-23T08:00:00+01:00");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let dirs = match crate::directory::build_all(&cfg) {
+        Ok(d) => d,
+        Err(errs) => {
+            eprintln!("{errs}");
             return ExitCode::FAILURE;
         }
+    };
+    let policies = match access::load_policies(&cfg, &dirs) {
+        Ok(p) => p,
+        Err(errs) => {
+            eprintln!("{errs}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(policies) = policies else {
+        return explain_builtin(a, zone, methods);
+    };
+    let path = cfg.service(&a.service).map(|s| s.path_prefix.clone()).unwrap_or_else(|| "/".into());
+    let ex = policies.explain(&crate::policy::AccessRequest {
+        service: &a.service,
+        path: &path,
+        zone: &zone.name,
+        user: &a.user,
+        groups: &a.groups,
+        methods,
+        assurance: crate::policy::Assurance::None,
+        at,
+    });
+    let allow = ex.verdict.is_allow();
+    println!("{}", if allow { "allow" } else { "deny" });
+    match &ex.deciding {
+        Some(r) => println!("rule: {r}"),
+        None => println!("rule: none (no rule matched; no matching allow means deny)"),
     }
+    for r in &ex.reasons {
+        println!("why: {r}");
+    }
+    for w in &ex.would_allow {
+        println!("would allow: {w}");
+    }
+    if allow {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_DENY)
+    }
+}
+
+fn explain_builtin(a: &ExplainArgs, zone: &crate::zones::Zone, methods: Methods) -> ExitCode {
     let need = match zone.login {
         crate::config::LoginRequirement::Password => "a password login",
         crate::config::LoginRequirement::TwoFactor => "password plus a one-time code (sms or email), or eid",
     };
-    match access::decide(zone, methods) {
+    let why =
+        format!("zone \"{}\" needs {need}; user {} logged in with [{}]", zone.name, a.user, methods.header_value());
+    match access::builtin(zone, methods) {
         Decision::Allow => {
-            println!("allow");
-            println!("rule: {}", access::BUILTIN_RULE);
-            println!(
-                "why: zone \"{}\" needs {need}; user {} logged in with [{}]",
-                zone.name,
-                a.user,
-                methods.header_value()
-            );
+            println!("allow\nrule: {}\nwhy: {why}", access::BUILTIN_RULE);
             ExitCode::SUCCESS
         }
-        Decision::StepUp | Decision::Deny(_) => {
-            println!("deny");
-            println!("rule: {}", access::BUILTIN_RULE);
-            println!(
-                "why: zone \"{}\" needs {need}; user {} logged in with [{}]",
-                zone.name,
-                a.user,
-                methods.header_value()
-            );
-            println!("would allow: log in with {need}");
+        _ => {
+            println!("deny\nrule: {}\nwhy: {why}\nwould allow: log in with {need}", access::BUILTIN_RULE);
             ExitCode::from(EXIT_DENY)
         }
     }

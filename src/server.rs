@@ -99,7 +99,8 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
         email,
         sms,
     };
-    Ok(Arc::new(State::new(cfg, directories, sessions, key, deps.clock.clone(), services)))
+    let access = crate::access::Access::new(crate::access::load_policies(&cfg, &directories)?);
+    Ok(Arc::new(State::new(cfg, directories, sessions, key, deps.clock.clone(), services, access)))
 }
 
 /// A certificate resolver whose certificate can be swapped on reload without dropping connections.

@@ -141,6 +141,10 @@ impl Directory for FileDirectory {
         Ok(self.users.load().get(username).map(|e| e.user.clone()))
     }
 
+    fn groups(&self) -> Option<std::collections::HashSet<String>> {
+        Some(self.users.load().values().flat_map(|e| e.user.groups.iter().cloned()).collect())
+    }
+
     fn reload(&self) -> Result<(), ConfigErrors> {
         let users = read_users(&self.name, &self.path)?;
         self.users.store(Arc::new(users));

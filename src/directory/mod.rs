@@ -42,6 +42,10 @@ pub trait Directory: Send + Sync + std::fmt::Debug {
     async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, DirectoryError>;
     /// Looks a user up without a password (for session refresh and account pages).
     async fn lookup(&self, username: &str) -> Result<Option<User>, DirectoryError>;
+    /// Every group name this directory knows, for checking policies; `None` if it can't list them.
+    fn groups(&self) -> Option<std::collections::HashSet<String>> {
+        None
+    }
     /// Re-reads the backing store (SIGHUP); errors leave the old data serving.
     fn reload(&self) -> Result<(), crate::config::error::ConfigErrors> {
         Ok(())

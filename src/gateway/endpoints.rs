@@ -4,7 +4,7 @@
 use super::http::{self, parse_form, query_param, safe_redirect};
 use super::reply::Reply;
 use super::{Ctx, Gateway};
-use crate::access::{self, Decision};
+use crate::access::{self, Decision, DenyKind, Facts};
 use crate::config::REMOTE_ZONE;
 use crate::directory::normalize_username;
 use crate::notify::EmailMessage;
@@ -245,7 +245,7 @@ async fn login_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
         }
     };
     // A session the client already had is ended, never upgraded: the new login gets a new ID.
-    if let Ok((old, _)) = gw.current_session(session.req_header()).await? {
+    if let Ok((old, _)) = gw.current_session(session.req_header(), ctx).await? {
         let _ = gw.state.sessions.end(&old).await;
     }
     let (id, rec) = gw
@@ -259,11 +259,51 @@ async fn login_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
     let req = session.req_header();
     let request_host = http::host_of(req).unwrap_or_default();
     let target = safe_redirect(&rd, &|h| gw.is_own_host(h, &request_host)).unwrap_or_else(|| PORTAL.to_string());
-    let location = match access::decide(&zone, rec.methods) {
-        Decision::StepUp => format!("/.portvakt/second-factor?rd={}", http::url_encode(&target)),
-        _ => target,
+    let location = if needs_step_up(gw, req, &zone, &rec, &target) {
+        format!("/.portvakt/second-factor?rd={}", http::url_encode(&target))
+    } else {
+        target
     };
     Ok(Reply::see_other(&location).header("set-cookie", gw.session_cookie(&id)))
+}
+
+/// The access facts for a session asking for a service now.
+fn facts<'a>(
+    gw: &Gateway,
+    zone: &'a crate::zones::Zone,
+    rec: &'a SessionRecord,
+    service: &'a str,
+    path: &'a str,
+) -> Facts<'a> {
+    Facts {
+        service,
+        path,
+        zone,
+        user: &rec.username,
+        groups: &rec.groups,
+        methods: rec.methods,
+        assurance: crate::policy::Assurance::None,
+        at: gw.state.clock.now(),
+    }
+}
+
+/// Whether, after a password login, the user should step up before going to `target`: when the target is a service
+/// that needs a stronger login, or (for the portal and other pages) when the zone itself requires two factors.
+fn needs_step_up(
+    gw: &Gateway,
+    req: &pingora_http::RequestHeader,
+    zone: &crate::zones::Zone,
+    rec: &SessionRecord,
+    target: &str,
+) -> bool {
+    let (host, path) = match url::Url::parse(target) {
+        Ok(u) => (u.host_str().unwrap_or_default().to_ascii_lowercase(), u.path().to_string()),
+        Err(_) => (http::host_of(req).unwrap_or_default(), target.split('?').next().unwrap_or("/").to_string()),
+    };
+    match gw.state.router.route(&host, &path).and_then(|i| gw.state.cfg.services.get(i)) {
+        Some(s) => gw.state.access.decide(&facts(gw, zone, rec, &s.name, &path)) == Decision::StepUp,
+        None => access::builtin(zone, rec.methods) == Decision::StepUp,
+    }
 }
 
 fn to_login(req: &pingora_http::RequestHeader, why: Invalid) -> Reply {
@@ -280,7 +320,7 @@ async fn logout_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resu
         Ok(f) => f,
         Err(r) => return Ok(r),
     };
-    if let Ok((id, rec)) = gw.current_session(session.req_header()).await? {
+    if let Ok((id, rec)) = gw.current_session(session.req_header(), ctx).await? {
         if !token_eq(&rec.csrf, form.get("csrf").map(String::as_str).unwrap_or("")) {
             return Ok(csrf_refused(gw, ctx, session));
         }
@@ -294,7 +334,7 @@ async fn logout_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resu
 }
 
 async fn portal_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
-    let rec = match gw.current_session(session.req_header()).await? {
+    let rec = match gw.current_session(session.req_header(), ctx).await? {
         Ok((_, rec)) => rec,
         Err(why) => return Ok(to_login(session.req_header(), why)),
     };
@@ -316,12 +356,18 @@ async fn portal_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
                     Some(p) => format!("{scheme}://{h}:{p}{path}"),
                     None => format!("{scheme}://{h}{path}"),
                 },
-                None => path,
+                None => path.clone(),
             };
-            let state = match access::decide(&zone, rec.methods) {
+            let state = match gw.state.access.decide(&facts(gw, &zone, &rec, &s.name, &path)) {
                 Decision::Allow => TileState::Open,
                 Decision::StepUp => TileState::NeedsStepUp,
-                Decision::Deny(_) => TileState::NotFromThisNetwork,
+                Decision::Deny(d) => match d.kind {
+                    DenyKind::Zone => TileState::NotFromThisNetwork,
+                    DenyKind::ClosedUntil(t) => TileState::ClosedUntil(access::local_time(t)),
+                    DenyKind::Rule | DenyKind::NoAccess => {
+                        TileState::NoAccess(d.message.as_ref().and_then(|m| m.get(lang.code())).map(str::to_string))
+                    }
+                },
             };
             Tile { title: s.title.clone(), description: s.description.clone(), url, state }
         })
@@ -341,7 +387,7 @@ async fn session_form(
         Ok(f) => f,
         Err(r) => return Ok(Err(r)),
     };
-    let (id, rec) = match gw.current_session(session.req_header()).await? {
+    let (id, rec) = match gw.current_session(session.req_header(), ctx).await? {
         Ok(v) => v,
         Err(why) => {
             let mut r = to_login(session.req_header(), why);
@@ -459,14 +505,14 @@ fn after_login_target(gw: &Gateway, req: &pingora_http::RequestHeader, rd: &str)
 }
 
 async fn second_factor_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
-    let (id, rec) = match gw.current_session(session.req_header()).await? {
+    let (id, rec) = match gw.current_session(session.req_header(), ctx).await? {
         Ok(v) => v,
         Err(why) => return Ok(to_login(session.req_header(), why)),
     };
     let req = session.req_header();
     let rd = query_param(req, "rd").unwrap_or_default();
     let zone = ctx.zone.clone().unwrap_or_else(|| gw.state.zones.remote().clone());
-    if access::decide(&zone, rec.methods) == Decision::Allow && rec.methods.is_two_factor() {
+    if rec.methods.is_two_factor() && !needs_step_up(gw, req, &zone, &rec, &rd) {
         return Ok(Reply::redirect(&after_login_target(gw, req, &rd)));
     }
     let ch = UserChannels::load(gw, &rec).await?;
@@ -668,8 +714,15 @@ async fn second_factor_verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx
     }
 }
 
-fn phones_allowed(gw: &Gateway, ctx: &Ctx) -> bool {
-    ctx.zone.as_ref().is_some_and(|z| gw.state.cfg.accounts.phone_zones.iter().any(|p| *p == z.name))
+/// Whether this session may change its numbers from here: the `account.phones` policy when policies are
+/// configured, else `[accounts] phone_zones`.
+fn phones_allowed(gw: &Gateway, ctx: &Ctx, rec: &SessionRecord) -> bool {
+    let Some(zone) = ctx.zone.as_ref() else { return false };
+    if gw.state.access.policies().is_some() {
+        let f = facts(gw, zone, rec, crate::policy::ACCOUNT_PHONES, "/");
+        return gw.state.access.decide(&f) == Decision::Allow;
+    }
+    gw.state.cfg.accounts.phone_zones.iter().any(|p| *p == zone.name)
 }
 
 struct AccountRender<'a> {
@@ -703,7 +756,7 @@ async fn account_reply(
             phones_masked: &masked,
             phone1: v.phone1,
             phone2: v.phone2,
-            can_edit: phones_allowed(gw, ctx),
+            can_edit: phones_allowed(gw, ctx, rec),
             csrf: &rec.csrf,
             notice: v.notice,
             errors: v.errors,
@@ -713,7 +766,7 @@ async fn account_reply(
 }
 
 async fn account_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
-    let rec = match gw.current_session(session.req_header()).await? {
+    let rec = match gw.current_session(session.req_header(), ctx).await? {
         Ok((_, rec)) => rec,
         Err(why) => return Ok(to_login(session.req_header(), why)),
     };
@@ -733,7 +786,7 @@ async fn account_phones_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx)
         Err(r) => return Ok(r),
     };
     let lang = ctx.lang(session.req_header());
-    if !phones_allowed(gw, ctx) {
+    if !phones_allowed(gw, ctx, &rec) {
         let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
         tracing::warn!(user = %rec.username, zone = %zone, "number change refused outside the allowed zones");
         let body = pages::fill(Msg::PhonesOnlyInternal.text(lang), &[]);

@@ -10,7 +10,7 @@ pub mod reply;
 pub mod routing;
 pub mod upstream;
 
-use crate::access::{self, Decision};
+use crate::access::{self, Decision, Denial, DenyKind, Facts};
 use crate::assertion::{Claims, SigningKey};
 use crate::clock::SharedClock;
 use crate::config::{Config, ListenerSettings};
@@ -57,6 +57,8 @@ pub struct State {
     pub csp: String,
     /// Failed-login regulation.
     pub regulator: crate::regulation::Regulator,
+    /// Access decisions (policies or the built-in rule).
+    pub access: crate::access::Access,
     /// Signed assertions reused within half their lifetime.
     pub assertions: crate::assertion_cache::AssertionCache,
     /// One-time codes.
@@ -91,6 +93,7 @@ impl State {
         key: SigningKey,
         clock: SharedClock,
         services: Services,
+        access: crate::access::Access,
     ) -> State {
         let zones = ZoneTable::new(&cfg);
         let router = routing::Router::new(&cfg.services);
@@ -118,6 +121,7 @@ impl State {
             sms: services.sms,
             regulator,
             assertions: Default::default(),
+            access,
             cfg,
             zones,
             router,
@@ -219,14 +223,22 @@ impl Gateway {
     }
 
     /// The session presented by this request, validated (timeouts checked, activity recorded).
-    pub async fn current_session(&self, req: &RequestHeader) -> Result<Result<(SessionId, SessionRecord), Invalid>> {
+    /// The idle timeout follows the zone the request comes from now (policies may set a stricter one outside).
+    pub async fn current_session(
+        &self,
+        req: &RequestHeader,
+        ctx: &Ctx,
+    ) -> Result<Result<(SessionId, SessionRecord), Invalid>> {
         let Some(id) = http::cookie(req, &self.cookies.session).and_then(SessionId::parse) else {
             return Ok(Err(Invalid::Missing));
         };
+        let zone = ctx.zone.clone().unwrap_or_else(|| self.state.zones.remote().clone());
+        let default = self.state.cfg.session.idle_timeout;
+        let idle = |m| self.state.access.idle_timeout(&zone.name, m, default);
         let r = self
             .state
             .sessions
-            .validate(&id)
+            .validate_with(&id, &idle)
             .await
             .map_err(|e| Error::explain(HTTPStatus(503), format!("session store: {e}")))?;
         Ok(r.map(|rec| (id, rec)))
@@ -320,7 +332,8 @@ impl ProxyHttp for Gateway {
         };
         ctx.service = Some(service);
 
-        let (id_and_rec, invalid) = match self.current_session(session.req_header()).await? {
+        let zone = ctx.zone.clone().unwrap_or_else(|| self.state.zones.remote().clone());
+        let (id_and_rec, invalid) = match self.current_session(session.req_header(), ctx).await? {
             Ok(v) => (Some(v), None),
             Err(why) => (None, Some(why)),
         };
@@ -340,8 +353,18 @@ impl ProxyHttp for Gateway {
             r.send(self, session).await?;
             return Ok(true);
         };
-        let zone = ctx.zone.clone().unwrap_or_else(|| self.state.zones.remote().clone());
-        match access::decide(&zone, rec.methods) {
+        let svc_name = self.state.cfg.services.get(service).map(|s| s.name.as_str()).unwrap_or("");
+        let decision = self.state.access.decide(&Facts {
+            service: svc_name,
+            path: session.req_header().uri.path(),
+            zone: &zone,
+            user: &rec.username,
+            groups: &rec.groups,
+            methods: rec.methods,
+            assurance: crate::policy::Assurance::None,
+            at: self.state.clock.now(),
+        });
+        match decision {
             Decision::Allow => {
                 ctx.identity = Some((sid.key(), rec));
                 Ok(false)
@@ -357,12 +380,18 @@ impl ProxyHttp for Gateway {
                 r.send(self, session).await?;
                 Ok(true)
             }
-            Decision::Deny(_) => {
+            Decision::Deny(d) => {
                 let lang = ctx.lang(session.req_header());
                 let title = self.state.cfg.services.get(service).map(|s| s.title.as_str()).unwrap_or("");
-                tracing::info!(user = %rec.username, zone = %zone.name, service = %title, rule = access::BUILTIN_RULE, "access denied");
-                let body = crate::pages::fill(Msg::ForbiddenPolicy.text(lang), &[("service", title)]);
-                Reply::error_page_html(self, lang, 403, Msg::ForbiddenTitle, body).send(self, session).await?;
+                tracing::info!(
+                    user = %rec.username,
+                    zone = %zone.name,
+                    service = %svc_name,
+                    rule = d.rule.as_deref().unwrap_or(access::BUILTIN_RULE),
+                    reason = ?d.kind,
+                    "access denied"
+                );
+                denial_page(self, lang, title, &d).send(self, session).await?;
                 Ok(true)
             }
         }
@@ -542,6 +571,24 @@ impl ProxyHttp for Gateway {
         }
         FailToProxy { error_code: code, can_reuse_downstream: false }
     }
+}
+
+/// The 403 page for a denial: what happened in the user's language, and the rule's own message if it has one.
+pub fn denial_page(gw: &Gateway, lang: Lang, service_title: &str, d: &Denial) -> Reply {
+    let mut body = match d.kind {
+        DenyKind::Zone => crate::pages::fill(Msg::PortalNotFromThisNetwork.text(lang), &[]),
+        DenyKind::ClosedUntil(t) => {
+            crate::pages::fill(Msg::PortalClosedUntil.text(lang), &[("time", &access::local_time(t))])
+        }
+        DenyKind::Rule | DenyKind::NoAccess => {
+            crate::pages::fill(Msg::ForbiddenPolicy.text(lang), &[("service", service_title)])
+        }
+    };
+    if let Some(m) = d.message.as_ref().and_then(|m| m.get(lang.code())) {
+        body.push_str("</p><p>");
+        body.push_str(&crate::pages::fill(m, &[]));
+    }
+    Reply::error_page_html(gw, lang, 403, Msg::ForbiddenTitle, body)
 }
 
 /// Whether a header name is one of ours in any spelling: `X-Portvakt-*`, any letter case, `_` for `-`.

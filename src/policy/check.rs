@@ -13,26 +13,17 @@ use crate::methods::Method;
 pub(super) fn analyse(rules: &[CompiledRule]) -> Vec<ConfigError> {
     let mut errors: Vec<ConfigError> = rules.iter().filter_map(unsatisfiable_login).collect();
     errors.extend(
-        rules
-            .iter()
-            .filter(|a| a.effect == Effect::Allow && admits_some_login(a))
-            .filter_map(|a| shadowed(a, rules)),
+        rules.iter().filter(|a| a.effect == Effect::Allow && admits_some_login(a)).filter_map(|a| shadowed(a, rules)),
     );
     errors
 }
 
 fn admits_some_login(r: &CompiledRule) -> bool {
-    Login::issued()
-        .iter()
-        .any(|l| r.login.admits(l.methods, l.assurance))
+    Login::issued().iter().any(|l| r.login.admits(l.methods, l.assurance))
 }
 
 fn error(r: &CompiledRule, at: Option<(usize, usize)>, message: String) -> ConfigError {
-    ConfigError {
-        file: r.rule_ref.file.clone(),
-        position: Some(at.unwrap_or((r.rule_ref.line, r.col))),
-        message,
-    }
+    ConfigError { file: r.rule_ref.file.clone(), position: Some(at.unwrap_or((r.rule_ref.line, r.col))), message }
 }
 
 /// A rule whose `methods`, `two_factor` and `min_assurance` no issued login meets together.
@@ -74,11 +65,7 @@ fn unsatisfiable_login(r: &CompiledRule) -> Option<ConfigError> {
                 .to_string(),
         )
     };
-    Some(error(
-        r,
-        at,
-        format!("rule \"{}\" can never match: {why}", r.rule_ref.id),
-    ))
+    Some(error(r, at, format!("rule \"{}\" can never match: {why}", r.rule_ref.id)))
 }
 
 /// Whether `sub` is present and a subset of `sup`, or `sup` is absent (no condition).
@@ -111,33 +98,18 @@ fn covers(d: &CompiledRule, a: &CompiledRule) -> bool {
 fn shadowed(a: &CompiledRule, rules: &[CompiledRule]) -> Option<ConfigError> {
     let mut by: Vec<(&str, &CompiledRule)> = Vec::new();
     for s in a.services.iter() {
-        let d = rules.iter().find(|d| {
-            d.effect == Effect::Deny
-                && d.schedule.is_none()
-                && d.services.contains(s)
-                && covers(d, a)
-        })?;
+        let d = rules
+            .iter()
+            .find(|d| d.effect == Effect::Deny && d.schedule.is_none() && d.services.contains(s) && covers(d, a))?;
         by.push((s, d));
     }
     let first = by.first()?.1;
     let denies = if by.iter().all(|(_, d)| std::ptr::eq(*d, first)) {
-        format!(
-            "deny rule \"{}\" ({}:{})",
-            first.rule_ref.id,
-            first.rule_ref.file.display(),
-            first.rule_ref.line
-        )
+        format!("deny rule \"{}\" ({}:{})", first.rule_ref.id, first.rule_ref.file.display(), first.rule_ref.line)
     } else {
         let parts: Vec<String> = by
             .iter()
-            .map(|(s, d)| {
-                format!(
-                    "\"{}\" ({}:{}) for {s}",
-                    d.rule_ref.id,
-                    d.rule_ref.file.display(),
-                    d.rule_ref.line
-                )
-            })
+            .map(|(s, d)| format!("\"{}\" ({}:{}) for {s}", d.rule_ref.id, d.rule_ref.file.display(), d.rule_ref.line))
             .collect();
         format!("deny rules {}", parts.join(", "))
     };

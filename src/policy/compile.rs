@@ -4,8 +4,8 @@
 use super::file::{FileIdle, FilePolicy, FileRule, FileWindow, SpannedList};
 use super::window::{parse_day, parse_time, Schedule, Window};
 use super::{
-    Assurance, CheckContext, CompiledRule, Effect, IdleOverride, LocalizedMessage, LoginCond,
-    RuleRef, Texts, ACCOUNT_ACTIONS, DEFAULT_TIMEZONE,
+    Assurance, CheckContext, CompiledRule, Effect, IdleOverride, LocalizedMessage, LoginCond, RuleRef, Texts,
+    ACCOUNT_ACTIONS, DEFAULT_TIMEZONE,
 };
 use crate::config::error::{ConfigError, SourceFile};
 use crate::methods::{Method, Methods};
@@ -28,11 +28,7 @@ pub(super) struct Compiled {
 
 /// Compiles `sources` in order against `ctx`.
 pub(super) fn compile(sources: &[SourceFile], ctx: &CheckContext) -> Compiled {
-    let mut out = Compiled {
-        rules: Vec::new(),
-        idle: Vec::new(),
-        errors: Vec::new(),
-    };
+    let mut out = Compiled { rules: Vec::new(), idle: Vec::new(), errors: Vec::new() };
     let mut seen_ids: Vec<(String, RuleRef)> = Vec::new();
     for src in sources {
         let file: FilePolicy = match src.parse() {
@@ -42,11 +38,7 @@ pub(super) fn compile(sources: &[SourceFile], ctx: &CheckContext) -> Compiled {
                 continue;
             }
         };
-        let mut c = FileCompiler {
-            src,
-            ctx,
-            errors: Vec::new(),
-        };
+        let mut c = FileCompiler { src, ctx, errors: Vec::new() };
         let default_tz = match &file.timezone {
             Some(t) => c.timezone(t).unwrap_or(DEFAULT_TIMEZONE),
             None => DEFAULT_TIMEZONE,
@@ -77,11 +69,7 @@ struct FileCompiler<'a> {
 
 /// "a, b, c" for a list of names.
 fn names<S: AsRef<str>>(items: &[S]) -> String {
-    items
-        .iter()
-        .map(|s| s.as_ref())
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|s| s.as_ref()).collect::<Vec<_>>().join(", ")
 }
 
 impl FileCompiler<'_> {
@@ -89,12 +77,7 @@ impl FileCompiler<'_> {
         self.errors.push(self.src.error_at(Some(span), msg));
     }
 
-    fn duplicate_id(
-        &mut self,
-        id: &Spanned<String>,
-        seen: &mut Vec<(String, RuleRef)>,
-        line: usize,
-    ) {
+    fn duplicate_id(&mut self, id: &Spanned<String>, seen: &mut Vec<(String, RuleRef)>, line: usize) {
         if let Some((_, first)) = seen.iter().find(|(s, _)| s == id.get_ref()) {
             let msg = format!(
                 "duplicate rule id \"{}\": already used by the rule at {}:{}; rule ids must be unique across all \
@@ -105,14 +88,7 @@ impl FileCompiler<'_> {
             );
             self.err(id.span(), msg);
         } else {
-            seen.push((
-                id.get_ref().clone(),
-                RuleRef {
-                    file: self.src.path.clone(),
-                    id: id.get_ref().clone(),
-                    line,
-                },
-            ));
+            seen.push((id.get_ref().clone(), RuleRef { file: self.src.path.clone(), id: id.get_ref().clone(), line }));
         }
     }
 
@@ -134,17 +110,9 @@ impl FileCompiler<'_> {
     }
 
     /// A list that must not be empty (an empty one can never match); `None` after reporting if it is.
-    fn non_empty<'l>(
-        &mut self,
-        list: &'l SpannedList,
-        key: &str,
-        remedy: &str,
-    ) -> Option<&'l [Spanned<String>]> {
+    fn non_empty<'l>(&mut self, list: &'l SpannedList, key: &str, remedy: &str) -> Option<&'l [Spanned<String>]> {
         if list.get_ref().is_empty() {
-            self.err(
-                list.span(),
-                format!("{key} is empty, so this can never match: {remedy}"),
-            );
+            self.err(list.span(), format!("{key} is empty, so this can never match: {remedy}"));
             None
         } else {
             Some(list.get_ref())
@@ -166,10 +134,7 @@ impl FileCompiler<'_> {
                     ok = false;
                     self.err(
                         m.span(),
-                        format!(
-                            "unknown login method \"{}\": write password, sms, email or eid",
-                            m.get_ref()
-                        ),
+                        format!("unknown login method \"{}\": write password, sms, email or eid", m.get_ref()),
                     );
                 }
             }
@@ -178,50 +143,30 @@ impl FileCompiler<'_> {
     }
 
     fn zones(&mut self, list: &SpannedList) -> Option<Box<[u16]>> {
-        let items = self.non_empty(
-            list,
-            "zones",
-            "remove zones to match every zone, or list at least one",
-        )?;
+        let items = self.non_empty(list, "zones", "remove zones to match every zone, or list at least one")?;
         let mut ids = BTreeSet::new();
         let mut ok = true;
         for z in items {
-            match self
-                .ctx
-                .zones
-                .iter()
-                .position(|k| k == z.get_ref())
-                .and_then(|i| u16::try_from(i).ok())
-            {
+            match self.ctx.zones.iter().position(|k| k == z.get_ref()).and_then(|i| u16::try_from(i).ok()) {
                 Some(i) => {
                     ids.insert(i);
                 }
                 None => {
                     ok = false;
                     let known = names(&self.ctx.zones);
-                    self.err(
-                        z.span(),
-                        format!("unknown zone \"{}\": the zones are {known}", z.get_ref()),
-                    );
+                    self.err(z.span(), format!("unknown zone \"{}\": the zones are {known}", z.get_ref()));
                 }
             }
         }
         ok.then(|| ids.into_iter().collect())
     }
 
-    fn rule(
-        &mut self,
-        r: &FileRule,
-        (line, col): (usize, usize),
-        default_tz: Tz,
-    ) -> Option<CompiledRule> {
+    fn rule(&mut self, r: &FileRule, (line, col): (usize, usize), default_tz: Tz) -> Option<CompiledRule> {
         let before = self.errors.len();
 
         let id = r.id.get_ref();
         if id.is_empty()
-            || !id.bytes().all(|b| {
-                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
-            })
+            || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'))
         {
             self.err(
                 r.id.span(),
@@ -236,10 +181,7 @@ impl FileCompiler<'_> {
             "allow" => Effect::Allow,
             "deny" => Effect::Deny,
             other => {
-                self.err(
-                    r.effect.span(),
-                    format!("invalid effect \"{other}\": write \"allow\" or \"deny\""),
-                );
+                self.err(r.effect.span(), format!("invalid effect \"{other}\": write \"allow\" or \"deny\""));
                 Effect::Deny
             }
         };
@@ -249,12 +191,8 @@ impl FileCompiler<'_> {
         let zones = r.zones.as_ref().and_then(|z| self.zones(z));
         let groups = r.groups.as_ref().and_then(|g| self.groups(g));
         let users = r.users.as_ref().and_then(|u| {
-            self.non_empty(
-                u,
-                "users",
-                "remove users to match every user, or list at least one",
-            )
-            .map(|items| sorted_set(items.iter().map(|s| s.get_ref().as_str())))
+            self.non_empty(u, "users", "remove users to match every user, or list at least one")
+                .map(|items| sorted_set(items.iter().map(|s| s.get_ref().as_str())))
         });
         let methods = r.methods.as_ref().and_then(|m| self.methods(m));
         let min_assurance = r.min_assurance.as_ref().and_then(|a| {
@@ -262,19 +200,12 @@ impl FileCompiler<'_> {
             if level.is_none() {
                 self.err(
                     a.span(),
-                    format!(
-                        "unknown assurance level \"{}\": write \"substantial\" or \"high\"",
-                        a.get_ref()
-                    ),
+                    format!("unknown assurance level \"{}\": write \"substantial\" or \"high\"", a.get_ref()),
                 );
             }
             level
         });
-        let login = LoginCond {
-            methods,
-            two_factor: r.two_factor.as_ref().map(|t| *t.get_ref()),
-            min_assurance,
-        };
+        let login = LoginCond { methods, two_factor: r.two_factor.as_ref().map(|t| *t.get_ref()), min_assurance };
         let tz = match &r.timezone {
             Some(t) => self.timezone(t).unwrap_or(default_tz),
             None => default_tz,
@@ -288,31 +219,17 @@ impl FileCompiler<'_> {
                  times; add windows or remove except_dates",
             );
         }
-        let schedule = windows.map(|windows| Schedule {
-            tz,
-            windows,
-            except: except.unwrap_or_default(),
-        });
+        let schedule = windows.map(|windows| Schedule { tz, windows, except: except.unwrap_or_default() });
         let message = r.message.as_ref().map(|m| {
             let b = |s: &Option<String>| s.as_deref().map(Box::<str>::from);
-            LocalizedMessage(Arc::new(Texts {
-                sv: b(&m.sv),
-                nb: b(&m.nb),
-                nn: b(&m.nn),
-                da: b(&m.da),
-                en: b(&m.en),
-            }))
+            LocalizedMessage(Arc::new(Texts { sv: b(&m.sv), nb: b(&m.nb), nn: b(&m.nn), da: b(&m.da), en: b(&m.en) }))
         });
 
         if self.errors.len() > before {
             return None;
         }
         Some(CompiledRule {
-            rule_ref: RuleRef {
-                file: self.src.path.clone(),
-                id: id.clone(),
-                line,
-            },
+            rule_ref: RuleRef { file: self.src.path.clone(), id: id.clone(), line },
             col,
             effect,
             services,
@@ -333,11 +250,8 @@ impl FileCompiler<'_> {
     }
 
     fn services(&mut self, list: &SpannedList) -> Box<[Box<str>]> {
-        let Some(items) = self.non_empty(
-            list,
-            "services",
-            "list the services (or account actions) this rule is about",
-        ) else {
+        let Some(items) = self.non_empty(list, "services", "list the services (or account actions) this rule is about")
+        else {
             return Box::new([]);
         };
         let mut out = BTreeSet::new();
@@ -382,9 +296,7 @@ impl FileCompiler<'_> {
                 Some("must not contain a query ('?') or fragment ('#')")
             } else if raw.contains(['%', '\\']) {
                 Some("must be written decoded, without '%' escapes or backslashes")
-            } else if raw.split('/').any(|s| s == "." || s == "..")
-                || raw.trim_end_matches('/').contains("//")
-            {
+            } else if raw.split('/').any(|s| s == "." || s == "..") || raw.trim_end_matches('/').contains("//") {
                 Some("must not contain '.' or '..' segments or empty segments")
             } else {
                 None
@@ -401,11 +313,8 @@ impl FileCompiler<'_> {
     }
 
     fn groups(&mut self, list: &SpannedList) -> Option<Box<[Box<str>]>> {
-        let items = self.non_empty(
-            list,
-            "groups",
-            "remove groups to match users in any group, or list at least one",
-        )?;
+        let items =
+            self.non_empty(list, "groups", "remove groups to match users in any group, or list at least one")?;
         if let Some(known) = &self.ctx.groups {
             let mut listed: Vec<&str> = known.iter().map(String::as_str).collect();
             listed.sort_unstable();
@@ -415,11 +324,7 @@ impl FileCompiler<'_> {
                     ok = false;
                     self.err(
                         g.span(),
-                        format!(
-                            "unknown group \"{}\": the directories know {}",
-                            g.get_ref(),
-                            names(&listed)
-                        ),
+                        format!("unknown group \"{}\": the directories know {}", g.get_ref(), names(&listed)),
                     );
                 }
             }
@@ -480,10 +385,7 @@ impl FileCompiler<'_> {
                 Some(i) => days |= 1 << i,
                 None => self.err(
                     d.span(),
-                    format!(
-                        "unknown day \"{}\": write mon, tue, wed, thu, fri, sat or sun",
-                        d.get_ref()
-                    ),
+                    format!("unknown day \"{}\": write mon, tue, wed, thu, fri, sat or sun", d.get_ref()),
                 ),
             }
         }
@@ -495,10 +397,7 @@ impl FileCompiler<'_> {
                 } else {
                     "write HH:MM from 00:00 to 23:59"
                 };
-                c.err(
-                    t.span(),
-                    format!("invalid time \"{}\": {hint}", t.get_ref()),
-                );
+                c.err(t.span(), format!("invalid time \"{}\": {hint}", t.get_ref()));
             }
             v
         };
@@ -518,9 +417,7 @@ impl FileCompiler<'_> {
             }
         }
         match (from, to) {
-            (Some(from), Some(to)) if self.errors.len() == before => {
-                Some(Window { days, from, to })
-            }
+            (Some(from), Some(to)) if self.errors.len() == before => Some(Window { days, from, to }),
             _ => None,
         }
     }
@@ -536,20 +433,12 @@ impl FileCompiler<'_> {
                 "an idle timeout of zero would end every session at once: write a duration such as \"10m\"",
             );
         }
-        (self.errors.len() == before).then_some(IdleOverride {
-            zones,
-            methods,
-            timeout,
-        })
+        (self.errors.len() == before).then_some(IdleOverride { zones, methods, timeout })
     }
 }
 
 fn sorted_set<'s>(items: impl Iterator<Item = &'s str>) -> Box<[Box<str>]> {
-    items
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(Box::from)
-        .collect()
+    items.collect::<BTreeSet<_>>().into_iter().map(Box::from).collect()
 }
 
 /// Byte spans of the keys [`super::check`] may point at.

@@ -2,8 +2,8 @@
 
 use super::window::{describe_instant, format_minutes};
 use super::{
-    normalize_path, AccessRequest, CompiledRule, Cond, DenyReason, Effect, Explanation, Facts,
-    Login, LoginCond, PolicySet, Verdict, DEFAULT_TIMEZONE, LOOKAHEAD_DAYS,
+    normalize_path, AccessRequest, CompiledRule, Cond, DenyReason, Effect, Explanation, Facts, Login, LoginCond,
+    PolicySet, Verdict, DEFAULT_TIMEZONE, LOOKAHEAD_DAYS,
 };
 use crate::methods::Method;
 use chrono::{DateTime, Utc};
@@ -14,11 +14,7 @@ pub(super) fn explain(set: &PolicySet, req: &AccessRequest<'_>) -> Explanation {
     let verdict = set.decide(req);
     let deciding = match &verdict {
         Verdict::Allow { rule } => Some(rule.clone()),
-        Verdict::Deny {
-            rule,
-            reason: DenyReason::DeniedByRule,
-            ..
-        } => rule.clone(),
+        Verdict::Deny { rule, reason: DenyReason::DeniedByRule, .. } => rule.clone(),
         Verdict::Deny { .. } => None,
     };
     let path = normalize_path(req.path);
@@ -30,21 +26,12 @@ pub(super) fn explain(set: &PolicySet, req: &AccessRequest<'_>) -> Explanation {
             "no rule mentions service \"{}\", and without a matching allow rule every request is denied",
             req.service
         ));
-        return Explanation {
-            verdict,
-            deciding,
-            reasons,
-            would_allow,
-        };
+        return Explanation { verdict, deciding, reasons, would_allow };
     };
     for r in set.rules_of(&b.denies).chain(set.rules_of(&b.allows)) {
         reasons.push(rule_sentence(r, &f, req, set));
     }
-    let reopen = if verdict.is_allow() {
-        None
-    } else {
-        set.reopening(b, &f)
-    };
+    let reopen = if verdict.is_allow() { None } else { set.reopening(b, &f) };
     let reopen_tz = reopen.map(|(_, r)| display_tz(r, set, b));
     reasons.push(conclusion(&verdict, reopen_tz));
     if !verdict.is_allow() {
@@ -58,30 +45,17 @@ pub(super) fn explain(set: &PolicySet, req: &AccessRequest<'_>) -> Explanation {
         }
         if let (Some((t, _)), Some(tz)) = (reopen, reopen_tz) {
             let local = t.with_timezone(&tz).naive_local();
-            would_allow.push(format!(
-                "try again after {} {}",
-                local.format("%Y-%m-%d %H:%M"),
-                tz.name()
-            ));
+            would_allow.push(format!("try again after {} {}", local.format("%Y-%m-%d %H:%M"), tz.name()));
         }
     }
-    Explanation {
-        verdict,
-        deciding,
-        reasons,
-        would_allow,
-    }
+    Explanation { verdict, deciding, reasons, would_allow }
 }
 
 /// The time zone to show a reopening in: the allowing rule's, else that of a rule with windows for the service.
 fn display_tz(r: &CompiledRule, set: &PolicySet, b: &super::Bucket) -> Tz {
     r.schedule
         .as_ref()
-        .or_else(|| {
-            set.rules_of(&b.denies)
-                .chain(set.rules_of(&b.allows))
-                .find_map(|r| r.schedule.as_ref())
-        })
+        .or_else(|| set.rules_of(&b.denies).chain(set.rules_of(&b.allows)).find_map(|r| r.schedule.as_ref()))
         .map(|s| s.tz)
         .unwrap_or(DEFAULT_TIMEZONE)
 }
@@ -102,25 +76,16 @@ fn login_condition(c: &LoginCond) -> String {
         Some(false) => "single-factor ",
         None => "",
     };
-    let using = c
-        .methods
-        .map(|m| format!(" using {}", or_list(m.iter().map(Method::as_str))))
-        .unwrap_or_default();
-    let level = c
-        .min_assurance
-        .map(|a| format!(" at eID assurance level {} or higher", a.as_str()))
-        .unwrap_or_default();
+    let using = c.methods.map(|m| format!(" using {}", or_list(m.iter().map(Method::as_str)))).unwrap_or_default();
+    let level =
+        c.min_assurance.map(|a| format!(" at eID assurance level {} or higher", a.as_str())).unwrap_or_default();
     format!("{kind}logins{using}{level}")
 }
 
 /// "password" or "eid (assurance high)".
 fn login_used(f: &Facts<'_>) -> String {
     let methods = f.methods.header_value();
-    let methods = if methods.is_empty() {
-        "no login method".to_string()
-    } else {
-        methods
-    };
+    let methods = if methods.is_empty() { "no login method".to_string() } else { methods };
     if f.methods.contains(Method::Eid) {
         format!("{methods} (assurance {})", f.assurance.as_str())
     } else {
@@ -128,12 +93,7 @@ fn login_used(f: &Facts<'_>) -> String {
     }
 }
 
-fn rule_sentence(
-    r: &CompiledRule,
-    f: &Facts<'_>,
-    req: &AccessRequest<'_>,
-    set: &PolicySet,
-) -> String {
+fn rule_sentence(r: &CompiledRule, f: &Facts<'_>, req: &AccessRequest<'_>, set: &PolicySet) -> String {
     let who = &r.rule_ref;
     let verb = r.effect.verb();
     let list = |v: &[Box<str>]| or_list(v.iter().map(|s| &**s));
@@ -152,32 +112,22 @@ fn rule_sentence(
                 .iter()
                 .filter_map(|&z| set.zones.get(usize::from(z)))
                 .map(|z| &**z);
-            format!(
-                "rule {who} {verb} only from zone {}; this request comes from zone {}",
-                or_list(zones),
-                req.zone
-            )
+            format!("rule {who} {verb} only from zone {}; this request comes from zone {}", or_list(zones), req.zone)
         }
         Some(Cond::Group) => format!(
             "rule {who} {verb} only members of {}; user {} is in {}",
             list(r.groups.as_deref().unwrap_or_default()),
             req.user,
-            if req.groups.is_empty() {
-                "no group".to_string()
-            } else {
-                req.groups.join(", ")
-            }
+            if req.groups.is_empty() { "no group".to_string() } else { req.groups.join(", ") }
         ),
         Some(Cond::User) => format!(
             "rule {who} {verb} only the users {}; this is {}",
             list(r.users.as_deref().unwrap_or_default()),
             req.user
         ),
-        Some(Cond::Login) => format!(
-            "rule {who} {verb} only {}; this login used {}",
-            login_condition(&r.login),
-            login_used(f)
-        ),
+        Some(Cond::Login) => {
+            format!("rule {who} {verb} only {}; this login used {}", login_condition(&r.login), login_used(f))
+        }
         Some(Cond::Time) => time_sentence(r, f),
     }
 }
@@ -188,10 +138,7 @@ fn time_sentence(r: &CompiledRule, f: &Facts<'_>) -> String {
         return format!("rule {who} does not apply now");
     };
     match r.effect {
-        Effect::Deny => format!(
-            "rule {who} denies only during {}; now is outside them",
-            s.describe()
-        ),
+        Effect::Deny => format!("rule {who} denies only during {}; now is outside them", s.describe()),
         Effect::Allow => {
             let mut opens = Vec::new();
             let until = f.at + chrono::Duration::days(LOOKAHEAD_DAYS);
@@ -199,10 +146,8 @@ fn time_sentence(r: &CompiledRule, f: &Facts<'_>) -> String {
             match opens.into_iter().min() {
                 Some(t) => {
                     let local = t.with_timezone(&s.tz).naive_local();
-                    let minutes = u16::try_from(
-                        chrono::Timelike::num_seconds_from_midnight(&local.time()) / 60,
-                    )
-                    .unwrap_or(0);
+                    let minutes =
+                        u16::try_from(chrono::Timelike::num_seconds_from_midnight(&local.time()) / 60).unwrap_or(0);
                     format!(
                         "rule {who} allows from {} on {} ({}); it is closed now (windows: {})",
                         format_minutes(minutes),
@@ -231,10 +176,7 @@ fn conclusion(verdict: &Verdict, reopen_tz: Option<Tz>) -> String {
     match verdict {
         Verdict::Allow { rule } => format!("allowed by rule {rule}: no deny rule matches"),
         Verdict::Deny { rule, reason, .. } => {
-            let rule = rule
-                .as_ref()
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "none".to_string());
+            let rule = rule.as_ref().map(|r| r.to_string()).unwrap_or_else(|| "none".to_string());
             match reason {
                 DenyReason::DeniedByRule => {
                     format!("denied by rule {rule}: a matching deny overrides any allow")
@@ -247,10 +189,7 @@ fn conclusion(verdict: &Verdict, reopen_tz: Option<Tz>) -> String {
                 }
                 DenyReason::ClosedUntil(t) => {
                     let tz = reopen_tz.unwrap_or(DEFAULT_TIMEZONE);
-                    format!(
-                        "denied: rule {rule} allows this from {}",
-                        describe_instant(tz, *t)
-                    )
+                    format!("denied: rule {rule} allows this from {}", describe_instant(tz, *t))
                 }
                 DenyReason::NoMatchingAllow => format!(
                     "denied: no allow rule matches, and neither a stronger login, another zone nor a later time \
@@ -264,9 +203,8 @@ fn conclusion(verdict: &Verdict, reopen_tz: Option<Tz>) -> String {
 /// "log in with a one-time code (sms or email) or eID", from the stronger logins that would be allowed.
 fn login_advice(logins: &[Login]) -> Option<String> {
     let has = |m: Method| logins.iter().any(|l| l.methods.contains(m));
-    let eid_substantial = logins
-        .iter()
-        .any(|l| l.methods.contains(Method::Eid) && l.assurance == super::Assurance::Substantial);
+    let eid_substantial =
+        logins.iter().any(|l| l.methods.contains(Method::Eid) && l.assurance == super::Assurance::Substantial);
     let code = match (has(Method::Sms), has(Method::Email)) {
         (true, true) => Some("a one-time code (sms or email)"),
         (true, false) => Some("a one-time code by sms"),

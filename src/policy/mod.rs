@@ -206,11 +206,7 @@ impl LocalizedMessage {
     /// understood), falling back to English, then to any language given.
     pub fn get(&self, lang_code: &str) -> Option<&str> {
         let t = &self.0;
-        let primary = lang_code
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let primary = lang_code.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
         let exact = match primary.as_str() {
             "sv" => &t.sv,
             "nb" | "no" => &t.nb,
@@ -283,11 +279,8 @@ struct LoginCond {
 
 impl LoginCond {
     fn admits(&self, methods: Methods, assurance: Assurance) -> bool {
-        self.methods
-            .is_none_or(|want| want.iter().any(|m| methods.contains(m)))
-            && self
-                .two_factor
-                .is_none_or(|tf| methods.is_two_factor() == tf)
+        self.methods.is_none_or(|want| want.iter().any(|m| methods.contains(m)))
+            && self.two_factor.is_none_or(|tf| methods.is_two_factor() == tf)
             && self.min_assurance.is_none_or(|min| assurance >= min)
     }
 }
@@ -305,26 +298,11 @@ impl Login {
         let pw = Methods::of(Method::Password);
         let eid = Methods::of(Method::Eid);
         [
-            Login {
-                methods: pw,
-                assurance: Assurance::None,
-            },
-            Login {
-                methods: pw.with(Method::Sms),
-                assurance: Assurance::None,
-            },
-            Login {
-                methods: pw.with(Method::Email),
-                assurance: Assurance::None,
-            },
-            Login {
-                methods: eid,
-                assurance: Assurance::Substantial,
-            },
-            Login {
-                methods: eid,
-                assurance: Assurance::High,
-            },
+            Login { methods: pw, assurance: Assurance::None },
+            Login { methods: pw.with(Method::Sms), assurance: Assurance::None },
+            Login { methods: pw.with(Method::Email), assurance: Assurance::None },
+            Login { methods: eid, assurance: Assurance::Substantial },
+            Login { methods: eid, assurance: Assurance::High },
         ]
     }
 
@@ -401,9 +379,7 @@ struct Facts<'a> {
 
 /// Whether `path` is `prefix` or lies below it, segment-wise ("/a/b" is under "/a", "/ab" is not).
 fn path_under(path: &str, prefix: &str) -> bool {
-    prefix == "/"
-        || (path.starts_with(prefix)
-            && matches!(path.as_bytes().get(prefix.len()), None | Some(b'/')))
+    prefix == "/" || (path.starts_with(prefix) && matches!(path.as_bytes().get(prefix.len()), None | Some(b'/')))
 }
 
 /// The path policies match on: without query or fragment, percent-decoded, with empty and dot segments resolved
@@ -495,15 +471,10 @@ impl PolicySet {
     /// Loads every `*.toml` in `dir` (sorted by name; hidden files skipped), validates against `ctx`; all problems
     /// together, each `FILE:LINE:COL`.
     pub fn load_dir(dir: &Path, ctx: &CheckContext) -> Result<PolicySet, ConfigErrors> {
-        let dir_error = |message: String| {
-            ConfigErrors(vec![ConfigError {
-                file: dir.to_path_buf(),
-                position: None,
-                message,
-            }])
-        };
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| dir_error(format!("cannot read the policy directory: {e}")))?;
+        let dir_error =
+            |message: String| ConfigErrors(vec![ConfigError { file: dir.to_path_buf(), position: None, message }]);
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| dir_error(format!("cannot read the policy directory: {e}")))?;
         let mut paths: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
@@ -539,10 +510,7 @@ impl PolicySet {
     }
 
     /// Same as [`PolicySet::load_dir`] from in-memory sources, in the order given.
-    pub fn from_sources(
-        sources: &[SourceFile],
-        ctx: &CheckContext,
-    ) -> Result<PolicySet, ConfigErrors> {
+    pub fn from_sources(sources: &[SourceFile], ctx: &CheckContext) -> Result<PolicySet, ConfigErrors> {
         let compiled = compile::compile(sources, ctx);
         let mut errors = compiled.errors;
         errors.extend(check::analyse(&compiled.rules));
@@ -572,17 +540,11 @@ impl PolicySet {
         let path = normalize_path(req.path);
         let f = self.facts(req, &path);
         let Some(b) = self.by_service.get(req.service) else {
-            return Verdict::Deny {
-                rule: None,
-                reason: DenyReason::NoMatchingAllow,
-                message: None,
-            };
+            return Verdict::Deny { rule: None, reason: DenyReason::NoMatchingAllow, message: None };
         };
         match self.evaluate(b, &f) {
             Outcome::Denied(r) => deny(DenyReason::DeniedByRule, r),
-            Outcome::Allowed(r) => Verdict::Allow {
-                rule: r.rule_ref.clone(),
-            },
+            Outcome::Allowed(r) => Verdict::Allow { rule: r.rule_ref.clone() },
             Outcome::NoMatch => self.classify(b, &f),
         }
     }
@@ -596,11 +558,7 @@ impl PolicySet {
     /// configured default.
     pub fn idle_timeout(&self, zone: &str, methods: Methods) -> Option<Duration> {
         let zone = self.zone_id(zone);
-        self.idle
-            .iter()
-            .filter(|o| o.matches(zone, methods))
-            .map(|o| o.timeout)
-            .min()
+        self.idle.iter().filter(|o| o.matches(zone, methods)).map(|o| o.timeout).min()
     }
 
     /// Number of rules across all files.
@@ -609,10 +567,7 @@ impl PolicySet {
     }
 
     fn zone_id(&self, zone: &str) -> Option<u16> {
-        self.zones
-            .iter()
-            .position(|z| **z == *zone)
-            .and_then(|i| u16::try_from(i).ok())
+        self.zones.iter().position(|z| **z == *zone).and_then(|i| u16::try_from(i).ok())
     }
 
     fn facts<'a>(&self, req: &AccessRequest<'a>, path: &'a str) -> Facts<'a> {
@@ -627,10 +582,7 @@ impl PolicySet {
         }
     }
 
-    fn rules_of<'s, 'i>(
-        &'s self,
-        ids: &'i [usize],
-    ) -> impl Iterator<Item = &'s CompiledRule> + use<'s, 'i> {
+    fn rules_of<'s, 'i>(&'s self, ids: &'i [usize]) -> impl Iterator<Item = &'s CompiledRule> + use<'s, 'i> {
         ids.iter().filter_map(|&i| self.rules.get(i))
     }
 
@@ -655,11 +607,7 @@ impl PolicySet {
         if let Some((t, r)) = self.reopening(b, f) {
             return deny(DenyReason::ClosedUntil(t), r);
         }
-        Verdict::Deny {
-            rule: None,
-            reason: DenyReason::NoMatchingAllow,
-            message: None,
-        }
+        Verdict::Deny { rule: None, reason: DenyReason::NoMatchingAllow, message: None }
     }
 
     /// Issued logins stronger than this one under which the request would be allowed, with the allowing rule.
@@ -669,20 +617,15 @@ impl PolicySet {
         f: &'s Facts<'s>,
     ) -> impl Iterator<Item = (Login, &'s CompiledRule)> + 's {
         let current = Login::rank(f.methods, f.assurance);
-        Login::issued()
-            .into_iter()
-            .filter(move |l| Login::rank(l.methods, l.assurance) > current)
-            .filter_map(move |l| {
-                let h = Facts {
-                    methods: l.methods,
-                    assurance: l.assurance,
-                    ..*f
-                };
+        Login::issued().into_iter().filter(move |l| Login::rank(l.methods, l.assurance) > current).filter_map(
+            move |l| {
+                let h = Facts { methods: l.methods, assurance: l.assurance, ..*f };
                 match self.evaluate(b, &h) {
                     Outcome::Allowed(r) => Some((l, r)),
                     _ => None,
                 }
-            })
+            },
+        )
     }
 
     /// Other zones from which the request would be allowed, with the allowing rule.
@@ -697,10 +640,7 @@ impl PolicySet {
             .filter_map(|(i, z)| u16::try_from(i).ok().map(|i| (i, z)))
             .filter(move |(i, _)| f.zone != Some(*i))
             .filter_map(move |(i, z)| {
-                let h = Facts {
-                    zone: Some(i),
-                    ..*f
-                };
+                let h = Facts { zone: Some(i), ..*f };
                 match self.evaluate(b, &h) {
                     Outcome::Allowed(r) => Some((&**z, r)),
                     _ => None,
@@ -712,11 +652,7 @@ impl PolicySet {
     ///
     /// Only window boundaries can change a decision: an allow rule's window opening or a deny rule's window
     /// closing. Those of the rules that match in every other respect are collected and tried in order.
-    fn reopening<'s>(
-        &'s self,
-        b: &'s Bucket,
-        f: &Facts<'_>,
-    ) -> Option<(DateTime<Utc>, &'s CompiledRule)> {
+    fn reopening<'s>(&'s self, b: &'s Bucket, f: &Facts<'_>) -> Option<(DateTime<Utc>, &'s CompiledRule)> {
         let until = f.at + chrono::Duration::days(LOOKAHEAD_DAYS);
         let mut candidates = Vec::new();
         for (ids, opening) in [(&b.allows, true), (&b.denies, false)] {
@@ -741,11 +677,7 @@ impl PolicySet {
 }
 
 fn deny(reason: DenyReason, r: &CompiledRule) -> Verdict {
-    Verdict::Deny {
-        rule: Some(r.rule_ref.clone()),
-        reason,
-        message: r.message.clone(),
-    }
+    Verdict::Deny { rule: Some(r.rule_ref.clone()), reason, message: r.message.clone() }
 }
 
 /// An `[[idle]]` override.
@@ -758,11 +690,7 @@ struct IdleOverride {
 
 impl IdleOverride {
     fn matches(&self, zone: Option<u16>, methods: Methods) -> bool {
-        self.zones
-            .as_ref()
-            .is_none_or(|zs| zone.is_some_and(|z| zs.contains(&z)))
-            && self
-                .methods
-                .is_none_or(|want| want.iter().any(|m| methods.contains(m)))
+        self.zones.as_ref().is_none_or(|zs| zone.is_some_and(|z| zs.contains(&z)))
+            && self.methods.is_none_or(|want| want.iter().any(|m| methods.contains(m)))
     }
 }

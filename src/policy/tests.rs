@@ -181,34 +181,16 @@ timeout = "20m"
 
 fn ctx() -> CheckContext {
     CheckContext {
-        services: [
-            "self-service",
-            "expense",
-            "signing",
-            "payroll",
-            "night",
-            "dst",
-            "dst-early",
-            "wiki",
-            "mixed",
-        ]
-        .map(String::from)
-        .to_vec(),
+        services: ["self-service", "expense", "signing", "payroll", "night", "dst", "dst-early", "wiki", "mixed"]
+            .map(String::from)
+            .to_vec(),
         zones: ["internal", "schools", "remote"].map(String::from).to_vec(),
-        groups: Some(
-            ["staff", "support", "teachers", "hr"]
-                .map(String::from)
-                .into_iter()
-                .collect(),
-        ),
+        groups: Some(["staff", "support", "teachers", "hr"].map(String::from).into_iter().collect()),
     }
 }
 
 fn fixture() -> PolicySet {
-    let src = SourceFile {
-        path: "policies/test.toml".into(),
-        text: FIXTURE.to_string(),
-    };
+    let src = SourceFile { path: "policies/test.toml".into(), text: FIXTURE.to_string() };
     match PolicySet::from_sources(&[src], &ctx()) {
         Ok(p) => p,
         Err(e) => panic!("fixture does not load:\n{e}"),
@@ -379,12 +361,7 @@ fn decision_table() {
     assert!(table.len() >= 60, "only {} cases", table.len());
     let mut failures = Vec::new();
     for case in &table {
-        let groups: Vec<String> = case
-            .groups
-            .split(',')
-            .filter(|g| !g.is_empty())
-            .map(String::from)
-            .collect();
+        let groups: Vec<String> = case.groups.split(',').filter(|g| !g.is_empty()).map(String::from).collect();
         let (methods, assurance) = login(case.login);
         let req = AccessRequest {
             service: case.service,
@@ -400,123 +377,42 @@ fn decision_table() {
         let id = |r: &Option<RuleRef>| r.as_ref().map(|r| r.id.clone());
         let ok = match (case.expect, &got) {
             (E::A(want), Verdict::Allow { rule }) => rule.id == want,
-            (
-                E::ByRule(want),
-                Verdict::Deny {
-                    rule,
-                    reason: DenyReason::DeniedByRule,
-                    ..
-                },
-            )
-            | (
-                E::Stronger(want),
-                Verdict::Deny {
-                    rule,
-                    reason: DenyReason::NeedsStrongerLogin,
-                    ..
-                },
-            )
-            | (
-                E::Zone(want),
-                Verdict::Deny {
-                    rule,
-                    reason: DenyReason::NotFromThisZone,
-                    ..
-                },
-            ) => id(rule).as_deref() == Some(want),
-            (
-                E::Until(want, t),
-                Verdict::Deny {
-                    rule,
-                    reason: DenyReason::ClosedUntil(at),
-                    ..
-                },
-            ) => id(rule).as_deref() == Some(want) && *at == utc(t),
-            (
-                E::NoAllow,
-                Verdict::Deny {
-                    rule: None,
-                    reason: DenyReason::NoMatchingAllow,
-                    ..
-                },
-            ) => true,
+            (E::ByRule(want), Verdict::Deny { rule, reason: DenyReason::DeniedByRule, .. })
+            | (E::Stronger(want), Verdict::Deny { rule, reason: DenyReason::NeedsStrongerLogin, .. })
+            | (E::Zone(want), Verdict::Deny { rule, reason: DenyReason::NotFromThisZone, .. }) => {
+                id(rule).as_deref() == Some(want)
+            }
+            (E::Until(want, t), Verdict::Deny { rule, reason: DenyReason::ClosedUntil(at), .. }) => {
+                id(rule).as_deref() == Some(want) && *at == utc(t)
+            }
+            (E::NoAllow, Verdict::Deny { rule: None, reason: DenyReason::NoMatchingAllow, .. }) => true,
             _ => false,
         };
         if !ok {
-            failures.push(format!(
-                "{}: expected {:?}, got {:?}",
-                case.what, case.expect, got
-            ));
+            failures.push(format!("{}: expected {:?}, got {:?}", case.what, case.expect, got));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        table.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), table.len(), failures.join("\n"));
 }
 
-fn request<'a>(
-    service: &'a str,
-    zone: &'a str,
-    groups: &'a [String],
-    login_: &str,
-    at: &str,
-) -> AccessRequest<'a> {
+fn request<'a>(service: &'a str, zone: &'a str, groups: &'a [String], login_: &str, at: &str) -> AccessRequest<'a> {
     let (methods, assurance) = login(login_);
-    AccessRequest {
-        service,
-        path: "/",
-        zone,
-        user: "kari",
-        groups,
-        methods,
-        assurance,
-        at: utc(at),
-    }
+    AccessRequest { service, path: "/", zone, user: "kari", groups, methods, assurance, at: utc(at) }
 }
 
 /// A deny rule's message reaches the verdict, per language with fallback to English.
 #[test]
 fn deny_message_in_languages() {
     let set = fixture();
-    let v = set.decide(&request(
-        "self-service",
-        "internal",
-        &[],
-        "pw",
-        "2026-11-24T02:00:00Z",
-    ));
-    let Verdict::Deny {
-        message: Some(m),
-        reason: DenyReason::DeniedByRule,
-        ..
-    } = v
-    else {
+    let v = set.decide(&request("self-service", "internal", &[], "pw", "2026-11-24T02:00:00Z"));
+    let Verdict::Deny { message: Some(m), reason: DenyReason::DeniedByRule, .. } = v else {
         panic!("expected a deny with a message, got {v:?}");
     };
-    assert_eq!(
-        m.get("sv"),
-        Some("Självservice är stängd 01–05 för körningar.")
-    );
-    assert_eq!(
-        m.get("nb-NO"),
-        Some("Selvbetjening er stengt 01–05 for kjøringer.")
-    );
-    assert_eq!(
-        m.get("no"),
-        Some("Selvbetjening er stengt 01–05 for kjøringer.")
-    );
-    assert_eq!(
-        m.get("da"),
-        Some("Self-service is closed 01:00-05:00 for batch runs.")
-    );
-    assert_eq!(
-        m.get("fr"),
-        Some("Self-service is closed 01:00-05:00 for batch runs.")
-    );
+    assert_eq!(m.get("sv"), Some("Självservice är stängd 01–05 för körningar."));
+    assert_eq!(m.get("nb-NO"), Some("Selvbetjening er stengt 01–05 for kjøringer."));
+    assert_eq!(m.get("no"), Some("Selvbetjening er stengt 01–05 for kjøringer."));
+    assert_eq!(m.get("da"), Some("Self-service is closed 01:00-05:00 for batch runs."));
+    assert_eq!(m.get("fr"), Some("Self-service is closed 01:00-05:00 for batch runs."));
 }
 
 /// An allow rule's message comes with the deny it explains (closed until its window opens).
@@ -524,23 +420,11 @@ fn deny_message_in_languages() {
 fn allow_rule_message_explains_closed() {
     let set = fixture();
     let hr = vec!["hr".to_string()];
-    let v = set.decide(&request(
-        "payroll",
-        "internal",
-        &hr,
-        "pw",
-        "2026-11-28T11:00:00Z",
-    ));
-    let Verdict::Deny {
-        message: Some(m), ..
-    } = v
-    else {
+    let v = set.decide(&request("payroll", "internal", &hr, "pw", "2026-11-28T11:00:00Z"));
+    let Verdict::Deny { message: Some(m), .. } = v else {
         panic!("expected a message, got {v:?}");
     };
-    assert_eq!(
-        m.get("sv"),
-        Some("Payroll is open on weekdays 07:00-18:00.")
-    );
+    assert_eq!(m.get("sv"), Some("Payroll is open on weekdays 07:00-18:00."));
 }
 
 /// Explain names the rule, where it is written, when it opens, and every single change that would allow.
@@ -548,13 +432,7 @@ fn allow_rule_message_explains_closed() {
 fn explain_closed_payroll() {
     let set = fixture();
     let hr = vec!["hr".to_string()];
-    let e = set.explain(&request(
-        "payroll",
-        "internal",
-        &hr,
-        "pw",
-        "2026-11-23T17:30:00Z",
-    ));
+    let e = set.explain(&request("payroll", "internal", &hr, "pw", "2026-11-23T17:30:00Z"));
     assert_eq!(e.deciding, None);
     assert!(
         e.reasons.iter().any(|r| r.starts_with(
@@ -563,10 +441,7 @@ fn explain_closed_payroll() {
         "{:#?}",
         e.reasons
     );
-    assert_eq!(
-        e.would_allow,
-        vec!["try again after 2026-11-24 07:00 Europe/Oslo".to_string()]
-    );
+    assert_eq!(e.would_allow, vec!["try again after 2026-11-24 07:00 Europe/Oslo".to_string()]);
 }
 
 /// Explain lists a stronger login and another zone when each alone would allow.
@@ -575,13 +450,7 @@ fn explain_lists_login_and_zone() {
     let set = fixture();
     let staff = vec!["staff".to_string()];
     let e = set.explain(&request("expense", "remote", &staff, "pw", MON_10));
-    assert!(matches!(
-        e.verdict,
-        Verdict::Deny {
-            reason: DenyReason::NeedsStrongerLogin,
-            ..
-        }
-    ));
+    assert!(matches!(e.verdict, Verdict::Deny { reason: DenyReason::NeedsStrongerLogin, .. }));
     assert_eq!(
         e.would_allow,
         vec![
@@ -590,9 +459,7 @@ fn explain_lists_login_and_zone() {
         ]
     );
     assert!(
-        e.reasons
-            .iter()
-            .any(|r| r.contains("allows only two-factor logins; this login used password")),
+        e.reasons.iter().any(|r| r.contains("allows only two-factor logins; this login used password")),
         "{:#?}",
         e.reasons
     );
@@ -602,28 +469,10 @@ fn explain_lists_login_and_zone() {
 #[test]
 fn explain_deny_rule_with_window() {
     let set = fixture();
-    let e = set.explain(&request(
-        "self-service",
-        "internal",
-        &[],
-        "pw",
-        "2026-11-24T02:00:00Z",
-    ));
-    assert_eq!(
-        e.deciding.map(|r| r.id),
-        Some("self-service-batch".to_string())
-    );
-    assert_eq!(
-        e.would_allow,
-        vec!["try again after 2026-11-24 05:00 Europe/Oslo".to_string()]
-    );
-    assert!(
-        e.reasons
-            .iter()
-            .any(|r| r.starts_with("denied by rule self-service-batch")),
-        "{:#?}",
-        e.reasons
-    );
+    let e = set.explain(&request("self-service", "internal", &[], "pw", "2026-11-24T02:00:00Z"));
+    assert_eq!(e.deciding.map(|r| r.id), Some("self-service-batch".to_string()));
+    assert_eq!(e.would_allow, vec!["try again after 2026-11-24 05:00 Europe/Oslo".to_string()]);
+    assert!(e.reasons.iter().any(|r| r.starts_with("denied by rule self-service-batch")), "{:#?}", e.reasons);
 }
 
 /// Explain of an allow names the allowing rule and nothing to change.
@@ -633,10 +482,7 @@ fn explain_allow() {
     let staff = vec!["staff".to_string()];
     let e = set.explain(&request("expense", "internal", &staff, "pw", MON_10));
     assert!(e.verdict.is_allow());
-    assert_eq!(
-        e.deciding.map(|r| (r.id, r.line)),
-        Some(("expense-internal".to_string(), 4))
-    );
+    assert_eq!(e.deciding.map(|r| (r.id, r.line)), Some(("expense-internal".to_string(), 4)));
     assert!(e.would_allow.is_empty());
 }
 
@@ -648,14 +494,8 @@ fn idle_overrides() {
     let min = |m: u64| Some(Duration::from_secs(m * 60));
     assert_eq!(set.idle_timeout("remote", pw), min(5));
     assert_eq!(set.idle_timeout("remote", pw.with(Method::Sms)), min(5));
-    assert_eq!(
-        set.idle_timeout("remote", Methods::of(Method::Eid)),
-        min(10)
-    );
-    assert_eq!(
-        set.idle_timeout("internal", Methods::of(Method::Eid)),
-        min(20)
-    );
+    assert_eq!(set.idle_timeout("remote", Methods::of(Method::Eid)), min(10));
+    assert_eq!(set.idle_timeout("internal", Methods::of(Method::Eid)), min(20));
     assert_eq!(set.idle_timeout("internal", pw), None);
     assert_eq!(set.idle_timeout("nowhere", pw), None);
 }
@@ -683,9 +523,7 @@ fn policy_set_is_send_and_sync() {
 #[test]
 fn shipped_policies_load() {
     let ctx = CheckContext {
-        services: ["self-service", "expense", "signing"]
-            .map(String::from)
-            .to_vec(),
+        services: ["self-service", "expense", "signing"].map(String::from).to_vec(),
         zones: ["internal", "schools", "remote"].map(String::from).to_vec(),
         groups: None,
     };

@@ -10,9 +10,7 @@
 //! stretch: a window 02:30–04:00 stays open through the repeated hour, and one that ends at 02:30 closes the first
 //! time the clock shows 02:30 and does not reopen when the clock turns back.
 
-use chrono::{
-    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
-};
+use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Minutes in a day; `to = "24:00"` is stored as this.
@@ -22,15 +20,7 @@ pub(crate) const DAY_MINUTES: u16 = 24 * 60;
 pub(crate) const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Day names for sentences, Monday first.
-const DAY_WORDS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
+const DAY_WORDS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 /// One weekly window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,10 +46,7 @@ pub(crate) struct Schedule {
 
 /// Parses a day name ("mon" … "sun") to its index, Monday = 0.
 pub(crate) fn parse_day(s: &str) -> Option<u8> {
-    DAY_NAMES
-        .iter()
-        .position(|d| *d == s)
-        .and_then(|i| u8::try_from(i).ok())
+    DAY_NAMES.iter().position(|d| *d == s).and_then(|i| u8::try_from(i).ok())
 }
 
 /// Parses "HH:MM" to minutes after midnight; "24:00" only when `allow_24` (a closing time).
@@ -84,10 +71,7 @@ pub(crate) fn format_minutes(m: u16) -> String {
 
 /// The English name of a weekday index (Monday = 0).
 pub(crate) fn day_word(day: u32) -> &'static str {
-    DAY_WORDS
-        .get(usize::try_from(day).unwrap_or(0))
-        .copied()
-        .unwrap_or("Monday")
+    DAY_WORDS.get(usize::try_from(day).unwrap_or(0)).copied().unwrap_or("Monday")
 }
 
 fn weekday_index(d: NaiveDate) -> u32 {
@@ -95,16 +79,13 @@ fn weekday_index(d: NaiveDate) -> u32 {
 }
 
 fn time_of(minutes: u16) -> NaiveTime {
-    NaiveTime::from_hms_opt(u32::from(minutes / 60), u32::from(minutes % 60), 0)
-        .unwrap_or(NaiveTime::MIN)
+    NaiveTime::from_hms_opt(u32::from(minutes / 60), u32::from(minutes % 60), 0).unwrap_or(NaiveTime::MIN)
 }
 
 /// Local date and minutes (1..=1440) turned into a wall-clock reading; 1440 is midnight of the next day.
 fn local_at(date: NaiveDate, minutes: u16) -> NaiveDateTime {
     if minutes >= DAY_MINUTES {
-        date.checked_add_days(Days::new(1))
-            .unwrap_or(date)
-            .and_time(NaiveTime::MIN)
+        date.checked_add_days(Days::new(1)).unwrap_or(date).and_time(NaiveTime::MIN)
     } else {
         date.and_time(time_of(minutes))
     }
@@ -151,11 +132,7 @@ impl Window {
     /// The instants an occurrence starting on `date` opens and closes.
     fn occurrence(&self, tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
         let start = first_instant(tz, local_at(date, self.from));
-        let end_date = if self.spans_midnight() {
-            date.checked_add_days(Days::new(1)).unwrap_or(date)
-        } else {
-            date
-        };
+        let end_date = if self.spans_midnight() { date.checked_add_days(Days::new(1)).unwrap_or(date) } else { date };
         let end = first_instant(tz, local_at(end_date, self.to));
         (start, end)
     }
@@ -169,8 +146,7 @@ impl Window {
             if t >= from {
                 Some(date).filter(|d| self.on_day(*d))
             } else if self.to < DAY_MINUTES && t < time_of(self.to) {
-                date.checked_sub_days(Days::new(1))
-                    .filter(|d| self.on_day(*d))
+                date.checked_sub_days(Days::new(1)).filter(|d| self.on_day(*d))
             } else {
                 None
             }
@@ -183,18 +159,9 @@ impl Window {
 
     /// A sentence fragment: "mon, tue 07:00–18:00".
     pub fn describe(&self) -> String {
-        let days: Vec<&str> = DAY_NAMES
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| self.days & (1 << i) != 0)
-            .map(|(_, d)| *d)
-            .collect();
-        format!(
-            "{} {}–{}",
-            days.join(", "),
-            format_minutes(self.from),
-            format_minutes(self.to)
-        )
+        let days: Vec<&str> =
+            DAY_NAMES.iter().enumerate().filter(|(i, _)| self.days & (1 << i) != 0).map(|(_, d)| *d).collect();
+        format!("{} {}–{}", days.join(", "), format_minutes(self.from), format_minutes(self.to))
     }
 }
 
@@ -206,16 +173,10 @@ impl Schedule {
     /// Whether `at` lies inside an occurrence of one of the windows.
     pub fn contains(&self, at: DateTime<Utc>) -> bool {
         let local = at.with_timezone(&self.tz).naive_local();
-        let unambiguous = matches!(
-            self.tz.offset_from_local_datetime(&local),
-            LocalResult::Single(_)
-        );
+        let unambiguous = matches!(self.tz.offset_from_local_datetime(&local), LocalResult::Single(_));
         if unambiguous {
             // Away from a repeated hour the wall-clock reading decides exactly (see the module doc).
-            self.windows.iter().any(|w| {
-                w.occurrence_date_by_clock(local)
-                    .is_some_and(|d| !self.excepted(d))
-            })
+            self.windows.iter().any(|w| w.occurrence_date_by_clock(local).is_some_and(|d| !self.excepted(d)))
         } else {
             // Inside a repeated hour, compare instants with the occurrences that could cover `at`.
             let date = local.date();
@@ -233,17 +194,8 @@ impl Schedule {
     }
 
     /// Every instant in `(after, until]` at which an occurrence opens (`opening`) or closes (`!opening`).
-    pub fn boundaries(
-        &self,
-        after: DateTime<Utc>,
-        until: DateTime<Utc>,
-        opening: bool,
-        out: &mut Vec<DateTime<Utc>>,
-    ) {
-        let first = after
-            .with_timezone(&self.tz)
-            .date_naive()
-            .checked_sub_days(Days::new(1));
+    pub fn boundaries(&self, after: DateTime<Utc>, until: DateTime<Utc>, opening: bool, out: &mut Vec<DateTime<Utc>>) {
+        let first = after.with_timezone(&self.tz).date_naive().checked_sub_days(Days::new(1));
         let last = until.with_timezone(&self.tz).date_naive();
         let mut day = first;
         while let Some(d) = day.filter(|d| *d <= last) {
@@ -270,12 +222,7 @@ impl Schedule {
 /// "Monday 2026-11-23 07:00 Europe/Oslo": an instant on the wall clock of `tz`.
 pub(crate) fn describe_instant(tz: Tz, t: DateTime<Utc>) -> String {
     let local = t.with_timezone(&tz).naive_local();
-    format!(
-        "{} {} {}",
-        day_word(weekday_index(local.date())),
-        local.format("%Y-%m-%d %H:%M"),
-        tz.name()
-    )
+    format!("{} {} {}", day_word(weekday_index(local.date())), local.format("%Y-%m-%d %H:%M"), tz.name())
 }
 
 #[cfg(test)]
@@ -293,12 +240,8 @@ mod tests {
     fn schedule(days: u8, from: &str, to: &str) -> Schedule {
         Schedule {
             tz: oslo(),
-            windows: vec![Window {
-                days,
-                from: parse_time(from, false).unwrap(),
-                to: parse_time(to, true).unwrap(),
-            }]
-            .into(),
+            windows: vec![Window { days, from: parse_time(from, false).unwrap(), to: parse_time(to, true).unwrap() }]
+                .into(),
             except: Box::new([]),
         }
     }
@@ -345,12 +288,7 @@ mod tests {
     fn boundaries_in_range() {
         let s = schedule(1, "07:00", "18:00"); // Mondays
         let mut out = Vec::new();
-        s.boundaries(
-            utc("2026-11-20T12:00:00Z"),
-            utc("2026-11-28T12:00:00Z"),
-            true,
-            &mut out,
-        );
+        s.boundaries(utc("2026-11-20T12:00:00Z"), utc("2026-11-28T12:00:00Z"), true, &mut out);
         assert_eq!(out, vec![utc("2026-11-23T06:00:00Z")]);
     }
 }

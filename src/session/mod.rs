@@ -173,6 +173,16 @@ impl Sessions {
 
     /// Looks a session up, ends it if idle or too old, and records this request as activity.
     pub async fn validate(&self, id: &SessionId) -> Result<Result<SessionRecord, Invalid>, StoreError> {
+        let idle = self.settings.idle_timeout;
+        self.validate_with(id, &|_| idle).await
+    }
+
+    /// Like [`Sessions::validate`], with the idle timeout chosen per login (policies may be stricter outside).
+    pub async fn validate_with(
+        &self,
+        id: &SessionId,
+        idle: &(dyn Fn(Methods) -> Duration + Sync),
+    ) -> Result<Result<SessionRecord, Invalid>, StoreError> {
         let key = id.key();
         let Some(mut rec) = self.store.get(&key).await? else {
             return Ok(Err(Invalid::Missing));
@@ -182,7 +192,7 @@ impl Sessions {
             self.store.remove(&key).await?;
             return Ok(Err(Invalid::Lifetime));
         }
-        if now.since(rec.last_seen) >= self.settings.idle_timeout {
+        if now.since(rec.last_seen) >= idle(rec.methods) {
             self.store.remove(&key).await?;
             return Ok(Err(Invalid::IdleTimeout));
         }
