@@ -57,6 +57,11 @@ impl ManualClock {
         Arc::new(ManualClock { now_ms: AtomicU64::new(SystemClock.now().0) })
     }
 
+    /// Sets the clock to an exact instant.
+    pub fn set(&self, t: Instant) {
+        self.now_ms.store(t.0, Ordering::SeqCst);
+    }
+
     /// Moves the clock forward by `d`.
     pub fn advance(&self, d: Duration) {
         let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);

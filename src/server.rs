@@ -198,6 +198,10 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
         "backend dns",
         DnsRefresher { upstreams: state.upstreams.clone(), interval: Duration::from_secs(30) },
     ));
+    server.add_service(background_service(
+        "policy watcher",
+        PolicyWatcher { state: state.clone(), interval: Duration::from_millis(500) },
+    ));
     server.add_service(background_service("reload and systemd", Supervisor { state, cert }));
     Ok(server)
 }
@@ -212,6 +216,68 @@ pub fn run(cfg: Config, deps: Deps, shutdown: Option<Box<dyn ShutdownSignalWatch
     };
     server.run(args);
     Ok(())
+}
+
+/// Loads the policy directory again and swaps it in whole; an invalid set is refused and logged, and the old one
+/// keeps serving. Returns whether the policies in force are the ones on disk.
+pub fn reload_policies(state: &State) -> bool {
+    if state.cfg.policies_dir.is_none() {
+        return true;
+    }
+    match crate::access::load_policies(&state.cfg, &state.directories) {
+        Ok(Some(p)) => {
+            tracing::info!(rules = p.rule_count(), "policies reloaded");
+            state.access.replace(p);
+            true
+        }
+        Ok(None) => true,
+        Err(errs) => {
+            for e in &errs.0 {
+                tracing::error!(problem = %e, "policy reload refused; the previous policies keep serving");
+            }
+            false
+        }
+    }
+}
+
+/// A fingerprint of the policy files (names, sizes, modification times) to notice edits without inotify.
+fn policy_fingerprint(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64, Option<std::time::SystemTime>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+                .filter_map(|e| e.metadata().ok().map(|m| (e.path(), m.len(), m.modified().ok())))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Reloads the policies when a file in the policy directory changes.
+#[derive(Debug)]
+struct PolicyWatcher {
+    state: Arc<State>,
+    interval: Duration,
+}
+
+#[async_trait]
+impl BackgroundService for PolicyWatcher {
+    async fn start(&self, mut shutdown: ShutdownWatch) {
+        let Some(dir) = self.state.cfg.policies_dir.clone() else { return };
+        let mut last = policy_fingerprint(&dir);
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(self.interval) => {}
+                _ = shutdown.changed() => return,
+            }
+            let now = policy_fingerprint(&dir);
+            if now != last {
+                last = now;
+                reload_policies(&self.state);
+            }
+        }
+    }
 }
 
 /// Drops expired sessions periodically so memory is bounded by active users.
@@ -258,6 +324,9 @@ impl Supervisor {
                 ok = false;
                 tracing::error!(directory = d.name(), errors = %e, "users file reload refused; the previous users keep serving");
             }
+        }
+        if !reload_policies(&self.state) {
+            ok = false;
         }
         if let Some(c) = &self.cert {
             if let Err(e) = c.reload() {

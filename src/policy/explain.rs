@@ -12,13 +12,17 @@ use chrono_tz::Tz;
 /// Builds the explanation for `req`.
 pub(super) fn explain(set: &PolicySet, req: &AccessRequest<'_>) -> Explanation {
     let verdict = set.decide(req);
-    let deciding = match &verdict {
-        Verdict::Allow { rule } => Some(rule.clone()),
-        Verdict::Deny { rule, reason: DenyReason::DeniedByRule, .. } => rule.clone(),
-        Verdict::Deny { .. } => None,
-    };
     let path = normalize_path(req.path);
     let f = set.facts(req, &path);
+    // A deny rule that matches now decides, also when it only holds until its window ends.
+    let denied_now = set.by_service.get(req.service).and_then(|b| match set.evaluate(b, &f) {
+        super::Outcome::Denied(r) => Some(r.rule_ref.clone()),
+        _ => None,
+    });
+    let deciding = match &verdict {
+        Verdict::Allow { rule } => Some(rule.clone()),
+        Verdict::Deny { .. } => denied_now.clone(),
+    };
     let mut reasons = Vec::new();
     let mut would_allow = Vec::new();
     let Some(b) = set.by_service.get(req.service) else {
@@ -33,7 +37,7 @@ pub(super) fn explain(set: &PolicySet, req: &AccessRequest<'_>) -> Explanation {
     }
     let reopen = if verdict.is_allow() { None } else { set.reopening(b, &f) };
     let reopen_tz = reopen.map(|(_, r)| display_tz(r, set, b));
-    reasons.push(conclusion(&verdict, reopen_tz));
+    reasons.push(conclusion(&verdict, reopen_tz, denied_now.is_some()));
     if !verdict.is_allow() {
         let logins: Vec<Login> = set.stronger_logins(b, &f).map(|(l, _)| l).collect();
         if let Some(advice) = login_advice(&logins) {
@@ -172,7 +176,7 @@ fn day_and_date(t: DateTime<Utc>, tz: Tz) -> String {
     full.split(' ').take(2).collect::<Vec<_>>().join(" ")
 }
 
-fn conclusion(verdict: &Verdict, reopen_tz: Option<Tz>) -> String {
+fn conclusion(verdict: &Verdict, reopen_tz: Option<Tz>, denied_now: bool) -> String {
     match verdict {
         Verdict::Allow { rule } => format!("allowed by rule {rule}: no deny rule matches"),
         Verdict::Deny { rule, reason, .. } => {
@@ -186,6 +190,13 @@ fn conclusion(verdict: &Verdict, reopen_tz: Option<Tz>) -> String {
                 }
                 DenyReason::NotFromThisZone => {
                     format!("denied: rule {rule} would allow this from another zone")
+                }
+                DenyReason::ClosedUntil(t) if denied_now => {
+                    let tz = reopen_tz.unwrap_or(DEFAULT_TIMEZONE);
+                    format!(
+                        "denied by rule {rule} until {}: a matching deny overrides any allow",
+                        describe_instant(tz, *t)
+                    )
                 }
                 DenyReason::ClosedUntil(t) => {
                     let tz = reopen_tz.unwrap_or(DEFAULT_TIMEZONE);

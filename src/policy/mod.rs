@@ -543,6 +543,12 @@ impl PolicySet {
             return Verdict::Deny { rule: None, reason: DenyReason::NoMatchingAllow, message: None };
         };
         match self.evaluate(b, &f) {
+            // A deny that only holds at certain hours closes the service for now: say until when, with the
+            // deny rule's own message, when the request would be allowed once its window ends.
+            Outcome::Denied(r) if r.schedule.is_some() => match self.reopening(b, &f) {
+                Some((t, _)) => deny(DenyReason::ClosedUntil(t), r),
+                None => deny(DenyReason::DeniedByRule, r),
+            },
             Outcome::Denied(r) => deny(DenyReason::DeniedByRule, r),
             Outcome::Allowed(r) => Verdict::Allow { rule: r.rule_ref.clone() },
             Outcome::NoMatch => self.classify(b, &f),

@@ -315,11 +315,11 @@ fn cases() -> Vec<Case> {
         c("Saturday late is closed", "night", "/", "remote", "ola", "staff", "pw", "2026-11-28T22:00:00Z", Until("night-shift", "2026-12-04T21:00:00Z")),
         // A deny with windows denies only inside them; its holiday lifts it.
         c("self-service by day", "self-service", "/self-service", "internal", "ola", "", "pw", MON_10, A("self-service-all")),
-        c("self-service batch at 03:00", "self-service", "/self-service", "internal", "ola", "", "pw", "2026-11-24T02:00:00Z", ByRule("self-service-batch")),
+        c("self-service batch at 03:00", "self-service", "/self-service", "internal", "ola", "", "pw", "2026-11-24T02:00:00Z", Until("self-service-batch", "2026-11-24T04:00:00Z")),
         c("self-service at 05:00 reopens", "self-service", "/self-service", "internal", "ola", "", "pw", "2026-11-24T04:00:00Z", A("self-service-all")),
         c("self-service at 00:59", "self-service", "/self-service", "internal", "ola", "", "pw", "2026-11-23T23:59:00Z", A("self-service-all")),
         c("no batch on Christmas eve", "self-service", "/self-service", "internal", "ola", "", "pw", "2026-12-24T02:00:00Z", A("self-service-all")),
-        c("batch again on Christmas day", "self-service", "/self-service", "internal", "ola", "", "pw", "2026-12-25T00:30:00Z", ByRule("self-service-batch")),
+        c("batch again on Christmas day", "self-service", "/self-service", "internal", "ola", "", "pw", "2026-12-25T00:30:00Z", Until("self-service-batch", "2026-12-25T04:00:00Z")),
         c("self-service remote password", "self-service", "/self-service", "remote", "ola", "", "pw", MON_10, Stronger("self-service-remote")),
         c("batch deny before step-up", "self-service", "/self-service", "remote", "ola", "", "pw", "2026-11-24T02:00:00Z", ByRule("self-service-batch")),
         // Spring change, 2026-03-29: 02:00 CET -> 03:00 CEST at 01:00Z.
@@ -405,7 +405,8 @@ fn request<'a>(service: &'a str, zone: &'a str, groups: &'a [String], login_: &s
 fn deny_message_in_languages() {
     let set = fixture();
     let v = set.decide(&request("self-service", "internal", &[], "pw", "2026-11-24T02:00:00Z"));
-    let Verdict::Deny { message: Some(m), reason: DenyReason::DeniedByRule, .. } = v else {
+    // A deny that holds only at night reports when it ends, with its own message.
+    let Verdict::Deny { message: Some(m), reason: DenyReason::ClosedUntil(_), .. } = v else {
         panic!("expected a deny with a message, got {v:?}");
     };
     assert_eq!(m.get("sv"), Some("Självservice är stängd 01–05 för körningar."));

@@ -91,6 +91,8 @@ pub struct Opts {
     pub dead_backend: Option<SocketAddr>,
     /// Account store file to use (to keep it across a restart); a fresh one in the temp dir otherwise.
     pub accounts: Option<PathBuf>,
+    /// Policy file contents: written to `policies/main.toml` and enabled with `policies_dir`.
+    pub policies: Option<String>,
 }
 
 /// A running gateway with its backends and clock; stopped on drop.
@@ -139,8 +141,16 @@ impl Env {
             .session
             .clone()
             .unwrap_or_else(|| "[session]\nidle_timeout = \"15m\"\nabsolute_lifetime = \"12h\"\n".into());
+        let policies_line = match &opts.policies {
+            Some(p) => {
+                std::fs::create_dir_all(dir.path().join("policies")).unwrap();
+                std::fs::write(dir.path().join("policies/main.toml"), p).unwrap();
+                "policies_dir = \"policies\"\n"
+            }
+            None => "",
+        };
         let text = format!(
-            r#"
+            r#"{policies_line}
 [server]
 threads = 1
 hosts = ["portal.kommune.example"]
@@ -249,6 +259,13 @@ issuer = "https://portal.kommune.example"
     /// Base URL of the plain listener.
     pub fn http_url(&self) -> String {
         format!("http://{}", self.http)
+    }
+
+    /// Replaces the policy file (the gateway notices within a second).
+    pub fn write_policies(&self, text: &str) {
+        let tmp = self.dir.path().join("policies/.main.toml.tmp");
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, self.dir.path().join("policies/main.toml")).unwrap();
     }
 
     /// Base URL of the HTTPS listener.

@@ -1,0 +1,279 @@
+//! Policy files in the running gateway: denials with reasons, the portal's states, account actions, per-zone idle
+//! timeouts, and hot reload under load.
+
+mod common;
+
+use common::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const BASE: &str = r#"
+timezone = "Europe/Oslo"
+
+[[rule]]
+id = "staff-inside"
+services = ["self-service", "expense", "signing"]
+effect = "allow"
+zones = ["internal"]
+groups = ["staff", "teachers"]
+
+[[rule]]
+id = "staff-outside-two-factor"
+services = ["self-service", "expense"]
+effect = "allow"
+zones = ["remote"]
+two_factor = true
+
+[[rule]]
+id = "expense-payroll-only"
+services = ["expense"]
+paths = ["/expense/payroll"]
+effect = "deny"
+groups = ["teachers"]
+message.en = "Payroll approvals are for the payroll office."
+message.sv = "Löneattester är för lönekontoret."
+
+[[rule]]
+id = "selfservice-night-batch"
+services = ["self-service"]
+effect = "deny"
+message.en = "Closed at night while payroll runs."
+[[rule.windows]]
+days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+from = "01:00"
+to = "05:00"
+
+[[rule]]
+id = "phones-internal"
+services = ["account.phones"]
+effect = "allow"
+zones = ["internal"]
+
+[[idle]]
+zones = ["remote"]
+timeout = "5m"
+"#;
+
+/// 2026-11-24 (a Tuesday) at the given Oslo wall-clock time (CET, UTC+1).
+fn oslo(hh: u64, mm: u64) -> portvakt::clock::Instant {
+    let midnight_utc = 1_795_478_400_000u64; // 2026-11-24T00:00:00Z
+    portvakt::clock::Instant(midnight_utc + ((hh * 60 + mm) * 60 - 3600) * 1000)
+}
+
+/// A path denied by a rule gets 403 with the rule's message in the user's language; other paths pass.
+#[tokio::test(flavor = "multi_thread")]
+async fn deny_rule_gives_403_with_message() {
+    let env = Env::start(Opts { policies: Some(BASE.into()), ..Default::default() });
+    env.clock.set(oslo(10, 0));
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &env.http_url(), "bjorn", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    assert_eq!(get_json(&c, &format!("{}/expense/claims", env.http_url()), &cookie, &[]).await.0, 200);
+    let r = c
+        .get(format!("{}/expense/payroll/approve", env.http_url()))
+        .header("cookie", &cookie)
+        .header("accept-language", "sv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Löneattester är för lönekontoret."), "{html}");
+    let r = c
+        .get(format!("{}/expense/payroll/approve", env.http_url()))
+        .header("cookie", &cookie)
+        .header("accept-language", "da")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("Payroll approvals are for the payroll office."), "falls back to English");
+}
+
+/// The portal shows each service's state now: open, closed until a time, needs a stronger login, not from here.
+#[tokio::test(flavor = "multi_thread")]
+async fn portal_states_follow_policies() {
+    let env = Env::start(Opts { policies: Some(BASE.into()), ..Default::default() });
+    env.clock.set(oslo(4, 50));
+    let inside = client_from(INTERNAL);
+    let cookie = login(&inside, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let html = inside
+        .get(format!("{}/.portvakt/portal", env.http_url()))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let state_of = |html: &str, title: &str| {
+        let i = html.find(&format!("<h2>{title}</h2>")).unwrap_or_else(|| panic!("{title} in {html}"));
+        let start = html[..i].rfind("data-state=\"").unwrap() + 12;
+        html[start..].split('"').next().unwrap().to_string()
+    };
+    assert_eq!(state_of(&html, "Self-service"), "closed");
+    assert!(html.contains("Closed until 05:00 Tue 24 Nov"), "{html}");
+    assert_eq!(state_of(&html, "Expenses"), "open");
+    // The proxied request gets the same reason.
+    let r = inside.get(format!("{}/self-service/", env.http_url())).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Closed until 05:00"));
+    env.clock.set(oslo(4, 59));
+    assert_eq!(get_json(&inside, &format!("{}/self-service/", env.http_url()), &cookie, &[]).await.0, 403);
+    env.clock.set(oslo(5, 0));
+    assert_eq!(get_json(&inside, &format!("{}/self-service/", env.http_url()), &cookie, &[]).await.0, 200);
+    // From outside with a password only: expense needs a stronger login, signing is not available from there.
+    let outside = client_from(REMOTE);
+    let html = outside
+        .get(format!("{}/.portvakt/portal", env.http_url()))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(state_of(&html, "Expenses"), "step-up");
+    assert_eq!(state_of(&html, "Signing"), "wrong-network");
+    let r = outside
+        .get(format!("{}/signing/", env.http_url()))
+        .header("cookie", &cookie)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = outside
+        .get(format!("{}/expense/", env.http_url()))
+        .header("cookie", &cookie)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302, "weak login: step up, not deny");
+}
+
+/// Account actions follow policy: opening account.phones to the remote zone lets numbers be saved from there.
+#[tokio::test(flavor = "multi_thread")]
+async fn account_phones_governed_by_policy() {
+    let env = Env::start(Opts { policies: Some(BASE.into()), ..Default::default() });
+    let c = client_from(REMOTE);
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let html = c
+        .get(format!("{}/.portvakt/account", env.http_url()))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("name=\"phone1\""), "{html}");
+    env.write_policies(&BASE.replace(
+        "id = \"phones-internal\"\nservices = [\"account.phones\"]\neffect = \"allow\"\nzones = [\"internal\"]",
+        "id = \"phones-anywhere\"\nservices = [\"account.phones\"]\neffect = \"allow\"",
+    ));
+    let mut html = String::new();
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        html = c
+            .get(format!("{}/.portvakt/account", env.http_url()))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if html.contains("name=\"phone1\"") {
+            break;
+        }
+    }
+    assert!(html.contains("name=\"phone1\""), "{html}");
+    let csrf = hidden_field(&html, "csrf").unwrap();
+    let r = c
+        .post(format!("{}/.portvakt/account/phones", env.http_url()))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("phone1", "0701234567"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// An [[idle]] override makes sessions used from outside end after 5 minutes, while inside keeps 15.
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_timeout_per_zone() {
+    let env = Env::start(Opts { policies: Some(BASE.into()), ..Default::default() });
+    env.clock.set(oslo(10, 0));
+    let inside = client_from(INTERNAL);
+    let outside = client_from(REMOTE);
+    let cookie = login(&inside, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    env.clock.advance(Duration::from_secs(6 * 60));
+    assert_eq!(get_json(&inside, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0, 200);
+    env.clock.advance(Duration::from_secs(6 * 60));
+    let r = outside
+        .get(format!("{}/expense/", env.http_url()))
+        .header("cookie", &cookie)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    assert!(r.headers()["location"].to_str().unwrap().contains("expired=1"), "ended by the remote idle timeout");
+}
+
+/// Under a steady stream of requests, a stricter policy takes effect, an invalid one is refused, and no request fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn reload_under_load() {
+    let env = Arc::new(Env::start(Opts { policies: Some(BASE.into()), ..Default::default() }));
+    env.clock.set(oslo(10, 0));
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let (ok, denied, failed) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (c, cookie, url) = (c.clone(), cookie.clone(), format!("{}/expense/", env.http_url()));
+        let (stop, ok, denied, failed) = (stop.clone(), ok.clone(), denied.clone(), failed.clone());
+        tasks.push(tokio::spawn(async move {
+            // Bounded: at most 3,000 requests per task.
+            for _ in 0..3000 {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                match c.get(&url).header("cookie", &cookie).header("accept", "application/json").send().await {
+                    Ok(r) if r.status() == 200 => ok.fetch_add(1, Ordering::Relaxed),
+                    Ok(r) if r.status() == 403 => denied.fetch_add(1, Ordering::Relaxed),
+                    _ => failed.fetch_add(1, Ordering::Relaxed),
+                };
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stricter = BASE.replace("groups = [\"staff\", \"teachers\"]", "groups = [\"teachers\"]");
+    env.write_policies(&stricter);
+    let mut took = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0 == 403 {
+            took = true;
+            break;
+        }
+    }
+    assert!(took, "the stricter policy took effect");
+    let denied_before = denied.load(Ordering::Relaxed);
+    env.write_policies("[[rule]]\nid = \"broken\"\nservices = [\"no-such-service\"]\neffect = \"allow\"\n");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0,
+        403,
+        "invalid set refused; stricter still serves"
+    );
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(failed.load(Ordering::Relaxed), 0, "no request failed during reloads");
+    assert!(ok.load(Ordering::Relaxed) > 0 && denied.load(Ordering::Relaxed) > denied_before);
+}
