@@ -154,3 +154,90 @@ fn dev_cert_files_pass_check() {
     let mode = std::fs::metadata(dir.path().join("dev-key.pem")).unwrap().permissions().mode();
     assert_eq!(mode & 0o077, 0, "private key must not be readable by others");
 }
+
+const POLICY: &str = r#"timezone = "Europe/Oslo"
+
+[[rule]]
+id = "expense-inside"
+services = ["expense"]
+effect = "allow"
+zones = ["internal"]
+
+[[rule]]
+id = "expense-outside"
+services = ["expense"]
+effect = "allow"
+zones = ["remote"]
+two_factor = true
+
+[[rule]]
+id = "expense-closed-sunday"
+services = ["expense"]
+effect = "deny"
+[[rule.windows]]
+days = ["sun"]
+from = "00:00"
+to = "23:59"
+"#;
+
+fn policy_env(policy: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "users.toml", USERS);
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    write(&dir.path().join("policies"), "expense.toml", policy);
+    let cfg = write(dir.path(), "portvakt.toml", &format!("policies_dir = \"policies\"\n{GOOD}"));
+    (dir, cfg)
+}
+
+/// With policies, explain names the deciding rule and what would allow it; exit 0 allow, 3 deny, 1 error.
+#[test]
+fn explain_with_policies() {
+    let (_dir, cfg) = policy_env(POLICY);
+    let run = |args: &[&str]| {
+        let out = portvakt().arg("explain").arg("--config").arg(&cfg).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let tuesday = ["--at", "2026-11-24T10:00:00+01:00"];
+    let (code, out, err) =
+        run(&[&["--service", "expense", "--zone", "internal", "--user", "anna"][..], &tuesday].concat());
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.starts_with("allow\nrule: expense-inside ("), "{out}");
+    let (code, out, _) = run(&[&["--service", "expense", "--zone", "remote", "--user", "anna"][..], &tuesday].concat());
+    assert_eq!(code, Some(3));
+    assert!(out.starts_with("deny\n"), "{out}");
+    assert!(out.contains("would allow: log in with a one-time code"), "{out}");
+    let sunday = ["--at", "2026-11-29T10:00:00+01:00"];
+    let (code, out, _) =
+        run(&[&["--service", "expense", "--zone", "internal", "--user", "anna"][..], &sunday].concat());
+    assert_eq!(code, Some(3));
+    assert!(out.contains("rule: expense-closed-sunday ("), "{out}");
+    assert!(out.contains("would allow: try again after"), "{out}");
+    let (code, _, err) = run(&["--service", "expense", "--zone", "internal", "--user", "anna", "--at", "yesterday"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("RFC 3339"), "{err}");
+}
+
+/// check reports policy problems with file, line and column: unknown service, shadowed allow, bad time.
+#[test]
+fn check_reports_policy_problems() {
+    let bad = format!(
+        "{POLICY}\n[[rule]]\nid = \"typo\"\nservices = [\"expnse\"]\neffect = \"allow\"\n\n[[rule]]\nid = \"late\"\nservices = [\"expense\"]\neffect = \"allow\"\n[[rule.windows]]\ndays = [\"mon\"]\nfrom = \"25:00\"\nto = \"26:00\"\n"
+    );
+    let (dir, cfg) = policy_env(&bad);
+    let out = portvakt().args(["check", "--config"]).arg(&cfg).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let file = dir.path().join("policies/expense.toml");
+    assert!(stdout.contains(&format!("{}:27:13:", file.display())) && stdout.contains("expnse"), "{stdout}");
+    assert!(stdout.contains(&format!("{}:36:8:", file.display())) && stdout.contains("25:00"), "{stdout}");
+    let shadow = "[[rule]]\nid = \"all\"\nservices = [\"expense\"]\neffect = \"allow\"\n\n[[rule]]\nid = \"nobody\"\nservices = [\"expense\"]\neffect = \"deny\"\n";
+    let (_dir, cfg) = policy_env(shadow);
+    let out = portvakt().args(["check", "--config"]).arg(&cfg).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout.contains("expense.toml:1:1:") && stdout.contains("nobody"), "shadowed allow named: {stdout}");
+}
