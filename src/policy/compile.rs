@@ -569,3 +569,330 @@ impl Sites {
         }
     }
 }
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::super::{CheckContext, PolicySet};
+    use crate::config::error::SourceFile;
+
+    fn ctx() -> CheckContext {
+        CheckContext {
+            services: ["self-service", "expense", "signing"]
+                .map(String::from)
+                .to_vec(),
+            zones: ["internal", "schools", "remote"].map(String::from).to_vec(),
+            groups: Some(
+                ["staff", "teachers"]
+                    .map(String::from)
+                    .into_iter()
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Every problem in `files` as `FILE:LINE:COL: message`; empty when they load.
+    pub(in crate::policy) fn problems_in(
+        files: &[(&str, &str)],
+        ctx: &CheckContext,
+    ) -> Vec<String> {
+        let sources: Vec<SourceFile> = files
+            .iter()
+            .map(|(p, t)| SourceFile {
+                path: p.into(),
+                text: t.to_string(),
+            })
+            .collect();
+        match PolicySet::from_sources(&sources, ctx) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.0.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        problems_in(&[("policies/a.toml", text)], &ctx())
+    }
+
+    /// A rule that loads, to put one bad key into.
+    fn rule(extra: &str) -> String {
+        format!("[[rule]]\nid = \"r\"\nservices = [\"expense\"]\neffect = \"allow\"\n{extra}")
+    }
+
+    /// TOML syntax errors, wrong types and unknown keys (in rules, messages, windows, files) point at the spot.
+    #[test]
+    fn syntax_type_and_unknown_keys() {
+        assert_eq!(
+            problems("[[rule]]\nid = \"r\n"),
+            vec!["policies/a.toml:2:8: invalid basic string"]
+        );
+        assert_eq!(
+            problems(&rule("two_factor = \"yes\"\n")),
+            vec!["policies/a.toml:5:14: invalid type: string \"yes\", expected a boolean"]
+        );
+        assert_eq!(
+            problems(&rule("efect = \"deny\"\n")),
+            vec![
+                "policies/a.toml:5:1: unknown field `efect`, expected one of `id`, `services`, `paths`, `effect`, \
+                 `zones`, `groups`, `users`, `methods`, `two_factor`, `min_assurance`, `timezone`, `except_dates`, \
+                 `message`, `windows`"
+            ]
+        );
+        assert_eq!(
+            problems(&rule("message.fr = \"Fermé\"\n")),
+            vec!["policies/a.toml:5:9: unknown field `fr`, expected one of `sv`, `nb`, `nn`, `da`, `en`"]
+        );
+        assert_eq!(
+            problems("zone = \"x\"\n"),
+            vec!["policies/a.toml:1:1: unknown field `zone`, expected one of `timezone`, `rule`, `idle`"]
+        );
+        assert_eq!(
+            problems(&rule(
+                "[[rule.windows]]\ndays = [\"mon\"]\nfrom = \"07:00\"\nto = \"18:00\"\nuntil = \"x\"\n"
+            )),
+            vec!["policies/a.toml:9:1: unknown field `until`, expected one of `days`, `from`, `to`"]
+        );
+        assert_eq!(
+            problems("[[rule]]\nid = \"r\"\neffect = \"allow\"\n"),
+            vec!["policies/a.toml:1:1: missing field `services`"]
+        );
+    }
+
+    /// Rule ids must be unique across files; the second use is flagged and names the first.
+    #[test]
+    fn duplicate_ids_across_files() {
+        let a = "[[rule]]\nid = \"same\"\nservices = [\"expense\"]\neffect = \"allow\"\n";
+        let b =
+            "# second\n\n[[rule]]\nid = \"same\"\nservices = [\"signing\"]\neffect = \"allow\"\n";
+        assert_eq!(
+            problems_in(&[("policies/a.toml", a), ("policies/b.toml", b)], &ctx()),
+            vec![
+                "policies/b.toml:4:6: duplicate rule id \"same\": already used by the rule at policies/a.toml:1; \
+                 rule ids must be unique across all policy files"
+            ]
+        );
+    }
+
+    /// Ids, effects, services, zones, groups, methods and assurance levels are checked by name.
+    #[test]
+    fn unknown_names() {
+        assert_eq!(
+            problems("[[rule]]\nid = \"Expense Rule\"\nservices = [\"expense\"]\neffect = \"allow\"\n"),
+            vec![
+                "policies/a.toml:2:6: invalid rule id \"Expense Rule\": use lower-case letters, digits, '-', '_' and \
+                 '.', e.g. \"expense-office-hours\""
+            ]
+        );
+        assert_eq!(
+            problems("[[rule]]\nid = \"r\"\nservices = [\"expense\"]\neffect = \"permit\"\n"),
+            vec!["policies/a.toml:4:10: invalid effect \"permit\": write \"allow\" or \"deny\""]
+        );
+        assert_eq!(
+            problems("[[rule]]\nid = \"r\"\nservices = [\"expense\", \"payrol\"]\neffect = \"allow\"\n"),
+            vec![
+                "policies/a.toml:3:24: unknown service \"payrol\": the config's services are self-service, expense, \
+                 signing; account actions are account.phones, account.eid-link"
+            ]
+        );
+        assert_eq!(
+            problems(&rule("zones = [\"internal\", \"intranet\"]\n")),
+            vec![
+                "policies/a.toml:5:22: unknown zone \"intranet\": the zones are internal, schools, remote"
+            ]
+        );
+        assert_eq!(
+            problems(&rule("groups = [\"nurses\"]\n")),
+            vec!["policies/a.toml:5:11: unknown group \"nurses\": the directories know staff, teachers"]
+        );
+        assert_eq!(
+            problems(&rule("methods = [\"password\", \"bankid\"]\n")),
+            vec![
+                "policies/a.toml:5:24: unknown login method \"bankid\": write password, sms, email or eid"
+            ]
+        );
+        assert_eq!(
+            problems(&rule("min_assurance = \"low\"\n")),
+            vec![
+                "policies/a.toml:5:17: unknown assurance level \"low\": write \"substantial\" or \"high\""
+            ]
+        );
+    }
+
+    /// Any group is accepted when the directories cannot list their groups.
+    #[test]
+    fn groups_unchecked_without_a_list() {
+        let open = CheckContext {
+            groups: None,
+            ..ctx()
+        };
+        assert!(problems_in(&[("p.toml", &rule("groups = [\"nurses\"]\n"))], &open).is_empty());
+    }
+
+    /// Time zones, days, times, empty windows and dates are checked where they are written.
+    #[test]
+    fn times_days_zones_and_dates() {
+        assert_eq!(
+            problems("timezone = \"Europe/Olso\"\n"),
+            vec![
+                "policies/a.toml:1:12: unknown time zone \"Europe/Olso\": use an IANA name such as \"Europe/Oslo\", \
+                 \"Europe/Stockholm\" or \"Europe/Copenhagen\""
+            ]
+        );
+        let window = |days: &str, from: &str, to: &str| {
+            rule(&format!(
+                "[[rule.windows]]\ndays = {days}\nfrom = \"{from}\"\nto = \"{to}\"\n"
+            ))
+        };
+        assert_eq!(
+            problems(&window("[\"mon\", \"fre\"]", "07:00", "18:00")),
+            vec!["policies/a.toml:6:16: unknown day \"fre\": write mon, tue, wed, thu, fri, sat or sun"]
+        );
+        assert_eq!(
+            problems(&window("[\"mon\"]", "25:00", "26:00")),
+            vec![
+                "policies/a.toml:7:8: invalid time \"25:00\": write HH:MM from 00:00 to 23:59",
+                "policies/a.toml:8:6: invalid time \"26:00\": write HH:MM from 00:00 to 23:59, or 24:00 for the end \
+                 of the day",
+            ]
+        );
+        assert_eq!(
+            problems(&window("[\"mon\"]", "07:00", "07:00")),
+            vec![
+                "policies/a.toml:8:6: window from 07:00 to 07:00 is empty: to end on the next day write a different \
+                 time; for a whole day write from = \"00:00\", to = \"24:00\""
+            ]
+        );
+        assert_eq!(
+            problems(&window("[]", "07:00", "18:00")),
+            vec![
+                "policies/a.toml:6:8: days is empty, so this window never opens: list days such as [\"mon\", \"tue\", \
+                 \"wed\", \"thu\", \"fri\"]"
+            ]
+        );
+        assert_eq!(
+            problems(&rule("windows = []\n")),
+            vec![
+                "policies/a.toml:5:11: windows is empty, so this rule can never match: remove windows to apply at \
+                 all times, or add [[rule.windows]] entries"
+            ]
+        );
+        assert_eq!(
+            problems(&rule(
+                "timezone = \"Oslo\"\nexcept_dates = [\"2026-02-30\"]\n[[rule.windows]]\ndays = [\"mon\"]\n\
+                 from = \"07:00\"\nto = \"18:00\"\n"
+            )),
+            vec![
+                "policies/a.toml:5:12: unknown time zone \"Oslo\": use an IANA name such as \"Europe/Oslo\", \
+                 \"Europe/Stockholm\" or \"Europe/Copenhagen\"",
+                "policies/a.toml:6:17: invalid date \"2026-02-30\": write a calendar date as YYYY-MM-DD, e.g. \
+                 \"2026-12-24\"",
+            ]
+        );
+        assert_eq!(
+            problems(&rule("except_dates = [\"2026-12-24\"]\n")),
+            vec![
+                "policies/a.toml:5:16: except_dates has no effect without [[rule.windows]]: a rule without windows \
+                 applies at all times; add windows or remove except_dates"
+            ]
+        );
+    }
+
+    /// Empty lists can never match and are flagged, each with its own remedy.
+    #[test]
+    fn empty_lists() {
+        assert_eq!(
+            problems("[[rule]]\nid = \"r\"\nservices = []\neffect = \"allow\"\n"),
+            vec![
+                "policies/a.toml:3:12: services is empty, so this can never match: list the services (or account \
+                 actions) this rule is about"
+            ]
+        );
+        assert_eq!(
+            problems(&rule("zones = []\n")),
+            vec![
+                "policies/a.toml:5:9: zones is empty, so this can never match: remove zones to match every zone, or \
+                 list at least one"
+            ]
+        );
+        assert_eq!(
+            problems(&rule("groups = []\n")),
+            vec![
+                "policies/a.toml:5:10: groups is empty, so this can never match: remove groups to match users in any \
+                 group, or list at least one"
+            ]
+        );
+        assert_eq!(
+            problems(&rule("users = []\n")),
+            vec![
+                "policies/a.toml:5:9: users is empty, so this can never match: remove users to match every user, or \
+                 list at least one"
+            ]
+        );
+        assert_eq!(
+            problems(&rule("methods = []\n")),
+            vec![
+                "policies/a.toml:5:11: methods is empty, so this can never match: remove methods to accept any \
+                 login, or list some of password, sms, email, eid"
+            ]
+        );
+        assert_eq!(
+            problems(&rule("paths = []\n")),
+            vec![
+                "policies/a.toml:5:9: paths is empty, so this can never match: remove paths to cover the whole \
+                 service, or list path prefixes such as \"/expense/admin\""
+            ]
+        );
+    }
+
+    /// Path prefixes must be plain absolute paths, and account actions have none.
+    #[test]
+    fn path_prefixes() {
+        assert_eq!(
+            problems(&rule("paths = [\"/expense/\", \"admin\", \"/a/../b\", \"/a%20b\", \"/a?x\"]\n")),
+            vec![
+                "policies/a.toml:5:23: path prefix \"admin\" must start with '/'",
+                "policies/a.toml:5:32: path prefix \"/a/../b\" must not contain '.' or '..' segments or empty segments",
+                "policies/a.toml:5:43: path prefix \"/a%20b\" must be written decoded, without '%' escapes or \
+                 backslashes",
+                "policies/a.toml:5:53: path prefix \"/a?x\" must not contain a query ('?') or fragment ('#')",
+            ]
+        );
+        assert_eq!(
+            problems(
+                "[[rule]]\nid = \"r\"\nservices = [\"account.phones\"]\neffect = \"allow\"\npaths = [\"/x\"]\n"
+            ),
+            vec![
+                "policies/a.toml:5:9: paths do not apply to the account action account.phones: remove paths, or \
+                 give account.phones its own rule"
+            ]
+        );
+    }
+
+    /// Idle overrides are checked like rules: names, durations, and a zero timeout is refused.
+    #[test]
+    fn idle_entries() {
+        assert_eq!(
+            problems("[[idle]]\nzones = [\"remote\", \"vpn\"]\nmethods = [\"pin\"]\ntimeout = \"0s\"\n"),
+            vec![
+                "policies/a.toml:2:20: unknown zone \"vpn\": the zones are internal, schools, remote",
+                "policies/a.toml:3:12: unknown login method \"pin\": write password, sms, email or eid",
+                "policies/a.toml:4:11: an idle timeout of zero would end every session at once: write a duration \
+                 such as \"10m\"",
+            ]
+        );
+        assert_eq!(
+            problems("[[idle]]\ntimeout = \"900\"\n"),
+            vec!["policies/a.toml:2:11: duration \"900\" has no unit: write it like \"900s\" or \"900m\""]
+        );
+    }
+
+    /// Problems in several files and rules are all reported together, in file order.
+    #[test]
+    fn all_problems_together() {
+        let a = "[[rule]]\nid = \"a\"\nservices = [\"nope\"]\neffect = \"allow\"\n";
+        let b =
+            "[[rule]]\nid = \"b\"\nservices = [\"expense\"]\neffect = \"allow\"\nzones = [\"x\"]\n";
+        let got = problems_in(&[("p/a.toml", a), ("p/b.toml", b)], &ctx());
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].starts_with("p/a.toml:3:13: unknown service \"nope\""));
+        assert!(got[1].starts_with("p/b.toml:5:10: unknown zone \"x\""));
+    }
+}
