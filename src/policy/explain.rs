@@ -86,9 +86,9 @@ fn login_condition(c: &LoginCond) -> String {
     format!("{kind}logins{using}{level}")
 }
 
-/// "password" or "eid (assurance high)".
+/// "password + sms" or "eid (assurance high)".
 fn login_used(f: &Facts<'_>) -> String {
-    let methods = f.methods.header_value();
+    let methods = f.methods.iter().map(Method::as_str).collect::<Vec<_>>().join(" + ");
     let methods = if methods.is_empty() { "no login method".to_string() } else { methods };
     if f.methods.contains(Method::Eid) {
         format!("{methods} (assurance {})", f.assurance.as_str())

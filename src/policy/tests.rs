@@ -529,8 +529,71 @@ fn shipped_policies_load() {
         groups: None,
     };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
-    match PolicySet::load_dir(&dir, &ctx) {
-        Ok(set) => assert!(set.rule_count() >= 5),
+    let set = match PolicySet::load_dir(&dir, &ctx) {
+        Ok(set) => set,
         Err(e) => panic!("policies/ does not load:\n{e}"),
-    }
+    };
+    let reason = |service: &str, zone: &str, login_: &str, at: &str| match set.decide(&request(
+        service,
+        zone,
+        &[],
+        login_,
+        at,
+    )) {
+        Verdict::Allow { .. } => None,
+        Verdict::Deny { reason, .. } => Some(reason),
+    };
+    assert_eq!(reason("expense", "internal", "pw", MON_10), None);
+    assert_eq!(reason("expense", "remote", "pw", MON_10), Some(DenyReason::NeedsStrongerLogin));
+    assert_eq!(reason("signing", "remote", "pw+sms", MON_10), Some(DenyReason::NeedsStrongerLogin));
+    assert_eq!(reason("signing", "remote", "eid-high", MON_10), None);
+    // The night batch deny holds 01:00-05:00 Oslo: it reports when self-service opens again.
+    assert_eq!(
+        reason("self-service", "schools", "pw", "2026-11-24T02:00:00Z"),
+        Some(DenyReason::ClosedUntil(utc("2026-11-24T04:00:00Z")))
+    );
+    assert_eq!(reason("self-service", "schools", "pw", "2026-12-24T02:00:00Z"), None);
+    assert_eq!(reason("account.phones", "schools", "pw", MON_10), Some(DenyReason::NotFromThisZone));
+    assert_eq!(reason("account.eid-link", "internal", "eid-sub", MON_10), None);
+}
+
+/// A directory loads its *.toml files in name order, skipping other and hidden files.
+#[test]
+fn load_dir_reads_toml_files_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |id: &str| format!("[[rule]]\nid = \"{id}\"\nservices = [\"expense\"]\neffect = \"allow\"\n");
+    std::fs::write(dir.path().join("b.toml"), rule("dup")).unwrap();
+    std::fs::write(dir.path().join("a.toml"), rule("dup")).unwrap();
+    std::fs::write(dir.path().join("notes.md"), "not a policy").unwrap();
+    std::fs::write(dir.path().join(".#a.toml"), "editor lock = ").unwrap();
+    let err = PolicySet::load_dir(dir.path(), &ctx()).unwrap_err();
+    let b = dir.path().join("b.toml");
+    let a = dir.path().join("a.toml");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:2:6: duplicate rule id \"dup\": already used by the rule at {}:1; rule ids must be unique across all \
+             policy files",
+            b.display(),
+            a.display()
+        )
+    );
+}
+
+/// An empty or missing directory is an error naming it, not a gateway that silently denies everything.
+#[test]
+fn load_dir_empty_or_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = PolicySet::load_dir(dir.path(), &ctx()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: no policy files (*.toml) here: with no rules every request is denied; add a policy file (see \
+             docs/policies.md) or remove policies_dir from the config",
+            dir.path().display()
+        )
+    );
+    let missing = dir.path().join("nope");
+    let err = PolicySet::load_dir(&missing, &ctx()).unwrap_err();
+    assert!(err.to_string().starts_with(&format!("{}: cannot read the policy directory: ", missing.display())));
 }

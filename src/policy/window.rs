@@ -129,12 +129,15 @@ impl Window {
         self.to <= self.from
     }
 
-    /// The instants an occurrence starting on `date` opens and closes.
-    fn occurrence(&self, tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-        let start = first_instant(tz, local_at(date, self.from));
+    /// The instant an occurrence starting on `date` opens.
+    fn start(&self, tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+        first_instant(tz, local_at(date, self.from))
+    }
+
+    /// The instant an occurrence starting on `date` closes.
+    fn end(&self, tz: Tz, date: NaiveDate) -> DateTime<Utc> {
         let end_date = if self.spans_midnight() { date.checked_add_days(Days::new(1)).unwrap_or(date) } else { date };
-        let end = first_instant(tz, local_at(end_date, self.to));
-        (start, end)
+        first_instant(tz, local_at(end_date, self.to))
     }
 
     /// The date of the occurrence a wall-clock reading falls in, by the reading alone.
@@ -185,10 +188,7 @@ impl Schedule {
                     .into_iter()
                     .flatten()
                     .filter(|d| w.on_day(*d) && !self.excepted(*d))
-                    .any(|d| {
-                        let (s, e) = w.occurrence(self.tz, d);
-                        s <= at && at < e
-                    })
+                    .any(|d| w.start(self.tz, d) <= at && at < w.end(self.tz, d))
             })
         }
     }
@@ -201,8 +201,7 @@ impl Schedule {
         while let Some(d) = day.filter(|d| *d <= last) {
             if !self.excepted(d) {
                 for w in self.windows.iter().filter(|w| w.on_day(d)) {
-                    let (s, e) = w.occurrence(self.tz, d);
-                    let t = if opening { s } else { e };
+                    let t = if opening { w.start(self.tz, d) } else { w.end(self.tz, d) };
                     if t > after && t <= until {
                         out.push(t);
                     }
