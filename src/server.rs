@@ -71,7 +71,7 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
         }
         None => {
             tracing::warn!("no [assertion] key_file: using a key generated at start; backends must refetch the JWKS after every restart, and several instances need one shared key file");
-            SigningKey::generate()
+            SigningKey::generate().map_err(StartError::Key)?
         }
     };
     let store = deps.session_store.clone().unwrap_or_else(|| Arc::new(MemoryStore::default()));

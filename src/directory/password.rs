@@ -29,8 +29,21 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     }
 }
 
-/// Verifies on the blocking pool so the async runtime keeps serving while argon2 works.
+/// How many argon2 verifications may run at once: half the cores (at least one). Each takes ~20 ms of CPU and
+/// 19 MiB of memory, so a login storm queues here instead of taking every core from proxied traffic and growing
+/// memory with every concurrent login.
+fn verify_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        tokio::sync::Semaphore::new((cores / 2).max(1))
+    })
+}
+
+/// Verifies on the blocking pool so the async runtime keeps serving while argon2 works, with at most half the
+/// cores verifying at a time.
 pub async fn verify_password_blocking(password: String, phc: String) -> bool {
+    let Ok(_permit) = verify_permits().acquire().await else { return false };
     tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false)
 }
 

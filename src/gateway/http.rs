@@ -94,7 +94,10 @@ pub fn wants_html(req: &RequestHeader) -> bool {
 
 /// Total size of the request head as received: request line plus every header line.
 pub fn header_bytes(req: &RequestHeader) -> usize {
-    let line = req.method.as_str().len() + req.uri.to_string().len() + 12;
+    let uri_len = req.uri.path_and_query().map_or(1, |p| p.as_str().len())
+        + req.uri.authority().map_or(0, |a| a.as_str().len())
+        + req.uri.scheme_str().map_or(0, |s| s.len() + 3);
+    let line = req.method.as_str().len() + uri_len + 12;
     req.headers.iter().fold(line, |acc, (n, v)| acc + n.as_str().len() + v.len() + 4)
 }
 
