@@ -1,0 +1,141 @@
+//! The per-request work of an authenticated proxied request besides the session lookup (benches/session.rs): the
+//! access decision, the identity headers with the signed ES256 assertion, and stripping client-sent
+//! `X-Portvakt-*` headers from a realistic browser request.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use pingora_http::RequestHeader;
+use portvakt::access;
+use portvakt::assertion::{Claims, SigningKey};
+use portvakt::config::LoginRequirement;
+use portvakt::gateway::is_identity_header;
+use portvakt::session::{Method, Methods};
+use portvakt::zones::Zone;
+use std::hint::black_box;
+
+/// What a browser sends to a service behind the gateway, plus two forged identity headers to strip.
+fn browser_request() -> RequestHeader {
+    let mut r = RequestHeader::build("GET", b"/app/payslips/2026-11?view=pdf", None).expect("request");
+    let headers: [(&str, &str); 17] = [
+        ("host", "portal.kommune.example"),
+        ("user-agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"),
+        ("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"),
+        ("accept-language", "sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7"),
+        ("accept-encoding", "gzip, deflate, br, zstd"),
+        ("referer", "https://portal.kommune.example/.portvakt/portal"),
+        ("cookie", "portvakt=Zq3x9VfQm2Lk8Rt1Yw4Pb7Nc5Hd0Gs6Ja3Ue9Io2Ty4; lang=sv; _pk_id.1=3f2a1b"),
+        ("sec-fetch-dest", "document"),
+        ("sec-fetch-mode", "navigate"),
+        ("sec-fetch-site", "same-origin"),
+        ("sec-fetch-user", "?1"),
+        ("sec-ch-ua", "\"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\""),
+        ("sec-ch-ua-mobile", "?0"),
+        ("sec-ch-ua-platform", "\"Windows\""),
+        ("upgrade-insecure-requests", "1"),
+        ("X-Portvakt-User", "admin"),
+        ("x_portvakt_groups", "admins"),
+    ];
+    for (n, v) in headers {
+        r.append_header(n, v).expect("header");
+    }
+    r
+}
+
+fn access_decision(c: &mut Criterion) {
+    let internal = Zone::new("internal", LoginRequirement::Password);
+    let remote = Zone::new("remote", LoginRequirement::TwoFactor);
+    let pw = Methods::of(Method::Password);
+    let mut g = c.benchmark_group("access");
+    g.bench_function("decide: password from internal (allow)", |b| {
+        b.iter(|| black_box(access::builtin(black_box(&internal), black_box(pw))))
+    });
+    g.bench_function("decide: password from remote (step up)", |b| {
+        b.iter(|| black_box(access::builtin(black_box(&remote), black_box(pw))))
+    });
+    g.finish();
+}
+
+fn identity(c: &mut Criterion) {
+    let key = SigningKey::generate().expect("key");
+    let groups = vec!["staff".to_string(), "payroll".to_string()];
+    let methods = Methods::of(Method::Password).with(Method::Sms);
+    let now = 1_795_000_000u64;
+    let claims = || Claims {
+        iss: "https://portal.kommune.example",
+        sub: "anna",
+        aud: "self-service",
+        iat: now,
+        nbf: now - 5,
+        exp: now + 60,
+        name: "Anna Lindqvist",
+        groups: &groups,
+        amr: methods.iter().map(|m| m.as_str()).collect(),
+        zone: "internal",
+        realm: "staff",
+    };
+    let mut g = c.benchmark_group("identity");
+    g.bench_function("assertion: claims + ES256 sign", |b| b.iter(|| black_box(key.sign(&claims()))));
+    let base = browser_request();
+    g.bench_function("identity headers + assertion on a request", |b| {
+        b.iter(|| {
+            let mut up = base.clone();
+            up.insert_header("x-portvakt-user", "anna").expect("header");
+            up.insert_header("x-portvakt-groups", groups.join(",")).expect("header");
+            up.insert_header("x-portvakt-methods", methods.header_value()).expect("header");
+            up.insert_header("x-portvakt-zone", "internal").expect("header");
+            up.insert_header("x-portvakt-assertion", key.sign(&claims())).expect("header");
+            black_box(up)
+        })
+    });
+    // The signature alone, and the same signature with ring (already in the tree through rustls), for comparison.
+    let token = key.sign(&claims());
+    let signed_part = token.rsplit_once('.').map(|(m, _)| m.to_string()).unwrap_or_default();
+    let p256_key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+    g.bench_function("ES256 signature only, p256 crate (before)", |b| {
+        b.iter(|| {
+            let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&p256_key, signed_part.as_bytes());
+            black_box(sig)
+        })
+    });
+    let rng = ring::rand::SystemRandom::new();
+    let alg = &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+    let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(alg, &rng).expect("key");
+    let ring_key = ring::signature::EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng).expect("key");
+    g.bench_function("ES256 signature only, ring (as now)", |b| {
+        b.iter(|| black_box(ring_key.sign(&rng, signed_part.as_bytes()).expect("sign")))
+    });
+    g.bench_function("identity headers without assertion", |b| {
+        b.iter(|| {
+            let mut up = base.clone();
+            up.insert_header("x-portvakt-user", "anna").expect("header");
+            up.insert_header("x-portvakt-groups", groups.join(",")).expect("header");
+            up.insert_header("x-portvakt-methods", methods.header_value()).expect("header");
+            up.insert_header("x-portvakt-zone", "internal").expect("header");
+            black_box(up)
+        })
+    });
+    g.finish();
+}
+
+fn strip(c: &mut Criterion) {
+    let base = browser_request();
+    let mut g = c.benchmark_group("strip");
+    g.bench_function("is_identity_header over 17 header names", |b| {
+        b.iter(|| black_box(base.headers.keys().filter(|n| is_identity_header(black_box(n.as_str()))).count()))
+    });
+    g.bench_function("request clone (baseline for the next)", |b| b.iter(|| black_box(base.clone())));
+    g.bench_function("request clone + strip X-Portvakt-* (as the gateway does)", |b| {
+        b.iter(|| {
+            let mut up = base.clone();
+            let forged: Vec<http::HeaderName> =
+                up.headers.keys().filter(|n| is_identity_header(n.as_str())).cloned().collect();
+            for n in forged {
+                up.remove_header(&n);
+            }
+            black_box(up)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, access_decision, identity, strip);
+criterion_main!(benches);

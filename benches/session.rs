@@ -1,0 +1,70 @@
+//! Session lookup: `Sessions::validate` against an in-memory store holding 100,000 live sessions, as on every
+//! proxied request (cookie value to SHA-256 key, map read, timeout checks, activity update).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use portvakt::clock::SystemClock;
+use portvakt::config::SessionSettings;
+use portvakt::directory::User;
+use portvakt::session::memory::MemoryStore;
+use portvakt::session::{Method, Methods, SessionId, Sessions};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+const LIVE: usize = 100_000;
+
+fn store_with_sessions(rt: &tokio::runtime::Runtime) -> (Sessions, Vec<SessionId>) {
+    let sessions = Sessions::new(
+        Arc::new(MemoryStore::default()),
+        Arc::new(SystemClock),
+        SessionSettings {
+            idle_timeout: Duration::from_secs(900),
+            absolute_lifetime: Duration::from_secs(12 * 3600),
+            cookie_name: "portvakt".into(),
+            cookie_domain: None,
+        },
+    );
+    let ids = rt.block_on(async {
+        let mut ids = Vec::with_capacity(LIVE);
+        for i in 0..LIVE {
+            let user = User {
+                username: format!("user{i:06}"),
+                display_name: format!("User Number {i}"),
+                email: Some(format!("user{i:06}@kommune.example")),
+                groups: vec!["staff".into(), "payroll".into()],
+                realm: "staff".into(),
+            };
+            let (id, _) = sessions.create(&user, Methods::of(Method::Password)).await.expect("create");
+            ids.push(id);
+        }
+        ids
+    });
+    (sessions, ids)
+}
+
+fn session_lookup(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let (sessions, ids) = store_with_sessions(&rt);
+    let mut g = c.benchmark_group("session");
+    // Cycling through all IDs keeps the lookups spread over the whole map, as with many users.
+    let mut i = 0usize;
+    g.bench_function("validate, 100k live sessions", |b| {
+        b.iter(|| {
+            i = (i + 1) % ids.len();
+            let r = rt.block_on(sessions.validate(&ids[i])).expect("store");
+            black_box(r.is_ok())
+        })
+    });
+    let unknown = SessionId::generate();
+    g.bench_function("validate unknown id, 100k live sessions", |b| {
+        b.iter(|| black_box(rt.block_on(sessions.validate(black_box(&unknown))).expect("store").is_err()))
+    });
+    g.bench_function("cookie value to store key (parse + SHA-256)", |b| {
+        let v = ids[0].as_str().to_string();
+        b.iter(|| black_box(SessionId::parse(black_box(&v)).map(|id| id.key())))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, session_lookup);
+criterion_main!(benches);
