@@ -19,6 +19,11 @@ use std::collections::HashMap;
 
 const PORTAL: &str = "/.portvakt/portal";
 
+/// Maps a store or directory failure to 503, naming what failed (the error page tells the user to try again).
+fn unavailable<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> Box<Error> {
+    move |e| Error::explain(HTTPStatus(503), format!("{what}: {e}"))
+}
+
 /// Answers a request under `/.portvakt/`.
 pub async fn handle(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let req = session.req_header();
@@ -248,12 +253,8 @@ async fn login_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
     if let Ok((old, _)) = gw.current_session(session.req_header(), ctx).await? {
         let _ = gw.state.sessions.end(&old).await;
     }
-    let (id, rec) = gw
-        .state
-        .sessions
-        .create(&user, Methods::of(Method::Password))
-        .await
-        .map_err(|e| Error::explain(HTTPStatus(503), format!("session store: {e}")))?;
+    let (id, rec) =
+        gw.state.sessions.create(&user, Methods::of(Method::Password)).await.map_err(unavailable("session store"))?;
     let zone = ctx.zone.clone().unwrap_or_else(|| gw.state.zones.remote().clone());
     tracing::info!(user = %rec.username, client = %client, zone = %zone.name, realm = %rec.realm, "login");
     let req = session.req_header();
@@ -324,7 +325,7 @@ async fn logout_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resu
         if !token_eq(&rec.csrf, form.get("csrf").map(String::as_str).unwrap_or("")) {
             return Ok(csrf_refused(gw, ctx, session));
         }
-        gw.state.sessions.end(&id).await.map_err(|e| Error::explain(HTTPStatus(503), format!("session store: {e}")))?;
+        gw.state.sessions.end(&id).await.map_err(unavailable("session store"))?;
         tracing::info!(user = %rec.username, "logout");
     }
     let pctx = page_ctx(ctx, session.req_header(), None);
@@ -408,12 +409,7 @@ struct UserChannels {
 
 impl UserChannels {
     async fn load(gw: &Gateway, rec: &SessionRecord) -> Result<UserChannels> {
-        let account = gw
-            .state
-            .accounts
-            .get(&account_key(rec))
-            .await
-            .map_err(|e| Error::explain(HTTPStatus(503), format!("account store: {e}")))?;
+        let account = gw.state.accounts.get(&account_key(rec)).await.map_err(unavailable("account store"))?;
         let mut list = Vec::new();
         if gw.state.sms.is_some() {
             for (i, p) in account.phones.iter().take(crate::account::MAX_PHONES).enumerate() {
@@ -522,7 +518,7 @@ async fn second_factor_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -
         .second_factor
         .pending(&id.key())
         .await
-        .map_err(|e| Error::explain(HTTPStatus(503), format!("challenge store: {e}")))?
+        .map_err(unavailable("challenge store"))?
         .filter(|c| c.expires > now && c.failures < gw.state.second_factor.settings().max_tries);
     let lang = ctx.lang(session.req_header());
     let sent = pending.as_ref().and_then(|c| ch.sent_message(gw, lang, c.channel));
@@ -579,7 +575,7 @@ async fn second_factor_send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) 
             let msg = pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", &minutes)]);
             return Ok(fail(gw, ctx, 429, channel.as_str(), msg));
         }
-        Err(IssueError::Store(e)) => return Err(Error::explain(HTTPStatus(503), format!("challenge store: {e}"))),
+        Err(IssueError::Store(e)) => return Err(unavailable("challenge store")(e)),
     };
     if let Err(hit) = gw.state.second_factor.limits.check(&dest, is_sms, &account, client_ip) {
         tracing::warn!(user = %rec.username, limit = hit.name(), "code send refused by limit");
@@ -606,7 +602,7 @@ async fn second_factor_send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) 
     }
     let code = match gw.state.second_factor.issue(id.key(), &account, channel).await {
         Ok(c) => c,
-        Err(e) => return Err(Error::explain(HTTPStatus(503), format!("second factor: {e}"))),
+        Err(e) => return Err(unavailable("second factor")(e)),
     };
     let shown = crate::second_factor::code::display(&code);
     let minutes = (gw.state.second_factor.settings().code_lifetime.as_secs() / 60).max(1).to_string();
@@ -660,21 +656,13 @@ async fn second_factor_verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx
     let rd = form.get("rd").cloned().unwrap_or_default();
     let typed = form.get("code").map(String::as_str).unwrap_or("");
     let account = account_key(&rec);
-    let result = gw
-        .state
-        .second_factor
-        .verify(&id.key(), &account, typed)
-        .await
-        .map_err(|e| Error::explain(HTTPStatus(503), format!("challenge store: {e}")))?;
+    let result =
+        gw.state.second_factor.verify(&id.key(), &account, typed).await.map_err(unavailable("challenge store"))?;
     let lang = ctx.lang(session.req_header());
     match result {
         Ok(channel) => {
-            let (new_id, next) = gw
-                .state
-                .sessions
-                .step_up(&id, &rec, channel.method())
-                .await
-                .map_err(|e| Error::explain(HTTPStatus(503), format!("session store: {e}")))?;
+            let (new_id, next) =
+                gw.state.sessions.step_up(&id, &rec, channel.method()).await.map_err(unavailable("session store"))?;
             tracing::info!(user = %next.username, methods = %next.methods.header_value(), "second factor verified");
             let target = after_login_target(gw, session.req_header(), &rd);
             Ok(Reply::see_other(&target).header("set-cookie", gw.session_cookie(&new_id)))
@@ -740,12 +728,7 @@ async fn account_reply(
     rec: &SessionRecord,
     v: AccountRender<'_>,
 ) -> Result<Reply> {
-    let account = gw
-        .state
-        .accounts
-        .get(&account_key(rec))
-        .await
-        .map_err(|e| Error::explain(HTTPStatus(503), format!("account store: {e}")))?;
+    let account = gw.state.accounts.get(&account_key(rec)).await.map_err(unavailable("account store"))?;
     let masked: Vec<String> =
         account.phones.iter().map(|p| crate::phone::mask(p, &gw.state.cfg.accounts.default_country)).collect();
     let lang = ctx.lang(session.req_header());
