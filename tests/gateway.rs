@@ -107,13 +107,7 @@ async fn remote_without_second_factor_is_stopped() {
     assert_eq!(l.status, 303);
     assert_eq!(l.location.as_deref(), Some("/.portvakt/second-factor?rd=%2Fexpense%2F"));
     let cookie = l.cookie.unwrap();
-    let r = c
-        .get(format!("{}/expense/", env.http_url()))
-        .header("cookie", &cookie)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = browse(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
     assert_eq!(r.status(), 302);
     assert!(r.headers()["location"].to_str().unwrap().starts_with("/.portvakt/second-factor"));
     let page = c
@@ -142,23 +136,11 @@ async fn internal_session_used_from_remote_must_step_up() {
     let (s, _) = get_json(&inside, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
     assert_eq!(s, 200);
     let outside = client_from(REMOTE);
-    let r = outside
-        .get(format!("{}/expense/", env.http_url()))
-        .header("cookie", &cookie)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = browse(&outside, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
     assert_eq!(r.status(), 302);
     assert!(r.headers()["location"].to_str().unwrap().starts_with("/.portvakt/second-factor"));
     // The listener pinned to remote treats even a loopback peer as remote.
-    let r = inside
-        .get(format!("http://{}/expense/", env.pinned_remote))
-        .header("cookie", &cookie)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = browse(&inside, &format!("http://{}/expense/", env.pinned_remote), &cookie, &[]).await;
     assert_eq!(r.status(), 302);
     assert!(r.headers()["location"].to_str().unwrap().starts_with("/.portvakt/second-factor"));
 }
@@ -172,14 +154,7 @@ async fn forwarded_for_trusted_only_from_proxies() {
 
     // A remote client claiming to be internal is still remote.
     let remote = client_from(REMOTE);
-    let r = remote
-        .get(format!("{}/expense/", env.http_url()))
-        .header("cookie", &cookie)
-        .header("x-forwarded-for", "10.1.2.3")
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = browse(&remote, &format!("{}/expense/", env.http_url()), &cookie, &[("x-forwarded-for", "10.1.2.3")]).await;
     assert_eq!(r.status(), 302, "spoofed XFF must not make a remote client internal");
 
     // Through the trusted proxy, an internal client address is believed...
@@ -190,24 +165,22 @@ async fn forwarded_for_trusted_only_from_proxies() {
     assert_eq!(v["headers"]["x-portvakt-zone"][0], "internal");
     assert_eq!(v["headers"]["x-forwarded-for"][0], "10.1.2.3, 127.0.0.3");
     // ...and a remote one is remote, even with a spoofed internal entry to its left.
-    let r = proxy
-        .get(format!("{}/expense/", env.http_url()))
-        .header("cookie", &cookie)
-        .header("x-forwarded-for", "10.9.9.9, 203.0.113.5")
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = browse(
+        &proxy,
+        &format!("{}/expense/", env.http_url()),
+        &cookie,
+        &[("x-forwarded-for", "10.9.9.9, 203.0.113.5")],
+    )
+    .await;
     assert_eq!(r.status(), 302);
     // A proxy that sends garbage fails closed: remote.
-    let r = proxy
-        .get(format!("{}/expense/", env.http_url()))
-        .header("cookie", &cookie)
-        .header("x-forwarded-for", "10.1.2.3, not-an-address")
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = browse(
+        &proxy,
+        &format!("{}/expense/", env.http_url()),
+        &cookie,
+        &[("x-forwarded-for", "10.1.2.3, not-an-address")],
+    )
+    .await;
     assert_eq!(r.status(), 302);
 }
 
@@ -222,13 +195,7 @@ async fn idle_timeout_ends_session() {
     env.clock.advance(Duration::from_secs(14 * 60));
     assert_eq!(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0, 200);
     env.clock.advance(Duration::from_secs(15 * 60 + 1));
-    let r = c
-        .get(format!("{}/expense/a?b=1", env.http_url()))
-        .header("cookie", &cookie)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = browse(&c, &format!("{}/expense/a?b=1", env.http_url()), &cookie, &[]).await;
     assert_eq!(r.status(), 302);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(loc, "/.portvakt/login?rd=%2Fexpense%2Fa%3Fb%3D1&expired=1");

@@ -134,21 +134,9 @@ async fn portal_states_follow_policies() {
         .unwrap();
     assert_eq!(state_of(&html, "Expenses"), "step-up");
     assert_eq!(state_of(&html, "Signing"), "wrong-network");
-    let r = outside
-        .get(format!("{}/signing/", env.http_url()))
-        .header("cookie", &cookie)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = browse(&outside, &format!("{}/signing/", env.http_url()), &cookie, &[]).await;
     assert_eq!(r.status(), 403);
-    let r = outside
-        .get(format!("{}/expense/", env.http_url()))
-        .header("cookie", &cookie)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = browse(&outside, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
     assert_eq!(r.status(), 302, "weak login: step up, not deny");
 }
 
@@ -211,13 +199,7 @@ async fn idle_timeout_per_zone() {
     env.clock.advance(Duration::from_secs(6 * 60));
     assert_eq!(get_json(&inside, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.0, 200);
     env.clock.advance(Duration::from_secs(6 * 60));
-    let r = outside
-        .get(format!("{}/expense/", env.http_url()))
-        .header("cookie", &cookie)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = browse(&outside, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
     assert_eq!(r.status(), 302);
     assert!(r.headers()["location"].to_str().unwrap().contains("expired=1"), "ended by the remote idle timeout");
 }

@@ -64,7 +64,7 @@ fn code_in(text: &str) -> String {
 
 /// GETs a gateway page with a session cookie and returns (status, body).
 async fn page(c: &reqwest::Client, url: &str, cookie: &str) -> (u16, String) {
-    let r = c.get(url).header("cookie", cookie).header("accept", "text/html").send().await.unwrap();
+    let r = browse(c, url, cookie, &[]).await;
     (r.status().as_u16(), r.text().await.unwrap())
 }
 

@@ -407,3 +407,12 @@ pub async fn get_json(
 }
 pub mod sms_provider;
 pub mod smtp;
+
+/// A browser's GET (`Accept: text/html`) with a session cookie and extra headers; redirects are not followed.
+pub async fn browse(c: &reqwest::Client, url: &str, cookie: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut rb = c.get(url).header("cookie", cookie).header("accept", "text/html");
+    for (k, v) in headers {
+        rb = rb.header(*k, *v);
+    }
+    rb.send().await.unwrap()
+}
