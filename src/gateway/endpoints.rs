@@ -4,7 +4,7 @@
 use super::http::{self, parse_form, query_param, safe_redirect};
 use super::reply::Reply;
 use super::{Ctx, Gateway};
-use crate::access::{self, Decision, DenyKind, Facts};
+use crate::access::{self, Decision, DenyKind};
 use crate::config::REMOTE_ZONE;
 use crate::directory::normalize_username;
 use crate::notify::EmailMessage;
@@ -268,26 +268,6 @@ async fn login_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
     Ok(Reply::see_other(&location).header("set-cookie", gw.session_cookie(&id)))
 }
 
-/// The access facts for a session asking for a service now.
-fn facts<'a>(
-    gw: &Gateway,
-    zone: &'a crate::zones::Zone,
-    rec: &'a SessionRecord,
-    service: &'a str,
-    path: &'a str,
-) -> Facts<'a> {
-    Facts {
-        service,
-        path,
-        zone,
-        user: &rec.username,
-        groups: &rec.groups,
-        methods: rec.methods,
-        assurance: crate::policy::Assurance::None,
-        at: gw.state.clock.now(),
-    }
-}
-
 /// Whether, after a password login, the user should step up before going to `target`: when the target is a service
 /// that needs a stronger login, or (for the portal and other pages) when the zone itself requires two factors.
 fn needs_step_up(
@@ -302,7 +282,7 @@ fn needs_step_up(
         Err(_) => (http::host_of(req).unwrap_or_default(), target.split('?').next().unwrap_or("/").to_string()),
     };
     match gw.state.router.route(&host, &path).and_then(|i| gw.state.cfg.services.get(i)) {
-        Some(s) => gw.state.access.decide(&facts(gw, zone, rec, &s.name, &path)) == Decision::StepUp,
+        Some(s) => gw.state.access.decide(&gw.facts(zone, rec, &s.name, &path)) == Decision::StepUp,
         None => access::builtin(zone, rec.methods) == Decision::StepUp,
     }
 }
@@ -359,7 +339,7 @@ async fn portal_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
                 },
                 None => path.clone(),
             };
-            let state = match gw.state.access.decide(&facts(gw, &zone, &rec, &s.name, &path)) {
+            let state = match gw.state.access.decide(&gw.facts(&zone, &rec, &s.name, &path)) {
                 Decision::Allow => TileState::Open,
                 Decision::StepUp => TileState::NeedsStepUp,
                 Decision::Deny(d) => match d.kind {
@@ -707,7 +687,7 @@ async fn second_factor_verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx
 fn phones_allowed(gw: &Gateway, ctx: &Ctx, rec: &SessionRecord) -> bool {
     let Some(zone) = ctx.zone.as_ref() else { return false };
     if gw.state.access.policies().is_some() {
-        let f = facts(gw, zone, rec, crate::policy::ACCOUNT_PHONES, "/");
+        let f = gw.facts(zone, rec, crate::policy::ACCOUNT_PHONES, "/");
         return gw.state.access.decide(&f) == Decision::Allow;
     }
     gw.state.cfg.accounts.phone_zones.iter().any(|p| *p == zone.name)

@@ -222,6 +222,20 @@ impl Gateway {
         c
     }
 
+    /// The access facts for a session asking for a service (or account action) now.
+    pub fn facts<'a>(&self, zone: &'a Zone, rec: &'a SessionRecord, service: &'a str, path: &'a str) -> Facts<'a> {
+        Facts {
+            service,
+            path,
+            zone,
+            user: &rec.username,
+            groups: &rec.groups,
+            methods: rec.methods,
+            assurance: crate::policy::Assurance::None,
+            at: self.state.clock.now(),
+        }
+    }
+
     /// The session presented by this request, validated (timeouts checked, activity recorded).
     /// The idle timeout follows the zone the request comes from now (policies may set a stricter one outside).
     pub async fn current_session(
@@ -354,16 +368,7 @@ impl ProxyHttp for Gateway {
             return Ok(true);
         };
         let svc_name = self.state.cfg.services.get(service).map(|s| s.name.as_str()).unwrap_or("");
-        let decision = self.state.access.decide(&Facts {
-            service: svc_name,
-            path: session.req_header().uri.path(),
-            zone: &zone,
-            user: &rec.username,
-            groups: &rec.groups,
-            methods: rec.methods,
-            assurance: crate::policy::Assurance::None,
-            at: self.state.clock.now(),
-        });
+        let decision = self.state.access.decide(&self.facts(&zone, &rec, svc_name, session.req_header().uri.path()));
         match decision {
             Decision::Allow => {
                 ctx.identity = Some((sid.key(), rec));
