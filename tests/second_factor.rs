@@ -438,7 +438,8 @@ async fn third_number_and_bad_input_refused() {
     assert!(body.contains("No numbers registered"));
 }
 
-/// A change is announced to the user's e-mail and to the number that was replaced.
+/// A change is announced to the user's e-mail and to every number registered before it, also when the old number
+/// is kept and another is added.
 #[tokio::test(flavor = "multi_thread")]
 async fn number_change_is_announced() {
     let e = start("", None);
@@ -456,6 +457,17 @@ async fn number_change_is_announced() {
     assert_eq!(sms.len(), 1);
     assert_eq!(sms[0].to, "+46701234567");
     assert!(sms[0].message.contains("were changed"));
+    // Adding a second number while keeping the first tells the first.
+    assert_eq!(e.register("anna", &["0709999999", "0708888888"]).await.0, 200);
+    for _ in 0..100 {
+        if e.sms.messages().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let sms = e.sms.messages();
+    assert_eq!(sms.len(), 2, "{sms:?}");
+    assert_eq!(sms[1].to, "+46709999999");
 }
 
 /// Registered numbers survive a gateway restart.

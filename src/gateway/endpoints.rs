@@ -824,35 +824,37 @@ async fn account_phones_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx)
     };
     if old != numbers {
         tracing::info!(user = %rec.username, count = numbers.len(), "SMS numbers changed");
-        announce_phone_change(gw, lang, &rec, &old, &numbers);
+        announce_phone_change(gw, lang, &rec, old);
     }
     let notice = Some(pages::fill(Msg::PhonesSaved.text(lang), &[]));
     account_reply(gw, ctx, session, &rec, AccountRender { status: 200, phone1: "", phone2: "", notice, errors: vec![] })
         .await
 }
 
-/// Tells the user, by e-mail and on every number that was removed or replaced, that their numbers changed.
-fn announce_phone_change(gw: &Gateway, lang: pages::Lang, rec: &SessionRecord, old: &[String], new: &[String]) {
+/// Tells the user, by e-mail and on every number registered before the change, that their numbers changed: a thief
+/// who adds a number while keeping the owner's is announced on the owner's phone too.
+fn announce_phone_change(gw: &Gateway, lang: pages::Lang, rec: &SessionRecord, old: Vec<String>) {
     let email = gw.state.email.clone();
     let sms = gw.state.sms.clone();
     let to_email = rec.email.clone();
     // "2026-11-23 10:15 UTC": readable for people, unambiguous across time zones.
-    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let now = std::time::UNIX_EPOCH + std::time::Duration::from_millis(gw.state.clock.now().0);
+    let stamp = humantime::format_rfc3339_seconds(now).to_string();
     let time = format!("{} UTC", stamp.get(..16).unwrap_or(&stamp).replace('T', " "));
     let subject = Msg::PhonesChangedSubject.text(lang).to_string();
     let body = Msg::PhonesChangedBody.text(lang).replace("{time}", &time);
     let text = Msg::PhonesChangedSms.text(lang).to_string();
-    let dropped: Vec<String> = old.iter().filter(|o| !new.contains(o)).cloned().collect();
     tokio::spawn(async move {
         if let (Some(to), Some(email)) = (to_email, email) {
             if let Err(e) = email.send(&to, &EmailMessage { subject, body }).await {
                 tracing::warn!(error = %e, "could not announce number change by e-mail");
             }
         }
-        for n in dropped.iter().filter(|_| sms.is_some()) {
-            let Some(sms) = &sms else { break };
-            if let Err(e) = sms.send(n, &text).await {
-                tracing::warn!(error = %e, "could not announce number change by SMS");
+        if let Some(sms) = sms {
+            for n in &old {
+                if let Err(e) = sms.send(n, &text).await {
+                    tracing::warn!(error = %e, "could not announce number change by SMS");
+                }
             }
         }
     });
