@@ -405,6 +405,7 @@ pub async fn get_json(
     let text = resp.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
+pub mod oidc;
 pub mod sms_provider;
 pub mod smtp;
 
