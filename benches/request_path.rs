@@ -46,10 +46,10 @@ fn access_decision(c: &mut Criterion) {
     let pw = Methods::of(Method::Password);
     let mut g = c.benchmark_group("access");
     g.bench_function("decide: password from internal (allow)", |b| {
-        b.iter(|| black_box(access::builtin(black_box(&internal), black_box(pw))))
+        b.iter(|| black_box(access::builtin(black_box(&internal), black_box(pw), portvakt::methods::Assurance::None)))
     });
     g.bench_function("decide: password from remote (step up)", |b| {
-        b.iter(|| black_box(access::builtin(black_box(&remote), black_box(pw))))
+        b.iter(|| black_box(access::builtin(black_box(&remote), black_box(pw), portvakt::methods::Assurance::None)))
     });
     g.finish();
 }

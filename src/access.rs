@@ -97,7 +97,7 @@ impl Access {
     /// The decision for a request.
     pub fn decide(&self, f: &Facts<'_>) -> Decision {
         let guard = self.policies.load();
-        let Some(p) = guard.as_ref() else { return builtin(f.zone, f.methods) };
+        let Some(p) = guard.as_ref() else { return builtin(f.zone, f.methods, f.assurance) };
         let at = chrono::DateTime::from_timestamp_millis(i64::try_from(f.at.0).unwrap_or(i64::MAX)).unwrap_or_default();
         let req = AccessRequest {
             service: f.service,
@@ -161,10 +161,10 @@ pub fn load_policies(
 }
 
 /// The built-in rule: the zone's login requirement.
-pub fn builtin(zone: &Zone, methods: Methods) -> Decision {
+pub fn builtin(zone: &Zone, methods: Methods, assurance: Assurance) -> Decision {
     let ok = match zone.login {
         LoginRequirement::Password => methods.contains(Method::Password) || methods.contains(Method::Eid),
-        LoginRequirement::TwoFactor => methods.is_two_factor(),
+        LoginRequirement::TwoFactor => crate::methods::is_two_factor(methods, assurance),
     };
     if ok {
         Decision::Allow
@@ -211,8 +211,14 @@ mod tests {
         assert_eq!(a.decide(&facts(&zone("remote", LoginRequirement::TwoFactor), pw, &g)), Decision::StepUp);
         let two = pw.with(Method::Sms);
         assert_eq!(a.decide(&facts(&zone("remote", LoginRequirement::TwoFactor), two, &g)), Decision::Allow);
-        assert_eq!(builtin(&zone("r", LoginRequirement::TwoFactor), Methods::of(Method::Eid)), Decision::Allow);
-        assert_eq!(builtin(&zone("i", LoginRequirement::Password), Methods::default()), Decision::StepUp);
+        let eid = Methods::of(Method::Eid);
+        let remote = zone("r", LoginRequirement::TwoFactor);
+        assert_eq!(builtin(&remote, eid, Assurance::Substantial), Decision::Allow);
+        assert_eq!(builtin(&remote, eid, Assurance::Low), Decision::StepUp);
+        assert_eq!(
+            builtin(&zone("i", LoginRequirement::Password), Methods::default(), Assurance::None),
+            Decision::StepUp
+        );
     }
 
     /// With policies, a weak login maps to step-up, a foreign zone and a deny rule to denials, and a swap takes

@@ -83,8 +83,19 @@ impl SigningKey {
         &self.kid
     }
 
+    /// Uses `kid` as the key id instead of the one derived from the key (a provider may have registered another).
+    pub fn with_kid(mut self, kid: &str) -> SigningKey {
+        self.kid = kid.to_string();
+        self
+    }
+
     /// Signs claims into a compact JWT.
     pub fn sign(&self, claims: &Claims<'_>) -> String {
+        self.sign_json(claims)
+    }
+
+    /// Signs any serialisable claims into a compact ES256 JWT with this key's `kid`.
+    pub fn sign_json<T: Serialize>(&self, claims: &T) -> String {
         let header = format!("{{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"{}\"}}", self.kid);
         let payload = serde_json::to_vec(claims).unwrap_or_default();
         let mut out = String::with_capacity(512);

@@ -109,6 +109,8 @@ pub struct ExplainArgs {
     pub groups: Vec<String>,
     /// Login methods.
     pub methods: Vec<String>,
+    /// eID assurance (low, substantial, high); substantial when methods include eid and this is absent.
+    pub assurance: Option<String>,
     /// Time of the request (RFC 3339), now when absent.
     pub at: Option<String>,
 }
@@ -146,6 +148,17 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
             }
         }
     }
+    let assurance = match a.assurance.as_deref() {
+        None if methods.contains(Method::Eid) => crate::policy::Assurance::Substantial,
+        None => crate::policy::Assurance::None,
+        Some(s) => match crate::policy::Assurance::parse(s) {
+            Some(l) => l,
+            None => {
+                eprintln!("unknown assurance \"{s}\"; use low, substantial or high");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let at = match &a.at {
         None => {
             use crate::clock::Clock;
@@ -175,7 +188,7 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
         }
     };
     let Some(policies) = policies else {
-        return explain_builtin(a, zone, methods);
+        return explain_builtin(a, zone, methods, assurance);
     };
     let path = cfg.service(&a.service).map(|s| s.path_prefix.clone()).unwrap_or_else(|| "/".into());
     let ex = policies.explain(&crate::policy::AccessRequest {
@@ -185,7 +198,7 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
         user: &a.user,
         groups: &a.groups,
         methods,
-        assurance: crate::policy::Assurance::None,
+        assurance,
         at,
     });
     let allow = ex.verdict.is_allow();
@@ -207,14 +220,21 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
     }
 }
 
-fn explain_builtin(a: &ExplainArgs, zone: &crate::zones::Zone, methods: Methods) -> ExitCode {
+fn explain_builtin(
+    a: &ExplainArgs,
+    zone: &crate::zones::Zone,
+    methods: Methods,
+    assurance: crate::policy::Assurance,
+) -> ExitCode {
     let need = match zone.login {
         crate::config::LoginRequirement::Password => "a password login",
-        crate::config::LoginRequirement::TwoFactor => "password plus a one-time code (sms or email), or eid",
+        crate::config::LoginRequirement::TwoFactor => {
+            "password plus a one-time code (sms or email), or eid at substantial or high"
+        }
     };
     let why =
         format!("zone \"{}\" needs {need}; user {} logged in with [{}]", zone.name, a.user, methods.header_value());
-    match access::builtin(zone, methods) {
+    match access::builtin(zone, methods, assurance) {
         Decision::Allow => {
             println!("allow\nrule: {}\nwhy: {why}", access::BUILTIN_RULE);
             ExitCode::SUCCESS

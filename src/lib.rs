@@ -42,6 +42,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod directory;
+pub mod eid;
 pub mod gateway;
 pub mod methods;
 pub mod notify;

@@ -47,6 +47,9 @@ enum Command {
         /// Login methods used, comma-separated: password, sms, email, eid.
         #[arg(long, value_delimiter = ',', default_value = "password")]
         methods: Vec<String>,
+        /// eID assurance of the login: low, substantial or high (default substantial with eid).
+        #[arg(long)]
+        assurance: Option<String>,
         /// Time of the request, RFC 3339.
         #[arg(long)]
         at: Option<String>,
@@ -70,8 +73,8 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run { config } => cli::run(&config),
         Command::Check { config } => cli::check(&config),
-        Command::Explain { config, service, zone, user, groups, methods, at } => {
-            cli::explain(&cli::ExplainArgs { config, service, zone, user, groups, methods, at })
+        Command::Explain { config, service, zone, user, groups, methods, assurance, at } => {
+            cli::explain(&cli::ExplainArgs { config, service, zone, user, groups, methods, assurance, at })
         }
         Command::HashPassword => cli::hash_password(),
         Command::Demo => cli::demo(),

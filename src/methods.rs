@@ -64,10 +64,9 @@ impl Methods {
         self.0 & m.bit() != 0
     }
 
-    /// Password plus a one-time code, or eID.
-    pub fn is_two_factor(self) -> bool {
-        self.contains(Method::Eid)
-            || (self.contains(Method::Password) && (self.contains(Method::Sms) || self.contains(Method::Email)))
+    /// Password plus a one-time code.
+    pub fn is_password_and_code(self) -> bool {
+        self.contains(Method::Password) && (self.contains(Method::Sms) || self.contains(Method::Email))
     }
 
     /// Members in header order.
@@ -87,18 +86,64 @@ impl fmt::Debug for Methods {
     }
 }
 
+/// eID assurance level of a login (eIDAS); password and code logins have none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Assurance {
+    /// No eID in the login.
+    #[default]
+    None,
+    /// eIDAS low: one factor; never counts as a two-factor login.
+    Low,
+    /// eIDAS substantial (e.g. MinID).
+    Substantial,
+    /// eIDAS high (e.g. BankID).
+    High,
+}
+
+impl Assurance {
+    /// Name used in policy files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Assurance::None => "none",
+            Assurance::Low => "low",
+            Assurance::Substantial => "substantial",
+            Assurance::High => "high",
+        }
+    }
+
+    /// Parses a level as written in policies and config ("low", "substantial" or "high").
+    pub fn parse(s: &str) -> Option<Assurance> {
+        match s {
+            "low" => Some(Assurance::Low),
+            "substantial" => Some(Assurance::Substantial),
+            "high" => Some(Assurance::High),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a login is two-factor: password plus a one-time code, or an eID at eIDAS substantial or high (which
+/// by definition take two factors). An eID login mapped to `low` counts as one factor.
+pub fn is_two_factor(methods: Methods, assurance: Assurance) -> bool {
+    methods.is_password_and_code() || (methods.contains(Method::Eid) && assurance >= Assurance::Substantial)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Methods render in header order and two-factor needs a code or eID.
+    /// Methods render in header order; two-factor needs a code, or an eID at substantial or above.
     #[test]
     fn methods_set() {
         let m = Methods::of(Method::Password);
-        assert!(!m.is_two_factor());
+        let none = Assurance::None;
+        assert!(!is_two_factor(m, none));
         assert_eq!(m.with(Method::Email).header_value(), "password,email");
-        assert!(m.with(Method::Sms).is_two_factor());
-        assert!(Methods::of(Method::Eid).is_two_factor());
-        assert!(!Methods::of(Method::Sms).is_two_factor());
+        assert!(is_two_factor(m.with(Method::Sms), none));
+        assert!(is_two_factor(Methods::of(Method::Eid), Assurance::Substantial));
+        assert!(is_two_factor(Methods::of(Method::Eid), Assurance::High));
+        assert!(!is_two_factor(Methods::of(Method::Eid), Assurance::Low));
+        assert!(!is_two_factor(Methods::of(Method::Sms), none));
     }
 }

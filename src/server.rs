@@ -96,6 +96,7 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
     let services = crate::gateway::Services {
         accounts: Arc::new(accounts),
         challenges: Arc::new(crate::second_factor::MemoryChallengeStore::default()),
+        flows: Arc::new(crate::eid::flow::MemoryFlowStore::default()),
         email,
         sms,
     };
@@ -299,6 +300,9 @@ impl BackgroundService for SessionReaper {
             self.state.assertions.purge(self.state.clock.now().unix_seconds());
             if let Err(e) = self.state.second_factor.purge().await {
                 tracing::warn!(error = %e, "challenge purge failed");
+            }
+            if let Err(e) = self.state.eid.purge().await {
+                tracing::warn!(error = %e, "eID flow purge failed");
             }
             match self.state.sessions.purge_expired().await {
                 Ok(n) if n > 0 => tracing::debug!(purged = n, "expired sessions removed"),

@@ -47,6 +47,11 @@ pub struct FileConfig {
     pub email: Option<crate::notify::config::FileEmail>,
     /// SMS delivery; without it, codes are not offered by SMS.
     pub sms: Option<crate::notify::config::FileSms>,
+    /// eID login over OpenID Connect.
+    pub eid: Option<crate::eid::config::FileEid>,
+    /// Institutions (municipalities) and their own e-mail domains, for eID linking.
+    #[serde(default)]
+    pub institutions: Vec<crate::eid::config::FileInstitution>,
     /// Directory of policy files (used once policy files are enabled).
     pub policies_dir: Option<Spanned<String>>,
 }

@@ -60,6 +60,10 @@ pub struct Config {
     pub email: Option<crate::notify::config::EmailSettings>,
     /// SMS delivery, if configured.
     pub sms: Option<crate::notify::config::SmsSettings>,
+    /// eID providers and linking (no providers: no eID).
+    pub eid: crate::eid::config::EidSettings,
+    /// Institutions and their e-mail domains.
+    pub institutions: Vec<crate::eid::config::Institution>,
     /// Policy directory, when configured.
     pub policies_dir: Option<PathBuf>,
 }
@@ -355,7 +359,40 @@ impl Validator<'_> {
                 None
             }
         });
+        let eid = match &f.eid {
+            None => crate::eid::config::EidSettings::default(),
+            Some(e) => {
+                match crate::eid::config::validate_eid(self.src, e, &base, &zone_names, server.public_url.is_some()) {
+                    Ok(s) => s,
+                    Err(errs) => {
+                        self.errors.extend(errs);
+                        crate::eid::config::EidSettings::default()
+                    }
+                }
+            }
+        };
+        let realm_names: HashSet<String> = directories.iter().map(|d| d.name.clone()).collect();
+        let institutions = match crate::eid::config::validate_institutions(self.src, &f.institutions, &realm_names) {
+            Ok(v) => v,
+            Err(errs) => {
+                self.errors.extend(errs);
+                Vec::new()
+            }
+        };
+        if let Some(first) = f.eid.as_ref().and_then(|e| e.providers.first()) {
+            if f.institutions.is_empty() {
+                self.err(
+                    &first.name,
+                    "eID linking needs at least one [[institutions]] entry with the municipal e-mail domains",
+                );
+            }
+            if f.email.is_none() {
+                self.err(&first.name, "eID linking sends a code by e-mail: configure [email]");
+            }
+        }
         Config {
+            eid,
+            institutions,
             email,
             sms,
             login,

@@ -141,6 +141,21 @@ impl Directory for FileDirectory {
         Ok(self.users.load().get(username).map(|e| e.user.clone()))
     }
 
+    async fn find_by_email(&self, email: &str) -> Result<Option<User>, DirectoryError> {
+        let users = self.users.load();
+        let mut found =
+            users.values().filter(|e| e.user.email.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(email)));
+        match (found.next(), found.next()) {
+            (Some(e), None) => Ok(Some(e.user.clone())),
+            (Some(_), Some(_)) => {
+                // Two accounts share the address: linking either would be a guess.
+                tracing::warn!(directory = %self.name, "two users share an e-mail address; eID linking refused");
+                Ok(None)
+            }
+            _ => Ok(None),
+        }
+    }
+
     fn groups(&self) -> Option<std::collections::HashSet<String>> {
         Some(self.users.load().values().flat_map(|e| e.user.groups.iter().cloned()).collect())
     }

@@ -42,6 +42,8 @@ pub trait Directory: Send + Sync + std::fmt::Debug {
     async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, DirectoryError>;
     /// Looks a user up without a password (for session refresh and account pages).
     async fn lookup(&self, username: &str) -> Result<Option<User>, DirectoryError>;
+    /// The user whose e-mail address is `email` (compared case-insensitively); used to link an eID.
+    async fn find_by_email(&self, email: &str) -> Result<Option<User>, DirectoryError>;
     /// Every group name this directory knows, for checking policies; `None` if it can't list them.
     fn groups(&self) -> Option<std::collections::HashSet<String>> {
         None

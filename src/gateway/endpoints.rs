@@ -20,7 +20,7 @@ use std::collections::HashMap;
 const PORTAL: &str = "/.portvakt/portal";
 
 /// Maps a store or directory failure to 503, naming what failed (the error page tells the user to try again).
-fn unavailable<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> Box<Error> {
+pub(super) fn unavailable<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> Box<Error> {
     move |e| Error::explain(HTTPStatus(503), format!("{what}: {e}"))
 }
 
@@ -31,8 +31,15 @@ pub async fn handle(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
     let path = req.uri.path().to_string();
     let get = method == ::http::Method::GET || method == ::http::Method::HEAD;
     let post = method == ::http::Method::POST;
+    if let Some(r) = super::eid::handle(gw, session, ctx, &path).await {
+        return r;
+    }
     match path.as_str() {
         "/.portvakt/healthz" if get => Ok(Reply::text(200, "ok\n")),
+        "/.portvakt/logged-out" if get => {
+            let pctx = page_ctx(ctx, session.req_header(), None);
+            Ok(Reply::html(200, pages::logged_out_page(&pctx)))
+        }
         "/.portvakt/jwks.json" if get => {
             Ok(Reply::bytes(200, "application/jwk-set+json", Bytes::from(gw.state.key.jwks())))
         }
@@ -58,6 +65,7 @@ pub async fn handle(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
         | "/.portvakt/account"
         | "/.portvakt/second-factor/send"
         | "/.portvakt/second-factor/verify"
+        | "/.portvakt/logged-out"
         | "/.portvakt/account/phones" => {
             let lang = ctx.lang(session.req_header());
             Ok(Reply::error_page(gw, lang, 405, Msg::BadRequestTitle, Msg::BadRequestBody.text(lang).into())
@@ -96,7 +104,7 @@ fn zone_label(ctx: &Ctx, lang: pages::Lang) -> &'static str {
 }
 
 /// A CSRF token for pre-login forms: the one in the client's cookie, or a new one to set.
-fn prelogin_csrf(gw: &Gateway, req: &pingora_http::RequestHeader) -> (String, bool) {
+pub(super) fn prelogin_csrf(gw: &Gateway, req: &pingora_http::RequestHeader) -> (String, bool) {
     match http::cookie(req, &gw.cookies.csrf) {
         Some(t) if t.len() == 22 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
             (t.to_string(), false)
@@ -129,6 +137,7 @@ fn login_view_reply(gw: &Gateway, ctx: &mut Ctx, req: &pingora_http::RequestHead
             error: v.error,
             notice: v.notice,
             password_help_url: gw.state.cfg.server.password_help_url.as_deref(),
+            eid_providers: &gw.state.eid_buttons,
         },
     );
     let mut r = Reply::html(200, html);
@@ -152,7 +161,7 @@ async fn login_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result
 }
 
 /// Reads a form body up to the configured cap; `Err(reply)` for a body that is too large.
-async fn read_form(
+pub(super) async fn read_form(
     gw: &Gateway,
     session: &mut Session,
     ctx: &mut Ctx,
@@ -190,7 +199,7 @@ pub fn too_many_attempts(gw: &Gateway, ctx: &mut Ctx, session: &Session, wait: s
     Reply::error_page_html(gw, lang, 429, Msg::TooManyAttemptsTitle, body).header("retry-after", secs)
 }
 
-fn csrf_refused(gw: &Gateway, ctx: &mut Ctx, session: &Session) -> Reply {
+pub(super) fn csrf_refused(gw: &Gateway, ctx: &mut Ctx, session: &Session) -> Reply {
     let lang = ctx.lang(session.req_header());
     Reply::error_page(gw, lang, 403, Msg::ForbiddenTitle, Msg::ForbiddenCsrf.text(lang).into())
 }
@@ -283,7 +292,7 @@ fn needs_step_up(
     };
     match gw.state.router.route(&host, &path).and_then(|i| gw.state.cfg.services.get(i)) {
         Some(s) => gw.state.access.decide(&gw.facts(zone, rec, &s.name, &path)) == Decision::StepUp,
-        None => access::builtin(zone, rec.methods) == Decision::StepUp,
+        None => access::builtin(zone, rec.methods, rec.assurance) == Decision::StepUp,
     }
 }
 
@@ -301,16 +310,27 @@ async fn logout_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resu
         Ok(f) => f,
         Err(r) => return Ok(r),
     };
+    let mut provider_logout = None;
     if let Ok((id, rec)) = gw.current_session(session.req_header(), ctx).await? {
         if !token_eq(&rec.csrf, form.get("csrf").map(String::as_str).unwrap_or("")) {
             return Ok(csrf_refused(gw, ctx, session));
         }
         gw.state.sessions.end(&id).await.map_err(unavailable("session store"))?;
         tracing::info!(user = %rec.username, "logout");
+        // An eID login also ends the provider's session, or the next eID login would pass without a question.
+        if let (Some(login), Some(base)) = (&rec.eid, &gw.state.cfg.server.public_url) {
+            let back = format!("{}/.portvakt/logged-out", base.as_str().trim_end_matches('/'));
+            let lang = ctx.lang(session.req_header());
+            provider_logout = gw.state.eid.end_session_url(login, &back, lang.code()).await;
+        }
+    }
+    let clear = gw.cookie_header(&gw.cookies.session, "", true);
+    if let Some(url) = provider_logout {
+        return Ok(Reply::see_other(&url).header("set-cookie", clear).header("clear-site-data", "\"cache\""));
     }
     let pctx = page_ctx(ctx, session.req_header(), None);
     Ok(Reply::html(200, pages::logged_out_page(&pctx))
-        .header("set-cookie", gw.cookie_header(&gw.cookies.session, "", true))
+        .header("set-cookie", clear)
         .header("clear-site-data", "\"cache\""))
 }
 
@@ -359,7 +379,7 @@ async fn portal_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
 }
 
 /// The gateway's own POST handlers need a live session and its CSRF token; this reads both plus the form.
-async fn session_form(
+pub(super) async fn session_form(
     gw: &Gateway,
     session: &mut Session,
     ctx: &mut Ctx,
@@ -438,7 +458,7 @@ impl UserChannels {
     }
 }
 
-fn account_key(rec: &SessionRecord) -> String {
+pub(super) fn account_key(rec: &SessionRecord) -> String {
     format!("{}:{}", rec.realm, rec.username)
 }
 
@@ -475,7 +495,7 @@ fn second_factor_reply(
     Reply::html(v.status, html)
 }
 
-fn after_login_target(gw: &Gateway, req: &pingora_http::RequestHeader, rd: &str) -> String {
+pub(super) fn after_login_target(gw: &Gateway, req: &pingora_http::RequestHeader, rd: &str) -> String {
     let request_host = http::host_of(req).unwrap_or_default();
     safe_redirect(rd, &|h| gw.is_own_host(h, &request_host)).unwrap_or_else(|| PORTAL.to_string())
 }
@@ -488,7 +508,7 @@ async fn second_factor_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -
     let req = session.req_header();
     let rd = query_param(req, "rd").unwrap_or_default();
     let zone = ctx.zone.clone().unwrap_or_else(|| gw.state.zones.remote().clone());
-    if rec.methods.is_two_factor() && !needs_step_up(gw, req, &zone, &rec, &rd) {
+    if crate::methods::is_two_factor(rec.methods, rec.assurance) && !needs_step_up(gw, req, &zone, &rec, &rd) {
         return Ok(Reply::redirect(&after_login_target(gw, req, &rd)));
     }
     let ch = UserChannels::load(gw, &rec).await?;
@@ -543,37 +563,19 @@ async fn second_factor_send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) 
     let is_sms = matches!(channel, Channel::Sms(_));
     match gw.state.second_factor.precheck(&id.key(), &account).await {
         Ok(()) => {}
-        Err(IssueError::Locked(w)) => {
-            let msg = pages::fill(
-                Msg::SecondFactorLocked.text(lang),
-                &[("minutes", &w.as_secs().div_ceil(60).max(1).to_string())],
-            );
-            return Ok(fail(gw, ctx, 429, channel.as_str(), msg).header("retry-after", w.as_secs().to_string()));
-        }
-        Err(IssueError::ChallengeCap) => {
-            let minutes = (gw.state.second_factor.settings().code_lifetime.as_secs() / 60).max(1).to_string();
-            let msg = pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", &minutes)]);
-            return Ok(fail(gw, ctx, 429, channel.as_str(), msg));
-        }
         Err(IssueError::Store(e)) => return Err(unavailable("challenge store")(e)),
+        Err(e) => {
+            let (msg, wait) = issue_refusal(gw, lang, &e);
+            let mut r = fail(gw, ctx, 429, channel.as_str(), msg);
+            if let Some(w) = wait {
+                r = r.header("retry-after", w.as_secs().to_string());
+            }
+            return Ok(r);
+        }
     };
     if let Err(hit) = gw.state.second_factor.limits.check(&dest, is_sms, &account, client_ip) {
         tracing::warn!(user = %rec.username, limit = hit.name(), "code send refused by limit");
-        let (msg, wait) = match hit {
-            LimitHit::Country => (pages::fill(Msg::SendLimitCountry.text(lang), &[]), None),
-            LimitHit::Cooldown(w) => (
-                pages::fill(Msg::SendLimitCooldown.text(lang), &[("seconds", &w.as_secs().max(1).to_string())]),
-                Some(w),
-            ),
-            LimitHit::Destination(w) | LimitHit::Account(w) | LimitHit::Address(w) | LimitHit::Global(w) => (
-                pages::fill(
-                    Msg::SendLimitReached.text(lang),
-                    &[("minutes", &w.as_secs().div_ceil(60).max(1).to_string())],
-                ),
-                Some(w),
-            ),
-            LimitHit::Challenge => (pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", "5")]), None),
-        };
+        let (msg, wait) = limit_message(lang, hit);
         let mut r = fail(gw, ctx, 429, channel.as_str(), msg);
         if let Some(w) = wait {
             r = r.header("retry-after", w.as_secs().max(1).to_string());
@@ -682,6 +684,38 @@ async fn second_factor_verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx
     }
 }
 
+/// What to tell a user whose code send hit a limit, and how long to wait (for Retry-After).
+pub(super) fn limit_message(lang: pages::Lang, hit: LimitHit) -> (String, Option<std::time::Duration>) {
+    match hit {
+        LimitHit::Country => (pages::fill(Msg::SendLimitCountry.text(lang), &[]), None),
+        LimitHit::Cooldown(w) => {
+            (pages::fill(Msg::SendLimitCooldown.text(lang), &[("seconds", &w.as_secs().max(1).to_string())]), Some(w))
+        }
+        LimitHit::Destination(w) | LimitHit::Account(w) | LimitHit::Address(w) | LimitHit::Global(w) => (
+            pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", &w.as_secs().div_ceil(60).max(1).to_string())]),
+            Some(w),
+        ),
+        LimitHit::Challenge => (pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", "5")]), None),
+    }
+}
+
+/// What to tell a user when no code may be issued now (locked step, or this attempt's share used).
+pub(super) fn issue_refusal(gw: &Gateway, lang: pages::Lang, e: &IssueError) -> (String, Option<std::time::Duration>) {
+    match e {
+        IssueError::Locked(w) => (
+            pages::fill(
+                Msg::SecondFactorLocked.text(lang),
+                &[("minutes", &w.as_secs().div_ceil(60).max(1).to_string())],
+            ),
+            Some(*w),
+        ),
+        _ => {
+            let minutes = (gw.state.second_factor.settings().code_lifetime.as_secs() / 60).max(1).to_string();
+            (pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", &minutes)]), None)
+        }
+    }
+}
+
 /// Whether this session may change its numbers from here: the `account.phones` policy when policies are
 /// configured, else `[accounts] phone_zones`.
 fn phones_allowed(gw: &Gateway, ctx: &Ctx, rec: &SessionRecord) -> bool {
@@ -693,15 +727,15 @@ fn phones_allowed(gw: &Gateway, ctx: &Ctx, rec: &SessionRecord) -> bool {
     gw.state.cfg.accounts.phone_zones.iter().any(|p| *p == zone.name)
 }
 
-struct AccountRender<'a> {
-    status: u16,
-    phone1: &'a str,
-    phone2: &'a str,
-    notice: Option<String>,
-    errors: Vec<String>,
+pub(super) struct AccountRender<'a> {
+    pub(super) status: u16,
+    pub(super) phone1: &'a str,
+    pub(super) phone2: &'a str,
+    pub(super) notice: Option<String>,
+    pub(super) errors: Vec<String>,
 }
 
-async fn account_reply(
+pub(super) async fn account_reply(
     gw: &Gateway,
     ctx: &mut Ctx,
     session: &Session,
@@ -723,6 +757,7 @@ async fn account_reply(
             csrf: &rec.csrf,
             notice: v.notice,
             errors: v.errors,
+            eid: super::eid::account_card(gw, rec, account.eid.as_ref()),
         },
     );
     Ok(Reply::html(v.status, html))

@@ -4,6 +4,7 @@
 //! `/.portvakt/`, redirects to login or step-up, denials) in `request_filter`, or forwarded to its service with the
 //! client's `X-Portvakt-*` headers and our cookies removed and the identity headers and assertion added.
 
+pub mod eid;
 pub mod endpoints;
 pub mod http;
 pub mod reply;
@@ -69,6 +70,10 @@ pub struct State {
     pub email: Option<Arc<dyn crate::notify::EmailSender>>,
     /// SMS delivery, if configured.
     pub sms: Option<Arc<dyn crate::notify::SmsSender>>,
+    /// eID login (no providers: disabled).
+    pub eid: crate::eid::Eid,
+    /// eID buttons for the login page.
+    pub eid_buttons: Vec<crate::pages::eid::ProviderButton>,
 }
 
 /// Delivery and storage a [`State`] is built with.
@@ -78,6 +83,8 @@ pub struct Services {
     pub accounts: Arc<dyn crate::account::AccountStore>,
     /// Challenges.
     pub challenges: Arc<dyn crate::second_factor::ChallengeStore>,
+    /// eID logins in progress.
+    pub flows: Arc<dyn crate::eid::flow::FlowStore>,
     /// E-mail delivery, if configured.
     pub email: Option<Arc<dyn crate::notify::EmailSender>>,
     /// SMS delivery, if configured.
@@ -108,13 +115,31 @@ impl State {
         for h in &own_hosts {
             form_action.push_str(&format!(" https://{h} http://{h}"));
         }
+        // Logout is a form POST answered by a redirect to the provider's end-session endpoint, which
+        // form-action also governs.
+        for p in &cfg.eid.providers {
+            if let Ok(u) = url::Url::parse(&p.issuer) {
+                form_action.push(' ');
+                form_action.push_str(&u.origin().ascii_serialization());
+            }
+        }
         let csp = format!(
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
         );
         let regulator = crate::regulation::Regulator::new(clock.clone(), cfg.login.per_account, cfg.login.per_address);
         let second_factor =
             crate::second_factor::SecondFactor::new(services.challenges, clock.clone(), cfg.second_factor.clone());
+        let public_url = cfg.server.public_url.as_ref().map(|u| u.as_str().to_string()).unwrap_or_default();
+        let eid = crate::eid::Eid::new(&cfg.eid, &public_url, services.flows, clock.clone());
+        let eid_buttons = cfg
+            .eid
+            .providers
+            .iter()
+            .map(|p| crate::pages::eid::ProviderButton { name: p.name.clone(), title: p.title.clone() })
+            .collect();
         State {
+            eid,
+            eid_buttons,
             second_factor,
             accounts: services.accounts,
             email: services.email,
@@ -152,6 +177,10 @@ pub struct CookieNames {
     pub session: String,
     /// Pre-login CSRF cookie.
     pub csrf: String,
+    /// Binds an eID login to the browser that started it.
+    pub eid: String,
+    /// Holds a verified eID while it is being linked.
+    pub link: String,
     /// Every name any listener may use, stripped before forwarding.
     pub all: Vec<String>,
 }
@@ -166,9 +195,17 @@ impl CookieNames {
         };
         let all = ["", "__Host-", "__Secure-"]
             .iter()
-            .flat_map(|p| [format!("{p}{base}"), format!("{p}{base}-csrf")])
+            .flat_map(|p| {
+                [format!("{p}{base}"), format!("{p}{base}-csrf"), format!("{p}{base}-eid"), format!("{p}{base}-link")]
+            })
             .collect();
-        CookieNames { session: format!("{prefix}{base}"), csrf: format!("{prefix}{base}-csrf"), all }
+        CookieNames {
+            session: format!("{prefix}{base}"),
+            csrf: format!("{prefix}{base}-csrf"),
+            eid: format!("{prefix}{base}-eid"),
+            link: format!("{prefix}{base}-link"),
+            all,
+        }
     }
 }
 
@@ -231,7 +268,7 @@ impl Gateway {
             user: &rec.username,
             groups: &rec.groups,
             methods: rec.methods,
-            assurance: crate::policy::Assurance::None,
+            assurance: rec.assurance,
             at: self.state.clock.now(),
         }
     }
@@ -627,6 +664,9 @@ mod tests {
         assert_eq!(CookieNames::new("portvakt", true, false).session, "__Host-portvakt");
         assert_eq!(CookieNames::new("portvakt", true, true).session, "__Secure-portvakt");
         assert_eq!(CookieNames::new("portvakt", false, false).csrf, "portvakt-csrf");
-        assert_eq!(CookieNames::new("portvakt", false, false).all.len(), 6);
+        assert_eq!(CookieNames::new("portvakt", true, false).eid, "__Host-portvakt-eid");
+        assert_eq!(CookieNames::new("portvakt", false, false).link, "portvakt-link");
+        // Session, CSRF, eID binding and link cookies under each of the three prefixes are stripped upstream.
+        assert_eq!(CookieNames::new("portvakt", false, false).all.len(), 12);
     }
 }

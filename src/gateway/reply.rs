@@ -15,6 +15,7 @@ pub struct Reply {
     headers: Vec<(&'static str, String)>,
     body: Bytes,
     is_page: bool,
+    frame_ancestors: Option<String>,
 }
 
 impl Reply {
@@ -26,6 +27,7 @@ impl Reply {
             headers: Vec::new(),
             body: html.into(),
             is_page: true,
+            frame_ancestors: None,
         }
     }
 
@@ -37,12 +39,13 @@ impl Reply {
             headers: Vec::new(),
             body: Bytes::copy_from_slice(text.as_bytes()),
             is_page: false,
+            frame_ancestors: None,
         }
     }
 
     /// Any other body with its content type.
     pub fn bytes(status: u16, content_type: &'static str, body: Bytes) -> Reply {
-        Reply { status, content_type, headers: Vec::new(), body, is_page: false }
+        Reply { status, content_type, headers: Vec::new(), body, is_page: false, frame_ancestors: None }
     }
 
     /// A 302 redirect (GET to GET).
@@ -64,6 +67,12 @@ impl Reply {
     /// The same reply with another status (e.g. 303 instead of 302 after a POST).
     pub fn with_status(mut self, status: u16) -> Reply {
         self.status = status;
+        self
+    }
+
+    /// Lets `origins` frame this reply (front-channel logout is loaded in the provider's iframe); nothing else may.
+    pub fn framable_by(mut self, origins: String) -> Reply {
+        self.frame_ancestors = Some(origins);
         self
     }
 
@@ -91,11 +100,14 @@ impl Reply {
         h.insert_header("cache-control", "no-store")?;
         h.insert_header("x-content-type-options", "nosniff")?;
         h.insert_header("referrer-policy", "no-referrer")?;
-        h.insert_header("x-frame-options", "DENY")?;
-        if self.is_page {
+        if let Some(origins) = &self.frame_ancestors {
+            h.insert_header("content-security-policy", format!("default-src 'none'; frame-ancestors {origins}"))?;
+        } else if self.is_page {
+            h.insert_header("x-frame-options", "DENY")?;
             h.insert_header("content-security-policy", gw.state.csp.as_str())?;
             h.insert_header("cross-origin-opener-policy", "same-origin")?;
         } else {
+            h.insert_header("x-frame-options", "DENY")?;
             h.insert_header("content-security-policy", "default-src 'none'; frame-ancestors 'none'")?;
         }
         if gw.listener.is_https() {

@@ -240,14 +240,15 @@ pub fn validate_sms(src: &SourceFile, f: &FileSms, base_dir: &Path) -> Result<Sm
     c.finish(settings, &f.kind)
 }
 
-struct Checker<'a> {
-    src: &'a SourceFile,
-    base_dir: &'a Path,
-    errors: Vec<ConfigError>,
+/// Collects positioned errors while a table is validated; shared by the delivery and eID sections.
+pub(crate) struct Checker<'a> {
+    pub(crate) src: &'a SourceFile,
+    pub(crate) base_dir: &'a Path,
+    pub(crate) errors: Vec<ConfigError>,
 }
 
 impl Checker<'_> {
-    fn err<T>(&mut self, at: &Spanned<T>, msg: impl Into<String>) {
+    pub(crate) fn err<T>(&mut self, at: &Spanned<T>, msg: impl Into<String>) {
         self.errors.push(self.src.error_at(Some(at.span()), msg));
     }
 
@@ -259,7 +260,7 @@ impl Checker<'_> {
         }
     }
 
-    fn resolve(&self, p: &str) -> PathBuf {
+    pub(crate) fn resolve(&self, p: &str) -> PathBuf {
         let p = Path::new(p);
         if p.is_absolute() {
             p.to_path_buf()
@@ -286,7 +287,7 @@ impl Checker<'_> {
         }
     }
 
-    fn timeout(
+    pub(crate) fn timeout(
         &mut self,
         v: &Option<Spanned<ConfigDuration>>,
         (default, min, max): (Duration, Duration, Duration),
@@ -308,7 +309,7 @@ impl Checker<'_> {
     }
 
     /// Reads a one-line secret file; trailing line breaks are dropped.
-    fn read_secret_file(&mut self, p: &Spanned<String>) -> Option<Secret> {
+    pub(crate) fn read_secret_file(&mut self, p: &Spanned<String>) -> Option<Secret> {
         let path = self.resolve(p.get_ref());
         match std::fs::read_to_string(&path) {
             Ok(text) => {
@@ -328,7 +329,7 @@ impl Checker<'_> {
     }
 
     /// An inline secret or one read from a file; at most one of the two may be given.
-    fn secret(
+    pub(crate) fn secret(
         &mut self,
         inline: &Option<Spanned<Secret>>,
         file: &Option<Spanned<String>>,

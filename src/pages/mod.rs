@@ -1,5 +1,6 @@
 //! The gateway's own HTML pages: plain, accessible, no JavaScript, in the user's language.
 
+pub mod eid;
 pub mod i18n;
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
@@ -94,6 +95,8 @@ pub struct LoginView<'a> {
     pub notice: Option<String>,
     /// Link to password help.
     pub password_help_url: Option<&'a str>,
+    /// eID providers offered.
+    pub eid_providers: &'a [eid::ProviderButton],
 }
 
 /// The login page.
@@ -150,6 +153,7 @@ pub fn login_page(ctx: &PageCtx<'_>, v: &LoginView<'_>) -> String {
         b.push_str("</a></p>");
     }
     b.push_str("</div>");
+    b.push_str(&eid::login_buttons(ctx, v.eid_providers, v.rd));
     layout(ctx, ctx.t(Msg::LoginTitle), &b)
 }
 
@@ -392,6 +396,8 @@ pub struct AccountView<'a> {
     pub notice: Option<String>,
     /// Problems to show (already escaped).
     pub errors: Vec<String>,
+    /// The eID card, when eID is configured.
+    pub eid: Option<eid::AccountEid<'a>>,
 }
 
 /// The account page: "My SMS numbers".
@@ -448,7 +454,11 @@ pub fn account_page(ctx: &PageCtx<'_>, v: &AccountView<'_>) -> String {
         b.push_str(&text(ctx.t(Msg::PhonesOnlyInternal)));
         b.push_str("</p>");
     }
-    b.push_str("</div><p><a href=\"/.portvakt/portal\">");
+    b.push_str("</div>");
+    if let Some(e) = &v.eid {
+        b.push_str(&eid::account_section(ctx, e));
+    }
+    b.push_str("<p><a href=\"/.portvakt/portal\">");
     b.push_str(&text(ctx.t(Msg::BackToPortal)));
     b.push_str("</a></p>");
     layout(ctx, ctx.t(Msg::AccountTitle), &b)

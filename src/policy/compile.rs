@@ -201,7 +201,7 @@ impl FileCompiler<'_> {
             if level.is_none() {
                 self.err(
                     a.span(),
-                    format!("unknown assurance level \"{}\": write \"substantial\" or \"high\"", a.get_ref()),
+                    format!("unknown assurance level \"{}\": write \"low\", \"substantial\" or \"high\"", a.get_ref()),
                 );
             }
             level
@@ -600,8 +600,10 @@ pub(super) mod tests {
             vec!["policies/a.toml:5:24: unknown login method \"bankid\": write password, sms, email or eid"]
         );
         assert_eq!(
-            problems(&rule("min_assurance = \"low\"\n")),
-            vec!["policies/a.toml:5:17: unknown assurance level \"low\": write \"substantial\" or \"high\""]
+            problems(&rule("min_assurance = \"medium\"\n")),
+            vec![
+                "policies/a.toml:5:17: unknown assurance level \"medium\": write \"low\", \"substantial\" or \"high\""
+            ]
         );
     }
 

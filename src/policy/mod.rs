@@ -63,37 +63,7 @@ pub struct CheckContext {
     pub groups: Option<HashSet<String>>,
 }
 
-/// eID assurance level of a login (eIDAS); password and code logins have none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum Assurance {
-    /// No eID in the login.
-    #[default]
-    None,
-    /// eIDAS substantial (e.g. MinID).
-    Substantial,
-    /// eIDAS high (e.g. BankID).
-    High,
-}
-
-impl Assurance {
-    /// Name used in policy files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Assurance::None => "none",
-            Assurance::Substantial => "substantial",
-            Assurance::High => "high",
-        }
-    }
-
-    /// Parses a level as written in `min_assurance` ("substantial" or "high").
-    pub fn parse(s: &str) -> Option<Assurance> {
-        match s {
-            "substantial" => Some(Assurance::Substantial),
-            "high" => Some(Assurance::High),
-            _ => None,
-        }
-    }
-}
+pub use crate::methods::Assurance;
 
 /// The facts of one request that policies decide on.
 #[derive(Debug, Clone, Copy)]
@@ -280,7 +250,7 @@ struct LoginCond {
 impl LoginCond {
     fn admits(&self, methods: Methods, assurance: Assurance) -> bool {
         self.methods.is_none_or(|want| want.iter().any(|m| methods.contains(m)))
-            && self.two_factor.is_none_or(|tf| methods.is_two_factor() == tf)
+            && self.two_factor.is_none_or(|tf| crate::methods::is_two_factor(methods, assurance) == tf)
             && self.min_assurance.is_none_or(|min| assurance >= min)
     }
 }
@@ -293,7 +263,8 @@ struct Login {
 }
 
 impl Login {
-    /// Every kind of login the gateway issues: password; password + SMS or e-mail code; eID at either level.
+    /// The logins policies are checked against: password; password + SMS or e-mail code; eID at substantial or
+    /// high (ID-porten's levels; an eID mapped to `low` is rare and judged like a one-factor login).
     fn issued() -> [Login; 5] {
         let pw = Methods::of(Method::Password);
         let eid = Methods::of(Method::Eid);
@@ -306,15 +277,15 @@ impl Login {
         ]
     }
 
-    /// Strength, for "stronger login": password < one-time code < eID substantial < eID high.
+    /// Strength, for "stronger login": password (or eID low) < one-time code < eID substantial < eID high.
     fn rank(methods: Methods, assurance: Assurance) -> u8 {
         if methods.contains(Method::Eid) {
-            if assurance >= Assurance::High {
-                4
-            } else {
-                3
+            match assurance {
+                Assurance::High => 4,
+                Assurance::Substantial => 3,
+                _ => 1,
             }
-        } else if methods.is_two_factor() {
+        } else if methods.is_password_and_code() {
             2
         } else if methods.contains(Method::Password) {
             1

@@ -1,6 +1,6 @@
 //! The in-memory session store: one process, lost on restart; lookups take a read lock only.
 
-use super::{SessionKey, SessionRecord, SessionStore, StoreError};
+use super::{SessionFilter, SessionKey, SessionRecord, SessionStore, StoreError};
 use crate::clock::Instant;
 use parking_lot::RwLock;
 use std::collections::HashMap;
@@ -53,6 +53,13 @@ impl SessionStore for MemoryStore {
         let mut map = self.map.write();
         let before = map.len();
         map.retain(|_, e| e.last_seen.load(Ordering::Relaxed) > idle_before.0 && e.record.created > created_before);
+        Ok(before - map.len())
+    }
+
+    async fn remove_matching(&self, filter: &SessionFilter<'_>) -> Result<usize, StoreError> {
+        let mut map = self.map.write();
+        let before = map.len();
+        map.retain(|_, e| !filter.matches(&e.record));
         Ok(before - map.len())
     }
 

@@ -14,7 +14,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use crate::methods::{Method, Methods};
+pub use crate::methods::{Assurance, Method, Methods};
 
 /// A session ID as held in the browser's cookie. Its `Debug` never shows the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -76,12 +76,62 @@ pub struct SessionRecord {
     pub email: Option<String>,
     /// Methods used.
     pub methods: Methods,
+    /// eID assurance of the login (`None` without eID).
+    #[serde(default)]
+    pub assurance: Assurance,
+    /// The eID login behind this session, for ending the provider's session and front-channel logout.
+    #[serde(default)]
+    pub eid: Option<EidLogin>,
     /// When the login completed.
     pub created: Instant,
     /// Last request seen.
     pub last_seen: Instant,
     /// Token that POST forms of this session must carry.
     pub csrf: String,
+}
+
+/// What a session remembers of its eID login.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EidLogin {
+    /// Provider name in the config.
+    pub provider: String,
+    /// The provider's session ID (`sid`), matched by front-channel logout.
+    pub sid: Option<String>,
+    /// The ID token, sent back as `id_token_hint` when ending the provider's session.
+    pub id_token: String,
+}
+
+/// Which sessions [`SessionStore::remove_matching`] ends.
+#[derive(Debug, Clone, Copy)]
+pub enum SessionFilter<'a> {
+    /// eID sessions from `provider` whose provider session is `sid` (front-channel logout).
+    EidSid {
+        /// Provider name.
+        provider: &'a str,
+        /// Provider session ID.
+        sid: &'a str,
+    },
+    /// eID sessions of one account (after its eID link is removed).
+    EidOfUser {
+        /// Directory (realm).
+        realm: &'a str,
+        /// Username.
+        username: &'a str,
+    },
+}
+
+impl SessionFilter<'_> {
+    /// Whether the filter selects `r`.
+    pub fn matches(&self, r: &SessionRecord) -> bool {
+        match *self {
+            SessionFilter::EidSid { provider, sid } => {
+                r.eid.as_ref().is_some_and(|e| e.provider == provider && e.sid.as_deref() == Some(sid))
+            }
+            SessionFilter::EidOfUser { realm, username } => {
+                r.eid.is_some() && r.realm == realm && r.username == username
+            }
+        }
+    }
 }
 
 /// Why a store failed.
@@ -105,6 +155,8 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
     async fn remove(&self, key: &SessionKey) -> Result<(), StoreError>;
     /// Drops records idle since before `idle_before` or created before `created_before`; returns how many.
     async fn purge(&self, idle_before: Instant, created_before: Instant) -> Result<usize, StoreError>;
+    /// Deletes every record the filter selects; returns how many.
+    async fn remove_matching(&self, filter: &SessionFilter<'_>) -> Result<usize, StoreError>;
     /// Number of records held.
     async fn len(&self) -> Result<usize, StoreError>;
     /// Whether the store holds no records.
@@ -154,6 +206,26 @@ impl Sessions {
         user: &crate::directory::User,
         methods: Methods,
     ) -> Result<(SessionId, SessionRecord), StoreError> {
+        self.create_with(user, methods, Assurance::None, None).await
+    }
+
+    /// Starts a session for an eID login at `assurance`.
+    pub async fn create_eid(
+        &self,
+        user: &crate::directory::User,
+        assurance: Assurance,
+        eid: EidLogin,
+    ) -> Result<(SessionId, SessionRecord), StoreError> {
+        self.create_with(user, Methods::of(Method::Eid), assurance, Some(eid)).await
+    }
+
+    async fn create_with(
+        &self,
+        user: &crate::directory::User,
+        methods: Methods,
+        assurance: Assurance,
+        eid: Option<EidLogin>,
+    ) -> Result<(SessionId, SessionRecord), StoreError> {
         let now = self.clock.now();
         let rec = SessionRecord {
             username: user.username.clone(),
@@ -162,6 +234,8 @@ impl Sessions {
             groups: user.groups.clone(),
             email: user.email.clone(),
             methods,
+            assurance,
+            eid,
             created: now,
             last_seen: now,
             csrf: random_token(),
@@ -221,6 +295,11 @@ impl Sessions {
     /// Ends a session (logout).
     pub async fn end(&self, id: &SessionId) -> Result<(), StoreError> {
         self.store.remove(&id.key()).await
+    }
+
+    /// Ends every session the filter selects; returns how many.
+    pub async fn end_matching(&self, filter: &SessionFilter<'_>) -> Result<usize, StoreError> {
+        self.store.remove_matching(filter).await
     }
 
     /// Drops every expired record; run periodically by the reaper.
@@ -328,7 +407,7 @@ mod tests {
         let (id, rec) = s.create(&user(), Methods::of(Method::Password)).await.unwrap();
         let (id2, rec2) = s.step_up(&id, &rec, Method::Sms).await.unwrap();
         assert_ne!(id, id2);
-        assert!(rec2.methods.is_two_factor());
+        assert!(rec2.methods.is_password_and_code());
         assert_eq!(rec2.created, rec.created);
         assert_eq!(s.validate(&id).await.unwrap(), Err(Invalid::Missing));
         assert!(s.validate(&id2).await.unwrap().is_ok());

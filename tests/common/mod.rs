@@ -93,6 +93,10 @@ pub struct Opts {
     pub accounts: Option<PathBuf>,
     /// Policy file contents: written to `policies/main.toml` and enabled with `policies_dir`.
     pub policies: Option<String>,
+    /// Port for the plain listener, chosen beforehand (e.g. to register a callback URL at a test OP first).
+    pub http_port: Option<u16>,
+    /// Extra lines for the `[server]` table.
+    pub server_extra: String,
 }
 
 /// A running gateway with its backends and clock; stopped on drop.
@@ -134,7 +138,8 @@ impl Env {
             ),
         )
         .unwrap();
-        let (http, https, pinned_remote, redirect) = (free_port(), free_port(), free_port(), free_port());
+        let http = opts.http_port.unwrap_or_else(free_port);
+        let (https, pinned_remote, redirect) = (free_port(), free_port(), free_port());
         let b = &backends.addrs;
         let third = opts.dead_backend.unwrap_or(b[2]);
         let session = opts
@@ -159,6 +164,7 @@ graceful_shutdown_timeout = "1s"
 pid_file = "{dir}/portvakt.pid"
 upgrade_socket = "{dir}/upgrade.sock"
 max_header_bytes = 16384
+{server_extra}
 
 [[listeners]]
 address = "127.0.0.1:{http}"
@@ -223,6 +229,7 @@ issuer = "https://portal.kommune.example"
             b0 = b[0],
             b1 = b[1],
             extra = opts.extra,
+            server_extra = opts.server_extra,
             accounts = opts.accounts.clone().unwrap_or_else(|| dir.path().join("accounts.json")).display(),
         );
         let config = dir.path().join("portvakt.toml");

@@ -1,0 +1,139 @@
+//! eID logins in progress: an authorization request waiting for its callback, and a verified eID waiting to be
+//! linked. Both are single-use, expire, and are bound to the browser that started them by a cookie whose hash
+//! they hold.
+
+use crate::clock::Instant;
+use crate::methods::Assurance;
+use crate::session::StoreError;
+use parking_lot::Mutex;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// SHA-256 of a token: flows are stored under, and compare against, hashes only.
+pub fn hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// An authorization request sent to a provider, keyed by the hash of its `state`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuthFlow {
+    /// Provider name.
+    pub provider: String,
+    /// Hash of the browser's binding cookie.
+    pub binding: [u8; 32],
+    /// `nonce` sent.
+    pub nonce: String,
+    /// PKCE verifier.
+    pub pkce_verifier: String,
+    /// Where to go after login.
+    pub rd: String,
+    /// The callback is refused after this.
+    pub expires: Instant,
+}
+
+/// A verified eID with no account link yet, keyed by the hash of the link cookie.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LinkFlow {
+    /// Provider name.
+    pub provider: String,
+    /// The person's identifier (e.g. `pid`).
+    pub person_id: String,
+    /// Assurance of the eID login.
+    pub assurance: Assurance,
+    /// Provider session ID.
+    pub sid: Option<String>,
+    /// The ID token (for `id_token_hint` at logout).
+    pub id_token: String,
+    /// Where to go after login.
+    pub rd: String,
+    /// The account a code was sent for ("realm:username") and the address it went to.
+    pub pending: Option<(String, String)>,
+    /// The link page stops working after this.
+    pub expires: Instant,
+}
+
+/// A flow in progress.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Flow {
+    /// Waiting for the provider's callback.
+    Auth(AuthFlow),
+    /// Waiting for the user to link.
+    Link(LinkFlow),
+}
+
+impl Flow {
+    fn expires(&self) -> Instant {
+        match self {
+            Flow::Auth(a) => a.expires,
+            Flow::Link(l) => l.expires,
+        }
+    }
+}
+
+/// Where flows live: memory now; Redis (with the same single-use `take`) when several instances run.
+#[async_trait::async_trait]
+pub trait FlowStore: Send + Sync + std::fmt::Debug {
+    /// Stores a flow.
+    async fn put(&self, key: [u8; 32], flow: Flow) -> Result<(), StoreError>;
+    /// The flow, left in place.
+    async fn get(&self, key: &[u8; 32]) -> Result<Option<Flow>, StoreError>;
+    /// The flow, removed: a second take of the same key finds nothing.
+    async fn take(&self, key: &[u8; 32]) -> Result<Option<Flow>, StoreError>;
+    /// Drops flows expired before `now`; returns how many.
+    async fn purge(&self, now: Instant) -> Result<usize, StoreError>;
+}
+
+/// The in-memory flow store.
+#[derive(Debug, Default)]
+pub struct MemoryFlowStore {
+    map: Mutex<HashMap<[u8; 32], Flow>>,
+}
+
+#[async_trait::async_trait]
+impl FlowStore for MemoryFlowStore {
+    async fn put(&self, key: [u8; 32], flow: Flow) -> Result<(), StoreError> {
+        self.map.lock().insert(key, flow);
+        Ok(())
+    }
+    async fn get(&self, key: &[u8; 32]) -> Result<Option<Flow>, StoreError> {
+        Ok(self.map.lock().get(key).cloned())
+    }
+    async fn take(&self, key: &[u8; 32]) -> Result<Option<Flow>, StoreError> {
+        Ok(self.map.lock().remove(key))
+    }
+    async fn purge(&self, now: Instant) -> Result<usize, StoreError> {
+        let mut m = self.map.lock();
+        let before = m.len();
+        m.retain(|_, f| f.expires() > now);
+        Ok(before - m.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(expires: u64) -> Flow {
+        Flow::Auth(AuthFlow {
+            provider: "p".into(),
+            binding: hash("b"),
+            nonce: "n".into(),
+            pkce_verifier: "v".into(),
+            rd: "/".into(),
+            expires: Instant(expires),
+        })
+    }
+
+    /// A flow can be taken once; purge drops only expired ones.
+    #[tokio::test]
+    async fn take_once_and_purge() {
+        let s = MemoryFlowStore::default();
+        s.put(hash("a"), auth(100)).await.unwrap();
+        s.put(hash("b"), auth(300)).await.unwrap();
+        assert_eq!(s.take(&hash("a")).await.unwrap(), Some(auth(100)));
+        assert_eq!(s.take(&hash("a")).await.unwrap(), None);
+        s.put(hash("c"), auth(100)).await.unwrap();
+        assert_eq!(s.purge(Instant(200)).await.unwrap(), 1);
+        assert!(s.get(&hash("b")).await.unwrap().is_some());
+    }
+}

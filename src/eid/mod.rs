@@ -1,0 +1,637 @@
+//! eID login over OpenID Connect (ID-porten profile): the relying party.
+//!
+//! Discovery, the authorization code flow with PKCE (S256), `state` bound to the browser, `nonce`, the RFC 9207
+//! `iss` response parameter, client authentication by secret or `private_key_jwt`, optional pushed authorization
+//! requests, and ID token verification (signature by the provider's published keys, never `alg: none`; issuer,
+//! audience, expiry on the injected clock, nonce, `acr`). The person is identified by a configured claim (`pid`),
+//! not by `sub`. No HTTP server code here: the gateway's handlers are thin.
+
+pub mod config;
+pub mod flow;
+
+use crate::clock::{Clock, SharedClock, SystemClock};
+use crate::methods::Assurance;
+use crate::session::{EidLogin, StoreError};
+use base64::Engine;
+use config::{ClientAuth, EidSettings, ProviderSettings};
+use flow::{AuthFlow, Flow, FlowStore, LinkFlow};
+use openidconnect::core::{
+    CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClientAuthMethod, CoreGenderClaim, CoreGrantType,
+    CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+};
+use openidconnect::{
+    AdditionalClaims, AdditionalProviderMetadata, ClaimsVerificationError, ClientId, IdToken, IdTokenVerifier,
+    IssuerUrl, Nonce, PkceCodeChallenge, ProviderMetadata,
+};
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// How long discovered metadata and keys are used before they are fetched again.
+const METADATA_TTL: Duration = Duration::from_secs(3600);
+/// Least time between two key refreshes forced by an unknown signing key (so forged tokens can't cause a storm).
+const KEY_REFRESH_MIN: Duration = Duration::from_secs(30);
+/// Longest accepted person identifier.
+const MAX_PERSON_ID: usize = 256;
+/// Clock skew allowed for a token's `iat`.
+const IAT_SKEW: Duration = Duration::from_secs(300);
+
+/// Form fields of a request to a provider.
+type Fields = Vec<(String, String)>;
+
+/// Discovery fields beyond OpenID Connect Discovery 1.0 that Portvakt uses.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ExtraMetadata {
+    /// RP-initiated logout.
+    pub end_session_endpoint: Option<String>,
+    /// RFC 9126.
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 9207: the provider sends `iss` with the authorization response.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+impl AdditionalProviderMetadata for ExtraMetadata {}
+
+type Metadata = ProviderMetadata<
+    ExtraMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+
+/// ID token claims beyond the standard ones (`pid`, `sid`, ...).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ExtraClaims {
+    /// Every non-standard claim.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+impl AdditionalClaims for ExtraClaims {}
+
+type EidIdToken = IdToken<ExtraClaims, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
+
+/// Why an eID step failed. Each maps to a page that says what happened and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum EidError {
+    /// No provider with that name.
+    #[error("unknown eID provider")]
+    UnknownProvider,
+    /// The provider could not be reached or answered with a server error.
+    #[error("eID provider unavailable: {0}")]
+    Unavailable(String),
+    /// The callback's `state` is missing, unknown, used, expired, or was started in another browser.
+    #[error("no eID login in progress for this callback")]
+    FlowMissing,
+    /// The provider answered with an error (e.g. the user cancelled).
+    #[error("the provider refused: {error}")]
+    Denied {
+        /// OAuth error code.
+        error: String,
+        /// Provider's description.
+        description: Option<String>,
+    },
+    /// The response's `iss` is missing or not the provider's (RFC 9207 mix-up defence).
+    #[error("authorization response issuer mismatch: {0}")]
+    IssuerMismatch(String),
+    /// The token endpoint refused the code (expired, replayed, PKCE mismatch).
+    #[error("the provider refused the authorization code: {0}")]
+    CodeRefused(String),
+    /// The ID token failed verification.
+    #[error("ID token rejected: {0}")]
+    InvalidToken(String),
+    /// The login's `acr` is below what is required.
+    #[error("eID login at {acr}, below the required level")]
+    AcrTooLow {
+        /// The `acr` the provider returned.
+        acr: String,
+    },
+    /// The flow store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A verified eID login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// Provider name.
+    pub provider: String,
+    /// The person's identifier.
+    pub person_id: String,
+    /// Assurance of the login.
+    pub assurance: Assurance,
+    /// The `acr` returned.
+    pub acr: String,
+    /// The raw ID token.
+    pub id_token: String,
+    /// Provider session ID.
+    pub sid: Option<String>,
+    /// Where to go next.
+    pub rd: String,
+}
+
+impl Verified {
+    /// What a session keeps of it.
+    pub fn login(&self) -> EidLogin {
+        EidLogin { provider: self.provider.clone(), sid: self.sid.clone(), id_token: self.id_token.clone() }
+    }
+}
+
+/// The query of a callback.
+#[derive(Debug, Clone, Default)]
+pub struct Callback {
+    /// `state`.
+    pub state: Option<String>,
+    /// `code`.
+    pub code: Option<String>,
+    /// `iss` (RFC 9207).
+    pub iss: Option<String>,
+    /// `error`.
+    pub error: Option<String>,
+    /// `error_description`.
+    pub error_description: Option<String>,
+}
+
+/// What starting a login needs from the request.
+#[derive(Debug, Clone)]
+pub struct Start<'a> {
+    /// Provider name.
+    pub provider: &'a str,
+    /// Where to go after login.
+    pub rd: &'a str,
+    /// Page language, sent as `ui_locales`.
+    pub lang: &'a str,
+    /// Ask the provider for a fresh login (after our session timed out).
+    pub prompt_login: bool,
+    /// The browser's binding cookie value.
+    pub binding: &'a str,
+}
+
+#[derive(Debug)]
+struct Discovered {
+    meta: Metadata,
+    fetched: std::time::Instant,
+}
+
+/// One configured provider with its HTTP client and discovered metadata.
+#[derive(Debug)]
+pub struct Provider {
+    /// Its settings.
+    pub settings: ProviderSettings,
+    http: OnceLock<Result<reqwest::Client, String>>,
+    discovered: tokio::sync::Mutex<Option<Arc<Discovered>>>,
+}
+
+impl Provider {
+    fn new(settings: ProviderSettings) -> Provider {
+        Provider { settings, http: OnceLock::new(), discovered: tokio::sync::Mutex::new(None) }
+    }
+
+    /// The HTTP client, made on first use (after pingora may have forked): no redirects, timeouts, extra CA.
+    fn http(&self) -> Result<&reqwest::Client, EidError> {
+        let made = self.http.get_or_init(|| {
+            let mut b = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(self.settings.timeout)
+                .connect_timeout(self.settings.timeout)
+                .user_agent(concat!("portvakt/", env!("CARGO_PKG_VERSION")));
+            if let Some(ca) = &self.settings.ca_file {
+                let pem = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
+                for c in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string())? {
+                    b = b.add_root_certificate(c);
+                }
+            }
+            b.build().map_err(|e| e.to_string())
+        });
+        made.as_ref().map_err(|e| EidError::Unavailable(format!("HTTP client: {e}")))
+    }
+
+    /// Metadata and keys, fetched when missing, older than an hour, or (`refresh`) when a key is unknown.
+    async fn metadata(&self, refresh: bool) -> Result<Arc<Discovered>, EidError> {
+        let mut slot = self.discovered.lock().await;
+        if let Some(d) = slot.as_ref() {
+            let age = d.fetched.elapsed();
+            if age < METADATA_TTL && !(refresh && age >= KEY_REFRESH_MIN) {
+                return Ok(d.clone());
+            }
+        }
+        let issuer = IssuerUrl::new(self.settings.issuer.clone())
+            .map_err(|e| EidError::Unavailable(format!("issuer URL: {e}")))?;
+        let fetched = Metadata::discover_async(issuer, self.http()?).await;
+        match fetched {
+            Ok(meta) => {
+                for ep in [Some(meta.authorization_endpoint().url()), meta.token_endpoint().map(|t| t.url())]
+                    .into_iter()
+                    .flatten()
+                {
+                    if !config::acceptable_url(ep) {
+                        return Err(EidError::Unavailable(format!("provider endpoint {ep} is not https")));
+                    }
+                }
+                let d = Arc::new(Discovered { meta, fetched: std::time::Instant::now() });
+                *slot = Some(d.clone());
+                Ok(d)
+            }
+            // Keep serving with what we had if a refresh fails; the keys rarely change.
+            Err(e) => match slot.as_ref() {
+                Some(d) => {
+                    tracing::warn!(provider = %self.settings.name, error = %e, "eID discovery refresh failed");
+                    Ok(d.clone())
+                }
+                None => Err(EidError::Unavailable(format!("discovery at {}: {e}", self.settings.issuer))),
+            },
+        }
+    }
+
+    /// Form fields (and Basic credentials) that authenticate us to the provider's endpoints.
+    fn client_auth(&self) -> (Option<(String, String)>, Fields) {
+        let s = &self.settings;
+        match &s.client_auth {
+            ClientAuth::SecretBasic(secret) => {
+                // RFC 6749 §2.3.1: both parts form-encoded before Basic encoding.
+                let enc = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+                (Some((enc(&s.client_id), enc(secret.expose()))), vec![])
+            }
+            ClientAuth::SecretPost(secret) => (
+                None,
+                vec![("client_id".into(), s.client_id.clone()), ("client_secret".into(), secret.expose().into())],
+            ),
+            ClientAuth::PrivateKeyJwt(key) => {
+                // The provider checks these times against its own clock, so they come from the wall clock.
+                let now = SystemClock.now().unix_seconds();
+                let claims = serde_json::json!({
+                    "iss": s.client_id, "sub": s.client_id, "aud": s.issuer,
+                    "jti": crate::session::random_token(), "iat": now, "exp": now + 60,
+                });
+                (
+                    None,
+                    vec![
+                        ("client_id".into(), s.client_id.clone()),
+                        (
+                            "client_assertion_type".into(),
+                            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+                        ),
+                        ("client_assertion".into(), key.sign_json(&claims)),
+                    ],
+                )
+            }
+        }
+    }
+
+    /// POSTs a form to a provider endpoint with client authentication; returns status and JSON body.
+    async fn post(&self, url: &str, mut fields: Vec<(String, String)>) -> Result<(u16, serde_json::Value), EidError> {
+        let (basic, auth_fields) = self.client_auth();
+        // A parameter may appear once (RFC 6749 §3.1): the authorization request may already name the client.
+        for (k, v) in auth_fields {
+            if !fields.iter().any(|(n, _)| *n == k) {
+                fields.push((k, v));
+            }
+        }
+        let mut rb = self.http()?.post(url).header("accept", "application/json").form(&fields);
+        if let Some((id, secret)) = basic {
+            rb = rb.basic_auth(id, Some(secret));
+        }
+        let resp = rb.send().await.map_err(|e| EidError::Unavailable(format!("{url}: {e}")))?;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.map_err(|e| EidError::Unavailable(format!("{url}: {e}")))?;
+        if status >= 500 || (300..400).contains(&status) {
+            return Err(EidError::Unavailable(format!("{url} answered {status}")));
+        }
+        let json = serde_json::from_slice(&body)
+            .map_err(|_| EidError::Unavailable(format!("{url} answered {status} without JSON")))?;
+        Ok((status, json))
+    }
+}
+
+/// The eID relying party: providers, flows in progress, the clock.
+#[derive(Debug)]
+pub struct Eid {
+    providers: Vec<Arc<Provider>>,
+    flows: Arc<dyn FlowStore>,
+    clock: SharedClock,
+    settings: EidSettings,
+    redirect_uri: String,
+}
+
+impl Eid {
+    /// The relying party for `settings`; `public_url` is the portal's base URL (the callback is built from it).
+    pub fn new(settings: &EidSettings, public_url: &str, flows: Arc<dyn FlowStore>, clock: SharedClock) -> Eid {
+        Eid {
+            providers: settings.providers.iter().cloned().map(|p| Arc::new(Provider::new(p))).collect(),
+            flows,
+            clock,
+            settings: settings.clone(),
+            redirect_uri: format!("{}/.portvakt/eid/callback", public_url.trim_end_matches('/')),
+        }
+    }
+
+    /// Whether any provider is configured.
+    pub fn enabled(&self) -> bool {
+        !self.providers.is_empty()
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &EidSettings {
+        &self.settings
+    }
+
+    /// The provider with this name.
+    pub fn provider(&self, name: &str) -> Option<&Arc<Provider>> {
+        self.providers.iter().find(|p| p.settings.name == name)
+    }
+
+    /// The provider whose issuer is `iss`.
+    pub fn provider_by_issuer(&self, iss: &str) -> Option<&Arc<Provider>> {
+        self.providers.iter().find(|p| p.settings.issuer == iss)
+    }
+
+    /// The flow store (also holds link flows).
+    pub fn flows(&self) -> &Arc<dyn FlowStore> {
+        &self.flows
+    }
+
+    /// Starts a login: stores the flow and returns the URL to send the browser to (after a pushed request when
+    /// configured).
+    pub async fn start(&self, s: &Start<'_>) -> Result<String, EidError> {
+        let p = self.provider(s.provider).ok_or(EidError::UnknownProvider)?;
+        let d = p.metadata(false).await?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let state = random_b64(32);
+        let nonce = random_b64(32);
+        let flow = AuthFlow {
+            provider: p.settings.name.clone(),
+            binding: flow::hash(s.binding),
+            nonce: nonce.clone(),
+            pkce_verifier: verifier.secret().clone(),
+            rd: s.rd.to_string(),
+            expires: self.clock.now().plus(self.settings.flow_lifetime),
+        };
+        let mut params: Vec<(String, String)> = vec![
+            ("response_type".into(), "code".into()),
+            ("client_id".into(), p.settings.client_id.clone()),
+            ("redirect_uri".into(), self.redirect_uri.clone()),
+            ("scope".into(), p.settings.scopes.join(" ")),
+            ("state".into(), state.clone()),
+            ("nonce".into(), nonce),
+            ("code_challenge".into(), challenge.as_str().to_string()),
+            ("code_challenge_method".into(), "S256".into()),
+            ("acr_values".into(), p.settings.acr_values.join(" ")),
+            ("ui_locales".into(), s.lang.to_string()),
+        ];
+        if s.prompt_login {
+            params.push(("prompt".into(), "login".into()));
+        }
+        let mut url = d.meta.authorization_endpoint().url().clone();
+        if p.settings.pushed_authorization {
+            let Some(par) = d.meta.additional_metadata().pushed_authorization_request_endpoint.clone() else {
+                return Err(EidError::Unavailable("the provider advertises no pushed authorization endpoint".into()));
+            };
+            // With secret_basic the client_id is in the Authorization header; the request still names it.
+            let (status, body) = p.post(&par, params).await?;
+            let request_uri = body.get("request_uri").and_then(|v| v.as_str());
+            match (status, request_uri) {
+                (200 | 201, Some(uri)) => {
+                    url.query_pairs_mut()
+                        .append_pair("client_id", &p.settings.client_id)
+                        .append_pair("request_uri", uri);
+                }
+                _ => return Err(EidError::Unavailable(format!("pushed authorization refused ({status}): {body}"))),
+            }
+        } else {
+            url.query_pairs_mut().extend_pairs(params.iter());
+        }
+        self.flows.put(flow::hash(&state), Flow::Auth(flow)).await?;
+        Ok(url.to_string())
+    }
+
+    /// Finishes a login from the provider's callback in the browser holding `binding`: checks state, issuer and
+    /// errors, exchanges the code, and verifies the ID token.
+    pub async fn finish(&self, cb: &Callback, binding: &str) -> Result<Verified, EidError> {
+        let state = cb.state.as_deref().filter(|s| !s.is_empty() && s.len() <= 512).ok_or(EidError::FlowMissing)?;
+        let Some(Flow::Auth(f)) = self.flows.take(&flow::hash(state)).await? else {
+            return Err(EidError::FlowMissing);
+        };
+        use subtle::ConstantTimeEq;
+        let bound = bool::from(f.binding.ct_eq(&flow::hash(binding)));
+        if !bound || self.clock.now() >= f.expires {
+            return Err(EidError::FlowMissing);
+        }
+        let p = self.provider(&f.provider).ok_or(EidError::UnknownProvider)?;
+        let d = p.metadata(false).await?;
+        match (&cb.iss, d.meta.additional_metadata().authorization_response_iss_parameter_supported) {
+            (Some(iss), _) if *iss != p.settings.issuer => return Err(EidError::IssuerMismatch(iss.clone())),
+            (None, true) => return Err(EidError::IssuerMismatch("missing".into())),
+            _ => {}
+        }
+        if let Some(error) = &cb.error {
+            return Err(EidError::Denied { error: error.clone(), description: cb.error_description.clone() });
+        }
+        let code = cb.code.as_deref().filter(|c| !c.is_empty()).ok_or(EidError::CodeRefused("no code".into()))?;
+        let token_url = d
+            .meta
+            .token_endpoint()
+            .map(|t| t.url().to_string())
+            .ok_or_else(|| EidError::Unavailable("no token endpoint".into()))?;
+        let (status, body) = p
+            .post(
+                &token_url,
+                vec![
+                    ("grant_type".into(), "authorization_code".into()),
+                    ("code".into(), code.into()),
+                    ("redirect_uri".into(), self.redirect_uri.clone()),
+                    ("code_verifier".into(), f.pkce_verifier.clone()),
+                ],
+            )
+            .await?;
+        if status != 200 {
+            let err = body.get("error").and_then(|v| v.as_str()).unwrap_or("error");
+            let desc = body.get("error_description").and_then(|v| v.as_str()).unwrap_or("");
+            return Err(EidError::CodeRefused(format!("{status} {err}: {desc}")));
+        }
+        let raw = body
+            .get("id_token")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| EidError::InvalidToken("no id_token in the token response".into()))?
+            .to_string();
+        let token = EidIdToken::from_str(&raw).map_err(|e| EidError::InvalidToken(format!("not a JWT: {e}")))?;
+        let claims = match self.verify(p, &d, &token, &f.nonce) {
+            Err(ClaimsVerificationError::SignatureVerification(_)) => {
+                // Perhaps the provider rotated its keys: fetch them again (rate-limited) and retry once.
+                let d = p.metadata(true).await?;
+                self.verify(p, &d, &token, &f.nonce)
+            }
+            other => other,
+        }
+        .map_err(|e| EidError::InvalidToken(e.to_string()))?;
+        let acr = claims
+            .auth_context_ref()
+            .map(|a| a.to_string())
+            .ok_or_else(|| EidError::InvalidToken("no acr claim".into()))?;
+        let assurance = *p
+            .settings
+            .acr
+            .get(&acr)
+            .ok_or_else(|| EidError::InvalidToken(format!("acr \"{acr}\" is not one this provider may return")))?;
+        if assurance < p.settings.min_assurance {
+            return Err(EidError::AcrTooLow { acr });
+        }
+        let extra = &claims.additional_claims().other;
+        let person_id = match extra.get(&p.settings.person_claim) {
+            Some(serde_json::Value::String(s)) => s.trim().to_string(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        if person_id.is_empty() || person_id.len() > MAX_PERSON_ID {
+            return Err(EidError::InvalidToken(format!("no usable \"{}\" claim", p.settings.person_claim)));
+        }
+        let sid = extra.get("sid").and_then(|v| v.as_str()).filter(|s| !s.is_empty() && s.len() <= 512);
+        Ok(Verified {
+            provider: p.settings.name.clone(),
+            person_id,
+            assurance,
+            acr,
+            sid: sid.map(str::to_string),
+            id_token: raw,
+            rd: f.rd,
+        })
+    }
+
+    fn verify<'t>(
+        &self,
+        p: &Provider,
+        d: &Discovered,
+        token: &'t EidIdToken,
+        nonce: &str,
+    ) -> Result<&'t openidconnect::IdTokenClaims<ExtraClaims, CoreGenderClaim>, ClaimsVerificationError> {
+        let issuer =
+            IssuerUrl::new(p.settings.issuer.clone()).map_err(|e| ClaimsVerificationError::Other(e.to_string()))?;
+        let clock = self.clock.clone();
+        let now = move || chrono_of(clock.now());
+        let clock2 = self.clock.clone();
+        let verifier: IdTokenVerifier<'_, CoreJsonWebKey> = IdTokenVerifier::new_public_client(
+            ClientId::new(p.settings.client_id.clone()),
+            issuer,
+            d.meta.jwks().clone(),
+        )
+        .set_allowed_algs([
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+            CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+            CoreJwsSigningAlgorithm::RsaSsaPssSha384,
+            CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+            CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+        ])
+        .set_time_fn(now)
+        .set_issue_time_verifier_fn(move |iat| {
+            let latest = chrono_of(clock2.now().plus(IAT_SKEW));
+            if iat > latest {
+                Err(format!("issued in the future ({iat})"))
+            } else {
+                Ok(())
+            }
+        });
+        token.claims(&verifier, &Nonce::new(nonce.to_string()))
+    }
+
+    /// The provider's end-session URL for a session's eID login, when it has one and ending it is enabled.
+    pub async fn end_session_url(&self, login: &EidLogin, post_logout: &str, lang: &str) -> Option<String> {
+        let p = self.provider(&login.provider)?;
+        if !p.settings.end_session {
+            return None;
+        }
+        let d = p.metadata(false).await.ok()?;
+        let ep = d.meta.additional_metadata().end_session_endpoint.as_deref()?;
+        let mut url = url::Url::parse(ep).ok().filter(config::acceptable_url)?;
+        url.query_pairs_mut()
+            .append_pair("id_token_hint", &login.id_token)
+            .append_pair("post_logout_redirect_uri", post_logout)
+            .append_pair("client_id", &p.settings.client_id)
+            .append_pair("ui_locales", lang);
+        Some(url.to_string())
+    }
+
+    /// Stores a verified, unlinked eID until the user links it; returns the link cookie value.
+    pub async fn park_for_link(&self, v: &Verified) -> Result<String, EidError> {
+        let token = random_b64(32);
+        let f = LinkFlow {
+            provider: v.provider.clone(),
+            person_id: v.person_id.clone(),
+            assurance: v.assurance,
+            sid: v.sid.clone(),
+            id_token: v.id_token.clone(),
+            rd: v.rd.clone(),
+            pending: None,
+            expires: self.clock.now().plus(self.settings.flow_lifetime),
+        };
+        self.flows.put(flow::hash(&token), Flow::Link(f)).await?;
+        Ok(token)
+    }
+
+    /// The link flow behind a link cookie, if it is still valid.
+    pub async fn link_flow(&self, token: &str) -> Result<Option<LinkFlow>, EidError> {
+        match self.flows.get(&flow::hash(token)).await? {
+            Some(Flow::Link(l)) if self.clock.now() < l.expires => Ok(Some(l)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Replaces the link flow behind a link cookie.
+    pub async fn update_link_flow(&self, token: &str, l: LinkFlow) -> Result<(), EidError> {
+        Ok(self.flows.put(flow::hash(token), Flow::Link(l)).await?)
+    }
+
+    /// Ends a link flow (linked, or given up).
+    pub async fn end_link_flow(&self, token: &str) -> Result<(), EidError> {
+        self.flows.take(&flow::hash(token)).await?;
+        Ok(())
+    }
+
+    /// Drops expired flows.
+    pub async fn purge(&self) -> Result<usize, StoreError> {
+        self.flows.purge(self.clock.now()).await
+    }
+}
+
+fn chrono_of(t: crate::clock::Instant) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(i64::try_from(t.0).unwrap_or(i64::MAX)).unwrap_or_default()
+}
+
+fn random_b64(n: usize) -> String {
+    use rand::RngCore;
+    let mut b = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// Masks a person identifier for display: only the last three characters show ("••••••••789").
+pub fn mask_person_id(id: &str) -> String {
+    let n = id.chars().count();
+    let keep = if n > 6 { 3 } else { 1.min(n) };
+    let mut s: String = std::iter::repeat_n('•', n - keep).collect();
+    s.extend(id.chars().skip(n - keep));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A national ID number shows only its last three digits.
+    #[test]
+    fn masking() {
+        assert_eq!(mask_person_id("12345678901"), "••••••••901");
+        assert_eq!(mask_person_id("abc"), "••c");
+        assert_eq!(mask_person_id(""), "");
+    }
+}
