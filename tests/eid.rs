@@ -404,7 +404,8 @@ async fn missing_foreign_and_replayed_callbacks_are_refused() {
 }
 
 /// ID tokens that are forged or wrong in any way are refused: wrong nonce, wrong issuer, wrong audience, expired,
-/// `alg: none`; so is an authorization response naming another issuer (RFC 9207). A clean login then works.
+/// `alg: none`; so is an authorization response naming another issuer (RFC 9207), and a cancel at the provider
+/// gets its own page. A clean login then works.
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_id_tokens_are_refused() {
     let e = start(Setup { accounts: Some(linked_accounts()), ..Default::default() });
@@ -439,6 +440,14 @@ async fn bad_id_tokens_are_refused() {
     let r = b.get(&mixed).await;
     assert_eq!(r.status(), 400);
     assert!(b.cookie("portvakt").is_none());
+    // The person cancels at the provider: a page says so and offers the way back.
+    let url = e.begin(&mut b, "/expense/").await;
+    // (A browser without the provider's session, so its login form shows.)
+    let back = e.op.browser(REMOTE).cancel(&url).await;
+    assert_eq!(back.param("error").as_deref(), Some("access_denied"));
+    let r = b.get(&back.callback).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("The eID login was cancelled"));
     // Untouched, the same login works.
     let r = e.eid_login(&mut b, &op, "/expense/", LOA_HIGH).await;
     assert_eq!(r.status(), 303);

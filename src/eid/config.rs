@@ -212,7 +212,7 @@ pub fn validate_eid(
             providers.push(ps);
         }
     }
-    if !providers.is_empty() && !has_public_url {
+    if !f.providers.is_empty() && !has_public_url {
         if let Some(p) = f.providers.first() {
             c.err(
                 &p.name,
@@ -470,5 +470,80 @@ pub fn validate_institutions(
         Ok(out)
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::error::SourceFile;
+    use crate::config::Config;
+    use crate::methods::Assurance;
+
+    fn load(text: &str) -> Result<Config, String> {
+        Config::from_source(&SourceFile { path: "t.toml".into(), text: text.into() }).map_err(|e| e.to_string())
+    }
+
+    const BASE: &str = r#"[server]
+public_url = "https://portal.kommune.example"
+
+[[listeners]]
+address = "127.0.0.1:8080"
+redirect_to_https = false
+
+[[directories]]
+name = "staff"
+kind = "file"
+path = "users.toml"
+
+[email]
+kind = "log"
+
+[[institutions]]
+name = "kommune"
+email_domains = ["kommune.example"]
+"#;
+
+    /// A provider with defaults: ID-porten's acr values, `pid`, substantial requested, secret_basic.
+    #[test]
+    fn defaults() {
+        let c = load(&format!(
+            "{BASE}\n[[eid.providers]]\nname = \"idporten\"\nissuer = \"https://idporten.no\"\nclient_id = \"c\"\nclient_secret = \"s\"\n"
+        ))
+        .unwrap();
+        let p = &c.eid.providers[0];
+        assert_eq!(p.person_claim, "pid");
+        assert_eq!(p.acr_values, vec!["idporten-loa-substantial"]);
+        assert_eq!(p.min_assurance, Assurance::Substantial);
+        assert_eq!(p.client_auth.as_str(), "client_secret_basic");
+        assert_eq!(p.scopes, vec!["openid", "profile"]);
+        assert!(c.eid.link_zones.is_empty(), "no configured zones: linking from nowhere until one is configured");
+        assert!(c.institutions[0].has_domain("kommune.example"));
+    }
+
+    /// Each mistake is reported at its line: plain-http issuer, unknown client_auth, missing secret, an acr value
+    /// outside the table, an unknown link zone.
+    #[test]
+    fn mistakes_are_positioned() {
+        let text = format!(
+            "{BASE}\n[eid]\nlink_zones = [\"intranet\"]\n\n[[eid.providers]]\nname = \"idporten\"\nissuer = \"http://idporten.no\"\nclient_id = \"c\"\nclient_auth = \"client_secret_jwt\"\n\n[[eid.providers]]\nname = \"broker\"\nissuer = \"https://broker.example\"\nclient_id = \"c\"\nacr_values = [\"loa-3\"]\n"
+        );
+        let e = load(&text).unwrap_err();
+        assert!(e.contains("t.toml:21:15: unknown zone \"intranet\""), "{e}");
+        assert!(e.contains("t.toml:25:10: issuer must be an https URL"), "{e}");
+        assert!(e.contains("t.toml:27:15: unknown client_auth \"client_secret_jwt\""), "{e}");
+        assert!(e.contains("t.toml:32:13: client_auth = \"client_secret_basic\" needs `client_secret`"), "{e}");
+        assert!(e.contains("t.toml:33:15: acr value \"loa-3\" is not in this provider's `acr` table"), "{e}");
+    }
+
+    /// eID needs a public URL, institutions and e-mail; private_key_jwt needs a readable P-256 key.
+    #[test]
+    fn prerequisites() {
+        let provider = "\n[[eid.providers]]\nname = \"idporten\"\nissuer = \"https://idporten.no\"\nclient_id = \"c\"\nclient_auth = \"private_key_jwt\"\nprivate_key = \"/nonexistent/key.pem\"\n";
+        let bare = "[[listeners]]\naddress = \"127.0.0.1:8080\"\nredirect_to_https = false\n";
+        let e = load(&format!("{bare}{provider}")).unwrap_err();
+        assert!(e.contains("eID needs [server] public_url"), "{e}");
+        assert!(e.contains("at least one [[institutions]] entry"), "{e}");
+        assert!(e.contains("configure [email]"), "{e}");
+        assert!(e.contains("cannot read /nonexistent/key.pem"), "{e}");
     }
 }
