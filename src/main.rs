@@ -5,6 +5,10 @@ use portvakt::cli;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc malloc: the proxy path allocates and frees many small buffers across threads.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Authentication gateway for a municipality's employee services.
 #[derive(Parser)]
 #[command(name = "portvakt", version, about)]
