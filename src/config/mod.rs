@@ -271,6 +271,34 @@ impl Config {
     }
 }
 
+/// A list of zone names as written (each must exist), or by default every configured zone but `remote`: account
+/// actions that must happen "at work" default to the inside.
+pub(crate) fn zone_list(
+    src: &SourceFile,
+    list: Option<&[Spanned<String>]>,
+    zones: &HashSet<String>,
+) -> (Vec<String>, Vec<ConfigError>) {
+    let mut errors = Vec::new();
+    let names = match list {
+        None => {
+            let mut v: Vec<String> = zones.iter().filter(|z| z.as_str() != REMOTE_ZONE).cloned().collect();
+            v.sort();
+            v
+        }
+        Some(v) => v
+            .iter()
+            .filter_map(|z| {
+                if !zones.contains(z.get_ref()) {
+                    errors.push(src.error_at(Some(z.span()), format!("unknown zone \"{}\"", z.get_ref())));
+                    return None;
+                }
+                Some(z.get_ref().clone())
+            })
+            .collect(),
+    };
+    (names, errors)
+}
+
 struct Validator<'a> {
     src: &'a SourceFile,
     errors: Vec<ConfigError>,
@@ -749,19 +777,8 @@ impl Validator<'_> {
             Some(p) => self.resolve_path(p.get_ref()),
             None => PathBuf::from("/var/lib/portvakt/accounts.json"),
         };
-        let phone_zones = match &a.phone_zones {
-            None => self.zone_defaults_internal(zones),
-            Some(v) => v
-                .iter()
-                .filter_map(|z| {
-                    if !zones.contains(z.get_ref()) {
-                        self.err(z, format!("unknown zone \"{}\"", z.get_ref()));
-                        return None;
-                    }
-                    Some(z.get_ref().clone())
-                })
-                .collect(),
-        };
+        let (phone_zones, errors) = zone_list(self.src, a.phone_zones.as_deref(), zones);
+        self.errors.extend(errors);
         let default_country = match &a.default_country {
             Some(c) => {
                 let ok = c.get_ref().starts_with('+')
@@ -775,13 +792,6 @@ impl Validator<'_> {
             None => "+46".to_string(),
         };
         AccountSettings { path, phone_zones, default_country }
-    }
-
-    /// Every configured zone (never `remote`): numbers may be registered only from inside by default.
-    fn zone_defaults_internal(&self, zones: &HashSet<String>) -> Vec<String> {
-        let mut v: Vec<String> = zones.iter().filter(|z| z.as_str() != REMOTE_ZONE).cloned().collect();
-        v.sort();
-        v
     }
 
     fn session(&mut self, s: &file::FileSession) -> SessionSettings {

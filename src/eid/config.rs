@@ -220,24 +220,8 @@ pub fn validate_eid(
             );
         }
     }
-    let link_zones = match &f.link_zones {
-        None => {
-            let mut v: Vec<String> =
-                zones.iter().filter(|z| z.as_str() != crate::config::REMOTE_ZONE).cloned().collect();
-            v.sort();
-            v
-        }
-        Some(v) => v
-            .iter()
-            .filter_map(|z| {
-                if !zones.contains(z.get_ref()) {
-                    c.err(z, format!("unknown zone \"{}\"", z.get_ref()));
-                    return None;
-                }
-                Some(z.get_ref().clone())
-            })
-            .collect(),
-    };
+    let (link_zones, errors) = crate::config::zone_list(src, f.link_zones.as_deref(), zones);
+    c.errors.extend(errors);
     let flow_lifetime = match &f.flow_lifetime {
         None => Duration::from_secs(600),
         Some(d) => {

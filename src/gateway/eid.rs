@@ -2,8 +2,8 @@
 //! front-channel logout. Thin handlers over [`crate::eid`], the account store and the directories.
 
 use super::endpoints::{
-    account_key, account_reply, after_login_target, csrf_refused, prelogin_csrf, read_form, session_form,
-    too_many_attempts, unavailable, AccountRender,
+    account_key, account_reply, after_login_target, confirm_password, csrf_refused, prelogin_csrf, read_form,
+    session_form, too_many_attempts, unavailable, AccountRender,
 };
 use super::http::{self, query_param};
 use super::reply::Reply;
@@ -464,18 +464,11 @@ async fn unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Re
         Err(r) => return Ok(r),
     };
     let lang = ctx.lang(session.req_header());
-    let Some(dir) = gw.state.directory(Some(&rec.realm)) else {
-        return Err(Error::explain(HTTPStatus(503), "directory of this session is gone"));
-    };
     let account = account_key(&rec);
-    let client_ip = ctx.client.and_then(|c| c.0);
-    if let Err(wait) = gw.state.regulator.check(&account, client_ip) {
-        return Ok(too_many_attempts(gw, ctx, session, wait));
-    }
-    let password = form.get("password").map(String::as_str).unwrap_or("");
-    let ok = !password.is_empty()
-        && password.len() <= 1024
-        && dir.authenticate(&rec.username, password).await.map_err(unavailable("directory"))?.is_some();
+    let ok = match confirm_password(gw, ctx, session, &rec, &form).await? {
+        Ok(ok) => ok,
+        Err(r) => return Ok(r),
+    };
     let render = |status, notice: Option<String>, errors: Vec<String>| AccountRender {
         status,
         phone1: "",
@@ -484,11 +477,9 @@ async fn unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Re
         errors,
     };
     if !ok {
-        let _ = gw.state.regulator.record_failure(&account, client_ip);
         let errors = vec![pages::fill(EidMsg::UnlinkPasswordWrong.text(lang), &[])];
         return account_reply(gw, ctx, session, &rec, render(400, None, errors)).await;
     }
-    gw.state.regulator.record_success(&account);
     let removed = gw.state.accounts.unlink_eid(&account).await.map_err(unavailable("account store"))?;
     if let Some(l) = removed {
         // Sessions opened with the unlinked eID end now: a wrongly linked person must not keep access.

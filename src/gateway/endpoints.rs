@@ -799,29 +799,15 @@ async fn account_phones_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx)
         let errors = vec![pages::fill(Msg::PhonesTooMany.text(lang), &[])];
         return account_reply(gw, ctx, session, &rec, refill(400, errors)).await;
     }
-    // A fresh password confirms the change, regulated like a login.
-    let Some(dir) = gw.state.directory(Some(&rec.realm)) else {
-        return Err(Error::explain(HTTPStatus(503), "directory of this session is gone"));
-    };
+    match confirm_password(gw, ctx, session, &rec, &form).await? {
+        Ok(true) => {}
+        Ok(false) => {
+            let errors = vec![pages::fill(Msg::PhonesPasswordWrong.text(lang), &[])];
+            return account_reply(gw, ctx, session, &rec, refill(400, errors)).await;
+        }
+        Err(r) => return Ok(r),
+    }
     let account = account_key(&rec);
-    let client_ip = ctx.client.and_then(|c| c.0);
-    if let Err(wait) = gw.state.regulator.check(&account, client_ip) {
-        return Ok(too_many_attempts(gw, ctx, session, wait));
-    }
-    let password = form.get("password").map(String::as_str).unwrap_or("");
-    let ok = !password.is_empty()
-        && password.len() <= 1024
-        && dir
-            .authenticate(&rec.username, password)
-            .await
-            .map_err(|e| Error::explain(HTTPStatus(503), e.to_string()))?
-            .is_some();
-    if !ok {
-        let _ = gw.state.regulator.record_failure(&account, client_ip);
-        let errors = vec![pages::fill(Msg::PhonesPasswordWrong.text(lang), &[])];
-        return account_reply(gw, ctx, session, &rec, refill(400, errors)).await;
-    }
-    gw.state.regulator.record_success(&account);
     let settings = &gw.state.cfg.accounts;
     let allowed = &gw.state.cfg.second_factor.limits.allowed_prefixes;
     let mut numbers = Vec::new();
@@ -864,6 +850,35 @@ async fn account_phones_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx)
     let notice = Some(pages::fill(Msg::PhonesSaved.text(lang), &[]));
     account_reply(gw, ctx, session, &rec, AccountRender { status: 200, phone1: "", phone2: "", notice, errors: vec![] })
         .await
+}
+
+/// Checks the form's `password` for the session's user, regulated like a login: `Ok(false)` for a wrong one,
+/// `Err(reply)` when the account or address is banned for now. Account changes are confirmed this way.
+pub(super) async fn confirm_password(
+    gw: &Gateway,
+    ctx: &mut Ctx,
+    session: &Session,
+    rec: &SessionRecord,
+    form: &HashMap<String, String>,
+) -> Result<std::result::Result<bool, Reply>> {
+    let Some(dir) = gw.state.directory(Some(&rec.realm)) else {
+        return Err(Error::explain(HTTPStatus(503), "directory of this session is gone"));
+    };
+    let account = account_key(rec);
+    let client_ip = ctx.client.and_then(|c| c.0);
+    if let Err(wait) = gw.state.regulator.check(&account, client_ip) {
+        return Ok(Err(too_many_attempts(gw, ctx, session, wait)));
+    }
+    let password = form.get("password").map(String::as_str).unwrap_or("");
+    let ok = !password.is_empty()
+        && password.len() <= 1024
+        && dir.authenticate(&rec.username, password).await.map_err(unavailable("directory"))?.is_some();
+    if ok {
+        gw.state.regulator.record_success(&account);
+    } else {
+        let _ = gw.state.regulator.record_failure(&account, client_ip);
+    }
+    Ok(Ok(ok))
 }
 
 /// Tells the user, by e-mail and on every number registered before the change, that their numbers changed: a thief
