@@ -234,6 +234,13 @@ async fn link_at_work_then_log_in_remotely_then_unlink() {
     let e = start(Setup::default());
     let mut b = Browser::from(INTERNAL);
     let op = e.op.browser(INTERNAL);
+    let login_page = b.get(&format!("{}/.portvakt/login?rd=%2Fexpense%2Freport", e.base)).await.text().await.unwrap();
+    assert!(
+        login_page.contains(
+            "href=\"/.portvakt/eid/start?provider=idporten&amp;rd=%2Fexpense%2Freport\">Log in with ID-porten</a>"
+        ),
+        "{login_page}"
+    );
     let url = e.begin(&mut b, "/expense/report").await;
     let p = params_of(&url);
     assert_eq!(p["code_challenge_method"], "S256");

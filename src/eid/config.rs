@@ -368,22 +368,7 @@ fn provider(c: &mut Checker<'_>, p: &FileProvider) -> Option<ProviderSettings> {
         }
     }
     let timeout = c.timeout(&p.timeout, PROVIDER_TIMEOUT, "a login waits on the provider");
-    let ca_file = p.ca_file.as_ref().and_then(|ca| {
-        let path = c.resolve(ca.get_ref());
-        match std::fs::read(&path) {
-            Ok(pem) => match rustls_pemfile::certs(&mut pem.as_slice()).collect::<Result<Vec<_>, _>>() {
-                Ok(certs) if !certs.is_empty() => Some(path),
-                _ => {
-                    c.err(ca, format!("{} holds no PEM certificate", path.display()));
-                    None
-                }
-            },
-            Err(e) => {
-                c.err(ca, format!("cannot read {}: {e}", path.display()));
-                None
-            }
-        }
-    });
+    let ca_file = p.ca_file.as_ref().and_then(|ca| c.ca_file(ca));
     Some(ProviderSettings {
         title: p.title.clone().unwrap_or_else(|| name.clone()),
         name,

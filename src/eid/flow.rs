@@ -40,6 +40,8 @@ pub struct LinkFlow {
     pub person_id: String,
     /// Assurance of the eID login.
     pub assurance: Assurance,
+    /// The `acr` it was made at.
+    pub acr: String,
     /// Provider session ID.
     pub sid: Option<String>,
     /// The ID token (for `id_token_hint` at logout).

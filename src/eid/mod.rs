@@ -568,6 +568,7 @@ impl Eid {
             provider: v.provider.clone(),
             person_id: v.person_id.clone(),
             assurance: v.assurance,
+            acr: v.acr.clone(),
             sid: v.sid.clone(),
             id_token: v.id_token.clone(),
             rd: v.rd.clone(),

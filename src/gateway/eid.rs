@@ -46,14 +46,13 @@ pub async fn handle(gw: &Gateway, session: &mut Session, ctx: &mut Ctx, path: &s
     })
 }
 
-fn eid_page(gw: &Gateway, lang: Lang, status: u16, body: String) -> Reply {
+fn eid_page(lang: Lang, status: u16, body: String) -> Reply {
     let ctx = PageCtx { lang, user: None };
     let mut b = String::from("<div class=\"card\"><p role=\"alert\">");
     b.push_str(&body);
     b.push_str("</p><p><a class=\"button\" href=\"/.portvakt/login\">");
     b.push_str(&pages::fill(Msg::LoginAgain.text(lang), &[]));
     b.push_str("</a></p></div>");
-    let _ = gw;
     Reply::html(status, pages::layout(&ctx, EidMsg::FailedTitle.text(lang), &b))
 }
 
@@ -94,12 +93,12 @@ async fn start(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Rep
             }
             Ok(r)
         }
-        Err(e) => Ok(failure(gw, lang, &name, e)),
+        Err(e) => Ok(failure(lang, &name, e)),
     }
 }
 
 /// The page for a failed eID step, logged with its cause.
-fn failure(gw: &Gateway, lang: Lang, provider: &str, e: EidError) -> Reply {
+fn failure(lang: Lang, provider: &str, e: EidError) -> Reply {
     let (status, body) = match &e {
         EidError::UnknownProvider | EidError::FlowMissing => (400, pages::fill(EidMsg::FlowMissing.text(lang), &[])),
         EidError::Denied { error, .. } if error == "access_denied" => {
@@ -121,7 +120,7 @@ fn failure(gw: &Gateway, lang: Lang, provider: &str, e: EidError) -> Reply {
     } else {
         tracing::warn!(provider, error = %e, "eID login refused");
     }
-    eid_page(gw, lang, status, body)
+    eid_page(lang, status, body)
 }
 
 /// Whether an eID may be linked from the zone of this request: the `account.eid-link` policy when policies are
@@ -158,7 +157,7 @@ async fn callback(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<
     let binding = http::cookie(req, &gw.cookies.eid).unwrap_or_default().to_string();
     let v = match gw.state.eid.finish(&cb, &binding).await {
         Ok(v) => v,
-        Err(e) => return Ok(failure(gw, lang, "", e)),
+        Err(e) => return Ok(failure(lang, "", e)),
     };
     let linked = gw.state.accounts.find_eid(&v.provider, &v.person_id).await.map_err(unavailable("account store"))?;
     let Some(account) = linked else {
@@ -195,7 +194,7 @@ async fn log_in(gw: &Gateway, session: &mut Session, ctx: &mut Ctx, account: &st
     };
     let Some(user) = user else {
         tracing::warn!(account, provider = %v.provider, "eID is linked to an account the directory no longer has");
-        return Ok(eid_page(gw, lang, 403, pages::fill(EidMsg::AccountGone.text(lang), &[])));
+        return Ok(eid_page(lang, 403, pages::fill(EidMsg::AccountGone.text(lang), &[])));
     };
     if let Ok((old, _)) = gw.current_session(session.req_header(), ctx).await? {
         let _ = gw.state.sessions.end(&old).await;
@@ -234,15 +233,15 @@ fn link_reply(gw: &Gateway, ctx: &mut Ctx, session: &Session, status: u16, v: Li
     r
 }
 
-fn link_expired(gw: &Gateway, ctx: &mut Ctx, session: &Session) -> Reply {
+fn link_expired(ctx: &mut Ctx, session: &Session) -> Reply {
     let lang = ctx.lang(session.req_header());
-    eid_page(gw, lang, 400, pages::fill(EidMsg::LinkExpired.text(lang), &[]))
+    eid_page(lang, 400, pages::fill(EidMsg::LinkExpired.text(lang), &[]))
 }
 
 /// GET /.portvakt/eid/link.
 async fn link_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let Some((_, flow, _)) = link_state(gw, session).await? else {
-        return Ok(link_expired(gw, ctx, session));
+        return Ok(link_expired(ctx, session));
     };
     let sent = flow.pending.as_ref().map(|(_, e)| e.as_str());
     Ok(link_reply(
@@ -295,12 +294,12 @@ async fn link_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result
         return Ok(csrf_refused(gw, ctx, session));
     }
     let Some((token, mut flow, key)) = link_state(gw, session).await? else {
-        return Ok(link_expired(gw, ctx, session));
+        return Ok(link_expired(ctx, session));
     };
     let lang = ctx.lang(session.req_header());
     if !link_allowed(gw, ctx, flow.assurance) {
         let body = pages::fill(EidMsg::LinkOnlyAtWorkBody.text(lang), &[]);
-        return Ok(eid_page(gw, lang, 403, body));
+        return Ok(eid_page(lang, 403, body));
     }
     let code = field("code");
     if !code.is_empty() {
@@ -353,7 +352,7 @@ async fn link_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result
             provider: flow.provider.clone(),
             person_id: flow.person_id.clone(),
             assurance: flow.assurance,
-            acr: String::new(),
+            acr: flow.acr.clone(),
             id_token: flow.id_token.clone(),
             sid: flow.sid.clone(),
             rd: flow.rd.clone(),
@@ -383,10 +382,13 @@ async fn link_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result
     }
     let client_ip = ctx.client.and_then(|c| c.0);
     let refused = match gw.state.second_factor.precheck(&key, &account).await {
-        Ok(()) => gw.state.second_factor.limits.check(&email, false, &account, client_ip).err().map(|hit| {
-            let (msg, wait) = super::endpoints::limit_message(lang, hit);
-            (msg, wait)
-        }),
+        Ok(()) => gw
+            .state
+            .second_factor
+            .limits
+            .check(&email, false, &account, client_ip)
+            .err()
+            .map(|hit| super::endpoints::limit_message(lang, hit)),
         Err(IssueError::Store(e)) => return Err(unavailable("challenge store")(e)),
         Err(e) => Some(super::endpoints::issue_refusal(gw, lang, &e)),
     };
@@ -424,9 +426,7 @@ async fn link_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result
 /// Sends a link or unlink notice to the account's e-mail, in the background.
 fn announce(gw: &Gateway, lang: Lang, to: Option<String>, subject: EidMsg, body: EidMsg, provider: &str) {
     let (Some(to), Some(email)) = (to, gw.state.email.clone()) else { return };
-    let now = std::time::UNIX_EPOCH + std::time::Duration::from_millis(gw.state.clock.now().0);
-    let stamp = humantime::format_rfc3339_seconds(now).to_string();
-    let time = format!("{} UTC", stamp.get(..16).unwrap_or(&stamp).replace('T', " "));
+    let time = gw.state.clock.now().utc_minute();
     let msg = EmailMessage {
         subject: subject.text(lang).to_string(),
         body: body.text(lang).replace("{provider}", provider).replace("{time}", &time),
@@ -450,9 +450,7 @@ pub fn account_card<'a>(
     let linked = link.map(|l| {
         let title =
             gw.state.eid.provider(&l.provider).map(|p| p.settings.title.as_str()).unwrap_or(l.provider.as_str());
-        let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(l.linked_at.0);
-        let date = humantime::format_rfc3339_seconds(at).to_string().get(..10).unwrap_or_default().to_string();
-        (title, crate::eid::mask_person_id(&l.person_id), date)
+        (title, crate::eid::mask_person_id(&l.person_id), l.linked_at.utc_date())
     });
     Some(pages::eid::AccountEid { linked, csrf: &rec.csrf })
 }

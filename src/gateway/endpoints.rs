@@ -887,10 +887,7 @@ fn announce_phone_change(gw: &Gateway, lang: pages::Lang, rec: &SessionRecord, o
     let email = gw.state.email.clone();
     let sms = gw.state.sms.clone();
     let to_email = rec.email.clone();
-    // "2026-11-23 10:15 UTC": readable for people, unambiguous across time zones.
-    let now = std::time::UNIX_EPOCH + std::time::Duration::from_millis(gw.state.clock.now().0);
-    let stamp = humantime::format_rfc3339_seconds(now).to_string();
-    let time = format!("{} UTC", stamp.get(..16).unwrap_or(&stamp).replace('T', " "));
+    let time = gw.state.clock.now().utc_minute();
     let subject = Msg::PhonesChangedSubject.text(lang).to_string();
     let body = Msg::PhonesChangedBody.text(lang).replace("{time}", &time);
     let text = Msg::PhonesChangedSms.text(lang).to_string();

@@ -308,6 +308,24 @@ impl Checker<'_> {
         d
     }
 
+    /// A CA file to trust, checked readable and holding at least one PEM certificate.
+    pub(crate) fn ca_file(&mut self, ca: &Spanned<String>) -> Option<PathBuf> {
+        let path = self.resolve(ca.get_ref());
+        match std::fs::read(&path) {
+            Ok(pem) => match rustls_pemfile::certs(&mut pem.as_slice()).collect::<Result<Vec<_>, _>>() {
+                Ok(certs) if !certs.is_empty() => Some(path),
+                _ => {
+                    self.err(ca, format!("{} holds no PEM certificate", path.display()));
+                    None
+                }
+            },
+            Err(e) => {
+                self.err(ca, format!("cannot read {}: {e}", path.display()));
+                None
+            }
+        }
+    }
+
     /// Reads a one-line secret file; trailing line breaks are dropped.
     pub(crate) fn read_secret_file(&mut self, p: &Spanned<String>) -> Option<Secret> {
         let path = self.resolve(p.get_ref());
@@ -389,25 +407,7 @@ impl Checker<'_> {
         if let (Some(SmtpSecurity::None), Some(ca)) = (security, &f.ca_file) {
             self.err(ca, "`ca_file` has no use with security = \"none\"");
         }
-        let ca_file = f.ca_file.as_ref().and_then(|ca| {
-            let path = self.resolve(ca.get_ref());
-            match std::fs::read(&path) {
-                Ok(pem) => {
-                    let certs = rustls_pemfile::certs(&mut pem.as_slice()).collect::<Result<Vec<_>, _>>();
-                    match certs {
-                        Ok(c) if !c.is_empty() => Some(path),
-                        _ => {
-                            self.err(ca, format!("{} holds no PEM certificate", path.display()));
-                            None
-                        }
-                    }
-                }
-                Err(e) => {
-                    self.err(ca, format!("cannot read {}: {e}", path.display()));
-                    None
-                }
-            }
-        });
+        let ca_file = f.ca_file.as_ref().and_then(|ca| self.ca_file(ca));
         let password = self.secret(&f.password, &f.password_file, "password");
         let credentials = match (&f.username, password) {
             (Some(u), Some(Some(p))) => {
