@@ -167,6 +167,9 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
         graceful_shutdown_timeout_seconds: Some(cfg.server.graceful_shutdown_timeout.as_secs()),
         pid_file: cfg.server.pid_file.clone(),
         upgrade_sock: cfg.server.upgrade_socket.clone(),
+        // One single-threaded runtime per thread: a connection's tasks stay on the thread that accepted it, with fewer
+        // cross-thread wake-ups (p50 at moderate load -20 %, docs/BENCHMARKS.md). Needs the patched pingora-runtime.
+        work_stealing: false,
         ..ServerConf::default()
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);

@@ -591,3 +591,22 @@ async fn assertion_reused_within_half_lifetime() {
     let a3 = token(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.1);
     assert_ne!(a1, a3, "renewed after half the 60 s lifetime");
 }
+
+/// Gateways started one after another in one process each listen and proxy: pingora's no-steal runtime once handed a
+/// new server the thread pools of a stopped one (vendor/pingora-runtime/PATCH.md), and the new one never listened.
+#[tokio::test(flavor = "multi_thread")]
+async fn gateways_restart_in_one_process() {
+    for round in 0..3 {
+        let env = Env::start(Opts::default());
+        let c = client_from(INTERNAL);
+        let l = login(&c, &env.http_url(), "anna", PASSWORD, "/expense/report", "portvakt", None).await;
+        assert_eq!(l.status, 303, "round {round}: {}", l.body);
+        let cookie = l.cookie.expect("session cookie");
+        for _ in 0..3 {
+            let (status, v) = get_json(&c, &format!("{}/expense/report", env.http_url()), &cookie, &[]).await;
+            assert_eq!(status, 200, "round {round}: {v}");
+            assert_eq!(v["headers"]["x-portvakt-user"][0], "anna", "round {round}");
+        }
+        drop(env);
+    }
+}
