@@ -509,8 +509,8 @@ async fn client_authentication_methods_and_par() {
     assert_eq!(token.last().unwrap()["client_auth"], "private_key_jwt");
 }
 
-/// After our idle timeout the provider is asked for a fresh login (its own SSO must not undo ours); logout ends the
-/// provider's session too; front-channel logout from the provider ends ours.
+/// After our idle timeout the provider is asked for a fresh login (its own SSO must not undo ours), and a token whose
+/// `auth_time` shows no fresh login is refused; logout ends the provider's session too; front-channel logout from the provider ends ours.
 #[tokio::test(flavor = "multi_thread")]
 async fn idle_timeout_forces_fresh_provider_login_and_logouts_propagate() {
     // The gateway's clock jumps 16 minutes ahead of the OP's: tokens must outlive the jump.
@@ -522,8 +522,24 @@ async fn idle_timeout_forces_fresh_provider_login_and_logouts_propagate() {
     let r = b.get(&format!("{}/expense/", e.base)).await;
     assert_eq!(r.status(), 302);
     assert!(location(&r).contains("expired=1"));
+    // A provider that ignores prompt=login and reuses its own session (an old auth_time, or none) is refused.
+    let real_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    for (what, tamper) in [
+        ("an hour-old login", serde_json::json!({ "set": { "auth_time": real_now - 3600 } })),
+        ("no auth_time", serde_json::json!({ "drop": "auth_time" })),
+    ] {
+        let url = e.begin(&mut b, "/expense/").await;
+        assert_eq!(params_of(&url)["prompt"], "login", "{what}");
+        let back = op.authorize(&url, PID, LOA_HIGH).await;
+        e.op.tamper_next(tamper).await;
+        let r = b.get(&back.callback).await;
+        assert_eq!(r.status(), 400, "{what}");
+        assert!(r.text().await.unwrap().contains("could not be verified"), "{what}");
+        assert_eq!(b.get(&format!("{}/expense/", e.base)).await.status(), 302, "{what}: no session");
+    }
     let url = e.begin(&mut b, "/expense/").await;
     assert_eq!(params_of(&url)["prompt"], "login");
+    assert_eq!(params_of(&url)["max_age"], "600", "max_age makes auth_time mandatory");
     let back = op.authorize(&url, PID, LOA_HIGH).await;
     assert!(back.prompted, "the provider asked again despite its own session");
     let r = b.get(&back.callback).await;

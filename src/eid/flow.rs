@@ -27,6 +27,9 @@ pub struct AuthFlow {
     pub pkce_verifier: String,
     /// Where to go after login.
     pub rd: String,
+    /// A fresh login was asked for (`prompt=login`): the ID token must show one (`auth_time`).
+    #[serde(default)]
+    pub fresh_login: bool,
     /// The callback is refused after this.
     pub expires: Instant,
 }
@@ -122,6 +125,7 @@ mod tests {
             nonce: "n".into(),
             pkce_verifier: "v".into(),
             rd: "/".into(),
+            fresh_login: false,
             expires: Instant(expires),
         })
     }

@@ -373,6 +373,7 @@ impl Eid {
             nonce: nonce.clone(),
             pkce_verifier: verifier.secret().clone(),
             rd: s.rd.to_string(),
+            fresh_login: s.prompt_login,
             expires: self.clock.now().plus(self.settings.flow_lifetime),
         };
         let mut params: Vec<(String, String)> = vec![
@@ -388,7 +389,10 @@ impl Eid {
             ("ui_locales".into(), s.lang.to_string()),
         ];
         if s.prompt_login {
+            // max_age makes auth_time mandatory in the ID token (OpenID Connect Core 3.1.2.1), so finish() can check
+            // that the provider really asked again instead of reusing its own session.
             params.push(("prompt".into(), "login".into()));
+            params.push(("max_age".into(), self.settings.flow_lifetime.as_secs().to_string()));
         }
         let mut url = d.meta.authorization_endpoint().url().clone();
         if p.settings.pushed_authorization {
@@ -472,6 +476,9 @@ impl Eid {
             other => other,
         }
         .map_err(|e| EidError::InvalidToken(e.to_string()))?;
+        if f.fresh_login {
+            check_fresh(claims.auth_time(), claims.issue_time(), self.settings.flow_lifetime)?;
+        }
         let acr = claims
             .auth_context_ref()
             .map(|a| a.to_string())
@@ -604,6 +611,25 @@ impl Eid {
     }
 }
 
+/// After `prompt=login` the person must have logged in at the provider for this request: `auth_time` no earlier
+/// before the token was issued than a flow may last. Both times are the provider's, so clock skew doesn't matter.
+fn check_fresh(
+    auth_time: Option<chrono::DateTime<chrono::Utc>>,
+    issued: chrono::DateTime<chrono::Utc>,
+    flow_lifetime: std::time::Duration,
+) -> Result<(), EidError> {
+    let auth_time = auth_time.ok_or_else(|| {
+        EidError::InvalidToken("a fresh login was asked for (prompt=login) and the token has no auth_time".into())
+    })?;
+    let age = issued.signed_duration_since(auth_time).num_seconds();
+    if age > i64::try_from(flow_lifetime.as_secs()).unwrap_or(i64::MAX) {
+        return Err(EidError::InvalidToken(format!(
+            "a fresh login was asked for (prompt=login) and the provider reused a login {age} s old"
+        )));
+    }
+    Ok(())
+}
+
 fn chrono_of(t: crate::clock::Instant) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(i64::try_from(t.0).unwrap_or(i64::MAX)).unwrap_or_default()
 }
@@ -627,6 +653,21 @@ pub fn mask_person_id(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// After prompt=login: a login made within the flow's lifetime before the token passes; an older one, or none
+    /// stated, is refused.
+    #[test]
+    fn fresh_login_needs_a_recent_auth_time() {
+        let issued = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let ten_min = std::time::Duration::from_secs(600);
+        let before = |s: i64| Some(issued - chrono::Duration::seconds(s));
+        assert!(check_fresh(before(5), issued, ten_min).is_ok());
+        assert!(check_fresh(before(600), issued, ten_min).is_ok());
+        let old = check_fresh(before(601), issued, ten_min).unwrap_err().to_string();
+        assert!(old.contains("reused a login 601 s old"), "{old}");
+        let none = check_fresh(None, issued, ten_min).unwrap_err().to_string();
+        assert!(none.contains("no auth_time"), "{none}");
+    }
 
     /// A national ID number shows only its last three digits.
     #[test]
