@@ -218,8 +218,6 @@ fn params_of(url: &str) -> Value {
     Value::Object(q)
 }
 
-impl EidEnv {}
-
 fn code_in(text: &str) -> String {
     let i = text.find("code is ").expect("code in the e-mail") + "code is ".len();
     text[i..].split('.').next().unwrap().trim().to_string()
@@ -607,4 +605,40 @@ async fn idle_timeout_forces_fresh_provider_login_and_logouts_propagate() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+}
+
+/// A password-only session from the remote zone reaches the second-factor page, which offers eID instead of a code;
+/// the eID login made from there replaces the password session, and the backend sees `eid`.
+#[tokio::test(flavor = "multi_thread")]
+async fn second_factor_page_offers_eid_instead_of_a_code() {
+    let e = start(Setup { accounts: Some(linked_accounts()), ..Default::default() });
+    let mut b = Browser::from(REMOTE);
+    let op = e.op.browser(REMOTE);
+    let page = b.get(&format!("{}/.portvakt/login?rd=%2Fexpense%2F", e.base)).await.text().await.unwrap();
+    let csrf = hidden_field(&page, "csrf").unwrap();
+    let r = b
+        .post(
+            &format!("{}/.portvakt/login", e.base),
+            &[("csrf", &csrf), ("username", "anna"), ("password", PASSWORD), ("rd", "/expense/")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let step_up = location(&r);
+    assert!(step_up.starts_with("/.portvakt/second-factor"), "{step_up}");
+    let password_session = b.cookie("portvakt").expect("a password session").to_string();
+    let page = b.get(&format!("{}{step_up}", e.base)).await.text().await.unwrap();
+    assert!(page.contains("Or log in with eID"), "{page}");
+    assert!(
+        page.contains("href=\"/.portvakt/eid/start?provider=idporten&amp;rd=%2Fexpense%2F\">Log in with ID-porten</a>"),
+        "{page}"
+    );
+    assert_eq!(e.eid_login(&mut b, &op, "/expense/", LOA_HIGH).await.status(), 303);
+    assert_ne!(b.cookie("portvakt"), Some(password_session.as_str()), "a new session");
+    let (status, echo) = get_json(&b.http, &format!("{}/expense/report", e.base), &b.cookie_header(), &[]).await;
+    assert_eq!(status, 200, "{echo}");
+    assert_eq!(echo["headers"]["x-portvakt-user"][0], "anna");
+    assert_eq!(echo["headers"]["x-portvakt-methods"][0], "eid");
+    let mut old = Browser::from(REMOTE);
+    old.cookies.push(("portvakt".into(), password_session));
+    assert_eq!(old.get(&format!("{}/expense/", e.base)).await.status(), 302, "the password session ended");
 }

@@ -490,6 +490,7 @@ fn second_factor_reply(
             csrf: &rec.csrf,
             sent: v.sent,
             error: v.error,
+            eid_providers: &gw.state.eid_buttons,
         },
     );
     Reply::html(v.status, html)

@@ -175,16 +175,6 @@ pub enum Msg {
     LoginFailed,
     /// Link to password help.
     PasswordHelp,
-    /// Button or link to log in with eID.
-    LoginWithEid,
-    /// Separator between two ways to log in.
-    Or,
-    /// Heading of the page asking for a one-time code.
-    StepUpTitle,
-    /// Explanation of why a one-time code is needed.
-    StepUpBody,
-    /// Shown when one-time codes cannot be sent yet.
-    StepUpUnavailable,
     /// Heading of the service portal.
     PortalTitle,
     /// Introduction on the portal; uses `{name}`.
@@ -259,8 +249,6 @@ pub enum Msg {
     UnavailableBody,
     /// Text of the skip link for keyboard and screen reader users.
     SkipToContent,
-    /// Label of the language chooser.
-    LanguageLabel,
     /// Heading of the account page.
     AccountTitle,
     /// Shows who is logged in; uses `{name}`.
@@ -351,16 +339,12 @@ pub enum Msg {
     PhonesChangedBody,
     /// SMS telling that the numbers were changed; keep under 160 characters.
     PhonesChangedSms,
-    /// Link to the account page.
-    AccountLink,
     /// Why a number was refused: not only digits; fills `{reason}`.
     PhoneReasonDigits,
     /// Why a number was refused: too short or too long; fills `{reason}`.
     PhoneReasonLength,
     /// Why a number was refused: its country is not allowed; fills `{reason}`.
     PhoneReasonCountry,
-    /// Body when something can only be done from the municipality's network.
-    ForbiddenZoneAction,
 }
 
 impl Msg {
@@ -388,11 +372,6 @@ fn sv(msg: Msg) -> &'static str {
         Msg::LoginButton => "Logga in",
         Msg::LoginFailed => "Användarnamnet eller lösenordet är fel. Kontrollera båda och försök igen.",
         Msg::PasswordHelp => "Har du glömt ditt lösenord?",
-        Msg::LoginWithEid => "Logga in med e-legitimation",
-        Msg::Or => "eller",
-        Msg::StepUpTitle => "Du behöver en engångskod",
-        Msg::StepUpBody => "Du är inte ansluten till kommunens nätverk. För att fortsätta behöver du en engångskod som skickas till din telefon eller e-post. Du kan också logga in med e-legitimation.",
-        Msg::StepUpUnavailable => "Det går inte att skicka engångskoder härifrån ännu. Anslut från kommunens nätverk eller kontakta IT-supporten.",
         Msg::PortalTitle => "Dina tjänster",
         Msg::PortalIntro => "Du är inloggad som {name}. Det här är tjänsterna du kan använda nu:",
         Msg::PortalEmpty => "Inga tjänster är öppna för dig just nu.",
@@ -430,7 +409,6 @@ fn sv(msg: Msg) -> &'static str {
         Msg::UnavailableTitle => "Tillfälligt otillgänglig",
         Msg::UnavailableBody => "Inloggningstjänsten är tillfälligt otillgänglig. Försök igen om några minuter.",
         Msg::SkipToContent => "Hoppa till innehållet",
-        Msg::LanguageLabel => "Språk",
         Msg::AccountTitle => "Ditt konto",
         Msg::SignedInAs => "Inloggad som {name}",
         Msg::SecondFactorTitle => "Bekräfta med en engångskod",
@@ -476,11 +454,9 @@ fn sv(msg: Msg) -> &'static str {
         Msg::PhonesChangedSubject => "Dina nummer för inloggningskoder har ändrats",
         Msg::PhonesChangedBody => "Mobilnumren för dina inloggningskoder ändrades {time}. Om det inte var du som gjorde ändringen, kontakta IT-supporten direkt.",
         Msg::PhonesChangedSms => "Dina nummer för inloggningskoder har ändrats. Om det inte var du, kontakta IT-supporten.",
-        Msg::AccountLink => "Mitt konto",
         Msg::PhoneReasonDigits => "använd bara siffror, till exempel 0701234567",
         Msg::PhoneReasonLength => "det har för få eller för många siffror",
         Msg::PhoneReasonCountry => "nummer i det landet kan inte ta emot koder",
-        Msg::ForbiddenZoneAction => "Det här kan bara göras från kommunens nätverk.",
     }
 }
 
@@ -496,11 +472,6 @@ fn nb(msg: Msg) -> &'static str {
         Msg::LoginButton => "Logg inn",
         Msg::LoginFailed => "Brukernavnet eller passordet er feil. Sjekk begge og prøv igjen.",
         Msg::PasswordHelp => "Har du glemt passordet?",
-        Msg::LoginWithEid => "Logg inn med eID",
-        Msg::Or => "eller",
-        Msg::StepUpTitle => "Du trenger en engangskode",
-        Msg::StepUpBody => "Du er ikke koblet til kommunens nettverk. For å fortsette trenger du en engangskode som blir sendt til telefonen eller e-posten din. Du kan også logge inn med eID.",
-        Msg::StepUpUnavailable => "Det er ennå ikke mulig å sende engangskoder herfra. Bruk kommunens nettverk, eller kontakt IT-brukerstøtten.",
         Msg::PortalTitle => "Tjenestene dine",
         Msg::PortalIntro => "Du er logget inn som {name}. Dette er tjenestene du kan bruke nå:",
         Msg::PortalEmpty => "Ingen tjenester er åpne for deg akkurat nå.",
@@ -538,7 +509,6 @@ fn nb(msg: Msg) -> &'static str {
         Msg::UnavailableTitle => "Midlertidig utilgjengelig",
         Msg::UnavailableBody => "Innloggingstjenesten er midlertidig utilgjengelig. Prøv igjen om noen minutter.",
         Msg::SkipToContent => "Hopp til innholdet",
-        Msg::LanguageLabel => "Språk",
         Msg::AccountTitle => "Kontoen din",
         Msg::SignedInAs => "Logget inn som {name}",
         Msg::SecondFactorTitle => "Bekreft med en engangskode",
@@ -584,11 +554,9 @@ fn nb(msg: Msg) -> &'static str {
         Msg::PhonesChangedSubject => "Numrene dine for innloggingskoder er endret",
         Msg::PhonesChangedBody => "Mobilnumrene for innloggingskodene dine ble endret {time}. Hvis det ikke var du som gjorde dette, kontakt IT-brukerstøtten med en gang.",
         Msg::PhonesChangedSms => "Numrene dine for innloggingskoder er endret. Hvis det ikke var deg, kontakt IT-brukerstøtten.",
-        Msg::AccountLink => "Min konto",
         Msg::PhoneReasonDigits => "bruk bare sifre, for eksempel 0701234567",
         Msg::PhoneReasonLength => "det har for få eller for mange sifre",
         Msg::PhoneReasonCountry => "nummer i det landet kan ikke motta koder",
-        Msg::ForbiddenZoneAction => "Dette kan bare gjøres fra kommunens nettverk.",
     }
 }
 
@@ -604,11 +572,6 @@ fn nn(msg: Msg) -> &'static str {
         Msg::LoginButton => "Logg inn",
         Msg::LoginFailed => "Brukarnamnet eller passordet er feil. Sjekk begge og prøv igjen.",
         Msg::PasswordHelp => "Har du gløymt passordet?",
-        Msg::LoginWithEid => "Logg inn med eID",
-        Msg::Or => "eller",
-        Msg::StepUpTitle => "Du treng ein eingongskode",
-        Msg::StepUpBody => "Du er ikkje kopla til nettverket til kommunen. For å halde fram treng du ein eingongskode som blir send til telefonen eller e-posten din. Du kan òg logge inn med eID.",
-        Msg::StepUpUnavailable => "Det er ikkje mogleg å sende eingongskodar herifrå enno. Bruk nettverket til kommunen, eller kontakt IT-brukarstøtta.",
         Msg::PortalTitle => "Tenestene dine",
         Msg::PortalIntro => "Du er logga inn som {name}. Dette er tenestene du kan bruke no:",
         Msg::PortalEmpty => "Ingen tenester er opne for deg akkurat no.",
@@ -646,7 +609,6 @@ fn nn(msg: Msg) -> &'static str {
         Msg::UnavailableTitle => "Mellombels utilgjengeleg",
         Msg::UnavailableBody => "Innloggingstenesta er mellombels utilgjengeleg. Prøv igjen om nokre minutt.",
         Msg::SkipToContent => "Hopp til innhaldet",
-        Msg::LanguageLabel => "Språk",
         Msg::AccountTitle => "Kontoen din",
         Msg::SignedInAs => "Logga inn som {name}",
         Msg::SecondFactorTitle => "Stadfest med ein eingongskode",
@@ -692,11 +654,9 @@ fn nn(msg: Msg) -> &'static str {
         Msg::PhonesChangedSubject => "Numra dine for innloggingskodar er endra",
         Msg::PhonesChangedBody => "Mobilnumra for innloggingskodane dine vart endra {time}. Viss det ikkje var du som gjorde dette, kontakt IT-brukarstøtta med ein gong.",
         Msg::PhonesChangedSms => "Numra dine for innloggingskodar er endra. Viss det ikkje var deg, kontakt IT-brukarstøtta.",
-        Msg::AccountLink => "Kontoen min",
         Msg::PhoneReasonDigits => "bruk berre siffer, til dømes 0701234567",
         Msg::PhoneReasonLength => "det har for få eller for mange siffer",
         Msg::PhoneReasonCountry => "nummer i det landet kan ikkje ta imot kodar",
-        Msg::ForbiddenZoneAction => "Dette kan berre gjerast frå nettverket til kommunen.",
     }
 }
 
@@ -712,11 +672,6 @@ fn da(msg: Msg) -> &'static str {
         Msg::LoginButton => "Log ind",
         Msg::LoginFailed => "Brugernavnet eller adgangskoden er forkert. Tjek begge dele, og prøv igen.",
         Msg::PasswordHelp => "Har du glemt din adgangskode?",
-        Msg::LoginWithEid => "Log ind med eID",
-        Msg::Or => "eller",
-        Msg::StepUpTitle => "Du skal bruge en engangskode",
-        Msg::StepUpBody => "Du er ikke på kommunens netværk. For at fortsætte skal du bruge en engangskode, som bliver sendt til din telefon eller e-mail. Du kan også logge ind med eID.",
-        Msg::StepUpUnavailable => "Det er endnu ikke muligt at sende engangskoder herfra. Brug kommunens netværk, eller kontakt IT-supporten.",
         Msg::PortalTitle => "Dine tjenester",
         Msg::PortalIntro => "Du er logget ind som {name}. Her er de tjenester, du kan bruge nu:",
         Msg::PortalEmpty => "Der er ingen tjenester, du kan bruge lige nu.",
@@ -754,7 +709,6 @@ fn da(msg: Msg) -> &'static str {
         Msg::UnavailableTitle => "Midlertidigt utilgængelig",
         Msg::UnavailableBody => "Login-tjenesten er midlertidigt utilgængelig. Prøv igen om et par minutter.",
         Msg::SkipToContent => "Spring til indholdet",
-        Msg::LanguageLabel => "Sprog",
         Msg::AccountTitle => "Din konto",
         Msg::SignedInAs => "Logget ind som {name}",
         Msg::SecondFactorTitle => "Bekræft med en engangskode",
@@ -800,11 +754,9 @@ fn da(msg: Msg) -> &'static str {
         Msg::PhonesChangedSubject => "Dine numre til loginkoder er blevet ændret",
         Msg::PhonesChangedBody => "Mobilnumrene til dine loginkoder blev ændret {time}. Hvis det ikke var dig, der gjorde det, så kontakt IT-supporten med det samme.",
         Msg::PhonesChangedSms => "Dine numre til loginkoder er blevet ændret. Hvis det ikke var dig, så kontakt IT-supporten.",
-        Msg::AccountLink => "Min konto",
         Msg::PhoneReasonDigits => "brug kun cifre, for eksempel 0701234567",
         Msg::PhoneReasonLength => "det har for få eller for mange cifre",
         Msg::PhoneReasonCountry => "numre i det land kan ikke modtage koder",
-        Msg::ForbiddenZoneAction => "Det kan kun gøres fra kommunens netværk.",
     }
 }
 
@@ -820,11 +772,6 @@ fn en(msg: Msg) -> &'static str {
         Msg::LoginButton => "Log in",
         Msg::LoginFailed => "The username or password is wrong. Check both and try again.",
         Msg::PasswordHelp => "Forgotten your password?",
-        Msg::LoginWithEid => "Log in with eID",
-        Msg::Or => "or",
-        Msg::StepUpTitle => "A one-time code is needed",
-        Msg::StepUpBody => "You are connecting from outside the municipality's network. To continue, you need a one-time code sent to your phone or e-mail, or you can log in with eID.",
-        Msg::StepUpUnavailable => "One-time codes cannot be sent from this gateway yet. Connect from the municipality's network, or contact the service desk.",
         Msg::PortalTitle => "Your services",
         Msg::PortalIntro => "You are logged in as {name}. These are the services you can use now:",
         Msg::PortalEmpty => "No services are open to you right now.",
@@ -862,7 +809,6 @@ fn en(msg: Msg) -> &'static str {
         Msg::UnavailableTitle => "Temporarily unavailable",
         Msg::UnavailableBody => "The login service is temporarily unavailable. Try again in a few minutes.",
         Msg::SkipToContent => "Skip to content",
-        Msg::LanguageLabel => "Language",
         Msg::AccountTitle => "Your account",
         Msg::SignedInAs => "Logged in as {name}",
         Msg::SecondFactorTitle => "Confirm with a one-time code",
@@ -908,11 +854,9 @@ fn en(msg: Msg) -> &'static str {
         Msg::PhonesChangedSubject => "Your numbers for login codes were changed",
         Msg::PhonesChangedBody => "The mobile numbers for your login codes were changed on {time}. If you did not do this, contact the service desk at once.",
         Msg::PhonesChangedSms => "Your numbers for login codes were changed. If this was not you, contact the service desk.",
-        Msg::AccountLink => "My account",
         Msg::PhoneReasonDigits => "use digits only, like 0701234567",
         Msg::PhoneReasonLength => "it has too few or too many digits",
         Msg::PhoneReasonCountry => "numbers in that country cannot receive codes",
-        Msg::ForbiddenZoneAction => "This can only be done from the municipality's network.",
     }
 }
 
@@ -931,11 +875,6 @@ mod tests {
         Msg::LoginButton,
         Msg::LoginFailed,
         Msg::PasswordHelp,
-        Msg::LoginWithEid,
-        Msg::Or,
-        Msg::StepUpTitle,
-        Msg::StepUpBody,
-        Msg::StepUpUnavailable,
         Msg::PortalTitle,
         Msg::PortalIntro,
         Msg::PortalEmpty,
@@ -973,7 +912,6 @@ mod tests {
         Msg::UnavailableTitle,
         Msg::UnavailableBody,
         Msg::SkipToContent,
-        Msg::LanguageLabel,
         Msg::AccountTitle,
         Msg::SignedInAs,
         Msg::SecondFactorTitle,
@@ -1019,11 +957,9 @@ mod tests {
         Msg::PhonesChangedSubject,
         Msg::PhonesChangedBody,
         Msg::PhonesChangedSms,
-        Msg::AccountLink,
         Msg::PhoneReasonDigits,
         Msg::PhoneReasonLength,
         Msg::PhoneReasonCountry,
-        Msg::ForbiddenZoneAction,
     ];
 
     /// Placeholders such as `{name}` found in a text, in order.

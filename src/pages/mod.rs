@@ -157,25 +157,6 @@ pub fn login_page(ctx: &PageCtx<'_>, v: &LoginView<'_>) -> String {
     layout(ctx, ctx.t(Msg::LoginTitle), &b)
 }
 
-/// The page a password-only session gets when it needs a second factor.
-pub fn step_up_page(ctx: &PageCtx<'_>, zone_label: &str, codes_available: bool) -> String {
-    let mut b = String::new();
-    b.push_str("<div class=\"card\"><p>");
-    b.push_str(&fill(ctx.t(Msg::PortalZone), &[("zone", zone_label)]));
-    b.push_str("</p><p>");
-    b.push_str(&text(ctx.t(Msg::StepUpBody)));
-    b.push_str("</p>");
-    if !codes_available {
-        b.push_str("<p class=\"notice\">");
-        b.push_str(&text(ctx.t(Msg::StepUpUnavailable)));
-        b.push_str("</p>");
-    }
-    b.push_str("<p><a href=\"/.portvakt/portal\">");
-    b.push_str(&text(ctx.t(Msg::BackToPortal)));
-    b.push_str("</a></p></div>");
-    layout(ctx, ctx.t(Msg::StepUpTitle), &b)
-}
-
 /// The state of one service on the portal, for this user, now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TileState {
@@ -324,9 +305,11 @@ pub struct SecondFactorView<'a> {
     pub sent: Option<String>,
     /// Error to show.
     pub error: Option<String>,
+    /// eID providers offered instead of a code (an eID login replaces the session).
+    pub eid_providers: &'a [eid::ProviderButton],
 }
 
-/// The second-factor page: choose a channel, or type the code that was sent.
+/// The second-factor page: choose a channel, or type the code that was sent; or log in with eID instead.
 pub fn second_factor_page(ctx: &PageCtx<'_>, v: &SecondFactorView<'_>) -> String {
     let mut b = String::with_capacity(2048);
     if let Some(e) = &v.error {
@@ -338,6 +321,7 @@ pub fn second_factor_page(ctx: &PageCtx<'_>, v: &SecondFactorView<'_>) -> String
         b.push_str("<div class=\"card\"><p>");
         b.push_str(&text(ctx.t(Msg::NoChannels)));
         b.push_str("</p></div>");
+        b.push_str(&eid::login_buttons(ctx, v.eid_providers, v.rd));
         return layout(ctx, ctx.t(Msg::SecondFactorTitle), &b);
     }
     if let Some(sent) = &v.sent {
@@ -376,6 +360,7 @@ pub fn second_factor_page(ctx: &PageCtx<'_>, v: &SecondFactorView<'_>) -> String
     b.push('>');
     b.push_str(&text(ctx.t(if v.sent.is_some() { Msg::SendNewCode } else { Msg::SendCode })));
     b.push_str("</button></form></div>");
+    b.push_str(&eid::login_buttons(ctx, v.eid_providers, v.rd));
     layout(ctx, ctx.t(Msg::SecondFactorTitle), &b)
 }
 
