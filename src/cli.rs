@@ -10,11 +10,14 @@ use std::process::ExitCode;
 /// Exit code for an `explain` that ends in deny.
 pub const EXIT_DENY: u8 = 3;
 
-/// Sets up logging: text or JSON, level from `RUST_LOG` (default `info`).
+/// Sets up logging: text or JSON, level from `RUST_LOG` (default `info`). Colours only on a terminal (and without
+/// `NO_COLOR`): the journal and log files get plain text.
 pub fn init_logging(json: bool) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,pingora_core=warn,pingora_proxy=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
 

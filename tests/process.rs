@@ -20,31 +20,25 @@ fn signal(pid: u32, sig: &str) {
     assert!(ok, "kill {sig} {pid}");
 }
 
-/// SIGHUP re-reads the users file; a broken file is refused and the old users keep working; SIGTERM stops the
-/// process cleanly within its grace period.
-#[tokio::test(flavor = "multi_thread")]
-async fn sighup_reload_and_sigterm_stop() {
-    let dir = tempfile::tempdir().unwrap();
-    let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
-    std::fs::write(dir.path().join("users.toml"), users(&[("anna", &hash)])).unwrap();
+/// Starts `portvakt run` in `dir` (which holds users.toml) with the given `[[services]]` tables, its standard error
+/// going to `stderr`, and waits until it answers; returns the process and its base URL.
+async fn start_gateway(dir: &std::path::Path, services: &str, stderr: Stdio) -> (std::process::Child, String) {
     let port = free_port();
     let cfg = format!(
         "[server]\nthreads = 1\ngrace_period = \"0s\"\ngraceful_shutdown_timeout = \"1s\"\npid_file = \"{d}/p.pid\"\nupgrade_socket = \"{d}/u.sock\"\n\n\
          [[listeners]]\naddress = \"127.0.0.1:{port}\"\nredirect_to_https = false\n\n[[zones]]\nname = \"internal\"\ncidrs = [\"127.0.0.1/32\"]\n\n\
-         [[directories]]\nname = \"staff\"\nkind = \"file\"\npath = \"users.toml\"\n\n[accounts]\npath = \"accounts.json\"\n\n\
-         [[services]]\nname = \"expense\"\npath_prefix = \"/expense\"\nupstreams = [\"127.0.0.1:9\"]\n",
-        d = dir.path().display()
+         [[directories]]\nname = \"staff\"\nkind = \"file\"\npath = \"users.toml\"\n\n[accounts]\npath = \"accounts.json\"\n\n{services}",
+        d = dir.display()
     );
-    let cfg_path = dir.path().join("portvakt.toml");
+    let cfg_path = dir.join("portvakt.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portvakt"))
+    let child = Command::new(env!("CARGO_BIN_EXE_portvakt"))
         .args(["run", "--config"])
         .arg(&cfg_path)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap();
-    let pid = child.id();
     let base = format!("http://127.0.0.1:{port}");
     let c = client_from(INTERNAL);
     let start = Instant::now();
@@ -56,6 +50,20 @@ async fn sighup_reload_and_sigterm_stop() {
         assert!(start.elapsed() < Duration::from_secs(20), "gateway did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    (child, base)
+}
+
+/// SIGHUP re-reads the users file; a broken file is refused and the old users keep working; SIGTERM stops the
+/// process cleanly within its grace period.
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_reload_and_sigterm_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
+    std::fs::write(dir.path().join("users.toml"), users(&[("anna", &hash)])).unwrap();
+    let services = "[[services]]\nname = \"expense\"\npath_prefix = \"/expense\"\nupstreams = [\"127.0.0.1:9\"]\n";
+    let (mut child, base) = start_gateway(dir.path(), services, Stdio::null()).await;
+    let pid = child.id();
+    let c = client_from(INTERNAL);
     assert!(login(&c, &base, "anna", PASSWORD, "/", "portvakt", None).await.cookie.is_some());
     assert!(login(&c, &base, "carl", PASSWORD, "/", "portvakt", None).await.cookie.is_none());
 
@@ -87,4 +95,50 @@ async fn sighup_reload_and_sigterm_stop() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "{status:?}");
+}
+
+/// A client that hangs up in the middle of a request is not an error in the log (it is routine on any network);
+/// a backend that cannot be reached still is. The log, not being a terminal, has no colour codes.
+#[tokio::test(flavor = "multi_thread")]
+async fn clients_hanging_up_are_not_logged_as_errors() {
+    use std::io::Write;
+    let backends = Backends::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
+    std::fs::write(dir.path().join("users.toml"), users(&[("anna", &hash)])).unwrap();
+    let services = format!(
+        "[[services]]\nname = \"app\"\npath_prefix = \"/app\"\nupstreams = [\"{}\"]\n\n\
+         [[services]]\nname = \"down\"\npath_prefix = \"/down\"\nupstreams = [\"127.0.0.1:9\"]\n",
+        backends.addrs[0]
+    );
+    let log_path = dir.path().join("stderr.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let (mut child, base) = start_gateway(dir.path(), &services, Stdio::from(log)).await;
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &base, "anna", PASSWORD, "/", "portvakt", None).await.cookie.expect("logged in");
+    let down = c.get(format!("{base}/down/x")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(down.status(), 502);
+    // Upload part of a body, then hang up, three times.
+    let addr = base.trim_start_matches("http://").to_string();
+    for _ in 0..3 {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "POST /app/upload HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nContent-Length: 100000\r\n\r\npartial"
+        )
+        .unwrap();
+        s.flush().unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(s);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ok = c.get(format!("{base}/app/x")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(ok.status(), 200, "the gateway still serves");
+    signal(child.id(), "-TERM");
+    let _ = child.wait();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).collect();
+    assert!(errors.iter().any(|l| l.contains("127.0.0.1:9")), "the unreachable backend is an error: {log}");
+    assert!(!log.contains('\u{1b}'), "no terminal colour codes in a log that is not a terminal: {log:?}");
+    assert!(errors.iter().all(|l| !l.contains("Downstream")), "a client hanging up is not an error: {errors:#?}");
 }

@@ -296,6 +296,12 @@ impl Gateway {
     }
 }
 
+/// The client's side of the connection failed (closed, reset, or a read or write on it failed): nothing can be
+/// answered, and nothing is wrong with the gateway or the backend.
+fn client_went_away(e: &Error) -> bool {
+    *e.esource() == ErrorSource::Downstream && matches!(e.etype(), WriteError | ReadError | ConnectionClosed)
+}
+
 /// Per-request state.
 #[derive(Debug, Default)]
 pub struct Ctx {
@@ -576,16 +582,25 @@ impl ProxyHttp for Gateway {
         Ok(())
     }
 
+    /// A client hanging up mid-request is routine (closed tabs, lost Wi-Fi): a debug line, not pingora's ERROR.
+    /// Failures with a backend or inside the gateway keep their error log.
+    fn suppress_error_log(&self, session: &Session, _ctx: &Ctx, e: &Error) -> bool {
+        if !client_went_away(e) {
+            return false;
+        }
+        let client = session.client_addr().and_then(|a| a.as_inet()).map(|a| a.ip());
+        tracing::debug!(client = ?client, path = %session.req_header().uri.path(), error = %e, "client closed the connection mid-request");
+        true
+    }
+
     async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut Ctx) -> FailToProxy {
         let code = match e.etype() {
             HTTPStatus(c) => *c,
             ReadTimedout | WriteTimedout => 504,
+            _ if client_went_away(e) => 0,
             _ => match e.esource() {
                 ErrorSource::Upstream => 502,
-                ErrorSource::Downstream => match e.etype() {
-                    WriteError | ReadError | ConnectionClosed => 0,
-                    _ => 400,
-                },
+                ErrorSource::Downstream => 400,
                 ErrorSource::Internal | ErrorSource::Unset => 500,
             },
         };
