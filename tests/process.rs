@@ -20,9 +20,19 @@ fn signal(pid: u32, sig: &str) {
     assert!(ok, "kill {sig} {pid}");
 }
 
+/// The gateway process; killed when dropped, so a failing test leaves nothing running.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `portvakt run` in `dir` (which holds users.toml) with the given `[[services]]` tables, its standard error
 /// going to `stderr`, and waits until it answers; returns the process and its base URL.
-async fn start_gateway(dir: &std::path::Path, services: &str, stderr: Stdio) -> (std::process::Child, String) {
+async fn start_gateway(dir: &std::path::Path, services: &str, stderr: Stdio) -> (Running, String) {
     let port = free_port();
     let cfg = format!(
         "[server]\nthreads = 1\ngrace_period = \"0s\"\ngraceful_shutdown_timeout = \"1s\"\npid_file = \"{d}/p.pid\"\nupgrade_socket = \"{d}/u.sock\"\n\n\
@@ -32,13 +42,15 @@ async fn start_gateway(dir: &std::path::Path, services: &str, stderr: Stdio) -> 
     );
     let cfg_path = dir.join("portvakt.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_portvakt"))
-        .args(["run", "--config"])
-        .arg(&cfg_path)
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .unwrap();
+    let child = Running(
+        Command::new(env!("CARGO_BIN_EXE_portvakt"))
+            .args(["run", "--config"])
+            .arg(&cfg_path)
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap(),
+    );
     let base = format!("http://127.0.0.1:{port}");
     let c = client_from(INTERNAL);
     let start = Instant::now();
@@ -62,7 +74,7 @@ async fn sighup_reload_and_sigterm_stop() {
     std::fs::write(dir.path().join("users.toml"), users(&[("anna", &hash)])).unwrap();
     let services = "[[services]]\nname = \"expense\"\npath_prefix = \"/expense\"\nupstreams = [\"127.0.0.1:9\"]\n";
     let (mut child, base) = start_gateway(dir.path(), services, Stdio::null()).await;
-    let pid = child.id();
+    let pid = child.0.id();
     let c = client_from(INTERNAL);
     assert!(login(&c, &base, "anna", PASSWORD, "/", "portvakt", None).await.cookie.is_some());
     assert!(login(&c, &base, "carl", PASSWORD, "/", "portvakt", None).await.cookie.is_none());
@@ -85,11 +97,10 @@ async fn sighup_reload_and_sigterm_stop() {
     signal(pid, "-TERM");
     let start = Instant::now();
     let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = child.0.try_wait().unwrap() {
             break s;
         }
         if start.elapsed() > Duration::from_secs(15) {
-            let _ = child.kill();
             panic!("SIGTERM did not stop the gateway");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -134,8 +145,8 @@ async fn clients_hanging_up_are_not_logged_as_errors() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let ok = c.get(format!("{base}/app/x")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(ok.status(), 200, "the gateway still serves");
-    signal(child.id(), "-TERM");
-    let _ = child.wait();
+    signal(child.0.id(), "-TERM");
+    let _ = child.0.wait();
     let log = std::fs::read_to_string(&log_path).unwrap();
     let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).collect();
     assert!(errors.iter().any(|l| l.contains("127.0.0.1:9")), "the unreachable backend is an error: {log}");
