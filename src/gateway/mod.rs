@@ -584,11 +584,12 @@ impl ProxyHttp for Gateway {
 
     /// A client hanging up mid-request is routine (closed tabs, lost Wi-Fi): a debug line, not pingora's ERROR.
     /// Failures with a backend or inside the gateway keep their error log.
-    fn suppress_error_log(&self, session: &Session, _ctx: &Ctx, e: &Error) -> bool {
+    fn suppress_error_log(&self, session: &Session, ctx: &Ctx, e: &Error) -> bool {
         if !client_went_away(e) {
             return false;
         }
-        let client = session.client_addr().and_then(|a| a.as_inet()).map(|a| a.ip());
+        // The address classification already believed (X-Forwarded-For from trusted proxies), not the peer's.
+        let client = ctx.client.and_then(|c| c.0);
         tracing::debug!(client = ?client, path = %session.req_header().uri.path(), error = %e, "client closed the connection mid-request");
         true
     }
