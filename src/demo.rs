@@ -20,20 +20,20 @@ pub const DEMO_CREDENTIALS: &[(&str, &str, &str)] = &[
 ];
 
 /// Serves HTTP/1.1 on `listener` forever, answering every request with what it received: JSON when the client
-/// accepts `application/json`, otherwise a small HTML page showing the `X-Portvakt-*` identity headers.
+/// accepts `application/json` (with the address the request came from, i.e. which gateway connection), otherwise a small HTML page showing the `X-Portvakt-*` identity headers.
 pub async fn serve_echo(listener: TcpListener, name: String) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
+        let Ok((stream, peer)) = listener.accept().await else {
             continue;
         };
         let name = name.clone();
         tokio::spawn(async move {
-            let _ = echo_connection(stream, &name).await;
+            let _ = echo_connection(stream, peer, &name).await;
         });
     }
 }
 
-async fn echo_connection(mut stream: TcpStream, name: &str) -> std::io::Result<()> {
+async fn echo_connection(mut stream: TcpStream, peer: SocketAddr, name: &str) -> std::io::Result<()> {
     let mut buf = Vec::with_capacity(4096);
     loop {
         // Read one request head.
@@ -80,7 +80,7 @@ async fn echo_connection(mut stream: TcpStream, name: &str) -> std::io::Result<(
         let path = parts.next().unwrap_or_default().to_string();
         let wants_json = headers.get("accept").is_some_and(|v| v.iter().any(|a| a.contains("application/json")));
         let (ctype, body) = if wants_json {
-            let v = serde_json::json!({ "service": name, "method": method, "path": path, "headers": headers });
+            let v = serde_json::json!({ "service": name, "method": method, "path": path, "headers": headers, "peer": peer.to_string() });
             ("application/json", v.to_string())
         } else {
             ("text/html; charset=utf-8", echo_html(name, &method, &path, &headers))

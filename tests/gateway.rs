@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use std::collections::HashSet;
 use std::time::Duration;
 
 /// An internal employee logs in with a password and reaches all three backends, each seeing the right identity.
@@ -590,6 +591,23 @@ async fn assertion_reused_within_half_lifetime() {
     env.clock.advance(Duration::from_secs(31));
     let a3 = token(get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await.1);
     assert_ne!(a1, a3, "renewed after half the 60 s lifetime");
+}
+
+/// A client's requests reuse one keep-alive connection to the backend, also with several worker threads: each thread
+/// keeps its own backend pool (`upstream::pool_key`), and a client connection stays on one thread.
+#[tokio::test(flavor = "multi_thread")]
+async fn backend_connections_are_kept_alive() {
+    let env = Env::start(Opts { threads: Some(2), ..Opts::default() });
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let mut peers = HashSet::new();
+    for i in 0..20 {
+        let (status, v) = get_json(&c, &format!("{}/expense/{i}", env.http_url()), &cookie, &[]).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["path"], format!("/expense/{i}"));
+        peers.insert(v["peer"].as_str().expect("the echo backend names the connection").to_string());
+    }
+    assert_eq!(peers.len(), 1, "20 requests in a row should share one backend connection: {peers:?}");
 }
 
 /// Gateways started one after another in one process each listen and proxy: pingora's no-steal runtime once handed a

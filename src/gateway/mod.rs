@@ -459,6 +459,7 @@ impl ProxyHttp for Gateway {
         peer.options.total_connection_timeout = Some(svc.connect_timeout);
         peer.options.read_timeout = Some(svc.read_timeout);
         peer.options.idle_timeout = Some(std::time::Duration::from_secs(60));
+        peer.group_key = upstream::pool_key();
         Ok(Box::new(peer))
     }
 

@@ -7,9 +7,19 @@ use async_trait::async_trait;
 use pingora::server::ShutdownWatch;
 use pingora::services::background::BackgroundService;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The keep-alive pool (pingora's `HttpPeer::group_key`) a request's backend connection comes from: one per worker
+/// thread, as nginx keeps one per worker. With one pool for all threads, a connection released on one thread and
+/// taken on another must be handed over between them (its idle watch is a task on the releasing thread, see
+/// vendor/pingora-core/PATCH.md), a cross-thread wake-up and wait on every proxied request.
+pub fn pool_key() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    thread_local!(static KEY: u64 = NEXT.fetch_add(1, Ordering::Relaxed));
+    KEY.with(|k| *k)
+}
 
 /// One service's backends, picked round-robin.
 #[derive(Debug)]
@@ -114,6 +124,15 @@ impl BackgroundService for DnsRefresher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A thread keeps its pool key; another thread gets another.
+    #[test]
+    fn pool_key_is_per_thread() {
+        let here = pool_key();
+        assert_eq!(here, pool_key());
+        let there = std::thread::spawn(pool_key).join().unwrap();
+        assert_ne!(here, there);
+    }
 
     /// Round-robin spreads first tries; a retry moves to the next backend.
     #[test]
