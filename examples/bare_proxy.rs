@@ -1,6 +1,7 @@
 //! The floor of `bench/run`: pingora's HTTP proxy with nothing of Portvakt in it, so the table can show what the proxy
 //! core costs by itself and what Portvakt's filters add on top. Every request goes to one upstream, given as a
-//! resolved address; no filters, no logging.
+//! resolved address; no filters, no logging. What it shares with the gateway is what the gateway takes from pingora
+//! and its own runtime settings: threads, the no-steal runtime, per-thread upstream pools and the allocator.
 //!
 //! Usage: `bare_proxy LISTEN UPSTREAM [THREADS] [WORK_STEALING]` (defaults `127.0.0.1:19104`, `127.0.0.1:19100`, 2,
 //! `false`: the gateway's settings in `bench/run`). Both addresses must be loopback. The pid file and upgrade socket
@@ -10,6 +11,9 @@ use async_trait::async_trait;
 use pingora::prelude::*;
 use pingora::server::configuration::ServerConf;
 use std::net::SocketAddr;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The whole proxy: one upstream, plain HTTP, pooled keep-alive connections.
 struct Bare {
@@ -23,7 +27,9 @@ impl ProxyHttp for Bare {
     fn new_ctx(&self) {}
 
     async fn upstream_peer(&self, _session: &mut Session, _ctx: &mut ()) -> Result<Box<HttpPeer>> {
-        Ok(Box::new(HttpPeer::new(self.upstream, false, String::new())))
+        let mut peer = HttpPeer::new(self.upstream, false, String::new());
+        peer.group_key = portvakt::gateway::upstream::pool_key();
+        Ok(Box::new(peer))
     }
 }
 
