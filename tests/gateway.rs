@@ -593,11 +593,11 @@ async fn assertion_reused_within_half_lifetime() {
     assert_ne!(a1, a3, "renewed after half the 60 s lifetime");
 }
 
-/// A client's requests reuse one keep-alive connection to the backend, also with several worker threads: each thread
-/// keeps its own backend pool (`upstream::pool_key`), and a client connection stays on one thread.
+/// A client's requests reuse one keep-alive connection to the backend: the per-thread pool key
+/// (`upstream::pool_key`) must stay the same from one request to the next on a thread.
 #[tokio::test(flavor = "multi_thread")]
 async fn backend_connections_are_kept_alive() {
-    let env = Env::start(Opts { threads: Some(2), ..Opts::default() });
+    let env = Env::start(Opts::default());
     let c = client_from(INTERNAL);
     let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     let mut peers = HashSet::new();
