@@ -20,7 +20,8 @@ pub const DEMO_CREDENTIALS: &[(&str, &str, &str)] = &[
 ];
 
 /// Serves HTTP/1.1 on `listener` forever, answering every request with what it received: JSON when the client
-/// accepts `application/json` (with the address the request came from, i.e. which gateway connection), otherwise a small HTML page showing the `X-Portvakt-*` identity headers.
+/// accepts `application/json` (with `peer`, the gateway connection the request came on), otherwise a small HTML page
+/// showing the `X-Portvakt-*` identity headers.
 pub async fn serve_echo(listener: TcpListener, name: String) {
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
@@ -80,7 +81,9 @@ async fn echo_connection(mut stream: TcpStream, peer: SocketAddr, name: &str) ->
         let path = parts.next().unwrap_or_default().to_string();
         let wants_json = headers.get("accept").is_some_and(|v| v.iter().any(|a| a.contains("application/json")));
         let (ctype, body) = if wants_json {
-            let v = serde_json::json!({ "service": name, "method": method, "path": path, "headers": headers, "peer": peer.to_string() });
+            let v = serde_json::json!({
+                "service": name, "method": method, "path": path, "headers": headers, "peer": peer.to_string()
+            });
             ("application/json", v.to_string())
         } else {
             ("text/html; charset=utf-8", echo_html(name, &method, &path, &headers))
