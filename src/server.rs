@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use pingora::server::configuration::ServerConf;
 use pingora::server::{RunArgs, Server, ShutdownSignal, ShutdownSignalWatch, ShutdownWatch};
 use pingora::services::background::{background_service, BackgroundService};
+use pingora::services::ServiceReadyNotifier;
 use pingora_core::listeners::tls::TlsSettings;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
@@ -178,6 +179,10 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
         Some(files) if cfg.listeners.iter().any(|l| l.tls) => Some(Arc::new(ReloadableCert::load(files)?)),
         _ => None,
     };
+    // The listeners open only once the supervisor handles SIGHUP: a reload sent as soon as the gateway answers must
+    // not meet SIGHUP's default action, which ends the process.
+    let supervisor = server
+        .add_service(background_service("reload and systemd", Supervisor { state: state.clone(), cert: cert.clone() }));
     for l in &cfg.listeners {
         let addr = l.address.to_string();
         let gw = Gateway::new(state.clone(), l.clone());
@@ -192,7 +197,7 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
         } else {
             svc.add_tcp(&addr);
         }
-        server.add_service(svc);
+        server.add_service(svc).add_dependency(&supervisor);
     }
     server.add_service(background_service(
         "session reaper",
@@ -206,7 +211,6 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
         "policy watcher",
         PolicyWatcher { state: state.clone(), interval: Duration::from_millis(500) },
     ));
-    server.add_service(background_service("reload and systemd", Supervisor { state, cert }));
     Ok(server)
 }
 
@@ -349,11 +353,7 @@ impl Supervisor {
 
 #[async_trait]
 impl BackgroundService for Supervisor {
-    async fn start(&self, mut shutdown: ShutdownWatch) {
-        // Give the listening services a moment to bind before announcing readiness.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
-        tracing::info!(listeners = ?self.state.cfg.listeners.iter().map(|l| l.address).collect::<Vec<_>>(), "portvakt ready");
+    async fn start_with_ready_notifier(&self, mut shutdown: ShutdownWatch, ready: ServiceReadyNotifier) {
         let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -361,6 +361,12 @@ impl BackgroundService for Supervisor {
                 None
             }
         };
+        // The listening services wait for this.
+        ready.notify_ready();
+        // Give them a moment to bind before announcing readiness.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+        tracing::info!(listeners = ?self.state.cfg.listeners.iter().map(|l| l.address).collect::<Vec<_>>(), "portvakt ready");
         loop {
             tokio::select! {
                 _ = async { match hup.as_mut() { Some(h) => { h.recv().await; } None => std::future::pending::<()>().await } } => {

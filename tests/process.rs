@@ -65,8 +65,8 @@ async fn start_gateway(dir: &std::path::Path, services: &str, stderr: Stdio) -> 
     (child, base)
 }
 
-/// SIGHUP re-reads the users file; a broken file is refused and the old users keep working; SIGTERM stops the
-/// process cleanly within its grace period.
+/// SIGHUP re-reads the users file, also when sent the moment the gateway answers; a broken file is refused and the old
+/// users keep working; SIGTERM stops the process cleanly within its grace period.
 #[tokio::test(flavor = "multi_thread")]
 async fn sighup_reload_and_sigterm_stop() {
     let dir = tempfile::tempdir().unwrap();
@@ -75,6 +75,10 @@ async fn sighup_reload_and_sigterm_stop() {
     let services = "[[services]]\nname = \"expense\"\npath_prefix = \"/expense\"\nupstreams = [\"127.0.0.1:9\"]\n";
     let (mut child, base) = start_gateway(dir.path(), services, Stdio::null()).await;
     let pid = child.0.id();
+    // A reload sent as soon as the gateway answers finds the handler in place: SIGHUP's default action ends a process.
+    signal(pid, "-HUP");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(child.0.try_wait().unwrap().is_none(), "SIGHUP right after start ended the gateway");
     let c = client_from(INTERNAL);
     assert!(login(&c, &base, "anna", PASSWORD, "/", "portvakt", None).await.cookie.is_some());
     assert!(login(&c, &base, "carl", PASSWORD, "/", "portvakt", None).await.cookie.is_none());
