@@ -610,6 +610,28 @@ async fn backend_connections_are_kept_alive() {
     assert_eq!(peers.len(), 1, "20 requests in a row should share one backend connection: {peers:?}");
 }
 
+/// A gateway with several worker threads that has served traffic stops promptly when told to stop at once (the
+/// test harness and Ctrl-C do that); pingora's fast shutdown once left a worker running and the stop never returned.
+#[tokio::test(flavor = "multi_thread")]
+async fn several_threads_stop_promptly() {
+    for round in 0..20 {
+        let env = Env::start(Opts { threads: Some(2), ..Opts::default() });
+        let c = client_from(INTERNAL);
+        let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+        for i in 0..4 {
+            let (status, v) = get_json(&c, &format!("{}/expense/{i}", env.http_url()), &cookie, &[]).await;
+            assert_eq!(status, 200, "round {round}: {v}");
+        }
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(env);
+            let _ = done_tx.send(());
+        });
+        let stopped = tokio::task::spawn_blocking(move || done_rx.recv_timeout(Duration::from_secs(10))).await.unwrap();
+        assert!(stopped.is_ok(), "round {round}: a gateway with two worker threads did not stop within 10 s");
+    }
+}
+
 /// Gateways started one after another in one process each listen and proxy: pingora's no-steal runtime once handed a
 /// new server the thread pools of a stopped one (vendor/pingora-runtime/PATCH.md), and the new one never listened.
 #[tokio::test(flavor = "multi_thread")]

@@ -97,6 +97,8 @@ pub struct Opts {
     pub http_port: Option<u16>,
     /// Extra lines for the `[server]` table.
     pub server_extra: String,
+    /// Worker threads per listener (1 when `None`).
+    pub threads: Option<usize>,
 }
 
 /// A running gateway with its backends and clock; stopped on drop.
@@ -157,7 +159,7 @@ impl Env {
         let text = format!(
             r#"{policies_line}
 [server]
-threads = 1
+threads = {threads}
 hosts = ["portal.kommune.example"]
 grace_period = "0s"
 graceful_shutdown_timeout = "1s"
@@ -230,6 +232,7 @@ issuer = "https://portal.kommune.example"
             b1 = b[1],
             extra = opts.extra,
             server_extra = opts.server_extra,
+            threads = opts.threads.unwrap_or(1),
             accounts = opts.accounts.clone().unwrap_or_else(|| dir.path().join("accounts.json")).display(),
         );
         let config = dir.path().join("portvakt.toml");

@@ -266,6 +266,9 @@ impl<A: ServerApp + Send + Sync + 'static> Service<A> {
                             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                         }
                     }
+                    // Portvakt patch: give the runtime back before trying again, so that an error that does not
+                    // use up the task's budget cannot keep this thread in the loop for ever (PATCH.md).
+                    tokio::task::yield_now().await;
                 }
             }
         }
@@ -282,7 +285,8 @@ impl<A: ServerApp + Send + Sync + 'static> ServiceTrait for Service<A> {
         shutdown: ShutdownWatch,
         listeners_per_fd: usize,
     ) {
-        let runtime = current_handle();
+        // Portvakt patch: the accept loops run on the runtime that registers the listeners below (PATCH.md).
+        let runtime = tokio::runtime::Handle::current();
         let endpoints = self
             .listeners
             .build(
