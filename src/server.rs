@@ -159,9 +159,37 @@ impl ShutdownSignalWatch for ChannelShutdown {
     }
 }
 
+/// Binds each listener address once and lets it go again, so that a taken port or a missing privilege stops the
+/// start with a clear error. pingora would retry a taken port for 30 s, then panic in its service task and leave the
+/// process running without that listener.
+fn check_listeners(listeners: &[crate::config::ListenerSettings]) -> Result<(), StartError> {
+    for l in listeners {
+        // std sets SO_REUSEADDR, as pingora does, so the previous run's connections in TIME_WAIT are no obstacle.
+        if let Err(e) = std::net::TcpListener::bind(l.address) {
+            let why = match e.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    "address already in use: another program (or another portvakt) listens there; stop it or change \
+                     this [[listeners]] address"
+                        .to_string()
+                }
+                std::io::ErrorKind::PermissionDenied => "permission denied: ports below 1024 need \
+                     CAP_NET_BIND_SERVICE (systemd/portvakt.service grants it) or root"
+                    .to_string(),
+                std::io::ErrorKind::AddrNotAvailable => {
+                    "address not available: no network interface of this machine has this address".to_string()
+                }
+                _ => e.to_string(),
+            };
+            return Err(StartError::Listener(l.address.to_string(), why));
+        }
+    }
+    Ok(())
+}
+
 /// Builds the pingora server for a state: listeners, TLS and background services.
 pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
     let cfg = &state.cfg;
+    check_listeners(&cfg.listeners)?;
     let conf = ServerConf {
         threads: cfg.server.threads.max(1),
         grace_period_seconds: Some(cfg.server.grace_period.as_secs()),

@@ -34,23 +34,7 @@ impl Drop for Running {
 /// tables, its standard error going to `stderr`, and waits until it answers; returns the process and its base URL.
 async fn start_gateway(dir: &std::path::Path, threads: usize, services: &str, stderr: Stdio) -> (Running, String) {
     let port = free_port();
-    let cfg = format!(
-        "[server]\nthreads = {threads}\ngrace_period = \"0s\"\ngraceful_shutdown_timeout = \"1s\"\npid_file = \"{d}/p.pid\"\nupgrade_socket = \"{d}/u.sock\"\n\n\
-         [[listeners]]\naddress = \"127.0.0.1:{port}\"\nredirect_to_https = false\n\n[[zones]]\nname = \"internal\"\ncidrs = [\"127.0.0.1/32\"]\n\n\
-         [[directories]]\nname = \"staff\"\nkind = \"file\"\npath = \"users.toml\"\n\n[accounts]\npath = \"accounts.json\"\n\n{services}",
-        d = dir.display()
-    );
-    let cfg_path = dir.join("portvakt.toml");
-    std::fs::write(&cfg_path, cfg).unwrap();
-    let child = Running(
-        Command::new(env!("CARGO_BIN_EXE_portvakt"))
-            .args(["run", "--config"])
-            .arg(&cfg_path)
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .unwrap(),
-    );
+    let child = spawn_gateway(dir, port, threads, services, stderr);
     let base = format!("http://127.0.0.1:{port}");
     let c = client_from(INTERNAL);
     let start = Instant::now();
@@ -63,6 +47,27 @@ async fn start_gateway(dir: &std::path::Path, threads: usize, services: &str, st
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     (child, base)
+}
+
+/// Writes a config listening on `port` in `dir` and starts `portvakt run` with it, without waiting.
+fn spawn_gateway(dir: &std::path::Path, port: u16, threads: usize, services: &str, stderr: Stdio) -> Running {
+    let cfg = format!(
+        "[server]\nthreads = {threads}\ngrace_period = \"0s\"\ngraceful_shutdown_timeout = \"1s\"\npid_file = \"{d}/p.pid\"\nupgrade_socket = \"{d}/u.sock\"\n\n\
+         [[listeners]]\naddress = \"127.0.0.1:{port}\"\nredirect_to_https = false\n\n[[zones]]\nname = \"internal\"\ncidrs = [\"127.0.0.1/32\"]\n\n\
+         [[directories]]\nname = \"staff\"\nkind = \"file\"\npath = \"users.toml\"\n\n[accounts]\npath = \"accounts.json\"\n\n{services}",
+        d = dir.display()
+    );
+    let cfg_path = dir.join("portvakt.toml");
+    std::fs::write(&cfg_path, cfg).unwrap();
+    Running(
+        Command::new(env!("CARGO_BIN_EXE_portvakt"))
+            .args(["run", "--config"])
+            .arg(&cfg_path)
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap(),
+    )
 }
 
 /// SIGHUP re-reads the users file, also when sent the moment the gateway answers; a broken file is refused and the old
@@ -185,4 +190,28 @@ async fn clients_hanging_up_are_not_logged_as_errors() {
     assert!(errors.iter().any(|l| l.contains("127.0.0.1:9")), "the unreachable backend is an error: {log}");
     assert!(!log.contains('\u{1b}'), "no terminal colour codes in a log that is not a terminal: {log:?}");
     assert!(errors.iter().all(|l| !l.contains("Downstream")), "a client hanging up is not an error: {errors:#?}");
+}
+
+/// A listener address that another program holds stops the start at once, with an error naming the address and
+/// what to do, instead of a process that says it is ready and never listens.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_taken_port_stops_the_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
+    std::fs::write(dir.path().join("users.toml"), users(&[("anna", &hash)])).unwrap();
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let log_path = dir.path().join("stderr.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = spawn_gateway(dir.path(), port, 1, "", Stdio::from(log));
+    let status = exit_within(&mut child, Duration::from_secs(10)).await;
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let status = status.unwrap_or_else(|| panic!("the gateway kept running without its listener: {log}"));
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(
+        log.contains(&format!("listener 127.0.0.1:{port}: address already in use")),
+        "the error names the address and the cause: {log}"
+    );
+    assert!(!log.contains("portvakt ready"), "not announced as ready: {log}");
+    drop(holder);
 }
