@@ -15,6 +15,14 @@ fn users(entries: &[(&str, &str)]) -> String {
         .collect()
 }
 
+/// A temporary directory whose users.toml holds `anna` with the test password.
+fn dir_with_anna() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
+    std::fs::write(dir.path().join("users.toml"), users(&[("anna", &hash)])).unwrap();
+    dir
+}
+
 fn signal(pid: u32, sig: &str) {
     let ok = Command::new("kill").args([sig, &pid.to_string()]).status().unwrap().success();
     assert!(ok, "kill {sig} {pid}");
@@ -74,9 +82,7 @@ fn spawn_gateway(dir: &std::path::Path, port: u16, threads: usize, services: &st
 /// users keep working; SIGTERM stops the process cleanly within its grace period.
 #[tokio::test(flavor = "multi_thread")]
 async fn sighup_reload_and_sigterm_stop() {
-    let dir = tempfile::tempdir().unwrap();
-    let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
-    std::fs::write(dir.path().join("users.toml"), users(&[("anna", &hash)])).unwrap();
+    let dir = dir_with_anna();
     let services = "[[services]]\nname = \"expense\"\npath_prefix = \"/expense\"\nupstreams = [\"127.0.0.1:9\"]\n";
     let (mut child, base) = start_gateway(dir.path(), 1, services, Stdio::null()).await;
     let pid = child.0.id();
@@ -88,6 +94,7 @@ async fn sighup_reload_and_sigterm_stop() {
     assert!(login(&c, &base, "anna", PASSWORD, "/", "portvakt", None).await.cookie.is_some());
     assert!(login(&c, &base, "carl", PASSWORD, "/", "portvakt", None).await.cookie.is_none());
 
+    let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
     std::fs::write(dir.path().join("users.toml"), users(&[("anna", &hash), ("carl", &hash)])).unwrap();
     signal(pid, "-HUP");
     let start = Instant::now();
@@ -124,9 +131,7 @@ async fn exit_within(child: &mut Running, limit: Duration) -> Option<std::proces
 /// worker thread looping on "Accept() failed" at full CPU, logging that line, and the process never exited.
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_stops_a_gateway_with_several_threads() {
-    let dir = tempfile::tempdir().unwrap();
-    let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
-    std::fs::write(dir.path().join("users.toml"), users(&[("anna", &hash)])).unwrap();
+    let dir = dir_with_anna();
     let services = "[[services]]\nname = \"expense\"\npath_prefix = \"/expense\"\nupstreams = [\"127.0.0.1:9\"]\n";
     let c = client_from(INTERNAL);
     for round in 0..8 {
@@ -152,9 +157,7 @@ async fn ctrl_c_stops_a_gateway_with_several_threads() {
 async fn clients_hanging_up_are_not_logged_as_errors() {
     use std::io::Write;
     let backends = Backends::start(1);
-    let dir = tempfile::tempdir().unwrap();
-    let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
-    std::fs::write(dir.path().join("users.toml"), users(&[("anna", &hash)])).unwrap();
+    let dir = dir_with_anna();
     let services = format!(
         "[[services]]\nname = \"app\"\npath_prefix = \"/app\"\nupstreams = [\"{}\"]\n\n\
          [[services]]\nname = \"down\"\npath_prefix = \"/down\"\nupstreams = [\"127.0.0.1:9\"]\n",
@@ -196,9 +199,7 @@ async fn clients_hanging_up_are_not_logged_as_errors() {
 /// what to do, instead of a process that says it is ready and never listens.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_taken_port_stops_the_start_with_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
-    std::fs::write(dir.path().join("users.toml"), users(&[("anna", &hash)])).unwrap();
+    let dir = dir_with_anna();
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().port();
     let log_path = dir.path().join("stderr.log");
