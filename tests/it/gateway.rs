@@ -1,8 +1,6 @@
 //! End-to-end tests of the gateway over real sockets, with real backends, over HTTP and HTTPS.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::collections::HashSet;
 use std::time::Duration;
 

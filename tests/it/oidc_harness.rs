@@ -1,12 +1,10 @@
-//! The test OP itself (tests/common/oidc.rs), driven by hand without the gateway: discovery, the code flow with
+//! The test OP itself (tests/it/common/oidc.rs), driven by hand without the gateway: discovery, the code flow with
 //! PKCE, SSO and prompt=login, step-up, forged ID tokens, private_key_jwt with PAR, logout with front-channel logout.
 
-mod common;
-
+use crate::common::oidc::{client_key, jwt_parts, AuthMethod, Authorized, OpClient, TestOp, LOA_HIGH, LOA_SUBSTANTIAL};
+use crate::common::REMOTE;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
-use common::oidc::{client_key, jwt_parts, AuthMethod, Authorized, OpClient, TestOp, LOA_HIGH, LOA_SUBSTANTIAL};
-use common::REMOTE;
 use serde_json::{json, Value};
 use sha2::Digest;
 
@@ -104,7 +102,7 @@ async fn verify(op: &TestOp, id_token: &str, aud: &str) -> Result<Value, jsonweb
 /// A code flow for basic-rp in `browser`: returns the callback and the token response.
 async fn flow(
     op: &TestOp,
-    browser: &common::oidc::OpBrowser,
+    browser: &crate::common::oidc::OpBrowser,
     extra: &[(&str, &str)],
     acr: &str,
 ) -> (Authorized, Value) {
@@ -250,7 +248,8 @@ async fn private_key_jwt_with_par_then_logout_with_front_channel() {
     assert_eq!(par.status(), 201);
     let par: Value = par.json().await.unwrap();
     let request_uri = par["request_uri"].as_str().unwrap();
-    let url = format!("{}/authorize?client_id=jwt-rp&request_uri={}", op.issuer(), common::urlencode(request_uri));
+    let url =
+        format!("{}/authorize?client_id=jwt-rp&request_uri={}", op.issuer(), crate::common::urlencode(request_uri));
     let auth = browser.authorize(&url, PID, LOA_SUBSTANTIAL).await;
     assert!(!auth.prompted);
     assert_eq!(auth.param("state").as_deref(), Some(req.state.as_str()));
@@ -306,8 +305,8 @@ async fn private_key_jwt_with_par_then_logout_with_front_channel() {
         .append_pair("state", "bye");
     let (location, frames) = browser.end_session(end.as_str()).await;
     assert_eq!(location, Some(format!("{RP}/logged-out?state=bye")));
-    let sid = common::urlencode(jwt_claims["sid"].as_str().unwrap());
-    assert_eq!(frames, vec![format!("{RP}/fc-jwt?iss={}&sid={sid}", common::urlencode(&op.issuer()))]);
+    let sid = crate::common::urlencode(jwt_claims["sid"].as_str().unwrap());
+    assert_eq!(frames, vec![format!("{RP}/fc-jwt?iss={}&sid={sid}", crate::common::urlencode(&op.issuer()))]);
     let ends = op.requests_of("end_session").await;
     assert_eq!(ends[0]["params"]["state"], "bye");
 

@@ -1,9 +1,7 @@
 //! Policy files in the running gateway: denials with reasons, the portal's states, account actions, per-zone idle
 //! timeouts, and hot reload under load.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,8 +1,6 @@
 //! The real `portvakt run` process, as systemd drives it: start, SIGHUP reload, SIGTERM stop.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

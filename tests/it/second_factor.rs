@@ -1,11 +1,9 @@
 //! The remote login with a one-time code, end to end: a real SMTP server (aiosmtpd) receives the e-mail, a local
 //! server speaking 46elks' API receives the SMS, and the tests read the codes from there like a user would.
 
-mod common;
-
-use common::sms_provider::Elks46Server;
-use common::smtp::SmtpServer;
-use common::*;
+use crate::common::sms_provider::Elks46Server;
+use crate::common::smtp::SmtpServer;
+use crate::common::*;
 use std::time::Duration;
 
 const ELKS_USER: &str = "u0123456789abcdef";

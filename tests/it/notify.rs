@@ -2,10 +2,8 @@
 //! first) and a local HTTP server speaking 46elks' API for SMS. Settings are built from TOML through the same
 //! validators the config loader uses.
 
-mod common;
-
-use common::sms_provider::{Elks46Server, ExpectAuth};
-use common::smtp::{SmtpOptions, SmtpServer, SmtpTls};
+use crate::common::sms_provider::{Elks46Server, ExpectAuth};
+use crate::common::smtp::{SmtpOptions, SmtpServer, SmtpTls};
 use portvakt::config::error::SourceFile;
 use portvakt::notify::{
     build_email, build_sms, validate_email, validate_sms, EmailMessage, EmailSender, EmailSettings, FileEmail, FileSms,
@@ -80,7 +78,7 @@ async fn smtp_plain_loopback_delivers_utf8() {
 /// A port where nothing listens gives Unavailable at once, not after the timeout.
 #[tokio::test]
 async fn smtp_nothing_listening_is_unavailable_quickly() {
-    let port = common::free_port();
+    let port = crate::common::free_port();
     let sender = smtp_sender(&format!(
         "kind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\nfrom = \"noreply@kommune.example\"\ntimeout = \"10s\"\n"
     ));

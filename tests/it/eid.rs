@@ -1,11 +1,9 @@
 //! eID login over OpenID Connect against a real OpenID Provider (oidc-provider on Node, configured like ID-porten),
 //! with link codes read from a real SMTP server and identities checked at real echo backends.
 
-mod common;
-
-use common::oidc::{client_key, jwt_parts, AuthMethod, OpClient, TestOp, LOA_HIGH, LOA_SUBSTANTIAL};
-use common::smtp::SmtpServer;
-use common::*;
+use crate::common::oidc::{client_key, jwt_parts, AuthMethod, OpClient, TestOp, LOA_HIGH, LOA_SUBSTANTIAL};
+use crate::common::smtp::SmtpServer;
+use crate::common::*;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -60,7 +58,7 @@ fn start(s: Setup) -> EidEnv {
     };
     client.auth_method = auth;
     let op_opts =
-        common::oidc::OpOptions { id_token_ttl_secs: s.id_token_ttl_secs.unwrap_or(60), ..Default::default() };
+        crate::common::oidc::OpOptions { id_token_ttl_secs: s.id_token_ttl_secs.unwrap_or(60), ..Default::default() };
     let op = TestOp::start_with(vec![client], op_opts);
     let smtp = SmtpServer::start();
     let accounts = s.accounts.map(|text| {
@@ -196,7 +194,13 @@ impl EidEnv {
     }
 
     /// A whole eID login at the provider up to the gateway's answer to the callback.
-    async fn eid_login(&self, b: &mut Browser, op: &common::oidc::OpBrowser, rd: &str, acr: &str) -> reqwest::Response {
+    async fn eid_login(
+        &self,
+        b: &mut Browser,
+        op: &crate::common::oidc::OpBrowser,
+        rd: &str,
+        acr: &str,
+    ) -> reqwest::Response {
         let url = self.begin(b, rd).await;
         let back = op.authorize(&url, PID, acr).await;
         b.get(&back.callback).await

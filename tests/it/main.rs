@@ -1,0 +1,12 @@
+//! Every integration test in one crate (one binary to build and link): the gateway over real sockets, the real
+//! `portvakt` process, and the real peers it talks to. Each module is one area; `common` is the shared harness.
+
+mod cli;
+mod common;
+mod eid;
+mod gateway;
+mod notify;
+mod oidc_harness;
+mod policies;
+mod process;
+mod second_factor;
