@@ -3,6 +3,7 @@
 //! # Layout
 //! Dependencies point one way, top to bottom:
 //! - [`clock`]: injected time.
+//! - [`store`]: the store layer: traits of atomic operations on shared state, sealing for persistent backends.
 //! - [`config`]: the TOML file format and the validated [`config::Config`]; `check` reports `FILE:LINE:COL`.
 //! - [`methods`]: login methods and sets of them.
 //! - [`notify`]: sending codes: e-mail over SMTP, SMS through 46elks or a webhook, or printed (log) for the demo.
@@ -53,4 +54,5 @@ pub mod regulation;
 pub mod second_factor;
 pub mod server;
 pub mod session;
+pub mod store;
 pub mod zones;
