@@ -4,6 +4,9 @@
 use crate::config::UpstreamAddr;
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
+use hickory_resolver::config::{ResolverConfig, GOOGLE};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::TokioResolver;
 use pingora::server::ShutdownWatch;
 use pingora::services::background::BackgroundService;
 use std::net::SocketAddr;
@@ -67,7 +70,7 @@ impl Upstreams {
         list.get(start.wrapping_add(attempt) % list.len()).copied()
     }
 
-    async fn refresh(&self, resolver: &hickory_resolver::TokioAsyncResolver) {
+    async fn refresh(&self, resolver: &TokioResolver) {
         let mut out = Vec::new();
         for a in &self.configured {
             match a {
@@ -102,12 +105,8 @@ impl BackgroundService for DnsRefresher {
         if targets.is_empty() {
             return;
         }
-        let resolver = match hickory_resolver::TokioAsyncResolver::tokio_from_system_conf() {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::warn!(error = %e, "no usable /etc/resolv.conf; using default resolver settings");
-                hickory_resolver::TokioAsyncResolver::tokio(Default::default(), Default::default())
-            }
+        let Some(resolver) = system_resolver() else {
+            return;
         };
         loop {
             for u in &targets {
@@ -117,6 +116,24 @@ impl BackgroundService for DnsRefresher {
                 _ = tokio::time::sleep(self.interval) => {}
                 _ = shutdown.changed() => return,
             }
+        }
+    }
+}
+
+/// The resolver from /etc/resolv.conf; without a usable one, the public resolvers hickory 0.24 defaulted to.
+fn system_resolver() -> Option<TokioResolver> {
+    let builder = match TokioResolver::builder_tokio() {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, "no usable /etc/resolv.conf; using default resolver settings");
+            TokioResolver::builder_with_config(ResolverConfig::udp_and_tcp(&GOOGLE), TokioRuntimeProvider::default())
+        }
+    };
+    match builder.build() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the DNS resolver; backend host names are not resolved");
+            None
         }
     }
 }
@@ -149,5 +166,18 @@ mod tests {
         let none = Upstreams::new(vec![UpstreamAddr::Name("x.invalid".into(), 80)]);
         assert!(none.needs_dns());
         assert_eq!(none.pick(&mut None, 0), None);
+    }
+
+    /// A backend named by host name is resolved by the hickory resolver the gateway starts (localhost, answered
+    /// locally as RFC 6761 asks), keeping its port; a name that cannot resolve leaves the list empty.
+    #[tokio::test]
+    async fn host_names_resolve_through_the_system_resolver() {
+        let resolver = system_resolver().expect("resolver starts");
+        let u = Upstreams::new(vec![UpstreamAddr::Name("localhost".into(), 8081)]);
+        assert_eq!(u.pick(&mut None, 0), None);
+        u.refresh(&resolver).await;
+        let got = u.pick(&mut None, 0).expect("localhost resolved");
+        assert!(got.ip().is_loopback(), "{got}");
+        assert_eq!(got.port(), 8081);
     }
 }
