@@ -56,3 +56,6 @@ pub mod server;
 pub mod session;
 pub mod store;
 pub mod zones;
+
+#[cfg(test)]
+mod proptests;

@@ -36,9 +36,14 @@ pub fn normalize(typed: &str, default_country: &str, allowed: &[String]) -> Resu
         let national = digits.strip_prefix('0').unwrap_or(&digits);
         format!("{default_country}{national}")
     };
-    let n = e164.len() - 1;
+    // Digits after the "+"; saturating, so an empty result (a lone "0" with no default country) is refused, not a panic.
+    let n = e164.len().saturating_sub(1);
     if !(8..=15).contains(&n) {
         return Err(PhoneError::Length);
+    }
+    // No country code starts with 0: "+0…" reaches no phone, even where every country is allowed.
+    if e164.starts_with("+0") {
+        return Err(PhoneError::Country);
     }
     if !allowed.is_empty() && !allowed.iter().any(|p| e164.starts_with(p.as_str())) {
         return Err(PhoneError::Country);
@@ -105,6 +110,10 @@ mod tests {
         assert_eq!(normalize("+12025550123", "+46", &allowed()), Err(PhoneError::Country));
         assert_eq!(normalize("+12025550123", "+46", &[]), Ok("+12025550123".into()));
         assert_eq!(normalize("ååå", "+46", &allowed()), Err(PhoneError::NotDigits));
+        // Found by the property tests: with every country allowed, "+0…" was accepted though no country code
+        // starts with 0.
+        assert_eq!(normalize("+0046701234567", "+46", &[]), Err(PhoneError::Country));
+        assert_eq!(normalize("+00000000", "+46", &[]), Err(PhoneError::Country));
     }
 
     /// Masks show what the user recognises and hide the middle.
