@@ -1,9 +1,11 @@
 //! Access decisions: may this session open this service (or account action) from this zone now?
 //!
-//! With `policies_dir` configured, the policy files decide (see `docs/policies.md`); the set is swapped atomically
-//! on reload. Without it, one built-in rule decides: each zone names the login it needs (`password` for configured
-//! zones by default, `two_factor` for `remote`). Either way, a login too weak for the zone the request comes from
-//! now is sent to step up, even if it was strong enough where it was made.
+//! Each zone names the login it needs (`password` for configured zones by default, `two_factor` for `remote`): the
+//! zone's **floor**. Without `policies_dir` the floor is the only rule. With it, the policy files decide (see
+//! `docs/policies.md`; the set is swapped atomically on reload), but they can only raise the floor: a login below
+//! it is sent to step up whatever the rules say, unless the service names the zone in `allow_below_zone_floor`
+//! (a config setting that `portvakt check` reports as a warning). Either way, a login too weak for the zone the
+//! request comes from now is sent to step up, even if it was strong enough where it was made.
 
 use crate::config::LoginRequirement;
 use crate::methods::{Method, Methods};
@@ -51,6 +53,9 @@ pub enum DenyKind {
 /// The name of the built-in rule, for logs and `explain`.
 pub const BUILTIN_RULE: &str = "builtin:zone-login";
 
+/// The name `explain` gives a zone's floor when it overrides an allowing rule.
+pub const FLOOR_RULE: &str = "builtin:zone-floor";
+
 /// The facts of a request needed to decide on it.
 #[derive(Debug, Clone, Copy)]
 pub struct Facts<'a> {
@@ -70,6 +75,8 @@ pub struct Facts<'a> {
     pub assurance: Assurance,
     /// Now.
     pub at: crate::clock::Instant,
+    /// The service lets its policy rules decide below this zone's floor (`allow_below_zone_floor`).
+    pub below_floor_allowed: bool,
 }
 
 /// Decides with the policy set in force, or the built-in rule.
@@ -110,6 +117,10 @@ impl Access {
             at,
         };
         match p.decide(&req) {
+            // The rules can raise the zone's floor, never lower it (unless the service says so in the config).
+            Verdict::Allow { .. } if !f.below_floor_allowed && !meets_floor(f.zone.login, f.methods, f.assurance) => {
+                Decision::StepUp
+            }
             Verdict::Allow { .. } => Decision::Allow,
             Verdict::Deny { reason: DenyReason::NeedsStrongerLogin, .. } => Decision::StepUp,
             Verdict::Deny { rule, reason, message } => {
@@ -160,13 +171,26 @@ pub fn load_policies(
     }
 }
 
-/// The built-in rule: the zone's login requirement.
-pub fn builtin(zone: &Zone, methods: Methods, assurance: Assurance) -> Decision {
-    let ok = match zone.login {
+/// Whether a login reaches a zone's floor: any password or eID login for `password`, two factors (or eID at
+/// substantial or high) for `two_factor`.
+pub fn meets_floor(floor: LoginRequirement, methods: Methods, assurance: Assurance) -> bool {
+    match floor {
         LoginRequirement::Password => methods.contains(Method::Password) || methods.contains(Method::Eid),
         LoginRequirement::TwoFactor => crate::methods::is_two_factor(methods, assurance),
-    };
-    if ok {
+    }
+}
+
+/// What a floor asks for, in words for `portvakt explain`.
+pub fn floor_words(floor: LoginRequirement) -> &'static str {
+    match floor {
+        LoginRequirement::Password => "a password login",
+        LoginRequirement::TwoFactor => "password plus a one-time code (sms or email), or eid at substantial or high",
+    }
+}
+
+/// The built-in rule: the zone's login requirement (its floor).
+pub fn builtin(zone: &Zone, methods: Methods, assurance: Assurance) -> Decision {
+    if meets_floor(zone.login, methods, assurance) {
         Decision::Allow
     } else {
         Decision::StepUp
@@ -198,6 +222,7 @@ mod tests {
             methods,
             assurance: Assurance::None,
             at: crate::clock::Instant(1_795_420_800_000),
+            below_floor_allowed: false,
         }
     }
 
@@ -245,5 +270,23 @@ mod tests {
             Decision::Deny(d) => assert_eq!(d.kind, DenyKind::Zone),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A rule with no conditions cannot lower a zone's floor: password from a two-factor zone steps up, unless the
+    /// service allows it below the floor; two factors pass either way.
+    #[test]
+    fn rules_cannot_lower_the_floor() {
+        let ctx = CheckContext { services: vec!["expense".into()], zones: vec!["remote".into()], groups: None };
+        let src = SourceFile {
+            path: "p.toml".into(),
+            text: "[[rule]]\nid = \"any\"\nservices = [\"expense\"]\neffect = \"allow\"\n".into(),
+        };
+        let a = Access::new(Some(PolicySet::from_sources(&[src], &ctx).unwrap()));
+        let g: Vec<String> = vec![];
+        let pw = Methods::of(Method::Password);
+        let remote = zone("remote", LoginRequirement::TwoFactor);
+        assert_eq!(a.decide(&facts(&remote, pw, &g)), Decision::StepUp);
+        assert_eq!(a.decide(&facts(&remote, pw.with(Method::Email), &g)), Decision::Allow);
+        assert_eq!(a.decide(&Facts { below_floor_allowed: true, ..facts(&remote, pw, &g) }), Decision::Allow);
     }
 }

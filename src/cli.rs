@@ -36,10 +36,14 @@ pub fn load_all(path: &Path) -> Result<Config, crate::config::error::ConfigError
     Ok(cfg)
 }
 
-/// `portvakt check`: prints `ok`, or each problem as FILE:LINE:COL: message.
+/// `portvakt check`: prints each problem as FILE:LINE:COL: message and exits 1; or prints each warning (a valid
+/// setting that weakens a default on purpose) as FILE:LINE:COL: warning: message, then `ok`, and exits 0.
 pub fn check(path: &Path) -> ExitCode {
     match load_all(path) {
-        Ok(_) => {
+        Ok(cfg) => {
+            for w in &cfg.warnings {
+                println!("{w}");
+            }
             println!("ok");
             ExitCode::SUCCESS
         }
@@ -64,6 +68,9 @@ pub fn run(path: &Path) -> ExitCode {
         }
     };
     init_logging(cfg.server.log_json);
+    for w in &cfg.warnings {
+        tracing::warn!("{w}");
+    }
     match crate::server::run(cfg, crate::server::Deps::default(), None) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -204,17 +211,42 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
         assurance,
         at,
     });
-    let allow = ex.verdict.is_allow();
+    // The rules can only raise the zone's floor: an allow below it is a step-up in the gateway, so here a deny.
+    let below_allowed =
+        cfg.service(&a.service).is_some_and(|s| s.allow_below_zone_floor.iter().any(|z| *z == zone.name));
+    let floor_decides = ex.verdict.is_allow() && !below_allowed && !access::meets_floor(zone.login, methods, assurance);
+    let allow = ex.verdict.is_allow() && !floor_decides;
     println!("{}", if allow { "allow" } else { "deny" });
     match &ex.deciding {
+        _ if floor_decides => {
+            println!("rule: {} (zone \"{}\": {})", access::FLOOR_RULE, zone.name, zone.login.as_str())
+        }
         Some(r) => println!("rule: {r}"),
         None => println!("rule: none (no rule matched; no matching allow means deny)"),
     }
     for r in &ex.reasons {
         println!("why: {r}");
     }
-    for w in &ex.would_allow {
-        println!("would allow: {w}");
+    let floor = format!("zone \"{}\" needs at least {}", zone.name, access::floor_words(zone.login));
+    if floor_decides {
+        println!(
+            "why: the rules allow this, but {floor} and this login used [{}]: rules can only raise a zone's floor, \
+             so the gateway sends this login to step up",
+            methods.header_value()
+        );
+        println!("would allow: log in with {}", access::floor_words(zone.login));
+    } else {
+        for w in &ex.would_allow {
+            println!("would allow: {w}");
+        }
+    }
+    if below_allowed {
+        println!(
+            "floor: {floor}, but service \"{}\" sets allow_below_zone_floor for it: the rules alone decide",
+            a.service
+        );
+    } else {
+        println!("floor: {floor}; the rules can only raise it");
     }
     if allow {
         ExitCode::SUCCESS
@@ -229,12 +261,7 @@ fn explain_builtin(
     methods: Methods,
     assurance: crate::policy::Assurance,
 ) -> ExitCode {
-    let need = match zone.login {
-        crate::config::LoginRequirement::Password => "a password login",
-        crate::config::LoginRequirement::TwoFactor => {
-            "password plus a one-time code (sms or email), or eid at substantial or high"
-        }
-    };
+    let need = access::floor_words(zone.login);
     let why =
         format!("zone \"{}\" needs {need}; user {} logged in with [{}]", zone.name, a.user, methods.header_value());
     match access::builtin(zone, methods, assurance) {

@@ -54,6 +54,21 @@ pub struct FileConfig {
     pub institutions: Vec<crate::eid::config::FileInstitution>,
     /// Directory of policy files (used once policy files are enabled).
     pub policies_dir: Option<Spanned<String>>,
+    /// What of the client's request is removed before it is forwarded.
+    #[serde(default)]
+    pub forwarding: FileForwarding,
+}
+
+/// `[forwarding]`: client headers removed before a request goes to a backend.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileForwarding {
+    /// Header names removed in addition to the built-in list.
+    #[serde(default)]
+    pub strip_request_headers: Vec<Spanned<String>>,
+    /// Built-in names to pass through after all (each one a warning in `portvakt check`).
+    #[serde(default)]
+    pub keep_request_headers: Vec<Spanned<String>>,
 }
 
 /// `[server]`.
@@ -263,6 +278,8 @@ pub struct FileService {
     pub connect_timeout: Option<ConfigDuration>,
     /// Read timeout from the backend.
     pub read_timeout: Option<ConfigDuration>,
+    /// Zones from which this service's policy rules alone decide, even below the zone's login floor.
+    pub allow_below_zone_floor: Option<Vec<Spanned<String>>>,
 }
 
 /// `[assertion]`.

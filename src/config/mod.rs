@@ -25,6 +25,16 @@ pub enum LoginRequirement {
     TwoFactor,
 }
 
+impl LoginRequirement {
+    /// The name as written in the config: "password" or "two_factor".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoginRequirement::Password => "password",
+            LoginRequirement::TwoFactor => "two_factor",
+        }
+    }
+}
+
 /// The validated configuration the rest of the program uses.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -66,6 +76,10 @@ pub struct Config {
     pub institutions: Vec<crate::eid::config::Institution>,
     /// Policy directory, when configured.
     pub policies_dir: Option<PathBuf>,
+    /// Client headers removed before forwarding.
+    pub forwarding: crate::gateway::headers::HeaderFilter,
+    /// Settings that are valid but weaken a default on purpose: `portvakt check` prints them and still says ok.
+    pub warnings: Vec<ConfigError>,
 }
 
 /// Where accounts are stored and who may register numbers.
@@ -214,6 +228,8 @@ pub struct ServiceSettings {
     pub connect_timeout: Duration,
     /// Read timeout.
     pub read_timeout: Duration,
+    /// Zones from which the policy rules alone decide for this service, even below the zone's login floor.
+    pub allow_below_zone_floor: Vec<String>,
 }
 
 /// A backend address: a literal socket address or a host name resolved at run time.
@@ -249,9 +265,10 @@ impl Config {
     /// Validates config text as if read from `src.path`.
     pub fn from_source(src: &SourceFile) -> Result<Config, ConfigErrors> {
         let file: FileConfig = src.parse().map_err(|e| ConfigErrors(vec![e]))?;
-        let mut v = Validator { src, errors: Vec::new() };
-        let cfg = v.convert(file);
+        let mut v = Validator { src, errors: Vec::new(), warnings: Vec::new() };
+        let mut cfg = v.convert(file);
         if v.errors.is_empty() {
+            cfg.warnings = v.warnings;
             Ok(cfg)
         } else {
             Err(ConfigErrors(v.errors))
@@ -302,11 +319,16 @@ pub(crate) fn zone_list(
 struct Validator<'a> {
     src: &'a SourceFile,
     errors: Vec<ConfigError>,
+    warnings: Vec<ConfigError>,
 }
 
 impl Validator<'_> {
     fn err<T>(&mut self, at: &Spanned<T>, msg: impl Into<String>) {
         self.errors.push(self.src.error_at(Some(at.span()), msg));
+    }
+
+    fn warn<T>(&mut self, at: &Spanned<T>, msg: impl Into<String>) {
+        self.warnings.push(self.src.error_at(Some(at.span()), msg));
     }
 
     fn err_nopos(&mut self, msg: impl Into<String>) {
@@ -341,6 +363,8 @@ impl Validator<'_> {
         let session = self.session(&f.session);
         let directories = self.directories(&f.directories);
         let services = self.services(&f.services);
+        self.zone_floors(&f.services, &zones, remote_login, &zone_names, f.policies_dir.is_some());
+        let forwarding = self.forwarding(&f.forwarding);
         let assertion = AssertionSettings {
             issuer: f
                 .assertion
@@ -438,7 +462,88 @@ impl Validator<'_> {
             services,
             assertion,
             policies_dir,
+            forwarding,
+            warnings: Vec::new(),
         }
+    }
+
+    /// `allow_below_zone_floor`: known zones only, only with policies (without them the floor is the only rule),
+    /// and each one a warning: it is valid, but it lets the policy rules admit logins the zone would refuse.
+    fn zone_floors(
+        &mut self,
+        ss: &[file::FileService],
+        zones: &[ZoneSettings],
+        remote_login: LoginRequirement,
+        zone_names: &HashSet<String>,
+        have_policies: bool,
+    ) {
+        for s in ss {
+            for z in s.allow_below_zone_floor.iter().flatten() {
+                let name = z.get_ref();
+                if !zone_names.contains(name) {
+                    self.err(z, format!("unknown zone \"{name}\" in allow_below_zone_floor"));
+                    continue;
+                }
+                if !have_policies {
+                    self.err(
+                        z,
+                        "allow_below_zone_floor needs policies_dir: without policy files the zone's login is the \
+                         only rule, so there is nothing to decide below it",
+                    );
+                    continue;
+                }
+                let floor = zones.iter().find(|x| x.name == *name).map(|x| x.login).unwrap_or(remote_login);
+                self.warn(
+                    z,
+                    format!(
+                        "warning: service \"{}\" lets its policy rules admit logins below the floor of zone \"{name}\" \
+                         ({}): only do this for a service that is safe with a weaker login from there",
+                        s.name.get_ref(),
+                        floor.as_str()
+                    ),
+                );
+            }
+        }
+    }
+
+    /// `[forwarding]`: header names as HTTP allows them; opting out of a built-in name is a warning, and the
+    /// headers the gateway sets itself cannot be kept.
+    fn forwarding(&mut self, f: &file::FileForwarding) -> crate::gateway::headers::HeaderFilter {
+        use crate::gateway::headers::{self, HeaderFilter};
+        let mut extra = Vec::new();
+        for h in &f.strip_request_headers {
+            match ::http::HeaderName::from_bytes(h.get_ref().as_bytes()) {
+                Ok(_) => extra.push(h.get_ref().clone()),
+                Err(_) => self.err(h, format!("\"{}\" is not a valid header name", h.get_ref())),
+            }
+        }
+        let mut keep = Vec::new();
+        for h in &f.keep_request_headers {
+            let name = h.get_ref();
+            if headers::set_by_gateway(name) {
+                self.err(
+                    h,
+                    format!(
+                        "\"{name}\" is set by the gateway itself and cannot be kept (X-Portvakt-* never come from a \
+                         client; X-Forwarded-For, -Host and -Proto are passed on from trusted_proxies only)"
+                    ),
+                );
+            } else if !headers::is_builtin(name) {
+                self.err(h, format!("\"{name}\" is not on the built-in list, so it is not removed: nothing to keep"));
+            } else if extra.iter().any(|e| headers::fold(e) == headers::fold(name)) {
+                self.err(h, format!("\"{name}\" is both in strip_request_headers and keep_request_headers"));
+            } else {
+                self.warn(
+                    h,
+                    format!(
+                        "warning: client header \"{name}\" is passed to backends: a backend that trusts it can be \
+                         told any identity or address by any client"
+                    ),
+                );
+                keep.push(name.clone());
+            }
+        }
+        HeaderFilter::new(&extra, &keep)
     }
 
     fn server(&mut self, s: &file::FileServer) -> ServerSettings {
@@ -950,6 +1055,12 @@ impl Validator<'_> {
                 upstream_sni,
                 connect_timeout: s.connect_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(3)),
                 read_timeout: s.read_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(60)),
+                allow_below_zone_floor: s
+                    .allow_below_zone_floor
+                    .iter()
+                    .flatten()
+                    .map(|z| z.get_ref().clone())
+                    .collect(),
             });
         }
         out

@@ -72,7 +72,7 @@ async fn start(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Rep
     if eid.provider(&name).is_none() {
         return Ok(Reply::error_page(gw, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody.text(lang).into()));
     }
-    let rd = after_login_target(gw, req, &query_param(req, "rd").unwrap_or_default());
+    let rd = after_login_target(gw, &query_param(req, "rd").unwrap_or_default());
     // A browser that still holds a session cookie whose session has ended (idle timeout, lifetime) must log in
     // afresh at the provider too, or the provider's own single sign-on would undo our timeout.
     let had_session = http::cookie(req, &gw.cookies.session).and_then(SessionId::parse).is_some();
@@ -137,6 +137,7 @@ fn link_allowed(gw: &Gateway, ctx: &Ctx, assurance: crate::methods::Assurance) -
             methods: Methods::of(Method::Eid),
             assurance,
             at: gw.state.clock.now(),
+            below_floor_allowed: false,
         };
         return gw.state.access.decide(&f) == Decision::Allow;
     }
@@ -203,7 +204,7 @@ async fn log_in(gw: &Gateway, session: &mut Session, ctx: &mut Ctx, account: &st
         gw.state.sessions.create_eid(&user, v.assurance, v.login()).await.map_err(unavailable("session store"))?;
     let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
     tracing::info!(user = %rec.username, realm = %rec.realm, provider = %v.provider, acr = %v.acr, zone = %zone, "eID login");
-    let target = after_login_target(gw, session.req_header(), &v.rd);
+    let target = after_login_target(gw, &v.rd);
     Ok(Reply::see_other(&target).header("set-cookie", gw.session_cookie(&id)))
 }
 

@@ -78,18 +78,42 @@ pub async fn handle(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
     }
 }
 
-/// The answer on a plain-HTTP listener that only redirects: the same path on HTTPS.
+/// The answer on a plain-HTTP listener that only redirects: the same path on HTTPS, on a configured host.
+///
+/// The request's Host names the target only when it is one of the gateway's configured hosts; any other Host (or
+/// none) is sent to the public host (`public_url`, else the first of `[server] hosts`), and with no public host
+/// configured the request is refused with 421. A forged Host header never becomes a redirect target.
 pub fn https_redirect(gw: &Gateway, req: &pingora_http::RequestHeader) -> Reply {
     let path = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let host = http::host_of(req).unwrap_or_default();
-    let base = match &gw.state.cfg.server.public_url {
-        Some(u) if u.host_str().is_some_and(|h| h.eq_ignore_ascii_case(&host)) || host.is_empty() => {
+    let server = &gw.state.cfg.server;
+    let public = server.public_url.as_ref();
+    let base = match public {
+        Some(u) if u.host_str().is_some_and(|h| h.eq_ignore_ascii_case(&host)) => {
             u.as_str().trim_end_matches('/').to_string()
         }
-        _ if host.contains(':') => format!("https://[{host}]"),
-        _ => format!("https://{host}"),
+        _ if gw.is_own_host(&host) => https_base(&host),
+        Some(u) => u.as_str().trim_end_matches('/').to_string(),
+        None => match server.hosts.first() {
+            Some(h) => https_base(h),
+            None => {
+                return Reply::text(
+                    421,
+                    "this host is not served here: use the gateway's own address (configure [server] public_url)\n",
+                )
+            }
+        },
     };
     Reply::text(308, "").header("location", format!("{base}{path}"))
+}
+
+/// `https://host`, with brackets around an IPv6 address.
+fn https_base(host: &str) -> String {
+    if host.contains(':') {
+        format!("https://[{host}]")
+    } else {
+        format!("https://{host}")
+    }
 }
 
 fn page_ctx<'a>(ctx: &mut Ctx, req: &pingora_http::RequestHeader, user: Option<(&'a str, &'a str)>) -> PageCtx<'a> {
@@ -160,12 +184,31 @@ async fn login_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result
     Ok(login_view_reply(gw, ctx, req, LoginRender { rd: &rd, notice, ..Default::default() }))
 }
 
-/// Reads a form body up to the configured cap; `Err(reply)` for a body that is too large.
+/// Reads a form body up to the configured cap. `Err(reply)` for a body that is too large (413), one that is not
+/// `application/x-www-form-urlencoded` (415), or one posted from another site (403: an `Origin` that is neither
+/// this request's own origin nor a configured host, or `Sec-Fetch-Site: cross-site`). The body of a refused form is
+/// not read, and the connection is not reused.
 pub(super) async fn read_form(
     gw: &Gateway,
     session: &mut Session,
     ctx: &mut Ctx,
 ) -> Result<std::result::Result<HashMap<String, String>, Reply>> {
+    let req = session.req_header();
+    if !http::is_urlencoded_form(req) {
+        session.set_keepalive(None);
+        let lang = ctx.lang(session.req_header());
+        return Ok(Err(Reply::error_page(gw, lang, 415, Msg::BadRequestTitle, Msg::FormTypeBody.text(lang).into())));
+    }
+    if http::is_cross_site(req, &|h| gw.is_own_host(h)) {
+        tracing::info!(
+            origin = ?req.headers.get(::http::header::ORIGIN),
+            fetch_site = ?req.headers.get("sec-fetch-site"),
+            path = %req.uri.path(),
+            "cross-site form refused"
+        );
+        session.set_keepalive(None);
+        return Ok(Err(csrf_refused(gw, ctx, session)));
+    }
     let cap = gw.state.cfg.server.max_form_bytes;
     let declared = session
         .req_header()
@@ -267,8 +310,7 @@ async fn login_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
     let zone = ctx.zone.clone().unwrap_or_else(|| gw.state.zones.remote().clone());
     tracing::info!(user = %rec.username, client = %client, zone = %zone.name, realm = %rec.realm, "login");
     let req = session.req_header();
-    let request_host = http::host_of(req).unwrap_or_default();
-    let target = safe_redirect(&rd, &|h| gw.is_own_host(h, &request_host)).unwrap_or_else(|| PORTAL.to_string());
+    let target = safe_redirect(&rd, &|h| gw.is_own_host(h)).unwrap_or_else(|| PORTAL.to_string());
     let location = if needs_step_up(gw, req, &zone, &rec, &target) {
         format!("/.portvakt/second-factor?rd={}", http::url_encode(&target))
     } else {
@@ -496,9 +538,9 @@ fn second_factor_reply(
     Reply::html(v.status, html)
 }
 
-pub(super) fn after_login_target(gw: &Gateway, req: &pingora_http::RequestHeader, rd: &str) -> String {
-    let request_host = http::host_of(req).unwrap_or_default();
-    safe_redirect(rd, &|h| gw.is_own_host(h, &request_host)).unwrap_or_else(|| PORTAL.to_string())
+/// Where to go after a login or step-up: `rd` when it is a local path or a configured host, else the portal.
+pub(super) fn after_login_target(gw: &Gateway, rd: &str) -> String {
+    safe_redirect(rd, &|h| gw.is_own_host(h)).unwrap_or_else(|| PORTAL.to_string())
 }
 
 async fn second_factor_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
@@ -510,7 +552,7 @@ async fn second_factor_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -
     let rd = query_param(req, "rd").unwrap_or_default();
     let zone = ctx.zone.clone().unwrap_or_else(|| gw.state.zones.remote().clone());
     if crate::methods::is_two_factor(rec.methods, rec.assurance) && !needs_step_up(gw, req, &zone, &rec, &rd) {
-        return Ok(Reply::redirect(&after_login_target(gw, req, &rd)));
+        return Ok(Reply::redirect(&after_login_target(gw, &rd)));
     }
     let ch = UserChannels::load(gw, &rec).await?;
     let now = gw.state.clock.now();
@@ -647,7 +689,7 @@ async fn second_factor_verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx
             let (new_id, next) =
                 gw.state.sessions.step_up(&id, &rec, channel.method()).await.map_err(unavailable("session store"))?;
             tracing::info!(user = %next.username, methods = %next.methods.header_value(), "second factor verified");
-            let target = after_login_target(gw, session.req_header(), &rd);
+            let target = after_login_target(gw, &rd);
             Ok(Reply::see_other(&target).header("set-cookie", gw.session_cookie(&new_id)))
         }
         Err(why) => {

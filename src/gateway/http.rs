@@ -25,6 +25,96 @@ pub fn authority_of(req: &RequestHeader) -> Option<String> {
     }
 }
 
+/// Whether the request carries exactly one Host header with a valid authority (RFC 9112 3.2).
+pub fn valid_host_header(req: &RequestHeader) -> bool {
+    let mut all = req.headers.get_all(http::header::HOST).into_iter();
+    match (all.next(), all.next()) {
+        (Some(v), None) => v.to_str().ok().is_some_and(|h| {
+            !h.is_empty()
+                && h.parse::<http::uri::Authority>().is_ok_and(|a| a.as_str() == h && !a.as_str().contains('@'))
+        }),
+        _ => false,
+    }
+}
+
+/// Content-Length values that differ, or one that is not a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("conflicting or malformed Content-Length values")]
+pub struct AmbiguousContentLength;
+
+/// The one Content-Length of a request: `Ok(None)` without one (or with Transfer-Encoding, which frames the body
+/// instead), `Ok(Some(n))` when every value on every line is the same number, an error when they differ or one is
+/// not a number.
+pub fn single_content_length(req: &RequestHeader) -> Result<Option<u64>, AmbiguousContentLength> {
+    if req.headers.contains_key(http::header::TRANSFER_ENCODING) {
+        return Ok(None);
+    }
+    let mut found: Option<u64> = None;
+    for v in req.headers.get_all(http::header::CONTENT_LENGTH) {
+        let text = v.to_str().map_err(|_| AmbiguousContentLength)?;
+        for part in text.split(',') {
+            let part = part.trim();
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(AmbiguousContentLength);
+            }
+            let n: u64 = part.parse().map_err(|_| AmbiguousContentLength)?;
+            match found {
+                Some(m) if m != n => return Err(AmbiguousContentLength),
+                _ => found = Some(n),
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Whether a request body is declared `application/x-www-form-urlencoded` (any case, parameters such as `charset`
+/// allowed): the only form encoding the gateway's pages send.
+pub fn is_urlencoded_form(req: &RequestHeader) -> bool {
+    let mut all = req.headers.get_all(http::header::CONTENT_TYPE).into_iter();
+    match (all.next(), all.next()) {
+        (Some(v), None) => v.to_str().ok().is_some_and(|t| {
+            t.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        }),
+        _ => false,
+    }
+}
+
+/// Whether a browser says this request comes from another site: `Sec-Fetch-Site: cross-site`, or an `Origin` that
+/// is neither the request's own origin (its Host) nor an http(s) origin on one of `own_hosts`. `Origin: null`
+/// (sandboxed frames, opaque origins) counts as another site. Requests without either header (non-browser clients,
+/// old browsers) are left to the CSRF token.
+pub fn is_cross_site(req: &RequestHeader, own_hosts: &dyn Fn(&str) -> bool) -> bool {
+    let fetch_site = req.headers.get("sec-fetch-site").map(|v| v.as_bytes());
+    if fetch_site.is_some_and(|v| v.eq_ignore_ascii_case(b"cross-site")) {
+        return true;
+    }
+    let mut origins = req.headers.get_all(http::header::ORIGIN).into_iter();
+    let origin = match (origins.next(), origins.next()) {
+        (None, _) => return false,
+        (Some(o), None) => o,
+        (Some(_), Some(_)) => return true,
+    };
+    let Some(url) = origin.to_str().ok().and_then(|o| url::Url::parse(o).ok()) else {
+        return true;
+    };
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return true;
+    }
+    let Some(host) = url.host_str().map(|h| h.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase())
+    else {
+        return true;
+    };
+    let own_origin = authority_of(req).is_some_and(|a| {
+        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+        let with_port = match url.host() {
+            Some(url::Host::Ipv6(_)) => format!("[{host}]{port}"),
+            _ => format!("{host}{port}"),
+        };
+        a.eq_ignore_ascii_case(&with_port)
+    });
+    !(own_origin || own_hosts(&host))
+}
+
 /// Every cookie in every Cookie header, as (name, value).
 pub fn cookies(req: &RequestHeader) -> impl Iterator<Item = (&str, &str)> {
     req.headers
@@ -157,6 +247,67 @@ mod tests {
         let mut r = req(&[("cookie", "portvakt=x")]);
         strip_cookies(&mut r, &["portvakt".into()]);
         assert!(r.headers.get("cookie").is_none());
+    }
+
+    /// Exactly one valid Host header is required; a missing, repeated or malformed one is not.
+    #[test]
+    fn host_header_validity() {
+        assert!(valid_host_header(&req(&[("host", "portal.kommune.no:8443")])));
+        assert!(valid_host_header(&req(&[("host", "[::1]:8443")])));
+        assert!(!valid_host_header(&req(&[])));
+        assert!(!valid_host_header(&req(&[("host", "a.example"), ("host", "b.example")])));
+        assert!(!valid_host_header(&req(&[("host", "")])));
+        assert!(!valid_host_header(&req(&[("host", "a b")])));
+        assert!(!valid_host_header(&req(&[("host", "user@a.example")])));
+    }
+
+    /// Equal Content-Length values collapse to one; differing or non-numeric ones are refused.
+    #[test]
+    fn content_length_reconciled() {
+        assert_eq!(single_content_length(&req(&[])), Ok(None));
+        assert_eq!(single_content_length(&req(&[("content-length", "5")])), Ok(Some(5)));
+        assert_eq!(single_content_length(&req(&[("content-length", "5, 5")])), Ok(Some(5)));
+        assert_eq!(single_content_length(&req(&[("content-length", "5"), ("content-length", "5")])), Ok(Some(5)));
+        assert_eq!(single_content_length(&req(&[("content-length", "5, 6")])), Err(AmbiguousContentLength));
+        assert_eq!(
+            single_content_length(&req(&[("content-length", "5"), ("content-length", "6")])),
+            Err(AmbiguousContentLength)
+        );
+        assert_eq!(single_content_length(&req(&[("content-length", "+5")])), Err(AmbiguousContentLength));
+        assert_eq!(single_content_length(&req(&[("content-length", "5,")])), Err(AmbiguousContentLength));
+        assert_eq!(
+            single_content_length(&req(&[("content-length", "5, 6"), ("transfer-encoding", "chunked")])),
+            Ok(None)
+        );
+    }
+
+    /// Only `application/x-www-form-urlencoded` bodies are forms.
+    #[test]
+    fn form_content_type() {
+        assert!(is_urlencoded_form(&req(&[("content-type", "application/x-www-form-urlencoded")])));
+        assert!(is_urlencoded_form(&req(&[("content-type", "Application/X-WWW-Form-Urlencoded; charset=UTF-8")])));
+        for bad in ["text/plain", "multipart/form-data; boundary=x", "application/json", ""] {
+            assert!(!is_urlencoded_form(&req(&[("content-type", bad)])), "{bad}");
+        }
+        assert!(!is_urlencoded_form(&req(&[])));
+    }
+
+    /// Another site is recognised by Sec-Fetch-Site or a foreign, null or malformed Origin; the own origin, a
+    /// configured host and requests without either header pass.
+    #[test]
+    fn cross_site_detection() {
+        let own = |h: &str| h == "portal.kommune.no";
+        let host = ("host", "127.0.0.1:8080");
+        assert!(!is_cross_site(&req(&[host]), &own));
+        assert!(!is_cross_site(&req(&[host, ("origin", "http://127.0.0.1:8080")]), &own));
+        assert!(!is_cross_site(&req(&[host, ("origin", "https://portal.kommune.no")]), &own));
+        assert!(!is_cross_site(&req(&[host, ("sec-fetch-site", "same-origin")]), &own));
+        assert!(!is_cross_site(&req(&[host, ("sec-fetch-site", "none")]), &own));
+        assert!(is_cross_site(&req(&[host, ("sec-fetch-site", "cross-site")]), &own));
+        assert!(is_cross_site(&req(&[host, ("origin", "http://127.0.0.1:9999")]), &own));
+        assert!(is_cross_site(&req(&[host, ("origin", "https://evil.example")]), &own));
+        assert!(is_cross_site(&req(&[host, ("origin", "null")]), &own));
+        assert!(is_cross_site(&req(&[host, ("origin", "file://")]), &own));
     }
 
     /// Query parameters are decoded.

@@ -6,6 +6,7 @@
 
 pub mod eid;
 pub mod endpoints;
+pub mod headers;
 pub mod http;
 pub mod reply;
 pub mod routing;
@@ -231,9 +232,10 @@ impl Gateway {
         Gateway { state, listener, cookies }
     }
 
-    /// Whether a host name belongs to the gateway (configured hosts, service hosts, or the request's own host).
-    pub fn is_own_host(&self, host: &str, request_host: &str) -> bool {
-        host == request_host || self.state.own_hosts.contains(host)
+    /// Whether a host name (lower case, no port) belongs to the gateway: `[server] hosts`, the host of `public_url`,
+    /// or a service's hosts. Never the request's own Host header, which the client chooses.
+    pub fn is_own_host(&self, host: &str) -> bool {
+        self.state.own_hosts.contains(host)
     }
 
     /// The `Set-Cookie` value for a session ID.
@@ -261,7 +263,10 @@ impl Gateway {
 
     /// The access facts for a session asking for a service (or account action) now.
     pub fn facts<'a>(&self, zone: &'a Zone, rec: &'a SessionRecord, service: &'a str, path: &'a str) -> Facts<'a> {
+        let below_floor_allowed =
+            self.state.cfg.services.iter().any(|s| s.name == service && s.allow_below_zone_floor.contains(&zone.name));
         Facts {
+            below_floor_allowed,
             service,
             path,
             zone,
@@ -344,6 +349,14 @@ impl ProxyHttp for Gateway {
             let lang = ctx.lang(req);
             let r =
                 Reply::error_page(self, lang, 431, Msg::BadRequestTitle, Msg::HeadersTooLargeBody.text(lang).into());
+            session.set_keepalive(None);
+            r.send(self, session).await?;
+            return Ok(true);
+        }
+        // RFC 9112 3.2: an HTTP/1.1 request needs exactly one valid Host header.
+        if req.version == ::http::Version::HTTP_11 && !http::valid_host_header(req) {
+            let lang = ctx.lang(req);
+            let r = Reply::error_page(self, lang, 400, Msg::BadRequestTitle, Msg::BadRequestBody.text(lang).into());
             session.set_keepalive(None);
             r.send(self, session).await?;
             return Ok(true);
@@ -484,13 +497,23 @@ impl ProxyHttp for Gateway {
         up: &mut RequestHeader,
         ctx: &mut Ctx,
     ) -> Result<()> {
-        // Nothing the client sent may pass as identity.
+        // Nothing the client sent may pass as identity, address or original URL (`[forwarding]`).
+        let filter = &self.state.cfg.forwarding;
         let forged: Vec<::http::HeaderName> =
-            up.headers.keys().filter(|n| is_identity_header(n.as_str())).cloned().collect();
+            up.headers.keys().filter(|n| filter.removes(n.as_str())).cloned().collect();
         for n in forged {
             up.remove_header(&n);
         }
         http::strip_cookies(up, &self.cookies.all);
+        // One Content-Length value, as RFC 9110 8.6 allows a recipient to reconcile `5, 5` and repeated lines.
+        // pingora refuses differing values before this point; refuse them here too rather than guess.
+        match http::single_content_length(up) {
+            Ok(Some(n)) => {
+                up.insert_header(::http::header::CONTENT_LENGTH, n.to_string())?;
+            }
+            Ok(None) => {}
+            Err(e) => return Err(Error::explain(HTTPStatus(400), e.to_string())),
+        }
 
         let zone = ctx.zone.as_ref().map(|z| z.name.as_str()).unwrap_or(crate::config::REMOTE_ZONE);
         if let (Some((skey, rec)), Some((svc_idx, svc))) =
@@ -650,30 +673,9 @@ pub fn denial_page(gw: &Gateway, lang: Lang, service_title: &str, d: &Denial) ->
     Reply::error_page_html(gw, lang, 403, Msg::ForbiddenTitle, body)
 }
 
-/// Whether a header name is one of ours in any spelling: `X-Portvakt-*`, any letter case, `_` for `-`.
-pub fn is_identity_header(name: &str) -> bool {
-    let n = name.as_bytes();
-    n.len() >= 11
-        && n.iter()
-            .take(11)
-            .zip(b"x-portvakt-")
-            .all(|(a, b)| a.to_ascii_lowercase() == *b || (*b == b'-' && *a == b'_'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Identity headers are recognised in any case and with underscores; others are not.
-    #[test]
-    fn identity_header_names() {
-        for n in ["x-portvakt-user", "X-PORTVAKT-GROUPS", "x_portvakt_user", "X_Portvakt-Zone", "x-portvakt-"] {
-            assert!(is_identity_header(n), "{n}");
-        }
-        for n in ["x-portvakt", "x-forwarded-for", "portvakt-user", "xportvakt-user"] {
-            assert!(!is_identity_header(n), "{n}");
-        }
-    }
 
     /// Cookie names carry __Host- on HTTPS, __Secure- with a domain, nothing on plain HTTP.
     #[test]

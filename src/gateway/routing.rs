@@ -62,6 +62,7 @@ mod tests {
             upstream_sni: String::new(),
             connect_timeout: Duration::from_secs(1),
             read_timeout: Duration::from_secs(1),
+            allow_below_zone_floor: vec![],
         }
     }
 

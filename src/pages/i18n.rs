@@ -217,6 +217,8 @@ pub enum Msg {
     ForbiddenTitle,
     /// Body for a failed form (CSRF) check.
     ForbiddenCsrf,
+    /// Body for a form posted with another content type than a browser's form (415).
+    FormTypeBody,
     /// Body for access denied by policy; uses `{service}`.
     ForbiddenPolicy,
     /// Heading for page not found (404).
@@ -393,6 +395,7 @@ fn sv(msg: Msg) -> &'static str {
         Msg::ErrorTitle => "Något gick fel",
         Msg::ForbiddenTitle => "Åtkomst nekad",
         Msg::ForbiddenCsrf => "Formuläret hade gått ut eller kom från en annan sida. Gå tillbaka, ladda om sidan och försök igen.",
+        Msg::FormTypeBody => "Formuläret måste skickas från sidan i en webbläsare (som application/x-www-form-urlencoded). Gå tillbaka, ladda om sidan och försök igen.",
         Msg::ForbiddenPolicy => "Du har inte tillgång till {service} härifrån just nu.",
         Msg::NotFoundTitle => "Sidan hittades inte",
         Msg::NotFoundBody => "Det finns ingen sida på den här adressen. Kontrollera adressen eller gå till dina tjänster.",
@@ -493,6 +496,7 @@ fn nb(msg: Msg) -> &'static str {
         Msg::ErrorTitle => "Noe gikk galt",
         Msg::ForbiddenTitle => "Ingen tilgang",
         Msg::ForbiddenCsrf => "Skjemaet var utløpt eller kom fra en annen side. Gå tilbake, last inn siden på nytt og prøv igjen.",
+        Msg::FormTypeBody => "Skjemaet må sendes fra siden i en nettleser (som application/x-www-form-urlencoded). Gå tilbake, last inn siden på nytt og prøv igjen.",
         Msg::ForbiddenPolicy => "Du har ikke tilgang til {service} herfra akkurat nå.",
         Msg::NotFoundTitle => "Fant ikke siden",
         Msg::NotFoundBody => "Det finnes ingen side på denne adressen. Sjekk adressen, eller gå til tjenestene dine.",
@@ -593,6 +597,7 @@ fn nn(msg: Msg) -> &'static str {
         Msg::ErrorTitle => "Noko gjekk gale",
         Msg::ForbiddenTitle => "Ingen tilgang",
         Msg::ForbiddenCsrf => "Skjemaet hadde gått ut på tid eller kom frå ei anna side. Gå tilbake, last inn sida på nytt og prøv igjen.",
+        Msg::FormTypeBody => "Skjemaet må sendast frå sida i ein nettlesar (som application/x-www-form-urlencoded). Gå tilbake, last inn sida på nytt og prøv igjen.",
         Msg::ForbiddenPolicy => "Du har ikkje tilgang til {service} herifrå akkurat no.",
         Msg::NotFoundTitle => "Fann ikkje sida",
         Msg::NotFoundBody => "Det finst inga side på denne adressa. Sjekk adressa, eller gå til tenestene dine.",
@@ -693,6 +698,7 @@ fn da(msg: Msg) -> &'static str {
         Msg::ErrorTitle => "Der gik noget galt",
         Msg::ForbiddenTitle => "Adgang nægtet",
         Msg::ForbiddenCsrf => "Formularen var udløbet eller kom fra en anden side. Gå tilbage, genindlæs siden, og prøv igen.",
+        Msg::FormTypeBody => "Formularen skal sendes fra siden i en browser (som application/x-www-form-urlencoded). Gå tilbage, genindlæs siden, og prøv igen.",
         Msg::ForbiddenPolicy => "Du har ikke adgang til {service} herfra lige nu.",
         Msg::NotFoundTitle => "Siden blev ikke fundet",
         Msg::NotFoundBody => "Der er ingen side på denne adresse. Tjek adressen, eller gå til dine tjenester.",
@@ -793,6 +799,7 @@ fn en(msg: Msg) -> &'static str {
         Msg::ErrorTitle => "Something went wrong",
         Msg::ForbiddenTitle => "Access denied",
         Msg::ForbiddenCsrf => "The form had expired or came from another page. Go back, reload the page and try again.",
+        Msg::FormTypeBody => "The form must be sent from the page in a browser (as application/x-www-form-urlencoded). Go back, reload the page and try again.",
         Msg::ForbiddenPolicy => "You do not have access to {service} from here right now.",
         Msg::NotFoundTitle => "Page not found",
         Msg::NotFoundBody => "There is no page at this address. Check the address, or go to your services.",
@@ -866,6 +873,7 @@ mod tests {
 
     /// Every message variant; keep in step with `Msg` when adding one.
     const ALL_MSGS: &[Msg] = &[
+        Msg::FormTypeBody,
         Msg::LoginTitle,
         Msg::LoginIntro,
         Msg::Username,

@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod eid;
 mod gateway;
+mod hardening;
 mod notify;
 mod oidc_harness;
 mod policies;

@@ -138,38 +138,37 @@ async fn portal_states_follow_policies() {
     assert_eq!(r.status(), 302, "weak login: step up, not deny");
 }
 
-/// Account actions follow policy: opening account.phones to the remote zone lets numbers be saved from there.
+/// Account actions follow policy: opening account.phones to every zone (a rule with no zone) lets numbers be saved
+/// from inside where the rule before allowed only remote; a password-only session from remote still cannot, because
+/// a rule cannot lower the remote zone's floor (two_factor).
 #[tokio::test(flavor = "multi_thread")]
 async fn account_phones_governed_by_policy() {
-    let env = Env::start(Opts { policies: Some(BASE.into()), ..Default::default() });
-    let c = client_from(REMOTE);
+    let phones_internal =
+        "id = \"phones-internal\"\nservices = [\"account.phones\"]\neffect = \"allow\"\nzones = [\"internal\"]";
+    let remote_only = BASE.replace(
+        phones_internal,
+        "id = \"phones-remote\"\nservices = [\"account.phones\"]\neffect = \"allow\"\nzones = [\"remote\"]",
+    );
+    let env = Env::start(Opts { policies: Some(remote_only), ..Default::default() });
+    let account_page = |c: reqwest::Client, cookie: String, url: String| async move {
+        c.get(url).header("cookie", &cookie).send().await.unwrap().text().await.unwrap()
+    };
+    let url = format!("{}/.portvakt/account", env.http_url());
+    let c = client_from(INTERNAL);
     let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
-    let html = c
-        .get(format!("{}/.portvakt/account", env.http_url()))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let outside = client_from(REMOTE);
+    let remote_cookie = login(&outside, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let html = account_page(c.clone(), cookie.clone(), url.clone()).await;
     assert!(!html.contains("name=\"phone1\""), "{html}");
-    env.write_policies(&BASE.replace(
-        "id = \"phones-internal\"\nservices = [\"account.phones\"]\neffect = \"allow\"\nzones = [\"internal\"]",
-        "id = \"phones-anywhere\"\nservices = [\"account.phones\"]\neffect = \"allow\"",
-    ));
+    let html = account_page(outside.clone(), remote_cookie.clone(), url.clone()).await;
+    assert!(!html.contains("name=\"phone1\""), "password only from remote is below the floor: {html}");
+    env.write_policies(
+        &BASE.replace(phones_internal, "id = \"phones-anywhere\"\nservices = [\"account.phones\"]\neffect = \"allow\""),
+    );
     let mut html = String::new();
     for _ in 0..40 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        html = c
-            .get(format!("{}/.portvakt/account", env.http_url()))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        html = account_page(c.clone(), cookie.clone(), url.clone()).await;
         if html.contains("name=\"phone1\"") {
             break;
         }
@@ -184,6 +183,18 @@ async fn account_phones_governed_by_policy() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // The rule with no zone does not open it to a password-only session from remote.
+    let html = account_page(outside.clone(), remote_cookie.clone(), url.clone()).await;
+    assert!(!html.contains("name=\"phone1\""), "{html}");
+    let csrf = hidden_field(&html, "csrf").unwrap();
+    let r = outside
+        .post(format!("{}/.portvakt/account/phones", env.http_url()))
+        .header("cookie", &remote_cookie)
+        .form(&[("csrf", csrf.as_str()), ("phone1", "0709999999"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
 }
 
 /// An [[idle]] override makes sessions used from outside end after 5 minutes, while inside keeps 15.

@@ -1,0 +1,174 @@
+//! Client headers that never reach a backend: identity and address headers that other gateways and proxies set, and
+//! that backends once behind them may still trust.
+//!
+//! Names are compared folded: any letter case, and `_` read as `-`, because nginx, Apache and CGI hand
+//! `X_Remote_User` to applications as `X-Remote-User` (`HTTP_X_REMOTE_USER`). The gateway sets `X-Portvakt-*`,
+//! `X-Forwarded-For`, `-Host` and `-Proto` itself (the last three are passed on from trusted proxies, see
+//! `upstream_request_filter`); every other `X-Forwarded-*` and `Forwarded` from a client is removed.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+/// Built-in names removed from every request (folded), besides the prefixes in [`BUILTIN_PREFIXES`].
+pub const BUILTIN_NAMES: &[&str] = &[
+    // Authelia, Apache mod_auth_*, generic reverse-proxy login
+    "remote-user",
+    "remote-groups",
+    "remote-name",
+    "remote-email",
+    "x-remote-user",
+    "x-remote-groups",
+    "x-remote-email",
+    "x-authenticated-user",
+    "x-authenticated-groups",
+    "x-authenticated-email",
+    "x-webauth-user",
+    "x-user",
+    "x-username",
+    "x-email",
+    "x-groups",
+    "x-user-email",
+    "x-proxy-user",
+    "x-preferred-username",
+    // Addresses and the original request, as other proxies report them
+    "forwarded",
+    "x-real-ip",
+    "x-client-ip",
+    "client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+    "x-cluster-client-ip",
+    "fastly-client-ip",
+    "x-original-url",
+    "x-original-uri",
+    "x-original-host",
+    "x-original-method",
+    "x-rewrite-url",
+    "x-host",
+    "x-http-host",
+    "x-client-cert",
+    "x-client-verify",
+    "x-client-dn",
+    "client-cert",
+    "ssl-client-cert",
+    "ssl-client-verify",
+    "x-arr-clientcert",
+    // Cloud identity proxies: Azure App Service, AWS ALB, Google IAP, Cloudflare Access
+    "x-ms-client-principal",
+    "x-ms-client-principal-name",
+    "x-ms-client-principal-id",
+    "x-ms-client-principal-idp",
+    "x-ms-token-aad-id-token",
+    "x-ms-token-aad-access-token",
+    "cf-access-authenticated-user-email",
+    "cf-access-jwt-assertion",
+];
+
+/// Built-in prefixes: every header whose folded name starts with one of these is removed.
+pub const BUILTIN_PREFIXES: &[&str] =
+    &["x-forwarded-", "x-auth-request-", "x-amzn-oidc-", "x-goog-authenticated-user-", "x-ssl-client-", "x-portvakt-"];
+
+/// Names the gateway writes itself; from trusted proxies the last three are passed on (chained).
+const GATEWAY_SET: &[&str] = &["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"];
+
+/// A header name folded for comparison: lower case, `_` as `-`. Borrowed when already folded (the common case).
+pub fn fold(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b == b'_' || b.is_ascii_uppercase()) {
+        Cow::Owned(name.bytes().map(|b| if b == b'_' { '-' } else { char::from(b.to_ascii_lowercase()) }).collect())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// Whether a name is on the built-in list (by name or prefix), in any spelling.
+pub fn is_builtin(name: &str) -> bool {
+    let f = fold(name);
+    BUILTIN_NAMES.contains(&&*f) || BUILTIN_PREFIXES.iter().any(|p| f.starts_with(p))
+}
+
+/// Whether the gateway sets this header itself, so it can never be kept from a client: `X-Portvakt-*` and the
+/// forwarding chain.
+pub fn set_by_gateway(name: &str) -> bool {
+    let f = fold(name);
+    f.starts_with("x-portvakt-") || GATEWAY_SET.contains(&&*f)
+}
+
+/// Which client headers are removed before forwarding: the built-in list, plus the operator's names, minus the
+/// built-in names the operator explicitly keeps.
+#[derive(Debug, Clone, Default)]
+pub struct HeaderFilter {
+    extra: HashSet<String>,
+    keep: HashSet<String>,
+}
+
+impl HeaderFilter {
+    /// A filter with extra names to remove and built-in names to keep (both in any spelling).
+    pub fn new(extra: &[String], keep: &[String]) -> HeaderFilter {
+        HeaderFilter {
+            extra: extra.iter().map(|n| fold(n).into_owned()).collect(),
+            keep: keep.iter().map(|n| fold(n).into_owned()).collect(),
+        }
+    }
+
+    /// Whether a client header with this name is removed. `X-Forwarded-For`, `-Host` and `-Proto` in exactly that
+    /// spelling are left to the forwarding code (it rewrites them); any other spelling of them is removed here.
+    pub fn removes(&self, name: &str) -> bool {
+        if GATEWAY_SET.contains(&name) {
+            return false;
+        }
+        let f = fold(name);
+        if f.starts_with("x-portvakt-") || GATEWAY_SET.contains(&&*f) {
+            return true;
+        }
+        if self.extra.contains(&*f) {
+            return true;
+        }
+        (BUILTIN_NAMES.contains(&&*f) || BUILTIN_PREFIXES.iter().any(|p| f.starts_with(p))) && !self.keep.contains(&*f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Built-in names and prefixes are recognised in any case and with underscores; ordinary headers are not.
+    #[test]
+    fn builtin_names_in_any_spelling() {
+        let f = HeaderFilter::default();
+        for n in [
+            "remote-user",
+            "Remote_User",
+            "X-REMOTE-USER",
+            "x_forwarded_user",
+            "x-forwarded-port",
+            "X-Forwarded-Prefix",
+            "x-auth-request-email",
+            "x-real-ip",
+            "forwarded",
+            "x-original-url",
+            "X_Rewrite_URL",
+            "x-portvakt-user",
+            "X_Portvakt_Groups",
+            "x_forwarded_for",
+            "X-Forwarded-Host",
+        ] {
+            assert!(f.removes(n), "{n}");
+        }
+        for n in ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "accept", "x-request-id", "user-agent"] {
+            assert!(!f.removes(n), "{n}");
+        }
+    }
+
+    /// Operator names are added in any spelling; a kept built-in name passes, the gateway's own never do.
+    #[test]
+    fn extra_and_keep() {
+        let f = HeaderFilter::new(&["X-Legacy-Auth".into()], &["X-Real-IP".into()]);
+        assert!(f.removes("x-legacy-auth"));
+        assert!(f.removes("x_legacy_auth"));
+        assert!(!f.removes("x-real-ip"));
+        assert!(f.removes("remote-user"));
+        assert!(set_by_gateway("X-Portvakt-User") && set_by_gateway("x_forwarded_for"));
+        assert!(!set_by_gateway("x-real-ip"));
+        assert!(is_builtin("X_Real_IP") && !is_builtin("x-legacy-auth"));
+    }
+}
