@@ -2,7 +2,8 @@
 //!
 //! Every request is classified (client address, zone), then either answered by the gateway itself (anything under
 //! `/.portvakt/`, redirects to login or step-up, denials) in `request_filter`, or forwarded to its service with the
-//! client's `X-Portvakt-*` headers and our cookies removed and the identity headers and assertion added.
+//! client's identity look-alikes ([`headers`]: `X-Portvakt-*`, `Remote-User`, `X-Forwarded-*`, ...) and our cookies
+//! removed, one Content-Length, and the identity headers and assertion added.
 
 pub mod eid;
 pub mod endpoints;
