@@ -527,3 +527,49 @@ fn explain_shows_the_zone_floor() {
         "{out}"
     );
 }
+
+/// The form checks hold for every gateway form, not only login: a cross-site logout POST (valid CSRF token) leaves
+/// the session working, and a text/plain phone-number POST is refused with 415 and changes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn other_gateway_forms_checked_too() {
+    let env = Env::start(Opts::default());
+    let c = client_from(INTERNAL);
+    let base = env.http_url();
+    let cookie = login(&c, &base, "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let html = c.get(format!("{base}/.portvakt/account")).header("cookie", &cookie).send().await.unwrap();
+    let html = html.text().await.unwrap();
+    let csrf = hidden_field(&html, "csrf").unwrap();
+    let r = c
+        .post(format!("{base}/.portvakt/logout"))
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(get_json(&c, &format!("{base}/expense/"), &cookie, &[]).await.0, 200, "still logged in");
+    let r = c
+        .post(format!("{base}/.portvakt/account/phones"))
+        .header("cookie", &cookie)
+        .header("content-type", "text/plain")
+        .body(format!("csrf={csrf}&phone1=0739876543&password={}", urlencode(PASSWORD)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    let stored = std::fs::read_to_string(env.dir.path().join("accounts.json")).unwrap_or_default();
+    assert!(!stored.contains("739876543"), "no number saved: {stored}");
+    // The same logout from the gateway's own origin ends the session.
+    let r = c
+        .post(format!("{base}/.portvakt/logout"))
+        .header("cookie", &cookie)
+        .header("origin", &base)
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
+    assert_eq!(get_json(&c, &format!("{base}/expense/"), &cookie, &[]).await.0, 401, "logged out");
+}
