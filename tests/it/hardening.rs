@@ -118,9 +118,20 @@ async fn policy_rule_cannot_lower_the_zone_floor() {
     assert!(r.headers()["location"].to_str().unwrap().starts_with("/.portvakt/second-factor"));
     let (status, body) = get_json(&outside, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
     assert_eq!(status, 401, "the backend must not answer: {body}");
-    // Over HTTPS and HTTP/2 too.
-    let (status, body) = get_json(&outside, &format!("{}/expense/", env.https_url()), &cookie, &[]).await;
-    assert!(status == 401 || status == 302, "{status} {body}");
+    // Over HTTPS and HTTP/2 too (a session of its own: the cookie is __Host-portvakt there).
+    let l = login(&outside, &env.https_url(), "anna", PASSWORD, "/expense/", "__Host-portvakt", None).await;
+    assert_eq!(l.location.as_deref(), Some("/.portvakt/second-factor?rd=%2Fexpense%2F"));
+    let tls_cookie = l.cookie.unwrap();
+    let r = browse(&outside, &format!("{}/expense/", env.https_url()), &tls_cookie, &[]).await;
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
+    assert_eq!(r.status(), 302);
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/.portvakt/second-factor"));
+    // The portal does not offer it as open either.
+    let portal = browse(&outside, &format!("{}/.portvakt/portal", env.https_url()), &tls_cookie, &[]).await;
+    let html = portal.text().await.unwrap();
+    let i = html.find("<h2>Expenses</h2>").unwrap_or_else(|| panic!("{html}"));
+    let start = html[..i].rfind("data-state=\"").unwrap() + 12;
+    assert_eq!(html[start..].split('"').next().unwrap(), "step-up", "{html}");
     let inside = client_from(INTERNAL);
     let cookie = login(&inside, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     let (status, v) = get_json(&inside, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
@@ -377,6 +388,18 @@ async fn https_redirect_ignores_a_forged_host() {
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "https://portal.kommune.example/expense/x");
+    // With public_url configured, an unknown host goes there, port included.
+    let env = Env::start(Opts {
+        server_extra: "public_url = \"https://gw.kommune.example:8443\"".into(),
+        ..Default::default()
+    });
+    for host in ["evil.example", "127.0.0.1"] {
+        let r = c.get(format!("http://{}/a?b=1", env.redirect)).header("host", host).send().await.unwrap();
+        assert_eq!(r.status(), 308);
+        assert_eq!(r.headers()["location"], "https://gw.kommune.example:8443/a?b=1", "{host}");
+    }
+    let r = c.get(format!("http://{}/a", env.redirect)).header("host", "portal.kommune.example").send().await.unwrap();
+    assert_eq!(r.headers()["location"], "https://portal.kommune.example/a");
 }
 
 /// After login, an absolute `rd` naming the host of a forged Host header falls back to the portal: only configured
@@ -572,4 +595,28 @@ async fn other_gateway_forms_checked_too() {
         .unwrap();
     assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
     assert_eq!(get_json(&c, &format!("{base}/expense/"), &cookie, &[]).await.0, 401, "logged out");
+}
+
+/// Over HTTP/2 (host in `:authority`), the login form from the gateway's own origin is accepted and one from
+/// another site refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn form_origin_checked_over_http2() {
+    let env = Env::start(Opts::default());
+    let c = client_from(INTERNAL);
+    let base = env.https_url();
+    for (origin, want) in [(base.as_str(), 303), ("https://evil.example", 403), ("http://127.0.0.1:1", 403)] {
+        let page = c.get(format!("{base}/.portvakt/login")).send().await.unwrap();
+        let cookie = set_cookie(page.headers(), "__Host-portvakt-csrf").unwrap();
+        let token = hidden_field(&page.text().await.unwrap(), "csrf").unwrap();
+        let r = c
+            .post(format!("{base}/.portvakt/login"))
+            .header("cookie", &cookie)
+            .header("origin", origin)
+            .form(&[("csrf", token.as_str()), ("rd", "/"), ("username", "anna"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.version(), reqwest::Version::HTTP_2);
+        assert_eq!(r.status(), want, "{origin}");
+    }
 }
