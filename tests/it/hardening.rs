@@ -400,6 +400,12 @@ async fn https_redirect_ignores_a_forged_host() {
     }
     let r = c.get(format!("http://{}/a", env.redirect)).header("host", "portal.kommune.example").send().await.unwrap();
     assert_eq!(r.headers()["location"], "https://portal.kommune.example/a");
+    // With no public host configured at all, an unknown host is refused (421), never redirected to itself.
+    let env = Env::start(Opts { hosts: Some("[]".into()), ..Default::default() });
+    let r = c.get(format!("http://{}/a", env.redirect)).header("host", "evil.example").send().await.unwrap();
+    assert_eq!(r.status(), 421);
+    assert!(r.headers().get("location").is_none());
+    assert!(r.text().await.unwrap().contains("public_url"));
 }
 
 /// After login, an absolute `rd` naming the host of a forged Host header falls back to the portal: only configured

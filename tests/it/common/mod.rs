@@ -99,6 +99,8 @@ pub struct Opts {
     pub server_extra: String,
     /// Worker threads per listener (1 when `None`).
     pub threads: Option<usize>,
+    /// The `[server] hosts` list as TOML (`["portal.kommune.example"]` when `None`).
+    pub hosts: Option<String>,
 }
 
 /// A running gateway with its backends and clock; stopped on drop.
@@ -160,7 +162,7 @@ impl Env {
             r#"{policies_line}
 [server]
 threads = {threads}
-hosts = ["portal.kommune.example"]
+hosts = {hosts}
 grace_period = "0s"
 graceful_shutdown_timeout = "1s"
 pid_file = "{dir}/portvakt.pid"
@@ -233,6 +235,7 @@ issuer = "https://portal.kommune.example"
             extra = opts.extra,
             server_extra = opts.server_extra,
             threads = opts.threads.unwrap_or(1),
+            hosts = opts.hosts.as_deref().unwrap_or("[\"portal.kommune.example\"]"),
             accounts = opts.accounts.clone().unwrap_or_else(|| dir.path().join("accounts.json")).display(),
         );
         let config = dir.path().join("portvakt.toml");
