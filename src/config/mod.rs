@@ -513,6 +513,14 @@ impl Validator<'_> {
         let mut extra = Vec::new();
         for h in &f.strip_request_headers {
             match ::http::HeaderName::from_bytes(h.get_ref().as_bytes()) {
+                Ok(_) if headers::frames_request(h.get_ref()) => self.err(
+                    h,
+                    format!(
+                        "\"{}\" frames or routes the request and cannot be removed (Host, Content-Length, \
+                         Transfer-Encoding, Connection, Upgrade, TE, Trailer)",
+                        h.get_ref()
+                    ),
+                ),
                 Ok(_) => extra.push(h.get_ref().clone()),
                 Err(_) => self.err(h, format!("\"{}\" is not a valid header name", h.get_ref())),
             }

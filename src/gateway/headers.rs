@@ -93,6 +93,15 @@ pub fn set_by_gateway(name: &str) -> bool {
     f.starts_with("x-portvakt-") || GATEWAY_SET.contains(&&*f)
 }
 
+/// Whether a header frames or routes the request (so removing it would change what the backend reads as the
+/// request): these cannot be added to the strip list.
+pub fn frames_request(name: &str) -> bool {
+    matches!(
+        &*fold(name),
+        "host" | "content-length" | "transfer-encoding" | "connection" | "upgrade" | "te" | "trailer"
+    )
+}
+
 /// Which client headers are removed before forwarding: the built-in list, plus the operator's names, minus the
 /// built-in names the operator explicitly keeps.
 #[derive(Debug, Clone, Default)]
@@ -170,5 +179,6 @@ mod tests {
         assert!(set_by_gateway("X-Portvakt-User") && set_by_gateway("x_forwarded_for"));
         assert!(!set_by_gateway("x-real-ip"));
         assert!(is_builtin("X_Real_IP") && !is_builtin("x-legacy-auth"));
+        assert!(frames_request("Transfer_Encoding") && frames_request("Host") && !frames_request("x-legacy-auth"));
     }
 }

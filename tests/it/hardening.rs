@@ -525,6 +525,16 @@ fn check_warns_about_lowered_floors_and_kept_headers() {
     );
     assert!(out.contains("\"X-Forwarded-For\" is set by the gateway itself"), "{out}");
     assert!(out.contains("\"Accept\" is not on the built-in list"), "{out}");
+
+    let (_d, cfg) =
+        cli_env("", "[forwarding]\nstrip_request_headers = [\"X-Ok\", \"Transfer-Encoding\", \"bad name\"]\n", true);
+    let (code, out) = portvakt(&["check"], &cfg);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(&format!("{}:26:34: \"Transfer-Encoding\" frames or routes the request", cfg.display())),
+        "{out}"
+    );
+    assert!(out.contains("\"bad name\" is not a valid header name"), "{out}");
 }
 
 /// `portvakt explain` shows the floor: an allowing rule below the remote zone's floor ends in deny (exit 3) with the
