@@ -5,8 +5,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use portvakt::clock::SystemClock;
 use portvakt::config::SessionSettings;
 use portvakt::directory::User;
-use portvakt::session::memory::MemoryStore;
 use portvakt::session::{Method, Methods, SessionId, Sessions};
+use portvakt::store::memory::MemoryStore;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +15,7 @@ const LIVE: usize = 100_000;
 
 fn store_with_sessions(rt: &tokio::runtime::Runtime) -> (Sessions, Vec<SessionId>) {
     let sessions = Sessions::new(
-        Arc::new(MemoryStore::default()),
+        Arc::new(MemoryStore::new(Arc::new(SystemClock))),
         Arc::new(SystemClock),
         SessionSettings {
             idle_timeout: Duration::from_secs(900),

@@ -2,69 +2,23 @@
 //! the default keeps a JSON file, rewritten atomically (temporary file, fsync, rename) on the blocking pool.
 
 use parking_lot::Mutex;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The most SMS numbers one user may register.
-pub const MAX_PHONES: usize = 2;
-
-/// What one user has registered.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Account {
-    /// SMS numbers in E.164, at most [`MAX_PHONES`].
-    #[serde(default)]
-    pub phones: Vec<String>,
-    /// The eID linked to the account, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub eid: Option<EidLink>,
-}
-
-/// An eID linked to an account: logging in with this person's eID at this provider logs in as the account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EidLink {
-    /// Provider name.
-    pub provider: String,
-    /// The person's identifier at the provider (e.g. `pid`).
-    pub person_id: String,
-    /// When the link was made.
-    pub linked_at: crate::clock::Instant,
-}
+use crate::store::StoreError;
+pub use crate::store::{Account, AccountStore, EidLink, LinkOutcome, MAX_PHONES};
 
 /// Why the account store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
-    /// More numbers than allowed.
-    #[error("at most {MAX_PHONES} numbers can be registered")]
-    TooManyPhones,
-    /// The account already has an eID linked (unlink it first).
-    #[error("this account already has an eID linked")]
-    AlreadyLinked,
-    /// This person's eID is already linked to another account.
-    #[error("this eID is already linked to another account")]
-    PersonTaken,
     /// The backing file could not be read or written.
     #[error("account store {0}: {1}")]
     Io(String, String),
 }
 
-/// Accounts keyed by "realm:username".
-#[async_trait::async_trait]
-pub trait AccountStore: Send + Sync + std::fmt::Debug {
-    /// The account, empty if never saved.
-    async fn get(&self, key: &str) -> Result<Account, AccountError>;
-    /// Replaces the SMS numbers; returns the previous ones.
-    async fn set_phones(&self, key: &str, phones: Vec<String>) -> Result<Vec<String>, AccountError>;
-    /// The account ("realm:username") this person's eID is linked to.
-    async fn find_eid(&self, provider: &str, person_id: &str) -> Result<Option<String>, AccountError>;
-    /// Links an eID to an account; refused if the account has a link or the person is linked elsewhere.
-    async fn link_eid(&self, key: &str, link: EidLink) -> Result<(), AccountError>;
-    /// Removes the account's eID link; returns the link removed.
-    async fn unlink_eid(&self, key: &str) -> Result<Option<EidLink>, AccountError>;
-}
-
-/// The embedded default: all accounts in one JSON file.
+/// Accounts in one JSON file: kept beside the memory store (`[store] kind = "memory"`) so registrations survive
+/// a restart even there; the SQLite backend keeps accounts itself.
 #[derive(Debug)]
 pub struct FileAccountStore {
     path: PathBuf,
@@ -89,7 +43,11 @@ impl FileAccountStore {
         })
     }
 
-    async fn persist(&self) -> Result<(), AccountError> {
+    async fn persist(&self) -> Result<(), StoreError> {
+        self.persist_file().await.map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    async fn persist_file(&self) -> Result<(), AccountError> {
         let _w = self.write_lock.lock().await;
         let snapshot = serde_json::to_vec_pretty(&*self.data.lock())
             .map_err(|e| AccountError::Io(self.path.display().to_string(), e.to_string()))?;
@@ -120,14 +78,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 #[async_trait::async_trait]
 impl AccountStore for FileAccountStore {
-    async fn get(&self, key: &str) -> Result<Account, AccountError> {
+    async fn get(&self, key: &str) -> Result<Account, StoreError> {
         Ok(self.data.lock().get(key).cloned().unwrap_or_default())
     }
 
-    async fn set_phones(&self, key: &str, phones: Vec<String>) -> Result<Vec<String>, AccountError> {
-        if phones.len() > MAX_PHONES {
-            return Err(AccountError::TooManyPhones);
-        }
+    async fn set_phones(&self, key: &str, phones: Vec<String>) -> Result<Vec<String>, StoreError> {
         let old = {
             let mut data = self.data.lock();
             let acc = data.entry(key.to_string()).or_default();
@@ -137,7 +92,7 @@ impl AccountStore for FileAccountStore {
         Ok(old)
     }
 
-    async fn find_eid(&self, provider: &str, person_id: &str) -> Result<Option<String>, AccountError> {
+    async fn find_eid(&self, provider: &str, person_id: &str) -> Result<Option<String>, StoreError> {
         let data = self.data.lock();
         let found = data
             .iter()
@@ -145,25 +100,26 @@ impl AccountStore for FileAccountStore {
         Ok(found.map(|(k, _)| k.clone()))
     }
 
-    async fn link_eid(&self, key: &str, link: EidLink) -> Result<(), AccountError> {
+    async fn link_eid(&self, key: &str, link: EidLink) -> Result<LinkOutcome, StoreError> {
         {
             let mut data = self.data.lock();
             let taken = data.iter().any(|(k, a)| {
                 k != key && a.eid.as_ref().is_some_and(|l| l.provider == link.provider && l.person_id == link.person_id)
             });
             if taken {
-                return Err(AccountError::PersonTaken);
+                return Ok(LinkOutcome::PersonTaken);
             }
             let acc = data.entry(key.to_string()).or_default();
             if acc.eid.is_some() {
-                return Err(AccountError::AlreadyLinked);
+                return Ok(LinkOutcome::AlreadyLinked);
             }
             acc.eid = Some(link);
         }
-        self.persist().await
+        self.persist().await?;
+        Ok(LinkOutcome::Linked)
     }
 
-    async fn unlink_eid(&self, key: &str) -> Result<Option<EidLink>, AccountError> {
+    async fn unlink_eid(&self, key: &str) -> Result<Option<EidLink>, StoreError> {
         let old = self.data.lock().get_mut(key).and_then(|a| a.eid.take());
         if old.is_some() {
             self.persist().await?;
@@ -176,7 +132,7 @@ impl AccountStore for FileAccountStore {
 mod tests {
     use super::*;
 
-    /// Numbers survive reopening the store; a third number is refused; a corrupt file is an error.
+    /// Numbers survive reopening the store; a corrupt file is an error.
     #[tokio::test]
     async fn persists_and_limits() {
         let dir = tempfile::tempdir().unwrap();
@@ -185,10 +141,6 @@ mod tests {
         assert_eq!(s.get("staff:anna").await.unwrap(), Account::default());
         let old = s.set_phones("staff:anna", vec!["+46701234567".into()]).await.unwrap();
         assert!(old.is_empty());
-        assert!(matches!(
-            s.set_phones("staff:anna", vec!["+461".into(), "+462".into(), "+463".into()]).await,
-            Err(AccountError::TooManyPhones)
-        ));
         drop(s);
         let s = FileAccountStore::open(&p).unwrap();
         assert_eq!(s.get("staff:anna").await.unwrap().phones, vec!["+46701234567"]);
@@ -207,9 +159,9 @@ mod tests {
             person_id: pid.into(),
             linked_at: crate::clock::Instant(1),
         };
-        s.link_eid("staff:anna", link("111")).await.unwrap();
-        assert!(matches!(s.link_eid("staff:anna", link("222")).await, Err(AccountError::AlreadyLinked)));
-        assert!(matches!(s.link_eid("staff:bjorn", link("111")).await, Err(AccountError::PersonTaken)));
+        assert_eq!(s.link_eid("staff:anna", link("111")).await.unwrap(), LinkOutcome::Linked);
+        assert_eq!(s.link_eid("staff:anna", link("222")).await.unwrap(), LinkOutcome::AlreadyLinked);
+        assert_eq!(s.link_eid("staff:bjorn", link("111")).await.unwrap(), LinkOutcome::PersonTaken);
         drop(s);
         let s = FileAccountStore::open(&p).unwrap();
         assert_eq!(s.find_eid("idporten", "111").await.unwrap().as_deref(), Some("staff:anna"));

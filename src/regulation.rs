@@ -3,115 +3,76 @@
 //!
 //! Unknown usernames are regulated exactly like known ones, so a ban reveals nothing about which accounts exist.
 
-use crate::clock::{Instant, SharedClock};
-use parking_lot::Mutex;
-use std::collections::{HashMap, VecDeque};
+use crate::clock::SharedClock;
+use crate::store::{BanState, RegulationLimits, RegulationStore, StoreError};
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Limits for one kind of key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Failures within `find_time` that trigger a ban.
-    pub max_failures: u32,
-    /// Window in which failures are counted.
-    pub find_time: Duration,
-    /// How long a ban lasts.
-    pub ban_time: Duration,
-}
+pub type Limits = RegulationLimits;
 
-#[derive(Debug, Default)]
-struct Entry {
-    failures: VecDeque<Instant>,
-    banned_until: Option<Instant>,
-}
-
-/// Counts failures per key and bans keys that fail too often.
+/// Counts login attempts per account and per client address in a [`RegulationStore`], before the password is
+/// checked, and bans keys that fail too often.
 #[derive(Debug)]
 pub struct Regulator {
     clock: SharedClock,
     per_account: Limits,
     per_address: Limits,
-    entries: Mutex<HashMap<String, Entry>>,
+    store: Arc<dyn RegulationStore>,
 }
-
-/// Most keys tracked before the oldest idle ones are dropped, so a flood of distinct names can't exhaust memory.
-const MAX_KEYS: usize = 100_000;
 
 impl Regulator {
-    /// A regulator with limits for accounts and for client addresses.
-    pub fn new(clock: SharedClock, per_account: Limits, per_address: Limits) -> Regulator {
-        Regulator { clock, per_account, per_address, entries: Mutex::new(HashMap::new()) }
+    /// A regulator with limits for accounts and for client addresses, counting in `store`.
+    pub fn new(
+        store: Arc<dyn RegulationStore>,
+        clock: SharedClock,
+        per_account: Limits,
+        per_address: Limits,
+    ) -> Regulator {
+        Regulator { clock, per_account, per_address, store }
     }
 
-    /// `Err(wait)` if the account or the address is banned now.
-    pub fn check(&self, account: &str, addr: Option<IpAddr>) -> Result<(), Duration> {
-        let now = self.clock.now();
-        let entries = self.entries.lock();
-        let wait = [Some(account_key(account)), addr.map(address_key)]
-            .into_iter()
-            .flatten()
-            .filter_map(|k| entries.get(&k).and_then(|e| e.banned_until))
-            .filter(|until| *until > now)
-            .map(|until| until.since(now))
-            .max();
-        match wait {
-            Some(w) => Err(w),
-            None => Ok(()),
+    fn keys(&self, account: &str, addr: Option<IpAddr>) -> Vec<(String, Limits)> {
+        let mut keys = vec![(account_key(account), self.per_account)];
+        if let Some(a) = addr {
+            keys.push((address_key(a), self.per_address));
         }
+        keys
     }
 
-    /// Records a failed attempt; returns `Err(wait)` if it caused a ban.
-    pub fn record_failure(&self, account: &str, addr: Option<IpAddr>) -> Result<(), Duration> {
-        let now = self.clock.now();
-        let mut entries = self.entries.lock();
-        if entries.len() >= MAX_KEYS {
-            purge_locked(&mut entries, now, self.longest());
+    /// Counts this attempt before its password is checked: `Ok(Err(wait))` if the account or address is banned
+    /// (check nothing then). At most `max_failures` attempts per window get `Ok(Ok(()))`, however many run at once.
+    pub async fn begin(&self, account: &str, addr: Option<IpAddr>) -> Result<Result<(), Duration>, StoreError> {
+        let keys = self.keys(account, addr);
+        let refs: Vec<(&str, Limits)> = keys.iter().map(|(k, l)| (k.as_str(), *l)).collect();
+        Ok(match self.store.record_attempt(&refs, self.clock.now()).await? {
+            BanState::Allowed => Ok(()),
+            BanState::Banned(w) => Err(w),
+        })
+    }
+
+    /// After a wrong password: `Some(wait)` if the account or address is now banned.
+    pub async fn failed(&self, account: &str, addr: Option<IpAddr>) -> Result<Option<Duration>, StoreError> {
+        let keys = self.keys(account, addr);
+        let refs: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+        self.store.banned(&refs, self.clock.now()).await
+    }
+
+    /// A successful login forgets the account's attempts and takes back this attempt from the address's count.
+    pub async fn succeeded(&self, account: &str, addr: Option<IpAddr>) -> Result<(), StoreError> {
+        self.store.clear(&account_key(account)).await?;
+        if let Some(a) = addr {
+            let key = address_key(a);
+            self.store.refund(&[(key.as_str(), self.per_address)], self.clock.now()).await?;
         }
-        let mut wait = None;
-        let keys = [Some((account_key(account), self.per_account)), addr.map(|a| (address_key(a), self.per_address))];
-        for (key, limits) in keys.into_iter().flatten() {
-            let e = entries.entry(key).or_default();
-            while e.failures.front().is_some_and(|t| now.since(*t) >= limits.find_time) {
-                e.failures.pop_front();
-            }
-            e.failures.push_back(now);
-            if e.failures.len() >= limits.max_failures as usize {
-                let until = now.plus(limits.ban_time);
-                e.banned_until = Some(until);
-                e.failures.clear();
-                wait = Some(limits.ban_time);
-            }
-        }
-        match wait {
-            Some(w) => Err(w),
-            None => Ok(()),
-        }
+        Ok(())
     }
 
-    /// A successful login forgets the account's failures (not the address's).
-    pub fn record_success(&self, account: &str) {
-        self.entries.lock().remove(&account_key(account));
+    /// Drops idle entries, at most `limit`; run periodically.
+    pub async fn purge(&self, limit: usize) -> Result<usize, StoreError> {
+        self.store.sweep(self.clock.now(), limit).await
     }
-
-    /// Drops entries with no recent failures and no ban; run periodically.
-    pub fn purge(&self) -> usize {
-        let now = self.clock.now();
-        let mut entries = self.entries.lock();
-        purge_locked(&mut entries, now, self.longest())
-    }
-
-    fn longest(&self) -> Duration {
-        self.per_account.find_time.max(self.per_address.find_time)
-    }
-}
-
-fn purge_locked(entries: &mut HashMap<String, Entry>, now: Instant, keep: Duration) -> usize {
-    let before = entries.len();
-    entries.retain(|_, e| {
-        e.banned_until.is_some_and(|u| u > now) || e.failures.back().is_some_and(|t| now.since(*t) < keep)
-    });
-    before - entries.len()
 }
 
 fn account_key(account: &str) -> String {
@@ -133,68 +94,94 @@ fn address_key(addr: IpAddr) -> String {
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
-    use std::sync::Arc;
 
     fn reg(clock: Arc<ManualClock>) -> Regulator {
         Regulator::new(
+            crate::store::memory::MemoryStore::stores(clock.clone()).regulation,
             clock,
             Limits { max_failures: 3, find_time: Duration::from_secs(300), ban_time: Duration::from_secs(600) },
             Limits { max_failures: 5, find_time: Duration::from_secs(300), ban_time: Duration::from_secs(60) },
         )
     }
 
+    async fn fail(r: &Regulator, account: &str, addr: Option<IpAddr>) -> Result<(), Duration> {
+        r.begin(account, addr).await.unwrap()?;
+        match r.failed(account, addr).await.unwrap() {
+            Some(w) => Err(w),
+            None => Ok(()),
+        }
+    }
+
     /// The third failure within the window bans the account for the ban time, then it recovers.
-    #[test]
-    fn account_ban_and_recovery() {
+    #[tokio::test]
+    async fn account_ban_and_recovery() {
         let clock = ManualClock::new();
         let r = reg(clock.clone());
-        assert!(r.record_failure("anna", None).is_ok());
-        assert!(r.record_failure("anna", None).is_ok());
-        assert_eq!(r.record_failure("anna", None), Err(Duration::from_secs(600)));
-        assert_eq!(r.check("anna", None), Err(Duration::from_secs(600)));
-        assert!(r.check("bjorn", None).is_ok());
+        assert!(fail(&r, "anna", None).await.is_ok());
+        assert!(fail(&r, "anna", None).await.is_ok());
+        assert_eq!(fail(&r, "anna", None).await, Err(Duration::from_secs(600)));
+        assert_eq!(r.begin("anna", None).await.unwrap(), Err(Duration::from_secs(600)));
+        assert!(r.begin("bjorn", None).await.unwrap().is_ok());
         clock.advance(Duration::from_secs(599));
-        assert!(r.check("anna", None).is_err());
+        assert!(r.begin("anna", None).await.unwrap().is_err());
         clock.advance(Duration::from_secs(1));
-        assert!(r.check("anna", None).is_ok());
+        assert!(r.begin("anna", None).await.unwrap().is_ok());
     }
 
     /// Failures older than the window don't count.
-    #[test]
-    fn old_failures_expire() {
+    #[tokio::test]
+    async fn old_failures_expire() {
         let clock = ManualClock::new();
         let r = reg(clock.clone());
-        r.record_failure("anna", None).unwrap();
-        r.record_failure("anna", None).unwrap();
+        fail(&r, "anna", None).await.unwrap();
+        fail(&r, "anna", None).await.unwrap();
         clock.advance(Duration::from_secs(301));
-        assert!(r.record_failure("anna", None).is_ok());
+        assert!(fail(&r, "anna", None).await.is_ok());
     }
 
     /// One address trying many accounts is banned by the address limit; IPv6 counts per /64.
-    #[test]
-    fn address_ban_spans_accounts_and_v6_prefix() {
+    #[tokio::test]
+    async fn address_ban_spans_accounts_and_v6_prefix() {
         let clock = ManualClock::new();
         let r = reg(clock.clone());
         let a: IpAddr = "2001:db8:1:2::10".parse().unwrap();
         let b: IpAddr = "2001:db8:1:2::99".parse().unwrap();
         for i in 0..4 {
-            assert!(r.record_failure(&format!("user{i}"), Some(a)).is_ok());
+            assert!(fail(&r, &format!("user{i}"), Some(a)).await.is_ok());
         }
-        assert!(r.record_failure("user9", Some(b)).is_err());
-        assert!(r.check("someone-else", Some(a)).is_err());
-        assert!(r.check("someone-else", Some("2001:db8:1:3::1".parse().unwrap())).is_ok());
+        assert!(fail(&r, "user9", Some(b)).await.is_err());
+        assert!(r.begin("someone-else", Some(a)).await.unwrap().is_err());
+        assert!(r.begin("someone-else", Some("2001:db8:1:3::1".parse().unwrap())).await.unwrap().is_ok());
     }
 
-    /// Success clears the account's count; purge drops idle entries.
-    #[test]
-    fn success_and_purge() {
+    /// Success clears the account's count and refunds the address's; purge drops idle entries.
+    #[tokio::test]
+    async fn success_and_purge() {
         let clock = ManualClock::new();
         let r = reg(clock.clone());
-        r.record_failure("anna", None).unwrap();
-        r.record_failure("anna", None).unwrap();
-        r.record_success("anna");
-        assert!(r.record_failure("anna", None).is_ok());
-        clock.advance(Duration::from_secs(301));
-        assert_eq!(r.purge(), 1);
+        fail(&r, "anna", None).await.unwrap();
+        fail(&r, "anna", None).await.unwrap();
+        r.begin("anna", None).await.unwrap().unwrap();
+        r.succeeded("anna", None).await.unwrap();
+        assert!(fail(&r, "anna", None).await.is_ok());
+        clock.advance(Duration::from_secs(25 * 3600));
+        assert_eq!(r.purge(100).await.unwrap(), 1);
+    }
+
+    /// 50 parallel attempts for one account: exactly `max_failures` may be checked, the rest are refused.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn parallel_attempts_counted_before_checking() {
+        let r = Arc::new(reg(ManualClock::new()));
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let r = r.clone();
+                tokio::spawn(async move { r.begin("anna", None).await.unwrap().is_ok() })
+            })
+            .collect();
+        let mut allowed = 0;
+        for t in tasks {
+            allowed += usize::from(t.await.unwrap());
+        }
+        assert_eq!(allowed, 3);
     }
 }

@@ -7,7 +7,7 @@ use crate::config::{Config, TlsFiles};
 use crate::directory::SharedDirectory;
 use crate::gateway::upstream::DnsRefresher;
 use crate::gateway::{Gateway, State};
-use crate::session::{memory::MemoryStore, SessionStore, Sessions};
+use crate::session::Sessions;
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use pingora::server::configuration::ServerConf;
@@ -48,8 +48,8 @@ pub enum StartError {
 pub struct Deps {
     /// Time source.
     pub clock: SharedClock,
-    /// Session store; the in-memory store when `None`.
-    pub session_store: Option<Arc<dyn SessionStore>>,
+    /// Stores to use instead of the configured `[store]` (tests share one between two gateways).
+    pub stores: Option<(crate::store::Stores, Arc<crate::store::seal::Secrets>)>,
     /// E-mail delivery instead of the configured one.
     pub email: Option<Arc<dyn crate::notify::EmailSender>>,
     /// SMS delivery instead of the configured one.
@@ -58,7 +58,7 @@ pub struct Deps {
 
 impl Default for Deps {
     fn default() -> Self {
-        Deps { clock: Arc::new(crate::clock::SystemClock), session_store: None, email: None, sms: None }
+        Deps { clock: Arc::new(crate::clock::SystemClock), stores: None, email: None, sms: None }
     }
 }
 
@@ -75,10 +75,11 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
             SigningKey::generate().map_err(StartError::Key)?
         }
     };
-    let store = deps.session_store.clone().unwrap_or_else(|| Arc::new(MemoryStore::default()));
-    let sessions = Sessions::new(store, deps.clock.clone(), cfg.session.clone());
-    let accounts =
-        crate::account::FileAccountStore::open(&cfg.accounts.path).map_err(|e| StartError::Accounts(e.to_string()))?;
+    let (stores, secrets) = match &deps.stores {
+        Some(s) => s.clone(),
+        None => open_stores(&cfg, deps.clock.clone())?,
+    };
+    let sessions = Sessions::new(stores.sessions.clone(), deps.clock.clone(), cfg.session.clone());
     let email = match (&deps.email, &cfg.email) {
         (Some(e), _) => Some(e.clone()),
         (None, Some(s)) => {
@@ -94,15 +95,21 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
     if email.is_none() && sms.is_none() {
         tracing::warn!("neither [email] nor [sms] is configured: remote users can only log in with eID");
     }
-    let services = crate::gateway::Services {
-        accounts: Arc::new(accounts),
-        challenges: Arc::new(crate::second_factor::MemoryChallengeStore::default()),
-        flows: Arc::new(crate::eid::flow::MemoryFlowStore::default()),
-        email,
-        sms,
-    };
+    let services = crate::gateway::Services { stores, secrets, email, sms };
     let access = crate::access::Access::new(crate::access::load_policies(&cfg, &directories)?);
     Ok(Arc::new(State::new(cfg, directories, sessions, key, deps.clock.clone(), services, access)))
+}
+
+/// Opens the configured store backend and its keys.
+pub fn open_stores(
+    cfg: &Config,
+    clock: SharedClock,
+) -> Result<(crate::store::Stores, Arc<crate::store::seal::Secrets>), StartError> {
+    let mut stores = crate::store::memory::MemoryStore::stores(clock);
+    let accounts =
+        crate::account::FileAccountStore::open(&cfg.accounts.path).map_err(|e| StartError::Accounts(e.to_string()))?;
+    stores.accounts = Arc::new(accounts);
+    Ok((stores, Arc::new(crate::store::seal::Secrets::generate())))
 }
 
 /// A certificate resolver whose certificate can be swapped on reload without dropping connections.
@@ -316,6 +323,9 @@ impl BackgroundService for PolicyWatcher {
     }
 }
 
+/// Most expired entries of one kind removed per sweep, so a sweep never holds a store for long.
+const SWEEP_BATCH: usize = 1000;
+
 /// Drops expired sessions periodically so memory is bounded by active users.
 #[derive(Debug)]
 struct SessionReaper {
@@ -331,15 +341,17 @@ impl BackgroundService for SessionReaper {
                 _ = tokio::time::sleep(self.interval) => {}
                 _ = shutdown.changed() => return,
             }
-            self.state.regulator.purge();
             self.state.assertions.purge(self.state.clock.now().unix_seconds());
-            if let Err(e) = self.state.second_factor.purge().await {
+            if let Err(e) = self.state.regulator.purge(SWEEP_BATCH).await {
+                tracing::warn!(error = %e, "regulation purge failed");
+            }
+            if let Err(e) = self.state.second_factor.purge(SWEEP_BATCH).await {
                 tracing::warn!(error = %e, "challenge purge failed");
             }
-            if let Err(e) = self.state.eid.purge().await {
+            if let Err(e) = self.state.eid.purge(SWEEP_BATCH).await {
                 tracing::warn!(error = %e, "eID flow purge failed");
             }
-            match self.state.sessions.purge_expired().await {
+            match self.state.sessions.purge_expired(SWEEP_BATCH).await {
                 Ok(n) if n > 0 => tracing::debug!(purged = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "session purge failed"),

@@ -2,12 +2,11 @@
 //! linked. Both are single-use, expire, and are bound to the browser that started them by a cookie whose hash
 //! they hold.
 
-use crate::clock::Instant;
+use crate::clock::{Instant, SharedClock};
 use crate::methods::Assurance;
-use crate::session::StoreError;
-use parking_lot::Mutex;
+use crate::store::{Key, StoreError};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::sync::Arc;
 
 /// SHA-256 of a token: flows are stored under, and compare against, hashes only.
 pub fn hash(token: &str) -> [u8; 32] {
@@ -75,42 +74,43 @@ impl Flow {
     }
 }
 
-/// Where flows live: memory now; Redis (with the same single-use `take`) when several instances run.
-#[async_trait::async_trait]
-pub trait FlowStore: Send + Sync + std::fmt::Debug {
-    /// Stores a flow.
-    async fn put(&self, key: [u8; 32], flow: Flow) -> Result<(), StoreError>;
+/// Flows in a [`crate::store::FlowStore`], serialised, under the hash of their state or cookie.
+#[derive(Debug, Clone)]
+pub struct Flows {
+    store: Arc<dyn crate::store::FlowStore>,
+    clock: SharedClock,
+}
+
+fn decode(bytes: Option<Vec<u8>>) -> Result<Option<Flow>, StoreError> {
+    bytes.map(|b| serde_json::from_slice(&b).map_err(|e| StoreError::Corrupt(format!("eID flow: {e}")))).transpose()
+}
+
+impl Flows {
+    /// Flows kept in `store`, expiring on `clock`.
+    pub fn new(store: Arc<dyn crate::store::FlowStore>, clock: SharedClock) -> Flows {
+        Flows { store, clock }
+    }
+
+    /// Stores a flow until it expires.
+    pub async fn put(&self, key: [u8; 32], flow: Flow) -> Result<(), StoreError> {
+        let ttl = flow.expires().since(self.clock.now());
+        let bytes = serde_json::to_vec(&flow).map_err(|e| StoreError::Corrupt(format!("eID flow: {e}")))?;
+        self.store.put(&Key(key), bytes, ttl).await
+    }
+
     /// The flow, left in place.
-    async fn get(&self, key: &[u8; 32]) -> Result<Option<Flow>, StoreError>;
-    /// The flow, removed: a second take of the same key finds nothing.
-    async fn take(&self, key: &[u8; 32]) -> Result<Option<Flow>, StoreError>;
-    /// Drops flows expired before `now`; returns how many.
-    async fn purge(&self, now: Instant) -> Result<usize, StoreError>;
-}
+    pub async fn get(&self, key: &[u8; 32]) -> Result<Option<Flow>, StoreError> {
+        decode(self.store.get(&Key(*key)).await?)
+    }
 
-/// The in-memory flow store.
-#[derive(Debug, Default)]
-pub struct MemoryFlowStore {
-    map: Mutex<HashMap<[u8; 32], Flow>>,
-}
+    /// The flow, removed: of any number of racing takes of one key, exactly one finds it.
+    pub async fn take(&self, key: &[u8; 32]) -> Result<Option<Flow>, StoreError> {
+        decode(self.store.take(&Key(*key)).await?)
+    }
 
-#[async_trait::async_trait]
-impl FlowStore for MemoryFlowStore {
-    async fn put(&self, key: [u8; 32], flow: Flow) -> Result<(), StoreError> {
-        self.map.lock().insert(key, flow);
-        Ok(())
-    }
-    async fn get(&self, key: &[u8; 32]) -> Result<Option<Flow>, StoreError> {
-        Ok(self.map.lock().get(key).cloned())
-    }
-    async fn take(&self, key: &[u8; 32]) -> Result<Option<Flow>, StoreError> {
-        Ok(self.map.lock().remove(key))
-    }
-    async fn purge(&self, now: Instant) -> Result<usize, StoreError> {
-        let mut m = self.map.lock();
-        let before = m.len();
-        m.retain(|_, f| f.expires() > now);
-        Ok(before - m.len())
+    /// Drops flows expired before `now`, at most `limit`; returns how many.
+    pub async fn purge(&self, now: Instant, limit: usize) -> Result<usize, StoreError> {
+        self.store.sweep(now, limit).await
     }
 }
 
@@ -133,13 +133,15 @@ mod tests {
     /// A flow can be taken once; purge drops only expired ones.
     #[tokio::test]
     async fn take_once_and_purge() {
-        let s = MemoryFlowStore::default();
+        let clock = crate::clock::ManualClock::new();
+        clock.set(Instant(0));
+        let s = Flows::new(crate::store::memory::MemoryStore::stores(clock.clone()).flows, clock);
         s.put(hash("a"), auth(100)).await.unwrap();
         s.put(hash("b"), auth(300)).await.unwrap();
         assert_eq!(s.take(&hash("a")).await.unwrap(), Some(auth(100)));
         assert_eq!(s.take(&hash("a")).await.unwrap(), None);
         s.put(hash("c"), auth(100)).await.unwrap();
-        assert_eq!(s.purge(Instant(200)).await.unwrap(), 1);
+        assert_eq!(s.purge(Instant(200), 100).await.unwrap(), 1);
         assert!(s.get(&hash("b")).await.unwrap().is_some());
     }
 }

@@ -14,7 +14,7 @@ use crate::methods::Assurance;
 use crate::session::{EidLogin, StoreError};
 use base64::Engine;
 use config::{ClientAuth, EidSettings, ProviderSettings};
-use flow::{AuthFlow, Flow, FlowStore, LinkFlow};
+use flow::{AuthFlow, Flow, Flows, LinkFlow};
 use openidconnect::core::{
     CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClientAuthMethod, CoreGenderClaim, CoreGrantType,
     CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
@@ -316,7 +316,7 @@ impl Provider {
 #[derive(Debug)]
 pub struct Eid {
     providers: Vec<Arc<Provider>>,
-    flows: Arc<dyn FlowStore>,
+    flows: Flows,
     clock: SharedClock,
     settings: EidSettings,
     redirect_uri: String,
@@ -324,7 +324,7 @@ pub struct Eid {
 
 impl Eid {
     /// The relying party for `settings`; `public_url` is the portal's base URL (the callback is built from it).
-    pub fn new(settings: &EidSettings, public_url: &str, flows: Arc<dyn FlowStore>, clock: SharedClock) -> Eid {
+    pub fn new(settings: &EidSettings, public_url: &str, flows: Flows, clock: SharedClock) -> Eid {
         Eid {
             providers: settings.providers.iter().cloned().map(|p| Arc::new(Provider::new(p))).collect(),
             flows,
@@ -355,7 +355,7 @@ impl Eid {
     }
 
     /// The flow store (also holds link flows).
-    pub fn flows(&self) -> &Arc<dyn FlowStore> {
+    pub fn flows(&self) -> &Flows {
         &self.flows
     }
 
@@ -605,9 +605,9 @@ impl Eid {
         Ok(())
     }
 
-    /// Drops expired flows.
-    pub async fn purge(&self) -> Result<usize, StoreError> {
-        self.flows.purge(self.clock.now()).await
+    /// Drops expired flows, at most `limit`.
+    pub async fn purge(&self, limit: usize) -> Result<usize, StoreError> {
+        self.flows.purge(self.clock.now(), limit).await
     }
 }
 

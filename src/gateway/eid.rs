@@ -9,7 +9,7 @@ use super::http::{self, query_param};
 use super::reply::Reply;
 use super::{Ctx, Gateway};
 use crate::access::{Decision, Facts};
-use crate::account::{AccountError, EidLink};
+use crate::account::{EidLink, LinkOutcome};
 use crate::eid::{Callback, EidError, Start, Verified};
 use crate::notify::EmailMessage;
 use crate::pages::eid::{link_page, EidMsg, LinkView};
@@ -337,13 +337,12 @@ async fn link_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result
             person_id: flow.person_id.clone(),
             linked_at: gw.state.clock.now(),
         };
-        match gw.state.accounts.link_eid(&account, link).await {
-            Ok(()) => {}
-            Err(AccountError::AlreadyLinked | AccountError::PersonTaken) => {
+        match gw.state.accounts.link_eid(&account, link).await.map_err(unavailable("account store"))? {
+            LinkOutcome::Linked => {}
+            LinkOutcome::AlreadyLinked | LinkOutcome::PersonTaken => {
                 let msg = pages::fill(EidMsg::AlreadyLinked.text(lang), &[]);
                 return Ok(link_reply(gw, ctx, session, 409, refill(msg, false)));
             }
-            Err(e) => return Err(unavailable("account store")(e)),
         }
         let _ = gw.state.eid.end_link_flow(&token).await;
         let title = gw.state.eid.provider(&flow.provider).map(|p| p.settings.title.clone()).unwrap_or_default();
@@ -383,13 +382,13 @@ async fn link_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result
     }
     let client_ip = ctx.client.and_then(|c| c.0);
     let refused = match gw.state.second_factor.precheck(&key, &account).await {
-        Ok(()) => gw
-            .state
-            .second_factor
-            .limits
-            .check(&email, false, &account, client_ip)
-            .err()
-            .map(|hit| super::endpoints::limit_message(lang, hit)),
+        Ok(()) => match gw.state.second_factor.limits.check(&email, false, &account, client_ip).await {
+            Ok(()) => None,
+            Err(crate::second_factor::limits::CheckError::Limit(hit)) => {
+                Some(super::endpoints::limit_message(lang, hit))
+            }
+            Err(crate::second_factor::limits::CheckError::Store(e)) => return Err(unavailable("rate limit store")(e)),
+        },
         Err(IssueError::Store(e)) => return Err(unavailable("challenge store")(e)),
         Err(e) => Some(super::endpoints::issue_refusal(gw, lang, &e)),
     };

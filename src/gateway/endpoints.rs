@@ -281,17 +281,18 @@ async fn login_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
     }
     let account = format!("{}:{username}", dir.name());
     let client_ip = ctx.client.and_then(|c| c.0);
-    if let Err(wait) = gw.state.regulator.check(&account, client_ip) {
+    // Counted before the password is checked, so parallel guesses can't all be checked before the first is counted.
+    if let Err(wait) = gw.state.regulator.begin(&account, client_ip).await.map_err(unavailable("regulation store"))? {
         tracing::warn!(user = %username, client = %client, "login refused: too many failed attempts");
         return Ok(too_many_attempts(gw, ctx, session, wait));
     }
     let user = match dir.authenticate(&username, password).await {
         Ok(Some(u)) => {
-            gw.state.regulator.record_success(&account);
+            gw.state.regulator.succeeded(&account, client_ip).await.map_err(unavailable("regulation store"))?;
             u
         }
         Ok(None) => {
-            let banned = gw.state.regulator.record_failure(&account, client_ip).is_err();
+            let banned = gw.state.regulator.failed(&account, client_ip).await.ok().flatten().is_some();
             tracing::info!(user = %username, client = %client, realm = %dir.name(), banned, "login failed");
             return Ok(failed(gw, ctx, session, &username));
         }
@@ -616,7 +617,12 @@ async fn second_factor_send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) 
             return Ok(r);
         }
     };
-    if let Err(hit) = gw.state.second_factor.limits.check(&dest, is_sms, &account, client_ip) {
+    let checked = match gw.state.second_factor.limits.check(&dest, is_sms, &account, client_ip).await {
+        Err(crate::second_factor::limits::CheckError::Store(e)) => return Err(unavailable("rate limit store")(e)),
+        Err(crate::second_factor::limits::CheckError::Limit(hit)) => Err(hit),
+        Ok(()) => Ok(()),
+    };
+    if let Err(hit) = checked {
         tracing::warn!(user = %rec.username, limit = hit.name(), "code send refused by limit");
         let (msg, wait) = limit_message(lang, hit);
         let mut r = fail(gw, ctx, 429, channel.as_str(), msg);
@@ -878,14 +884,11 @@ async fn account_phones_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx)
     if !errors.is_empty() {
         return account_reply(gw, ctx, session, &rec, refill(400, errors)).await;
     }
-    let old = match gw.state.accounts.set_phones(&account, numbers.clone()).await {
-        Ok(old) => old,
-        Err(crate::account::AccountError::TooManyPhones) => {
-            let errors = vec![pages::fill(Msg::PhonesTooMany.text(lang), &[])];
-            return account_reply(gw, ctx, session, &rec, refill(400, errors)).await;
-        }
-        Err(e) => return Err(Error::explain(HTTPStatus(503), e.to_string())),
-    };
+    if numbers.len() > crate::account::MAX_PHONES {
+        let errors = vec![pages::fill(Msg::PhonesTooMany.text(lang), &[])];
+        return account_reply(gw, ctx, session, &rec, refill(400, errors)).await;
+    }
+    let old = gw.state.accounts.set_phones(&account, numbers.clone()).await.map_err(unavailable("account store"))?;
     if old != numbers {
         tracing::info!(user = %rec.username, count = numbers.len(), "SMS numbers changed");
         announce_phone_change(gw, lang, &rec, old);
@@ -909,7 +912,7 @@ pub(super) async fn confirm_password(
     };
     let account = account_key(rec);
     let client_ip = ctx.client.and_then(|c| c.0);
-    if let Err(wait) = gw.state.regulator.check(&account, client_ip) {
+    if let Err(wait) = gw.state.regulator.begin(&account, client_ip).await.map_err(unavailable("regulation store"))? {
         return Ok(Err(too_many_attempts(gw, ctx, session, wait)));
     }
     let password = form.get("password").map(String::as_str).unwrap_or("");
@@ -917,9 +920,7 @@ pub(super) async fn confirm_password(
         && password.len() <= 1024
         && dir.authenticate(&rec.username, password).await.map_err(unavailable("directory"))?.is_some();
     if ok {
-        gw.state.regulator.record_success(&account);
-    } else {
-        let _ = gw.state.regulator.record_failure(&account, client_ip);
+        gw.state.regulator.succeeded(&account, client_ip).await.map_err(unavailable("regulation store"))?;
     }
     Ok(Ok(ok))
 }

@@ -66,8 +66,10 @@ pub struct State {
     pub assertions: crate::assertion_cache::AssertionCache,
     /// One-time codes.
     pub second_factor: crate::second_factor::SecondFactor,
-    /// Self-registered numbers (and later eID links).
+    /// Self-registered numbers and eID links.
     pub accounts: Arc<dyn crate::account::AccountStore>,
+    /// The stores behind sessions, codes, flows, regulation and limits (readiness probes them).
+    pub stores: crate::store::Stores,
     /// E-mail delivery, if configured.
     pub email: Option<Arc<dyn crate::notify::EmailSender>>,
     /// SMS delivery, if configured.
@@ -81,12 +83,10 @@ pub struct State {
 /// Delivery and storage a [`State`] is built with.
 #[derive(Debug, Clone)]
 pub struct Services {
-    /// Self-registered numbers.
-    pub accounts: Arc<dyn crate::account::AccountStore>,
-    /// Challenges.
-    pub challenges: Arc<dyn crate::second_factor::ChallengeStore>,
-    /// eID logins in progress.
-    pub flows: Arc<dyn crate::eid::flow::FlowStore>,
+    /// The stores of the configured backend.
+    pub stores: crate::store::Stores,
+    /// Keys one-time codes are MACed with.
+    pub secrets: Arc<crate::store::seal::Secrets>,
     /// E-mail delivery, if configured.
     pub email: Option<Arc<dyn crate::notify::EmailSender>>,
     /// SMS delivery, if configured.
@@ -128,11 +128,23 @@ impl State {
         let csp = format!(
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
         );
-        let regulator = crate::regulation::Regulator::new(clock.clone(), cfg.login.per_account, cfg.login.per_address);
-        let second_factor =
-            crate::second_factor::SecondFactor::new(services.challenges, clock.clone(), cfg.second_factor.clone());
+        let stores = services.stores;
+        let regulator = crate::regulation::Regulator::new(
+            stores.regulation.clone(),
+            clock.clone(),
+            cfg.login.per_account,
+            cfg.login.per_address,
+        );
+        let second_factor = crate::second_factor::SecondFactor::new(
+            stores.challenges.clone(),
+            stores.rate_limits.clone(),
+            services.secrets,
+            clock.clone(),
+            cfg.second_factor.clone(),
+        );
         let public_url = cfg.server.public_url.as_ref().map(|u| u.as_str().to_string()).unwrap_or_default();
-        let eid = crate::eid::Eid::new(&cfg.eid, &public_url, services.flows, clock.clone());
+        let flows = crate::eid::flow::Flows::new(stores.flows.clone(), clock.clone());
+        let eid = crate::eid::Eid::new(&cfg.eid, &public_url, flows, clock.clone());
         let eid_buttons = cfg
             .eid
             .providers
@@ -143,7 +155,8 @@ impl State {
             eid,
             eid_buttons,
             second_factor,
-            accounts: services.accounts,
+            accounts: stores.accounts.clone(),
+            stores,
             email: services.email,
             sms: services.sms,
             regulator,

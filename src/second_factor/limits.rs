@@ -3,27 +3,10 @@
 //! allowlist of country prefixes. Limiters run on the injected clock; keyed ones are cleaned periodically.
 
 use crate::clock::SharedClock;
-use governor::middleware::NoOpMiddleware;
-use governor::state::keyed::DefaultKeyedStateStore;
-use governor::state::{InMemoryState, NotKeyed};
-use governor::{Quota, RateLimiter};
+use crate::store::{Quota, RateDecision, RateLimitStore, StoreError};
 use std::net::IpAddr;
-use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
-
-/// governor's view of the gateway clock.
-#[derive(Debug, Clone)]
-pub struct GovClock(pub SharedClock);
-
-impl governor::clock::Clock for GovClock {
-    type Instant = Duration;
-    fn now(&self) -> Duration {
-        Duration::from_millis(self.0.now().0)
-    }
-}
-
-type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, GovClock, NoOpMiddleware<Duration>>;
-type Direct = RateLimiter<NotKeyed, InMemoryState, GovClock, NoOpMiddleware<Duration>>;
 
 /// Configured limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,43 +75,29 @@ impl LimitHit {
     }
 }
 
-/// The send limiters.
+/// The send limiters, counted in a [`RateLimitStore`] (shared by every instance on a shared backend).
 #[derive(Debug)]
 pub struct SendLimits {
-    clock: GovClock,
+    clock: SharedClock,
     settings: LimitSettings,
-    cooldown: Keyed,
-    daily: Keyed,
-    account: Keyed,
-    address: Keyed,
-    global: Direct,
+    store: Arc<dyn RateLimitStore>,
 }
 
-fn nz(n: u32) -> NonZeroU32 {
-    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
-}
-
-fn quota(count: u32, window: Duration) -> Quota {
-    let per = window / count.max(1);
-    Quota::with_period(per.max(Duration::from_millis(1))).unwrap_or(Quota::per_second(nz(1))).allow_burst(nz(count))
+/// Why a send was refused: a limit, or the store that counts them failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// A limit refused the send.
+    #[error("send limit {}", .0.name())]
+    Limit(LimitHit),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl SendLimits {
-    /// Limiters for the settings, on the given clock.
-    pub fn new(settings: LimitSettings, clock: SharedClock) -> SendLimits {
-        let c = GovClock(clock);
-        let keyed = |q: Quota| RateLimiter::new(q, DefaultKeyedStateStore::default(), c.clone());
-        let day = Duration::from_secs(24 * 3600);
-        let hour = Duration::from_secs(3600);
-        SendLimits {
-            cooldown: keyed(quota(1, settings.destination_cooldown)),
-            daily: keyed(quota(settings.per_destination_per_day, day)),
-            account: keyed(quota(settings.per_account_per_hour, hour)),
-            address: keyed(quota(settings.per_address_per_hour, hour)),
-            global: RateLimiter::new(quota(settings.per_hour, hour), InMemoryState::default(), c.clone()),
-            clock: c,
-            settings,
-        }
+    /// Limiters for the settings, counted in `store` on the given clock.
+    pub fn new(settings: LimitSettings, store: Arc<dyn RateLimitStore>, clock: SharedClock) -> SendLimits {
+        SendLimits { clock, settings, store }
     }
 
     /// The settings in force.
@@ -136,21 +105,40 @@ impl SendLimits {
         &self.settings
     }
 
+    async fn hit(&self, key: String, count: u32, window: Duration) -> Result<Option<Duration>, StoreError> {
+        let quota = Quota { count: count.max(1), window };
+        Ok(match self.store.hit(&key, quota, self.clock.now()).await? {
+            RateDecision::Ok => None,
+            RateDecision::Wait(w) => Some(w),
+        })
+    }
+
     /// Checks (and counts) one send to `destination` (E.164 for SMS) for `account` from `addr`.
-    pub fn check(&self, destination: &str, is_sms: bool, account: &str, addr: Option<IpAddr>) -> Result<(), LimitHit> {
-        use governor::clock::Clock;
+    pub async fn check(
+        &self,
+        destination: &str,
+        is_sms: bool,
+        account: &str,
+        addr: Option<IpAddr>,
+    ) -> Result<(), CheckError> {
         if is_sms
             && !self.settings.allowed_prefixes.is_empty()
             && !self.settings.allowed_prefixes.iter().any(|p| destination.starts_with(p.as_str()))
         {
-            return Err(LimitHit::Country);
+            return Err(CheckError::Limit(LimitHit::Country));
         }
-        let now = self.clock.now();
-        let wait = |nu: governor::NotUntil<Duration>| nu.wait_time_from(now);
-        let dest = destination.to_string();
-        self.cooldown.check_key(&dest).map_err(|e| LimitHit::Cooldown(wait(e)))?;
-        self.daily.check_key(&dest).map_err(|e| LimitHit::Destination(wait(e)))?;
-        self.account.check_key(&account.to_string()).map_err(|e| LimitHit::Account(wait(e)))?;
+        let s = &self.settings;
+        let day = Duration::from_secs(24 * 3600);
+        let hour = Duration::from_secs(3600);
+        if let Some(w) = self.hit(format!("send-cooldown:{destination}"), 1, s.destination_cooldown).await? {
+            return Err(CheckError::Limit(LimitHit::Cooldown(w)));
+        }
+        if let Some(w) = self.hit(format!("send-daily:{destination}"), s.per_destination_per_day, day).await? {
+            return Err(CheckError::Limit(LimitHit::Destination(w)));
+        }
+        if let Some(w) = self.hit(format!("send-account:{account}"), s.per_account_per_hour, hour).await? {
+            return Err(CheckError::Limit(LimitHit::Account(w)));
+        }
         if let Some(ip) = addr {
             let key = match ip.to_canonical() {
                 IpAddr::V4(v4) => v4.to_string(),
@@ -159,23 +147,19 @@ impl SendLimits {
                     format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
                 }
             };
-            self.address.check_key(&key).map_err(|e| LimitHit::Address(wait(e)))?;
+            if let Some(w) = self.hit(format!("send-address:{key}"), s.per_address_per_hour, hour).await? {
+                return Err(CheckError::Limit(LimitHit::Address(w)));
+            }
         }
-        self.global.check().map_err(|e| LimitHit::Global(wait(e)))?;
+        if let Some(w) = self.hit("send-global".to_string(), s.per_hour, hour).await? {
+            return Err(CheckError::Limit(LimitHit::Global(w)));
+        }
         Ok(())
     }
 
-    /// Forgets keys whose limits have fully recovered (call periodically; keyed limiters grow otherwise).
-    pub fn retain_recent(&self) {
-        self.cooldown.retain_recent();
-        self.daily.retain_recent();
-        self.account.retain_recent();
-        self.address.retain_recent();
-    }
-
-    /// Keys currently tracked, for tests and metrics.
-    pub fn tracked_keys(&self) -> usize {
-        self.cooldown.len() + self.daily.len() + self.account.len() + self.address.len()
+    /// Forgets keys whose limits have fully recovered, at most `limit` (call periodically).
+    pub async fn sweep(&self, limit: usize) -> Result<usize, StoreError> {
+        self.store.sweep(self.clock.now(), limit).await
     }
 }
 
@@ -186,76 +170,83 @@ mod tests {
     use std::sync::Arc;
 
     fn limits(clock: Arc<ManualClock>, s: LimitSettings) -> SendLimits {
-        SendLimits::new(s, clock)
+        let store = crate::store::memory::MemoryStore::stores(clock.clone()).rate_limits;
+        SendLimits::new(s, store, clock)
+    }
+
+    fn hit(r: Result<(), CheckError>) -> Result<(), LimitHit> {
+        r.map_err(|e| match e {
+            CheckError::Limit(h) => h,
+            CheckError::Store(e) => panic!("{e}"),
+        })
     }
 
     /// A second send to one number within the cooldown is refused, and allowed once it has passed.
-    #[test]
-    fn cooldown_trips_and_recovers() {
+    #[tokio::test]
+    async fn cooldown_trips_and_recovers() {
         let clock = ManualClock::new();
         let l = limits(clock.clone(), LimitSettings::default());
-        assert!(l.check("+46701234567", true, "a", None).is_ok());
-        match l.check("+46701234567", true, "a", None) {
+        assert!(hit(l.check("+46701234567", true, "a", None).await).is_ok());
+        match hit(l.check("+46701234567", true, "a", None).await) {
             Err(LimitHit::Cooldown(w)) => assert!(w <= Duration::from_secs(30) && w > Duration::from_secs(29)),
             other => panic!("{other:?}"),
         }
-        assert!(l.check("+46709999999", true, "b", None).is_ok(), "other numbers are unaffected");
+        assert!(hit(l.check("+46709999999", true, "b", None).await).is_ok(), "other numbers are unaffected");
         clock.advance(Duration::from_secs(30));
-        assert!(l.check("+46701234567", true, "a", None).is_ok());
+        assert!(hit(l.check("+46701234567", true, "a", None).await).is_ok());
     }
 
     /// The daily cap per number trips after its count and recovers as the day passes.
-    #[test]
-    fn daily_cap() {
+    #[tokio::test]
+    async fn daily_cap() {
         let clock = ManualClock::new();
         let s = LimitSettings { per_destination_per_day: 3, per_account_per_hour: 100, ..Default::default() };
         let l = limits(clock.clone(), s);
         for _ in 0..3 {
-            assert!(l.check("+4791234567", true, "a", None).is_ok());
+            assert!(hit(l.check("+4791234567", true, "a", None).await).is_ok());
             clock.advance(Duration::from_secs(31));
         }
-        assert!(matches!(l.check("+4791234567", true, "a", None), Err(LimitHit::Destination(_))));
+        assert!(matches!(hit(l.check("+4791234567", true, "a", None).await), Err(LimitHit::Destination(_))));
         clock.advance(Duration::from_secs(8 * 3600));
-        assert!(l.check("+4791234567", true, "a", None).is_ok());
+        assert!(hit(l.check("+4791234567", true, "a", None).await).is_ok());
     }
 
     /// Per-account, per-address and global hourly caps each trip and recover.
-    #[test]
-    fn account_address_global_caps() {
+    #[tokio::test]
+    async fn account_address_global_caps() {
         let clock = ManualClock::new();
         let s = LimitSettings { per_account_per_hour: 2, per_address_per_hour: 3, per_hour: 4, ..Default::default() };
         let l = limits(clock.clone(), s);
         let ip: IpAddr = "198.51.100.7".parse().unwrap();
-        assert!(l.check("+4520000001", true, "acc1", Some(ip)).is_ok());
-        assert!(l.check("+4520000002", true, "acc1", Some(ip)).is_ok());
-        assert!(matches!(l.check("+4520000003", true, "acc1", Some(ip)), Err(LimitHit::Account(_))));
-        assert!(l.check("+4520000004", true, "acc2", Some(ip)).is_ok());
-        assert!(matches!(l.check("+4520000005", true, "acc3", Some(ip)), Err(LimitHit::Address(_))));
-        assert!(l.check("+4520000006", true, "acc4", None).is_ok());
-        assert!(matches!(l.check("+4520000007", true, "acc5", None), Err(LimitHit::Global(_))));
+        assert!(hit(l.check("+4520000001", true, "acc1", Some(ip)).await).is_ok());
+        assert!(hit(l.check("+4520000002", true, "acc1", Some(ip)).await).is_ok());
+        assert!(matches!(hit(l.check("+4520000003", true, "acc1", Some(ip)).await), Err(LimitHit::Account(_))));
+        assert!(hit(l.check("+4520000004", true, "acc2", Some(ip)).await).is_ok());
+        assert!(matches!(hit(l.check("+4520000005", true, "acc3", Some(ip)).await), Err(LimitHit::Address(_))));
+        assert!(hit(l.check("+4520000006", true, "acc4", None).await).is_ok());
+        assert!(matches!(hit(l.check("+4520000007", true, "acc5", None).await), Err(LimitHit::Global(_))));
         clock.advance(Duration::from_secs(3600));
-        assert!(l.check("+4520000008", true, "acc1", Some(ip)).is_ok());
+        assert!(hit(l.check("+4520000008", true, "acc1", Some(ip)).await).is_ok());
     }
 
     /// Numbers outside the allowed countries are refused; e-mail destinations are not country-checked.
-    #[test]
-    fn country_allowlist() {
+    #[tokio::test]
+    async fn country_allowlist() {
         let l = limits(ManualClock::new(), LimitSettings::default());
-        assert_eq!(l.check("+12025550123", true, "a", None), Err(LimitHit::Country));
-        assert!(l.check("anna@kommune.no", false, "a", None).is_ok());
+        assert_eq!(hit(l.check("+12025550123", true, "a", None).await), Err(LimitHit::Country));
+        assert!(hit(l.check("anna@kommune.no", false, "a", None).await).is_ok());
     }
 
     /// Cleaning drops keys whose limits have recovered, so memory stays bounded.
-    #[test]
-    fn retain_recent_cleans() {
+    #[tokio::test]
+    async fn retain_recent_cleans() {
         let clock = ManualClock::new();
         let l = limits(clock.clone(), LimitSettings::default());
         for i in 0..50 {
-            l.check(&format!("+467000000{i:02}"), true, &format!("acc{i}"), None).unwrap();
+            hit(l.check(&format!("+467000000{i:02}"), true, &format!("acc{i}"), None).await).unwrap();
         }
-        assert!(l.tracked_keys() >= 150);
         clock.advance(Duration::from_secs(25 * 3600));
-        l.retain_recent();
-        assert_eq!(l.tracked_keys(), 0);
+        assert!(l.sweep(10_000).await.unwrap() >= 150);
+        assert_eq!(l.sweep(10_000).await.unwrap(), 0);
     }
 }

@@ -9,12 +9,10 @@ pub mod limits;
 
 use crate::clock::{Instant, SharedClock};
 use crate::methods::Method;
-use crate::session::{SessionKey, StoreError};
+use crate::session::SessionKey;
+use crate::store::seal::Secrets;
+use crate::store::{ChallengeEntry, ChallengeStore, Consumed, Lockout, NewCode, Opened, RateLimitStore, StoreError};
 use code::CodeFormat;
-use parking_lot::Mutex;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -89,15 +87,13 @@ impl Default for SecondFactorSettings {
     }
 }
 
-/// A pending code for one session. The code itself is never stored, only a salted hash.
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A pending code for one session, as pages show it. The code itself is never stored, only its MAC.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Challenge {
     /// The account ("realm:username").
     pub account: String,
     /// Where the current code went.
     pub channel: Channel,
-    salt: [u8; 16],
-    hash: [u8; 32],
     /// When the current code stops working.
     pub expires: Instant,
     /// Wrong tries so far (kept across resends).
@@ -106,93 +102,20 @@ pub struct Challenge {
     pub sends: u32,
 }
 
-impl std::fmt::Debug for Challenge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Challenge")
-            .field("account", &self.account)
-            .field("channel", &self.channel)
-            .field("expires", &self.expires)
-            .field("failures", &self.failures)
-            .field("sends", &self.sends)
-            .finish_non_exhaustive()
+impl Challenge {
+    fn from_entry(e: ChallengeEntry) -> Option<Challenge> {
+        Some(Challenge {
+            channel: Channel::parse(&e.channel)?,
+            account: e.account,
+            expires: e.expires,
+            failures: e.failures,
+            sends: e.sends,
+        })
     }
 }
 
-fn hash_code(salt: &[u8; 16], code: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(salt);
-    h.update(code.as_bytes());
-    h.finalize().into()
-}
-
-/// Consecutive failures of one account, and its lock.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AccountFailures {
-    /// Consecutive wrong codes.
-    pub count: u32,
-    /// Locked until then.
-    pub locked_until: Option<Instant>,
-}
-
-/// Where challenges and account failure counts live (in memory now; Redis in a later issue).
-#[async_trait::async_trait]
-pub trait ChallengeStore: Send + Sync + std::fmt::Debug {
-    /// The session's challenge.
-    async fn get(&self, session: &SessionKey) -> Result<Option<Challenge>, StoreError>;
-    /// Stores the session's challenge.
-    async fn put(&self, session: SessionKey, c: Challenge) -> Result<(), StoreError>;
-    /// Removes the session's challenge.
-    async fn remove(&self, session: &SessionKey) -> Result<(), StoreError>;
-    /// The account's failure state.
-    async fn failures(&self, account: &str) -> Result<AccountFailures, StoreError>;
-    /// Replaces the account's failure state.
-    async fn set_failures(&self, account: &str, f: AccountFailures) -> Result<(), StoreError>;
-    /// Drops expired challenges and finished locks.
-    async fn purge(&self, now: Instant) -> Result<usize, StoreError>;
-}
-
-/// The in-memory challenge store.
-#[derive(Debug, Default)]
-pub struct MemoryChallengeStore {
-    challenges: Mutex<HashMap<SessionKey, Challenge>>,
-    failures: Mutex<HashMap<String, AccountFailures>>,
-}
-
-#[async_trait::async_trait]
-impl ChallengeStore for MemoryChallengeStore {
-    async fn get(&self, session: &SessionKey) -> Result<Option<Challenge>, StoreError> {
-        Ok(self.challenges.lock().get(session).cloned())
-    }
-    async fn put(&self, session: SessionKey, c: Challenge) -> Result<(), StoreError> {
-        self.challenges.lock().insert(session, c);
-        Ok(())
-    }
-    async fn remove(&self, session: &SessionKey) -> Result<(), StoreError> {
-        self.challenges.lock().remove(session);
-        Ok(())
-    }
-    async fn failures(&self, account: &str) -> Result<AccountFailures, StoreError> {
-        Ok(self.failures.lock().get(account).copied().unwrap_or_default())
-    }
-    async fn set_failures(&self, account: &str, f: AccountFailures) -> Result<(), StoreError> {
-        let mut m = self.failures.lock();
-        if f == AccountFailures::default() {
-            m.remove(account);
-        } else {
-            m.insert(account.to_string(), f);
-        }
-        Ok(())
-    }
-    async fn purge(&self, now: Instant) -> Result<usize, StoreError> {
-        let mut c = self.challenges.lock();
-        let before = c.len();
-        // Keep dead challenges a while after expiry so "expired" can still be told apart from "never sent".
-        c.retain(|_, ch| ch.expires.plus(Duration::from_secs(3600)) > now);
-        let mut f = self.failures.lock();
-        f.retain(|_, a| a.count > 0 || a.locked_until.is_some_and(|u| u > now));
-        Ok(before - c.len())
-    }
-}
+/// How long a dead challenge is kept after its code expired, so "expired" can be told apart from "never sent".
+const KEEP_EXPIRED: Duration = Duration::from_secs(3600);
 
 /// Why a code could not be issued.
 #[derive(Debug, thiserror::Error)]
@@ -227,6 +150,7 @@ pub enum VerifyError {
 #[derive(Debug)]
 pub struct SecondFactor {
     store: Arc<dyn ChallengeStore>,
+    secrets: Arc<Secrets>,
     clock: SharedClock,
     settings: SecondFactorSettings,
     /// Abuse limits on sending.
@@ -234,10 +158,16 @@ pub struct SecondFactor {
 }
 
 impl SecondFactor {
-    /// The code step with its store, clock and settings.
-    pub fn new(store: Arc<dyn ChallengeStore>, clock: SharedClock, settings: SecondFactorSettings) -> SecondFactor {
-        let limits = limits::SendLimits::new(settings.limits.clone(), clock.clone());
-        SecondFactor { store, clock, settings, limits }
+    /// The code step with its stores, the keys codes are MACed with, a clock and settings.
+    pub fn new(
+        store: Arc<dyn ChallengeStore>,
+        rate_limits: Arc<dyn RateLimitStore>,
+        secrets: Arc<Secrets>,
+        clock: SharedClock,
+        settings: SecondFactorSettings,
+    ) -> SecondFactor {
+        let limits = limits::SendLimits::new(settings.limits.clone(), rate_limits, clock.clone());
+        SecondFactor { store, secrets, clock, settings, limits }
     }
 
     /// The settings in force.
@@ -247,13 +177,17 @@ impl SecondFactor {
 
     /// The session's pending challenge, if any.
     pub async fn pending(&self, session: &SessionKey) -> Result<Option<Challenge>, StoreError> {
-        self.store.get(session).await
+        Ok(self.store.get(session).await?.and_then(Challenge::from_entry))
     }
 
     async fn lock_remaining(&self, account: &str) -> Result<Option<Duration>, StoreError> {
-        let f = self.store.failures(account).await?;
         let now = self.clock.now();
+        let f = self.store.account_failures(account, now).await?;
         Ok(f.locked_until.filter(|u| *u > now).map(|u| u.since(now)))
+    }
+
+    fn lockout(&self) -> Lockout {
+        Lockout { after: self.settings.lockout_after, duration: self.settings.lockout_time }
     }
 
     /// Whether a code could be issued now (lock, per-challenge cap), without changing anything: checked before the
@@ -270,46 +204,37 @@ impl SecondFactor {
     }
 
     /// Makes a new code for the session and returns it (to be sent, never stored in clear). A resend keeps the
-    /// failure count and counts against the per-challenge cap.
+    /// failure count and counts against the per-challenge cap, both in one atomic store step.
     pub async fn issue(&self, session: SessionKey, account: &str, channel: Channel) -> Result<String, IssueError> {
         if let Some(wait) = self.lock_remaining(account).await? {
             return Err(IssueError::Locked(wait));
-        }
-        let prior = self.store.get(&session).await?.filter(|c| c.account == account);
-        let (failures, sends) = prior.as_ref().map(|c| (c.failures, c.sends)).unwrap_or((0, 0));
-        if sends >= self.settings.limits.per_challenge {
-            return Err(IssueError::ChallengeCap);
         }
         let format = match channel {
             Channel::Sms(_) => &self.settings.sms_code,
             Channel::Email => &self.settings.email_code,
         };
         let code = format.generate();
-        let mut salt = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut salt);
-        let challenge = Challenge {
+        let new = NewCode {
             account: account.to_string(),
-            channel,
-            hash: hash_code(&salt, &code),
-            salt,
+            channel: channel.as_str().to_string(),
+            code_mac: self.secrets.code_mac(&session, &code),
             expires: self.clock.now().plus(self.settings.code_lifetime),
-            failures,
-            sends: sends + 1,
         };
-        self.store.put(session, challenge).await?;
-        Ok(code)
+        let ttl = self.settings.code_lifetime + KEEP_EXPIRED;
+        match self.store.open(&session, new, self.settings.limits.per_challenge, ttl).await? {
+            Opened::Stored(_) => Ok(code),
+            Opened::SendCap => Err(IssueError::ChallengeCap),
+        }
     }
 
     /// Undoes the count of a send that the provider refused (its failure is not the user's).
     pub async fn uncount_send(&self, session: &SessionKey) -> Result<(), StoreError> {
-        if let Some(mut c) = self.store.get(session).await? {
-            c.sends = c.sends.saturating_sub(1);
-            self.store.put(*session, c).await?;
-        }
-        Ok(())
+        self.store.uncount_send(session).await
     }
 
-    /// Checks a typed code for the session. On success the challenge is consumed and its channel returned.
+    /// Checks a typed code for the session. On success the challenge is consumed and its channel returned. The
+    /// comparison and the count of a wrong try are one atomic store step: parallel guesses get no extra tries, and
+    /// of two parallel right codes only one succeeds.
     pub async fn verify(
         &self,
         session: &SessionKey,
@@ -319,43 +244,44 @@ impl SecondFactor {
         if let Some(wait) = self.lock_remaining(account).await? {
             return Ok(Err(VerifyError::Locked(wait)));
         }
-        let Some(mut c) = self.store.get(session).await?.filter(|c| c.account == account) else {
-            return Ok(Err(VerifyError::NoChallenge));
+        let now = self.clock.now();
+        let max = self.settings.max_tries;
+        let outcome = match code::normalize(typed) {
+            Some(t) => {
+                self.store.consume_if_matches(session, account, &self.secrets.code_mac(session, &t), now, max).await?
+            }
+            None => match self.store.get(session).await?.filter(|c| c.account == account) {
+                None => Consumed::Missing,
+                Some(c) if c.failures >= max => Consumed::Exhausted,
+                Some(c) if now >= c.expires => Consumed::Expired,
+                Some(_) => match self.store.record_wrong_try(session, max).await? {
+                    Some(remaining) => Consumed::Wrong { remaining },
+                    None => Consumed::Missing,
+                },
+            },
         };
-        if c.failures >= self.settings.max_tries {
-            return Ok(Err(VerifyError::TooManyTries));
+        let remaining = match outcome {
+            Consumed::Matched(c) => {
+                self.store.reset_account_failures(account).await?;
+                return Ok(Channel::parse(&c.channel).ok_or(VerifyError::NoChallenge));
+            }
+            Consumed::Missing => return Ok(Err(VerifyError::NoChallenge)),
+            Consumed::Expired => return Ok(Err(VerifyError::Expired)),
+            Consumed::Exhausted => return Ok(Err(VerifyError::TooManyTries)),
+            Consumed::Wrong { remaining } => remaining,
+        };
+        let ttl = self.settings.lockout_time.max(Duration::from_secs(24 * 3600));
+        let f = self.store.incr_account_failures(account, now, self.lockout(), ttl).await?;
+        if let Some(until) = f.locked_until.filter(|u| *u > now) {
+            return Ok(Err(VerifyError::Locked(until.since(now))));
         }
-        if self.clock.now() >= c.expires {
-            return Ok(Err(VerifyError::Expired));
-        }
-        let ok = code::normalize(typed).is_some_and(|t| {
-            use subtle::ConstantTimeEq;
-            bool::from(hash_code(&c.salt, &t).ct_eq(&c.hash))
-        });
-        if ok {
-            self.store.remove(session).await?;
-            self.store.set_failures(account, AccountFailures::default()).await?;
-            return Ok(Ok(c.channel));
-        }
-        c.failures += 1;
-        let remaining = self.settings.max_tries.saturating_sub(c.failures);
-        self.store.put(*session, c).await?;
-        let mut f = self.store.failures(account).await?;
-        f.count += 1;
-        if f.count >= self.settings.lockout_after {
-            f.locked_until = Some(self.clock.now().plus(self.settings.lockout_time));
-            f.count = 0;
-            self.store.set_failures(account, f).await?;
-            return Ok(Err(VerifyError::Locked(self.settings.lockout_time)));
-        }
-        self.store.set_failures(account, f).await?;
         Ok(Err(if remaining == 0 { VerifyError::TooManyTries } else { VerifyError::Wrong(remaining) }))
     }
 
-    /// Drops expired challenges and cleans limiters; run periodically.
-    pub async fn purge(&self) -> Result<usize, StoreError> {
-        self.limits.retain_recent();
-        self.store.purge(self.clock.now()).await
+    /// Drops expired challenges and cleans limiters, at most `limit` entries each; run periodically.
+    pub async fn purge(&self, limit: usize) -> Result<usize, StoreError> {
+        let n = self.limits.sweep(limit).await?;
+        Ok(n + self.store.sweep(self.clock.now(), limit).await?)
     }
 }
 
@@ -366,7 +292,9 @@ mod tests {
     use crate::session::SessionId;
 
     fn sf(clock: Arc<ManualClock>) -> SecondFactor {
-        SecondFactor::new(Arc::new(MemoryChallengeStore::default()), clock, SecondFactorSettings::default())
+        let stores = crate::store::memory::MemoryStore::stores(clock.clone());
+        let secrets = Arc::new(Secrets::generate());
+        SecondFactor::new(stores.challenges, stores.rate_limits, secrets, clock, SecondFactorSettings::default())
     }
 
     fn key() -> SessionKey {
@@ -454,16 +382,66 @@ mod tests {
         assert!(s.issue(k, "staff:anna", Channel::Email).await.is_ok());
     }
 
-    /// The stored challenge holds no code in clear, and its Debug shows neither hash nor salt.
+    /// The stored challenge holds no code in clear, and its Debug shows no MAC.
     #[tokio::test]
-    async fn stored_hashed() {
-        let store = Arc::new(MemoryChallengeStore::default());
-        let s = SecondFactor::new(store.clone(), ManualClock::new(), SecondFactorSettings::default());
+    async fn stored_as_mac() {
+        let clock = ManualClock::new();
+        let stores = crate::store::memory::MemoryStore::stores(clock.clone());
+        let secrets = Arc::new(Secrets::generate());
+        let s = SecondFactor::new(
+            stores.challenges.clone(),
+            stores.rate_limits,
+            secrets,
+            clock,
+            SecondFactorSettings::default(),
+        );
         let k = key();
         let code = s.issue(k, "staff:anna", Channel::Email).await.unwrap();
-        let c = store.get(&k).await.unwrap().unwrap();
+        let c = stores.challenges.get(&k).await.unwrap().unwrap();
         let json = serde_json::to_string(&c).unwrap();
         assert!(!json.contains(&code));
-        assert!(!format!("{c:?}").contains("hash"));
+        assert!(!format!("{c:?}").contains("mac"));
+    }
+
+    /// Of 100 parallel wrong codes exactly `max_tries` are counted, and the right code then fails.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn parallel_wrong_codes_counted_exactly() {
+        let s = Arc::new(sf(ManualClock::new()));
+        let k = key();
+        let code = s.issue(k, "staff:anna", Channel::Email).await.unwrap();
+        let tasks: Vec<_> = (0..100)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move { s.verify(&k, "staff:anna", "XXXXXX").await.unwrap() })
+            })
+            .collect();
+        let mut wrong = 0;
+        for t in tasks {
+            if matches!(t.await.unwrap(), Err(VerifyError::Wrong(_))) {
+                wrong += 1;
+            }
+        }
+        assert_eq!(wrong, 4, "five tries: four say 'wrong', the fifth says 'no tries left'");
+        assert_eq!(s.pending(&k).await.unwrap().unwrap().failures, 5);
+        assert_eq!(s.verify(&k, "staff:anna", &code).await.unwrap(), Err(VerifyError::TooManyTries));
+    }
+
+    /// Of 20 parallel right codes exactly one succeeds.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn parallel_right_codes_one_success() {
+        let s = Arc::new(sf(ManualClock::new()));
+        let k = key();
+        let code = s.issue(k, "staff:anna", Channel::Email).await.unwrap();
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let (s, code) = (s.clone(), code.clone());
+                tokio::spawn(async move { s.verify(&k, "staff:anna", &code).await.unwrap() })
+            })
+            .collect();
+        let mut ok = 0;
+        for t in tasks {
+            ok += usize::from(t.await.unwrap().is_ok());
+        }
+        assert_eq!(ok, 1);
     }
 }

@@ -3,13 +3,10 @@
 //! The ID (256 random bits) is never stored; a stolen store dump can't be replayed as cookies. Idle timeout and
 //! absolute lifetime are checked on every lookup against the injected clock, whatever the store does on its own.
 
-pub mod memory;
-
 use crate::clock::{Instant, SharedClock};
 use crate::config::SessionSettings;
 use base64::Engine;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,19 +44,12 @@ impl SessionId {
 
     /// The store key: SHA-256 of the ID.
     pub fn key(&self) -> SessionKey {
-        SessionKey(Sha256::digest(self.0.as_bytes()).into())
+        SessionKey::of_token(&self.0)
     }
 }
 
 /// The hash under which a session is stored.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SessionKey(pub [u8; 32]);
-
-impl fmt::Debug for SessionKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SessionKey({:02x}{:02x}..)", self.0[0], self.0[1])
-    }
-}
+pub use crate::store::Key as SessionKey;
 
 /// What a session knows about its user and login.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -134,37 +124,13 @@ impl SessionFilter<'_> {
     }
 }
 
-/// Why a store failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The backend is unreachable or answered with an error.
-    #[error("session store unavailable: {0}")]
-    Unavailable(String),
-}
+pub use crate::store::{SessionStore, StoreError};
 
-/// Where session records live. Implementations: in-memory now; Redis and an embedded file store fit the same calls.
-#[async_trait::async_trait]
-pub trait SessionStore: Send + Sync + fmt::Debug {
-    /// Stores a new record; `ttl` is a hint for stores that expire entries themselves.
-    async fn insert(&self, key: SessionKey, record: SessionRecord, ttl: Duration) -> Result<(), StoreError>;
-    /// The record under `key`, if any.
-    async fn get(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError>;
-    /// Records activity at `now`.
-    async fn touch(&self, key: &SessionKey, now: Instant, ttl: Duration) -> Result<(), StoreError>;
-    /// Deletes the record.
-    async fn remove(&self, key: &SessionKey) -> Result<(), StoreError>;
-    /// Drops records idle since before `idle_before` or created before `created_before`; returns how many.
-    async fn purge(&self, idle_before: Instant, created_before: Instant) -> Result<usize, StoreError>;
-    /// Deletes every record the filter selects; returns how many.
-    async fn remove_matching(&self, filter: &SessionFilter<'_>) -> Result<usize, StoreError>;
-    /// Number of records held.
-    async fn len(&self) -> Result<usize, StoreError>;
-    /// Whether the store holds no records.
-    async fn is_empty(&self) -> Result<bool, StoreError> {
-        Ok(self.len().await? == 0)
-    }
+/// The longest gap between two rewrites of a busy session's `last_seen`: 30 s, or a tenth of the idle timeout if
+/// that is shorter. A session is thus ended between `idle - interval` and `idle` after its last request.
+pub fn touch_interval(idle: Duration) -> Duration {
+    Duration::from_secs(30).min(idle / 10)
 }
-
 /// Why a presented session is not valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Invalid {
@@ -241,8 +207,29 @@ impl Sessions {
             csrf: random_token(),
         };
         let id = SessionId::generate();
-        self.store.insert(id.key(), rec.clone(), self.settings.idle_timeout).await?;
+        self.store.create(&id.key(), self.entry(&rec)?, self.ttl()).await?;
         Ok((id, rec))
+    }
+
+    /// How long a store keeps a session after its last touch: twice the idle timeout, so a request just after the
+    /// timeout is told "timed out" rather than "no session"; the idle check itself is exact.
+    fn ttl(&self) -> Duration {
+        self.settings.idle_timeout.saturating_mul(2)
+    }
+
+    fn entry(&self, rec: &SessionRecord) -> Result<crate::store::SessionEntry, StoreError> {
+        let data = serde_json::to_vec(rec).map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?;
+        Ok(crate::store::SessionEntry {
+            account: account_of(rec),
+            eid: rec.eid.is_some(),
+            eid_sid: rec.eid.as_ref().and_then(|e| {
+                e.sid.as_ref().map(|sid| crate::store::EidSid { provider: e.provider.clone(), sid: sid.clone() })
+            }),
+            created: rec.created,
+            last_seen: rec.last_seen,
+            expires: rec.created.plus(self.settings.absolute_lifetime),
+            data,
+        })
     }
 
     /// Looks a session up, ends it if idle or too old, and records this request as activity.
@@ -258,19 +245,22 @@ impl Sessions {
         idle: &(dyn Fn(Methods) -> Duration + Sync),
     ) -> Result<Result<SessionRecord, Invalid>, StoreError> {
         let key = id.key();
-        let Some(mut rec) = self.store.get(&key).await? else {
+        let now = self.clock.now();
+        let max_idle = self.settings.idle_timeout;
+        let touch = crate::store::Touch { now, interval: touch_interval(max_idle), max_idle };
+        let Some(entry) = self.store.get_and_touch(&key, touch, self.ttl()).await? else {
             return Ok(Err(Invalid::Missing));
         };
-        let now = self.clock.now();
-        if now.since(rec.created) >= self.settings.absolute_lifetime {
-            self.store.remove(&key).await?;
+        let mut rec: SessionRecord =
+            serde_json::from_slice(&entry.data).map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?;
+        if now >= entry.expires || now.since(rec.created) >= self.settings.absolute_lifetime {
+            self.store.end(&key).await?;
             return Ok(Err(Invalid::Lifetime));
         }
-        if now.since(rec.last_seen) >= idle(rec.methods) {
-            self.store.remove(&key).await?;
+        if now.since(entry.last_seen) >= idle(rec.methods).min(max_idle) {
+            self.store.end(&key).await?;
             return Ok(Err(Invalid::IdleTimeout));
         }
-        self.store.touch(&key, now, self.settings.idle_timeout).await?;
         rec.last_seen = now;
         Ok(Ok(rec))
     }
@@ -287,32 +277,39 @@ impl Sessions {
         next.last_seen = self.clock.now();
         next.csrf = random_token();
         let id = SessionId::generate();
-        self.store.insert(id.key(), next.clone(), self.settings.idle_timeout).await?;
-        self.store.remove(&old.key()).await?;
+        let entry = self.entry(&next)?;
+        if !self.store.rotate(&old.key(), &id.key(), entry, self.ttl()).await? {
+            return Err(StoreError::Conflict("the session ended while it was being renewed".into()));
+        }
         Ok((id, next))
     }
 
     /// Ends a session (logout).
     pub async fn end(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.store.remove(&id.key()).await
+        self.store.end(&id.key()).await.map(|_| ())
     }
 
     /// Ends every session the filter selects; returns how many.
     pub async fn end_matching(&self, filter: &SessionFilter<'_>) -> Result<usize, StoreError> {
-        self.store.remove_matching(filter).await
+        match *filter {
+            SessionFilter::EidSid { provider, sid } => {
+                self.store.end_by_eid_sid(&crate::store::EidSid { provider: provider.into(), sid: sid.into() }).await
+            }
+            SessionFilter::EidOfUser { realm, username } => {
+                self.store.end_all_of(&format!("{realm}:{username}"), crate::store::SessionScope::EidOnly).await
+            }
+        }
     }
 
-    /// Drops every expired record; run periodically by the reaper.
-    pub async fn purge_expired(&self) -> Result<usize, StoreError> {
-        let now = self.clock.now();
-        let idle_before = Instant(now.0.saturating_sub(ms(self.settings.idle_timeout)));
-        let created_before = Instant(now.0.saturating_sub(ms(self.settings.absolute_lifetime)));
-        self.store.purge(idle_before, created_before).await
+    /// Drops expired records, at most `limit` per call; run periodically by the reaper.
+    pub async fn purge_expired(&self, limit: usize) -> Result<usize, StoreError> {
+        self.store.sweep(self.clock.now(), limit).await
     }
 }
 
-fn ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+/// The account a record belongs to, as the stores index it: "realm:username".
+pub fn account_of(rec: &SessionRecord) -> String {
+    format!("{}:{}", rec.realm, rec.username)
 }
 
 /// 128 random bits, base64url: CSRF tokens and similar.
@@ -346,7 +343,7 @@ mod tests {
 
     fn sessions(clock: Arc<ManualClock>) -> Sessions {
         Sessions::new(
-            Arc::new(memory::MemoryStore::default()),
+            Arc::new(crate::store::memory::MemoryStore::new(clock.clone())),
             clock,
             SessionSettings {
                 idle_timeout: Duration::from_secs(900),
@@ -413,16 +410,18 @@ mod tests {
         assert!(s.validate(&id2).await.unwrap().is_ok());
     }
 
-    /// The purge drops only expired records.
+    /// The purge drops only records past their store TTL (twice the idle timeout).
     #[tokio::test]
     async fn purge_drops_expired_only() {
         let clock = ManualClock::new();
         let s = sessions(clock.clone());
         s.create(&user(), Methods::of(Method::Password)).await.unwrap();
         clock.advance(Duration::from_secs(16 * 60));
+        assert_eq!(s.purge_expired(100).await.unwrap(), 0, "kept to say 'timed out'");
+        clock.advance(Duration::from_secs(15 * 60));
         let (fresh, _) = s.create(&user(), Methods::of(Method::Password)).await.unwrap();
-        assert_eq!(s.purge_expired().await.unwrap(), 1);
-        assert_eq!(s.store().len().await.unwrap(), 1);
+        assert_eq!(s.purge_expired(100).await.unwrap(), 1);
+        assert_eq!(s.store().count().await.unwrap(), 1);
         assert!(s.validate(&fresh).await.unwrap().is_ok());
     }
 }
