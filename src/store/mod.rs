@@ -12,8 +12,10 @@
 //! flow) reach the store as opaque bytes; the fields a store must index or compare (account, eID `sid`, expiry,
 //! failure counts, the code's MAC) are typed.
 
+pub mod contract;
 pub mod memory;
 pub mod seal;
+pub mod sqlite;
 
 use crate::clock::Instant;
 use std::fmt;

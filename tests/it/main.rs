@@ -10,4 +10,5 @@ mod notify;
 mod oidc_harness;
 mod policies;
 mod process;
+mod regulation;
 mod second_factor;
