@@ -427,6 +427,40 @@ mod redirect_target {
     }
 }
 
+/// The spellings of an off-site redirect named in issue 13 (and their encoded and whitespace variants) are refused;
+/// encoded slashes inside a same-site path stay a same-site path.
+#[test]
+fn redirect_named_variants() {
+    use crate::gateway::http::safe_redirect;
+    let own = |h: &str| h == "portal.kommune.no";
+    for bad in [
+        "//evil.example",
+        "///evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https:evil.example",
+        "https:/evil.example",
+        "https:\\\\evil.example",
+        "HTTPS://evil.example",
+        "%2F%2Fevil.example",
+        "%2f%5cevil.example",
+        " //evil.example",
+        "\u{3000}//evil.example",
+        "/\t/evil.example",
+        "https://portal.kommune.no%2F@evil.example/",
+        "https://evil.example#.portal.kommune.no",
+        "https://portal.kommune.no.evil.example/",
+        "javascript://portal.kommune.no/%0aalert(1)",
+    ] {
+        assert_eq!(safe_redirect(bad, &own), None, "{bad:?}");
+    }
+    let base = url::Url::parse("https://portal.kommune.no/.portvakt/login").unwrap();
+    for same_site in ["/%2F%2Fevil.example", "/%5Cevil.example", "/..//evil.example", "/.%2e/%2fevil.example"] {
+        let t = safe_redirect(same_site, &own).unwrap_or_else(|| panic!("{same_site:?} refused"));
+        assert_eq!(base.join(&t).unwrap().host_str(), Some("portal.kommune.no"), "{same_site:?}");
+    }
+}
+
 mod durations {
     use super::*;
     use crate::config::duration::parse_duration;
