@@ -14,6 +14,7 @@
 
 pub mod contract;
 pub mod memory;
+pub mod redis;
 pub mod seal;
 pub mod sqlite;
 

@@ -11,4 +11,5 @@ mod oidc_harness;
 mod policies;
 mod process;
 mod regulation;
+mod redis_store;
 mod second_factor;

@@ -419,6 +419,7 @@ pub async fn get_json(
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
 pub mod oidc;
+pub mod redis;
 pub mod sms_provider;
 pub mod smtp;
 
