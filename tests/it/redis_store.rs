@@ -174,3 +174,178 @@ async fn sentinel_auth_is_required() {
     let err = Redis::new(s).probe().await.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(ref m) if m.contains("no usable master")), "{err}");
 }
+
+mod ops {
+    //! The atomic operations on a real server, raced from many tasks.
+    use super::*;
+    use portvakt::store::redis::ops::CodeTry;
+    use std::sync::Arc;
+
+    async fn fresh() -> (RedisServer, Arc<Redis>) {
+        let server = RedisServer::start();
+        let r = Arc::new(Redis::new(settings_for(&server)));
+        (server, r)
+    }
+
+    /// 100 concurrent wrong guesses at one challenge count exactly `max_tries`; the rest find it gone, and the right
+    /// code afterwards finds nothing to match.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn wrong_codes_count_exactly_max_tries() {
+        let (_server, r) = fresh().await;
+        r.challenge_open(b"c:1", b"sealed", b"mac-right", Duration::from_secs(60)).await.unwrap();
+        let tasks: Vec<_> = (0..100)
+            .map(|i| {
+                let r = r.clone();
+                tokio::spawn(async move { r.challenge_try(b"c:1", format!("wrong{i}").as_bytes(), 5).await.unwrap() })
+            })
+            .collect();
+        let mut counted = 0;
+        let mut gone = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                CodeTry::Wrong { .. } => counted += 1,
+                CodeTry::Gone => gone += 1,
+                CodeTry::Matched(_) => panic!("a wrong code matched"),
+            }
+        }
+        assert_eq!((counted, gone), (5, 95));
+        assert_eq!(r.challenge_try(b"c:1", b"mac-right", 5).await.unwrap(), CodeTry::Gone);
+    }
+
+    /// Of 50 concurrent right codes exactly one wins the challenge; wrong tries before it leave the count shown.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn right_code_wins_once() {
+        let (_server, r) = fresh().await;
+        r.challenge_open(b"c:2", b"sealed-challenge", b"mac-right", Duration::from_secs(60)).await.unwrap();
+        assert_eq!(r.challenge_try(b"c:2", b"nope", 5).await.unwrap(), CodeTry::Wrong { remaining: 4 });
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let r = r.clone();
+                tokio::spawn(async move { r.challenge_try(b"c:2", b"mac-right", 5).await.unwrap() })
+            })
+            .collect();
+        let mut wins = Vec::new();
+        for t in tasks {
+            if let CodeTry::Matched(v) = t.await.unwrap() {
+                wins.push(v);
+            }
+        }
+        assert_eq!(wins, vec![b"sealed-challenge".to_vec()]);
+    }
+
+    /// Of 50 concurrent takers of one value exactly one gets it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn take_is_single_use() {
+        let (_server, r) = fresh().await;
+        r.put(b"eid:state", b"flow", Duration::from_secs(60)).await.unwrap();
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let r = r.clone();
+                tokio::spawn(async move { r.take(b"eid:state").await.unwrap() })
+            })
+            .collect();
+        let mut got = 0;
+        for t in tasks {
+            got += usize::from(t.await.unwrap().is_some());
+        }
+        assert_eq!(got, 1);
+    }
+
+    /// 100 concurrent counts land as 100; the window's expiry is set once, at the first count, and refunds stop at
+    /// zero.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn counters_under_concurrency() {
+        let (server, r) = fresh().await;
+        let tasks: Vec<_> = (0..100)
+            .map(|_| {
+                let r = r.clone();
+                tokio::spawn(async move { r.incr_window(b"fail:anna", 1, Duration::from_secs(600)).await.unwrap() })
+            })
+            .collect();
+        let mut seen: Vec<i64> = Vec::new();
+        for t in tasks {
+            seen.push(t.await.unwrap());
+        }
+        seen.sort();
+        assert_eq!(seen, (1..=100).collect::<Vec<i64>>());
+        let pttl: i64 = redis::cmd("PTTL").arg("portvakt:fail:anna").query(&mut server.admin()).unwrap();
+        assert!(pttl > 590_000 && pttl <= 600_000, "{pttl}");
+        assert_eq!(r.decr_floor(b"fail:anna").await.unwrap(), 99);
+        assert_eq!(r.decr_floor(b"none").await.unwrap(), 0);
+        assert_eq!(r.counter(b"none").await.unwrap(), 0);
+    }
+
+    /// The shared rate limit allows the burst, then asks to wait about one period, counted on Redis's clock.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn gcra_burst_then_wait() {
+        let (_server, r) = fresh().await;
+        let period = Duration::from_secs(60);
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let r = r.clone();
+                tokio::spawn(async move { r.gcra(b"rl:sms:anna", period, 3).await.unwrap() })
+            })
+            .collect();
+        let mut allowed = 0;
+        let mut waits = Vec::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                None => allowed += 1,
+                Some(w) => waits.push(w),
+            }
+        }
+        assert_eq!(allowed, 3);
+        assert!(waits.iter().all(|w| *w > Duration::from_secs(55) && *w <= period), "{waits:?}");
+        // A short period lets the next hit through once it has passed.
+        assert_eq!(r.gcra(b"rl:fast", Duration::from_millis(50), 1).await.unwrap(), None);
+        assert!(r.gcra(b"rl:fast", Duration::from_millis(50), 1).await.unwrap().is_some());
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(r.gcra(b"rl:fast", Duration::from_millis(50), 1).await.unwrap(), None);
+    }
+
+    /// get-and-touch writes last-seen only when it is older than the touch interval; replace never recreates an
+    /// ended session; rotation moves the session once, and a second rotation of the old key fails.
+    #[tokio::test]
+    async fn session_touch_replace_rotate() {
+        let (_server, r) = fresh().await;
+        let ttl = Duration::from_secs(900);
+        assert!(r.session_create(b"s:a", b"rec", 1_000, ttl).await.unwrap());
+        assert!(!r.session_create(b"s:a", b"other", 1_000, ttl).await.unwrap());
+        let touch = Duration::from_secs(30);
+        assert_eq!(r.session_get_and_touch(b"s:a", 20_000, touch, ttl).await.unwrap(), Some((b"rec".to_vec(), 1_000)));
+        assert_eq!(r.session_get_and_touch(b"s:a", 31_000, touch, ttl).await.unwrap(), Some((b"rec".to_vec(), 31_000)));
+        assert!(r.session_replace(b"s:a", b"rec2", ttl).await.unwrap());
+        assert_eq!(
+            r.session_get_and_touch(b"s:a", 32_000, touch, ttl).await.unwrap(),
+            Some((b"rec2".to_vec(), 31_000))
+        );
+
+        assert!(r.session_rotate(b"s:a", b"s:b", b"rec3", 40_000, ttl).await.unwrap());
+        assert_eq!(r.session_get_and_touch(b"s:a", 40_000, touch, ttl).await.unwrap(), None);
+        assert!(!r.session_rotate(b"s:a", b"s:c", b"rec4", 40_000, ttl).await.unwrap());
+        assert_eq!(r.session_get_and_touch(b"s:c", 40_000, touch, ttl).await.unwrap(), None);
+        assert_eq!(
+            r.session_get_and_touch(b"s:b", 40_000, touch, ttl).await.unwrap(),
+            Some((b"rec3".to_vec(), 40_000))
+        );
+
+        assert_eq!(r.delete(&[b"s:b"]).await.unwrap(), 1);
+        assert!(!r.session_replace(b"s:b", b"zombie", ttl).await.unwrap());
+        assert_eq!(r.session_get_and_touch(b"s:b", 41_000, touch, ttl).await.unwrap(), None);
+    }
+
+    /// Index sets collect members, keep the longest expiry asked for, and lose members on removal.
+    #[tokio::test]
+    async fn index_sets() {
+        let (server, r) = fresh().await;
+        r.index_add(b"ix:anna", b"s1", Duration::from_secs(100)).await.unwrap();
+        r.index_add(b"ix:anna", b"s2", Duration::from_secs(50)).await.unwrap();
+        let mut m = r.index_members(b"ix:anna").await.unwrap();
+        m.sort();
+        assert_eq!(m, vec![b"s1".to_vec(), b"s2".to_vec()]);
+        let pttl: i64 = redis::cmd("PTTL").arg("portvakt:ix:anna").query(&mut server.admin()).unwrap();
+        assert!(pttl > 90_000, "{pttl}");
+        r.index_remove(b"ix:anna", b"s1").await.unwrap();
+        assert_eq!(r.index_members(b"ix:anna").await.unwrap(), vec![b"s2".to_vec()]);
+    }
+}

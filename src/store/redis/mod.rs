@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod conn;
+pub mod ops;
 
 pub use config::{RedisFile, RedisSettings};
 pub use conn::Redis;
