@@ -4,6 +4,8 @@
 pub mod config;
 pub mod conn;
 pub mod ops;
+pub mod stores;
 
 pub use config::{RedisFile, RedisSettings};
 pub use conn::Redis;
+pub use stores::RedisStore;
