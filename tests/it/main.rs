@@ -10,6 +10,6 @@ mod notify;
 mod oidc_harness;
 mod policies;
 mod process;
-mod regulation;
 mod redis_store;
+mod regulation;
 mod second_factor;

@@ -8,6 +8,31 @@ use portvakt::store::redis::{Redis, RedisSettings};
 use portvakt::store::StoreError;
 use std::time::Duration;
 
+/// The store contract suite, unchanged, against a real server: each check on a fresh key prefix (an empty store).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn contract_suite_passes() {
+    use portvakt::clock::ManualClock;
+    use portvakt::store::contract::{run_all, Backend};
+    use portvakt::store::redis::RedisStore;
+    use portvakt::store::seal::Secrets;
+    use std::sync::Arc;
+    let server = RedisServer::start();
+    let port = server.port();
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    let secrets = Arc::new(Secrets::generate());
+    run_all(|| {
+        let mut s = RedisSettings::standalone("127.0.0.1", port);
+        s.key_prefix = format!("contract{}:", n.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+        let secrets = secrets.clone();
+        async move {
+            let clock = ManualClock::new();
+            let stores = RedisStore::stores(Arc::new(Redis::new(s)), secrets, clock.clone());
+            Backend::on_clock(stores, clock)
+        }
+    })
+    .await;
+}
+
 fn settings_for(server: &RedisServer) -> RedisSettings {
     RedisSettings::standalone("127.0.0.1", server.port())
 }
