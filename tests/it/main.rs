@@ -10,6 +10,7 @@ mod notify;
 mod oidc_harness;
 mod policies;
 mod process;
+mod redis_shared;
 mod redis_store;
 mod regulation;
 mod second_factor;

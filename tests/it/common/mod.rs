@@ -99,6 +99,10 @@ pub struct Opts {
     pub server_extra: String,
     /// Worker threads per listener (1 when `None`).
     pub threads: Option<usize>,
+    /// Stores (and their keys) instead of the configured ones: two gateways given the same share their state.
+    pub stores: Option<(portvakt::store::Stores, Arc<portvakt::store::seal::Secrets>)>,
+    /// A clock shared with another gateway (and with the stores); a fresh one otherwise.
+    pub clock: Option<Arc<ManualClock>>,
     /// The `[server] hosts` list as TOML (`["portal.kommune.example"]` when `None`).
     pub hosts: Option<String>,
 }
@@ -241,8 +245,8 @@ issuer = "https://portal.kommune.example"
         let config = dir.path().join("portvakt.toml");
         std::fs::write(&config, text).unwrap();
         let cfg = portvakt::config::Config::load(&config).unwrap_or_else(|e| panic!("test config invalid:\n{e}"));
-        let clock = ManualClock::new();
-        let deps = Deps { clock: clock.clone(), ..Deps::default() };
+        let clock = opts.clock.clone().unwrap_or_else(ManualClock::new);
+        let deps = Deps { clock: clock.clone(), stores: opts.stores.clone(), ..Deps::default() };
         let state = build_state(cfg, &deps).unwrap();
         let server = build_server(state).unwrap();
         let (tx, rx) = tokio::sync::mpsc::channel(1);

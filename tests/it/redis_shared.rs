@@ -1,0 +1,141 @@
+//! Two gateway instances sharing one real Redis (no sticky sessions): a session, a logout and an outage are seen
+//! the same way by both; a Sentinel failover is followed without a restart; a dump of Redis holds no secret.
+
+use crate::common::redis::{dump_contains, RedisServer, SentinelSetup, MASTER_NAME};
+use crate::common::*;
+use portvakt::clock::ManualClock;
+use portvakt::store::redis::config::{Endpoint, HostPort};
+use portvakt::store::redis::{Redis, RedisSettings, RedisStore};
+use portvakt::store::seal::Secrets;
+use std::sync::Arc;
+
+/// Two gateways over the same Redis settings, one clock and one set of store keys, as two hosts would be
+/// configured. Each gateway has its own connection.
+fn two_gateways(settings: &RedisSettings) -> (Env, Env) {
+    let clock = ManualClock::new();
+    let secrets = Arc::new(Secrets::generate());
+    let start = || {
+        let redis = Arc::new(Redis::new(settings.clone()));
+        let stores = RedisStore::stores(redis, secrets.clone(), clock.clone());
+        Env::start(Opts { stores: Some((stores, secrets.clone())), clock: Some(clock.clone()), ..Default::default() })
+    };
+    (start(), start())
+}
+
+async fn logout(c: &reqwest::Client, base: &str, cookie: &str) -> u16 {
+    let portal = c.get(format!("{base}/.portvakt/portal")).header("cookie", cookie).send().await.unwrap();
+    let token = hidden_field(&portal.text().await.unwrap(), "csrf").unwrap();
+    let out = c
+        .post(format!("{base}/.portvakt/logout"))
+        .header("cookie", cookie)
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    out.status().as_u16()
+}
+
+/// Logged in on A, the cookie works on B (the backend sees the same user); logged out on B, A refuses it.
+#[tokio::test(flavor = "multi_thread")]
+async fn session_from_a_works_on_b_and_logout_on_b_ends_it_on_a() {
+    let server = RedisServer::start();
+    let (a, b) = two_gateways(&RedisSettings::standalone("127.0.0.1", server.port()));
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &a.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let (status, body) = get_json(&c, &format!("{}/expense/", b.http_url()), &cookie, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["headers"]["x-portvakt-user"][0], "anna", "{body}");
+    assert_eq!(logout(&c, &b.http_url(), &cookie).await, 200);
+    assert_eq!(get_json(&c, &format!("{}/expense/", a.http_url()), &cookie, &[]).await.0, 401);
+    assert_eq!(get_json(&c, &format!("{}/expense/", b.http_url()), &cookie, &[]).await.0, 401);
+}
+
+/// Redis stopped: both gateways answer 503 with the "temporarily unavailable" page, keep the cookie and proxy
+/// nothing; Redis back (same data): the same cookie works again on both, without a restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_down_is_503_and_the_session_survives() {
+    let mut server = RedisServer::start();
+    let (a, b) = two_gateways(&RedisSettings::standalone("127.0.0.1", server.port()));
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &a.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    server.stop();
+    for gw in [&a, &b] {
+        let r = browse(&c, &format!("{}/expense/x", gw.http_url()), &cookie, &[("accept-language", "en")]).await;
+        assert_eq!(r.status(), 503);
+        assert!(set_cookie_line(r.headers(), "portvakt").is_none(), "the cookie must be kept");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("temporarily unavailable"), "{body}");
+        assert!(!body.contains("svc1"), "nothing proxied: {body}");
+    }
+    server.start_again();
+    for gw in [&a, &b] {
+        let (status, body) = get_json(&c, &format!("{}/expense/", gw.http_url()), &cookie, &[]).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["headers"]["x-portvakt-user"][0], "anna");
+    }
+}
+
+/// After logins on both gateways, a dump of every key and value holds no session ID and no username in clear.
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_dump_holds_no_session_id_or_account() {
+    let server = RedisServer::start();
+    let (a, b) = two_gateways(&RedisSettings::standalone("127.0.0.1", server.port()));
+    let c = client_from(INTERNAL);
+    let ca = login(&c, &a.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let cb = login(&c, &b.http_url(), "bjorn", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let dump = server.dump();
+    assert!(dump.len() >= 2, "sessions are in Redis: {} keys", dump.len());
+    for cookie in [&ca, &cb] {
+        let id = cookie.split_once('=').unwrap().1;
+        assert!(!dump_contains(&dump, id.as_bytes()), "session ID in clear");
+    }
+    for clear in ["anna", "bjorn", "Lindqvist", "staff:anna"] {
+        assert!(!dump_contains(&dump, clear.as_bytes()), "{clear} in clear in the dump");
+    }
+}
+
+/// Sentinel: the master is killed mid-session; after the failover the same browser session works on both
+/// gateways, which were never restarted.
+#[tokio::test(flavor = "multi_thread")]
+async fn sentinel_failover_keeps_the_session() {
+    let mut setup = tokio::task::spawn_blocking(|| SentinelSetup::start(None)).await.unwrap();
+    let mut settings = RedisSettings::standalone("127.0.0.1", 1);
+    settings.endpoint = Endpoint::Sentinel {
+        sentinels: setup.sentinels.iter().map(|s| HostPort { host: "127.0.0.1".into(), port: s.port }).collect(),
+        master_name: MASTER_NAME.into(),
+        username: None,
+        password: None,
+    };
+    let (a, b) = two_gateways(&settings);
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &a.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    assert_eq!(get_json(&c, &format!("{}/expense/", b.http_url()), &cookie, &[]).await.0, 200);
+    // The login is on the replica before the master dies (asynchronous replication loses only unacknowledged
+    // writes; this test is about reconnecting, not about that window).
+    let replica = setup.replica.port;
+    tokio::task::spawn_blocking(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let mut con =
+                ::redis::Client::open(format!("redis://127.0.0.1:{replica}")).unwrap().get_connection().unwrap();
+            let keys: Vec<String> = ::redis::cmd("KEYS").arg("portvakt:s:*").query(&mut con).unwrap();
+            if !keys.is_empty() || std::time::Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    })
+    .await
+    .unwrap();
+    let _setup = tokio::task::spawn_blocking(move || {
+        setup.kill_master_and_wait_failover();
+        setup
+    })
+    .await
+    .unwrap();
+    for gw in [&a, &b] {
+        let (status, body) = get_json(&c, &format!("{}/expense/", gw.http_url()), &cookie, &[]).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["headers"]["x-portvakt-user"][0], "anna");
+    }
+}
