@@ -12,12 +12,22 @@ use std::sync::Arc;
 /// Two gateways over the same Redis settings, one clock and one set of store keys, as two hosts would be
 /// configured. Each gateway has its own connection.
 fn two_gateways(settings: &RedisSettings) -> (Env, Env) {
+    two_gateways_with(settings, "")
+}
+
+/// Like [`two_gateways`], with extra config for both.
+fn two_gateways_with(settings: &RedisSettings, extra: &str) -> (Env, Env) {
     let clock = ManualClock::new();
     let secrets = Arc::new(Secrets::generate());
     let start = || {
         let redis = Arc::new(Redis::new(settings.clone()));
         let stores = RedisStore::stores(redis, secrets.clone(), clock.clone());
-        Env::start(Opts { stores: Some((stores, secrets.clone())), clock: Some(clock.clone()), ..Default::default() })
+        Env::start(Opts {
+            stores: Some((stores, secrets.clone())),
+            clock: Some(clock.clone()),
+            extra: extra.to_string(),
+            ..Default::default()
+        })
     };
     (start(), start())
 }
@@ -137,5 +147,119 @@ async fn sentinel_failover_keeps_the_session() {
         let (status, body) = get_json(&c, &format!("{}/expense/", gw.http_url()), &cookie, &[]).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["headers"]["x-portvakt-user"][0], "anna");
+    }
+}
+
+mod codes {
+    //! One-time codes across the two gateways, delivered by a real SMTP server.
+    use super::*;
+    use crate::common::smtp::SmtpServer;
+    use std::time::Duration;
+
+    fn email_toml(smtp: &SmtpServer) -> String {
+        format!(
+            "[email]\nkind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\
+             from = \"Portvakt <noreply@kommune.example>\"\ntimeout = \"5s\"\n",
+            smtp.port
+        )
+    }
+
+    fn code_in(text: &str) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        for w in chars.windows(7) {
+            if w[3] == '-' && w.iter().enumerate().all(|(i, c)| i == 3 || c.is_ascii_uppercase() || c.is_ascii_digit())
+            {
+                return w.iter().collect();
+            }
+        }
+        panic!("no code in {text:?}");
+    }
+
+    async fn post(
+        c: &reqwest::Client,
+        url: &str,
+        cookie: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Option<String>, String) {
+        let r = c.post(url).header("cookie", cookie).header("accept-language", "en").form(form).send().await.unwrap();
+        let status = r.status().as_u16();
+        let ck = set_cookie(r.headers(), "portvakt");
+        (status, ck, r.text().await.unwrap())
+    }
+
+    /// Remote password login on `gw`, then a code by e-mail requested there: returns cookie and CSRF token.
+    async fn login_and_send(c: &reqwest::Client, gw: &Env) -> (String, String) {
+        let l = login(c, &gw.http_url(), "anna", PASSWORD, "/expense/", "portvakt", None).await;
+        let cookie = l.cookie.unwrap();
+        let page =
+            browse(c, &format!("{}/.portvakt/second-factor?rd=%2Fexpense%2F", gw.http_url()), &cookie, &[]).await;
+        let csrf = hidden_field(&page.text().await.unwrap(), "csrf").unwrap();
+        let form = [("csrf", csrf.as_str()), ("channel", "email"), ("rd", "/expense/")];
+        let (s, _, body) = post(c, &format!("{}/.portvakt/second-factor/send", gw.http_url()), &cookie, &form).await;
+        assert_eq!(s, 200, "{body}");
+        (cookie, csrf)
+    }
+
+    /// A code requested on A is accepted on B; the stepped-up session then works on A.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn code_requested_on_a_verified_on_b() {
+        let server = RedisServer::start();
+        let smtp = SmtpServer::start();
+        let (a, b) = two_gateways_with(&RedisSettings::standalone("127.0.0.1", server.port()), &email_toml(&smtp));
+        let c = client_from(REMOTE);
+        let (cookie, csrf) = login_and_send(&c, &a).await;
+        let code = code_in(&smtp.wait_for(1, Duration::from_secs(10))[0].body);
+        let form = [("csrf", csrf.as_str()), ("code", code.as_str()), ("rd", "/expense/")];
+        let (s, new_cookie, body) =
+            post(&c, &format!("{}/.portvakt/second-factor/verify", b.http_url()), &cookie, &form).await;
+        assert_eq!(s, 303, "{body}");
+        let new_cookie = new_cookie.expect("stepped-up session");
+        let (s, v) = get_json(&c, &format!("{}/expense/", a.http_url()), &new_cookie, &[]).await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["headers"]["x-portvakt-methods"][0], "password,email");
+        // The code is nowhere in Redis in clear.
+        assert!(!dump_contains(&server.dump(), code.as_bytes()));
+        assert!(!dump_contains(&server.dump(), code.replace('-', "").as_bytes()));
+    }
+
+    /// 50 wrong codes sent in parallel, half to each gateway, count exactly the configured 5 tries: the pages show
+    /// "4, 3, 2, 1 tries left" once each, and the right code afterwards is refused.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn parallel_wrong_codes_across_both_count_exactly_max_tries() {
+        let server = RedisServer::start();
+        let smtp = SmtpServer::start();
+        let (a, b) = two_gateways_with(&RedisSettings::standalone("127.0.0.1", server.port()), &email_toml(&smtp));
+        let c = client_from(REMOTE);
+        let (cookie, csrf) = login_and_send(&c, &a).await;
+        let code = code_in(&smtp.wait_for(1, Duration::from_secs(10))[0].body);
+        let wrong = if code == "AAA-AAA" { "BBB-BBB" } else { "AAA-AAA" };
+        let tasks: Vec<_> = (0..50)
+            .map(|i| {
+                let url =
+                    format!("{}/.portvakt/second-factor/verify", if i % 2 == 0 { a.http_url() } else { b.http_url() });
+                let (c, cookie, csrf) = (c.clone(), cookie.clone(), csrf.clone());
+                tokio::spawn(async move {
+                    post(&c, &url, &cookie, &[("csrf", &csrf), ("code", wrong), ("rd", "/expense/")]).await
+                })
+            })
+            .collect();
+        let mut left_seen = Vec::new();
+        for t in tasks {
+            let (s, ck, body) = t.await.unwrap();
+            assert_eq!(s, 200, "{body}");
+            assert!(ck.is_none(), "no wrong code logs in");
+            if let Some(pos) = body.find(" tries left") {
+                let n: String = body[..pos].chars().rev().take_while(char::is_ascii_digit).collect();
+                left_seen.push(n.chars().rev().collect::<String>().parse::<u32>().unwrap());
+            } else {
+                assert!(body.contains("too many times"), "{body}");
+            }
+        }
+        left_seen.sort();
+        assert_eq!(left_seen, vec![1, 2, 3, 4]);
+        let form = [("csrf", csrf.as_str()), ("code", code.as_str()), ("rd", "/expense/")];
+        let (s, ck, body) = post(&c, &format!("{}/.portvakt/second-factor/verify", b.http_url()), &cookie, &form).await;
+        assert_eq!(s, 200);
+        assert!(ck.is_none() && body.contains("too many times"), "{body}");
     }
 }
