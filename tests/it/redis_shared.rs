@@ -263,3 +263,26 @@ mod codes {
         assert!(ck.is_none() && body.contains("too many times"), "{body}");
     }
 }
+
+/// Login failures are counted across both gateways: 5 wrong passwords split between A and B ban the account on
+/// both (429, no session even with the right password), while the wrong ones before the ban were checked (200).
+#[tokio::test(flavor = "multi_thread")]
+async fn login_lockout_counted_across_both() {
+    let server = RedisServer::start();
+    let limits = "[login]\nmax_failures = 5\nmax_failures_per_address = 1000\nfind_time = \"5m\"\nban_time = \"5m\"\n";
+    let (a, b) = two_gateways_with(&RedisSettings::standalone("127.0.0.1", server.port()), limits);
+    let c = client_from(INTERNAL);
+    for i in 0..5 {
+        let gw = if i % 2 == 0 { &a } else { &b };
+        let l = login(&c, &gw.http_url(), "anna", &format!("guess-{i}"), "/", "portvakt", None).await;
+        assert_eq!(l.status, 200, "wrong password {i} is checked and refused");
+        assert!(l.cookie.is_none());
+    }
+    for gw in [&a, &b] {
+        let l = login(&c, &gw.http_url(), "anna", PASSWORD, "/", "portvakt", None).await;
+        assert_eq!(l.status, 429, "banned on both: {}", l.body);
+        assert!(l.cookie.is_none());
+    }
+    // Bjørn is not affected.
+    assert!(login(&c, &b.http_url(), "bjorn", PASSWORD, "/", "portvakt", None).await.cookie.is_some());
+}
