@@ -4,6 +4,7 @@
 //! Dependencies point one way, top to bottom:
 //! - [`clock`]: injected time.
 //! - [`store`]: the store layer: traits of atomic operations on shared state, sealing for persistent backends.
+//! - [`canonical`]: the one canonical request path (decoding, dot segments, refused spellings).
 //! - [`config`]: the TOML file format and the validated [`config::Config`]; `check` reports `FILE:LINE:COL`.
 //! - [`methods`]: login methods and sets of them.
 //! - [`notify`]: sending codes: e-mail over SMTP, SMS through 46elks or a webhook, or printed (log) for the demo.
@@ -38,6 +39,7 @@ pub mod access;
 pub mod account;
 pub mod assertion;
 pub mod assertion_cache;
+pub mod canonical;
 pub mod cli;
 pub mod clock;
 pub mod config;
