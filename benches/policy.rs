@@ -73,6 +73,7 @@ fn bench(c: &mut Criterion) {
     let req = |zone, user, groups, at| AccessRequest {
         service: "svc42",
         path: "/svc42/reports/2026",
+        case_insensitive: false,
         zone,
         user,
         groups,

@@ -61,8 +61,10 @@ pub const FLOOR_RULE: &str = "builtin:zone-floor";
 pub struct Facts<'a> {
     /// Service name or account action.
     pub service: &'a str,
-    /// Request path.
+    /// Canonical request path.
     pub path: &'a str,
+    /// The service's backend ignores letter case: policy paths match in any case.
+    pub case_insensitive: bool,
     /// Zone of the request.
     pub zone: &'a Zone,
     /// Username.
@@ -109,6 +111,7 @@ impl Access {
         let req = AccessRequest {
             service: f.service,
             path: f.path,
+            case_insensitive: f.case_insensitive,
             zone: &f.zone.name,
             user: f.user,
             groups: f.groups,
@@ -216,6 +219,7 @@ mod tests {
         Facts {
             service: "expense",
             path: "/expense/",
+            case_insensitive: false,
             zone,
             user: "anna",
             groups,

@@ -204,6 +204,7 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
     let ex = policies.explain(&crate::policy::AccessRequest {
         service: &a.service,
         path: &path,
+        case_insensitive: cfg.service(&a.service).is_some_and(|s| s.path_rules.case_insensitive),
         zone: &zone.name,
         user: &a.user,
         groups: &a.groups,

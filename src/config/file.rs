@@ -280,6 +280,11 @@ pub struct FileService {
     pub read_timeout: Option<ConfigDuration>,
     /// Zones from which this service's policy rules alone decide, even below the zone's login floor.
     pub allow_below_zone_floor: Option<Vec<Spanned<String>>>,
+    /// The backend ignores letter case and trailing dots and spaces in names (IIS, other Windows servers).
+    #[serde(default)]
+    pub case_insensitive_paths: bool,
+    /// What `;` parameters in the path mean to the backend: "reject" (default), "strip" or "keep".
+    pub path_params: Option<Spanned<String>>,
 }
 
 /// `[assertion]`.

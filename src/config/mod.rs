@@ -230,6 +230,8 @@ pub struct ServiceSettings {
     pub read_timeout: Duration,
     /// Zones from which the policy rules alone decide for this service, even below the zone's login floor.
     pub allow_below_zone_floor: Vec<String>,
+    /// How the backend reads paths: `;` parameters and letter case (`path_params`, `case_insensitive_paths`).
+    pub path_rules: crate::canonical::PathRules,
 }
 
 /// A backend address: a literal socket address or a host name resolved at run time.
@@ -1005,8 +1007,25 @@ impl Validator<'_> {
                     let v = p.get_ref();
                     if !v.starts_with('/') || v.contains("..") || v.contains('?') || v.contains('#') {
                         self.err(p, "path_prefix must start with '/' and contain no '..', '?' or '#'");
+                    } else {
+                        // Requests are routed on their canonical path, so a prefix in any other spelling could
+                        // never match.
+                        match crate::canonical::canonicalize(v, crate::canonical::PathRules::default()) {
+                            Err(e) => self.err(
+                                p,
+                                format!("path_prefix \"{v}\" contains {e}, which the gateway refuses in every request"),
+                            ),
+                            Ok(c) if c.trim_end_matches('/') != v.trim_end_matches('/') => self.err(
+                                p,
+                                format!(
+                                    "path_prefix \"{v}\" is not in canonical form: write \"{}\"",
+                                    c.trim_end_matches('/')
+                                ),
+                            ),
+                            Ok(_) => {}
+                        }
                     }
-                    if v.starts_with("/.portvakt") {
+                    if crate::canonical::is_reserved(v) {
                         self.err(
                             p,
                             "path_prefix cannot be under /.portvakt/, which is reserved for the gateway's own pages",
@@ -1048,6 +1067,21 @@ impl Validator<'_> {
                     ),
                 }
             }
+            let params = match &s.path_params {
+                None => crate::canonical::PathParams::default(),
+                Some(p) => crate::canonical::PathParams::parse(p.get_ref()).unwrap_or_else(|| {
+                    self.err(
+                        p,
+                        format!(
+                            "path_params \"{}\" is not known: use \"reject\" (refuse ';' in paths), \"strip\" \
+                             (Java servers) or \"keep\"",
+                            p.get_ref()
+                        ),
+                    );
+                    crate::canonical::PathParams::default()
+                }),
+            };
+            let path_rules = crate::canonical::PathRules { params, case_insensitive: s.case_insensitive_paths };
             let upstream_sni = s.upstream_sni.clone().unwrap_or_else(|| match upstreams.first() {
                 Some(UpstreamAddr::Name(h, _)) => h.clone(),
                 _ => String::new(),
@@ -1069,6 +1103,7 @@ impl Validator<'_> {
                     .flatten()
                     .map(|z| z.get_ref().clone())
                     .collect(),
+                path_rules,
             });
         }
         out
@@ -1141,6 +1176,39 @@ path = "users.toml"
         assert_eq!(c.session.absolute_lifetime, Duration::from_secs(43200));
         assert_eq!(c.remote_login, LoginRequirement::TwoFactor);
         assert_eq!(c.listeners.len(), 1);
+    }
+
+    /// Path settings per service load with their defaults, and bad values and non-canonical prefixes are reported
+    /// at their position with what to write instead.
+    #[test]
+    fn service_path_settings() {
+        let svc = |extra: &str| {
+            format!("{MIN}\n[[services]]\nname = \"a\"\npath_prefix = \"/a\"\nupstreams = [\"127.0.0.1:1\"]\n{extra}")
+        };
+        let c = load(&svc("")).unwrap();
+        assert_eq!(c.services[0].path_rules, crate::canonical::PathRules::default());
+        assert_eq!(c.services[0].path_rules.params, crate::canonical::PathParams::Reject);
+        let c = load(&svc("case_insensitive_paths = true\npath_params = \"strip\"\n")).unwrap();
+        assert!(c.services[0].path_rules.case_insensitive);
+        assert_eq!(c.services[0].path_rules.params, crate::canonical::PathParams::Strip);
+        let s = load(&svc("path_params = \"ignore\"\n")).unwrap_err().to_string();
+        assert!(s.starts_with("t.toml:15:15: path_params \"ignore\" is not known: use \"reject\""), "{s}");
+        let s = load(&svc("case_insensitive_paths = \"yes\"\n")).unwrap_err().to_string();
+        assert!(s.starts_with("t.toml:15:26: invalid type"), "{s}");
+        let s = load(&MIN.replace(
+            "redirect_to_https = false",
+            "redirect_to_https = false\n\n[[services]]\nname = \"b\"\npath_prefix = \"/%62x\"\nupstreams = [\"127.0.0.1:1\"]",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(s.contains(":8:15: path_prefix \"/%62x\" is not in canonical form: write \"/bx\""), "{s}");
+        let s = load(&svc("").replace("\"/a\"", "\"/a%2Fb\"")).unwrap_err().to_string();
+        assert!(
+            s.contains(
+                "path_prefix \"/a%2Fb\" contains an encoded slash (%2F), which the gateway refuses in every request"
+            ),
+            "{s}"
+        );
     }
 
     /// An unknown key is reported with its line and column.

@@ -131,6 +131,7 @@ fn link_allowed(gw: &Gateway, ctx: &Ctx, assurance: crate::methods::Assurance) -
         let f = Facts {
             service: crate::policy::ACCOUNT_EID_LINK,
             path: "/",
+            case_insensitive: false,
             zone,
             user: "",
             groups: &[],

@@ -28,7 +28,8 @@ pub(super) fn unavailable<E: std::fmt::Display>(what: &'static str) -> impl Fn(E
 pub async fn handle(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let req = session.req_header();
     let method = req.method.clone();
-    let path = req.uri.path().to_string();
+    // The canonical path: `/.portvakt/./login` and `/x/../.portvakt/login` are the login page.
+    let path = ctx.path.clone().unwrap_or_else(|| req.uri.path().to_string());
     let get = method == ::http::Method::GET || method == ::http::Method::HEAD;
     let post = method == ::http::Method::POST;
     if let Some(r) = super::eid::handle(gw, session, ctx, &path).await {
@@ -333,15 +334,21 @@ fn needs_step_up(
         Ok(u) => (u.host_str().unwrap_or_default().to_ascii_lowercase(), u.path().to_string()),
         Err(_) => (http::host_of(req).unwrap_or_default(), target.split('?').next().unwrap_or("/").to_string()),
     };
-    match gw.state.router.route(&host, &path).and_then(|i| gw.state.cfg.services.get(i)) {
-        Some(s) => gw.state.access.decide(&gw.facts(zone, rec, &s.name, &path)) == Decision::StepUp,
+    // The same canonical path and route the request to `target` will get.
+    let resolved = gw.state.router.resolve(&host, &path).ok();
+    let service = resolved.as_ref().and_then(|r| match r.target {
+        super::routing::Target::Service(i) => gw.state.cfg.services.get(i).map(|s| (s, r.path.as_str())),
+        _ => None,
+    });
+    match service {
+        Some((s, path)) => gw.state.access.decide(&gw.facts(zone, rec, &s.name, path)) == Decision::StepUp,
         None => access::builtin(zone, rec.methods, rec.assurance) == Decision::StepUp,
     }
 }
 
-fn to_login(req: &pingora_http::RequestHeader, why: Invalid) -> Reply {
-    let rd = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or(PORTAL);
-    let mut loc = format!("/.portvakt/login?rd={}", http::url_encode(rd));
+fn to_login(ctx: &Ctx, req: &pingora_http::RequestHeader, why: Invalid) -> Reply {
+    let rd = if ctx.path.is_some() { super::request_target(ctx, req) } else { PORTAL.to_string() };
+    let mut loc = format!("/.portvakt/login?rd={}", http::url_encode(&rd));
     if why == Invalid::IdleTimeout {
         loc.push_str("&expired=1");
     }
@@ -380,7 +387,7 @@ async fn logout_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resu
 async fn portal_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let rec = match gw.current_session(session.req_header(), ctx).await? {
         Ok((_, rec)) => rec,
-        Err(why) => return Ok(to_login(session.req_header(), why)),
+        Err(why) => return Ok(to_login(ctx, session.req_header(), why)),
     };
     let req = session.req_header();
     let lang = ctx.lang(req);
@@ -434,7 +441,7 @@ pub(super) async fn session_form(
     let (id, rec) = match gw.current_session(session.req_header(), ctx).await? {
         Ok(v) => v,
         Err(why) => {
-            let mut r = to_login(session.req_header(), why);
+            let mut r = to_login(ctx, session.req_header(), why);
             r = r.with_status(303);
             return Ok(Err(r));
         }
@@ -547,7 +554,7 @@ pub(super) fn after_login_target(gw: &Gateway, rd: &str) -> String {
 async fn second_factor_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let (id, rec) = match gw.current_session(session.req_header(), ctx).await? {
         Ok(v) => v,
-        Err(why) => return Ok(to_login(session.req_header(), why)),
+        Err(why) => return Ok(to_login(ctx, session.req_header(), why)),
     };
     let req = session.req_header();
     let rd = query_param(req, "rd").unwrap_or_default();
@@ -815,7 +822,7 @@ pub(super) async fn account_reply(
 async fn account_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let rec = match gw.current_session(session.req_header(), ctx).await? {
         Ok((_, rec)) => rec,
-        Err(why) => return Ok(to_login(session.req_header(), why)),
+        Err(why) => return Ok(to_login(ctx, session.req_header(), why)),
     };
     account_reply(
         gw,

@@ -3,11 +3,17 @@
 use pingora_http::RequestHeader;
 use std::collections::HashMap;
 
-/// The request's host name, lower case, without port: from the URI authority (HTTP/2) or the Host header.
+/// The request's host name, lower case, without port: from the URI authority (HTTP/2), the authority of an
+/// absolute-form target (RFC 9112 3.2.2; pingora refuses a Host header that disagrees), or the Host header.
 pub fn host_of(req: &RequestHeader) -> Option<String> {
-    let raw = match req.uri.authority() {
-        Some(a) => a.host().to_string(),
-        None => {
+    let absolute = pingora_http::authority::raw_target_authority(req.raw_path()).authority();
+    let raw = match (req.uri.authority(), absolute) {
+        (Some(a), _) => a.host().to_string(),
+        (None, Some(a)) => {
+            let auth = http::uri::Authority::try_from(a).ok()?;
+            auth.host().to_string()
+        }
+        (None, None) => {
             let h = req.headers.get(http::header::HOST)?.to_str().ok()?;
             let auth: http::uri::Authority = h.parse().ok()?;
             auth.host().to_string()
@@ -19,8 +25,11 @@ pub fn host_of(req: &RequestHeader) -> Option<String> {
 
 /// The Host header value as sent (with port), for building absolute URLs back to the same place.
 pub fn authority_of(req: &RequestHeader) -> Option<String> {
-    match req.uri.authority() {
-        Some(a) => Some(a.as_str().to_string()),
+    if let Some(a) = req.uri.authority() {
+        return Some(a.as_str().to_string());
+    }
+    match pingora_http::authority::raw_target_authority(req.raw_path()).authority() {
+        Some(a) => std::str::from_utf8(a).ok().map(str::to_string),
         None => req.headers.get(http::header::HOST)?.to_str().ok().map(str::to_string),
     }
 }
@@ -234,6 +243,8 @@ mod tests {
         assert_eq!(host_of(&req(&[("host", "Portal.Kommune.no:8443")])).as_deref(), Some("portal.kommune.no"));
         assert_eq!(host_of(&req(&[("host", "[::1]:8443")])).as_deref(), Some("::1"));
         assert_eq!(host_of(&req(&[])), None);
+        let abs = RequestHeader::build("GET", b"http://Expense.Kommune.no:8080/x", None).unwrap();
+        assert_eq!(host_of(&abs).as_deref(), Some("expense.kommune.no"));
     }
 
     /// Our cookies are removed from every Cookie header; others survive.

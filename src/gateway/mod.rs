@@ -279,10 +279,12 @@ impl Gateway {
     pub fn facts<'a>(&self, zone: &'a Zone, rec: &'a SessionRecord, service: &'a str, path: &'a str) -> Facts<'a> {
         let below_floor_allowed =
             self.state.cfg.services.iter().any(|s| s.name == service && s.allow_below_zone_floor.contains(&zone.name));
+        let case_insensitive = self.state.cfg.service(service).is_some_and(|s| s.path_rules.case_insensitive);
         Facts {
             below_floor_allowed,
             service,
             path,
+            case_insensitive,
             zone,
             user: &rec.username,
             groups: &rec.groups,
@@ -330,6 +332,8 @@ pub struct Ctx {
     pub zone: Option<Arc<Zone>>,
     /// Page language (computed when a page is rendered).
     pub lang: Option<Lang>,
+    /// The canonical path (without query), once the request's path was accepted.
+    pub path: Option<String>,
     /// Routed service index.
     pub service: Option<usize>,
     /// Identity of an allowed request, with its session's store key.
@@ -392,27 +396,56 @@ impl ProxyHttp for Gateway {
         ctx.client = Some(client);
         ctx.zone = Some(zone);
 
-        let path = req.uri.path();
-        if self.listener.redirect_to_https && path != "/.portvakt/healthz" {
+        if req.method == ::http::Method::OPTIONS && req.raw_path() == b"*" {
+            // A question about the server itself (RFC 9110 9.3.7): the gateway answers, no backend is asked.
+            return Reply::text(200, "").header("allow", ALLOWED_METHODS).send(self, session).await.map(|()| true);
+        }
+        if self.listener.redirect_to_https && req.uri.path() != "/.portvakt/healthz" {
             let r = endpoints::https_redirect(self, req);
             r.send(self, session).await?;
             return Ok(true);
         }
-        if path.starts_with(RESERVED_PREFIX) || path == "/.portvakt" {
-            let r = endpoints::handle(self, session, ctx).await?;
-            r.send(self, session).await?;
-            return Ok(true);
-        }
         let host = http::host_of(req).unwrap_or_default();
-        let Some(service) = self.state.router.route(&host, path) else {
-            let r = if path == "/" {
-                Reply::redirect("/.portvakt/portal")
-            } else {
+        // One canonical path for everything after this point: routing, policy, pages, logs and the backend.
+        let resolved = if req.raw_path_is_utf8() {
+            self.state.router.resolve(&host, req.uri.path())
+        } else {
+            Err(crate::canonical::PathError::InvalidUtf8)
+        };
+        let resolved = match resolved {
+            Ok(r) => r,
+            Err(why) => {
+                tracing::info!(
+                    client = ?client.0,
+                    path = %String::from_utf8_lossy(req.raw_path()).escape_debug(),
+                    reason = why.code(),
+                    "path refused"
+                );
                 let lang = ctx.lang(req);
-                Reply::error_page(self, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody.text(lang).into())
-            };
-            r.send(self, session).await?;
-            return Ok(true);
+                let body = crate::pages::fill(Msg::BadPathBody.text(lang), &[("reason", &why.to_string())]);
+                Reply::error_page_html(self, lang, 400, Msg::BadRequestTitle, body).send(self, session).await?;
+                return Ok(true);
+            }
+        };
+        let at_root = resolved.path == "/";
+        ctx.path = Some(resolved.path);
+        let service = match resolved.target {
+            routing::Target::Gateway => {
+                let r = endpoints::handle(self, session, ctx).await?;
+                r.send(self, session).await?;
+                return Ok(true);
+            }
+            routing::Target::Nowhere => {
+                let r = if at_root {
+                    Reply::redirect("/.portvakt/portal")
+                } else {
+                    let lang = ctx.lang(req);
+                    Reply::error_page(self, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody.text(lang).into())
+                };
+                r.send(self, session).await?;
+                return Ok(true);
+            }
+            routing::Target::Service(i) => i,
         };
         ctx.service = Some(service);
 
@@ -423,9 +456,9 @@ impl ProxyHttp for Gateway {
         };
         let Some((sid, rec)) = id_and_rec else {
             let req = session.req_header();
-            let rd = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let rd = request_target(ctx, req);
             let r = if http::wants_html(req) {
-                let mut loc = format!("/.portvakt/login?rd={}", http::url_encode(rd));
+                let mut loc = format!("/.portvakt/login?rd={}", http::url_encode(&rd));
                 if invalid == Some(Invalid::IdleTimeout) {
                     loc.push_str("&expired=1");
                 }
@@ -438,7 +471,7 @@ impl ProxyHttp for Gateway {
             return Ok(true);
         };
         let svc_name = self.state.cfg.services.get(service).map(|s| s.name.as_str()).unwrap_or("");
-        let decision = self.state.access.decide(&self.facts(&zone, &rec, svc_name, session.req_header().uri.path()));
+        let decision = self.state.access.decide(&self.facts(&zone, &rec, svc_name, ctx.path.as_deref().unwrap_or("/")));
         match decision {
             Decision::Allow => {
                 ctx.identity = Some((sid.key(), rec));
@@ -446,9 +479,9 @@ impl ProxyHttp for Gateway {
             }
             Decision::StepUp => {
                 let req = session.req_header();
-                let rd = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let rd = request_target(ctx, req);
                 let r = if http::wants_html(req) {
-                    Reply::redirect(&format!("/.portvakt/second-factor?rd={}", http::url_encode(rd)))
+                    Reply::redirect(&format!("/.portvakt/second-factor?rd={}", http::url_encode(&rd)))
                 } else {
                     Reply::text(401, "a stronger login is required from this network\n")
                 };
@@ -462,6 +495,7 @@ impl ProxyHttp for Gateway {
                     user = %rec.username,
                     zone = %zone.name,
                     service = %svc_name,
+                    path = ctx.path.as_deref().unwrap_or(""),
                     rule = d.rule.as_deref().unwrap_or(access::BUILTIN_RULE),
                     reason = ?d.kind,
                     "access denied"
@@ -527,6 +561,14 @@ impl ProxyHttp for Gateway {
             }
             Ok(None) => {}
             Err(e) => return Err(Error::explain(HTTPStatus(400), e.to_string())),
+        }
+        // The backend gets the canonical path the gateway decided on, in origin-form (also when the client sent an
+        // absolute-form target), with the query as sent.
+        if let Some(p) = &ctx.path {
+            let target = request_target(ctx, session.req_header());
+            let uri = ::http::Uri::try_from(target.as_str())
+                .map_err(|e| Error::because(HTTPStatus(400), format!("canonical path {p} is not a URI"), e))?;
+            up.set_uri(uri);
         }
 
         let zone = ctx.zone.as_ref().map(|z| z.name.as_str()).unwrap_or(crate::config::REMOTE_ZONE);
@@ -628,7 +670,8 @@ impl ProxyHttp for Gateway {
         }
         // The address classification already believed (X-Forwarded-For from trusted proxies), not the peer's.
         let client = ctx.client.and_then(|c| c.0);
-        tracing::debug!(client = ?client, path = %session.req_header().uri.path(), error = %e, "client closed the connection mid-request");
+        let path = ctx.path.as_deref().unwrap_or_else(|| session.req_header().uri.path());
+        tracing::debug!(client = ?client, path = %path, error = %e, "client closed the connection mid-request");
         true
     }
 
@@ -666,6 +709,18 @@ impl ProxyHttp for Gateway {
             }
         }
         FailToProxy { error_code: code, can_reuse_downstream: false }
+    }
+}
+
+/// The methods named in the answer to `OPTIONS *`.
+pub const ALLOWED_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+
+/// The request's canonical path with its query as sent: what the backend receives and what `rd` returns to.
+pub fn request_target(ctx: &Ctx, req: &RequestHeader) -> String {
+    let path = ctx.path.as_deref().unwrap_or("/");
+    match req.uri.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_string(),
     }
 }
 

@@ -239,6 +239,8 @@ pub enum Msg {
     BadRequestTitle,
     /// Body for a malformed request (400).
     BadRequestBody,
+    /// Body when the request's path is refused (400); uses `{reason}` (English, technical).
+    BadPathBody,
     /// Heading when rate limited (429).
     TooManyAttemptsTitle,
     /// Body when rate limited; uses `{seconds}`.
@@ -406,6 +408,7 @@ fn sv(msg: Msg) -> &'static str {
         Msg::HeadersTooLargeBody => "Din webbläsare skickade för mycket data, ofta på grund av gamla kakor (cookies). Rensa kakorna för den här webbplatsen och försök igen.",
         Msg::BadRequestTitle => "Förfrågan kunde inte förstås",
         Msg::BadRequestBody => "Det gick inte att förstå förfrågan. Gå tillbaka och försök igen.",
+        Msg::BadPathBody => "Adressen i förfrågan har en form som inloggningstjänsten inte godtar ({reason}). Kontrollera länken eller skriv adressen igen.",
         Msg::TooManyAttemptsTitle => "För många försök",
         Msg::TooManyAttemptsBody => "Det har gjorts för många försök. Vänta {seconds} sekunder och försök igen.",
         Msg::InternalErrorBody => "Ett fel uppstod i inloggningstjänsten. Försök igen om en stund. Om problemet finns kvar, kontakta IT-supporten.",
@@ -507,6 +510,7 @@ fn nb(msg: Msg) -> &'static str {
         Msg::HeadersTooLargeBody => "Nettleseren din sendte for mye data, ofte på grunn av gamle informasjonskapsler (cookies). Slett informasjonskapslene for dette nettstedet og prøv igjen.",
         Msg::BadRequestTitle => "Forespørselen ble ikke forstått",
         Msg::BadRequestBody => "Vi forsto ikke forespørselen. Gå tilbake og prøv igjen.",
+        Msg::BadPathBody => "Adressen i forespørselen har en form som innloggingstjenesten ikke godtar ({reason}). Kontroller lenken, eller skriv adressen på nytt.",
         Msg::TooManyAttemptsTitle => "For mange forsøk",
         Msg::TooManyAttemptsBody => "Det har vært for mange forsøk. Vent {seconds} sekunder og prøv igjen.",
         Msg::InternalErrorBody => "Det oppstod en feil i innloggingstjenesten. Prøv igjen om litt. Hvis problemet fortsetter, kontakt IT-brukerstøtten.",
@@ -608,6 +612,7 @@ fn nn(msg: Msg) -> &'static str {
         Msg::HeadersTooLargeBody => "Nettlesaren din sende for mykje data, ofte på grunn av gamle informasjonskapslar (cookies). Slett informasjonskapslane for denne nettstaden og prøv igjen.",
         Msg::BadRequestTitle => "Førespurnaden vart ikkje forstått",
         Msg::BadRequestBody => "Vi forstod ikkje førespurnaden. Gå tilbake og prøv igjen.",
+        Msg::BadPathBody => "Adressa i førespurnaden har ei form som innloggingstenesta ikkje godtek ({reason}). Kontroller lenkja, eller skriv adressa på nytt.",
         Msg::TooManyAttemptsTitle => "For mange forsøk",
         Msg::TooManyAttemptsBody => "Det har vore for mange forsøk. Vent {seconds} sekund og prøv igjen.",
         Msg::InternalErrorBody => "Det oppstod ein feil i innloggingstenesta. Prøv igjen om litt. Viss problemet held fram, kontakt IT-brukarstøtta.",
@@ -709,6 +714,7 @@ fn da(msg: Msg) -> &'static str {
         Msg::HeadersTooLargeBody => "Din browser sendte for meget data, ofte på grund af gamle cookies. Ryd cookies for denne hjemmeside, og prøv igen.",
         Msg::BadRequestTitle => "Forespørgslen kunne ikke forstås",
         Msg::BadRequestBody => "Vi kunne ikke forstå forespørgslen. Gå tilbage, og prøv igen.",
+        Msg::BadPathBody => "Adressen i forespørgslen har en form, som login-tjenesten ikke accepterer ({reason}). Kontrollér linket, eller skriv adressen igen.",
         Msg::TooManyAttemptsTitle => "For mange forsøg",
         Msg::TooManyAttemptsBody => "Der har været for mange forsøg. Vent {seconds} sekunder, og prøv igen.",
         Msg::InternalErrorBody => "Der opstod en fejl i login-tjenesten. Prøv igen om lidt. Hvis problemet fortsætter, så kontakt IT-supporten.",
@@ -810,6 +816,7 @@ fn en(msg: Msg) -> &'static str {
         Msg::HeadersTooLargeBody => "Your browser sent too much data with the request, often because of old cookies. Clear the cookies for this site and try again.",
         Msg::BadRequestTitle => "The request could not be understood",
         Msg::BadRequestBody => "The gateway could not understand the request. Go back and try again.",
+        Msg::BadPathBody => "The address in this request is in a form the gateway does not accept ({reason}). Check the link, or type the address again.",
         Msg::TooManyAttemptsTitle => "Too many attempts",
         Msg::TooManyAttemptsBody => "There have been too many attempts. Wait {seconds} seconds and try again.",
         Msg::InternalErrorBody => "An error occurred in the gateway. Try again in a moment; if the problem continues, contact the service desk.",
@@ -914,6 +921,7 @@ mod tests {
         Msg::HeadersTooLargeBody,
         Msg::BadRequestTitle,
         Msg::BadRequestBody,
+        Msg::BadPathBody,
         Msg::TooManyAttemptsTitle,
         Msg::TooManyAttemptsBody,
         Msg::InternalErrorBody,

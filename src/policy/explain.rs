@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 /// Builds the explanation for `req`.
 pub(super) fn explain(set: &PolicySet, req: &AccessRequest<'_>) -> Explanation {
     let verdict = set.decide(req);
-    let path = normalize_path(req.path);
+    let path = normalize_path(req.path, req.case_insensitive);
     let f = set.facts(req, &path);
     // A deny rule that matches now decides, also when it only holds until its window ends.
     let denied_now = set.by_service.get(req.service).and_then(|b| match set.evaluate(b, &f) {

@@ -72,6 +72,8 @@ pub struct AccessRequest<'a> {
     pub service: &'a str,
     /// URL path (a query string is ignored; percent-escapes and dot segments are resolved before matching).
     pub path: &'a str,
+    /// The service's backend ignores letter case: path rules match in any case.
+    pub case_insensitive: bool,
     /// Zone the request comes from.
     pub zone: &'a str,
     /// Username.
@@ -340,6 +342,8 @@ enum Cond {
 #[derive(Debug, Clone, Copy)]
 struct Facts<'a> {
     path: &'a str,
+    /// `path` is lower-cased and path rules compare in lower case.
+    fold: bool,
     zone: Option<u16>,
     user: &'a str,
     groups: &'a [String],
@@ -354,8 +358,17 @@ fn path_under(path: &str, prefix: &str) -> bool {
 }
 
 /// The path policies match on: without query or fragment, percent-decoded, with empty and dot segments resolved
-/// and backslashes read as slashes. Borrowed when already in that form (the common case).
-fn normalize_path(raw: &str) -> Cow<'_, str> {
+/// and backslashes read as slashes, lower-cased when `fold`. Borrowed when already in that form (the common case).
+/// The gateway hands in canonical paths (`crate::canonical`), so only their remaining escapes are decoded here.
+fn normalize_path(raw: &str, fold: bool) -> Cow<'_, str> {
+    let p = normalize_spelling(raw);
+    if fold {
+        return Cow::Owned(p.to_lowercase());
+    }
+    p
+}
+
+fn normalize_spelling(raw: &str) -> Cow<'_, str> {
     let p = raw.split(['?', '#']).next().unwrap_or("");
     let clean = p.starts_with('/')
         && !p.contains("//")
@@ -394,7 +407,8 @@ impl CompiledRule {
     /// The first condition `f` fails, or `None` when the rule matches; time is ignored unless `with_time`.
     fn mismatch(&self, f: &Facts<'_>, with_time: bool) -> Option<Cond> {
         if let Some(ps) = &self.paths {
-            if !ps.iter().any(|p| path_under(f.path, p)) {
+            let under = |p: &str| if f.fold { path_under(f.path, &p.to_lowercase()) } else { path_under(f.path, p) };
+            if !ps.iter().any(|p| under(p)) {
                 return Some(Cond::Path);
             }
         }
@@ -508,7 +522,7 @@ impl PolicySet {
 
     /// Decides a request: allow, or deny with the reason (see the module doc for the order of reasons).
     pub fn decide(&self, req: &AccessRequest<'_>) -> Verdict {
-        let path = normalize_path(req.path);
+        let path = normalize_path(req.path, req.case_insensitive);
         let f = self.facts(req, &path);
         let Some(b) = self.by_service.get(req.service) else {
             return Verdict::Deny { rule: None, reason: DenyReason::NoMatchingAllow, message: None };
@@ -550,6 +564,7 @@ impl PolicySet {
     fn facts<'a>(&self, req: &AccessRequest<'a>, path: &'a str) -> Facts<'a> {
         Facts {
             path,
+            fold: req.case_insensitive,
             zone: self.zone_id(req.zone),
             user: req.user,
             groups: req.groups,

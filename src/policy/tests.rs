@@ -366,6 +366,7 @@ fn decision_table() {
         let req = AccessRequest {
             service: case.service,
             path: case.path,
+            case_insensitive: false,
             zone: case.zone,
             user: case.user,
             groups: &groups,
@@ -397,7 +398,17 @@ fn decision_table() {
 
 fn request<'a>(service: &'a str, zone: &'a str, groups: &'a [String], login_: &str, at: &str) -> AccessRequest<'a> {
     let (methods, assurance) = login(login_);
-    AccessRequest { service, path: "/", zone, user: "kari", groups, methods, assurance, at: utc(at) }
+    AccessRequest {
+        service,
+        path: "/",
+        case_insensitive: false,
+        zone,
+        user: "kari",
+        groups,
+        methods,
+        assurance,
+        at: utc(at),
+    }
 }
 
 /// A deny rule's message reaches the verdict, per language with fallback to English.
@@ -504,11 +515,12 @@ fn idle_overrides() {
 /// Paths are normalised before matching, and the common clean path is not copied.
 #[test]
 fn normalizes_paths() {
-    assert!(matches!(normalize_path("/a/b"), Cow::Borrowed("/a/b")));
-    assert_eq!(normalize_path("/a/./b/../c//d?q=1"), "/a/c/d");
-    assert_eq!(normalize_path("/a/%2e%2e/b"), "/b");
-    assert_eq!(normalize_path("\\a\\b"), "/a/b");
-    assert_eq!(normalize_path("/../.."), "/");
+    assert!(matches!(normalize_path("/a/b", false), Cow::Borrowed("/a/b")));
+    assert_eq!(normalize_path("/a/./b/../c//d?q=1", false), "/a/c/d");
+    assert_eq!(normalize_path("/a/%2e%2e/b", false), "/b");
+    assert_eq!(normalize_path("\\a\\b", false), "/a/b");
+    assert_eq!(normalize_path("/../..", false), "/");
+    assert_eq!(normalize_path("/Expense/%C3%85R", true), "/expense/år");
     assert!(path_under("/a/b", "/a") && path_under("/a", "/a") && !path_under("/ab", "/a"));
 }
 

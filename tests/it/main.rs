@@ -8,6 +8,7 @@ mod gateway;
 mod hardening;
 mod notify;
 mod oidc_harness;
+mod paths;
 mod policies;
 mod process;
 mod redis_shared;

@@ -49,7 +49,14 @@ pub struct Backends {
 impl Backends {
     /// Starts `n` echo backends named svc0..svcN on port 0.
     pub fn start(n: usize) -> Backends {
-        let listeners: Vec<std::net::TcpListener> = (0..n)
+        let names: Vec<String> = (0..n).map(|i| format!("svc{i}")).collect();
+        Backends::start_named(&names.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// Starts one echo backend per name (the name is in every answer) on port 0.
+    pub fn start_named(names: &[&str]) -> Backends {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let listeners: Vec<std::net::TcpListener> = (0..names.len())
             .map(|_| {
                 let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
                 l.set_nonblocking(true).unwrap();
@@ -61,9 +68,9 @@ impl Backends {
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async move {
-                for (i, l) in listeners.into_iter().enumerate() {
+                for (l, name) in listeners.into_iter().zip(names) {
                     let l = tokio::net::TcpListener::from_std(l).unwrap();
-                    tokio::spawn(portvakt::demo::serve_echo(l, format!("svc{i}")));
+                    tokio::spawn(portvakt::demo::serve_echo(l, name));
                 }
                 let _ = rx.await;
             });
@@ -105,6 +112,8 @@ pub struct Opts {
     pub clock: Option<Arc<ManualClock>>,
     /// The `[server] hosts` list as TOML (`["portal.kommune.example"]` when `None`).
     pub hosts: Option<String>,
+    /// Extra `[[users]]` entries appended to the users file (same password as the others: use `{hash}`).
+    pub extra_users: String,
 }
 
 /// A running gateway with its backends and clock; stopped on drop.
@@ -142,7 +151,8 @@ impl Env {
             dir.path().join("users.toml"),
             format!(
                 "[[users]]\nusername = \"anna\"\npassword_hash = \"{hash}\"\nname = \"Anna Lindqvist\"\nemail = \"anna@kommune.example\"\ngroups = [\"staff\", \"payroll\"]\n\n\
-                 [[users]]\nusername = \"bjorn\"\npassword_hash = \"{hash}\"\nname = \"Bjørn\"\ngroups = [\"teachers\"]\n"
+                 [[users]]\nusername = \"bjorn\"\npassword_hash = \"{hash}\"\nname = \"Bjørn\"\ngroups = [\"teachers\"]\n\n{extra}",
+                extra = opts.extra_users.replace("{hash}", &hash),
             ),
         )
         .unwrap();
