@@ -204,7 +204,7 @@ pub(super) async fn read_form(
         tracing::info!(
             origin = ?req.headers.get(::http::header::ORIGIN),
             fetch_site = ?req.headers.get("sec-fetch-site"),
-            path = %req.uri.path(),
+            path = ctx.path.as_deref().unwrap_or(""),
             "cross-site form refused"
         );
         session.set_keepalive(None);
