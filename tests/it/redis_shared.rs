@@ -286,3 +286,32 @@ async fn login_lockout_counted_across_both() {
     // Bjørn is not affected.
     assert!(login(&c, &b.http_url(), "bjorn", PASSWORD, "/", "portvakt", None).await.cookie.is_some());
 }
+
+/// A busy authenticated session costs Redis one command per proxied request (the read-and-touch script; the
+/// debounced touch writes nothing while the clock stands still), not a read and a write.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_round_trip_per_proxied_request() {
+    let server = RedisServer::start();
+    let (a, _b) = two_gateways(&RedisSettings::standalone("127.0.0.1", server.port()));
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &a.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    assert_eq!(get_json(&c, &format!("{}/expense/", a.http_url()), &cookie, &[]).await.0, 200);
+    let mut admin = server.admin();
+    ::redis::cmd("CONFIG").arg("RESETSTAT").query::<()>(&mut admin).unwrap();
+    for _ in 0..20 {
+        assert_eq!(get_json(&c, &format!("{}/expense/", a.http_url()), &cookie, &[]).await.0, 200);
+    }
+    let stats: String = ::redis::cmd("INFO").arg("commandstats").query(&mut admin).unwrap();
+    let calls: Vec<(String, u64)> = stats
+        .lines()
+        .filter_map(|l| {
+            let (name, rest) = l.strip_prefix("cmdstat_")?.split_once(':')?;
+            let n = rest.strip_prefix("calls=")?.split(',').next()?.parse().ok()?;
+            Some((name.to_string(), n))
+        })
+        .collect();
+    // Commands sent by clients: one EVALSHA per request; HMGET is the script's own read inside it.
+    let sent: Vec<&(String, u64)> =
+        calls.iter().filter(|(n, _)| !["hmget", "info", "config|resetstat"].contains(&n.as_str())).collect();
+    assert_eq!(sent, vec![&("evalsha".to_string(), 20)], "{stats}");
+}
