@@ -19,7 +19,7 @@ pub mod http_app;
 use crate::server::ShutdownWatch;
 use async_trait::async_trait;
 use bytes::BytesMut;
-use log::{debug, error};
+use log::debug; // Portvakt patch: `error` is no longer used here
 use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
@@ -89,6 +89,25 @@ pub struct HttpServerOptions {
     ///
     /// Default: `None`
     pub h2_idle_timeout: Option<Duration>,
+
+    /// Portvakt patch: once a downstream HTTP/1 request head has begun to arrive, all of it must arrive
+    /// within this time, or the request is answered with 408 and the connection closed. It also bounds the
+    /// wait for the first request on a new connection (in whole seconds, at least one), as nginx's
+    /// `client_header_timeout` does.
+    ///
+    /// Default: `None` (only the per-read timeouts; the first request may take 60 s to start)
+    pub h1_request_head_timeout: Option<Duration>,
+
+    /// Portvakt patch: how long a kept-alive downstream HTTP/1 connection may wait for its next request (in
+    /// whole seconds, at least one), whatever the request's `Connection` header asked for.
+    ///
+    /// Default: `None` (no limit)
+    pub h1_keepalive_timeout: Option<Duration>,
+}
+
+/// Portvakt patch: a duration in the whole seconds that `set_keepalive` takes, rounded up, at least one.
+fn keepalive_seconds(d: Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
 }
 
 /// Settings persisted across HTTP/1.x keepalive requests on the same downstream connection.
@@ -309,7 +328,9 @@ where
             let h2_options = self.h2_options();
             let h2_conn = match server::handshake(stream, h2_options).await {
                 Err(e) => {
-                    error!("H2 handshake error {e}");
+                    // Portvakt patch: a client that closes or talks nonsense before its HTTP/2 preface is
+                    // done is the client's problem, not the server's: debug, not ERROR.
+                    debug!("H2 handshake error {e}");
                     return None;
                 }
                 Ok(c) => c,
@@ -350,12 +371,18 @@ where
                 session.set_keepalive(None);
             } else {
                 // default 60s
-                session.set_keepalive(Some(60));
+                // Portvakt patch: or the request head timeout, for the first request on a connection.
+                let head_timeout = self.server_options().and_then(|o| o.h1_request_head_timeout);
+                session.set_keepalive(Some(head_timeout.map_or(60, keepalive_seconds)));
             }
             session.set_keepalive_reuses_remaining(
                 self.server_options()
                     .and_then(|opts| opts.keepalive_request_limit),
             );
+            // Portvakt patch: the head deadline for every request on this connection.
+            let head_timeout = self.server_options().and_then(|o| o.h1_request_head_timeout);
+            let keepalive_timeout = self.server_options().and_then(|o| o.h1_keepalive_timeout);
+            session.set_request_head_timeout(head_timeout);
 
             let mut result = self.process_new_http(session, shutdown).await;
             while let Some((stream, persistent_settings)) = result.map(|r| r.consume()) {
@@ -363,6 +390,14 @@ where
                 if let Some(persistent_settings) = persistent_settings {
                     persistent_settings.apply_to_session(&mut session);
                 }
+                // Portvakt patch: the idle wait before the next request is the configured one, not the
+                // unlimited wait that HTTP/1.1 keep-alive gets by default.
+                if let Some(t) = keepalive_timeout {
+                    if session.get_keepalive().is_some() {
+                        session.set_keepalive(Some(keepalive_seconds(t)));
+                    }
+                }
+                session.set_request_head_timeout(head_timeout);
 
                 result = self.process_new_http(session, shutdown).await;
             }

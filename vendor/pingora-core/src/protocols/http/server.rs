@@ -385,6 +385,14 @@ impl Session {
         }
     }
 
+    /// Portvakt patch: sets how long an HTTP/1 request head may take from its first bytes to its end. Noop
+    /// for h2, subrequest and custom sessions.
+    pub fn set_request_head_timeout(&mut self, timeout: Option<Duration>) {
+        if let Self::H1(s) = self {
+            s.set_request_head_timeout(timeout);
+        }
+    }
+
     /// Gets the downstream read timeout if set.
     pub fn get_read_timeout(&self) -> Option<Duration> {
         match self {

@@ -103,6 +103,8 @@ pub struct HttpSession {
     keepalive_timeout: KeepaliveStatus,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
+    /// Portvakt patch: once a request head has begun to arrive, all of it must arrive within this time.
+    request_head_timeout: Option<Duration>,
     /// How long to wait to make downstream session reusable, if body needs to be drained.
     total_drain_timeout: Option<Duration>,
     /// A copy of the response that is already written to the client
@@ -188,6 +190,7 @@ impl HttpSession {
             request_header: None,
             read_timeout: Some(Duration::from_secs(60)),
             write_timeout: None,
+            request_head_timeout: None,
             total_drain_timeout: None,
             body_bytes_sent: 0,
             body_bytes_read: 0,
@@ -213,8 +216,23 @@ impl HttpSession {
         &mut self,
         buf: &mut BytesMut,
         already_read: usize,
+        head_deadline: &mut Option<tokio::time::Instant>,
     ) -> Result<Option<usize>> {
-        let read_result = {
+        // Portvakt patch: once the first bytes of a request head are in, the rest of the head must arrive before
+        // `request_head_timeout` has passed, however the client spaces its reads (slow-header clients). The
+        // per-read timeouts below restart with every read and bound nothing for a client that trickles.
+        if already_read > 0 && head_deadline.is_none() {
+            *head_deadline = self
+                .request_head_timeout
+                .map(|t| tokio::time::Instant::now() + t);
+        }
+        let read_result = if let Some(deadline) = *head_deadline {
+            let res = tokio::time::timeout_at(deadline, self.underlying_stream.read_buf(buf)).await;
+            match res {
+                Ok(res) => res,
+                Err(_) => return self.request_head_timed_out(already_read).await,
+            }
+        } else {
             let read_event = self.underlying_stream.read_buf(buf);
             match self.keepalive_timeout {
                 KeepaliveStatus::Timeout(d) => match timeout(d, read_event).await {
@@ -245,13 +263,11 @@ impl HttpSession {
             Ok(n_read) => {
                 if n_read == 0 {
                     if already_read > 0 {
-                        Error::e_explain(
-                            ConnectionClosed,
-                            format!(
-                                "while reading request headers, bytes already read: {}",
-                                already_read
-                            ),
-                        )
+                        // Portvakt patch: a client that hangs up in the middle of a request head is as routine
+                        // as one that hangs up before it (closed tab, lost network) and gets the same answer:
+                        // none. As an error it reached pingora-proxy's ERROR log ("Fail to proxy").
+                        debug!("Client closed the connection after {already_read} bytes of a request head");
+                        Ok(None)
                     } else {
                         /* common when client decides to close a keepalived session */
                         debug!("Client prematurely closed connection with 0 byte sent");
@@ -263,7 +279,9 @@ impl HttpSession {
             }
             Err(e) => {
                 if already_read > 0 {
-                    Error::e_because(ReadError, "while reading request headers", e)
+                    // Portvakt patch: the connection broke (reset, TLS error) mid-head; as above.
+                    debug!("Connection failed after {already_read} bytes of a request head: {e}");
+                    Ok(None)
                 } else {
                     /* nothing harmful since we have not ready any thing yet */
                     Ok(None)
@@ -304,6 +322,7 @@ impl HttpSession {
         let mut already_read = buf.len();
         let mut skip_next_read = already_read != 0;
         let mut detached_suffix = None;
+        let mut head_deadline = None; // Portvakt patch: see `read_request_buf`
         loop {
             if already_read > MAX_HEADER_SIZE {
                 /* NOTE: this check only blocks second read. The first large read is allowed
@@ -323,7 +342,10 @@ impl HttpSession {
             // this request and is waiting for our response).
             if skip_next_read {
                 skip_next_read = false;
-            } else if let Some(n) = self.read_request_buf(&mut buf, already_read).await? {
+            } else if let Some(n) = self
+                .read_request_buf(&mut buf, already_read, &mut head_deadline)
+                .await?
+            {
                 already_read += n;
             } else {
                 return Ok(None);
@@ -1332,6 +1354,33 @@ impl HttpSession {
     /// to read from the stream after `timeout`.
     pub fn set_read_timeout(&mut self, timeout: Option<Duration>) {
         self.read_timeout = timeout;
+    }
+
+    /// Portvakt patch: sets how long a request head may take from its first bytes to its end. `None` (the
+    /// default) leaves only the per-read timeouts.
+    pub fn set_request_head_timeout(&mut self, timeout: Option<Duration>) {
+        self.request_head_timeout = timeout;
+    }
+
+    /// Portvakt patch: a request head missed its deadline. Answer 408 with `Connection: close` (RFC 9110
+    /// §15.5.9: the request was not complete in the time the server was prepared to wait, and the
+    /// connection cannot be used further because the request's end is unknown), then end the session as
+    /// if the client had closed: nothing else is sent and nothing is logged above debug.
+    async fn request_head_timed_out(&mut self, already_read: usize) -> Result<Option<usize>> {
+        const RESPONSE: &[u8] = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\
+            Content-Type: text/plain\r\nContent-Length: 42\r\n\r\n\
+            The request headers did not arrive in time";
+        debug!(
+            "request head not complete within {:?} ({already_read} bytes read): 408 and close",
+            self.request_head_timeout
+        );
+        self.set_keepalive(None);
+        let write = async {
+            self.underlying_stream.write_all(RESPONSE).await?;
+            self.underlying_stream.flush().await
+        };
+        let _ = timeout(Duration::from_secs(1), write).await;
+        Ok(None)
     }
 
     /// Gets the downstream read timeout.
