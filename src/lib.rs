@@ -20,6 +20,7 @@
 //! - [`assertion`]: the signed identity JWT for backends and its JWKS.
 //! - [`assertion_cache`]: reuse of signed assertions within half their lifetime.
 //! - [`pages`]: HTML pages, strings in five languages, security headers.
+//! - [`edge`]: connection caps, TLS handshake, request head and keep-alive deadlines, HTTP/2 limits.
 //! - [`gateway`]: the pingora `ProxyHttp` implementation, the gateway's own endpoints and forwarding.
 //! - [`server`]: builds the pingora server from a config: listeners, TLS, background services, signals.
 //! - [`demo`]: demo backends and config for `portvakt demo` (also used by the tests as real backends).
@@ -45,6 +46,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod directory;
+pub mod edge;
 pub mod eid;
 pub mod gateway;
 pub mod methods;

@@ -5,6 +5,7 @@ use crate::assertion::SigningKey;
 use crate::clock::SharedClock;
 use crate::config::{Config, TlsFiles};
 use crate::directory::SharedDirectory;
+use crate::edge::{ConnectionCounter, Edge};
 use crate::gateway::upstream::DnsRefresher;
 use crate::gateway::{Gateway, State};
 use crate::session::Sessions;
@@ -13,6 +14,7 @@ use async_trait::async_trait;
 use pingora::server::configuration::ServerConf;
 use pingora::server::{RunArgs, Server, ShutdownSignal, ShutdownSignalWatch, ShutdownWatch};
 use pingora::services::background::{background_service, BackgroundService};
+use pingora::services::listening::Service;
 use pingora::services::ServiceReadyNotifier;
 use pingora_core::listeners::tls::TlsSettings;
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -218,20 +220,29 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
     // not meet SIGHUP's default action, which ends the process.
     let supervisor = server
         .add_service(background_service("reload and systemd", Supervisor { state: state.clone(), cert: cert.clone() }));
+    // One count of open connections for all listeners: the caps are per gateway, not per listener.
+    let limits = &cfg.server.limits;
+    let counter = ConnectionCounter::new(limits);
     for l in &cfg.listeners {
         let addr = l.address.to_string();
-        let gw = Gateway::new(state.clone(), l.clone());
-        let mut svc = pingora::proxy::http_proxy_service_with_name(&conf, gw, &format!("portvakt {addr}"));
-        if l.tls {
-            let cert = cert.clone().ok_or_else(|| StartError::Tls("no certificate configured".into()))?;
-            let mut tls =
-                TlsSettings::intermediate("", "").map_err(|e| StartError::Listener(addr.clone(), e.to_string()))?;
-            tls.set_cert_resolver(cert);
-            tls.enable_h2();
-            svc.add_tls_with_settings(&addr, None, tls);
-        } else {
-            svc.add_tcp(&addr);
-        }
+        let mut proxy = pingora::proxy::http_proxy(&conf, Gateway::new(state.clone(), l.clone()));
+        proxy.server_options = Some(limits.server_options());
+        proxy.h2_options = Some(limits.h2_options());
+        // The listener accepts TCP; `Edge` counts the connection and does the TLS handshake (crate::edge).
+        let tls = match l.tls {
+            true => {
+                let cert = cert.clone().ok_or_else(|| StartError::Tls("no certificate configured".into()))?;
+                let mut tls =
+                    TlsSettings::intermediate("", "").map_err(|e| StartError::Listener(addr.clone(), e.to_string()))?;
+                tls.set_cert_resolver(cert);
+                tls.enable_h2();
+                Some(tls.build())
+            }
+            false => None,
+        };
+        let edge = Edge::new(proxy, tls, counter.clone(), limits.request_head_timeout);
+        let mut svc = Service::new(format!("portvakt {addr}"), edge);
+        svc.add_tcp(&addr);
         server.add_service(svc).add_dependency(&supervisor);
     }
     server.add_service(background_service(

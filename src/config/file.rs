@@ -98,6 +98,16 @@ pub struct FileServer {
     pub log_format: Option<Spanned<String>>,
     /// URL of the password help page.
     pub password_help_url: Option<String>,
+    /// Time from a request head's first bytes (or a new connection) to its end.
+    pub request_head_timeout: Option<Spanned<ConfigDuration>>,
+    /// Idle wait for the next request on a kept-alive connection.
+    pub keepalive_timeout: Option<Spanned<ConfigDuration>>,
+    /// Concurrent client connections in total.
+    pub max_connections: Option<Spanned<usize>>,
+    /// Concurrent client connections per client address (IPv6: per /64).
+    pub max_connections_per_client: Option<Spanned<usize>>,
+    /// Concurrent streams per HTTP/2 connection.
+    pub http2_max_concurrent_streams: Option<Spanned<u32>>,
 }
 
 /// One `[[listeners]]` entry.

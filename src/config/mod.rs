@@ -127,6 +127,8 @@ pub struct ServerSettings {
     pub log_json: bool,
     /// Link to the password help page.
     pub password_help_url: Option<String>,
+    /// Connection limits: deadlines, caps and HTTP/2 limits.
+    pub limits: crate::edge::EdgeLimits,
 }
 
 /// A listening socket.
@@ -605,6 +607,7 @@ impl Validator<'_> {
                 }
             },
         };
+        let limits = self.edge_limits(s, max_header_bytes);
         ServerSettings {
             threads: s.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
             public_url,
@@ -617,6 +620,60 @@ impl Validator<'_> {
             max_form_bytes,
             log_json,
             password_help_url: s.password_help_url.clone(),
+            limits,
+        }
+    }
+
+    /// The `[server]` keys of [`crate::edge::EdgeLimits`], each checked against its range.
+    fn edge_limits(&mut self, s: &file::FileServer, max_header_bytes: usize) -> crate::edge::EdgeLimits {
+        let d = crate::edge::EdgeLimits::default();
+        let mut duration =
+            |v: &Option<Spanned<duration::ConfigDuration>>, name: &str, default: Duration, max: Duration| match v {
+                Some(t) if t.get_ref().0 < Duration::from_secs(1) || t.get_ref().0 > max => {
+                    self.err(t, format!("{name} must be between \"1s\" and \"{}\"", humantime::format_duration(max)));
+                    default
+                }
+                Some(t) => t.get_ref().0,
+                None => default,
+            };
+        let request_head_timeout =
+            duration(&s.request_head_timeout, "request_head_timeout", d.request_head_timeout, Duration::from_secs(300));
+        let keepalive_timeout =
+            duration(&s.keepalive_timeout, "keepalive_timeout", d.keepalive_timeout, Duration::from_secs(3600));
+        let max_connections = match &s.max_connections {
+            Some(v) if *v.get_ref() == 0 || *v.get_ref() > 1_000_000 => {
+                self.err(v, "max_connections must be between 1 and 1000000");
+                d.max_connections
+            }
+            Some(v) => *v.get_ref(),
+            None => d.max_connections,
+        };
+        let max_connections_per_client = match &s.max_connections_per_client {
+            Some(v) if *v.get_ref() == 0 || *v.get_ref() > max_connections => {
+                self.err(
+                    v,
+                    format!("max_connections_per_client must be between 1 and max_connections ({max_connections})"),
+                );
+                d.max_connections_per_client.min(max_connections)
+            }
+            Some(v) => *v.get_ref(),
+            None => d.max_connections_per_client.min(max_connections),
+        };
+        let http2_max_concurrent_streams = match &s.http2_max_concurrent_streams {
+            Some(v) if *v.get_ref() == 0 || *v.get_ref() > 1000 => {
+                self.err(v, "http2_max_concurrent_streams must be between 1 and 1000");
+                d.http2_max_concurrent_streams
+            }
+            Some(v) => *v.get_ref(),
+            None => d.http2_max_concurrent_streams,
+        };
+        crate::edge::EdgeLimits {
+            request_head_timeout,
+            keepalive_timeout,
+            max_connections,
+            max_connections_per_client,
+            http2_max_concurrent_streams,
+            http2_max_header_list_size: u32::try_from(max_header_bytes).unwrap_or(u32::MAX),
         }
     }
 
@@ -1232,6 +1289,28 @@ path = "users.toml"
         assert!(s.contains("t.toml:24:8: cannot read certificate"), "{s}");
         assert!(s.contains("t.toml:25:7: cannot read private key"), "{s}");
         assert_eq!(e.0.len(), 4, "{s}");
+    }
+
+    /// The connection limits default to a 10 s head deadline, 60 s keep-alive and HTTP/2 header lists as large as
+    /// `max_header_bytes`; each key out of range is reported at its value.
+    #[test]
+    fn connection_limits_defaults_and_ranges() {
+        let l = load(MIN).unwrap().server.limits;
+        assert_eq!(l.request_head_timeout, Duration::from_secs(10));
+        assert_eq!(l.keepalive_timeout, Duration::from_secs(60));
+        assert_eq!(l.http2_max_header_list_size, 32 * 1024);
+        let text = format!(
+            "{MIN}\n[server]\nrequest_head_timeout = \"0s\"\nkeepalive_timeout = \"2h\"\nmax_connections = 0\n\
+             max_connections_per_client = 20000\nhttp2_max_concurrent_streams = 5000\n"
+        );
+        let e = load(&text).unwrap_err();
+        let s = e.to_string();
+        assert!(s.contains("t.toml:12:24: request_head_timeout must be between \"1s\" and \"5m\""), "{s}");
+        assert!(s.contains("t.toml:13:21: keepalive_timeout must be between \"1s\" and \"1h\""), "{s}");
+        assert!(s.contains("t.toml:14:19: max_connections must be between 1 and 1000000"), "{s}");
+        assert!(s.contains("t.toml:15:30: max_connections_per_client must be between 1 and max_connections"), "{s}");
+        assert!(s.contains("t.toml:16:32: http2_max_concurrent_streams must be between 1 and 1000"), "{s}");
+        assert_eq!(e.0.len(), 5, "{s}");
     }
 
     /// Durations must carry a unit; the error points at the value.

@@ -226,7 +226,13 @@ pub(super) async fn read_form(
         return Ok(Err(too_large(gw, ctx, session)));
     }
     let mut buf = Vec::new();
-    while let Some(chunk) = session.read_request_body().await? {
+    // A failed read is the client's side (it hung up mid-body): marked so, `suppress_error_log` keeps it out of the
+    // error log and `fail_to_proxy` answers nothing.
+    let downstream = |mut e: Box<pingora::Error>| {
+        e.as_down();
+        e
+    };
+    while let Some(chunk) = session.read_request_body().await.map_err(downstream)? {
         if buf.len() + chunk.len() > cap {
             return Ok(Err(too_large(gw, ctx, session)));
         }

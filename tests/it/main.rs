@@ -6,6 +6,7 @@ mod common;
 mod eid;
 mod gateway;
 mod hardening;
+mod limits;
 mod notify;
 mod oidc_harness;
 mod paths;
