@@ -302,6 +302,7 @@ pub fn dev_cert(out: &Path, hosts: &[String]) -> ExitCode {
         ("dev-cert.pem", ck.cert.pem()),
         ("dev-key.pem", ck.key_pair.serialize_pem()),
         ("dev-assertion-key.pem", assertion_pem),
+        ("dev-store-keys", crate::store::seal::Secrets::generate_file_text()),
     ];
     if let Err(e) = std::fs::create_dir_all(out) {
         eprintln!("portvakt: cannot create {}: {e}", out.display());

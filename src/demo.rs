@@ -132,6 +132,14 @@ pub fn write_demo_files(dir: &Path) -> std::io::Result<PathBuf> {
     let cfg = dir.join("demo.toml");
     std::fs::write(&cfg, DEMO_CONFIG)?;
     std::fs::write(dir.join("demo-users.toml"), DEMO_USERS)?;
+    // The demo's state lives in an SQLite file beside its config, under keys made for this demo only.
+    let keys = dir.join("demo-store-keys");
+    if !keys.exists() {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&keys)?;
+        f.write_all(crate::store::seal::Secrets::generate_file_text().as_bytes())?;
+    }
     Ok(cfg)
 }
 

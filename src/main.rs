@@ -62,7 +62,9 @@ enum Command {
     HashPassword,
     /// Start a demo: three demo backends, demo users, codes printed here.
     Demo,
-    /// Write a self-signed development certificate, key and assertion key.
+    /// Print a new keys file for `[store] keys_file` (index key and one sealing key); add `seal N ...` lines to rotate.
+    StoreKeys,
+    /// Write a self-signed development certificate, key, assertion key and store keys.
     DevCert {
         /// Output directory.
         #[arg(long, default_value = "certs")]
@@ -83,5 +85,9 @@ fn main() -> ExitCode {
         Command::HashPassword => cli::hash_password(),
         Command::Demo => cli::demo(),
         Command::DevCert { out, hosts } => cli::dev_cert(&out, &hosts),
+        Command::StoreKeys => {
+            print!("{}", portvakt::store::seal::Secrets::generate_file_text());
+            ExitCode::SUCCESS
+        }
     }
 }

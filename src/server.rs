@@ -40,6 +40,9 @@ pub enum StartError {
     /// The account store could not be opened.
     #[error("{0}")]
     Accounts(String),
+    /// The state store could not be opened or did not answer its probe.
+    #[error("store: {0}")]
+    Store(String),
     /// pingora refused a listener setting.
     #[error("listener {0}: {1}")]
     Listener(String, String),
@@ -102,17 +105,49 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
     Ok(Arc::new(State::new(cfg, directories, sessions, key, deps.clock.clone(), services, access)))
 }
 
-/// Opens the configured store backend and its keys.
+/// Opens the configured store backend and its keys, and probes it (write, read back, delete) with a few bounded
+/// retries, so a broken store stops the start with a clear message instead of failing the first login.
 pub fn open_stores(
     cfg: &Config,
     clock: SharedClock,
 ) -> Result<(crate::store::Stores, Arc<crate::store::seal::Secrets>), StartError> {
-    let mut stores = crate::store::memory::MemoryStore::stores(clock);
-    let accounts =
-        crate::account::FileAccountStore::open(&cfg.accounts.path).map_err(|e| StartError::Accounts(e.to_string()))?;
-    stores.accounts = Arc::new(accounts);
-    Ok((stores, Arc::new(crate::store::seal::Secrets::generate())))
+    use crate::store::config::StoreSettings;
+    match &cfg.store {
+        StoreSettings::Memory => {
+            let mut stores = crate::store::memory::MemoryStore::stores(clock);
+            let accounts = crate::account::FileAccountStore::open(&cfg.accounts.path)
+                .map_err(|e| StartError::Accounts(e.to_string()))?;
+            stores.accounts = Arc::new(accounts);
+            Ok((stores, Arc::new(crate::store::seal::Secrets::generate())))
+        }
+        StoreSettings::Sqlite { path, keys_file } => {
+            let secrets =
+                Arc::new(crate::store::seal::Secrets::load(keys_file).map_err(|e| StartError::Store(e.to_string()))?);
+            let mut last = String::new();
+            for attempt in 1..=STARTUP_PROBES {
+                let opened = crate::store::sqlite::SqliteStore::open(path, secrets.clone(), clock.clone())
+                    .and_then(|s| s.probe_now().map(|()| s));
+                match opened {
+                    Ok(s) => return Ok((s.stores(), secrets)),
+                    Err(e) => {
+                        last = e.to_string();
+                        tracing::warn!(attempt, path = %path.display(), error = %e, "store probe failed");
+                        if attempt < STARTUP_PROBES {
+                            std::thread::sleep(Duration::from_secs(1));
+                        }
+                    }
+                }
+            }
+            Err(StartError::Store(format!(
+                "SQLite database {} did not pass the write/read/delete probe after {STARTUP_PROBES} tries: {last}",
+                path.display()
+            )))
+        }
+    }
 }
+
+/// Probes made at start before giving up.
+const STARTUP_PROBES: u32 = 3;
 
 /// A certificate resolver whose certificate can be swapped on reload without dropping connections.
 #[derive(Debug)]

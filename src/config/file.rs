@@ -43,6 +43,8 @@ pub struct FileConfig {
     /// The account store and self-service numbers.
     #[serde(default)]
     pub accounts: FileAccounts,
+    /// Where shared state lives (`[store]`, validated by the store module).
+    pub store: Option<crate::store::config::FileStore>,
     /// E-mail delivery (codes, notices); without it, codes are not offered by e-mail.
     pub email: Option<crate::notify::config::FileEmail>,
     /// SMS delivery; without it, codes are not offered by SMS.

@@ -66,6 +66,8 @@ pub struct Config {
     pub second_factor: crate::second_factor::SecondFactorSettings,
     /// Account store and self-service numbers.
     pub accounts: AccountSettings,
+    /// Where shared state lives.
+    pub store: crate::store::config::StoreSettings,
     /// E-mail delivery, if configured.
     pub email: Option<crate::notify::config::EmailSettings>,
     /// SMS delivery, if configured.
@@ -446,7 +448,12 @@ impl Validator<'_> {
                 self.err(&first.name, "eID linking sends a code by e-mail: configure [email]");
             }
         }
+        let (store, problems) = crate::store::config::validate(f.store.as_ref(), &|p| self.resolve_path(p));
+        for p in problems {
+            self.errors.push(self.src.error_at(p.span, p.message));
+        }
         Config {
+            store,
             eid,
             institutions,
             email,

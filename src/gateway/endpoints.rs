@@ -37,6 +37,15 @@ pub async fn handle(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
     }
     match path.as_str() {
         "/.portvakt/healthz" if get => Ok(Reply::text(200, "ok\n")),
+        // Ready only while the store answers a write/read/delete probe: a load balancer then routes around an
+        // instance whose store is down, and back once it answers again.
+        "/.portvakt/readyz" if get => Ok(match gw.state.stores.probe.probe().await {
+            Ok(()) => Reply::text(200, "ready\n"),
+            Err(e) => {
+                tracing::warn!(error = %e, "not ready: store probe failed");
+                Reply::text(503, "not ready: the state store does not answer\n")
+            }
+        }),
         "/.portvakt/logged-out" if get => {
             let pctx = page_ctx(ctx, session.req_header(), None);
             Ok(Reply::html(200, pages::logged_out_page(&pctx)))
@@ -57,6 +66,7 @@ pub async fn handle(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
         "/.portvakt/logout" if post => logout_post(gw, session, ctx).await,
         "/.portvakt/portal" if get => portal_get(gw, session, ctx).await,
         "/.portvakt/healthz"
+        | "/.portvakt/readyz"
         | "/.portvakt/jwks.json"
         | pages::CSS_PATH
         | "/.portvakt/login"

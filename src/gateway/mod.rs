@@ -400,7 +400,8 @@ impl ProxyHttp for Gateway {
             // A question about the server itself (RFC 9110 9.3.7): the gateway answers, no backend is asked.
             return Reply::text(200, "").header("allow", ALLOWED_METHODS).send(self, session).await.map(|()| true);
         }
-        if self.listener.redirect_to_https && req.uri.path() != "/.portvakt/healthz" {
+        let path = req.uri.path();
+        if self.listener.redirect_to_https && path != "/.portvakt/healthz" && path != "/.portvakt/readyz" {
             let r = endpoints::https_redirect(self, req);
             r.send(self, session).await?;
             return Ok(true);

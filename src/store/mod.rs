@@ -12,6 +12,7 @@
 //! flow) reach the store as opaque bytes; the fields a store must index or compare (account, eID `sid`, expiry,
 //! failure counts, the code's MAC) are typed.
 
+pub mod config;
 pub mod contract;
 pub mod memory;
 pub mod redis;

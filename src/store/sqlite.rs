@@ -870,21 +870,33 @@ impl AccountStore for SqliteStore {
     }
 }
 
+fn probe_tx(tx: &Transaction<'_>, now: Instant) -> Result<(), StoreError> {
+    let v = now.0.to_be_bytes().to_vec();
+    tx.execute("INSERT OR REPLACE INTO probe (k, v) VALUES (1, ?1)", params![v]).map_err(map_err)?;
+    let back: Vec<u8> = tx.query_row("SELECT v FROM probe WHERE k = 1", [], |r| r.get(0)).map_err(map_err)?;
+    tx.execute("DELETE FROM probe WHERE k = 1", []).map_err(map_err)?;
+    if back == v {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt("probe read back something else".into()))
+    }
+}
+
+impl SqliteStore {
+    /// The probe, run on the calling thread (startup, before the runtime serves requests).
+    pub fn probe_now(&self) -> Result<(), StoreError> {
+        let now = self.inner.clock.now();
+        let mut conn = self.inner.conn.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(map_err)?;
+        probe_tx(&tx, now)?;
+        tx.commit().map_err(map_err)
+    }
+}
+
 #[async_trait::async_trait]
 impl Probe for SqliteStore {
     async fn probe(&self) -> Result<(), StoreError> {
-        self.tx(|tx, _, now| {
-            let v = now.0.to_be_bytes().to_vec();
-            tx.execute("INSERT OR REPLACE INTO probe (k, v) VALUES (1, ?1)", params![v]).map_err(map_err)?;
-            let back: Vec<u8> = tx.query_row("SELECT v FROM probe WHERE k = 1", [], |r| r.get(0)).map_err(map_err)?;
-            tx.execute("DELETE FROM probe WHERE k = 1", []).map_err(map_err)?;
-            if back == v {
-                Ok(())
-            } else {
-                Err(StoreError::Corrupt("probe read back something else".into()))
-            }
-        })
-        .await
+        self.tx(|tx, _, now| probe_tx(tx, now)).await
     }
 }
 

@@ -16,3 +16,4 @@ mod redis_shared;
 mod redis_store;
 mod regulation;
 mod second_factor;
+mod store_sqlite;

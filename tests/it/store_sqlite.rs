@@ -1,0 +1,125 @@
+//! The SQLite store from outside: state survives a restart, two gateways share one file as the old and new process
+//! do during an upgrade, and a store that fails is a 503 that keeps the session, never a logout or a bypass.
+
+use crate::common::*;
+use portvakt::clock::Clock;
+use std::path::Path;
+use std::time::Duration;
+
+/// A fresh state directory with a keys file; the `[store]` section that uses them.
+fn state(dir: &Path) -> String {
+    std::fs::write(dir.join("store-keys"), portvakt::store::seal::Secrets::generate_file_text()).unwrap();
+    format!(
+        "[store]\nkind = \"sqlite\"\npath = \"{}\"\nkeys_file = \"{}\"\n",
+        dir.join("state.db").display(),
+        dir.join("store-keys").display()
+    )
+}
+
+fn opts(store: &str) -> Opts {
+    Opts { extra: store.to_string(), ..Opts::default() }
+}
+
+async fn logout(c: &reqwest::Client, base: &str, cookie: &str) -> u16 {
+    let portal = c.get(format!("{base}/.portvakt/portal")).header("cookie", cookie).send().await.unwrap();
+    let token = hidden_field(&portal.text().await.unwrap(), "csrf").unwrap();
+    let out = c
+        .post(format!("{base}/.portvakt/logout"))
+        .header("cookie", cookie)
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    out.status().as_u16()
+}
+
+/// A restart keeps the session and the login ban: both live in the SQLite file, not in the process.
+#[tokio::test(flavor = "multi_thread")]
+async fn restart_keeps_sessions_and_bans() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = state(dir.path());
+    let c = client_from(INTERNAL);
+    let cookie = {
+        let env = Env::start(opts(&store));
+        let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+        for _ in 0..5 {
+            assert_eq!(login(&c, &env.http_url(), "bjorn", "guess", "/", "portvakt", None).await.status, 200);
+        }
+        cookie
+    };
+    let env = Env::start(opts(&store));
+    let (status, echo) = get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
+    assert_eq!(status, 200, "the session survived the restart");
+    assert_eq!(echo["headers"]["x-portvakt-user"][0], "anna");
+    let l = login(&c, &env.http_url(), "bjorn", PASSWORD, "/", "portvakt", None).await;
+    assert_eq!(l.status, 429, "the ban survived the restart: {}", l.body);
+}
+
+/// Two gateways on one file (old and new process of an upgrade): A logs in, B validates and touches the session,
+/// A sees the touch (the session is not idle for A), B logs out, A refuses the cookie.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_gateways_share_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = state(dir.path());
+    let a = Env::start(opts(&store));
+    let b = Env::start(opts(&store));
+    b.clock.set(a.clock.now());
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &a.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    b.clock.advance(Duration::from_secs(10 * 60));
+    assert_eq!(get_json(&c, &format!("{}/expense/", b.http_url()), &cookie, &[]).await.0, 200);
+    // 20 minutes after the login, but 10 after B's touch: alive for A only if A sees B's write.
+    a.clock.advance(Duration::from_secs(20 * 60));
+    assert_eq!(get_json(&c, &format!("{}/expense/", a.http_url()), &cookie, &[]).await.0, 200);
+    b.clock.advance(Duration::from_secs(10 * 60));
+    assert_eq!(logout(&c, &b.http_url(), &cookie).await, 200);
+    assert_eq!(get_json(&c, &format!("{}/expense/", a.http_url()), &cookie, &[]).await.0, 401);
+}
+
+/// A locked database file: the request gets the 503 page ("your session is kept"), the backend sees nothing, the
+/// cookie is not cleared, readiness says not ready; once the lock is gone the same cookie works again.
+#[tokio::test(flavor = "multi_thread")]
+async fn locked_store_is_503_then_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = state(dir.path());
+    let env = Env::start(opts(&store));
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    assert_eq!(c.get(format!("{}/.portvakt/readyz", env.http_url())).send().await.unwrap().status(), 200);
+    // Another process holds the write lock (a real SQLite lock, not a mock).
+    let locker = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+    locker.execute_batch("BEGIN EXCLUSIVE; INSERT INTO probe (k, v) VALUES (7, x'00');").unwrap();
+    let r = browse(&c, &format!("{}/expense/", env.http_url()), &cookie, &[("accept-language", "sv")]).await;
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().get_all("set-cookie").iter().all(|v| !v.to_str().unwrap().starts_with("portvakt=")));
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Din inloggning finns kvar"), "{body}");
+    assert!(!body.contains("svc1"), "nothing proxied");
+    let ready = c.get(format!("{}/.portvakt/readyz", env.http_url())).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    locker.execute_batch("ROLLBACK;").unwrap();
+    drop(locker);
+    assert_eq!(c.get(format!("{}/.portvakt/readyz", env.http_url())).send().await.unwrap().status(), 200);
+    let (status, echo) = get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(echo["headers"]["x-portvakt-user"][0], "anna");
+}
+
+/// `portvakt check` names an unreadable keys file at its line and column.
+#[test]
+fn check_reports_unreadable_keys_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml")).unwrap();
+    std::fs::write(dir.path().join("demo-users.toml"), portvakt::demo::DEMO_USERS).unwrap();
+    std::fs::write(&cfg, base.replace("keys_file = \"demo-store-keys\"", "keys_file = \"nope/keys\"")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portvakt"))
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let line = base.lines().position(|l| l.starts_with("keys_file")).unwrap() + 1;
+    assert!(text.contains(&format!("c.toml:{line}:13: can't read store keys file")), "{text}");
+}
