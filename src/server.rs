@@ -143,6 +143,44 @@ pub fn open_stores(
                 path.display()
             )))
         }
+        StoreSettings::Redis { settings, keys_file } => {
+            let secrets =
+                Arc::new(crate::store::seal::Secrets::load(keys_file).map_err(|e| StartError::Store(e.to_string()))?);
+            probe_redis(settings)?;
+            // The gateway's own connection opens lazily, on pingora's runtime (it may fork after this).
+            let redis = Arc::new(crate::store::redis::Redis::new((**settings).clone()));
+            Ok((crate::store::redis::RedisStore::stores(redis, secrets.clone(), clock), secrets))
+        }
+    }
+}
+
+/// Probes Redis (write, read back, delete) with bounded retries on a connection of its own, on a thread and runtime
+/// of its own (this runs before pingora's runtimes exist, possibly inside a test's runtime).
+fn probe_redis(settings: &crate::store::redis::RedisSettings) -> Result<(), StartError> {
+    let settings = settings.clone();
+    let probe = std::thread::spawn(move || -> Result<(), String> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        rt.block_on(async move {
+            let mut last = String::new();
+            for attempt in 1..=STARTUP_PROBES {
+                let redis = crate::store::redis::Redis::new(settings.clone());
+                match redis.probe().await {
+                    Ok(()) => return Ok(()),
+                    Err(e) => {
+                        last = e.to_string();
+                        tracing::warn!(attempt, error = %e, "Redis store probe failed");
+                        if attempt < STARTUP_PROBES {
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                    }
+                }
+            }
+            Err(format!("Redis did not pass the write/read/delete probe after {STARTUP_PROBES} tries: {last}"))
+        })
+    });
+    match probe.join() {
+        Ok(r) => r.map_err(StartError::Store),
+        Err(_) => Err(StartError::Store("the Redis probe thread failed".into())),
     }
 }
 

@@ -452,6 +452,16 @@ impl Validator<'_> {
         for p in problems {
             self.errors.push(self.src.error_at(p.span, p.message));
         }
+        if matches!(store, crate::store::config::StoreSettings::Redis { .. }) && f.assertion.key_file.is_none() {
+            // Instances sharing Redis share sessions: each must sign with the same key, or a backend that trusts
+            // one instance's JWKS refuses the assertions of the other.
+            let span = f.store.as_ref().and_then(|s| s.kind.as_ref()).map(|k| k.span());
+            self.errors.push(self.src.error_at(
+                span,
+                "kind = \"redis\" (several instances) needs [assertion] key_file: the same signing key file on every \
+                 instance (make one with `portvakt dev-cert` or openssl)",
+            ));
+        }
         Config {
             store,
             eid,

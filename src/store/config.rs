@@ -15,8 +15,10 @@ pub struct FileStore {
     pub kind: Option<Spanned<String>>,
     /// SQLite: the database file (default `/var/lib/portvakt/state.db`, in systemd's `StateDirectory`).
     pub path: Option<Spanned<String>>,
-    /// SQLite: the keys file (index key and sealing key ring; see [`Secrets`]).
+    /// SQLite and Redis: the keys file (index key and sealing key ring; see [`Secrets`]).
     pub keys_file: Option<Spanned<String>>,
+    /// Redis: `[store.redis]`, the server or Sentinels and how to reach them.
+    pub redis: Option<Spanned<super::redis::RedisFile>>,
 }
 
 /// The validated store settings.
@@ -29,6 +31,13 @@ pub enum StoreSettings {
         /// The database file.
         path: PathBuf,
         /// The keys file.
+        keys_file: PathBuf,
+    },
+    /// Redis (standalone or Sentinel), shared by every instance.
+    Redis {
+        /// How to reach it.
+        settings: Box<super::redis::RedisSettings>,
+        /// The keys file (the same on every instance).
         keys_file: PathBuf,
     },
 }
@@ -62,7 +71,44 @@ pub fn validate(f: Option<&FileStore>, resolve: &dyn Fn(&str) -> PathBuf) -> (St
                     });
                 }
             }
+            if let Some(r) = &f.redis {
+                problems.push(Problem {
+                    span: Some(r.span()),
+                    message: "[store.redis] is a setting of kind = \"redis\"; the memory store has none".into(),
+                });
+            }
             (StoreSettings::Memory, problems)
+        }
+        "redis" => {
+            if let Some(p) = &f.path {
+                problems.push(Problem {
+                    span: at(p),
+                    message: "path is a setting of kind = \"sqlite\"; Redis is set in [store.redis]".into(),
+                });
+            }
+            let keys_file = keys_file(f, resolve, &mut problems, "redis");
+            let settings = match &f.redis {
+                Some(r) => match super::redis::config::check(r.get_ref(), Some(r.span()), resolve) {
+                    Ok(s) => Some(s),
+                    Err(v) => {
+                        problems.extend(v.into_iter().map(|(span, message)| Problem { span, message }));
+                        None
+                    }
+                },
+                None => {
+                    problems.push(Problem {
+                        span: f.kind.as_ref().map(|k| k.span()),
+                        message: "kind = \"redis\" needs a [store.redis] table with `url` (one server) or \
+                                  `sentinels` and `master_name`"
+                            .into(),
+                    });
+                    None
+                }
+            };
+            match settings {
+                Some(settings) => (StoreSettings::Redis { settings: Box::new(settings), keys_file }, problems),
+                None => (StoreSettings::Memory, problems),
+            }
         }
         "sqlite" => {
             let path =
@@ -72,34 +118,46 @@ pub fn validate(f: Option<&FileStore>, resolve: &dyn Fn(&str) -> PathBuf) -> (St
                     problems.push(Problem { span: at(p), message: msg });
                 }
             }
-            let keys_file = match &f.keys_file {
-                Some(k) => {
-                    let kp = resolve(k.get_ref());
-                    if let Err(e) = Secrets::load(&kp) {
-                        problems.push(Problem { span: at(k), message: e.to_string() });
-                    }
-                    kp
-                }
-                None => {
-                    let span = f.kind.as_ref().map(|k| k.span());
-                    problems.push(Problem {
-                        span,
-                        message: "kind = \"sqlite\" needs keys_file: a file with the store's keys (make one with \
-                                  `portvakt store-keys > FILE`, mode 0600; with systemd, LoadCredential=)"
-                            .into(),
-                    });
-                    PathBuf::new()
-                }
-            };
+            if let Some(r) = &f.redis {
+                problems.push(Problem {
+                    span: Some(r.span()),
+                    message: "[store.redis] is a setting of kind = \"redis\", not \"sqlite\"".into(),
+                });
+            }
+            let keys_file = keys_file(f, resolve, &mut problems, "sqlite");
             (StoreSettings::Sqlite { path, keys_file }, problems)
         }
         other => {
             let span = f.kind.as_ref().map(|k| k.span());
             problems.push(Problem {
                 span,
-                message: format!("unknown store kind \"{other}\": use \"sqlite\" or \"memory\""),
+                message: format!("unknown store kind \"{other}\": use \"sqlite\", \"redis\" or \"memory\""),
             });
             (StoreSettings::Memory, problems)
+        }
+    }
+}
+
+/// The keys file of a persistent store, checked readable and well-formed.
+fn keys_file(f: &FileStore, resolve: &dyn Fn(&str) -> PathBuf, problems: &mut Vec<Problem>, kind: &str) -> PathBuf {
+    match &f.keys_file {
+        Some(k) => {
+            let kp = resolve(k.get_ref());
+            if let Err(e) = Secrets::load(&kp) {
+                problems.push(Problem { span: Some(k.span()), message: e.to_string() });
+            }
+            kp
+        }
+        None => {
+            let span = f.kind.as_ref().map(|k| k.span());
+            problems.push(Problem {
+                span,
+                message: format!(
+                    "kind = \"{kind}\" needs keys_file: a file with the store's keys (make one with \
+                     `portvakt store-keys > FILE`, mode 0600; with systemd, LoadCredential=)"
+                ),
+            });
+            PathBuf::new()
         }
     }
 }
@@ -146,5 +204,30 @@ mod tests {
         let (s, p) = validate(Some(&parse("kind = \"memory\"\n")), &resolve);
         assert_eq!((s, p.len()), (StoreSettings::Memory, 0));
         assert_eq!(validate(None, &resolve).0, StoreSettings::Memory);
+    }
+
+    /// kind = "redis": a bad URL and an unreadable password file are reported at their values; a missing table
+    /// or keys file at `kind`; [store.redis] under another kind is refused.
+    #[test]
+    fn redis_problems_at_positions() {
+        let dir = tempfile::tempdir().unwrap();
+        let resolve = |p: &str| dir.path().join(p);
+        std::fs::write(dir.path().join("keys"), Secrets::generate_file_text()).unwrap();
+        let text = "kind = \"redis\"\nkeys_file = \"keys\"\n[redis]\nurl = \"http://x\"\npassword_file = \"nope\"\n";
+        let (_, p) = validate(Some(&parse(text)), &resolve);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!(&text[p[0].span.clone().unwrap()], "\"http://x\"");
+        assert!(p[1].message.contains("cannot read secret file"), "{p:?}");
+        assert_eq!(&text[p[1].span.clone().unwrap()], "\"nope\"");
+        let (_, p) = validate(Some(&parse("kind = \"redis\"\n")), &resolve);
+        assert!(p.iter().any(|x| x.message.contains("needs keys_file")), "{p:?}");
+        assert!(p.iter().any(|x| x.message.contains("needs a [store.redis] table")), "{p:?}");
+        let text = "kind = \"redis\"\nkeys_file = \"keys\"\n[redis]\nurl = \"redis://10.0.0.5\"\n";
+        let (s, p) = validate(Some(&parse(text)), &resolve);
+        assert!(p.is_empty(), "{p:?}");
+        assert!(matches!(s, StoreSettings::Redis { .. }));
+        let (_, p) =
+            validate(Some(&parse("kind = \"sqlite\"\nkeys_file = \"keys\"\n[redis]\nurl = \"redis://h\"\n")), &resolve);
+        assert!(p[0].message.contains("not \"sqlite\""), "{p:?}");
     }
 }

@@ -315,3 +315,57 @@ async fn one_round_trip_per_proxied_request() {
         calls.iter().filter(|(n, _)| !["hmget", "info", "config|resetstat"].contains(&n.as_str())).collect();
     assert_eq!(sent, vec![&("evalsha".to_string(), 20)], "{stats}");
 }
+
+/// Configured the way an operator would (`[store] kind = "redis"`, a keys file, `[store.redis]` with an ACL user
+/// whose password is in a file), two gateways share sessions; `portvakt check` accepts that config.
+#[tokio::test(flavor = "multi_thread")]
+async fn configured_redis_store_is_shared() {
+    use crate::common::redis::RedisOptions;
+    let server = RedisServer::start_with(RedisOptions {
+        acl_user: Some(("portvakt".into(), "pw-from-file".into())),
+        ..Default::default()
+    });
+    let secrets_dir = tempfile::tempdir().unwrap();
+    let keys = secrets_dir.path().join("store-keys");
+    std::fs::write(&keys, Secrets::generate_file_text()).unwrap();
+    let pw = secrets_dir.path().join("redis-password");
+    std::fs::write(&pw, "pw-from-file\n").unwrap();
+    // One signing key for both (the config check demands it with Redis); `extra` continues the [assertion] table.
+    let signing = secrets_dir.path().join("assertion-key.pem");
+    std::fs::write(&signing, rcgen::KeyPair::generate().unwrap().serialize_pem()).unwrap();
+    let extra = format!(
+        "key_file = \"{}\"\n\n[store]\nkind = \"redis\"\nkeys_file = \"{}\"\n\n[store.redis]\n\
+         url = \"redis://127.0.0.1:{}\"\nusername = \"portvakt\"\npassword_file = \"{}\"\n\
+         key_prefix = \"pv-configured:\"\n",
+        signing.display(),
+        keys.display(),
+        server.port(),
+        pw.display()
+    );
+    let a = Env::start(Opts { extra: extra.clone(), ..Default::default() });
+    let b = Env::start(Opts { extra, ..Default::default() });
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &a.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let (status, body) = get_json(&c, &format!("{}/expense/", b.http_url()), &cookie, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let keys: Vec<String> = ::redis::cmd("KEYS").arg("pv-configured:s:*").query(&mut server.admin()).unwrap();
+    assert_eq!(keys.len(), 1, "the session is in Redis under the configured prefix");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portvakt"))
+        .args(["check", "--config"])
+        .arg(&a.config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    // Without a shared signing key the same config is refused, saying why.
+    let text = std::fs::read_to_string(&a.config).unwrap();
+    let without = a.dir.path().join("without-key.toml");
+    std::fs::write(&without, text.replace(&format!("key_file = \"{}\"\n", signing.display()), "")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portvakt"))
+        .args(["check", "--config"])
+        .arg(&without)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("needs [assertion] key_file"), "{stdout}");
+}

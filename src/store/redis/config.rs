@@ -198,18 +198,21 @@ fn resolve(src: &SourceFile, p: &str) -> PathBuf {
     }
 }
 
+/// A problem in `[store.redis]` at a byte range of the config file, where one applies.
+pub type Problem = (Option<std::ops::Range<usize>>, String);
+
 struct Errors<'a> {
-    src: &'a SourceFile,
-    list: Vec<ConfigError>,
+    resolve: &'a dyn Fn(&str) -> PathBuf,
+    list: Vec<Problem>,
 }
 
 impl Errors<'_> {
     fn at<T>(&mut self, v: &Spanned<T>, msg: impl Into<String>) {
-        self.list.push(self.src.error_at(Some(v.span()), msg));
+        self.list.push((Some(v.span()), msg.into()));
     }
 
     fn secret(&mut self, p: &Spanned<String>) -> Option<Secret> {
-        match read_secret(&resolve(self.src, p.get_ref())) {
+        match read_secret(&(self.resolve)(p.get_ref())) {
             Ok(s) => Some(s),
             Err(e) => {
                 self.at(p, e);
@@ -219,7 +222,7 @@ impl Errors<'_> {
     }
 
     fn pem(&mut self, p: &Spanned<String>, what: &str) -> Option<Vec<u8>> {
-        let path = resolve(self.src, p.get_ref());
+        let path = (self.resolve)(p.get_ref());
         match std::fs::read(&path) {
             Ok(b) if b.windows(10).any(|w| w == b"-----BEGIN") => Some(b),
             Ok(_) => {
@@ -245,14 +248,24 @@ impl Errors<'_> {
     }
 }
 
-/// Validates `[store.redis]`; every problem is reported with its position. `table` is the span of the table (for
-/// problems with no key of their own, such as a missing `url`).
+/// Validates `[store.redis]` as written in `src`; every problem is reported with its position. `table` is the span
+/// of the table (for problems with no key of their own, such as a missing `url`).
 pub fn validate(
     src: &SourceFile,
     f: &RedisFile,
     table: Option<std::ops::Range<usize>>,
 ) -> Result<RedisSettings, Vec<ConfigError>> {
-    let mut e = Errors { src, list: Vec::new() };
+    let resolve = |p: &str| resolve(src, p);
+    check(f, table, &resolve).map_err(|v| v.into_iter().map(|(span, msg)| src.error_at(span, msg)).collect())
+}
+
+/// Validates `[store.redis]`; `resolve` turns a configured path into one relative to the config file.
+pub fn check(
+    f: &RedisFile,
+    table: Option<std::ops::Range<usize>>,
+    resolve: &dyn Fn(&str) -> PathBuf,
+) -> Result<RedisSettings, Vec<Problem>> {
+    let mut e = Errors { resolve, list: Vec::new() };
     let mut schemes = Vec::new();
 
     let endpoint = match (&f.url, &f.sentinels) {
@@ -261,8 +274,7 @@ pub fn validate(
             None
         }
         (None, None) => {
-            e.list
-                .push(src.error_at(table, "[store.redis] needs `url` (one server) or `sentinels` with `master_name`"));
+            e.list.push((table, "[store.redis] needs `url` (one server) or `sentinels` with `master_name`".into()));
             None
         }
         (Some(u), None) => {
