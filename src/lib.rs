@@ -12,7 +12,7 @@
 //! - [`policy`]: policy files (who may open what, from where, with which login, when), their checker and `explain`.
 //! - [`access`]: the access decision for a session, zone and service.
 //! - [`regulation`]: bans after repeated failed logins.
-//! - [`directory`]: users and password checks (users file; LDAP later), hashing on the blocking pool.
+//! - [`directory`]: users and password checks: users file (hashing on the blocking pool), LDAP / Active Directory.
 //! - [`phone`]: typed mobile numbers to E.164, and masking.
 //! - [`account`]: what users register themselves (SMS numbers), persisted.
 //! - [`second_factor`]: one-time codes: challenges, lockout, send limits.

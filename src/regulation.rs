@@ -69,6 +69,14 @@ impl Regulator {
         Ok(())
     }
 
+    /// The password could not be checked (the directory did not answer), or was right but the directory refused
+    /// the login for another reason: takes this attempt back from every count, as it was not a guess.
+    pub async fn not_checked(&self, account: &str, addr: Option<IpAddr>) -> Result<(), StoreError> {
+        let keys = self.keys(account, addr);
+        let refs: Vec<(&str, Limits)> = keys.iter().map(|(k, l)| (k.as_str(), *l)).collect();
+        self.store.refund(&refs, self.clock.now()).await
+    }
+
     /// Drops idle entries, at most `limit`; run periodically.
     pub async fn purge(&self, limit: usize) -> Result<usize, StoreError> {
         self.store.sweep(self.clock.now(), limit).await

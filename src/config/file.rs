@@ -258,10 +258,12 @@ pub struct FileDirectory {
     pub name: Spanned<String>,
     /// Label shown in the group choice.
     pub title: Option<String>,
-    /// Backend: "file".
+    /// Backend: "file" or "ldap".
     pub kind: Spanned<String>,
     /// For kind = "file": path to the users file.
     pub path: Option<Spanned<String>>,
+    /// For kind = "ldap": servers, accounts, attributes and groups.
+    pub ldap: Option<crate::directory::ldap::config::FileLdap>,
 }
 
 /// One `[[services]]` entry.

@@ -207,6 +207,8 @@ pub enum DirectoryKind {
         /// Users file path.
         path: PathBuf,
     },
+    /// LDAP or Active Directory.
+    Ldap(Box<crate::directory::ldap::config::LdapSettings>),
 }
 
 /// A protected service.
@@ -1037,7 +1039,28 @@ impl Validator<'_> {
             if !names.insert(name.clone()) {
                 self.err(&d.name, format!("directory \"{name}\" is defined twice"));
             }
+            if d.kind.get_ref() != "ldap" {
+                if let Some(l) = &d.ldap {
+                    self.err(&l.bind_dn, "a [directories.ldap] table needs kind = \"ldap\"");
+                }
+            }
             let kind = match d.kind.get_ref().as_str() {
+                "ldap" => {
+                    if let Some(p) = &d.path {
+                        self.err(p, "path is for kind = \"file\"; an LDAP directory is set up in [directories.ldap]");
+                    }
+                    let Some(l) = &d.ldap else {
+                        self.err(&d.kind, "a directory with kind = \"ldap\" needs a [directories.ldap] table with urls, bind_dn, bind_password_file and base_dn");
+                        continue;
+                    };
+                    match crate::directory::ldap::config::validate(self.src, l, &self.base_dir()) {
+                        Ok(s) => DirectoryKind::Ldap(Box::new(s)),
+                        Err(errs) => {
+                            self.errors.extend(errs);
+                            continue;
+                        }
+                    }
+                }
                 "file" => match &d.path {
                     Some(p) => DirectoryKind::File { path: self.resolve_path(p.get_ref()) },
                     None => {
@@ -1046,7 +1069,7 @@ impl Validator<'_> {
                     }
                 },
                 other => {
-                    self.err(&d.kind, format!("unknown directory kind \"{other}\": use \"file\""));
+                    self.err(&d.kind, format!("unknown directory kind \"{other}\": use \"file\" or \"ldap\""));
                     continue;
                 }
             };

@@ -1,9 +1,11 @@
 //! User directories: who the users are and whether their password is right.
 //!
-//! [`Directory`] is the trait every backend implements (the users file now, LDAP later). Password checks are
-//! CPU-heavy and run on the blocking pool, never on the async runtime.
+//! [`Directory`] is the trait every backend implements: the users file ([`file`]) and LDAP / Active Directory
+//! ([`ldap`]). Password hashing is CPU-heavy and runs on the blocking pool; LDAP is async network work with
+//! timeouts. Neither blocks the async runtime.
 
 pub mod file;
+pub mod ldap;
 pub mod password;
 
 use std::sync::Arc;
@@ -23,12 +25,44 @@ pub struct User {
     pub realm: String,
 }
 
+/// Why a directory refused a login whose password it did not call wrong (Active Directory's bind codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The password was right but has expired or must be reset (AD 532, 773).
+    PasswordMustChange,
+    /// The account is disabled (AD 533) or expired (AD 701).
+    Disabled,
+    /// The account is locked after too many wrong passwords (AD 775).
+    Locked,
+}
+
+impl Refusal {
+    /// The audit reason logged for this refusal.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Refusal::PasswordMustChange => "password_must_change",
+            Refusal::Disabled => "account_disabled",
+            Refusal::Locked => "account_locked",
+        }
+    }
+}
+
 /// Why a directory could not answer (not: a wrong password, which is `Ok(None)`).
 #[derive(Debug, thiserror::Error)]
 pub enum DirectoryError {
     /// The backend is unreachable or failed.
     #[error("user directory {0} is unavailable: {1}")]
     Unavailable(String, String),
+    /// The directory refused the account for a reason the user can act on.
+    #[error("user directory {realm} refused the account: {}", reason.reason())]
+    Refused {
+        /// The realm.
+        realm: String,
+        /// Why.
+        reason: Refusal,
+        /// Where to change the password, for [`Refusal::PasswordMustChange`].
+        password_change_url: Option<String>,
+    },
 }
 
 /// A source of users and password checks.
@@ -46,6 +80,10 @@ pub trait Directory: Send + Sync + std::fmt::Debug {
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, DirectoryError>;
     /// Every group name this directory knows, for checking policies; `None` if it can't list them.
     fn groups(&self) -> Option<std::collections::HashSet<String>> {
+        None
+    }
+    /// How often a logged-in user's account is checked again (`None`: never, the data is local).
+    fn refresh_interval(&self) -> Option<std::time::Duration> {
         None
     }
     /// Re-reads the backing store (SIGHUP); errors leave the old data serving.
@@ -78,6 +116,14 @@ pub fn build_all(cfg: &crate::config::Config) -> Result<Vec<SharedDirectory>, cr
             crate::config::DirectoryKind::File { path } => match file::FileDirectory::load(&d.name, &d.title, path) {
                 Ok(fd) => out.push(Arc::new(fd)),
                 Err(e) => errors.extend(e.0),
+            },
+            crate::config::DirectoryKind::Ldap(s) => match ldap::LdapDirectory::new(&d.name, &d.title, (**s).clone()) {
+                Ok(ld) => out.push(Arc::new(ld)),
+                Err(e) => errors.push(crate::config::error::ConfigError {
+                    file: cfg.path.clone(),
+                    position: None,
+                    message: e.to_string(),
+                }),
             },
         }
     }

@@ -6,7 +6,7 @@ use super::reply::Reply;
 use super::{Ctx, Gateway};
 use crate::access::{self, Decision, DenyKind};
 use crate::config::REMOTE_ZONE;
-use crate::directory::normalize_username;
+use crate::directory::{normalize_username, DirectoryError, Refusal};
 use crate::notify::EmailMessage;
 use crate::pages::{self, AccountView, ChannelChoice, LoginView, Msg, PageCtx, SecondFactorView, Tile, TileState};
 use crate::second_factor::limits::LimitHit;
@@ -156,6 +156,8 @@ struct LoginRender<'a> {
     realm: &'a str,
     error: Option<String>,
     notice: Option<String>,
+    /// HTTP status; 0 means 200.
+    status: u16,
 }
 
 fn login_view_reply(gw: &Gateway, ctx: &mut Ctx, req: &pingora_http::RequestHeader, v: LoginRender<'_>) -> Reply {
@@ -175,7 +177,7 @@ fn login_view_reply(gw: &Gateway, ctx: &mut Ctx, req: &pingora_http::RequestHead
             eid_providers: &gw.state.eid_buttons,
         },
     );
-    let mut r = Reply::html(200, html);
+    let mut r = Reply::html(if v.status == 0 { 200 } else { v.status }, html);
     if fresh {
         r = r.header("set-cookie", gw.cookie_header(&gw.cookies.csrf, &csrf, false));
     }
@@ -286,7 +288,7 @@ async fn login_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
             gw,
             ctx,
             session.req_header(),
-            LoginRender { rd: &rd, username, realm: &realm, error: Some(msg), notice: None },
+            LoginRender { rd: &rd, username, realm: &realm, error: Some(msg), notice: None, status: 0 },
         )
     };
     let client = ctx.client.and_then(|c| c.0).map(|ip| ip.to_string()).unwrap_or_default();
@@ -310,13 +312,53 @@ async fn login_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resul
         }
         Ok(None) => {
             let banned = gw.state.regulator.failed(&account, client_ip).await.ok().flatten().is_some();
-            tracing::info!(user = %username, client = %client, realm = %dir.name(), banned, "login failed");
+            tracing::info!(user = %username, client = %client, realm = %dir.name(), banned, reason = "wrong_password", "login failed");
             return Ok(failed(gw, ctx, session, &username));
         }
+        Err(DirectoryError::Refused { reason, password_change_url, .. }) => {
+            // The directory's own state (AD: must change password, disabled, locked). "Must change" comes only
+            // after a right password: not a guess, so not counted; disabled and locked stay counted.
+            if reason == Refusal::PasswordMustChange {
+                gw.state.regulator.not_checked(&account, client_ip).await.map_err(unavailable("regulation store"))?;
+            }
+            tracing::info!(user = %username, client = %client, realm = %dir.name(), reason = reason.reason(), "login refused by the directory");
+            let mut msg = pages::fill(
+                match reason {
+                    Refusal::PasswordMustChange => Msg::PasswordMustChange,
+                    Refusal::Disabled => Msg::AccountDisabled,
+                    Refusal::Locked => Msg::AccountLocked,
+                }
+                .text(lang),
+                &[],
+            );
+            if let (Refusal::PasswordMustChange, Some(url)) = (reason, password_change_url) {
+                msg.push_str(&format!(
+                    " <a href=\"{}\">{}</a>",
+                    html_escape::encode_double_quoted_attribute(&url),
+                    pages::fill(Msg::PasswordChangeLink.text(lang), &[])
+                ));
+            }
+            let req = session.req_header();
+            let r =
+                LoginRender { rd: &rd, username: &username, realm: &realm, error: Some(msg), notice: None, status: 0 };
+            return Ok(login_view_reply(gw, ctx, req, r));
+        }
         Err(e) => {
-            tracing::error!(error = %e, "directory unavailable during login");
-            let lang = ctx.lang(session.req_header());
-            return Ok(Reply::error_page(gw, lang, 503, Msg::UnavailableTitle, Msg::UnavailableBody.text(lang).into()));
+            // Not a wrong password: the attempt is taken back from the account's and address's counts, and eID
+            // stays offered on the page.
+            gw.state.regulator.not_checked(&account, client_ip).await.map_err(unavailable("regulation store"))?;
+            tracing::error!(error = %e, user = %username, client = %client, realm = %dir.name(), reason = "directory_unavailable", "directory unavailable during login");
+            let msg = pages::fill(Msg::DirectoryDown.text(lang), &[]);
+            let req = session.req_header();
+            let r = LoginRender {
+                rd: &rd,
+                username: &username,
+                realm: &realm,
+                error: Some(msg),
+                notice: None,
+                status: 503,
+            };
+            return Ok(login_view_reply(gw, ctx, req, r).header("retry-after", "60".to_string()));
         }
     };
     // A session the client already had is ended, never upgraded: the new login gets a new ID.
@@ -715,6 +757,10 @@ async fn second_factor_verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx
     let lang = ctx.lang(session.req_header());
     match result {
         Ok(channel) => {
+            // Step-up checks the account again, whatever the refresh interval says.
+            let Some(rec) = gw.refresh_account(&id, rec, true).await? else {
+                return Ok(to_login(ctx, session.req_header(), Invalid::Missing));
+            };
             let (new_id, next) =
                 gw.state.sessions.step_up(&id, &rec, channel.method()).await.map_err(unavailable("session store"))?;
             tracing::info!(user = %next.username, methods = %next.methods.header_value(), "second factor verified");

@@ -313,7 +313,47 @@ impl Gateway {
             .validate_with(&id, &idle)
             .await
             .map_err(|e| Error::explain(HTTPStatus(503), format!("session store: {e}")))?;
-        Ok(r.map(|rec| (id, rec)))
+        match r {
+            Ok(rec) => Ok(self.refresh_account(&id, rec, false).await?.map(|rec| (id, rec)).ok_or(Invalid::Missing)),
+            Err(why) => Ok(Err(why)),
+        }
+    }
+
+    /// Checks the session's account in its directory again when the directory's refresh interval has passed since
+    /// the last check (or always, with `force`, at step-up): a deleted or disabled account ends the session
+    /// (`None`), changed groups, name and e-mail are stored. A directory that cannot answer is a 503, never a logout.
+    pub async fn refresh_account(
+        &self,
+        id: &SessionId,
+        mut rec: SessionRecord,
+        force: bool,
+    ) -> Result<Option<SessionRecord>> {
+        let Some(dir) = self.state.directory(Some(&rec.realm)) else { return Ok(Some(rec)) };
+        let Some(every) = dir.refresh_interval() else { return Ok(Some(rec)) };
+        let now = self.state.clock.now();
+        if !force && now.since(rec.checked.unwrap_or(rec.created)) < every {
+            return Ok(Some(rec));
+        }
+        let store_err = |e: crate::session::StoreError| Error::explain(HTTPStatus(503), format!("session store: {e}"));
+        match dir.lookup(&rec.username).await {
+            Ok(Some(u)) => {
+                if u.groups != rec.groups {
+                    tracing::info!(user = %rec.username, realm = %rec.realm, groups = %u.groups.join(","), "groups changed in the directory");
+                }
+                rec.groups = u.groups;
+                rec.display_name = u.display_name;
+                rec.email = u.email;
+                rec.checked = Some(now);
+                let kept = self.state.sessions.update(id, &rec).await.map_err(store_err)?;
+                Ok(kept.then_some(rec))
+            }
+            Ok(None) => {
+                tracing::info!(user = %rec.username, realm = %rec.realm, reason = "account_gone", "session ended: the directory no longer has this account, or it is disabled");
+                self.state.sessions.end(id).await.map_err(store_err)?;
+                Ok(None)
+            }
+            Err(e) => Err(Error::explain(HTTPStatus(503), format!("directory: {e}"))),
+        }
     }
 }
 

@@ -349,6 +349,16 @@ pub enum Msg {
     PhoneReasonLength,
     /// Why a number was refused: its country is not allowed; fills `{reason}`.
     PhoneReasonCountry,
+    /// Shown when the user directory cannot be reached: the password was not checked and nothing was counted.
+    DirectoryDown,
+    /// Shown after a right password that the directory says must be changed first.
+    PasswordMustChange,
+    /// Link text to the page where the password is changed.
+    PasswordChangeLink,
+    /// Shown when the directory says the account is disabled or expired.
+    AccountDisabled,
+    /// Shown when the directory says the account is locked.
+    AccountLocked,
 }
 
 impl Msg {
@@ -463,6 +473,11 @@ fn sv(msg: Msg) -> &'static str {
         Msg::PhoneReasonDigits => "använd bara siffror, till exempel 0701234567",
         Msg::PhoneReasonLength => "det har för få eller för många siffror",
         Msg::PhoneReasonCountry => "nummer i det landet kan inte ta emot koder",
+        Msg::DirectoryDown => "Vi kan inte kontrollera ditt lösenord just nu eftersom katalogtjänsten inte svarar. Försök igen om några minuter. Försöket räknas inte som ett felaktigt lösenord.",
+        Msg::PasswordMustChange => "Lösenordet stämmer, men du måste byta det innan du kan logga in.",
+        Msg::PasswordChangeLink => "Byt lösenord",
+        Msg::AccountDisabled => "Ditt konto är inaktiverat eller har gått ut. Kontakta IT-supporten.",
+        Msg::AccountLocked => "Ditt konto är låst efter för många felaktiga lösenord. Försök igen senare eller kontakta IT-supporten.",
     }
 }
 
@@ -565,6 +580,11 @@ fn nb(msg: Msg) -> &'static str {
         Msg::PhoneReasonDigits => "bruk bare sifre, for eksempel 0701234567",
         Msg::PhoneReasonLength => "det har for få eller for mange sifre",
         Msg::PhoneReasonCountry => "nummer i det landet kan ikke motta koder",
+        Msg::DirectoryDown => "Vi kan ikke sjekke passordet ditt akkurat nå fordi katalogtjenesten ikke svarer. Prøv igjen om noen minutter. Forsøket telles ikke som feil passord.",
+        Msg::PasswordMustChange => "Passordet er riktig, men du må bytte det før du kan logge inn.",
+        Msg::PasswordChangeLink => "Bytt passord",
+        Msg::AccountDisabled => "Kontoen din er deaktivert eller utløpt. Kontakt IT-brukerstøtte.",
+        Msg::AccountLocked => "Kontoen din er låst etter for mange feil passord. Prøv igjen senere eller kontakt IT-brukerstøtte.",
     }
 }
 
@@ -667,6 +687,11 @@ fn nn(msg: Msg) -> &'static str {
         Msg::PhoneReasonDigits => "bruk berre siffer, til dømes 0701234567",
         Msg::PhoneReasonLength => "det har for få eller for mange siffer",
         Msg::PhoneReasonCountry => "nummer i det landet kan ikkje ta imot kodar",
+        Msg::DirectoryDown => "Vi kan ikkje sjekke passordet ditt akkurat no fordi katalogtenesta ikkje svarar. Prøv igjen om nokre minutt. Forsøket vert ikkje rekna som feil passord.",
+        Msg::PasswordMustChange => "Passordet er rett, men du må byte det før du kan logge inn.",
+        Msg::PasswordChangeLink => "Byt passord",
+        Msg::AccountDisabled => "Kontoen din er deaktivert eller utgått. Kontakt IT-brukarstøtta.",
+        Msg::AccountLocked => "Kontoen din er låst etter for mange feil passord. Prøv igjen seinare eller kontakt IT-brukarstøtta.",
     }
 }
 
@@ -769,6 +794,11 @@ fn da(msg: Msg) -> &'static str {
         Msg::PhoneReasonDigits => "brug kun cifre, for eksempel 0701234567",
         Msg::PhoneReasonLength => "det har for få eller for mange cifre",
         Msg::PhoneReasonCountry => "numre i det land kan ikke modtage koder",
+        Msg::DirectoryDown => "Vi kan ikke kontrollere din adgangskode lige nu, fordi katalogtjenesten ikke svarer. Prøv igen om et par minutter. Forsøget tæller ikke som en forkert adgangskode.",
+        Msg::PasswordMustChange => "Adgangskoden er rigtig, men du skal skifte den, før du kan logge ind.",
+        Msg::PasswordChangeLink => "Skift adgangskode",
+        Msg::AccountDisabled => "Din konto er deaktiveret eller udløbet. Kontakt IT-supporten.",
+        Msg::AccountLocked => "Din konto er låst efter for mange forkerte adgangskoder. Prøv igen senere, eller kontakt IT-supporten.",
     }
 }
 
@@ -871,6 +901,11 @@ fn en(msg: Msg) -> &'static str {
         Msg::PhoneReasonDigits => "use digits only, like 0701234567",
         Msg::PhoneReasonLength => "it has too few or too many digits",
         Msg::PhoneReasonCountry => "numbers in that country cannot receive codes",
+        Msg::DirectoryDown => "We cannot check your password right now because the user directory is not answering. Please try again in a few minutes. This attempt does not count as a wrong password.",
+        Msg::PasswordMustChange => "Your password is correct, but it must be changed before you can log in.",
+        Msg::PasswordChangeLink => "Change your password",
+        Msg::AccountDisabled => "Your account is disabled or has expired. Contact IT support.",
+        Msg::AccountLocked => "Your account is locked after too many wrong passwords. Try again later or contact IT support.",
     }
 }
 
@@ -976,6 +1011,11 @@ mod tests {
         Msg::PhoneReasonDigits,
         Msg::PhoneReasonLength,
         Msg::PhoneReasonCountry,
+        Msg::DirectoryDown,
+        Msg::PasswordMustChange,
+        Msg::PasswordChangeLink,
+        Msg::AccountDisabled,
+        Msg::AccountLocked,
     ];
 
     /// Placeholders such as `{name}` found in a text, in order.

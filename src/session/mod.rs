@@ -74,6 +74,10 @@ pub struct SessionRecord {
     pub eid: Option<EidLogin>,
     /// When the login completed.
     pub created: Instant,
+    /// When the directory last confirmed the account (`None`: at login); directories with a refresh interval
+    /// check it again after that long.
+    #[serde(default)]
+    pub checked: Option<Instant>,
     /// Last request seen.
     pub last_seen: Instant,
     /// Token that POST forms of this session must carry.
@@ -203,6 +207,7 @@ impl Sessions {
             assurance,
             eid,
             created: now,
+            checked: Some(now),
             last_seen: now,
             csrf: random_token(),
         };
@@ -282,6 +287,13 @@ impl Sessions {
             return Err(StoreError::Conflict("the session ended while it was being renewed".into()));
         }
         Ok((id, next))
+    }
+
+    /// Stores a changed record under the same ID (account data refreshed from the directory); `false` (nothing
+    /// written) when the session ended meanwhile, so a logout during the refresh is not undone.
+    pub async fn update(&self, id: &SessionId, rec: &SessionRecord) -> Result<bool, StoreError> {
+        let entry = self.entry(rec)?;
+        self.store.rotate(&id.key(), &id.key(), entry, self.ttl()).await
     }
 
     /// Ends a session (logout).

@@ -6,6 +6,7 @@ mod common;
 mod eid;
 mod gateway;
 mod hardening;
+mod ldap;
 mod limits;
 mod notify;
 mod oidc_harness;

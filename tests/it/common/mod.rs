@@ -114,6 +114,8 @@ pub struct Opts {
     pub hosts: Option<String>,
     /// Extra `[[users]]` entries appended to the users file (same password as the others: use `{hash}`).
     pub extra_users: String,
+    /// Replaces the `[[directories]]` section (the users-file realm `staff` otherwise).
+    pub directories: Option<String>,
 }
 
 /// A running gateway with its backends and clock; stopped on drop.
@@ -213,10 +215,7 @@ cidrs = ["127.0.0.1/32", "10.0.0.0/8"]
 
 {session}
 
-[[directories]]
-name = "staff"
-kind = "file"
-path = "users.toml"
+{directories}
 
 [[services]]
 name = "self-service"
@@ -247,6 +246,9 @@ issuer = "https://portal.kommune.example"
             b0 = b[0],
             b1 = b[1],
             extra = opts.extra,
+            directories = opts.directories.clone().unwrap_or_else(|| {
+                "[[directories]]\nname = \"staff\"\nkind = \"file\"\npath = \"users.toml\"\n".into()
+            }),
             server_extra = opts.server_extra,
             threads = opts.threads.unwrap_or(1),
             hosts = opts.hosts.as_deref().unwrap_or("[\"portal.kommune.example\"]"),
@@ -432,6 +434,7 @@ pub async fn get_json(
     let text = resp.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
+pub mod ldap;
 pub mod oidc;
 pub mod redis;
 pub mod sms_provider;
