@@ -171,6 +171,8 @@ pub struct FileSession {
     pub idle_timeout: Option<Spanned<ConfigDuration>>,
     /// Time after login at which a session ends regardless of activity.
     pub absolute_lifetime: Option<Spanned<ConfigDuration>>,
+    /// Longest gap between two rewrites of a busy session's last activity in the store.
+    pub touch_interval: Option<Spanned<ConfigDuration>>,
     /// Base cookie name.
     pub cookie_name: Option<Spanned<String>>,
     /// Share the cookie across subdomains (then `__Secure-` instead of `__Host-`).

@@ -182,6 +182,9 @@ pub struct SessionSettings {
     pub idle_timeout: Duration,
     /// Lifetime limit.
     pub absolute_lifetime: Duration,
+    /// Longest gap between two store writes of a busy session's last activity (at most a tenth of `idle_timeout`):
+    /// a session ends between `idle_timeout - touch_interval` and `idle_timeout` after its last request.
+    pub touch_interval: Duration,
     /// Base cookie name (prefixed with `__Host-`/`__Secure-` on HTTPS).
     pub cookie_name: String,
     /// Cookie domain for sharing across subdomains.
@@ -1000,6 +1003,22 @@ impl Validator<'_> {
                 self.err(d, "absolute_lifetime must not be shorter than idle_timeout");
             }
         }
+        let max_touch = idle_timeout / 10;
+        let touch_interval = match &s.touch_interval {
+            Some(d) if d.get_ref().0 < Duration::from_secs(1) || d.get_ref().0 > max_touch => {
+                self.err(
+                    d,
+                    format!(
+                        "touch_interval must be between \"1s\" and a tenth of idle_timeout ({}s here): a session \
+                         may end up to touch_interval before idle_timeout",
+                        max_touch.as_secs()
+                    ),
+                );
+                crate::session::touch_interval(idle_timeout)
+            }
+            Some(d) => d.get_ref().0,
+            None => crate::session::touch_interval(idle_timeout),
+        };
         let cookie_name = match &s.cookie_name {
             Some(n) if !valid_name(n.get_ref()) => {
                 self.err(n, "cookie_name may only contain a-z, 0-9, '-' and '_'");
@@ -1020,7 +1039,7 @@ impl Validator<'_> {
                 self.err(st, format!("unknown session store \"{}\": use \"memory\"", st.get_ref()));
             }
         }
-        SessionSettings { idle_timeout, absolute_lifetime, cookie_name, cookie_domain }
+        SessionSettings { idle_timeout, absolute_lifetime, touch_interval, cookie_name, cookie_domain }
     }
 
     fn directories(&mut self, ds: &[file::FileDirectory]) -> Vec<DirectorySettings> {
@@ -1351,6 +1370,23 @@ path = "users.toml"
         assert!(s.contains("t.toml:15:30: max_connections_per_client must be between 1 and max_connections"), "{s}");
         assert!(s.contains("t.toml:16:32: http2_max_concurrent_streams must be between 1 and 1000"), "{s}");
         assert_eq!(e.0.len(), 5, "{s}");
+    }
+
+    /// touch_interval defaults to min(30 s, idle/10), takes a value up to idle/10, and beyond that is refused at
+    /// the value's position.
+    #[test]
+    fn touch_interval_default_and_bounds() {
+        let c = load(&format!("{MIN}\n[session]\nidle_timeout = \"2m\"\n")).unwrap();
+        assert_eq!(c.session.touch_interval, Duration::from_secs(12));
+        let c = load(&format!("{MIN}\n[session]\ntouch_interval = \"1m\"\n")).unwrap();
+        assert_eq!(c.session.touch_interval, Duration::from_secs(60));
+        assert_eq!(load(MIN).unwrap().session.touch_interval, Duration::from_secs(30));
+        let e = load(&format!("{MIN}\n[session]\nidle_timeout = \"10m\"\ntouch_interval = \"2m\"\n")).unwrap_err();
+        let s = e.to_string();
+        assert!(
+            s.contains("t.toml:13:18: touch_interval must be between \"1s\" and a tenth of idle_timeout (60s here)"),
+            "{s}"
+        );
     }
 
     /// Durations must carry a unit; the error points at the value.

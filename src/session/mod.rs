@@ -130,8 +130,8 @@ impl SessionFilter<'_> {
 
 pub use crate::store::{SessionStore, StoreError};
 
-/// The longest gap between two rewrites of a busy session's `last_seen`: 30 s, or a tenth of the idle timeout if
-/// that is shorter. A session is thus ended between `idle - interval` and `idle` after its last request.
+/// The default `[session] touch_interval`: 30 s, or a tenth of the idle timeout if that is shorter. A session is
+/// thus ended between `idle - interval` and `idle` after its last request.
 pub fn touch_interval(idle: Duration) -> Duration {
     Duration::from_secs(30).min(idle / 10)
 }
@@ -252,7 +252,7 @@ impl Sessions {
         let key = id.key();
         let now = self.clock.now();
         let max_idle = self.settings.idle_timeout;
-        let touch = crate::store::Touch { now, interval: touch_interval(max_idle), max_idle };
+        let touch = crate::store::Touch { now, interval: self.settings.touch_interval, max_idle };
         let Some(entry) = self.store.get_and_touch(&key, touch, self.ttl()).await? else {
             return Ok(Err(Invalid::Missing));
         };
@@ -354,16 +354,42 @@ mod tests {
     }
 
     fn sessions(clock: Arc<ManualClock>) -> Sessions {
+        sessions_touching_every(clock, touch_interval(Duration::from_secs(900)))
+    }
+
+    fn sessions_touching_every(clock: Arc<ManualClock>, touch: Duration) -> Sessions {
         Sessions::new(
             Arc::new(crate::store::memory::MemoryStore::new(clock.clone())),
             clock,
             SessionSettings {
                 idle_timeout: Duration::from_secs(900),
                 absolute_lifetime: Duration::from_secs(3600),
+                touch_interval: touch,
                 cookie_name: "portvakt".into(),
                 cookie_domain: None,
             },
         )
+    }
+
+    /// The configured touch interval is the debounce: activity within it after the last write is not recorded, so
+    /// a session ends between `idle - touch_interval` and `idle` after its last request; activity after it is.
+    #[tokio::test]
+    async fn touch_interval_sets_the_effective_idle_window() {
+        let clock = ManualClock::new();
+        let s = sessions_touching_every(clock.clone(), Duration::from_secs(90));
+        let (id, _) = s.create(&user(), Methods::of(Method::Password)).await.unwrap();
+        // 60 s after login: within the 90 s interval, not written; 15 min after login the session has idled out.
+        clock.advance(Duration::from_secs(60));
+        assert!(s.validate(&id).await.unwrap().is_ok());
+        clock.advance(Duration::from_secs(15 * 60 - 60));
+        assert_eq!(s.validate(&id).await.unwrap(), Err(Invalid::IdleTimeout));
+
+        // 120 s after login: past the interval, written; 15 min after login the session is still alive.
+        let (id, _) = s.create(&user(), Methods::of(Method::Password)).await.unwrap();
+        clock.advance(Duration::from_secs(120));
+        assert!(s.validate(&id).await.unwrap().is_ok());
+        clock.advance(Duration::from_secs(15 * 60 - 120));
+        assert!(s.validate(&id).await.unwrap().is_ok());
     }
 
     /// IDs are 256-bit base64url strings and only that shape parses.
