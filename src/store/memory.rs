@@ -110,16 +110,7 @@ impl MemoryStore {
 
     /// Every trait of this store, sharing one instance.
     pub fn stores(clock: SharedClock) -> Stores {
-        let m = Arc::new(MemoryStore::new(clock));
-        Stores {
-            sessions: m.clone(),
-            challenges: m.clone(),
-            flows: m.clone(),
-            regulation: m.clone(),
-            rate_limits: m.clone(),
-            accounts: m.clone(),
-            probe: m,
-        }
+        Stores::all_from(Arc::new(MemoryStore::new(clock)))
     }
 
     fn deadline(&self, ttl: Duration) -> Instant {

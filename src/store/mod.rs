@@ -479,6 +479,31 @@ pub struct Stores {
     pub probe: std::sync::Arc<dyn Probe>,
 }
 
+impl Stores {
+    /// Every store served by one backend value (each trait object shares it).
+    pub fn all_from<T>(s: std::sync::Arc<T>) -> Stores
+    where
+        T: SessionStore
+            + ChallengeStore
+            + FlowStore
+            + RegulationStore
+            + RateLimitStore
+            + AccountStore
+            + Probe
+            + 'static,
+    {
+        Stores {
+            sessions: s.clone(),
+            challenges: s.clone(),
+            flows: s.clone(),
+            regulation: s.clone(),
+            rate_limits: s.clone(),
+            accounts: s.clone(),
+            probe: s,
+        }
+    }
+}
+
 /// A health check of a backend.
 #[async_trait::async_trait]
 pub trait Probe: Send + Sync + fmt::Debug {

@@ -136,16 +136,7 @@ impl SqliteStore {
 
     /// Every trait of this store, sharing one connection.
     pub fn stores(self) -> Stores {
-        let s = Arc::new(self);
-        Stores {
-            sessions: s.clone(),
-            challenges: s.clone(),
-            flows: s.clone(),
-            regulation: s.clone(),
-            rate_limits: s.clone(),
-            accounts: s.clone(),
-            probe: s,
-        }
+        Stores::all_from(Arc::new(self))
     }
 
     /// The database file.

@@ -360,16 +360,7 @@ impl RedisStore {
 
     /// Every trait of [`Stores`] served by this backend.
     pub fn stores(redis: Arc<Redis>, secrets: Arc<Secrets>, clock: SharedClock) -> Stores {
-        let s = Arc::new(RedisStore::new(redis, secrets, clock));
-        Stores {
-            sessions: s.clone(),
-            challenges: s.clone(),
-            flows: s.clone(),
-            regulation: s.clone(),
-            rate_limits: s.clone(),
-            accounts: s.clone(),
-            probe: s,
-        }
+        Stores::all_from(Arc::new(RedisStore::new(redis, secrets, clock)))
     }
 
     /// The connection.
