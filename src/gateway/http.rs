@@ -88,14 +88,19 @@ pub fn is_urlencoded_form(req: &RequestHeader) -> bool {
     }
 }
 
-/// Whether a browser says this request comes from another site: `Sec-Fetch-Site: cross-site`, or an `Origin` that
-/// is neither the request's own origin (its Host) nor an http(s) origin on one of `own_hosts`. `Origin: null`
-/// (sandboxed frames, opaque origins) counts as another site. Requests without either header (non-browser clients,
-/// old browsers) are left to the CSRF token.
+/// Whether a browser says this request comes from another site. `Sec-Fetch-Site`, which pages cannot set, decides
+/// when present: `cross-site` is another site, `same-origin` and `none` are not (a browser sends `Origin: null` on
+/// its own form posts from a page with `Referrer-Policy: no-referrer`, as every gateway page has). Otherwise an
+/// `Origin` that is neither the request's own origin (its Host) nor an http(s) origin on one of `own_hosts`, or
+/// `null` (sandboxed frames, opaque origins), counts as another site. Requests without either header (non-browser
+/// clients, old browsers) are left to the CSRF token.
 pub fn is_cross_site(req: &RequestHeader, own_hosts: &dyn Fn(&str) -> bool) -> bool {
     let fetch_site = req.headers.get("sec-fetch-site").map(|v| v.as_bytes());
     if fetch_site.is_some_and(|v| v.eq_ignore_ascii_case(b"cross-site")) {
         return true;
+    }
+    if fetch_site.is_some_and(|v| v.eq_ignore_ascii_case(b"same-origin") || v.eq_ignore_ascii_case(b"none")) {
+        return false;
     }
     let mut origins = req.headers.get_all(http::header::ORIGIN).into_iter();
     let origin = match (origins.next(), origins.next()) {
@@ -318,6 +323,9 @@ mod tests {
         assert!(is_cross_site(&req(&[host, ("origin", "http://127.0.0.1:9999")]), &own));
         assert!(is_cross_site(&req(&[host, ("origin", "https://evil.example")]), &own));
         assert!(is_cross_site(&req(&[host, ("origin", "null")]), &own));
+        // Chromium's own form post from a page with Referrer-Policy: no-referrer.
+        assert!(!is_cross_site(&req(&[host, ("origin", "null"), ("sec-fetch-site", "same-origin")]), &own));
+        assert!(is_cross_site(&req(&[host, ("origin", "null"), ("sec-fetch-site", "same-site")]), &own));
         assert!(is_cross_site(&req(&[host, ("origin", "file://")]), &own));
     }
 
