@@ -19,33 +19,6 @@ use crate::session::{Method, Methods, SessionFilter, SessionId, SessionKey, Sess
 use pingora::prelude::*;
 use pingora::proxy::Session;
 
-/// Answers `/.portvakt/eid/*`, or `None` for a path that isn't one of them.
-pub async fn handle(gw: &Gateway, session: &mut Session, ctx: &mut Ctx, path: &str) -> Option<Result<Reply>> {
-    let method = session.req_header().method.clone();
-    let get = method == ::http::Method::GET || method == ::http::Method::HEAD;
-    let post = method == ::http::Method::POST;
-    if !gw.state.eid.enabled() && path.starts_with("/.portvakt/eid/") {
-        return None;
-    }
-    Some(match path {
-        "/.portvakt/eid/start" if get => start(gw, session, ctx).await,
-        "/.portvakt/eid/callback" if get => callback(gw, session, ctx).await,
-        "/.portvakt/eid/link" if get => link_get(gw, session, ctx).await,
-        "/.portvakt/eid/link" if post => link_post(gw, session, ctx).await,
-        "/.portvakt/eid/frontchannel-logout" if get => frontchannel_logout(gw, session),
-        "/.portvakt/account/eid/unlink" if post => unlink(gw, session, ctx).await,
-        "/.portvakt/eid/start"
-        | "/.portvakt/eid/callback"
-        | "/.portvakt/eid/link"
-        | "/.portvakt/eid/frontchannel-logout"
-        | "/.portvakt/account/eid/unlink" => {
-            let lang = ctx.lang(session.req_header());
-            Ok(Reply::error_page(gw, lang, 405, Msg::BadRequestTitle, Msg::BadRequestBody.text(lang).into()))
-        }
-        _ => return None,
-    })
-}
-
 fn eid_page(lang: Lang, status: u16, body: String) -> Reply {
     let ctx = PageCtx { lang, user: None };
     let mut b = String::from("<div class=\"card\"><p role=\"alert\">");
@@ -61,7 +34,7 @@ fn valid_token(t: &str) -> bool {
 }
 
 /// GET /.portvakt/eid/start?provider=NAME&rd=URL: sends the browser to the provider.
-async fn start(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn start(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let req = session.req_header();
     let lang = ctx.lang(req);
     let eid = &gw.state.eid;
@@ -146,7 +119,7 @@ fn link_allowed(gw: &Gateway, ctx: &Ctx, assurance: crate::methods::Assurance) -
 }
 
 /// GET /.portvakt/eid/callback: the provider's answer.
-async fn callback(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn callback(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let req = session.req_header();
     let lang = ctx.lang(req);
     let cb = Callback {
@@ -241,7 +214,7 @@ fn link_expired(ctx: &mut Ctx, session: &Session) -> Reply {
 }
 
 /// GET /.portvakt/eid/link.
-async fn link_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn link_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let Some((_, flow, _)) = link_state(gw, session).await? else {
         return Ok(link_expired(ctx, session));
     };
@@ -285,7 +258,7 @@ async fn account_by_email(gw: &Gateway, email: &str) -> Result<EmailLookup> {
 }
 
 /// POST /.portvakt/eid/link: `email` sends a code; `code` links and logs in.
-async fn link_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn link_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let form = match read_form(gw, session, ctx).await? {
         Ok(f) => f,
         Err(r) => return Ok(r),
@@ -457,7 +430,7 @@ pub fn account_card<'a>(
 }
 
 /// POST /.portvakt/account/eid/unlink: removes the link after the password is confirmed.
-async fn unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let (_, rec, form) = match session_form(gw, session, ctx).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
@@ -508,7 +481,7 @@ async fn unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Re
 }
 
 /// GET /.portvakt/eid/frontchannel-logout?iss=..&sid=..: the provider ends our sessions of its session.
-fn frontchannel_logout(gw: &Gateway, session: &Session) -> Result<Reply> {
+pub(super) async fn frontchannel_logout(gw: &Gateway, session: &mut Session, _ctx: &mut Ctx) -> Result<Reply> {
     let req = session.req_header();
     let (iss, sid) = (query_param(req, "iss").unwrap_or_default(), query_param(req, "sid").unwrap_or_default());
     let Some(p) = gw.state.eid.provider_by_issuer(&iss).cloned() else {

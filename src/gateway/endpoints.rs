@@ -1,8 +1,10 @@
 //! The gateway's own endpoints under `/.portvakt/`: login, logout, step-up, portal, health, JWKS, stylesheet.
 //! Thin handlers: the decisions live in `access`, `session` and `directory`.
 
+use super::handler::HandlerError;
 use super::http::{self, parse_form, query_param, safe_redirect};
 use super::reply::Reply;
+use super::routes;
 use super::{Ctx, Gateway};
 use crate::access::{self, Decision, DenyKind};
 use crate::config::REMOTE_ZONE;
@@ -24,69 +26,57 @@ pub(super) fn unavailable<E: std::fmt::Display>(what: &'static str) -> impl Fn(E
     move |e| Error::explain(HTTPStatus(503), format!("{what}: {e}"))
 }
 
-/// Answers a request under `/.portvakt/`.
+/// Answers a request under `/.portvakt/` from the route table.
 pub async fn handle(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let req = session.req_header();
     let method = req.method.clone();
     // The canonical path: `/.portvakt/./login` and `/x/../.portvakt/login` are the login page.
     let path = ctx.path.clone().unwrap_or_else(|| req.uri.path().to_string());
-    let get = method == ::http::Method::GET || method == ::http::Method::HEAD;
-    let post = method == ::http::Method::POST;
-    if let Some(r) = super::eid::handle(gw, session, ctx, &path).await {
-        return r;
-    }
-    match path.as_str() {
-        "/.portvakt/healthz" if get => Ok(Reply::text(200, "ok\n")),
-        // Ready only while the store answers a write/read/delete probe: a load balancer then routes around an
-        // instance whose store is down, and back once it answers again.
-        "/.portvakt/readyz" if get => Ok(match gw.state.stores.probe.probe().await {
-            Ok(()) => Reply::text(200, "ready\n"),
-            Err(e) => {
-                tracing::warn!(error = %e, "not ready: store probe failed");
-                Reply::text(503, "not ready: the state store does not answer\n")
-            }
-        }),
-        "/.portvakt/logged-out" if get => {
-            let pctx = page_ctx(ctx, session.req_header(), None);
-            Ok(Reply::html(200, pages::logged_out_page(&pctx)))
-        }
-        "/.portvakt/jwks.json" if get => {
-            Ok(Reply::bytes(200, "application/jwk-set+json", Bytes::from(gw.state.key.jwks())))
-        }
-        pages::CSS_PATH if get => {
-            Ok(Reply::bytes(200, "text/css; charset=utf-8", Bytes::from_static(pages::CSS.as_bytes())))
-        }
-        "/.portvakt/login" if get => login_get(gw, session, ctx).await,
-        "/.portvakt/login" if post => login_post(gw, session, ctx).await,
-        "/.portvakt/second-factor" if get => second_factor_get(gw, session, ctx).await,
-        "/.portvakt/second-factor/send" if post => second_factor_send(gw, session, ctx).await,
-        "/.portvakt/second-factor/verify" if post => second_factor_verify(gw, session, ctx).await,
-        "/.portvakt/account" if get => account_get(gw, session, ctx).await,
-        "/.portvakt/account/phones" if post => account_phones_post(gw, session, ctx).await,
-        "/.portvakt/logout" if post => logout_post(gw, session, ctx).await,
-        "/.portvakt/portal" if get => portal_get(gw, session, ctx).await,
-        "/.portvakt/healthz"
-        | "/.portvakt/readyz"
-        | "/.portvakt/jwks.json"
-        | pages::CSS_PATH
-        | "/.portvakt/login"
-        | "/.portvakt/second-factor"
-        | "/.portvakt/logout"
-        | "/.portvakt/portal"
-        | "/.portvakt/account"
-        | "/.portvakt/second-factor/send"
-        | "/.portvakt/second-factor/verify"
-        | "/.portvakt/logged-out"
-        | "/.portvakt/account/phones" => {
+    match routes::find(routes::ROUTES, &method, &path, gw.state.eid.enabled()) {
+        routes::Found::Handler(h) => h(gw, session, ctx).await.or_else(HandlerError::into_reply),
+        routes::Found::MethodNotAllowed(allow) => {
             let lang = ctx.lang(session.req_header());
             Ok(Reply::error_page(gw, lang, 405, Msg::BadRequestTitle, Msg::BadRequestBody.text(lang).into())
-                .header("allow", if path == "/.portvakt/logout" { "POST" } else { "GET, HEAD, POST" }))
+                .header("allow", allow))
         }
-        _ => {
+        routes::Found::NotFound => {
             let lang = ctx.lang(session.req_header());
             Ok(Reply::error_page(gw, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody.text(lang).into()))
         }
     }
+}
+
+/// GET /.portvakt/healthz: alive.
+pub(super) async fn healthz(_gw: &Gateway, _session: &mut Session, _ctx: &mut Ctx) -> Result<Reply> {
+    Ok(Reply::text(200, "ok\n"))
+}
+
+/// GET /.portvakt/readyz: ready only while the store answers a write/read/delete probe, so a load balancer routes
+/// around an instance whose store is down, and back once it answers again.
+pub(super) async fn readyz(gw: &Gateway, _session: &mut Session, _ctx: &mut Ctx) -> Result<Reply> {
+    Ok(match gw.state.stores.probe.probe().await {
+        Ok(()) => Reply::text(200, "ready\n"),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: store probe failed");
+            Reply::text(503, "not ready: the state store does not answer\n")
+        }
+    })
+}
+
+/// GET /.portvakt/logged-out: where a provider's logout returns to.
+pub(super) async fn logged_out(_gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+    let pctx = page_ctx(ctx, session.req_header(), None);
+    Ok(Reply::html(200, pages::logged_out_page(&pctx)))
+}
+
+/// GET /.portvakt/jwks.json: the assertion's public keys.
+pub(super) async fn jwks(gw: &Gateway, _session: &mut Session, _ctx: &mut Ctx) -> Result<Reply> {
+    Ok(Reply::bytes(200, "application/jwk-set+json", Bytes::from(gw.state.key.jwks())))
+}
+
+/// GET the stylesheet.
+pub(super) async fn stylesheet(_gw: &Gateway, _session: &mut Session, _ctx: &mut Ctx) -> Result<Reply> {
+    Ok(Reply::bytes(200, "text/css; charset=utf-8", Bytes::from_static(pages::CSS.as_bytes())))
 }
 
 /// The answer on a plain-HTTP listener that only redirects: the same path on HTTPS, on a configured host.
@@ -184,7 +174,7 @@ fn login_view_reply(gw: &Gateway, ctx: &mut Ctx, req: &pingora_http::RequestHead
     r
 }
 
-async fn login_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn login_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let req = session.req_header();
     let rd = query_param(req, "rd").unwrap_or_default();
     let lang = ctx.lang(req);
@@ -266,7 +256,7 @@ pub(super) fn csrf_refused(gw: &Gateway, ctx: &mut Ctx, session: &Session) -> Re
     Reply::error_page(gw, lang, 403, Msg::ForbiddenTitle, Msg::ForbiddenCsrf.text(lang).into())
 }
 
-async fn login_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn login_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let form = match read_form(gw, session, ctx).await? {
         Ok(f) => f,
         Err(r) => return Ok(r),
@@ -413,7 +403,7 @@ fn to_login(ctx: &Ctx, req: &pingora_http::RequestHeader, why: Invalid) -> Reply
     Reply::redirect(&loc)
 }
 
-async fn logout_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn logout_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let form = match read_form(gw, session, ctx).await? {
         Ok(f) => f,
         Err(r) => return Ok(r),
@@ -442,7 +432,7 @@ async fn logout_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resu
         .header("clear-site-data", "\"cache\""))
 }
 
-async fn portal_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn portal_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let rec = match gw.current_session(session.req_header(), ctx).await? {
         Ok((_, rec)) => rec,
         Err(why) => return Ok(to_login(ctx, session.req_header(), why)),
@@ -609,7 +599,7 @@ pub(super) fn after_login_target(gw: &Gateway, rd: &str) -> String {
     safe_redirect(rd, &|h| gw.is_own_host(h)).unwrap_or_else(|| PORTAL.to_string())
 }
 
-async fn second_factor_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn second_factor_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let (id, rec) = match gw.current_session(session.req_header(), ctx).await? {
         Ok(v) => v,
         Err(why) => return Ok(to_login(ctx, session.req_header(), why)),
@@ -642,7 +632,7 @@ async fn second_factor_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -
     ))
 }
 
-async fn second_factor_send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn second_factor_send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let (id, rec, form) = match session_form(gw, session, ctx).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
@@ -744,7 +734,7 @@ async fn second_factor_send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) 
     ))
 }
 
-async fn second_factor_verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn second_factor_verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let (id, rec, form) = match session_form(gw, session, ctx).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
@@ -881,7 +871,7 @@ pub(super) async fn account_reply(
     Ok(Reply::html(v.status, html))
 }
 
-async fn account_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn account_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let rec = match gw.current_session(session.req_header(), ctx).await? {
         Ok((_, rec)) => rec,
         Err(why) => return Ok(to_login(ctx, session.req_header(), why)),
@@ -896,7 +886,7 @@ async fn account_get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Resu
     .await
 }
 
-async fn account_phones_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
+pub(super) async fn account_phones_post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<Reply> {
     let (_, rec, form) = match session_form(gw, session, ctx).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),

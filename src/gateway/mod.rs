@@ -7,9 +7,11 @@
 
 pub mod eid;
 pub mod endpoints;
+pub mod handler;
 pub mod headers;
 pub mod http;
 pub mod reply;
+pub mod routes;
 pub mod routing;
 pub mod upstream;
 

@@ -16,5 +16,6 @@ mod process;
 mod redis_shared;
 mod redis_store;
 mod regulation;
+mod router;
 mod second_factor;
 mod store_sqlite;
