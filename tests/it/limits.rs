@@ -203,7 +203,7 @@ async fn h2_connect(
 }
 
 /// A TLS connection to `to` (trusting the certificate in `cert`) offering `alpn`.
-async fn tls_connect(
+pub(crate) async fn tls_connect(
     cert: &std::path::Path,
     to: SocketAddr,
     alpn: &[u8],

@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod eid;
 mod gateway;
+mod h2_frames;
 mod hardening;
 mod ldap;
 mod limits;
