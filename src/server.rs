@@ -128,7 +128,13 @@ pub fn open_stores(
                 let opened = crate::store::sqlite::SqliteStore::open(path, secrets.clone(), clock.clone())
                     .and_then(|s| s.probe_now().map(|()| s));
                 match opened {
-                    Ok(s) => return Ok((s.stores(), secrets)),
+                    Ok(s) => {
+                        let (p, sec, c) = (path.clone(), secrets.clone(), clock.clone());
+                        import_accounts(cfg, move || {
+                            crate::store::sqlite::SqliteStore::open(&p, sec, c).map(|s| s.stores().accounts)
+                        })?;
+                        return Ok((s.stores(), secrets));
+                    }
                     Err(e) => {
                         last = e.to_string();
                         tracing::warn!(attempt, path = %path.display(), error = %e, "store probe failed");
@@ -139,7 +145,8 @@ pub fn open_stores(
                 }
             }
             Err(StartError::Store(format!(
-                "SQLite database {} did not pass the write/read/delete probe after {STARTUP_PROBES} tries: {last}",
+                "[store] path = \"{}\": the SQLite database did not pass the write/read/delete probe after \
+                 {STARTUP_PROBES} tries: {last}",
                 path.display()
             )))
         }
@@ -147,11 +154,48 @@ pub fn open_stores(
             let secrets =
                 Arc::new(crate::store::seal::Secrets::load(keys_file).map_err(|e| StartError::Store(e.to_string()))?);
             probe_redis(settings)?;
+            let (set, sec, c) = ((**settings).clone(), secrets.clone(), clock.clone());
+            import_accounts(cfg, move || {
+                let redis = Arc::new(crate::store::redis::Redis::new(set));
+                Ok(crate::store::redis::RedisStore::stores(redis, sec, c).accounts)
+            })?;
             // The gateway's own connection opens lazily, on pingora's runtime (it may fork after this).
             let redis = Arc::new(crate::store::redis::Redis::new((**settings).clone()));
             Ok((crate::store::redis::RedisStore::stores(redis, secrets.clone(), clock), secrets))
         }
     }
+}
+
+/// Imports the old `[accounts]` file into a persistent store once ([`crate::store::import`]), on a thread and
+/// runtime of its own with a store connection of its own (`open`), so nothing of it outlives the start.
+fn import_accounts<F>(cfg: &Config, open: F) -> Result<(), StartError>
+where
+    F: FnOnce() -> Result<Arc<dyn crate::store::AccountStore>, crate::store::StoreError> + Send + 'static,
+{
+    let path = cfg.accounts.path.clone();
+    if !path.exists() {
+        return Ok(());
+    }
+    let run = std::thread::spawn(move || -> Result<crate::store::import::Imported, String> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        let store = open().map_err(|e| format!("{}: can't open the store to import it: {e}", path.display()))?;
+        rt.block_on(crate::store::import::accounts_file(&path, store.as_ref())).map_err(|e| e.to_string())
+    });
+    let done = match run.join() {
+        Ok(r) => r.map_err(|e| StartError::Accounts(format!("[accounts] path: {e}")))?,
+        Err(_) => return Err(StartError::Accounts("[accounts] path: the import thread failed".into())),
+    };
+    if let Some(to) = &done.moved_to {
+        tracing::info!(
+            accounts = done.accounts,
+            phones = done.phones,
+            eid_links = done.eid_links,
+            skipped = done.skipped,
+            moved_to = %to.display(),
+            "imported the accounts file into the store"
+        );
+    }
+    Ok(())
 }
 
 /// Probes Redis (write, read back, delete) with bounded retries on a connection of its own, on a thread and runtime
@@ -175,7 +219,10 @@ fn probe_redis(settings: &crate::store::redis::RedisSettings) -> Result<(), Star
                     }
                 }
             }
-            Err(format!("Redis did not pass the write/read/delete probe after {STARTUP_PROBES} tries: {last}"))
+            Err(format!(
+                "[store.redis] {}: Redis did not pass the write/read/delete probe after {STARTUP_PROBES} tries: {last}",
+                settings.describe()
+            ))
         })
     });
     match probe.join() {

@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod contract;
+pub mod import;
 pub mod memory;
 pub mod redis;
 pub mod seal;

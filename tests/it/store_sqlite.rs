@@ -123,3 +123,46 @@ fn check_reports_unreadable_keys_file() {
     let line = base.lines().position(|l| l.starts_with("keys_file")).unwrap() + 1;
     assert!(text.contains(&format!("c.toml:{line}:13: can't read store keys file")), "{text}");
 }
+
+/// Switching from the accounts file to SQLite keeps what users registered: at the first start the old
+/// `[accounts]` file is imported (the account page shows the number), then renamed to `.imported`; a number the user
+/// removes afterwards stays removed over a restart (the file is not imported again).
+#[tokio::test(flavor = "multi_thread")]
+async fn old_accounts_file_is_imported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = state(dir.path());
+    let accounts = dir.path().join("accounts.json");
+    std::fs::write(&accounts, r#"{"staff:anna": {"phones": ["+4791234567"]}}"#).unwrap();
+    let masked = portvakt::phone::mask("+4791234567", "+46");
+    let c = client_from(INTERNAL);
+    let start = || Env::start(Opts { extra: store.clone(), accounts: Some(accounts.clone()), ..Opts::default() });
+    let account_page = |base: String, cookie: String| {
+        let c = c.clone();
+        async move { browse(&c, &format!("{base}/.portvakt/account"), &cookie, &[]).await.text().await.unwrap() }
+    };
+    let cookie = {
+        let env = start();
+        assert!(!accounts.exists(), "the file is moved away once imported");
+        assert!(dir.path().join("accounts.json.imported").exists(), "and kept as a backup");
+        let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+        let page = account_page(env.http_url(), cookie.clone()).await;
+        assert!(page.contains(&masked), "the imported number is on the account page: {page}");
+        // Anna removes her number.
+        let csrf = hidden_field(&page, "csrf").unwrap();
+        let r = c
+            .post(format!("{}/.portvakt/account/phones", env.http_url()))
+            .header("cookie", &cookie)
+            .form(&[("csrf", csrf.as_str()), ("phone1", ""), ("phone2", ""), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
+        let page = account_page(env.http_url(), cookie.clone()).await;
+        assert!(!page.contains(&masked), "removed: {page}");
+        cookie
+    };
+    let env = start();
+    let page = account_page(env.http_url(), cookie).await;
+    assert!(page.contains("anna") || page.contains("Anna"), "still logged in: {page}");
+    assert!(!page.contains(&masked), "the restart did not import the old file again: {page}");
+}

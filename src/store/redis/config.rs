@@ -141,6 +141,19 @@ impl RedisSettings {
             response_timeout: DEFAULT_RESPONSE_TIMEOUT,
         }
     }
+
+    /// The config keys that name the server, as an operator wrote them (`url = "redis://10.0.0.5:6379"`, or the
+    /// sentinels and master name), for startup messages. No secret is in it.
+    pub fn describe(&self) -> String {
+        let scheme = if self.tls.is_some() { "rediss" } else { "redis" };
+        match &self.endpoint {
+            Endpoint::Standalone(hp) => format!("url = \"{scheme}://{hp}\""),
+            Endpoint::Sentinel { sentinels, master_name, .. } => {
+                let list: Vec<String> = sentinels.iter().map(|s| format!("\"{s}\"")).collect();
+                format!("sentinels = [{}], master_name = \"{master_name}\"", list.join(", "))
+            }
+        }
+    }
 }
 
 /// Default key prefix.
