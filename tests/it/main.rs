@@ -19,4 +19,5 @@ mod redis_store;
 mod regulation;
 mod router;
 mod second_factor;
+mod store_processes;
 mod store_sqlite;
