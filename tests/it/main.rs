@@ -19,5 +19,6 @@ mod redis_store;
 mod regulation;
 mod router;
 mod second_factor;
+mod store_eid;
 mod store_processes;
 mod store_sqlite;

@@ -17,6 +17,11 @@ fn two_gateways(settings: &RedisSettings) -> (Env, Env) {
 
 /// Like [`two_gateways`], with extra config for both.
 fn two_gateways_with(settings: &RedisSettings, extra: &str) -> (Env, Env) {
+    two_gateways_users(settings, extra, "")
+}
+
+/// Like [`two_gateways_with`], with more users (`{hash}` is the test password's hash).
+fn two_gateways_users(settings: &RedisSettings, extra: &str, extra_users: &str) -> (Env, Env) {
     let clock = ManualClock::new();
     let secrets = Arc::new(Secrets::generate());
     let start = || {
@@ -26,6 +31,7 @@ fn two_gateways_with(settings: &RedisSettings, extra: &str) -> (Env, Env) {
             stores: Some((stores, secrets.clone())),
             clock: Some(clock.clone()),
             extra: extra.to_string(),
+            extra_users: extra_users.to_string(),
             ..Default::default()
         })
     };
@@ -368,4 +374,146 @@ async fn configured_redis_store_is_shared() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("needs [assertion] key_file"), "{stdout}");
+}
+
+mod parallel {
+    //! Login bans and send limits under many parallel requests spread over both gateways: counted exactly once in
+    //! Redis, whichever gateway a request reaches.
+    use super::*;
+    use crate::common::smtp::SmtpServer;
+    use std::time::Duration;
+
+    /// 40 wrong passwords for one account in parallel, half on each gateway, with `max_failures = 5`: exactly 5 are
+    /// checked (the login page again, 200), the other 35 are refused unchecked (429); then the right password is
+    /// refused on both while the ban lasts.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn parallel_wrong_passwords_across_both_check_exactly_max_failures() {
+        let server = RedisServer::start();
+        let limits =
+            "[login]\nmax_failures = 5\nmax_failures_per_address = 1000\nfind_time = \"5m\"\nban_time = \"5m\"\n";
+        let (a, b) = two_gateways_with(&RedisSettings::standalone("127.0.0.1", server.port()), limits);
+        let c = client_from(INTERNAL);
+        let tasks: Vec<_> = (0..40)
+            .map(|i| {
+                let base = if i % 2 == 0 { a.http_url() } else { b.http_url() };
+                let c = c.clone();
+                tokio::spawn(
+                    async move { login(&c, &base, "anna", &format!("guess-{i}"), "/", "portvakt", None).await },
+                )
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for t in tasks {
+            let l = t.await.unwrap();
+            assert!(l.cookie.is_none());
+            statuses.push(l.status);
+        }
+        let checked = statuses.iter().filter(|s| **s == 200).count();
+        let refused = statuses.iter().filter(|s| **s == 429).count();
+        assert_eq!((checked, refused), (5, 35), "{statuses:?}");
+        for gw in [&a, &b] {
+            let l = login(&c, &gw.http_url(), "anna", PASSWORD, "/", "portvakt", None).await;
+            assert_eq!(l.status, 429, "banned on both: {}", l.body);
+        }
+    }
+
+    fn email_toml(smtp: &SmtpServer, limits: &str) -> String {
+        format!(
+            "[email]\nkind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\
+             from = \"Portvakt <noreply@kommune.example>\"\ntimeout = \"5s\"\n\n[second_factor.limits]\n{limits}",
+            smtp.port
+        )
+    }
+
+    /// Remote login of `user` on `base`; the cookie and the CSRF token of the second-factor page.
+    async fn remote_session(c: &reqwest::Client, base: &str, user: &str) -> (String, String) {
+        let l = login(c, base, user, PASSWORD, "/expense/", "portvakt", None).await;
+        let cookie = l.cookie.unwrap_or_else(|| panic!("{user}: {} {}", l.status, l.body));
+        let page = browse(c, &format!("{base}/.portvakt/second-factor?rd=%2Fexpense%2F"), &cookie, &[]).await;
+        (cookie.clone(), hidden_field(&page.text().await.unwrap(), "csrf").unwrap())
+    }
+
+    async fn send(c: &reqwest::Client, base: &str, cookie: &str, csrf: &str) -> (u16, String) {
+        let r = c
+            .post(format!("{base}/.portvakt/second-factor/send"))
+            .header("cookie", cookie)
+            .header("accept-language", "en")
+            .form(&[("csrf", csrf), ("channel", "email"), ("rd", "/expense/")])
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Send limits shared by both gateways: eight users behind one address ask for a code at once, spread over both
+    /// gateways, with `per_address_per_hour = 3`: exactly 3 codes go out and 5 are refused with the limit's page.
+    /// Then 12 parallel sends to one destination from one session: the 30 s cooldown lets exactly one through.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn parallel_sends_across_both_are_counted_exactly() {
+        let server = RedisServer::start();
+        let smtp = SmtpServer::start();
+        let users: String = (0..8)
+            .map(|i| {
+                format!(
+                    "[[users]]\nusername = \"u{i}\"\npassword_hash = \"{{hash}}\"\nemail = \"u{i}@kommune.example\"\n\n"
+                )
+            })
+            .collect();
+        let extra = email_toml(&smtp, "per_address_per_hour = 3\ndestination_cooldown = \"30s\"\n");
+        let (a, b) = two_gateways_users(&RedisSettings::standalone("127.0.0.1", server.port()), &extra, &users);
+        let c = client_from(REMOTE);
+        let mut sessions = Vec::new();
+        for i in 0..8 {
+            let base = if i % 2 == 0 { a.http_url() } else { b.http_url() };
+            let (cookie, csrf) = remote_session(&c, &base, &format!("u{i}")).await;
+            sessions.push((base, cookie, csrf));
+        }
+        let tasks: Vec<_> = sessions
+            .into_iter()
+            .map(|(base, cookie, csrf)| {
+                let c = c.clone();
+                tokio::spawn(async move { send(&c, &base, &cookie, &csrf).await })
+            })
+            .collect();
+        let (mut sent, mut refused) = (0, 0);
+        for t in tasks {
+            let (s, body) = t.await.unwrap();
+            match s {
+                200 => sent += 1,
+                429 => {
+                    assert!(body.contains("Too many codes have been requested"), "{body}");
+                    refused += 1
+                }
+                _ => panic!("{s}: {body}"),
+            }
+        }
+        assert_eq!((sent, refused), (3, 5));
+        smtp.wait_for(3, Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(smtp.messages().len(), 3, "exactly three codes went out");
+
+        // One destination, another address: 12 parallel sends across both, one passes the cooldown.
+        let other = client_from("127.0.0.4");
+        let (cookie, csrf) = remote_session(&other, &a.http_url(), "anna").await;
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let base = if i % 2 == 0 { a.http_url() } else { b.http_url() };
+                let (c, cookie, csrf) = (other.clone(), cookie.clone(), csrf.clone());
+                tokio::spawn(async move { send(&c, &base, &cookie, &csrf).await })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for t in tasks {
+            let (s, body) = t.await.unwrap();
+            if s == 429 {
+                assert!(body.contains("A code was just sent"), "{body}");
+            }
+            statuses.push(s);
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 11, "{statuses:?}");
+        smtp.wait_for(4, Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(smtp.messages().len(), 4, "one more code, to anna");
+    }
 }
