@@ -71,7 +71,8 @@ fn cookies_of(r: &reqwest::Response) -> String {
 /// Starts an eID login on A, logs in at the OP, then sends the callback 10 times in parallel, alternately to B and
 /// to A, with the browser's cookies: exactly one gets a session, and it is the only one that reached the OP's token
 /// endpoint (the others found the state already taken). The session works on both gateways as an eID login.
-async fn started_on_a_finished_on_b(p: &Pair) {
+/// Returns the session cookie.
+async fn started_on_a_finished_on_b(p: &Pair) -> String {
     let c = client_from(INTERNAL);
     let start = c
         .get(format!("{}/.portvakt/eid/start?provider=idporten&rd=%2Fexpense%2F", p.a.http_url()))
@@ -124,9 +125,16 @@ async fn started_on_a_finished_on_b(p: &Pair) {
         assert_eq!(echo["headers"]["x-portvakt-user"][0], "anna");
         assert_eq!(echo["headers"]["x-portvakt-methods"][0], "eid");
     }
+    winners.remove(0)
+}
+
+/// Whether `haystack` holds `needle` anywhere.
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
 /// SQLite (two gateways on one file): the eID link comes from the old accounts file, imported at the first start.
+/// Afterwards the database file and its WAL hold neither the session ID nor the person ID nor the account in clear.
 #[tokio::test(flavor = "multi_thread")]
 async fn eid_flow_across_gateways_on_sqlite() {
     let keys = tempfile::tempdir().unwrap();
@@ -144,11 +152,20 @@ async fn eid_flow_across_gateways_on_sqlite() {
         keys.path().join("state.db").display(),
         keys.path().join("store-keys").display()
     );
+    let db = keys.path().join("state.db");
     let p = pair(&store, Some(accounts), Opts::default, keys);
-    started_on_a_finished_on_b(&p).await;
+    let session = started_on_a_finished_on_b(&p).await;
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes.extend(std::fs::read(db.with_extension("db-wal")).unwrap_or_default());
+    assert!(bytes.len() > 4096, "the store has data");
+    let id = session.split_once('=').unwrap().1;
+    for clear in [id, PID, "staff:anna"] {
+        assert!(!holds(&bytes, clear), "{clear} in clear in the SQLite file");
+    }
 }
 
-/// Redis (two gateways, one server): the eID link is made in Redis beforehand.
+/// Redis (two gateways, one server): the eID link is made in Redis beforehand. Afterwards a dump of Redis holds
+/// neither the session ID nor the person ID nor the account in clear.
 #[tokio::test(flavor = "multi_thread")]
 async fn eid_flow_across_gateways_on_redis() {
     let server = RedisServer::start();
@@ -173,5 +190,10 @@ async fn eid_flow_across_gateways_on_redis() {
         ..Opts::default()
     };
     let p = pair("", None, stores, tempfile::tempdir().unwrap());
-    started_on_a_finished_on_b(&p).await;
+    let session = started_on_a_finished_on_b(&p).await;
+    let dump = server.dump();
+    let id = session.split_once('=').unwrap().1;
+    for clear in [id, PID, "staff:anna"] {
+        assert!(!crate::common::redis::dump_contains(&dump, clear.as_bytes()), "{clear} in clear in Redis");
+    }
 }
