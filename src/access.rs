@@ -144,6 +144,68 @@ impl Access {
     }
 }
 
+/// Changes to an account that are allowed from some zones only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    /// Register or change the SMS numbers codes go to.
+    ChangePhones,
+    /// Link an eID to an account.
+    LinkEid,
+}
+
+impl AccountAction {
+    /// The name policy rules use for the action in `services`.
+    pub fn policy_name(self) -> &'static str {
+        match self {
+            AccountAction::ChangePhones => crate::policy::ACCOUNT_PHONES,
+            AccountAction::LinkEid => crate::policy::ACCOUNT_EID_LINK,
+        }
+    }
+}
+
+/// Who asks for an account action: the login's user, groups, methods and assurance.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// Username (empty before the account is known, as when linking an eID).
+    pub user: &'a str,
+    /// Groups.
+    pub groups: &'a [String],
+    /// Login methods.
+    pub methods: Methods,
+    /// eID assurance of the login.
+    pub assurance: Assurance,
+}
+
+impl Access {
+    /// Whether `who` may take `action` from `zone` now: the action's policy rules when policies are configured, else
+    /// whether the zone is one of `fallback_zones` (the config's `[accounts] phone_zones` or `[eid] link_zones`).
+    pub fn account_action_allowed(
+        &self,
+        action: AccountAction,
+        who: &Actor<'_>,
+        zone: &Zone,
+        at: crate::clock::Instant,
+        fallback_zones: &[String],
+    ) -> bool {
+        if self.policies.load().is_none() {
+            return fallback_zones.contains(&zone.name);
+        }
+        let f = Facts {
+            service: action.policy_name(),
+            path: "/",
+            case_insensitive: false,
+            zone,
+            user: who.user,
+            groups: who.groups,
+            methods: who.methods,
+            assurance: who.assurance,
+            at,
+            below_floor_allowed: false,
+        };
+        self.decide(&f) == Decision::Allow
+    }
+}
+
 /// What policies are checked against: the config's services and zones, and the directories' groups.
 pub fn check_context(
     cfg: &crate::config::Config,

@@ -19,6 +19,7 @@
 //! - [`session`]: session IDs, records, stores and timeouts.
 //! - [`assertion`]: the signed identity JWT for backends and its JWKS.
 //! - [`assertion_cache`]: reuse of signed assertions within half their lifetime.
+//! - [`services`]: domain services the gateway's pages call: password login, sending codes, eID linking.
 //! - [`pages`]: HTML pages, strings in five languages, security headers.
 //! - [`edge`]: connection caps, TLS handshake, request head and keep-alive deadlines, HTTP/2 limits.
 //! - [`gateway`]: the pingora `ProxyHttp` implementation, the gateway's own endpoints and forwarding.
@@ -57,6 +58,7 @@ pub mod policy;
 pub mod regulation;
 pub mod second_factor;
 pub mod server;
+pub mod services;
 pub mod session;
 pub mod store;
 pub mod zones;

@@ -1,0 +1,131 @@
+//! Sending a one-time code: the code step's own limits (locked account, this attempt's share), the send limits
+//! (destination, account, address, global, country), issuing, delivery, and taking the send back when the provider
+//! could not take the message (the provider's failure is not the user's).
+//!
+//! Used for the second factor (SMS or e-mail to the user's own channels) and for eID linking (e-mail to a municipal
+//! address).
+
+use super::Unavailable;
+use crate::notify::{EmailMessage, EmailSender, NotifyError, SmsSender};
+use crate::second_factor::limits::{CheckError, LimitHit};
+use crate::second_factor::{Channel, IssueError, SecondFactor};
+use crate::session::SessionKey;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// The text a code is sent with, composed by the caller in the user's language.
+#[derive(Debug, Clone)]
+pub enum CodeMessage {
+    /// An SMS text.
+    Sms(String),
+    /// An e-mail.
+    Email(EmailMessage),
+}
+
+/// One code to send.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeRequest<'a> {
+    /// The login attempt (session) or link flow the code belongs to.
+    pub key: SessionKey,
+    /// The account (`realm:username`) it is counted against.
+    pub account: &'a str,
+    /// Where it goes: an SMS slot or e-mail.
+    pub channel: Channel,
+    /// The phone number (E.164) or e-mail address.
+    pub destination: &'a str,
+    /// The client's address, for the per-address limit.
+    pub client: Option<IpAddr>,
+}
+
+/// Why no code was issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The code step refused: locked for a while, or this attempt had its share of codes.
+    Step(StepRefusal),
+    /// A send limit refused.
+    Limit(LimitHit),
+}
+
+/// The code step's own refusals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepRefusal {
+    /// The account's code step is locked for this long.
+    Locked(std::time::Duration),
+    /// This login attempt already had its share of codes.
+    ChallengeCap,
+}
+
+/// How a send ended.
+#[derive(Debug)]
+pub enum SendOutcome {
+    /// The code was handed to the provider.
+    Sent,
+    /// No code was issued.
+    Refused(Refusal),
+    /// The provider did not take the message; the send is not counted.
+    NotDelivered(NotifyError),
+}
+
+/// Issues and delivers codes.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeSender<'a> {
+    /// The code step (challenges, lockout, limits).
+    pub second_factor: &'a SecondFactor,
+    /// SMS delivery, if configured.
+    pub sms: Option<&'a Arc<dyn SmsSender>>,
+    /// E-mail delivery, if configured.
+    pub email: Option<&'a Arc<dyn EmailSender>>,
+}
+
+impl CodeSender<'_> {
+    /// Minutes a code lives, as users are told (at least 1).
+    pub fn lifetime_minutes(&self) -> u64 {
+        (self.second_factor.settings().code_lifetime.as_secs() / 60).max(1)
+    }
+
+    /// Checks the limits, issues a code and sends it with the text `compose(code as shown)` gives.
+    pub async fn send(
+        &self,
+        req: CodeRequest<'_>,
+        compose: impl FnOnce(&str) -> CodeMessage,
+    ) -> Result<SendOutcome, Unavailable> {
+        match self.second_factor.precheck(&req.key, req.account).await {
+            Ok(()) => {}
+            Err(IssueError::Store(e)) => return Err(Unavailable::of("challenge store")(e)),
+            Err(IssueError::Locked(w)) => return Ok(SendOutcome::Refused(Refusal::Step(StepRefusal::Locked(w)))),
+            Err(IssueError::ChallengeCap) => return Ok(SendOutcome::Refused(Refusal::Step(StepRefusal::ChallengeCap))),
+        }
+        let is_sms = matches!(req.channel, Channel::Sms(_));
+        match self.second_factor.limits.check(req.destination, is_sms, req.account, req.client).await {
+            Ok(()) => {}
+            Err(CheckError::Store(e)) => return Err(Unavailable::of("rate limit store")(e)),
+            Err(CheckError::Limit(hit)) => {
+                tracing::warn!(account = %req.account, limit = hit.name(), "code send refused by limit");
+                return Ok(SendOutcome::Refused(Refusal::Limit(hit)));
+            }
+        }
+        let code = self
+            .second_factor
+            .issue(req.key, req.account, req.channel)
+            .await
+            .map_err(Unavailable::of("second factor"))?;
+        let shown = crate::second_factor::code::display(&code);
+        let sent = match compose(&shown) {
+            CodeMessage::Sms(text) => match self.sms {
+                Some(s) => s.send(req.destination, &text).await,
+                None => Err(NotifyError::Unavailable("no [sms] configured".into())),
+            },
+            CodeMessage::Email(msg) => match self.email {
+                Some(s) => s.send(req.destination, &msg).await,
+                None => Err(NotifyError::Unavailable("no [email] configured".into())),
+            },
+        };
+        if let Err(e) = sent {
+            let _ = self.second_factor.uncount_send(&req.key).await;
+            tracing::warn!(account = %req.account, channel = req.channel.as_str(), error = %e, "code could not be sent");
+            return Ok(SendOutcome::NotDelivered(e));
+        }
+        tracing::info!(account = %req.account, channel = req.channel.as_str(), "code sent");
+        Ok(SendOutcome::Sent)
+    }
+}
