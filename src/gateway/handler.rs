@@ -3,7 +3,15 @@
 //! Both work with `?`.
 
 use super::reply::Reply;
+use super::{http, Ctx, Gateway};
+use crate::pages::{self, Lang, Msg, PageCtx};
+use crate::second_factor::limits::LimitHit;
+use crate::services::codes::{Refusal, StepRefusal};
+use crate::session::{Invalid, SessionRecord};
 use pingora::prelude::*;
+use pingora::proxy::Session;
+use pingora_http::RequestHeader;
+use std::time::Duration;
 
 /// Why a handler stopped before its happy end.
 #[derive(Debug)]
@@ -42,4 +50,84 @@ impl HandlerError {
 /// Maps a store or directory failure to 503, naming what failed (the error page tells the user to try again).
 pub fn unavailable<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> HandlerError {
     move |e| HandlerError::Fail(Error::explain(HTTPStatus(503), format!("{what}: {e}")))
+}
+
+impl From<crate::services::Unavailable> for HandlerError {
+    fn from(e: crate::services::Unavailable) -> HandlerError {
+        HandlerError::Fail(Error::explain(HTTPStatus(503), e.to_string()))
+    }
+}
+
+/// Where the portal lives: the target after login when `rd` is missing or not ours.
+pub const PORTAL: &str = "/.portvakt/portal";
+
+/// The page context for a request: its language, and the user shown in the header (with the logout form's token).
+pub fn page_ctx<'a>(ctx: &mut Ctx, req: &RequestHeader, user: Option<(&'a str, &'a str)>) -> PageCtx<'a> {
+    PageCtx { lang: ctx.lang(req), user }
+}
+
+/// 403: the form's CSRF token is missing or wrong, or the form was posted from another site.
+pub fn csrf_refused(gw: &Gateway, ctx: &mut Ctx, session: &Session) -> Reply {
+    let lang = ctx.lang(session.req_header());
+    Reply::error_page(gw, lang, 403, Msg::ForbiddenTitle, Msg::ForbiddenCsrf.text(lang).into())
+}
+
+/// 429 with the wait in seconds, on the page and in Retry-After.
+pub fn too_many_attempts(gw: &Gateway, ctx: &mut Ctx, session: &Session, wait: Duration) -> Reply {
+    let lang = ctx.lang(session.req_header());
+    let secs = wait.as_secs().max(1).to_string();
+    let body = pages::fill(Msg::TooManyAttemptsBody.text(lang), &[("seconds", &secs)]);
+    Reply::error_page_html(gw, lang, 429, Msg::TooManyAttemptsTitle, body).header("retry-after", secs)
+}
+
+/// 302 to the login page, coming back to this page (with `expired=1` after an idle timeout).
+pub fn to_login(ctx: &Ctx, req: &RequestHeader, why: Invalid) -> Reply {
+    let rd = if ctx.path.is_some() { super::request_target(ctx, req) } else { PORTAL.to_string() };
+    let mut loc = format!("/.portvakt/login?rd={}", http::url_encode(&rd));
+    if why == Invalid::IdleTimeout {
+        loc.push_str("&expired=1");
+    }
+    Reply::redirect(&loc)
+}
+
+/// Where to go after a login or step-up: `rd` when it is a local path or a configured host, else the portal.
+pub fn after_login_target(gw: &Gateway, rd: &str) -> String {
+    http::safe_redirect(rd, &|h| gw.is_own_host(h)).unwrap_or_else(|| PORTAL.to_string())
+}
+
+/// The account key (`realm:username`) of a session.
+pub fn account_key(rec: &SessionRecord) -> String {
+    crate::services::login::account_key(&rec.realm, &rec.username)
+}
+
+/// What to tell a user whose code was refused, and how long to wait (for Retry-After).
+pub fn code_refusal(gw: &Gateway, lang: Lang, r: Refusal) -> (String, Option<Duration>) {
+    let minutes = |w: Duration| w.as_secs().div_ceil(60).max(1).to_string();
+    match r {
+        Refusal::Step(StepRefusal::Locked(w)) => {
+            (pages::fill(Msg::SecondFactorLocked.text(lang), &[("minutes", &minutes(w))]), Some(w))
+        }
+        Refusal::Step(StepRefusal::ChallengeCap) => {
+            let lifetime = gw.codes().lifetime_minutes().to_string();
+            (pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", &lifetime)]), None)
+        }
+        Refusal::Limit(LimitHit::Country) => (pages::fill(Msg::SendLimitCountry.text(lang), &[]), None),
+        Refusal::Limit(LimitHit::Cooldown(w)) => {
+            (pages::fill(Msg::SendLimitCooldown.text(lang), &[("seconds", &w.as_secs().max(1).to_string())]), Some(w))
+        }
+        Refusal::Limit(
+            LimitHit::Destination(w) | LimitHit::Account(w) | LimitHit::Address(w) | LimitHit::Global(w),
+        ) => (pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", &minutes(w))]), Some(w)),
+        Refusal::Limit(LimitHit::Challenge) => {
+            (pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", "5")]), None)
+        }
+    }
+}
+
+/// A refusal page's Retry-After, when there is a wait.
+pub fn with_retry_after(r: Reply, wait: Option<Duration>) -> Reply {
+    match wait {
+        Some(w) => r.header("retry-after", w.as_secs().max(1).to_string()),
+        None => r,
+    }
 }

@@ -5,9 +5,9 @@
 //! client's identity look-alikes ([`headers`]: `X-Portvakt-*`, `Remote-User`, `X-Forwarded-*`, ...) and our cookies
 //! removed, one Content-Length, and the identity headers and assertion added.
 
-pub mod eid;
-pub mod endpoints;
+pub mod extract;
 pub mod handler;
+pub mod handlers;
 pub mod headers;
 pub mod http;
 pub mod reply;
@@ -277,6 +277,40 @@ impl Gateway {
         c
     }
 
+    /// The password login service over this gateway's directories and regulation.
+    pub fn logins(&self) -> crate::services::login::PasswordLogin<'_> {
+        crate::services::login::PasswordLogin { directories: &self.state.directories, regulator: &self.state.regulator }
+    }
+
+    /// The code sending service over this gateway's code step and senders.
+    pub fn codes(&self) -> crate::services::codes::CodeSender<'_> {
+        crate::services::codes::CodeSender {
+            second_factor: &self.state.second_factor,
+            sms: self.state.sms.as_ref(),
+            email: self.state.email.as_ref(),
+        }
+    }
+
+    /// The eID linking service.
+    pub fn eid_linking(&self) -> crate::services::eid_link::EidLinking<'_> {
+        crate::services::eid_link::EidLinking {
+            institutions: &self.state.cfg.institutions,
+            directories: &self.state.directories,
+            accounts: &*self.state.accounts,
+            eid: &self.state.eid,
+            codes: self.codes(),
+            clock: &self.state.clock,
+        }
+    }
+
+    /// Ends the session this request presents, if it is live: a new login never upgrades an old session.
+    pub async fn end_current_session(&self, req: &RequestHeader, ctx: &Ctx) -> Result<()> {
+        if let Ok((old, _)) = self.current_session(req, ctx).await? {
+            let _ = self.state.sessions.end(&old).await;
+        }
+        Ok(())
+    }
+
     /// The access facts for a session asking for a service (or account action) now.
     pub fn facts<'a>(&self, zone: &'a Zone, rec: &'a SessionRecord, service: &'a str, path: &'a str) -> Facts<'a> {
         let below_floor_allowed =
@@ -444,7 +478,7 @@ impl ProxyHttp for Gateway {
         }
         let path = req.uri.path();
         if self.listener.redirect_to_https && path != "/.portvakt/healthz" && path != "/.portvakt/readyz" {
-            let r = endpoints::https_redirect(self, req);
+            let r = https_redirect(self, req);
             r.send(self, session).await?;
             return Ok(true);
         }
@@ -474,7 +508,7 @@ impl ProxyHttp for Gateway {
         ctx.path = Some(resolved.path);
         let service = match resolved.target {
             routing::Target::Gateway => {
-                let r = endpoints::handle(self, session, ctx).await?;
+                let r = routes::dispatch(self, session, ctx).await?;
                 r.send(self, session).await?;
                 return Ok(true);
             }
@@ -752,6 +786,44 @@ impl ProxyHttp for Gateway {
             }
         }
         FailToProxy { error_code: code, can_reuse_downstream: false }
+    }
+}
+
+/// The answer on a plain-HTTP listener that only redirects: the same path on HTTPS, on a configured host.
+///
+/// The request's Host names the target only when it is one of the gateway's configured hosts; any other Host (or
+/// none) is sent to the public host (`public_url`, else the first of `[server] hosts`), and with no public host
+/// configured the request is refused with 421. A forged Host header never becomes a redirect target.
+pub fn https_redirect(gw: &Gateway, req: &pingora_http::RequestHeader) -> Reply {
+    let path = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let host = http::host_of(req).unwrap_or_default();
+    let server = &gw.state.cfg.server;
+    let public = server.public_url.as_ref();
+    let base = match public {
+        Some(u) if u.host_str().is_some_and(|h| h.eq_ignore_ascii_case(&host)) => {
+            u.as_str().trim_end_matches('/').to_string()
+        }
+        _ if gw.is_own_host(&host) => https_base(&host),
+        Some(u) => u.as_str().trim_end_matches('/').to_string(),
+        None => match server.hosts.first() {
+            Some(h) => https_base(h),
+            None => {
+                return Reply::text(
+                    421,
+                    "this host is not served here: use the gateway's own address (configure [server] public_url)\n",
+                )
+            }
+        },
+    };
+    Reply::text(308, "").header("location", format!("{base}{path}"))
+}
+
+/// `https://host`, with brackets around an IPv6 address.
+fn https_base(host: &str) -> String {
+    if host.contains(':') {
+        format!("https://[{host}]")
+    } else {
+        format!("https://{host}")
     }
 }
 

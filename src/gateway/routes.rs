@@ -1,8 +1,11 @@
 //! The gateway's own pages as one table of `(method, path, handler)`. Dispatch, 404, 405 and the `Allow` header are
 //! all derived from [`ROUTES`]: adding a page is one row here and one handler function.
 
-use super::handler::Handled;
-use super::{eid, endpoints, Ctx, Gateway};
+use super::handler::{Handled, HandlerError};
+use super::handlers::{account, eid_link, eid_login, login, logout, portal, second_factor, system};
+use super::reply::Reply;
+use super::{Ctx, Gateway};
+use crate::pages::Msg;
 use pingora::proxy::Session;
 use std::future::Future;
 use std::pin::Pin;
@@ -62,7 +65,7 @@ impl std::fmt::Debug for Route {
 /// Wraps an `async fn(&Gateway, &mut Session, &mut Ctx) -> Handled` as a table [`Handler`].
 macro_rules! h {
     ($f:path) => {
-        |gw, s, c| Box::pin(async move { $f(gw, s, c).await.map_err(Into::into) })
+        |gw, s, c| Box::pin($f(gw, s, c))
     };
 }
 
@@ -80,26 +83,26 @@ const fn eid_only(r: Route) -> Route {
 
 /// Every page of the gateway under `/.portvakt/`.
 pub const ROUTES: &[Route] = &[
-    get("/.portvakt/healthz", h!(endpoints::healthz)),
-    get("/.portvakt/readyz", h!(endpoints::readyz)),
-    get("/.portvakt/logged-out", h!(endpoints::logged_out)),
-    get("/.portvakt/jwks.json", h!(endpoints::jwks)),
-    get(crate::pages::CSS_PATH, h!(endpoints::stylesheet)),
-    get("/.portvakt/login", h!(endpoints::login_get)),
-    post("/.portvakt/login", h!(endpoints::login_post)),
-    get("/.portvakt/second-factor", h!(endpoints::second_factor_get)),
-    post("/.portvakt/second-factor/send", h!(endpoints::second_factor_send)),
-    post("/.portvakt/second-factor/verify", h!(endpoints::second_factor_verify)),
-    get("/.portvakt/account", h!(endpoints::account_get)),
-    post("/.portvakt/account/phones", h!(endpoints::account_phones_post)),
-    post("/.portvakt/logout", h!(endpoints::logout_post)),
-    get("/.portvakt/portal", h!(endpoints::portal_get)),
-    eid_only(get("/.portvakt/eid/start", h!(eid::start))),
-    eid_only(get("/.portvakt/eid/callback", h!(eid::callback))),
-    eid_only(get("/.portvakt/eid/link", h!(eid::link_get))),
-    eid_only(post("/.portvakt/eid/link", h!(eid::link_post))),
-    eid_only(get("/.portvakt/eid/frontchannel-logout", h!(eid::frontchannel_logout))),
-    eid_only(post("/.portvakt/account/eid/unlink", h!(eid::unlink))),
+    get("/.portvakt/healthz", h!(system::healthz)),
+    get("/.portvakt/readyz", h!(system::readyz)),
+    get("/.portvakt/logged-out", h!(system::logged_out)),
+    get("/.portvakt/jwks.json", h!(system::jwks)),
+    get(crate::pages::CSS_PATH, h!(system::stylesheet)),
+    get("/.portvakt/login", h!(login::get)),
+    post("/.portvakt/login", h!(login::post)),
+    get("/.portvakt/second-factor", h!(second_factor::get)),
+    post("/.portvakt/second-factor/send", h!(second_factor::send)),
+    post("/.portvakt/second-factor/verify", h!(second_factor::verify)),
+    get("/.portvakt/account", h!(account::get)),
+    post("/.portvakt/account/phones", h!(account::phones)),
+    post("/.portvakt/logout", h!(logout::post)),
+    get("/.portvakt/portal", h!(portal::get)),
+    eid_only(get("/.portvakt/eid/start", h!(eid_login::start))),
+    eid_only(get("/.portvakt/eid/callback", h!(eid_login::callback))),
+    eid_only(get("/.portvakt/eid/link", h!(eid_link::get))),
+    eid_only(post("/.portvakt/eid/link", h!(eid_link::post))),
+    eid_only(get("/.portvakt/eid/frontchannel-logout", h!(eid_login::frontchannel_logout))),
+    eid_only(post("/.portvakt/account/eid/unlink", h!(account::eid_unlink))),
 ];
 
 /// What the table says about a request.
@@ -127,6 +130,26 @@ pub fn find(table: &[Route], method: &::http::Method, path: &str, eid_enabled: b
         allow.extend(r.method.allow_names());
     }
     Found::MethodNotAllowed(allow.join(", "))
+}
+
+/// Answers a request under `/.portvakt/` from [`ROUTES`]: its handler, or 405 with `Allow`, or 404.
+pub async fn dispatch(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> pingora::Result<Reply> {
+    let req = session.req_header();
+    let method = req.method.clone();
+    // The canonical path: `/.portvakt/./login` and `/x/../.portvakt/login` are the login page.
+    let path = ctx.path.clone().unwrap_or_else(|| req.uri.path().to_string());
+    match find(ROUTES, &method, &path, gw.state.eid.enabled()) {
+        Found::Handler(h) => h(gw, session, ctx).await.or_else(HandlerError::into_reply),
+        Found::MethodNotAllowed(allow) => {
+            let lang = ctx.lang(session.req_header());
+            Ok(Reply::error_page(gw, lang, 405, Msg::BadRequestTitle, Msg::BadRequestBody.text(lang).into())
+                .header("allow", allow))
+        }
+        Found::NotFound => {
+            let lang = ctx.lang(session.req_header());
+            Ok(Reply::error_page(gw, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody.text(lang).into()))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,203 @@
+//! The account page: SMS numbers (changed only from allowed zones, after the password), and the eID link.
+
+use crate::access::{AccountAction, Actor};
+use crate::account::EidLink;
+use crate::gateway::extract::{self, LoggedIn};
+use crate::gateway::handler::{account_key, unavailable, Handled};
+use crate::gateway::reply::Reply;
+use crate::gateway::{Ctx, Gateway};
+use crate::notify::EmailMessage;
+use crate::pages::eid::EidMsg;
+use crate::pages::{self, AccountView, Lang, Msg, PageCtx};
+use crate::phone::PhoneError;
+use crate::session::{SessionFilter, SessionRecord};
+use pingora::proxy::Session;
+
+/// What the account page shows besides the stored account.
+struct Render<'a> {
+    status: u16,
+    phone1: &'a str,
+    phone2: &'a str,
+    notice: Option<String>,
+    errors: Vec<String>,
+}
+
+impl Render<'_> {
+    fn plain(status: u16, notice: Option<String>, errors: Vec<String>) -> Render<'static> {
+        Render { status, phone1: "", phone2: "", notice, errors }
+    }
+}
+
+/// Whether this session may change its SMS numbers from the zone of this request.
+fn phones_allowed(gw: &Gateway, ctx: &Ctx, rec: &SessionRecord) -> bool {
+    let Some(zone) = ctx.zone.as_ref() else { return false };
+    let who = Actor { user: &rec.username, groups: &rec.groups, methods: rec.methods, assurance: rec.assurance };
+    let fallback = &gw.state.cfg.accounts.phone_zones;
+    gw.state.access.account_action_allowed(AccountAction::ChangePhones, &who, zone, gw.state.clock.now(), fallback)
+}
+
+/// The account page's eID card for a session (`None` without eID configured).
+fn eid_card<'a>(
+    gw: &'a Gateway,
+    rec: &'a SessionRecord,
+    link: Option<&'a EidLink>,
+) -> Option<pages::eid::AccountEid<'a>> {
+    if !gw.state.eid.enabled() {
+        return None;
+    }
+    let linked = link.map(|l| {
+        let title =
+            gw.state.eid.provider(&l.provider).map(|p| p.settings.title.as_str()).unwrap_or(l.provider.as_str());
+        (title, crate::eid::mask_person_id(&l.person_id), l.linked_at.utc_date())
+    });
+    Some(pages::eid::AccountEid { linked, csrf: &rec.csrf })
+}
+
+async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRecord, v: Render<'_>) -> Handled {
+    let account = gw.state.accounts.get(&account_key(rec)).await.map_err(unavailable("account store"))?;
+    let country = &gw.state.cfg.accounts.default_country;
+    let masked: Vec<String> = account.phones.iter().map(|p| crate::phone::mask(p, country)).collect();
+    let lang = ctx.lang(session.req_header());
+    let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
+    let html = pages::account_page(
+        &pctx,
+        &AccountView {
+            phones_masked: &masked,
+            phone1: v.phone1,
+            phone2: v.phone2,
+            can_edit: phones_allowed(gw, ctx, rec),
+            csrf: &rec.csrf,
+            notice: v.notice,
+            errors: v.errors,
+            eid: eid_card(gw, rec, account.eid.as_ref()),
+        },
+    );
+    Ok(Reply::html(v.status, html))
+}
+
+/// GET /.portvakt/account.
+pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let rec = extract::logged_in(gw, session, ctx).await?.rec;
+    render(gw, ctx, session, &rec, Render::plain(200, None, vec![])).await
+}
+
+/// The typed numbers in E.164, or a message per number that is not one.
+fn normalize_phones(gw: &Gateway, lang: Lang, typed: [&str; 2]) -> Result<Vec<String>, Vec<String>> {
+    let country = &gw.state.cfg.accounts.default_country;
+    let allowed = &gw.state.cfg.second_factor.limits.allowed_prefixes;
+    let (mut numbers, mut errors) = (Vec::new(), Vec::new());
+    for t in typed.into_iter().filter(|t| !t.is_empty()) {
+        match crate::phone::normalize(t, country, allowed) {
+            Ok(n) if !numbers.contains(&n) => numbers.push(n),
+            Ok(_) => {}
+            Err(e) => {
+                let reason = match e {
+                    PhoneError::NotDigits => Msg::PhoneReasonDigits,
+                    PhoneError::Length => Msg::PhoneReasonLength,
+                    PhoneError::Country => Msg::PhoneReasonCountry,
+                };
+                errors.push(pages::fill(Msg::PhoneInvalid.text(lang), &[("input", t), ("reason", reason.text(lang))]));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(numbers)
+    } else {
+        Err(errors)
+    }
+}
+
+/// POST /.portvakt/account/phones: `phone1`, `phone2`, `password`; refused (403) outside the allowed zones.
+pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let (LoggedIn { rec, .. }, form) = extract::session_form(gw, session, ctx).await?;
+    let lang = ctx.lang(session.req_header());
+    if !phones_allowed(gw, ctx, &rec) {
+        let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
+        tracing::warn!(user = %rec.username, zone = %zone, "number change refused outside the allowed zones");
+        let body = pages::fill(Msg::PhonesOnlyInternal.text(lang), &[]);
+        return Ok(Reply::error_page_html(gw, lang, 403, Msg::ForbiddenTitle, body));
+    }
+    let (phone1, phone2) = (form.trimmed("phone1"), form.trimmed("phone2"));
+    let refill = |errors: Vec<String>| Render { status: 400, phone1: &phone1, phone2: &phone2, notice: None, errors };
+    let too_many = || vec![pages::fill(Msg::PhonesTooMany.text(lang), &[])];
+    let extra =
+        form.iter().any(|(k, v)| k.starts_with("phone") && k != "phone1" && k != "phone2" && !v.trim().is_empty());
+    if extra {
+        return render(gw, ctx, session, &rec, refill(too_many())).await;
+    }
+    if !extract::confirm_password(gw, ctx, session, &rec, &form).await? {
+        let errors = vec![pages::fill(Msg::PhonesPasswordWrong.text(lang), &[])];
+        return render(gw, ctx, session, &rec, refill(errors)).await;
+    }
+    let numbers = match normalize_phones(gw, lang, [&phone1, &phone2]) {
+        Ok(n) if n.len() > crate::account::MAX_PHONES => {
+            return render(gw, ctx, session, &rec, refill(too_many())).await
+        }
+        Ok(n) => n,
+        Err(errors) => return render(gw, ctx, session, &rec, refill(errors)).await,
+    };
+    let old = gw
+        .state
+        .accounts
+        .set_phones(&account_key(&rec), numbers.clone())
+        .await
+        .map_err(unavailable("account store"))?;
+    if old != numbers {
+        tracing::info!(user = %rec.username, count = numbers.len(), "SMS numbers changed");
+        announce_phone_change(gw, lang, &rec, old);
+    }
+    let notice = Some(pages::fill(Msg::PhonesSaved.text(lang), &[]));
+    render(gw, ctx, session, &rec, Render::plain(200, notice, vec![])).await
+}
+
+/// Tells the user, by e-mail and on every number registered before the change, that their numbers changed: a thief
+/// who adds a number while keeping the owner's is announced on the owner's phone too.
+fn announce_phone_change(gw: &Gateway, lang: Lang, rec: &SessionRecord, old: Vec<String>) {
+    let time = gw.state.clock.now().utc_minute();
+    let msg = EmailMessage {
+        subject: Msg::PhonesChangedSubject.text(lang).to_string(),
+        body: Msg::PhonesChangedBody.text(lang).replace("{time}", &time),
+    };
+    crate::services::notify_in_background(gw.state.email.clone(), rec.email.clone(), msg, "number change");
+    let Some(sms) = gw.state.sms.clone() else { return };
+    let text = Msg::PhonesChangedSms.text(lang).to_string();
+    tokio::spawn(async move {
+        for n in &old {
+            if let Err(e) = sms.send(n, &text).await {
+                tracing::warn!(error = %e, "could not announce number change by SMS");
+            }
+        }
+    });
+}
+
+/// POST /.portvakt/account/eid/unlink: `password`; removes the eID link and ends the sessions made with it.
+pub async fn eid_unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let (LoggedIn { rec, .. }, form) = extract::session_form(gw, session, ctx).await?;
+    let lang = ctx.lang(session.req_header());
+    if !extract::confirm_password(gw, ctx, session, &rec, &form).await? {
+        let errors = vec![pages::fill(EidMsg::UnlinkPasswordWrong.text(lang), &[])];
+        return render(gw, ctx, session, &rec, Render::plain(400, None, errors)).await;
+    }
+    let removed = gw.state.accounts.unlink_eid(&account_key(&rec)).await.map_err(unavailable("account store"))?;
+    if let Some(l) = removed {
+        // Sessions opened with the unlinked eID end now: a wrongly linked person must not keep access.
+        let filter = SessionFilter::EidOfUser { realm: &rec.realm, username: &rec.username };
+        let ended = gw.state.sessions.end_matching(&filter).await.map_err(unavailable("session store"))?;
+        tracing::info!(user = %rec.username, provider = %l.provider, ended, "eID unlinked");
+        let title = gw.state.eid.provider(&l.provider).map(|p| p.settings.title.clone()).unwrap_or(l.provider);
+        super::eid_link::announce(gw, lang, rec.email.clone(), EidMsg::UnlinkedSubject, EidMsg::UnlinkedBody, &title);
+    }
+    let notice = pages::fill(EidMsg::Unlinked.text(lang), &[]);
+    if rec.eid.is_some() {
+        // This very session was an eID login and has just ended.
+        let pctx = PageCtx { lang, user: None };
+        let body = format!(
+            "<div class=\"card\"><p class=\"notice\" role=\"status\">{}</p><p><a class=\"button\" href=\"/.portvakt/login\">{}</a></p></div>",
+            notice,
+            pages::fill(Msg::LoginAgain.text(lang), &[])
+        );
+        return Ok(Reply::html(200, pages::layout(&pctx, EidMsg::AccountTitle.text(lang), &body))
+            .header("set-cookie", gw.cookie_header(&gw.cookies.session, "", true)));
+    }
+    render(gw, ctx, session, &rec, Render::plain(200, Some(notice), vec![])).await
+}

@@ -1,0 +1,176 @@
+//! Linking an eID to an account ([`EidLinking`]): the page asks for the municipal e-mail address, sends a code
+//! there, and links and logs in when the code is typed.
+//!
+//! [`EidLinking`]: crate::services::eid_link::EidLinking
+
+use super::eid_login::{eid_page, link_allowed, log_in, valid_token};
+use crate::eid::flow::LinkFlow;
+use crate::eid::Verified;
+use crate::gateway::extract;
+use crate::gateway::handler::{code_refusal, too_many_attempts, unavailable, with_retry_after, Handled, HandlerError};
+use crate::gateway::http;
+use crate::gateway::reply::Reply;
+use crate::gateway::{Ctx, Gateway};
+use crate::notify::EmailMessage;
+use crate::pages::eid::{link_page, EidMsg, LinkView};
+use crate::pages::{self, Lang, Msg, PageCtx};
+use crate::second_factor::VerifyError;
+use crate::services::codes::CodeMessage;
+use crate::services::eid_link::{CodeStart, LinkResult};
+use crate::session::SessionKey;
+use pingora::proxy::Session;
+
+/// The link cookie's token, its flow, and the key the flow's code lives under; a missing or ended flow is a 400
+/// page that says the link step expired.
+async fn link_state(
+    gw: &Gateway,
+    session: &Session,
+    ctx: &mut Ctx,
+) -> Result<(String, LinkFlow, SessionKey), HandlerError> {
+    let token = http::cookie(session.req_header(), &gw.cookies.link).filter(|t| valid_token(t));
+    let flow = match token {
+        Some(t) => gw.state.eid.link_flow(t).await.map_err(unavailable("eID flow store"))?.map(|f| (t.to_string(), f)),
+        None => None,
+    };
+    let Some((token, flow)) = flow else {
+        let lang = ctx.lang(session.req_header());
+        let body = pages::fill(EidMsg::LinkExpired.text(lang), &[]);
+        return Err(eid_page(lang, 400, EidMsg::FailedTitle, body).into());
+    };
+    let key = SessionKey(crate::eid::flow::hash(&token));
+    Ok((token, flow, key))
+}
+
+fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, status: u16, v: LinkView<'_>) -> Reply {
+    let req = session.req_header();
+    let (csrf, fresh) = extract::prelogin_csrf(gw, req);
+    let lang = ctx.lang(req);
+    let pctx = PageCtx { lang, user: None };
+    let minutes = gw.codes().lifetime_minutes();
+    let html = link_page(&pctx, &LinkView { csrf: &csrf, minutes, ..v });
+    let r = Reply::html(status, html);
+    if fresh {
+        r.header("set-cookie", gw.cookie_header(&gw.cookies.csrf, &csrf, false))
+    } else {
+        r
+    }
+}
+
+/// GET /.portvakt/eid/link.
+pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let (_, flow, _) = link_state(gw, session, ctx).await?;
+    let sent = flow.pending.as_ref().map(|(_, e)| e.as_str());
+    let v = LinkView { email: sent.unwrap_or(""), code_sent_to: sent, ..Default::default() };
+    Ok(render(gw, ctx, session, 200, v))
+}
+
+/// POST /.portvakt/eid/link: `email` sends a code; `code` links and logs in.
+pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let form = extract::prelogin_form(gw, session, ctx).await?;
+    let (token, flow, key) = link_state(gw, session, ctx).await?;
+    let lang = ctx.lang(session.req_header());
+    if !link_allowed(gw, ctx, flow.assurance) {
+        let body = pages::fill(EidMsg::LinkOnlyAtWorkBody.text(lang), &[]);
+        return Ok(eid_page(lang, 403, EidMsg::FailedTitle, body));
+    }
+    let code = form.trimmed("code");
+    if !code.is_empty() {
+        return type_code(gw, session, ctx, &token, flow, key, &code).await;
+    }
+    let email = form.trimmed("email").to_lowercase();
+    let refuse = |gw: &Gateway, ctx: &mut Ctx, status: u16, msg: String| {
+        render(gw, ctx, session, status, LinkView { email: &email, error: Some(msg), ..Default::default() })
+    };
+    let minutes = gw.codes().lifetime_minutes().to_string();
+    let compose = |code: &str| {
+        CodeMessage::Email(EmailMessage {
+            subject: EidMsg::CodeSubject.text(lang).to_string(),
+            body: EidMsg::CodeBody.text(lang).replace("{code}", code).replace("{minutes}", &minutes),
+        })
+    };
+    let client = ctx.client.and_then(|c| c.0);
+    let fill = |m: EidMsg| pages::fill(m.text(lang), &[]);
+    Ok(match gw.eid_linking().send_code(&token, flow, key, &email, client, compose).await? {
+        CodeStart::Sent => {
+            render(gw, ctx, session, 200, LinkView { email: &email, code_sent_to: Some(&email), ..Default::default() })
+        }
+        CodeStart::NotAnEmail => refuse(gw, ctx, 400, fill(EidMsg::NotAnEmail)),
+        CodeStart::NotMunicipal(domain) => {
+            refuse(gw, ctx, 400, pages::fill(EidMsg::PrivateDomain.text(lang), &[("domain", &domain)]))
+        }
+        CodeStart::NoAccount => refuse(gw, ctx, 400, pages::fill(EidMsg::NoAccount.text(lang), &[("email", &email)])),
+        CodeStart::AlreadyLinked => refuse(gw, ctx, 409, fill(EidMsg::AlreadyLinked)),
+        CodeStart::Refused(r) => {
+            let (msg, wait) = code_refusal(gw, lang, r);
+            with_retry_after(refuse(gw, ctx, 429, msg), wait)
+        }
+        CodeStart::NotDelivered => refuse(gw, ctx, 503, pages::fill(Msg::SendFailedEmail.text(lang), &[])),
+    })
+}
+
+/// The `code` half of the link form: links, announces the link, and logs in.
+async fn type_code(
+    gw: &Gateway,
+    session: &mut Session,
+    ctx: &mut Ctx,
+    token: &str,
+    flow: LinkFlow,
+    key: SessionKey,
+    code: &str,
+) -> Handled {
+    let lang = ctx.lang(session.req_header());
+    let sent_to = flow.pending.as_ref().map(|(_, e)| e.clone()).unwrap_or_default();
+    let refill = |error: String, keep: bool| LinkView {
+        email: &sent_to,
+        code_sent_to: keep.then_some(sent_to.as_str()),
+        error: Some(error),
+        ..Default::default()
+    };
+    let (account, email) = match gw.eid_linking().link(token, &flow, key, code).await? {
+        LinkResult::Linked { account, email } => (account, email),
+        LinkResult::NoCodeSent => {
+            let msg = pages::fill(Msg::CodeNone.text(lang), &[]);
+            return Ok(render(gw, ctx, session, 400, LinkView { error: Some(msg), ..Default::default() }));
+        }
+        LinkResult::Wrong(left) => {
+            let msg = pages::fill(Msg::CodeWrong.text(lang), &[("tries", &left.to_string())]);
+            return Ok(render(gw, ctx, session, 400, refill(msg, true)));
+        }
+        LinkResult::Locked(w) => return Ok(too_many_attempts(gw, ctx, session, w)),
+        LinkResult::CodeGone(why) => {
+            let m = match why {
+                VerifyError::Expired => Msg::CodeExpired,
+                VerifyError::TooManyTries => Msg::CodeTooManyTries,
+                _ => Msg::CodeNone,
+            };
+            return Ok(render(gw, ctx, session, 400, refill(pages::fill(m.text(lang), &[]), false)));
+        }
+        LinkResult::AlreadyLinked => {
+            let msg = pages::fill(EidMsg::AlreadyLinked.text(lang), &[]);
+            return Ok(render(gw, ctx, session, 409, refill(msg, false)));
+        }
+    };
+    let title = gw.state.eid.provider(&flow.provider).map(|p| p.settings.title.clone()).unwrap_or_default();
+    announce(gw, lang, Some(email), EidMsg::LinkedSubject, EidMsg::LinkedBody, &title);
+    let v = Verified {
+        provider: flow.provider,
+        person_id: flow.person_id,
+        assurance: flow.assurance,
+        acr: flow.acr,
+        id_token: flow.id_token,
+        sid: flow.sid,
+        rd: flow.rd,
+    };
+    let r = log_in(gw, session, ctx, &account, &v).await?;
+    Ok(r.header("set-cookie", gw.cookie_header(&gw.cookies.link, "", true)))
+}
+
+/// Sends a link or unlink notice to the account's e-mail, in the background.
+pub fn announce(gw: &Gateway, lang: Lang, to: Option<String>, subject: EidMsg, body: EidMsg, provider: &str) {
+    let time = gw.state.clock.now().utc_minute();
+    let msg = EmailMessage {
+        subject: subject.text(lang).to_string(),
+        body: body.text(lang).replace("{provider}", provider).replace("{time}", &time),
+    };
+    crate::services::notify_in_background(gw.state.email.clone(), to, msg, "eID link change");
+}

@@ -1,0 +1,172 @@
+//! eID login: start at the provider, the provider's callback, and its front-channel logout.
+
+use crate::access::{AccountAction, Actor};
+use crate::eid::{Callback, EidError, Start, Verified};
+use crate::gateway::handler::{after_login_target, unavailable, Handled};
+use crate::gateway::http::{self, query_param};
+use crate::gateway::reply::Reply;
+use crate::gateway::{Ctx, Gateway};
+use crate::methods::Assurance;
+use crate::pages::eid::EidMsg;
+use crate::pages::{self, Lang, Msg, PageCtx};
+use crate::session::{Method, Methods, SessionFilter, SessionId};
+use pingora::proxy::Session;
+
+/// An eID error page with a way back to the login page.
+pub fn eid_page(lang: Lang, status: u16, title: EidMsg, body: String) -> Reply {
+    let ctx = PageCtx { lang, user: None };
+    let again = pages::fill(Msg::LoginAgain.text(lang), &[]);
+    let html = format!(
+        "<div class=\"card\"><p role=\"alert\">{body}</p><p><a class=\"button\" href=\"/.portvakt/login\">{again}</a></p></div>"
+    );
+    Reply::html(status, pages::layout(&ctx, title.text(lang), &html))
+}
+
+/// Whether a cookie value has the shape of our 256-bit tokens.
+pub fn valid_token(t: &str) -> bool {
+    t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Whether an eID with `assurance` may be linked from the zone of this request.
+pub fn link_allowed(gw: &Gateway, ctx: &Ctx, assurance: Assurance) -> bool {
+    let Some(zone) = ctx.zone.as_ref() else { return false };
+    let who = Actor { user: "", groups: &[], methods: Methods::of(Method::Eid), assurance };
+    let fallback = &gw.state.cfg.eid.link_zones;
+    gw.state.access.account_action_allowed(AccountAction::LinkEid, &who, zone, gw.state.clock.now(), fallback)
+}
+
+/// GET /.portvakt/eid/start?provider=NAME&rd=URL: sends the browser to the provider.
+pub async fn start(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let req = session.req_header();
+    let lang = ctx.lang(req);
+    let eid = &gw.state.eid;
+    let name = query_param(req, "provider")
+        .filter(|p| !p.is_empty())
+        .or_else(|| gw.state.cfg.eid.providers.first().map(|p| p.name.clone()))
+        .unwrap_or_default();
+    if eid.provider(&name).is_none() {
+        return Ok(Reply::error_page(gw, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody.text(lang).into()));
+    }
+    let rd = after_login_target(gw, &query_param(req, "rd").unwrap_or_default());
+    // A browser that still holds a session cookie whose session has ended (idle timeout, lifetime) must log in
+    // afresh at the provider too, or the provider's own single sign-on would undo our timeout.
+    let had_session = http::cookie(req, &gw.cookies.session).and_then(SessionId::parse).is_some();
+    let prompt_login = had_session && gw.current_session(req, ctx).await?.is_err();
+    let req = session.req_header();
+    let (binding, fresh) = match http::cookie(req, &gw.cookies.eid) {
+        Some(b) if valid_token(b) => (b.to_string(), false),
+        _ => (SessionId::generate().as_str().to_string(), true),
+    };
+    let started =
+        eid.start(&Start { provider: &name, rd: &rd, lang: lang.code(), prompt_login, binding: &binding }).await;
+    match started {
+        Ok(url) => {
+            tracing::info!(provider = %name, prompt_login, "eID login started");
+            let r = Reply::redirect(&url);
+            Ok(if fresh { r.header("set-cookie", gw.cookie_header(&gw.cookies.eid, &binding, false)) } else { r })
+        }
+        Err(e) => Ok(failure(lang, &name, e)),
+    }
+}
+
+/// The page for a failed eID step, logged with its cause.
+fn failure(lang: Lang, provider: &str, e: EidError) -> Reply {
+    let (status, body) = match &e {
+        EidError::UnknownProvider | EidError::FlowMissing => (400, pages::fill(EidMsg::FlowMissing.text(lang), &[])),
+        EidError::Denied { error, .. } if error == "access_denied" => {
+            (403, pages::fill(EidMsg::Cancelled.text(lang), &[]))
+        }
+        EidError::Denied { error, .. } => {
+            let shown: String = error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect();
+            (502, pages::fill(EidMsg::ProviderError.text(lang), &[("error", &shown)]))
+        }
+        EidError::Unavailable(_) => (502, pages::fill(EidMsg::Unavailable.text(lang), &[])),
+        EidError::IssuerMismatch(_) | EidError::CodeRefused(_) | EidError::InvalidToken(_) => {
+            (400, pages::fill(EidMsg::Invalid.text(lang), &[]))
+        }
+        EidError::AcrTooLow { .. } => (403, pages::fill(EidMsg::AcrTooLow.text(lang), &[])),
+        EidError::Store(_) => (503, pages::fill(Msg::UnavailableBody.text(lang), &[])),
+    };
+    if status >= 500 {
+        tracing::error!(provider, error = %e, "eID login failed");
+    } else {
+        tracing::warn!(provider, error = %e, "eID login refused");
+    }
+    eid_page(lang, status, EidMsg::FailedTitle, body)
+}
+
+/// GET /.portvakt/eid/callback: the provider's answer. A linked eID logs in; an unlinked one goes to linking.
+pub async fn callback(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let req = session.req_header();
+    let lang = ctx.lang(req);
+    let cb = Callback {
+        state: query_param(req, "state"),
+        code: query_param(req, "code"),
+        iss: query_param(req, "iss"),
+        error: query_param(req, "error"),
+        error_description: query_param(req, "error_description"),
+    };
+    let binding = http::cookie(req, &gw.cookies.eid).unwrap_or_default().to_string();
+    let v = match gw.state.eid.finish(&cb, &binding).await {
+        Ok(v) => v,
+        Err(e) => return Ok(failure(lang, "", e)),
+    };
+    let linked = gw.state.accounts.find_eid(&v.provider, &v.person_id).await.map_err(unavailable("account store"))?;
+    if let Some(account) = linked {
+        return log_in(gw, session, ctx, &account, &v).await;
+    }
+    if !link_allowed(gw, ctx, v.assurance) {
+        let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
+        tracing::info!(provider = %v.provider, zone = %zone, "unlinked eID refused outside the link zones");
+        let body = pages::fill(EidMsg::LinkOnlyAtWorkBody.text(lang), &[]);
+        return Ok(eid_page(lang, 403, EidMsg::LinkOnlyAtWorkTitle, body));
+    }
+    let token = gw.state.eid.park_for_link(&v).await.map_err(unavailable("eID flow store"))?;
+    tracing::info!(provider = %v.provider, "eID verified, not linked yet: linking");
+    Ok(Reply::redirect("/.portvakt/eid/link").header("set-cookie", gw.cookie_header(&gw.cookies.link, &token, false)))
+}
+
+/// Starts the eID session for `account` ("realm:username") and sends the browser on.
+pub async fn log_in(gw: &Gateway, session: &mut Session, ctx: &mut Ctx, account: &str, v: &Verified) -> Handled {
+    let lang = ctx.lang(session.req_header());
+    let (realm, username) = account.split_once(':').unwrap_or(("", account));
+    let user = match gw.state.directory(Some(realm)) {
+        Some(d) => d.lookup(username).await.map_err(unavailable("directory"))?,
+        None => None,
+    };
+    let Some(user) = user else {
+        tracing::warn!(account, provider = %v.provider, "eID is linked to an account the directory no longer has");
+        let body = pages::fill(EidMsg::AccountGone.text(lang), &[]);
+        return Ok(eid_page(lang, 403, EidMsg::FailedTitle, body));
+    };
+    gw.end_current_session(session.req_header(), ctx).await?;
+    let (id, rec) =
+        gw.state.sessions.create_eid(&user, v.assurance, v.login()).await.map_err(unavailable("session store"))?;
+    let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
+    tracing::info!(user = %rec.username, realm = %rec.realm, provider = %v.provider, acr = %v.acr, zone = %zone, "eID login");
+    let target = after_login_target(gw, &v.rd);
+    Ok(Reply::see_other(&target).header("set-cookie", gw.session_cookie(&id)))
+}
+
+/// GET /.portvakt/eid/frontchannel-logout?iss=..&sid=..: the provider ends our sessions of its session.
+pub async fn frontchannel_logout(gw: &Gateway, session: &mut Session, _ctx: &mut Ctx) -> Handled {
+    let req = session.req_header();
+    let (iss, sid) = (query_param(req, "iss").unwrap_or_default(), query_param(req, "sid").unwrap_or_default());
+    let Some(p) = gw.state.eid.provider_by_issuer(&iss).cloned() else {
+        return Ok(Reply::text(400, "unknown issuer\n"));
+    };
+    if sid.is_empty() || sid.len() > 512 {
+        return Ok(Reply::text(400, "sid required\n"));
+    }
+    let origin = url::Url::parse(&p.settings.issuer).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    let sessions = gw.state.sessions.clone();
+    let name = p.settings.name.clone();
+    // Ending sessions is quick in memory but a round trip with Redis; the iframe need not wait for it.
+    tokio::spawn(async move {
+        match sessions.end_matching(&SessionFilter::EidSid { provider: &name, sid: &sid }).await {
+            Ok(n) => tracing::info!(provider = %name, ended = n, "front-channel logout"),
+            Err(e) => tracing::warn!(provider = %name, error = %e, "front-channel logout failed"),
+        }
+    });
+    Ok(Reply::html(200, "<!doctype html><title>Logged out</title>\n".into()).framable_by(origin))
+}

@@ -1,0 +1,147 @@
+//! The password login page: GET renders the form, POST checks the password ([`PasswordLogin`]) and starts a session.
+//!
+//! [`PasswordLogin`]: crate::services::login::PasswordLogin
+
+use crate::access::{self, Decision};
+use crate::directory::{normalize_username, Refusal};
+use crate::gateway::extract;
+use crate::gateway::handler::{page_ctx, too_many_attempts, unavailable, Handled, PORTAL};
+use crate::gateway::http::{self, query_param, safe_redirect};
+use crate::gateway::reply::Reply;
+use crate::gateway::routing::Target;
+use crate::gateway::{Ctx, Gateway};
+use crate::pages::{self, LoginView, Msg};
+use crate::services::login::LoginOutcome;
+use crate::session::{Method, Methods, SessionRecord};
+use crate::zones::Zone;
+use pingora::proxy::Session;
+use pingora_http::RequestHeader;
+
+/// What a login page render needs beyond the gateway and request.
+#[derive(Default)]
+struct LoginRender<'a> {
+    rd: &'a str,
+    username: &'a str,
+    realm: &'a str,
+    error: Option<String>,
+    notice: Option<String>,
+    /// HTTP status; 0 means 200.
+    status: u16,
+}
+
+fn render(gw: &Gateway, ctx: &mut Ctx, req: &RequestHeader, v: LoginRender<'_>) -> Reply {
+    let (csrf, fresh) = extract::prelogin_csrf(gw, req);
+    let pctx = page_ctx(ctx, req, None);
+    let html = pages::login_page(
+        &pctx,
+        &LoginView {
+            rd: v.rd,
+            csrf: &csrf,
+            realms: &gw.state.realms,
+            selected_realm: v.realm,
+            username: v.username,
+            error: v.error,
+            notice: v.notice,
+            password_help_url: gw.state.cfg.server.password_help_url.as_deref(),
+            eid_providers: &gw.state.eid_buttons,
+        },
+    );
+    let mut r = Reply::html(if v.status == 0 { 200 } else { v.status }, html);
+    if fresh {
+        r = r.header("set-cookie", gw.cookie_header(&gw.cookies.csrf, &csrf, false));
+    }
+    r
+}
+
+/// GET /.portvakt/login?rd=URL[&expired=1].
+pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let req = session.req_header();
+    let rd = query_param(req, "rd").unwrap_or_default();
+    let lang = ctx.lang(req);
+    let notice = (query_param(req, "expired").as_deref() == Some("1")).then(|| {
+        let minutes = (gw.state.cfg.session.idle_timeout.as_secs() / 60).to_string();
+        pages::fill(Msg::SessionExpired.text(lang), &[("minutes", &minutes)])
+    });
+    Ok(render(gw, ctx, req, LoginRender { rd: &rd, notice, ..Default::default() }))
+}
+
+/// POST /.portvakt/login: `username`, `password`, `csrf`, `rd`, optional `realm`.
+pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let form = extract::prelogin_form(gw, session, ctx).await?;
+    let (rd, realm) = (form.get("rd"), form.get("realm"));
+    let username = normalize_username(form.get("username"));
+    let lang = ctx.lang(session.req_header());
+    let client = ctx.client.and_then(|c| c.0);
+    let outcome = gw.logins().attempt(realm, &username, form.get("password"), client).await?;
+    let refill = |error: String, status: u16| LoginRender {
+        rd,
+        username: &username,
+        realm,
+        error: Some(error),
+        notice: None,
+        status,
+    };
+    let user = match outcome {
+        LoginOutcome::Success(user) => user,
+        LoginOutcome::Failed => {
+            let msg = pages::fill(Msg::LoginFailed.text(lang), &[]);
+            return Ok(render(gw, ctx, session.req_header(), refill(msg, 0)));
+        }
+        LoginOutcome::TooManyAttempts(wait) => return Ok(too_many_attempts(gw, ctx, session, wait)),
+        LoginOutcome::Refused { reason, password_change_url } => {
+            let m = match reason {
+                Refusal::PasswordMustChange => Msg::PasswordMustChange,
+                Refusal::Disabled => Msg::AccountDisabled,
+                Refusal::Locked => Msg::AccountLocked,
+            };
+            let mut msg = pages::fill(m.text(lang), &[]);
+            if let (Refusal::PasswordMustChange, Some(url)) = (reason, password_change_url) {
+                msg.push_str(&format!(
+                    " <a href=\"{}\">{}</a>",
+                    html_escape::encode_double_quoted_attribute(&url),
+                    pages::fill(Msg::PasswordChangeLink.text(lang), &[])
+                ));
+            }
+            return Ok(render(gw, ctx, session.req_header(), refill(msg, 0)));
+        }
+        LoginOutcome::DirectoryDown => {
+            // eID stays offered on the page.
+            let msg = pages::fill(Msg::DirectoryDown.text(lang), &[]);
+            return Ok(render(gw, ctx, session.req_header(), refill(msg, 503)).header("retry-after", "60"));
+        }
+    };
+    // A session the client already had is ended, never upgraded: the new login gets a new ID.
+    gw.end_current_session(session.req_header(), ctx).await?;
+    let (id, rec) =
+        gw.state.sessions.create(&user, Methods::of(Method::Password)).await.map_err(unavailable("session store"))?;
+    let zone = ctx.zone.clone().unwrap_or_else(|| gw.state.zones.remote().clone());
+    let shown = client.map(|c| c.to_string()).unwrap_or_default();
+    tracing::info!(user = %rec.username, client = %shown, zone = %zone.name, realm = %rec.realm, "login");
+    let req = session.req_header();
+    let target = safe_redirect(rd, &|h| gw.is_own_host(h)).unwrap_or_else(|| PORTAL.to_string());
+    let location = if needs_step_up(gw, req, &zone, &rec, &target) {
+        format!("/.portvakt/second-factor?rd={}", http::url_encode(&target))
+    } else {
+        target
+    };
+    Ok(Reply::see_other(&location).header("set-cookie", gw.session_cookie(&id)))
+}
+
+/// Whether, after a password login, the user should step up before going to `target`: when the target is a service
+/// that needs a stronger login, or (for the portal and other pages) when the zone itself requires two factors.
+pub fn needs_step_up(gw: &Gateway, req: &RequestHeader, zone: &Zone, rec: &SessionRecord, target: &str) -> bool {
+    let (host, path) = match url::Url::parse(target) {
+        Ok(u) => (u.host_str().unwrap_or_default().to_ascii_lowercase(), u.path().to_string()),
+        Err(_) => (http::host_of(req).unwrap_or_default(), target.split('?').next().unwrap_or("/").to_string()),
+    };
+    // The same canonical path and route the request to `target` will get.
+    let resolved = gw.state.router.resolve(&host, &path).ok();
+    let service = resolved.as_ref().and_then(|r| match r.target {
+        Target::Service(i) => gw.state.cfg.services.get(i).map(|s| (s, r.path.as_str())),
+        _ => None,
+    });
+    match service {
+        Some((s, path)) => gw.state.access.decide(&gw.facts(zone, rec, &s.name, path)) == Decision::StepUp,
+        None => access::builtin(zone, rec.methods, rec.assurance) == Decision::StepUp,
+    }
+}

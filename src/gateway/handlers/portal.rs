@@ -1,0 +1,51 @@
+//! The portal: the services this user may open now, and why the others are closed.
+
+use crate::access::{self, Decision, DenyKind};
+use crate::config::REMOTE_ZONE;
+use crate::gateway::extract;
+use crate::gateway::handler::Handled;
+use crate::gateway::http;
+use crate::gateway::reply::Reply;
+use crate::gateway::{Ctx, Gateway};
+use crate::pages::{self, Msg, PageCtx, Tile, TileState};
+use pingora::proxy::Session;
+
+/// GET /.portvakt/portal.
+pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let rec = extract::logged_in(gw, session, ctx).await?.rec;
+    let req = session.req_header();
+    let lang = ctx.lang(req);
+    let zone = ctx.zone.clone().unwrap_or_else(|| gw.state.zones.remote().clone());
+    let scheme = if gw.listener.is_https() { "https" } else { "http" };
+    let port =
+        http::authority_of(req).and_then(|a| a.parse::<::http::uri::Authority>().ok()).and_then(|a| a.port_u16());
+    let tiles: Vec<Tile> = gw
+        .state
+        .cfg
+        .services
+        .iter()
+        .map(|s| {
+            let path = if s.path_prefix == "/" { "/".to_string() } else { format!("{}/", s.path_prefix) };
+            let url = match (s.hosts.first(), port) {
+                (Some(h), Some(p)) => format!("{scheme}://{h}:{p}{path}"),
+                (Some(h), None) => format!("{scheme}://{h}{path}"),
+                (None, _) => path.clone(),
+            };
+            let state = match gw.state.access.decide(&gw.facts(&zone, &rec, &s.name, &path)) {
+                Decision::Allow => TileState::Open,
+                Decision::StepUp => TileState::NeedsStepUp,
+                Decision::Deny(d) => match d.kind {
+                    DenyKind::Zone => TileState::NotFromThisNetwork,
+                    DenyKind::ClosedUntil(t) => TileState::ClosedUntil(access::local_time(t)),
+                    DenyKind::Rule | DenyKind::NoAccess => {
+                        TileState::NoAccess(d.message.as_ref().and_then(|m| m.get(lang.code())).map(str::to_string))
+                    }
+                },
+            };
+            Tile { title: s.title.clone(), description: s.description.clone(), url, state }
+        })
+        .collect();
+    let label = if zone.name != REMOTE_ZONE { Msg::ZoneInternal } else { Msg::ZoneRemote }.text(lang);
+    let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
+    Ok(Reply::html(200, pages::portal_page(&pctx, &rec.display_name, label, &tiles)))
+}
