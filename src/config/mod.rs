@@ -457,6 +457,9 @@ impl Validator<'_> {
         for p in problems {
             self.errors.push(self.src.error_at(p.span, p.message));
         }
+        if f.store.is_none() {
+            self.warnings.push(self.src.error_at(None, crate::store::config::NO_STORE_WARNING));
+        }
         if matches!(store, crate::store::config::StoreSettings::Redis { .. }) && f.assertion.key_file.is_none() {
             // Instances sharing Redis share sessions: each must sign with the same key, or a backend that trusts
             // one instance's JWKS refuses the assertions of the other.

@@ -54,6 +54,12 @@ pub struct Problem {
 /// Default database file: systemd's `StateDirectory=portvakt`.
 pub const DEFAULT_SQLITE_PATH: &str = "/var/lib/portvakt/state.db";
 
+/// What `check` and the start say about a config without `[store]`: memory is meant to be an explicit choice.
+pub const NO_STORE_WARNING: &str = "warning: no [store] section: sessions, pending codes, eID logins, login bans and \
+     send limits are kept in this process's memory, lost on every restart and not shared with other instances; add \
+     [store] with kind = \"sqlite\", path and keys_file (README, \"[store]\"), or kind = \"memory\" to choose this on \
+     purpose";
+
 /// Validates `[store]`; `resolve` turns a configured path into one relative to the config file. Without the
 /// section the state is kept in memory.
 pub fn validate(f: Option<&FileStore>, resolve: &dyn Fn(&str) -> PathBuf) -> (StoreSettings, Vec<Problem>) {

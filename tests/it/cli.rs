@@ -146,7 +146,7 @@ fn dev_cert_files_pass_check() {
     let out = portvakt().args(["dev-cert", "--out"]).arg(dir.path()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     write(dir.path(), "users.toml", USERS);
-    let text = format!("{GOOD}\n[[listeners]]\naddress = \"127.0.0.1:8443\"\ntls = true\n\n[tls]\ncert = \"dev-cert.pem\"\nkey = \"dev-key.pem\"\n\n[assertion]\nkey_file = \"dev-assertion-key.pem\"\n");
+    let text = format!("{GOOD}\n[[listeners]]\naddress = \"127.0.0.1:8443\"\ntls = true\n\n[tls]\ncert = \"dev-cert.pem\"\nkey = \"dev-key.pem\"\n\n[assertion]\nkey_file = \"dev-assertion-key.pem\"\n\n[store]\nkind = \"sqlite\"\npath = \"state.db\"\nkeys_file = \"dev-store-keys\"\n");
     let cfg = write(dir.path(), "portvakt.toml", &text);
     let out = portvakt().args(["check", "--config"]).arg(&cfg).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "ok\n");

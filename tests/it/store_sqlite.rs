@@ -166,3 +166,30 @@ async fn old_accounts_file_is_imported_once() {
     assert!(page.contains("anna") || page.contains("Anna"), "still logged in: {page}");
     assert!(!page.contains(&masked), "the restart did not import the old file again: {page}");
 }
+
+/// A config without `[store]` keeps state in memory: `portvakt check` accepts it but warns that everything is lost
+/// on a restart and says what to add; `kind = "memory"` written out is a choice made on purpose, without a warning.
+#[test]
+fn check_warns_when_no_store_is_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml")).unwrap();
+    std::fs::write(dir.path().join("demo-users.toml"), portvakt::demo::DEMO_USERS).unwrap();
+    let section = "[store]\nkind = \"sqlite\"\npath = \"state.db\"\nkeys_file = \"demo-store-keys\"\n";
+    assert!(base.contains(section));
+    let check = |name: &str, text: String| {
+        let cfg = dir.path().join(name);
+        std::fs::write(&cfg, text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_portvakt"))
+            .args(["check", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let out = check("none.toml", base.replace(section, ""));
+    assert!(out.ends_with("ok\n"), "{out}");
+    assert!(out.contains("none.toml: warning: no [store] section") && out.contains("lost on every restart"), "{out}");
+    let out = check("memory.toml", base.replace(section, "[store]\nkind = \"memory\"\n"));
+    assert_eq!(out, "ok\n");
+}
