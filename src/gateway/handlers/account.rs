@@ -59,12 +59,20 @@ async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRec
     let masked: Vec<String> = account.phones.iter().map(|p| crate::phone::mask(p, country)).collect();
     let lang = ctx.lang(session.req_header());
     let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
+    // Unless a failed form is shown again as typed, the fields hold the registered numbers: the form replaces the
+    // whole list, so empty fields would delete a number the user only meant to keep (issue #16.3).
+    let (phone1, phone2) = if v.phone1.is_empty() && v.phone2.is_empty() {
+        let stored = |i: usize| account.phones.get(i).map_or("", String::as_str);
+        (stored(0), stored(1))
+    } else {
+        (v.phone1, v.phone2)
+    };
     let html = pages::account_page(
         &pctx,
         &AccountView {
             phones_masked: &masked,
-            phone1: v.phone1,
-            phone2: v.phone2,
+            phone1,
+            phone2,
             can_edit: phones_allowed(gw, ctx, rec),
             csrf: &rec.csrf,
             notice: v.notice,

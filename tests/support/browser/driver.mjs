@@ -1,0 +1,376 @@
+// Drives Debian's Chromium through Portvakt's login journeys for tests/it/browser.rs.
+//
+// Usage: node driver.mjs PLAN.json
+// The plan (written by the Rust harness) names the gateway URLs, the control server of the harness (codes from the
+// real SMTP server and SMS stand-in, the gateway's injected clock), the artifacts directory and one entry per journey
+// with its language, viewport width, user and the page texts in that language (from the pages' message ids), so
+// every locator is a role plus an accessible name, never a CSS class.
+//
+// One Chromium per run, a fresh browser context per journey, a few journeys at a time. Every state of a Portvakt
+// page is checked with axe-core (wcag2a, wcag2aa, wcag21aa, wcag22aa: 0 violations). Logins are completed with the
+// keyboard only (Tab to a field, type, Tab to the button, Enter). On a failure the page is saved as a screenshot
+// and HTML in the artifacts directory. Results go to RESULTS.json (path in the plan), one entry per journey; the
+// exit code is 0 only when every journey passed.
+import { chromium } from 'playwright-core';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'];
+const STEP_TIMEOUT_MS = 15_000;
+const MAX_TABS = 40;
+
+const plan = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+mkdirSync(plan.artifacts, { recursive: true });
+// A hung step must not hang the test run: the whole run has a deadline.
+setTimeout(() => {
+  console.error(`driver: the run's deadline of ${plan.deadlineMs} ms passed`);
+  process.exit(2);
+}, plan.deadlineMs).unref();
+
+/** A RegExp matching a message whose `{placeholders}` may hold anything. */
+function pattern(template) {
+  const parts = template.split(/\{[a-z_]+\}/);
+  const escaped = parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^\\s*${escaped.join('.+')}\\s*$`);
+}
+
+/** A message with its placeholders filled. */
+function fill(template, values) {
+  return template.replace(/\{([a-z_]+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+}
+
+class JourneyError extends Error {}
+
+function expect(cond, what) {
+  if (!cond) throw new JourneyError(what);
+}
+
+/** Asks the harness: GET/POST on its control server, answer text (404 → null). */
+async function control(method, pathAndQuery) {
+  const r = await fetch(plan.control + pathAndQuery, { method });
+  if (r.status === 404) return null;
+  if (!r.ok) throw new JourneyError(`control ${method} ${pathAndQuery}: ${r.status} ${await r.text()}`);
+  return r.text();
+}
+
+/** The one-time code (ABC-123) in a message. */
+function codeIn(text) {
+  const m = /\b([A-Z0-9]{3}-[A-Z0-9]{3})\b/.exec(text ?? '');
+  return m ? m[1] : null;
+}
+
+/** Reads the newest message for `to` from the harness (SMS or mail) that is not one of `seen`; bounded retries,
+ * because the SMTP server writes the message to disk after the gateway's send returned. */
+async function newestCode(kind, to) {
+  for (let i = 0; i < 100; i++) {
+    const text = await control('GET', `/${kind}?to=${encodeURIComponent(to)}`);
+    const code = codeIn(text);
+    if (code) return code;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new JourneyError(`no ${kind} with a code reached ${to}`);
+}
+
+/** One journey's page and helpers. */
+class Run {
+  constructor(j, page) {
+    this.j = j;
+    this.t = j.texts;
+    this.page = page;
+    this.states = [];
+  }
+
+  /** The gateway page in this state passes axe-core (0 violations) and is in the journey's language. */
+  async check(state) {
+    const { page } = this;
+    await page.waitForLoadState('load');
+    const lang = await page.evaluate(() => document.documentElement.lang);
+    expect(lang === this.j.lang, `${state}: <html lang="${lang}">, expected "${this.j.lang}" (${page.url()})`);
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+      await page.addScriptTag({ content: AXE_SOURCE });
+    }
+    const result = await page.evaluate(
+      (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+      AXE_TAGS,
+    );
+    const violations = result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
+    }));
+    this.states.push({ state, url: page.url(), violations: violations.length });
+    expect(violations.length === 0, `${state}: axe-core found ${violations.length} violation(s) at ${page.url()}:\n` +
+      JSON.stringify(violations, null, 2));
+  }
+
+  /** Waits for the page's main heading. */
+  async heading(text) {
+    await this.page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  }
+
+  /** Presses Tab until `locator` has the focus (bounded); fails when it never does. */
+  async tabTo(locator, what) {
+    const el = await locator.elementHandle({ timeout: STEP_TIMEOUT_MS });
+    for (let i = 0; i < MAX_TABS; i++) {
+      if (await el.evaluate((e) => e === document.activeElement)) return;
+      await this.page.keyboard.press('Tab');
+    }
+    throw new JourneyError(`${what}: not reachable with Tab within ${MAX_TABS} presses`);
+  }
+
+  /** Tabs to a text field by its label and types into it. */
+  async kbType(label, value) {
+    const field = this.page.getByLabel(label, { exact: true });
+    await this.tabTo(field, `field "${label}"`);
+    await this.page.keyboard.type(value);
+  }
+
+  /** Tabs to a button (or link styled as one) by its name and presses Enter. */
+  async kbPress(role, name) {
+    const target = this.page.getByRole(role, { name, exact: typeof name === 'string' });
+    await this.tabTo(target, `${role} "${name}"`);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Tabs into a radio group and moves the choice with the arrow keys to the radio named `name` (a RegExp). */
+  async kbChoose(name) {
+    const radio = this.page.getByRole('radio', { name });
+    const el = await radio.elementHandle({ timeout: STEP_TIMEOUT_MS });
+    const group = this.page.getByRole('radio');
+    const count = await group.count();
+    // Tab reaches the group at its checked radio; arrows move the choice.
+    let reached = false;
+    for (let i = 0; i < MAX_TABS && !reached; i++) {
+      reached = await this.page.evaluate(() => document.activeElement?.type === 'radio');
+      if (!reached) await this.page.keyboard.press('Tab');
+    }
+    expect(reached, `radio group: not reachable with Tab`);
+    for (let i = 0; i <= count; i++) {
+      if (await el.evaluate((e) => e.checked && e === document.activeElement)) return;
+      await this.page.keyboard.press('ArrowDown');
+    }
+    throw new JourneyError(`radio ${name}: not chosen with the arrow keys`);
+  }
+
+  /** Waits until the page's URL path is `p` (exact). */
+  async at(p) {
+    await this.page.waitForURL((u) => u.pathname === p, { timeout: STEP_TIMEOUT_MS });
+  }
+
+  /** The login page, checked, then the password login by keyboard only. */
+  async passwordLogin(state) {
+    const { t, j } = this;
+    await this.heading(t.LoginTitle);
+    await this.check(`${state}: login page`);
+    await this.kbType(t.Username, j.user);
+    await this.kbType(t.Password, j.password);
+    await this.kbPress('button', t.LoginButton);
+  }
+
+  /** The service behind the gateway (the demo echo backend) answered at `p` and saw this journey's user and
+   * login methods in the identity headers it lists. */
+  async atService(p, methods) {
+    await this.at(p);
+    const seen = async (header) => {
+      const row = this.page.getByRole('row').filter({
+        has: this.page.getByRole('rowheader', { name: header, exact: true }),
+      });
+      return row.count().then((n) => (n === 1 ? row.getByRole('cell').innerText() : null));
+    };
+    await this.page.getByRole('table').waitFor({ timeout: STEP_TIMEOUT_MS });
+    const user = await seen('x-portvakt-user');
+    expect(user === this.j.user, `the service at ${p} saw user ${user}, expected ${this.j.user}`);
+    if (methods) {
+      const m = await seen('x-portvakt-methods');
+      expect(m === methods, `the service at ${p} saw methods ${m}, expected ${methods}`);
+    }
+  }
+}
+
+// ---- the journeys -------------------------------------------------------------------------------------------------
+
+const JOURNEYS = {
+  /** Internal password login by keyboard, the service, the portal, logout with the header's button. */
+  async password(r) {
+    const { page, t, j } = r;
+    await page.goto(`${j.base}/self-service/`);
+    await r.passwordLogin('internal');
+    await r.atService('/self-service/', 'password');
+    await page.goto(`${j.base}/.portvakt/portal`);
+    await r.heading(t.PortalTitle);
+    await r.check('portal');
+    await r.kbPress('button', t.Logout);
+    await r.heading(t.LoggedOutTitle);
+    await r.check('logged out');
+    // The session is gone: the service sends the browser to the login page again.
+    await page.goto(`${j.base}/self-service/`);
+    await r.heading(t.LoginTitle);
+  },
+
+  /** Remote: password, then an SMS code typed in lower case; the account page refuses number changes from here. */
+  async sms(r) {
+    const { page, t, j } = r;
+    await page.goto(`${j.remote}/expense/claims`);
+    await r.passwordLogin('remote');
+    await r.heading(t.SecondFactorTitle);
+    await r.check('second factor: choose');
+    await r.kbChoose(pattern(t.ChannelSms));
+    await r.kbPress('button', t.SendCode);
+    await page.getByLabel(t.CodeLabel, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await r.check('second factor: code sent by SMS');
+    const code = await newestCode('sms', j.phone);
+    await r.kbType(t.CodeLabel, code.toLowerCase());
+    await r.kbPress('button', t.VerifyButton);
+    await r.atService('/expense/claims', 'password,sms');
+    // From outside, the numbers cannot be changed: the page says so and offers no form.
+    await page.goto(`${j.remote}/.portvakt/account`);
+    await r.heading(t.AccountTitle);
+    await page.getByText(t.PhonesOnlyInternal, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    expect(await page.getByRole('button', { name: t.SaveButton, exact: true }).count() === 0,
+      'the account page from outside offers a Save button');
+    await r.check('account page from outside');
+  },
+
+  /** Remote: password, then a code by e-mail read from the real SMTP server. */
+  async email(r) {
+    const { page, t, j } = r;
+    await page.goto(`${j.remote}/expense/claims`);
+    await r.passwordLogin('remote');
+    await r.heading(t.SecondFactorTitle);
+    await r.kbChoose(pattern(t.ChannelEmail));
+    await r.kbPress('button', t.SendCode);
+    await page.getByLabel(t.CodeLabel, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await r.check('second factor: code sent by e-mail');
+    const code = await newestCode('mail', j.email);
+    await r.kbType(t.CodeLabel, code);
+    await r.kbPress('button', t.VerifyButton);
+    await r.atService('/expense/claims', 'password,email');
+  },
+
+  /** eID: the login page's provider button, the test OpenID Provider's login, back to the service. */
+  async eid(r) {
+    const { page, t, j } = r;
+    await page.goto(`${j.base}/self-service/`);
+    await r.heading(t.LoginTitle);
+    await r.check('login page with eID');
+    await r.kbPress('link', fill(t.EidLoginWith, { provider: j.eidTitle }));
+    // The test OP's own page (not Portvakt's, so not axe-checked): national identity number and level.
+    await page.getByLabel('Fødselsnummer').fill(j.pid, { timeout: STEP_TIMEOUT_MS });
+    await page.getByLabel('Nivå').selectOption(j.acr);
+    await page.getByRole('button', { name: 'Logg inn', exact: true }).click();
+    await r.atService('/self-service/', 'eid');
+  },
+
+  /** Account page on the internal network: add a second number; the first one stays. */
+  async account(r) {
+    const { page, t, j } = r;
+    await page.goto(`${j.base}/.portvakt/account`);
+    await r.passwordLogin('internal');
+    await r.heading(t.AccountTitle);
+    await r.check('account page');
+    const list = page.getByRole('list').filter({ hasText: j.phoneMasked });
+    await list.waitFor({ timeout: STEP_TIMEOUT_MS });
+    // The second field is empty; the first holds the registered number, so saving keeps it.
+    const second = page.getByLabel(t.Phone2Label, { exact: true });
+    expect(await second.inputValue() === '', 'the second number field is not empty');
+    await r.kbType(t.Phone2Label, j.newPhone);
+    await r.kbType(t.ConfirmPassword, j.password);
+    await r.kbPress('button', t.SaveButton);
+    await page.getByText(t.PhonesSaved, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await r.check('account page: saved');
+    const items = await page.getByRole('listitem').allInnerTexts();
+    expect(items.includes(j.phoneMasked), `after saving, the first number ${j.phoneMasked} is gone: ${items}`);
+    expect(items.includes(j.newPhoneMasked), `after saving, the new number ${j.newPhoneMasked} is missing: ${items}`);
+  },
+
+  /** Idle timeout: the harness moves the gateway's clock past idle_timeout; the next page is the login page with
+   * the notice saying why. */
+  async idle(r) {
+    const { page, t, j } = r;
+    await page.goto(`${j.base}/.portvakt/portal`);
+    await r.passwordLogin('internal');
+    await r.heading(t.PortalTitle);
+    await control('POST', `/advance?seconds=${j.advanceSeconds}`);
+    await page.goto(`${j.base}/self-service/`);
+    await r.heading(t.LoginTitle);
+    const notice = fill(t.SessionExpired, { minutes: j.idleMinutes });
+    await page.getByRole('status').filter({ hasText: notice }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await r.check('login page after the idle timeout');
+  },
+};
+
+// ---- the run --------------------------------------------------------------------------------------------------------
+
+const browser = await chromium.launch({
+  executablePath: plan.chromium,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+
+async function runOne(j) {
+  const started = Date.now();
+  const context = await browser.newContext({
+    bypassCSP: true,
+    locale: j.locale,
+    viewport: { width: j.width, height: 800 },
+  });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+  const page = await context.newPage();
+  const r = new Run(j, page);
+  let error = null;
+  try {
+    const journey = JOURNEYS[j.kind];
+    if (!journey) throw new JourneyError(`unknown journey ${j.kind}`);
+    await journey(r);
+    if (j.width <= 320) {
+      // Nothing may need horizontal scrolling at 320 px (WCAG 1.4.10 reflow).
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow <= 0, `the last page scrolls sideways by ${overflow} px at ${j.width} px`);
+    }
+  } catch (e) {
+    error = e instanceof JourneyError ? e.message : String(e?.stack ?? e);
+    const base = path.join(plan.artifacts, j.id);
+    await page.screenshot({ path: `${base}.png`, fullPage: true }).catch(() => {});
+    await page.content().then((html) => writeFileSync(`${base}.html`, html)).catch(() => {});
+  }
+  await context.close();
+  return { id: j.id, kind: j.kind, lang: j.lang, width: j.width, ok: error === null, error, states: r.states,
+    ms: Date.now() - started };
+}
+
+/** Runs journeys `limit` at a time; journeys of one `lane` (sharing a clock) run one after another. */
+async function runAll(journeys, limit) {
+  const lanes = new Map();
+  for (const j of journeys) {
+    const lane = j.lane ?? j.id;
+    if (!lanes.has(lane)) lanes.set(lane, []);
+    lanes.get(lane).push(j);
+  }
+  const queue = [...lanes.values()];
+  const results = [];
+  const workers = Array.from({ length: limit }, async () => {
+    for (let lane = queue.shift(); lane; lane = queue.shift()) {
+      for (const j of lane) {
+        const res = await runOne(j);
+        results.push(res);
+        console.log(`${res.ok ? 'ok  ' : 'FAIL'} ${res.id} (${res.states.length} page states, ${res.ms} ms)` +
+          (res.ok ? '' : `\n     ${res.error.replace(/\n/g, '\n     ')}`));
+      }
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+let results;
+try {
+  results = await runAll(plan.journeys, plan.concurrency);
+} finally {
+  await browser.close();
+}
+writeFileSync(plan.results, JSON.stringify(results, null, 2));
+process.exit(results.every((r) => r.ok) && results.length === plan.journeys.length ? 0 : 1);
