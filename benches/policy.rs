@@ -46,6 +46,7 @@ fn load() -> PolicySet {
         services: (0..SERVICES).map(|i| format!("svc{i}")).collect(),
         zones: ["internal", "schools", "remote"].map(String::from).to_vec(),
         groups: None,
+        ..Default::default()
     };
     let src = SourceFile { path: "bench.toml".into(), text: generated_policy() };
     match PolicySet::from_sources(&[src], &ctx) {
@@ -77,6 +78,8 @@ fn bench(c: &mut Criterion) {
         zone,
         user,
         groups,
+        realm: "staff",
+        institution: None,
         methods: pw,
         assurance: Assurance::None,
         at,
@@ -108,6 +111,7 @@ fn bench(c: &mut Criterion) {
                 services: (0..SERVICES).map(|i| format!("svc{i}")).collect(),
                 zones: ["internal", "schools", "remote"].map(String::from).to_vec(),
                 groups: None,
+                ..Default::default()
             };
             let src = SourceFile { path: "bench.toml".into(), text: text.clone() };
             PolicySet::from_sources(black_box(&[src]), &ctx).map(|s| s.rule_count())

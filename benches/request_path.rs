@@ -71,6 +71,7 @@ fn identity(c: &mut Criterion) {
         amr: methods.iter().map(|m| m.as_str()).collect(),
         zone: "internal",
         realm: "staff",
+        institution: None,
     };
     let mut g = c.benchmark_group("identity");
     g.bench_function("assertion: claims + ES256 sign", |b| b.iter(|| black_box(key.sign(&claims()))));

@@ -34,6 +34,7 @@ fn store_with_sessions(rt: &tokio::runtime::Runtime) -> (Sessions, Vec<SessionId
                 email: Some(format!("user{i:06}@kommune.example")),
                 groups: vec!["staff".into(), "payroll".into()],
                 realm: "staff".into(),
+                institution: None,
             };
             let (id, _) = sessions.create(&user, Methods::of(Method::Password)).await.expect("create");
             ids.push(id);

@@ -71,6 +71,10 @@ pub struct Facts<'a> {
     pub user: &'a str,
     /// Groups.
     pub groups: &'a [String],
+    /// Realm (directory) of the session.
+    pub realm: &'a str,
+    /// Institution of the user, if known.
+    pub institution: Option<&'a str>,
     /// Login methods.
     pub methods: Methods,
     /// eID assurance of the login.
@@ -115,6 +119,8 @@ impl Access {
             zone: &f.zone.name,
             user: f.user,
             groups: f.groups,
+            realm: f.realm,
+            institution: f.institution,
             methods: f.methods,
             assurance: f.assurance,
             at,
@@ -170,6 +176,10 @@ pub struct Actor<'a> {
     pub user: &'a str,
     /// Groups.
     pub groups: &'a [String],
+    /// Realm (empty before the account is known).
+    pub realm: &'a str,
+    /// Institution, if known.
+    pub institution: Option<&'a str>,
     /// Login methods.
     pub methods: Methods,
     /// eID assurance of the login.
@@ -197,6 +207,8 @@ impl Access {
             zone,
             user: who.user,
             groups: who.groups,
+            realm: who.realm,
+            institution: who.institution,
             methods: who.methods,
             assurance: who.assurance,
             at,
@@ -222,6 +234,9 @@ pub fn check_context(
         services: cfg.services.iter().map(|s| s.name.clone()).collect(),
         zones: cfg.zone_names(),
         groups,
+        groups_mapped: dirs.iter().any(|d| d.groups_mapped()),
+        realms: Some(cfg.directories.iter().map(|d| d.name.clone()).collect()),
+        institutions: Some(cfg.institutions.iter().map(|i| i.name.clone()).collect()),
     }
 }
 
@@ -285,6 +300,8 @@ mod tests {
             zone,
             user: "anna",
             groups,
+            realm: "staff",
+            institution: None,
             methods,
             assurance: Assurance::None,
             at: crate::clock::Instant(1_795_420_800_000),
@@ -320,6 +337,7 @@ mod tests {
             services: vec!["expense".into()],
             zones: vec!["internal".into(), "remote".into()],
             groups: None,
+            ..Default::default()
         };
         let src = |t: &str| SourceFile { path: "p.toml".into(), text: t.into() };
         let allow = "[[rule]]\nid = \"a\"\nservices = [\"expense\"]\neffect = \"allow\"\nzones = [\"internal\"]\n\n[[rule]]\nid = \"b\"\nservices = [\"expense\"]\neffect = \"allow\"\nzones = [\"remote\"]\ntwo_factor = true\n";
@@ -342,7 +360,12 @@ mod tests {
     /// service allows it below the floor; two factors pass either way.
     #[test]
     fn rules_cannot_lower_the_floor() {
-        let ctx = CheckContext { services: vec!["expense".into()], zones: vec!["remote".into()], groups: None };
+        let ctx = CheckContext {
+            services: vec!["expense".into()],
+            zones: vec!["remote".into()],
+            groups: None,
+            ..Default::default()
+        };
         let src = SourceFile {
             path: "p.toml".into(),
             text: "[[rule]]\nid = \"any\"\nservices = [\"expense\"]\neffect = \"allow\"\n".into(),

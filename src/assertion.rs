@@ -49,6 +49,9 @@ pub struct Claims<'a> {
     pub zone: &'a str,
     /// Realm (directory).
     pub realm: &'a str,
+    /// The user's institution (left out when none is known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub institution: Option<&'a str>,
 }
 
 impl SigningKey {
@@ -163,6 +166,7 @@ mod tests {
             amr: vec!["password"],
             zone: "internal",
             realm: "staff",
+            institution: Some("skola-nord"),
         });
         let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&k.jwks()).unwrap();
         let key = jsonwebtoken::DecodingKey::from_jwk(&jwks.keys[0]).unwrap();

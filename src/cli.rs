@@ -23,9 +23,11 @@ pub fn init_logging(json: bool) {
 
 /// Loads a config and everything it refers to, collecting every problem.
 pub fn load_all(path: &Path) -> Result<Config, crate::config::error::ConfigErrors> {
-    let cfg = Config::load(path)?;
+    let mut cfg = Config::load(path)?;
     let dirs = crate::directory::build_all(&cfg)?;
-    access::load_policies(&cfg, &dirs)?;
+    if let Some(p) = access::load_policies(&cfg, &dirs)? {
+        cfg.warnings.extend(p.warnings().iter().cloned());
+    }
     if let Err(e) = crate::account::FileAccountStore::open(&cfg.accounts.path) {
         return Err(crate::config::error::ConfigErrors(vec![crate::config::error::ConfigError {
             file: cfg.accounts.path.clone(),
@@ -117,6 +119,10 @@ pub struct ExplainArgs {
     pub user: String,
     /// Groups.
     pub groups: Vec<String>,
+    /// Realm (directory); the first configured one when absent.
+    pub realm: Option<String>,
+    /// Institution; the realm's (from `[[institutions]]`) when absent.
+    pub institution: Option<String>,
     /// Login methods.
     pub methods: Vec<String>,
     /// eID assurance (low, substantial, high); substantial when methods include eid and this is absent.
@@ -148,6 +154,16 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
         eprintln!("unknown zone \"{}\"; known: {}", a.zone, cfg.zone_names().join(", "));
         return ExitCode::FAILURE;
     };
+    let realm = match &a.realm {
+        Some(r) if cfg.directories.iter().any(|d| d.name == *r) => r.clone(),
+        Some(r) => {
+            let known: Vec<&str> = cfg.directories.iter().map(|d| d.name.as_str()).collect();
+            eprintln!("unknown realm \"{r}\"; known: {}", known.join(", "));
+            return ExitCode::FAILURE;
+        }
+        None => cfg.directories.first().map(|d| d.name.clone()).unwrap_or_default(),
+    };
+    let institution = a.institution.clone().or_else(|| crate::directory::default_institution(&cfg, &realm));
     let mut methods = Methods::default();
     for m in a.methods.iter().filter(|m| !m.is_empty()) {
         match Method::parse(m) {
@@ -208,6 +224,8 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
         zone: &zone.name,
         user: &a.user,
         groups: &a.groups,
+        realm: &realm,
+        institution: institution.as_deref(),
         methods,
         assurance,
         at,

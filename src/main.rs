@@ -48,6 +48,12 @@ enum Command {
         /// Groups, comma-separated.
         #[arg(long, value_delimiter = ',')]
         groups: Vec<String>,
+        /// Realm (directory) the user logs in through (default: the first directory).
+        #[arg(long)]
+        realm: Option<String>,
+        /// The user's institution (default: the realm's, from `[[institutions]]`).
+        #[arg(long)]
+        institution: Option<String>,
         /// Login methods used, comma-separated: password, sms, email, eid.
         #[arg(long, value_delimiter = ',', default_value = "password")]
         methods: Vec<String>,
@@ -79,8 +85,19 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run { config } => cli::run(&config),
         Command::Check { config } => cli::check(&config),
-        Command::Explain { config, service, zone, user, groups, methods, assurance, at } => {
-            cli::explain(&cli::ExplainArgs { config, service, zone, user, groups, methods, assurance, at })
+        Command::Explain { config, service, zone, user, groups, realm, institution, methods, assurance, at } => {
+            cli::explain(&cli::ExplainArgs {
+                config,
+                service,
+                zone,
+                user,
+                groups,
+                realm,
+                institution,
+                methods,
+                assurance,
+                at,
+            })
         }
         Command::HashPassword => cli::hash_password(),
         Command::Demo => cli::demo(),

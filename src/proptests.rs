@@ -578,7 +578,7 @@ mod config_files {
         };
         let mut zones = names("zones");
         zones.push(crate::config::REMOTE_ZONE.to_string());
-        CheckContext { services: names("services"), zones, groups: None }
+        CheckContext { services: names("services"), zones, groups: None, ..Default::default() }
     }
 
     fn check_policy(text: String, ctx: &CheckContext) -> Result<(), TestCaseError> {

@@ -443,7 +443,7 @@ impl Validator<'_> {
             }
         };
         if let Some(first) = f.eid.as_ref().and_then(|e| e.providers.first()) {
-            if f.institutions.is_empty() {
+            if !f.institutions.iter().any(|i| !i.email_domains.is_empty()) {
                 self.err(
                     &first.name,
                     "eID linking needs at least one [[institutions]] entry with the municipal e-mail domains",

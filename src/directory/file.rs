@@ -26,6 +26,8 @@ struct FileUser {
     email: Option<Spanned<String>>,
     #[serde(default)]
     groups: Vec<String>,
+    /// Institution of this user (default: the realm's, from `[[institutions]]`).
+    institution: Option<Spanned<String>>,
 }
 
 struct Entry {
@@ -41,6 +43,8 @@ pub struct FileDirectory {
     users: ArcSwap<HashMap<String, Entry>>,
     /// A hash checked for unknown users so they take as long as wrong passwords.
     dummy_hash: String,
+    /// Institution of users whose entry names none.
+    default_institution: Option<String>,
 }
 
 impl std::fmt::Debug for FileDirectory {
@@ -57,7 +61,17 @@ impl std::fmt::Debug for FileDirectory {
 impl FileDirectory {
     /// Loads and validates a users file.
     pub fn load(name: &str, title: &str, path: &Path) -> Result<FileDirectory, ConfigErrors> {
-        let users = read_users(name, path)?;
+        FileDirectory::load_with(name, title, path, None)
+    }
+
+    /// Loads and validates a users file whose users without an `institution` belong to `default_institution`.
+    pub fn load_with(
+        name: &str,
+        title: &str,
+        path: &Path,
+        default_institution: Option<String>,
+    ) -> Result<FileDirectory, ConfigErrors> {
+        let users = read_users(name, path, default_institution.as_deref())?;
         let dummy_hash = hash_password("portvakt-timing-equaliser").unwrap_or_default();
         Ok(FileDirectory {
             name: name.to_string(),
@@ -65,11 +79,16 @@ impl FileDirectory {
             path: path.to_path_buf(),
             users: ArcSwap::from_pointee(users),
             dummy_hash,
+            default_institution,
         })
     }
 }
 
-fn read_users(realm: &str, path: &Path) -> Result<HashMap<String, Entry>, ConfigErrors> {
+fn read_users(
+    realm: &str,
+    path: &Path,
+    default_institution: Option<&str>,
+) -> Result<HashMap<String, Entry>, ConfigErrors> {
     let src = SourceFile::read(path).map_err(|e| ConfigErrors(vec![e]))?;
     let file: UsersFile = src.parse().map_err(|e| ConfigErrors(vec![e]))?;
     let mut errors = Vec::new();
@@ -92,6 +111,14 @@ fn read_users(realm: &str, path: &Path) -> Result<HashMap<String, Entry>, Config
                 errors.push(src.error_at(Some(e.span()), format!("email of \"{username}\" is not an e-mail address")));
             }
         }
+        if let Some(i) = &u.institution {
+            if !crate::config::valid_name(i.get_ref()) {
+                errors.push(src.error_at(
+                    Some(i.span()),
+                    format!("institution of \"{username}\" may only contain a-z, 0-9, '-' and '_'"),
+                ));
+            }
+        }
         if map.contains_key(&username) {
             errors.push(src.error_at(Some(u.username.span()), format!("user \"{username}\" is listed twice")));
             continue;
@@ -105,6 +132,10 @@ fn read_users(realm: &str, path: &Path) -> Result<HashMap<String, Entry>, Config
                     email: u.email.map(|e| e.into_inner()),
                     groups: u.groups,
                     realm: realm.to_string(),
+                    institution: u
+                        .institution
+                        .map(Spanned::into_inner)
+                        .or_else(|| default_institution.map(str::to_string)),
                 },
                 hash: u.password_hash.into_inner(),
             },
@@ -161,7 +192,7 @@ impl Directory for FileDirectory {
     }
 
     fn reload(&self) -> Result<(), ConfigErrors> {
-        let users = read_users(&self.name, &self.path)?;
+        let users = read_users(&self.name, &self.path, self.default_institution.as_deref())?;
         self.users.store(Arc::new(users));
         Ok(())
     }
@@ -191,6 +222,26 @@ mod tests {
         assert_eq!(u.groups, vec!["staff"]);
         assert!(d.authenticate("anna", "pw2").await.unwrap().is_none());
         assert!(d.authenticate("bob", "pw1").await.unwrap().is_none());
+    }
+
+    /// A user's own `institution` wins over the realm's default; users without one get the default; a bad name
+    /// is reported at its position.
+    #[tokio::test]
+    async fn institution_from_entry_or_realm() {
+        let h = hash_password("pw1").unwrap();
+        let f = users_file(&format!(
+            "[[users]]\nusername = \"anna\"\npassword_hash = \"{h}\"\ninstitution = \"skola-nord\"\n[[users]]\nusername = \"bob\"\npassword_hash = \"{h}\"\n"
+        ));
+        let d = FileDirectory::load_with("staff", "Staff", f.path(), Some("kommune".into())).unwrap();
+        assert_eq!(d.lookup("anna").await.unwrap().unwrap().institution.as_deref(), Some("skola-nord"));
+        assert_eq!(d.lookup("bob").await.unwrap().unwrap().institution.as_deref(), Some("kommune"));
+        let plain = FileDirectory::load("staff", "Staff", f.path()).unwrap();
+        assert_eq!(plain.lookup("bob").await.unwrap().unwrap().institution, None);
+        let bad = users_file(&format!(
+            "[[users]]\nusername = \"anna\"\npassword_hash = \"{h}\"\ninstitution = \"Skola Nord\"\n"
+        ));
+        let e = FileDirectory::load("s", "S", bad.path()).unwrap_err().to_string();
+        assert!(e.contains(":4:15: institution of \"anna\""), "{e}");
     }
 
     /// A bad hash and a bad username are reported with their lines.

@@ -23,6 +23,8 @@ pub struct User {
     pub groups: Vec<String>,
     /// The directory (realm) the user came from.
     pub realm: String,
+    /// The user's institution: from the directory entry, else the one `[[institutions]]` entry for the realm.
+    pub institution: Option<String>,
 }
 
 /// Why a directory refused a login whose password it did not call wrong (Active Directory's bind codes).
@@ -82,6 +84,11 @@ pub trait Directory: Send + Sync + std::fmt::Debug {
     fn groups(&self) -> Option<std::collections::HashSet<String>> {
         None
     }
+    /// Whether [`Directory::groups`] is a mapping of the directory's own groups (LDAP `group_map`): a policy
+    /// naming a group outside it is then a warning in `portvakt check`, not an error.
+    fn groups_mapped(&self) -> bool {
+        false
+    }
     /// How often a logged-in user's account is checked again (`None`: never, the data is local).
     fn refresh_interval(&self) -> Option<std::time::Duration> {
         None
@@ -107,18 +114,36 @@ pub fn valid_username(s: &str) -> bool {
         && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_@".contains(c))
 }
 
+/// The institution of a realm's accounts when their entries name none: the one `[[institutions]]` entry that
+/// covers the realm (by its `directories`, or all realms when it lists none); `None` when none or several do.
+pub fn default_institution(cfg: &crate::config::Config, realm: &str) -> Option<String> {
+    let explicit: Vec<_> = cfg.institutions.iter().filter(|i| i.directories.iter().any(|d| d == realm)).collect();
+    if let [one] = explicit.as_slice() {
+        return Some(one.name.clone());
+    }
+    if !explicit.is_empty() {
+        return None;
+    }
+    match cfg.institutions.iter().filter(|i| i.has_realm(realm)).collect::<Vec<_>>().as_slice() {
+        [one] => Some(one.name.clone()),
+        _ => None,
+    }
+}
+
 /// Builds every configured directory; errors in users files are reported with their positions.
 pub fn build_all(cfg: &crate::config::Config) -> Result<Vec<SharedDirectory>, crate::config::error::ConfigErrors> {
     let mut out: Vec<SharedDirectory> = Vec::new();
     let mut errors = Vec::new();
     for d in &cfg.directories {
         match &d.kind {
-            crate::config::DirectoryKind::File { path } => match file::FileDirectory::load(&d.name, &d.title, path) {
-                Ok(fd) => out.push(Arc::new(fd)),
-                Err(e) => errors.extend(e.0),
-            },
+            crate::config::DirectoryKind::File { path } => {
+                match file::FileDirectory::load_with(&d.name, &d.title, path, default_institution(cfg, &d.name)) {
+                    Ok(fd) => out.push(Arc::new(fd)),
+                    Err(e) => errors.extend(e.0),
+                }
+            }
             crate::config::DirectoryKind::Ldap(s) => match ldap::LdapDirectory::new(&d.name, &d.title, (**s).clone()) {
-                Ok(ld) => out.push(Arc::new(ld)),
+                Ok(ld) => out.push(Arc::new(ld.with_default_institution(default_institution(cfg, &d.name)))),
                 Err(e) => errors.push(crate::config::error::ConfigError {
                     file: cfg.path.clone(),
                     position: None,

@@ -76,7 +76,9 @@ pub struct FileInstitution {
     pub name: Spanned<String>,
     /// Shown on pages.
     pub title: Option<String>,
-    /// E-mail domains that count as this institution's own.
+    /// E-mail domains that count as this institution's own (none: the institution is only a policy and header
+    /// label, and its accounts cannot link an eID by e-mail).
+    #[serde(default)]
     pub email_domains: Vec<Spanned<String>>,
     /// Directories (realms) whose accounts belong to it; default: all.
     pub directories: Option<Vec<Spanned<String>>>,
@@ -417,9 +419,6 @@ pub fn validate_institutions(
                 errors.push(src.error_at(Some(d.span()), format!("domain \"{v}\" is listed twice")));
             }
             domains.push(v);
-        }
-        if i.email_domains.is_empty() {
-            errors.push(src.error_at(Some(i.name.span()), "an institution needs at least one e-mail domain"));
         }
         let mut directories = Vec::new();
         for d in i.directories.iter().flatten() {

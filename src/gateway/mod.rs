@@ -324,6 +324,8 @@ impl Gateway {
             zone,
             user: &rec.username,
             groups: &rec.groups,
+            realm: &rec.realm,
+            institution: rec.institution.as_deref(),
             methods: rec.methods,
             assurance: rec.assurance,
             at: self.state.clock.now(),
@@ -377,6 +379,7 @@ impl Gateway {
                     tracing::info!(user = %rec.username, realm = %rec.realm, groups = %u.groups.join(","), "groups changed in the directory");
                 }
                 rec.groups = u.groups;
+                rec.institution = u.institution;
                 rec.display_name = u.display_name;
                 rec.email = u.email;
                 rec.checked = Some(now);
@@ -656,6 +659,10 @@ impl ProxyHttp for Gateway {
             up.insert_header("x-portvakt-groups", rec.groups.join(","))?;
             up.insert_header("x-portvakt-methods", rec.methods.header_value())?;
             up.insert_header("x-portvakt-zone", zone)?;
+            // Inbound X-Portvakt-* headers are already removed (headers.rs): this is the only one the backend sees.
+            if let Some(i) = &rec.institution {
+                up.insert_header("x-portvakt-institution", i.as_str())?;
+            }
             let now = self.state.clock.now().unix_seconds();
             let zone_arc = ctx.zone.as_ref().map(|z| z.name_arc.clone()).unwrap_or_else(|| Arc::from(zone));
             let key = crate::assertion_cache::CacheKey { session: *skey, service: svc_idx, zone: zone_arc };
@@ -675,6 +682,7 @@ impl ProxyHttp for Gateway {
                         amr: rec.methods.iter().map(|m| m.as_str()).collect(),
                         zone,
                         realm: &rec.realm,
+                        institution: rec.institution.as_deref(),
                     }));
                     self.state.assertions.put(key, t.clone(), now, exp);
                     t

@@ -88,6 +88,8 @@ fn covers(d: &CompiledRule, a: &CompiledRule) -> bool {
         && within(a.zones.as_deref(), d.zones.as_deref())
         && within(a.groups.as_deref(), d.groups.as_deref())
         && within(a.users.as_deref(), d.users.as_deref())
+        && within(a.realms.as_deref(), d.realms.as_deref())
+        && within(a.institutions.as_deref(), d.institutions.as_deref())
         && Login::issued()
             .iter()
             .filter(|l| a.login.admits(l.methods, l.assurance))
@@ -136,6 +138,7 @@ mod tests {
             services: ["self-service", "expense", "signing"].map(String::from).to_vec(),
             zones: ["internal", "schools", "remote"].map(String::from).to_vec(),
             groups: None,
+            ..Default::default()
         }
     }
 

@@ -24,11 +24,13 @@ pub(super) struct Compiled {
     pub idle: Vec<IdleOverride>,
     /// Every problem found.
     pub errors: Vec<ConfigError>,
+    /// Valid but suspicious: names nothing known produces (`FILE:LINE:COL: warning: …`).
+    pub warnings: Vec<ConfigError>,
 }
 
 /// Compiles `sources` in order against `ctx`.
 pub(super) fn compile(sources: &[SourceFile], ctx: &CheckContext) -> Compiled {
-    let mut out = Compiled { rules: Vec::new(), idle: Vec::new(), errors: Vec::new() };
+    let mut out = Compiled { rules: Vec::new(), idle: Vec::new(), errors: Vec::new(), warnings: Vec::new() };
     let mut seen_ids: HashMap<String, RuleRef> = HashMap::new();
     for src in sources {
         let file: FilePolicy = match src.parse() {
@@ -38,7 +40,8 @@ pub(super) fn compile(sources: &[SourceFile], ctx: &CheckContext) -> Compiled {
                 continue;
             }
         };
-        let mut c = FileCompiler { src, lines: LineIndex::new(&src.text), ctx, errors: Vec::new() };
+        let mut c =
+            FileCompiler { src, lines: LineIndex::new(&src.text), ctx, errors: Vec::new(), warnings: Vec::new() };
         let default_tz = match &file.timezone {
             Some(t) => c.timezone(t).unwrap_or(DEFAULT_TIMEZONE),
             None => DEFAULT_TIMEZONE,
@@ -57,6 +60,7 @@ pub(super) fn compile(sources: &[SourceFile], ctx: &CheckContext) -> Compiled {
             }
         }
         out.errors.extend(c.errors);
+        out.warnings.extend(c.warnings);
     }
     out
 }
@@ -66,6 +70,7 @@ struct FileCompiler<'a> {
     lines: LineIndex<'a>,
     ctx: &'a CheckContext,
     errors: Vec<ConfigError>,
+    warnings: Vec<ConfigError>,
 }
 
 /// "a, b, c" for a list of names.
@@ -76,6 +81,10 @@ fn names<S: AsRef<str>>(items: &[S]) -> String {
 impl FileCompiler<'_> {
     fn err(&mut self, span: Range<usize>, msg: impl Into<String>) {
         self.errors.push(self.src.error_at(Some(span), msg));
+    }
+
+    fn warn(&mut self, span: Range<usize>, msg: impl AsRef<str>) {
+        self.warnings.push(self.src.error_at(Some(span), format!("warning: {}", msg.as_ref())));
     }
 
     fn duplicate_id(&mut self, id: &Spanned<String>, seen: &mut HashMap<String, RuleRef>, line: usize) {
@@ -195,6 +204,14 @@ impl FileCompiler<'_> {
             self.non_empty(u, "users", "remove users to match every user, or list at least one")
                 .map(|items| sorted_set(items.iter().map(|s| s.get_ref().as_str())))
         });
+        let realms = r.realms.as_ref().and_then(|l| {
+            let known = self.ctx.realms.clone();
+            self.names_warned(l, "realms", "realm", "the directories are", known.as_ref())
+        });
+        let institutions = r.institutions.as_ref().and_then(|l| {
+            let known = self.ctx.institutions.clone();
+            self.names_warned(l, "institutions", "institution", "[[institutions]] lists", known.as_ref())
+        });
         let methods = r.methods.as_ref().and_then(|m| self.methods(m));
         let min_assurance = r.min_assurance.as_ref().and_then(|a| {
             let level = Assurance::parse(a.get_ref());
@@ -238,6 +255,8 @@ impl FileCompiler<'_> {
             zones,
             groups,
             users,
+            realms,
+            institutions,
             login,
             schedule,
             message,
@@ -319,18 +338,59 @@ impl FileCompiler<'_> {
         if let Some(known) = &self.ctx.groups {
             let mut listed: Vec<&str> = known.iter().map(String::as_str).collect();
             listed.sort_unstable();
+            let listed = if listed.is_empty() { "no group".to_string() } else { names(&listed) };
             let mut ok = true;
             for g in items {
-                if !known.contains(g.get_ref()) {
-                    ok = false;
-                    self.err(
+                if known.contains(g.get_ref()) {
+                    continue;
+                }
+                if self.ctx.groups_mapped {
+                    // The rule stays valid; it just cannot match through this group until a mapping produces it.
+                    self.warn(
                         g.span(),
-                        format!("unknown group \"{}\": the directories know {}", g.get_ref(), names(&listed)),
+                        format!(
+                            "no directory or group_map produces group \"{}\", so this entry never matches; the \
+                             directories produce {listed}",
+                            g.get_ref()
+                        ),
                     );
+                } else {
+                    ok = false;
+                    self.err(g.span(), format!("unknown group \"{}\": the directories know {listed}", g.get_ref()));
                 }
             }
             if !ok {
                 return None;
+            }
+        }
+        Some(sorted_set(items.iter().map(|s| s.get_ref().as_str())))
+    }
+
+    /// `realms` or `institutions`: a non-empty list; names not in `known` are warnings (the entry never matches).
+    fn names_warned(
+        &mut self,
+        list: &SpannedList,
+        key: &str,
+        what: &str,
+        known_are: &str,
+        known: Option<&std::collections::HashSet<String>>,
+    ) -> Option<Box<[Box<str>]>> {
+        let remedy = format!("remove {key} to match every {what}, or list at least one");
+        let items = self.non_empty(list, key, &remedy)?;
+        if let Some(known) = known {
+            let mut listed: Vec<&str> = known.iter().map(String::as_str).collect();
+            listed.sort_unstable();
+            let listed = if listed.is_empty() { "none".to_string() } else { names(&listed) };
+            for i in items {
+                if !known.contains(i.get_ref()) {
+                    self.warn(
+                        i.span(),
+                        format!(
+                            "unknown {what} \"{}\", so this entry never matches; {known_are} {listed}",
+                            i.get_ref()
+                        ),
+                    );
+                }
             }
         }
         Some(sorted_set(items.iter().map(|s| s.get_ref().as_str())))
@@ -496,6 +556,7 @@ pub(super) mod tests {
             services: ["self-service", "expense", "signing"].map(String::from).to_vec(),
             zones: ["internal", "schools", "remote"].map(String::from).to_vec(),
             groups: Some(["staff", "teachers"].map(String::from).into_iter().collect()),
+            ..Default::default()
         }
     }
 
@@ -530,8 +591,8 @@ pub(super) mod tests {
             problems(&rule("efect = \"deny\"\n")),
             vec![
                 "policies/a.toml:5:1: unknown field `efect`, expected one of `id`, `services`, `paths`, `effect`, \
-                 `zones`, `groups`, `users`, `methods`, `two_factor`, `min_assurance`, `timezone`, `except_dates`, \
-                 `message`, `windows`"
+                 `zones`, `groups`, `users`, `realms`, `institutions`, `methods`, `two_factor`, `min_assurance`, \
+                 `timezone`, `except_dates`, `message`, `windows`"
             ]
         );
         assert_eq!(
@@ -603,6 +664,57 @@ pub(super) mod tests {
             problems(&rule("min_assurance = \"medium\"\n")),
             vec![
                 "policies/a.toml:5:17: unknown assurance level \"medium\": write \"low\", \"substantial\" or \"high\""
+            ]
+        );
+    }
+
+    /// Warnings of a set that loads, as `FILE:LINE:COL: warning: message`.
+    fn warnings_in(text: &str, ctx: &CheckContext) -> Vec<String> {
+        let src = SourceFile { path: "policies/a.toml".into(), text: text.to_string() };
+        match PolicySet::from_sources(&[src], ctx) {
+            Ok(set) => set.warnings().iter().map(|e| e.to_string()).collect(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A group that no LDAP group_map produces is a warning (the set still loads), not an error; with users files
+    /// only, whose groups are all listed, it stays an error.
+    #[test]
+    fn unmapped_group_is_a_warning() {
+        let mapped = CheckContext { groups_mapped: true, ..ctx() };
+        assert_eq!(
+            warnings_in(&rule("groups = [\"staff\", \"nurses\"]\n"), &mapped),
+            vec![
+                "policies/a.toml:5:20: warning: no directory or group_map produces group \"nurses\", so this entry \
+                 never matches; the directories produce staff, teachers"
+            ]
+        );
+        assert!(warnings_in(&rule("groups = [\"staff\"]\n"), &mapped).is_empty());
+        assert_eq!(problems(&rule("groups = [\"nurses\"]\n")).len(), 1);
+    }
+
+    /// Unknown realms and institutions are warnings at their position; empty lists are errors.
+    #[test]
+    fn realms_and_institutions_checked_by_name() {
+        let c = CheckContext {
+            realms: Some(["admin", "teachers"].map(String::from).into_iter().collect()),
+            institutions: Some(["skola-nord"].map(String::from).into_iter().collect()),
+            ..ctx()
+        };
+        assert_eq!(
+            warnings_in(&rule("realms = [\"admin\", \"teacher\"]\ninstitutions = [\"skola-syd\"]\n"), &c),
+            vec![
+                "policies/a.toml:5:20: warning: unknown realm \"teacher\", so this entry never matches; the \
+                 directories are admin, teachers",
+                "policies/a.toml:6:17: warning: unknown institution \"skola-syd\", so this entry never matches; \
+                 [[institutions]] lists skola-nord",
+            ]
+        );
+        assert_eq!(
+            problems_in(&[("p.toml", &rule("realms = []\n"))], &c),
+            vec![
+                "p.toml:5:10: realms is empty, so this can never match: remove realms to match every realm, or list \
+                  at least one"
             ]
         );
     }

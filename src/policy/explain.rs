@@ -129,6 +129,21 @@ fn rule_sentence(r: &CompiledRule, f: &Facts<'_>, req: &AccessRequest<'_>, set: 
             list(r.users.as_deref().unwrap_or_default()),
             req.user
         ),
+        Some(Cond::Realm) => format!(
+            "rule {who} {verb} only users of realm {}; user {} logged in through realm {}",
+            list(r.realms.as_deref().unwrap_or_default()),
+            req.user,
+            req.realm
+        ),
+        Some(Cond::Institution) => format!(
+            "rule {who} {verb} only users of institution {}; user {} {}",
+            list(r.institutions.as_deref().unwrap_or_default()),
+            req.user,
+            match req.institution {
+                Some(i) => format!("belongs to institution {i}"),
+                None => "belongs to no institution".to_string(),
+            }
+        ),
         Some(Cond::Login) => {
             format!("rule {who} {verb} only {}; this login used {}", login_condition(&r.login), login_used(f))
         }

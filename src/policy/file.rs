@@ -40,6 +40,10 @@ pub(crate) struct FileRule {
     pub groups: Option<SpannedList>,
     /// Users, any of.
     pub users: Option<SpannedList>,
+    /// Realms (directories the user logged in through), any of.
+    pub realms: Option<SpannedList>,
+    /// Institutions of the user, any of.
+    pub institutions: Option<SpannedList>,
     /// Login methods, at least one used.
     pub methods: Option<SpannedList>,
     /// Whether the session must (or must not) be two-factor.

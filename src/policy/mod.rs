@@ -61,6 +61,14 @@ pub struct CheckContext {
     pub zones: Vec<String>,
     /// Known group names, when the directories can list them; `None` accepts any group.
     pub groups: Option<HashSet<String>>,
+    /// Unknown groups are warnings, not errors: some directory's groups come from a mapping of directory groups
+    /// (LDAP `group_map`), which the directory, not the config, fills.
+    pub groups_mapped: bool,
+    /// Realm (directory) names; `None` accepts any realm.
+    pub realms: Option<HashSet<String>>,
+    /// Institution names from `[[institutions]]`; `None` accepts any. Unknown names are warnings (a directory
+    /// attribute may name institutions the config does not list).
+    pub institutions: Option<HashSet<String>>,
 }
 
 pub use crate::methods::Assurance;
@@ -80,6 +88,10 @@ pub struct AccessRequest<'a> {
     pub user: &'a str,
     /// The user's groups.
     pub groups: &'a [String],
+    /// The realm (directory) the user logged in through.
+    pub realm: &'a str,
+    /// The user's institution, if one is known.
+    pub institution: Option<&'a str>,
     /// Methods the session's login used.
     pub methods: Methods,
     /// eID assurance level of the login.
@@ -216,6 +228,7 @@ pub struct PolicySet {
     by_service: HashMap<Box<str>, Bucket>,
     zones: Box<[Box<str>]>,
     idle: Vec<IdleOverride>,
+    warnings: Vec<ConfigError>,
 }
 
 /// The rules of one service, as indices into [`PolicySet::rules`], in file order.
@@ -312,6 +325,10 @@ struct CompiledRule {
     groups: Option<Box<[Box<str>]>>,
     /// Sorted.
     users: Option<Box<[Box<str>]>>,
+    /// Sorted.
+    realms: Option<Box<[Box<str>]>>,
+    /// Sorted.
+    institutions: Option<Box<[Box<str>]>>,
     login: LoginCond,
     schedule: Option<Schedule>,
     message: Option<LocalizedMessage>,
@@ -334,6 +351,8 @@ enum Cond {
     Zone,
     Group,
     User,
+    Realm,
+    Institution,
     Login,
     Time,
 }
@@ -347,6 +366,8 @@ struct Facts<'a> {
     zone: Option<u16>,
     user: &'a str,
     groups: &'a [String],
+    realm: &'a str,
+    institution: Option<&'a str>,
     methods: Methods,
     assurance: Assurance,
     at: DateTime<Utc>,
@@ -427,6 +448,16 @@ impl CompiledRule {
                 return Some(Cond::User);
             }
         }
+        if let Some(rs) = &self.realms {
+            if !sorted_contains(rs, f.realm) {
+                return Some(Cond::Realm);
+            }
+        }
+        if let Some(is) = &self.institutions {
+            if !f.institution.is_some_and(|i| sorted_contains(is, i)) {
+                return Some(Cond::Institution);
+            }
+        }
         if !self.login.admits(f.methods, f.assurance) {
             return Some(Cond::Login);
         }
@@ -497,6 +528,7 @@ impl PolicySet {
     /// Same as [`PolicySet::load_dir`] from in-memory sources, in the order given.
     pub fn from_sources(sources: &[SourceFile], ctx: &CheckContext) -> Result<PolicySet, ConfigErrors> {
         let compiled = compile::compile(sources, ctx);
+        let warnings = compiled.warnings;
         let mut errors = compiled.errors;
         errors.extend(check::analyse(&compiled.rules));
         if !errors.is_empty() {
@@ -517,7 +549,14 @@ impl PolicySet {
             by_service,
             zones: ctx.zones.iter().map(|z| z.as_str().into()).collect(),
             idle: compiled.idle,
+            warnings,
         })
+    }
+
+    /// What `portvakt check` reports as warnings: valid rules naming a group, realm or institution that nothing
+    /// known produces, each as `FILE:LINE:COL: warning: …`.
+    pub fn warnings(&self) -> &[ConfigError] {
+        &self.warnings
     }
 
     /// Decides a request: allow, or deny with the reason (see the module doc for the order of reasons).
@@ -568,6 +607,8 @@ impl PolicySet {
             zone: self.zone_id(req.zone),
             user: req.user,
             groups: req.groups,
+            realm: req.realm,
+            institution: req.institution,
             methods: req.methods,
             assurance: req.assurance,
             at: req.at,

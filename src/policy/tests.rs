@@ -186,6 +186,7 @@ fn ctx() -> CheckContext {
             .to_vec(),
         zones: ["internal", "schools", "remote"].map(String::from).to_vec(),
         groups: Some(["staff", "support", "teachers", "hr"].map(String::from).into_iter().collect()),
+        ..Default::default()
     }
 }
 
@@ -370,6 +371,8 @@ fn decision_table() {
             zone: case.zone,
             user: case.user,
             groups: &groups,
+            realm: "staff",
+            institution: None,
             methods,
             assurance,
             at: utc(case.at),
@@ -405,6 +408,8 @@ fn request<'a>(service: &'a str, zone: &'a str, groups: &'a [String], login_: &s
         zone,
         user: "kari",
         groups,
+        realm: "staff",
+        institution: None,
         methods,
         assurance,
         at: utc(at),
@@ -539,6 +544,7 @@ fn shipped_policies_load() {
         services: ["self-service", "expense", "signing"].map(String::from).to_vec(),
         zones: ["internal", "schools", "remote"].map(String::from).to_vec(),
         groups: None,
+        ..Default::default()
     };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
     let set = match PolicySet::load_dir(&dir, &ctx) {
@@ -608,4 +614,63 @@ fn load_dir_empty_or_missing() {
     let missing = dir.path().join("nope");
     let err = PolicySet::load_dir(&missing, &ctx()).unwrap_err();
     assert!(err.to_string().starts_with(&format!("{}: cannot read the policy directory: ", missing.display())));
+}
+
+/// `realms` and `institutions` match the session's realm and institution (any of each list); a user with no
+/// institution never matches an `institutions` condition, and a deny by institution overrides an allow by realm.
+/// Explain says which one failed.
+#[test]
+fn realms_and_institutions_decide() {
+    let text = r#"
+[[rule]]
+id = "nord-only"
+services = ["expense"]
+effect = "allow"
+realms = ["teachers"]
+institutions = ["skola-nord"]
+
+[[rule]]
+id = "admin-realm"
+services = ["signing"]
+effect = "allow"
+realms = ["admin"]
+
+[[rule]]
+id = "no-syd-signing"
+services = ["signing"]
+effect = "deny"
+institutions = ["skola-syd"]
+"#;
+    let set = PolicySet::from_sources(&[SourceFile { path: "p.toml".into(), text: text.into() }], &ctx()).unwrap();
+    let req = |service, realm, institution| AccessRequest {
+        realm,
+        institution,
+        ..request(service, "internal", &[], "pw", MON_10)
+    };
+    assert!(set.decide(&req("expense", "teachers", Some("skola-nord"))).is_allow());
+    assert!(!set.decide(&req("expense", "teachers", Some("skola-syd"))).is_allow());
+    assert!(!set.decide(&req("expense", "teachers", None)).is_allow());
+    assert!(!set.decide(&req("expense", "admin", Some("skola-nord"))).is_allow());
+    assert!(set.decide(&req("signing", "admin", Some("skola-nord"))).is_allow());
+    assert!(set.decide(&req("signing", "admin", None)).is_allow());
+    assert!(matches!(
+        set.decide(&req("signing", "admin", Some("skola-syd"))),
+        Verdict::Deny { reason: DenyReason::DeniedByRule, .. }
+    ));
+    let e = set.explain(&req("expense", "admin", Some("skola-nord")));
+    assert!(
+        e.reasons
+            .iter()
+            .any(|r| r.contains("allows only users of realm teachers; user kari logged in through realm admin")),
+        "{:#?}",
+        e.reasons
+    );
+    let e = set.explain(&req("expense", "teachers", None));
+    assert!(
+        e.reasons
+            .iter()
+            .any(|r| r.contains("allows only users of institution skola-nord; user kari belongs to no institution")),
+        "{:#?}",
+        e.reasons
+    );
 }

@@ -62,6 +62,9 @@ pub struct SessionRecord {
     pub realm: String,
     /// Groups at login.
     pub groups: Vec<String>,
+    /// The user's institution, if one is known (forwarded as `X-Portvakt-Institution`).
+    #[serde(default)]
+    pub institution: Option<String>,
     /// E-mail address at login (for codes and notices).
     pub email: Option<String>,
     /// Methods used.
@@ -202,6 +205,7 @@ impl Sessions {
             display_name: user.display_name.clone(),
             realm: user.realm.clone(),
             groups: user.groups.clone(),
+            institution: user.institution.clone(),
             email: user.email.clone(),
             methods,
             assurance,
@@ -350,6 +354,7 @@ mod tests {
             email: None,
             groups: vec!["staff".into()],
             realm: "staff".into(),
+            institution: None,
         }
     }
 

@@ -302,3 +302,200 @@ async fn refresh_during_outage_is_503_not_logout() {
     slapd.resume();
     assert_eq!(backend_identity(&env, &c, &cookie, "/self-service/").await.0, 200);
 }
+
+/// Decodes the claims of a backend's assertion after verifying it against the gateway's JWKS for `aud`.
+async fn verified_claims(env: &Env, c: &reqwest::Client, token: &str, aud: &str) -> serde_json::Value {
+    let jwks: jsonwebtoken::jwk::JwkSet =
+        c.get(format!("{}/.portvakt/jwks.json", env.http_url())).send().await.unwrap().json().await.unwrap();
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwks.find(header.kid.as_deref().unwrap()).unwrap()).unwrap();
+    let mut val = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    val.set_audience(&[aud]);
+    val.set_issuer(&["https://portal.kommune.example"]);
+    jsonwebtoken::decode::<serde_json::Value>(token, &key, &val).unwrap().claims
+}
+
+/// Policies by realm and by institution in the running gateway. The teachers realm reads the institution from
+/// slapd's `departmentNumber`; the admin realm gets it from the one `[[institutions]]` entry that lists it. Only
+/// teachers of skola-nord open expense, only the admin realm opens signing. The backend gets the institution in
+/// `X-Portvakt-Institution` and in the signed assertion; a client's own `X-Portvakt-Institution` never reaches it
+/// and never changes a decision.
+#[tokio::test(flavor = "multi_thread")]
+async fn policies_by_realm_and_institution_reach_the_backend() {
+    let slapd = Slapd::start();
+    let dirs = format!(
+        "{}\n{}",
+        slapd.directory_toml("admin", "Administration", PEOPLE_ADMIN, ""),
+        slapd.directory_toml(
+            "teachers",
+            "Pedagogical staff",
+            PEOPLE_TEACHERS,
+            "institution_attribute = \"departmentNumber\""
+        )
+    );
+    let policy = r#"
+[[rule]]
+id = "expense-nord-teachers"
+services = ["expense"]
+effect = "allow"
+realms = ["teachers"]
+institutions = ["skola-nord"]
+
+[[rule]]
+id = "signing-admin"
+services = ["signing"]
+effect = "allow"
+realms = ["admin"]
+
+[[rule]]
+id = "self-service-all"
+services = ["self-service"]
+effect = "allow"
+"#;
+    let extra = r#"
+[[institutions]]
+name = "kommune-adm"
+title = "Kommunens administration"
+directories = ["admin"]
+
+[[institutions]]
+name = "skola-nord"
+title = "Skola Nord"
+
+[[institutions]]
+name = "skola-syd"
+title = "Skola Syd"
+"#;
+    let env = Env::start(Opts {
+        directories: Some(dirs),
+        policies: Some(policy.into()),
+        extra: extra.into(),
+        ..Default::default()
+    });
+    let c = client_from(INTERNAL);
+    let base = env.http_url();
+    let forged = [("x-portvakt-institution", "kommune-adm"), ("X-Portvakt-Realm", "admin")];
+
+    let tove = login_realm(&c, &base, "tove", PASSWORD, "teachers").await.cookie.unwrap();
+    let (s, v) = get_json(&c, &format!("{base}/expense/claims"), &tove, &forged).await;
+    assert_eq!(s, 200, "{v}");
+    let h = &v["headers"];
+    assert_eq!(h["x-portvakt-institution"], serde_json::json!(["skola-nord"]), "only the gateway's value: {h}");
+    assert!(h.get("x-portvakt-realm").is_none(), "{h}");
+    let claims = verified_claims(&env, &c, h["x-portvakt-assertion"][0].as_str().unwrap(), "expense").await;
+    assert_eq!(claims["institution"], "skola-nord");
+    assert_eq!(claims["realm"], "teachers");
+    assert_eq!(get_json(&c, &format!("{base}/signing/x"), &tove, &forged).await.0, 403, "not the admin realm");
+
+    // kim of the teachers realm belongs to Skola-Syd (the attribute's value, lower-cased): no expense.
+    let kim_t = login_realm(&c, &base, "kim", PASSWORD, "teachers").await.cookie.unwrap();
+    assert_eq!(get_json(&c, &format!("{base}/expense/claims"), &kim_t, &forged).await.0, 403);
+    let (s, v) = get_json(&c, &format!("{base}/self-service/"), &kim_t, &[]).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["headers"]["x-portvakt-institution"][0], "skola-syd");
+
+    // kim of the admin realm: the institution comes from [[institutions]] directories = ["admin"].
+    let kim_a = login_realm(&c, &base, "kim", PASSWORD, "admin").await.cookie.unwrap();
+    let (s, v) = get_json(&c, &format!("{base}/signing/x"), &kim_a, &[]).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["headers"]["x-portvakt-institution"][0], "kommune-adm");
+    let claims = verified_claims(&env, &c, v["headers"]["x-portvakt-assertion"][0].as_str().unwrap(), "signing").await;
+    assert_eq!(claims["institution"], "kommune-adm");
+    let forged_nord = [("x-portvakt-institution", "skola-nord")];
+    assert_eq!(get_json(&c, &format!("{base}/expense/claims"), &kim_a, &forged_nord).await.0, 403);
+    // The 403 page says no rule lets this account in (not a login problem).
+    let r = browse(&c, &format!("{base}/expense/claims"), &kim_a, &[("accept-language", "en")]).await;
+    assert_eq!(r.status(), 403);
+}
+
+/// `portvakt check` on a config with an LDAP `group_map`: a policy naming a group no mapping produces, an unknown
+/// realm and an unknown institution are each a warning at FILE:LINE:COL (the config is valid: `ok`, exit 0);
+/// the explain command takes `--realm` and `--institution` and decides by them.
+#[test]
+fn check_warns_on_unmapped_groups_realms_and_institutions() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ca = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    std::fs::write(d.join("ca.pem"), ca.cert.pem()).unwrap();
+    std::fs::write(d.join("pw"), "secret\n").unwrap();
+    std::fs::create_dir(d.join("policies")).unwrap();
+    std::fs::write(
+        d.join("policies/main.toml"),
+        "[[rule]]\nid = \"payroll\"\nservices = [\"expense\"]\neffect = \"allow\"\ngroups = [\"payroll\", \"nurses\"]\nrealms = [\"staf\"]\ninstitutions = [\"skola-nord\", \"skola-vest\"]\n",
+    )
+    .unwrap();
+    let cfg = d.join("portvakt.toml");
+    std::fs::write(
+        &cfg,
+        r#"policies_dir = "policies"
+
+[[listeners]]
+address = "127.0.0.1:8080"
+redirect_to_https = false
+
+[[directories]]
+name = "staff"
+kind = "ldap"
+
+[directories.ldap]
+preset = "active-directory"
+urls = ["ldaps://dc1.kommune.example"]
+ca_file = "ca.pem"
+bind_dn = "CN=svc,DC=kommune,DC=example"
+bind_password_file = "pw"
+base_dn = "DC=kommune,DC=example"
+[directories.ldap.group_map]
+"CN=Payroll,OU=Groups,DC=kommune,DC=example" = "payroll"
+
+[[institutions]]
+name = "skola-nord"
+
+[[services]]
+name = "expense"
+title = "Expenses"
+path_prefix = "/expense"
+upstreams = ["127.0.0.1:9"]
+"#,
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portvakt"))
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let p = d.join("policies/main.toml").display().to_string();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        vec![
+            format!("{p}:5:22: warning: no directory or group_map produces group \"nurses\", so this entry never matches; the directories produce payroll"),
+            format!("{p}:6:11: warning: unknown realm \"staf\", so this entry never matches; the directories are staff"),
+            format!("{p}:7:31: warning: unknown institution \"skola-vest\", so this entry never matches; [[institutions]] lists skola-nord"),
+            "ok".to_string(),
+        ],
+        "{stdout}"
+    );
+    let explain = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_portvakt"))
+            .args(["explain", "--config"])
+            .arg(&cfg)
+            .args(["--service", "expense", "--zone", "remote", "--user", "anna", "--groups", "payroll"])
+            .args(["--methods", "password,sms"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, _) = explain(&["--realm", "staff", "--institution", "skola-nord"]);
+    assert_eq!(code, Some(3), "realm staff is not the rule's staf: {out}");
+    assert!(out.contains("allows only users of realm staf; user anna logged in through realm staff"), "{out}");
+    let (code, _, err) = explain(&["--realm", "teachers"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("unknown realm \"teachers\"; known: staff"), "{err}");
+}

@@ -65,6 +65,8 @@ pub struct FileLdap {
     pub refresh_interval: Option<ConfigDuration>,
     /// Where users change an expired password (shown on the "password must be changed" page).
     pub password_change_url: Option<Spanned<String>>,
+    /// Attribute naming the user's institution (e.g. `company` or `department`); default: the realm's.
+    pub institution_attribute: Option<Spanned<String>>,
 }
 
 /// Where a user's groups come from.
@@ -134,6 +136,8 @@ pub struct LdapSettings {
     pub refresh_interval: Duration,
     /// Password change page.
     pub password_change_url: Option<String>,
+    /// Attribute with the user's institution.
+    pub institution_attribute: Option<String>,
 }
 
 /// A DN compared case-insensitively and without spaces around separators.
@@ -429,10 +433,12 @@ pub fn validate(src: &SourceFile, f: &FileLdap, base: &Path) -> Result<LdapSetti
         }
         u.get_ref().clone()
     });
+    let institution_attribute = f.institution_attribute.as_ref().map(|a| v.attr(&Some(a.clone()), "company"));
     if !v.errors.is_empty() {
         return Err(v.errors);
     }
     Ok(LdapSettings {
+        institution_attribute,
         urls,
         starttls: f.starttls,
         ca_file,

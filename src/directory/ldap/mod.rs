@@ -36,6 +36,8 @@ pub struct LdapDirectory {
     s: Arc<LdapSettings>,
     tls: Option<Arc<rustls::ClientConfig>>,
     pool: Pool,
+    /// Institution of users whose entry has no institution attribute value.
+    default_institution: Option<String>,
 }
 
 impl std::fmt::Debug for LdapDirectory {
@@ -90,7 +92,14 @@ impl LdapDirectory {
             },
             s: Arc::new(s),
             tls,
+            default_institution: None,
         })
+    }
+
+    /// The same directory, with the institution of users whose entry names none.
+    pub fn with_default_institution(mut self, institution: Option<String>) -> LdapDirectory {
+        self.default_institution = institution;
+        self
     }
 
     fn unavailable(&self, why: impl std::fmt::Display) -> DirectoryError {
@@ -234,6 +243,7 @@ impl LdapDirectory {
         if let GroupSource::MemberOf { attribute } = &self.s.groups {
             attrs.push(attribute.clone());
         }
+        attrs.extend(self.s.institution_attribute.iter().cloned());
         self.search(&self.s.base_dn, Scope::Subtree, &filter, &attrs, 2).await
     }
 
@@ -282,8 +292,16 @@ impl LdapDirectory {
         let display_name =
             Self::values(entry, &self.s.display_name_attribute).first().cloned().unwrap_or_else(|| username.clone());
         let email = Self::values(entry, &self.s.mail_attribute).first().cloned();
+        let institution = self
+            .s
+            .institution_attribute
+            .as_ref()
+            .and_then(|a| Self::values(entry, a).first())
+            .map(|v| v.trim().to_lowercase())
+            .filter(|v| !v.is_empty())
+            .or_else(|| self.default_institution.clone());
         let groups = self.groups_of(entry, &username).await?;
-        Ok(Some(User { username, display_name, email, groups, realm: self.name.clone() }))
+        Ok(Some(User { username, display_name, email, groups, realm: self.name.clone(), institution }))
     }
 
     /// The short group names of a user.
@@ -463,6 +481,10 @@ impl Directory for LdapDirectory {
 
     fn groups(&self) -> Option<HashSet<String>> {
         self.s.group_map.as_ref().map(|m| m.values().cloned().collect())
+    }
+
+    fn groups_mapped(&self) -> bool {
+        self.s.group_map.is_some()
     }
 
     fn refresh_interval(&self) -> Option<Duration> {

@@ -31,7 +31,14 @@ impl Render<'_> {
 /// Whether this session may change its SMS numbers from the zone of this request.
 fn phones_allowed(gw: &Gateway, ctx: &Ctx, rec: &SessionRecord) -> bool {
     let Some(zone) = ctx.zone.as_ref() else { return false };
-    let who = Actor { user: &rec.username, groups: &rec.groups, methods: rec.methods, assurance: rec.assurance };
+    let who = Actor {
+        user: &rec.username,
+        groups: &rec.groups,
+        realm: &rec.realm,
+        institution: rec.institution.as_deref(),
+        methods: rec.methods,
+        assurance: rec.assurance,
+    };
     let fallback = &gw.state.cfg.accounts.phone_zones;
     gw.state.access.account_action_allowed(AccountAction::ChangePhones, &who, zone, gw.state.clock.now(), fallback)
 }

@@ -30,7 +30,8 @@ pub fn valid_token(t: &str) -> bool {
 /// Whether an eID with `assurance` may be linked from the zone of this request.
 pub fn link_allowed(gw: &Gateway, ctx: &Ctx, assurance: Assurance) -> bool {
     let Some(zone) = ctx.zone.as_ref() else { return false };
-    let who = Actor { user: "", groups: &[], methods: Methods::of(Method::Eid), assurance };
+    let who =
+        Actor { user: "", groups: &[], realm: "", institution: None, methods: Methods::of(Method::Eid), assurance };
     let fallback = &gw.state.cfg.eid.link_zones;
     gw.state.access.account_action_allowed(AccountAction::LinkEid, &who, zone, gw.state.clock.now(), fallback)
 }

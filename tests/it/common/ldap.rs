@@ -6,7 +6,8 @@
 //! The tree (`dc=kommune,dc=example`):
 //! - `ou=admin,ou=people`: anna (groups: finance-staff, and payroll through finance-staff), bjorn, kim, dave
 //!   (`uid`, `cn`, `mail`, password [`super::PASSWORD`]); `ann` exists so that a wildcard would have a second match.
-//! - `ou=teachers,ou=people`: kim again (another account, other groups), tove.
+//! - `ou=teachers,ou=people`: kim again (another account, other groups; `departmentNumber: Skola-Syd`), tove
+//!   (`departmentNumber: skola-nord`): the institution attribute of the institution tests.
 //! - `ou=groups`: groupOfNames entries; payroll has finance-staff as a member (nesting).
 //! - `cn=portvakt,ou=services`: the service account.
 //!
@@ -49,9 +50,14 @@ fn b64(s: &str) -> String {
 }
 
 fn person(uid: &str, ou: &str, cn: &str, mail: &str, password: &str) -> String {
+    person_with(uid, ou, cn, mail, password, "")
+}
+
+/// A person with extra attribute lines (`departmentNumber: …\n`).
+fn person_with(uid: &str, ou: &str, cn: &str, mail: &str, password: &str, extra: &str) -> String {
     format!(
         "dn: uid={uid},ou={ou},ou=people,{SUFFIX}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {cn}\nsn: {cn}\n\
-         displayName:: {}\nmail: {mail}\nuserPassword:: {}\n\n",
+         displayName:: {}\nmail: {mail}\n{extra}userPassword:: {}\n\n",
         b64(cn),
         b64(password)
     )
@@ -134,8 +140,22 @@ access to * by users read by * none
         ldif.push_str(&person("bjorn", "admin", "Bjørn Ås", "bjorn@kommune.example", "bjorns eget lösenord"));
         ldif.push_str(&person("dave", "admin", "Dave Dahl", "dave@kommune.example", pw));
         ldif.push_str(&person("kim", "admin", "Kim Admin", "kim.admin@kommune.example", pw));
-        ldif.push_str(&person("kim", "teachers", "Kim Lärare", "kim@skola.kommune.example", pw));
-        ldif.push_str(&person("tove", "teachers", "Tove Tå", "tove@skola.kommune.example", pw));
+        ldif.push_str(&person_with(
+            "kim",
+            "teachers",
+            "Kim Lärare",
+            "kim@skola.kommune.example",
+            pw,
+            "departmentNumber: Skola-Syd\n",
+        ));
+        ldif.push_str(&person_with(
+            "tove",
+            "teachers",
+            "Tove Tå",
+            "tove@skola.kommune.example",
+            pw,
+            "departmentNumber: skola-nord\n",
+        ));
         ldif.push_str(&group("finance-staff", &[&person_dn("anna", "admin")]));
         ldif.push_str(&group("payroll", &[&format!("cn=finance-staff,ou=groups,{SUFFIX}")]));
         ldif.push_str(&group("admin-staff", &[&person_dn("kim", "admin"), &person_dn("dave", "admin")]));
