@@ -517,3 +517,37 @@ mod parallel {
         assert_eq!(smtp.messages().len(), 4, "one more code, to anna");
     }
 }
+
+/// Switching to `kind = "redis"` keeps what users registered in the old `[accounts]` file: imported at the first
+/// start (the account page shows the number on both gateways), the file renamed to `.imported`, and the number sealed
+/// in Redis, not in clear.
+#[tokio::test(flavor = "multi_thread")]
+async fn old_accounts_file_is_imported_into_redis() {
+    let server = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("store-keys");
+    std::fs::write(&keys, Secrets::generate_file_text()).unwrap();
+    let signing = dir.path().join("assertion-key.pem");
+    std::fs::write(&signing, rcgen::KeyPair::generate().unwrap().serialize_pem()).unwrap();
+    let accounts = dir.path().join("accounts.json");
+    std::fs::write(&accounts, r#"{"staff:anna": {"phones": ["+4791234567"]}}"#).unwrap();
+    let extra = format!(
+        "key_file = \"{}\"\n\n[store]\nkind = \"redis\"\nkeys_file = \"{}\"\n\n[store.redis]\nurl = \"redis://127.0.0.1:{}\"\n",
+        signing.display(),
+        keys.display(),
+        server.port()
+    );
+    let start = || Env::start(Opts { extra: extra.clone(), accounts: Some(accounts.clone()), ..Default::default() });
+    let (a, b) = (start(), start());
+    assert!(!accounts.exists() && dir.path().join("accounts.json.imported").exists());
+    let masked = portvakt::phone::mask("+4791234567", "+46");
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &a.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    for gw in [&a, &b] {
+        let page = browse(&c, &format!("{}/.portvakt/account", gw.http_url()), &cookie, &[]).await;
+        let page = page.text().await.unwrap();
+        assert!(page.contains(&masked), "the imported number is on the account page: {page}");
+    }
+    let dump = server.dump();
+    assert!(!dump_contains(&dump, b"+4791234567") && !dump_contains(&dump, b"91234567"), "the number is sealed");
+}
