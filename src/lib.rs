@@ -21,8 +21,12 @@
 //! - [`assertion_cache`]: reuse of signed assertions within half their lifetime.
 //! - [`services`]: domain services the gateway's pages call: password login, sending codes, eID linking.
 //! - [`pages`]: HTML pages, strings in five languages, security headers.
+//! - [`metrics`]: Prometheus metrics (`portvakt_*`), counted from audit events and pingora's logging phase.
+//! - [`audit`]: the typed audit trail ([`audit::AuditEvent`]), its request scope, and its writer (file or journal).
+//! - [`health`]: the systemd watchdog, pinging only while the gateway answers its own health check.
 //! - [`edge`]: connection caps, TLS handshake, request head and keep-alive deadlines, HTTP/2 limits.
 //! - [`gateway`]: the pingora `ProxyHttp` implementation, the gateway's own endpoints and forwarding.
+//! - [`admin`]: the admin listener (`[admin] listen`, loopback by default): `/metrics`, `/healthz`, `/readyz`.
 //! - [`server`]: builds the pingora server from a config: listeners, TLS, background services, signals.
 //! - [`demo`]: demo backends and config for `portvakt demo` (also used by the tests as real backends).
 //! - [`cli`]: the command-line subcommands; `main.rs` only parses and dispatches.
@@ -39,8 +43,10 @@
 
 pub mod access;
 pub mod account;
+pub mod admin;
 pub mod assertion;
 pub mod assertion_cache;
+pub mod audit;
 pub mod canonical;
 pub mod cli;
 pub mod clock;
@@ -50,7 +56,9 @@ pub mod directory;
 pub mod edge;
 pub mod eid;
 pub mod gateway;
+pub mod health;
 pub mod methods;
+pub mod metrics;
 pub mod notify;
 pub mod pages;
 pub mod phone;

@@ -43,6 +43,9 @@ pub enum StartError {
     /// The state store could not be opened or did not answer its probe.
     #[error("store: {0}")]
     Store(String),
+    /// The audit file could not be opened.
+    #[error("[audit]: {0}")]
+    Audit(String),
     /// pingora refused a listener setting.
     #[error("listener {0}: {1}")]
     Listener(String, String),
@@ -100,9 +103,23 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
     if email.is_none() && sms.is_none() {
         tracing::warn!("neither [email] nor [sms] is configured: remote users can only log in with eID");
     }
-    let services = crate::gateway::Services { stores, secrets, email, sms };
-    let access = crate::access::Access::new(crate::access::load_policies(&cfg, &directories)?);
+    let observer = Arc::new(build_observer(&cfg)?);
+    let services = crate::gateway::Services { stores, secrets, email, sms, observer: observer.clone() };
+    let policies = crate::access::load_policies(&cfg, &directories)?;
+    if let Some(p) = &policies {
+        observer.metrics.policy_rules.set(i64::try_from(p.rule_count()).unwrap_or(i64::MAX));
+    }
+    let access = crate::access::Access::new(policies);
     Ok(Arc::new(State::new(cfg, directories, sessions, key, deps.clock.clone(), services, access)))
+}
+
+/// The metrics (request series pre-registered for every zone and service) and the audit writer of a config.
+pub fn build_observer(cfg: &Config) -> Result<crate::audit::Observer, StartError> {
+    let mut zones: Vec<Arc<str>> = cfg.zones.iter().map(|z| Arc::from(z.name.as_str())).collect();
+    zones.push(Arc::from(crate::config::REMOTE_ZONE));
+    let services: Vec<Arc<str>> = cfg.services.iter().map(|s| Arc::from(s.name.as_str())).collect();
+    let metrics = Arc::new(crate::metrics::Metrics::new(&zones, &services));
+    crate::audit::Observer::new(metrics, &cfg.audit).map_err(|e| StartError::Audit(e.to_string()))
 }
 
 /// Opens the configured store backend and its keys, and probes it (write, read back, delete) with a few bounded
@@ -291,10 +308,14 @@ impl ShutdownSignalWatch for ChannelShutdown {
 /// Binds each listener address once and lets it go again, so that a taken port or a missing privilege stops the
 /// start with a clear error. pingora would retry a taken port for 30 s, then panic in its service task and leave the
 /// process running without that listener.
-fn check_listeners(listeners: &[crate::config::ListenerSettings]) -> Result<(), StartError> {
-    for l in listeners {
+fn check_listeners(
+    listeners: &[crate::config::ListenerSettings],
+    admin: Option<&crate::admin::AdminSettings>,
+) -> Result<(), StartError> {
+    let addresses = listeners.iter().map(|l| l.address).chain(admin.map(|a| a.listen));
+    for address in addresses {
         // std sets SO_REUSEADDR, as pingora does, so the previous run's connections in TIME_WAIT are no obstacle.
-        if let Err(e) = std::net::TcpListener::bind(l.address) {
+        if let Err(e) = std::net::TcpListener::bind(address) {
             let why = match e.kind() {
                 std::io::ErrorKind::AddrInUse => {
                     "address already in use: another program (or another portvakt) listens there; stop it or change \
@@ -309,7 +330,7 @@ fn check_listeners(listeners: &[crate::config::ListenerSettings]) -> Result<(), 
                 }
                 _ => e.to_string(),
             };
-            return Err(StartError::Listener(l.address.to_string(), why));
+            return Err(StartError::Listener(address.to_string(), why));
         }
     }
     Ok(())
@@ -318,7 +339,7 @@ fn check_listeners(listeners: &[crate::config::ListenerSettings]) -> Result<(), 
 /// Builds the pingora server for a state: listeners, TLS and background services.
 pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
     let cfg = &state.cfg;
-    check_listeners(&cfg.listeners)?;
+    check_listeners(&cfg.listeners, cfg.admin.as_ref())?;
     let conf = ServerConf {
         threads: cfg.server.threads.max(1),
         grace_period_seconds: Some(cfg.server.grace_period.as_secs()),
@@ -365,6 +386,13 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
         svc.add_tcp(&addr);
         server.add_service(svc).add_dependency(&supervisor);
     }
+    if let Some(admin) = &cfg.admin {
+        // Metrics on a listener of its own (loopback by default); the public listeners never serve them.
+        let mut svc = Service::new("portvakt admin".to_string(), crate::admin::Admin { state: state.clone() });
+        svc.add_tcp(&admin.listen.to_string());
+        server.add_service(svc).add_dependency(&supervisor);
+    }
+    server.add_service(background_service("systemd watchdog", crate::health::Watchdog::new(&cfg.listeners)));
     server.add_service(background_service(
         "session reaper",
         SessionReaper { state: state.clone(), interval: Duration::from_secs(60) },
@@ -398,10 +426,15 @@ pub fn reload_policies(state: &State) -> bool {
     if state.cfg.policies_dir.is_none() {
         return true;
     }
+    use crate::audit::{AuditEvent, Outcome};
     match crate::access::load_policies(&state.cfg, &state.directories) {
         Ok(Some(p)) => {
-            tracing::info!(rules = p.rule_count(), "policies reloaded");
+            let rules = p.rule_count();
+            tracing::info!(rules, "policies reloaded");
             state.access.replace(p);
+            state
+                .observer
+                .emit(&AuditEvent::Reload { what: "policies", outcome: Outcome::Success, rules: Some(rules) }, None);
             true
         }
         Ok(None) => true,
@@ -409,6 +442,7 @@ pub fn reload_policies(state: &State) -> bool {
             for e in &errs.0 {
                 tracing::error!(problem = %e, "policy reload refused; the previous policies keep serving");
             }
+            state.observer.emit(&AuditEvent::Reload { what: "policies", outcome: Outcome::Failure, rules: None }, None);
             false
         }
     }
@@ -519,6 +553,9 @@ impl Supervisor {
         if ok {
             tracing::info!("reloaded users files and certificates");
         }
+        let outcome = if ok { crate::audit::Outcome::Success } else { crate::audit::Outcome::Failure };
+        let ev = crate::audit::AuditEvent::Reload { what: "config", outcome, rules: None };
+        self.state.observer.emit(&ev, None);
     }
 }
 

@@ -59,6 +59,10 @@ pub struct FileConfig {
     /// What of the client's request is removed before it is forwarded.
     #[serde(default)]
     pub forwarding: FileForwarding,
+    /// The admin listener (metrics), validated by [`crate::admin`].
+    pub admin: Option<crate::admin::FileAdmin>,
+    /// The audit trail's destination, validated by [`crate::audit`].
+    pub audit: Option<crate::audit::FileAudit>,
 }
 
 /// `[forwarding]`: client headers removed before a request goes to a backend.

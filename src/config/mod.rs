@@ -80,6 +80,10 @@ pub struct Config {
     pub policies_dir: Option<PathBuf>,
     /// Client headers removed before forwarding.
     pub forwarding: crate::gateway::headers::HeaderFilter,
+    /// The admin listener (metrics), if configured.
+    pub admin: Option<crate::admin::AdminSettings>,
+    /// Where audit events go.
+    pub audit: crate::audit::AuditSettings,
     /// Settings that are valid but weaken a default on purpose: `portvakt check` prints them and still says ok.
     pub warnings: Vec<ConfigError>,
 }
@@ -453,6 +457,15 @@ impl Validator<'_> {
                 self.err(&first.name, "eID linking sends a code by e-mail: configure [email]");
             }
         }
+        let public: Vec<std::net::SocketAddr> = listeners.iter().map(|l: &ListenerSettings| l.address).collect();
+        let (admin, problems) = crate::admin::validate(f.admin.as_ref(), &public);
+        for (span, message) in problems {
+            self.errors.push(self.src.error_at(span, message));
+        }
+        let (audit, problems) = crate::audit::validate(f.audit.as_ref(), &|p| self.resolve_path(p));
+        for (span, message) in problems {
+            self.errors.push(self.src.error_at(span, message));
+        }
         let (store, problems) = crate::store::config::validate(f.store.as_ref(), &|p| self.resolve_path(p));
         for p in problems {
             self.errors.push(self.src.error_at(p.span, p.message));
@@ -492,6 +505,8 @@ impl Validator<'_> {
             assertion,
             policies_dir,
             forwarding,
+            admin,
+            audit,
             warnings: Vec::new(),
         }
     }

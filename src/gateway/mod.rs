@@ -80,6 +80,8 @@ pub struct State {
     pub eid: crate::eid::Eid,
     /// eID buttons for the login page.
     pub eid_buttons: Vec<crate::pages::eid::ProviderButton>,
+    /// Metrics and the audit trail.
+    pub observer: Arc<crate::audit::Observer>,
 }
 
 /// Delivery and storage a [`State`] is built with.
@@ -93,6 +95,8 @@ pub struct Services {
     pub email: Option<Arc<dyn crate::notify::EmailSender>>,
     /// SMS delivery, if configured.
     pub sms: Option<Arc<dyn crate::notify::SmsSender>>,
+    /// Metrics and the audit trail.
+    pub observer: Arc<crate::audit::Observer>,
 }
 
 impl State {
@@ -154,6 +158,7 @@ impl State {
             .map(|p| crate::pages::eid::ProviderButton { name: p.name.clone(), title: p.title.clone() })
             .collect();
         State {
+            observer: services.observer,
             eid,
             eid_buttons,
             second_factor,
@@ -353,7 +358,19 @@ impl Gateway {
             .map_err(|e| Error::explain(HTTPStatus(503), format!("session store: {e}")))?;
         match r {
             Ok(rec) => Ok(self.refresh_account(&id, rec, false).await?.map(|rec| (id, rec)).ok_or(Invalid::Missing)),
-            Err(why) => Ok(Err(why)),
+            Err(why) => {
+                let reason = match why {
+                    Invalid::IdleTimeout => Some(crate::audit::EndReason::Idle),
+                    Invalid::Lifetime => Some(crate::audit::EndReason::Absolute),
+                    Invalid::Missing => None,
+                };
+                if let Some(reason) = reason {
+                    let key = id.key();
+                    let who = crate::audit::Who { session: Some(&key), ..Default::default() };
+                    crate::audit::emit(crate::audit::AuditEvent::SessionEnded { reason, who });
+                }
+                Ok(Err(why))
+            }
         }
     }
 
@@ -389,6 +406,10 @@ impl Gateway {
             Ok(None) => {
                 tracing::info!(user = %rec.username, realm = %rec.realm, reason = "account_gone", "session ended: the directory no longer has this account, or it is disabled");
                 self.state.sessions.end(id).await.map_err(store_err)?;
+                let key = id.key();
+                let who = crate::audit::Who::user(&rec.username, &rec.realm).with_session(&key);
+                let reason = crate::audit::EndReason::Revoked;
+                crate::audit::emit(crate::audit::AuditEvent::SessionEnded { reason, who });
                 Ok(None)
             }
             Err(e) => Err(Error::explain(HTTPStatus(503), format!("directory: {e}"))),
@@ -421,6 +442,10 @@ pub struct Ctx {
     pub upstream_first: Option<usize>,
     /// Connection attempts so far.
     pub upstream_attempts: usize,
+    /// When the request head was read (metrics, login latency).
+    pub start: Option<std::time::Instant>,
+    /// The request's id in the audit trail.
+    pub request_id: u64,
 }
 
 impl Ctx {
@@ -437,155 +462,38 @@ impl ProxyHttp for Gateway {
     type CTX = Ctx;
 
     fn new_ctx(&self) -> Ctx {
-        Ctx::default()
+        Ctx { start: Some(std::time::Instant::now()), request_id: self.state.observer.request_id(), ..Ctx::default() }
     }
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
-        let req = session.req_header();
-        if http::header_bytes(req) > self.state.cfg.server.max_header_bytes {
-            let lang = ctx.lang(req);
-            let r =
-                Reply::error_page(self, lang, 431, Msg::BadRequestTitle, Msg::HeadersTooLargeBody.text(lang).into());
-            session.set_keepalive(None);
-            r.send(self, session).await?;
-            return Ok(true);
-        }
-        // RFC 9112 3.2: an HTTP/1.1 request needs exactly one valid Host header.
-        if req.version == ::http::Version::HTTP_11 && !http::valid_host_header(req) {
-            let lang = ctx.lang(req);
-            let r = Reply::error_page(self, lang, 400, Msg::BadRequestTitle, Msg::BadRequestBody.text(lang).into());
-            session.set_keepalive(None);
-            r.send(self, session).await?;
-            return Ok(true);
-        }
-        // Classify the client.
-        let peer = session.client_addr().and_then(|a| a.as_inet()).map(|a| PeerAddr(a.ip()));
-        let req = session.req_header();
-        let client = match peer {
-            Some(p) => self
-                .state
-                .zones
-                .client_addr(p, req.headers.get_all("x-forwarded-for").into_iter().map(|v| v.as_bytes())),
-            None => ClientAddr(None),
-        };
-        let zone = match &self.listener.pinned_zone {
-            Some(z) => self.state.zones.by_name(z).unwrap_or_else(|| self.state.zones.remote()).clone(),
-            None => self.state.zones.classify(client).clone(),
-        };
-        ctx.client = Some(client);
-        ctx.zone = Some(zone);
+        // Audit events emitted while the request is handled carry its address, zone, service and id.
+        let facts = crate::audit::RequestFacts { id: ctx.request_id, start: ctx.start, ..Default::default() };
+        let scope = crate::audit::Scope { observer: self.state.observer.clone(), facts: facts.into() };
+        crate::audit::scoped(scope, self.filter(session, ctx)).await
+    }
 
-        if req.method == ::http::Method::OPTIONS && req.raw_path() == b"*" {
-            // A question about the server itself (RFC 9110 9.3.7): the gateway answers, no backend is asked.
-            return Reply::text(200, "").header("allow", ALLOWED_METHODS).send(self, session).await.map(|()| true);
-        }
-        let path = req.uri.path();
-        if self.listener.redirect_to_https && path != "/.portvakt/healthz" && path != "/.portvakt/readyz" {
-            let r = https_redirect(self, req);
-            r.send(self, session).await?;
-            return Ok(true);
-        }
-        let host = http::host_of(req).unwrap_or_default();
-        // One canonical path for everything after this point: routing, policy, pages, logs and the backend.
-        let resolved = if req.raw_path_is_utf8() {
-            self.state.router.resolve(&host, req.uri.path())
-        } else {
-            Err(crate::canonical::PathError::InvalidUtf8)
+    async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut Ctx) {
+        let m = &self.state.observer.metrics;
+        let status = session.response_written().map(|r| r.status.as_u16()).unwrap_or(0);
+        let zone = ctx.zone.as_ref().map(|z| &z.name_arc).unwrap_or(&m.no_zone);
+        let service = match ctx.service.and_then(|i| m.services.get(i)) {
+            Some(s) => s,
+            None if ctx.path.as_deref().is_some_and(|p| p.starts_with(RESERVED_PREFIX)) => &m.gateway_service,
+            None => &m.no_service,
         };
-        let resolved = match resolved {
-            Ok(r) => r,
-            Err(why) => {
-                tracing::info!(
-                    client = ?client.0,
-                    path = %String::from_utf8_lossy(req.raw_path()).escape_debug(),
-                    reason = why.code(),
-                    "path refused"
-                );
-                let lang = ctx.lang(req);
-                let body = crate::pages::fill(Msg::BadPathBody.text(lang), &[("reason", &why.to_string())]);
-                Reply::error_page_html(self, lang, 400, Msg::BadRequestTitle, body).send(self, session).await?;
-                return Ok(true);
-            }
-        };
-        let at_root = resolved.path == "/";
-        ctx.path = Some(resolved.path);
-        let service = match resolved.target {
-            routing::Target::Gateway => {
-                let r = routes::dispatch(self, session, ctx).await?;
-                r.send(self, session).await?;
-                return Ok(true);
-            }
-            routing::Target::Nowhere => {
-                let r = if at_root {
-                    Reply::redirect("/.portvakt/portal")
-                } else {
-                    let lang = ctx.lang(req);
-                    Reply::error_page(self, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody.text(lang).into())
+        let took = ctx.start.map(|s| s.elapsed()).unwrap_or_default();
+        m.request(zone, service, status, took);
+        if let (Some(e), Some(_)) = (e, ctx.service) {
+            if *e.esource() == ErrorSource::Upstream {
+                let kind = match e.etype() {
+                    ConnectTimedout | ConnectRefused | ConnectNoRoute | ConnectError | TLSHandshakeFailure => "connect",
+                    ReadTimedout | WriteTimedout => "timeout",
+                    _ => "other",
                 };
-                r.send(self, session).await?;
-                return Ok(true);
-            }
-            routing::Target::Service(i) => i,
-        };
-        ctx.service = Some(service);
-
-        let zone = ctx.zone.clone().unwrap_or_else(|| self.state.zones.remote().clone());
-        let (id_and_rec, invalid) = match self.current_session(session.req_header(), ctx).await? {
-            Ok(v) => (Some(v), None),
-            Err(why) => (None, Some(why)),
-        };
-        let Some((sid, rec)) = id_and_rec else {
-            let req = session.req_header();
-            let rd = request_target(ctx, req);
-            let r = if http::wants_html(req) {
-                let mut loc = format!("/.portvakt/login?rd={}", http::url_encode(&rd));
-                if invalid == Some(Invalid::IdleTimeout) {
-                    loc.push_str("&expired=1");
-                }
-                Reply::redirect(&loc)
-            } else {
-                Reply::text(401, "authentication required: log in at /.portvakt/login\n")
-                    .header("www-authenticate", "Portvakt realm=\"portvakt\"")
-            };
-            r.send(self, session).await?;
-            return Ok(true);
-        };
-        let svc_name = self.state.cfg.services.get(service).map(|s| s.name.as_str()).unwrap_or("");
-        let decision = self.state.access.decide(&self.facts(&zone, &rec, svc_name, ctx.path.as_deref().unwrap_or("/")));
-        match decision {
-            Decision::Allow => {
-                ctx.identity = Some((sid.key(), rec));
-                Ok(false)
-            }
-            Decision::StepUp => {
-                let req = session.req_header();
-                let rd = request_target(ctx, req);
-                let r = if http::wants_html(req) {
-                    Reply::redirect(&format!("/.portvakt/second-factor?rd={}", http::url_encode(&rd)))
-                } else {
-                    Reply::text(401, "a stronger login is required from this network\n")
-                };
-                r.send(self, session).await?;
-                Ok(true)
-            }
-            Decision::Deny(d) => {
-                let lang = ctx.lang(session.req_header());
-                let title = self.state.cfg.services.get(service).map(|s| s.title.as_str()).unwrap_or("");
-                tracing::info!(
-                    user = %rec.username,
-                    zone = %zone.name,
-                    service = %svc_name,
-                    path = ctx.path.as_deref().unwrap_or(""),
-                    rule = d.rule.as_deref().unwrap_or(access::BUILTIN_RULE),
-                    reason = ?d.kind,
-                    "access denied"
-                );
-                denial_page(self, lang, title, &d).send(self, session).await?;
-                Ok(true)
+                m.upstream_error(service, kind);
             }
         }
     }
-
     async fn upstream_peer(&self, _session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
         let idx = ctx.service.ok_or_else(|| Error::explain(HTTPStatus(500), "no service routed"))?;
         let (Some(svc), Some(ups)) = (self.state.cfg.services.get(idx), self.state.upstreams.get(idx)) else {
@@ -794,6 +702,169 @@ impl ProxyHttp for Gateway {
             }
         }
         FailToProxy { error_code: code, can_reuse_downstream: false }
+    }
+}
+
+impl Gateway {
+    /// Everything `request_filter` does, inside the request's audit scope.
+    async fn filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
+        let req = session.req_header();
+        if http::header_bytes(req) > self.state.cfg.server.max_header_bytes {
+            let lang = ctx.lang(req);
+            let r =
+                Reply::error_page(self, lang, 431, Msg::BadRequestTitle, Msg::HeadersTooLargeBody.text(lang).into());
+            session.set_keepalive(None);
+            r.send(self, session).await?;
+            return Ok(true);
+        }
+        // RFC 9112 3.2: an HTTP/1.1 request needs exactly one valid Host header.
+        if req.version == ::http::Version::HTTP_11 && !http::valid_host_header(req) {
+            let lang = ctx.lang(req);
+            let r = Reply::error_page(self, lang, 400, Msg::BadRequestTitle, Msg::BadRequestBody.text(lang).into());
+            session.set_keepalive(None);
+            r.send(self, session).await?;
+            return Ok(true);
+        }
+        // Classify the client.
+        let peer = session.client_addr().and_then(|a| a.as_inet()).map(|a| PeerAddr(a.ip()));
+        let req = session.req_header();
+        let client = match peer {
+            Some(p) => self
+                .state
+                .zones
+                .client_addr(p, req.headers.get_all("x-forwarded-for").into_iter().map(|v| v.as_bytes())),
+            None => ClientAddr(None),
+        };
+        let zone = match &self.listener.pinned_zone {
+            Some(z) => self.state.zones.by_name(z).unwrap_or_else(|| self.state.zones.remote()).clone(),
+            None => self.state.zones.classify(client).clone(),
+        };
+        crate::audit::update(|f| (f.client, f.zone) = (client.0, Some(zone.name_arc.clone())));
+        ctx.client = Some(client);
+        ctx.zone = Some(zone);
+
+        if req.method == ::http::Method::OPTIONS && req.raw_path() == b"*" {
+            // A question about the server itself (RFC 9110 9.3.7): the gateway answers, no backend is asked.
+            return Reply::text(200, "").header("allow", ALLOWED_METHODS).send(self, session).await.map(|()| true);
+        }
+        let path = req.uri.path();
+        if self.listener.redirect_to_https && path != "/.portvakt/healthz" && path != "/.portvakt/readyz" {
+            let r = https_redirect(self, req);
+            r.send(self, session).await?;
+            return Ok(true);
+        }
+        let host = http::host_of(req).unwrap_or_default();
+        // One canonical path for everything after this point: routing, policy, pages, logs and the backend.
+        let resolved = if req.raw_path_is_utf8() {
+            self.state.router.resolve(&host, req.uri.path())
+        } else {
+            Err(crate::canonical::PathError::InvalidUtf8)
+        };
+        let resolved = match resolved {
+            Ok(r) => r,
+            Err(why) => {
+                tracing::info!(
+                    client = ?client.0,
+                    path = %String::from_utf8_lossy(req.raw_path()).escape_debug(),
+                    reason = why.code(),
+                    "path refused"
+                );
+                let lang = ctx.lang(req);
+                let body = crate::pages::fill(Msg::BadPathBody.text(lang), &[("reason", &why.to_string())]);
+                Reply::error_page_html(self, lang, 400, Msg::BadRequestTitle, body).send(self, session).await?;
+                return Ok(true);
+            }
+        };
+        let at_root = resolved.path == "/";
+        ctx.path = Some(resolved.path);
+        let service = match resolved.target {
+            routing::Target::Gateway => {
+                let r = routes::dispatch(self, session, ctx).await?;
+                r.send(self, session).await?;
+                return Ok(true);
+            }
+            routing::Target::Nowhere => {
+                let r = if at_root {
+                    Reply::redirect("/.portvakt/portal")
+                } else {
+                    let lang = ctx.lang(req);
+                    Reply::error_page(self, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody.text(lang).into())
+                };
+                r.send(self, session).await?;
+                return Ok(true);
+            }
+            routing::Target::Service(i) => i,
+        };
+        ctx.service = Some(service);
+        let service_name = self.state.observer.metrics.services.get(service).cloned();
+        crate::audit::update(|f| f.service = service_name);
+
+        let zone = ctx.zone.clone().unwrap_or_else(|| self.state.zones.remote().clone());
+        let (id_and_rec, invalid) = match self.current_session(session.req_header(), ctx).await? {
+            Ok(v) => (Some(v), None),
+            Err(why) => (None, Some(why)),
+        };
+        let Some((sid, rec)) = id_and_rec else {
+            let req = session.req_header();
+            let rd = request_target(ctx, req);
+            let r = if http::wants_html(req) {
+                let mut loc = format!("/.portvakt/login?rd={}", http::url_encode(&rd));
+                if invalid == Some(Invalid::IdleTimeout) {
+                    loc.push_str("&expired=1");
+                }
+                Reply::redirect(&loc)
+            } else {
+                Reply::text(401, "authentication required: log in at /.portvakt/login\n")
+                    .header("www-authenticate", "Portvakt realm=\"portvakt\"")
+            };
+            r.send(self, session).await?;
+            return Ok(true);
+        };
+        let svc_name = self.state.cfg.services.get(service).map(|s| s.name.as_str()).unwrap_or("");
+        let decision = self.state.access.decide(&self.facts(&zone, &rec, svc_name, ctx.path.as_deref().unwrap_or("/")));
+        match decision {
+            Decision::Allow => {
+                ctx.identity = Some((sid.key(), rec));
+                Ok(false)
+            }
+            Decision::StepUp => {
+                let req = session.req_header();
+                let rd = request_target(ctx, req);
+                let r = if http::wants_html(req) {
+                    Reply::redirect(&format!("/.portvakt/second-factor?rd={}", http::url_encode(&rd)))
+                } else {
+                    Reply::text(401, "a stronger login is required from this network\n")
+                };
+                r.send(self, session).await?;
+                Ok(true)
+            }
+            Decision::Deny(d) => {
+                let lang = ctx.lang(session.req_header());
+                let title = self.state.cfg.services.get(service).map(|s| s.title.as_str()).unwrap_or("");
+                tracing::info!(
+                    user = %rec.username,
+                    zone = %zone.name,
+                    service = %svc_name,
+                    path = ctx.path.as_deref().unwrap_or(""),
+                    rule = d.rule.as_deref().unwrap_or(access::BUILTIN_RULE),
+                    reason = ?d.kind,
+                    "access denied"
+                );
+                // The rule's id, without the "(file:line)" the log carries.
+                let rule = d.rule.as_deref().map(|r| r.split(" (").next().unwrap_or(r)).unwrap_or(access::BUILTIN_RULE);
+                let kind = match d.kind {
+                    DenyKind::Zone => "zone",
+                    DenyKind::ClosedUntil(_) => "closed",
+                    DenyKind::Rule => "rule",
+                    DenyKind::NoAccess => "no_access",
+                };
+                let key = sid.key();
+                let who = crate::audit::Who::user(&rec.username, &rec.realm).with_session(&key);
+                crate::audit::emit(crate::audit::AuditEvent::PolicyDenied { service: svc_name, rule, kind, who });
+                denial_page(self, lang, title, &d).send(self, session).await?;
+                Ok(true)
+            }
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! address).
 
 use super::Unavailable;
+use crate::audit::{self, AuditEvent, Outcome, Who};
 use crate::notify::{EmailMessage, EmailSender, NotifyError, SmsSender};
 use crate::second_factor::limits::{CheckError, LimitHit};
 use crate::second_factor::{Channel, IssueError, SecondFactor};
@@ -89,18 +90,31 @@ impl CodeSender<'_> {
         req: CodeRequest<'_>,
         compose: impl FnOnce(&str) -> CodeMessage,
     ) -> Result<SendOutcome, Unavailable> {
+        let is_sms = matches!(req.channel, Channel::Sms(_));
+        let (realm, user) = req.account.split_once(':').unwrap_or(("", req.account));
+        let who = Who::user(user, realm).with_session(&req.key);
+        let channel = if is_sms { "sms" } else { "email" };
+        let refused = |reason| AuditEvent::CodeSent { channel, outcome: Outcome::Failure, reason: Some(reason), who };
         match self.second_factor.precheck(&req.key, req.account).await {
             Ok(()) => {}
             Err(IssueError::Store(e)) => return Err(Unavailable::of("challenge store")(e)),
-            Err(IssueError::Locked(w)) => return Ok(SendOutcome::Refused(Refusal::Step(StepRefusal::Locked(w)))),
-            Err(IssueError::ChallengeCap) => return Ok(SendOutcome::Refused(Refusal::Step(StepRefusal::ChallengeCap))),
+            Err(IssueError::Locked(w)) => {
+                audit::emit(refused("locked"));
+                return Ok(SendOutcome::Refused(Refusal::Step(StepRefusal::Locked(w))));
+            }
+            Err(IssueError::ChallengeCap) => {
+                audit::emit(AuditEvent::RateLimited { limit: "per_challenge", who });
+                audit::emit(refused("per_challenge"));
+                return Ok(SendOutcome::Refused(Refusal::Step(StepRefusal::ChallengeCap)));
+            }
         }
-        let is_sms = matches!(req.channel, Channel::Sms(_));
         match self.second_factor.limits.check(req.destination, is_sms, req.account, req.client).await {
             Ok(()) => {}
             Err(CheckError::Store(e)) => return Err(Unavailable::of("rate limit store")(e)),
             Err(CheckError::Limit(hit)) => {
                 tracing::warn!(account = %req.account, limit = hit.name(), "code send refused by limit");
+                audit::emit(AuditEvent::RateLimited { limit: hit.name(), who });
+                audit::emit(refused(hit.name()));
                 return Ok(SendOutcome::Refused(Refusal::Limit(hit)));
             }
         }
@@ -123,9 +137,12 @@ impl CodeSender<'_> {
         if let Err(e) = sent {
             let _ = self.second_factor.uncount_send(&req.key).await;
             tracing::warn!(account = %req.account, channel = req.channel.as_str(), error = %e, "code could not be sent");
+            let reason = Some("delivery_failed");
+            audit::emit(AuditEvent::CodeSent { channel, outcome: Outcome::Error, reason, who });
             return Ok(SendOutcome::NotDelivered(e));
         }
         tracing::info!(account = %req.account, channel = req.channel.as_str(), "code sent");
+        audit::emit(AuditEvent::CodeSent { channel, outcome: Outcome::Success, reason: None, who });
         Ok(SendOutcome::Sent)
     }
 }

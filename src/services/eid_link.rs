@@ -4,6 +4,7 @@
 use super::codes::{CodeMessage, CodeRequest, CodeSender, Refusal, SendOutcome};
 use super::Unavailable;
 use crate::account::{AccountStore, EidLink, LinkOutcome};
+use crate::audit::{self, AuditEvent, Outcome};
 use crate::clock::SharedClock;
 use crate::directory::{SharedDirectory, User};
 use crate::eid::config::Institution;
@@ -174,6 +175,9 @@ impl EidLinking<'_> {
         }
         let _ = self.eid.end_link_flow(token).await;
         tracing::info!(account = %account, provider = %flow.provider, "eID linked");
+        let (realm, user) = account.split_once(':').unwrap_or(("", account.as_str()));
+        let (who, change) = (audit::Who::user(user, realm), audit::Change::EidLink);
+        audit::emit(AuditEvent::AccountChanged { change, outcome: Outcome::Success, reason: None, who });
         Ok(LinkResult::Linked { account, email })
     }
 }

@@ -5,7 +5,9 @@
 //! the directory refused a right password because it must be changed.
 
 use super::Unavailable;
+use crate::audit::{self, AuditEvent, Outcome, Who};
 use crate::directory::{DirectoryError, Refusal, SharedDirectory, User};
+use crate::methods::Method;
 use crate::regulation::Regulator;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -87,16 +89,31 @@ impl PasswordLogin<'_> {
         let store = Unavailable::of("regulation store");
         if let Err(wait) = self.regulator.begin(&account, client).await.map_err(&store)? {
             tracing::warn!(user = %username, client = %shown, "login refused: too many failed attempts");
+            let (who, reason) = (Who::user(username, dir.name()), Some("locked"));
+            audit::emit(AuditEvent::Login { method: Method::Password, outcome: Outcome::Failure, reason, who });
             return Ok(LoginOutcome::TooManyAttempts(wait));
         }
         match dir.authenticate(username, password).await {
             Ok(Some(user)) => {
                 self.regulator.succeeded(&account, client).await.map_err(&store)?;
+                // Logged with the new session by the caller, once it exists (`session_created` follows).
+                let who = Who::user(&user.username, &user.realm);
+                audit::emit(AuditEvent::Login {
+                    method: Method::Password,
+                    outcome: Outcome::Success,
+                    reason: None,
+                    who,
+                });
                 Ok(LoginOutcome::Success(user))
             }
             Ok(None) => {
                 let banned = self.regulator.failed(&account, client).await.ok().flatten().is_some();
                 tracing::info!(user = %username, client = %shown, realm = %dir.name(), banned, reason = "wrong_password", "login failed");
+                let (who, reason) = (Who::user(username, dir.name()), Some("wrong_password"));
+                audit::emit(AuditEvent::Login { method: Method::Password, outcome: Outcome::Failure, reason, who });
+                if banned {
+                    audit::emit(AuditEvent::Lockout { limit: "login", who });
+                }
                 Ok(LoginOutcome::Failed)
             }
             Err(DirectoryError::Refused { reason, password_change_url, .. }) => {
@@ -106,12 +123,21 @@ impl PasswordLogin<'_> {
                     self.regulator.not_checked(&account, client).await.map_err(&store)?;
                 }
                 tracing::info!(user = %username, client = %shown, realm = %dir.name(), reason = reason.reason(), "login refused by the directory");
+                let (who, why) = (Who::user(username, dir.name()), Some(reason.reason()));
+                audit::emit(AuditEvent::Login {
+                    method: Method::Password,
+                    outcome: Outcome::Failure,
+                    reason: why,
+                    who,
+                });
                 Ok(LoginOutcome::Refused { reason, password_change_url })
             }
             Err(e) => {
                 // Not a wrong password: the attempt is taken back from the account's and address's counts.
                 self.regulator.not_checked(&account, client).await.map_err(&store)?;
                 tracing::error!(error = %e, user = %username, client = %shown, realm = %dir.name(), reason = "directory_unavailable", "directory unavailable during login");
+                let (who, why) = (Who::user(username, dir.name()), Some("directory_unavailable"));
+                audit::emit(AuditEvent::Login { method: Method::Password, outcome: Outcome::Error, reason: why, who });
                 Ok(LoginOutcome::DirectoryDown)
             }
         }

@@ -12,6 +12,7 @@ mod ldap;
 mod limits;
 mod notify;
 mod oidc_harness;
+mod ops;
 mod paths;
 mod policies;
 mod process;

@@ -2,6 +2,7 @@
 
 use crate::access::{AccountAction, Actor};
 use crate::account::EidLink;
+use crate::audit::{self, AuditEvent, Outcome};
 use crate::gateway::extract::{self, LoggedIn};
 use crate::gateway::handler::{account_key, unavailable, Handled};
 use crate::gateway::reply::Reply;
@@ -129,6 +130,13 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
     if !phones_allowed(gw, ctx, &rec) {
         let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
         tracing::warn!(user = %rec.username, zone = %zone, "number change refused outside the allowed zones");
+        let (who, reason) = (audit::Who::user(&rec.username, &rec.realm), Some("zone"));
+        audit::emit(AuditEvent::AccountChanged {
+            change: audit::Change::Phones,
+            outcome: Outcome::Failure,
+            reason,
+            who,
+        });
         let body = pages::fill(Msg::PhonesOnlyInternal.text(lang), &[]);
         return Ok(Reply::error_page_html(gw, lang, 403, Msg::ForbiddenTitle, body));
     }
@@ -141,6 +149,13 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
         return render(gw, ctx, session, &rec, refill(too_many())).await;
     }
     if !extract::confirm_password(gw, ctx, session, &rec, &form).await? {
+        let (who, reason) = (audit::Who::user(&rec.username, &rec.realm), Some("wrong_password"));
+        audit::emit(AuditEvent::AccountChanged {
+            change: audit::Change::Phones,
+            outcome: Outcome::Failure,
+            reason,
+            who,
+        });
         let errors = vec![pages::fill(Msg::PhonesPasswordWrong.text(lang), &[])];
         return render(gw, ctx, session, &rec, refill(errors)).await;
     }
@@ -159,6 +174,13 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
         .map_err(unavailable("account store"))?;
     if old != numbers {
         tracing::info!(user = %rec.username, count = numbers.len(), "SMS numbers changed");
+        let who = audit::Who::user(&rec.username, &rec.realm);
+        audit::emit(AuditEvent::AccountChanged {
+            change: audit::Change::Phones,
+            outcome: Outcome::Success,
+            reason: None,
+            who,
+        });
         announce_phone_change(gw, lang, &rec, old);
     }
     let notice = Some(pages::fill(Msg::PhonesSaved.text(lang), &[]));
@@ -199,6 +221,11 @@ pub async fn eid_unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> H
         let filter = SessionFilter::EidOfUser { realm: &rec.realm, username: &rec.username };
         let ended = gw.state.sessions.end_matching(&filter).await.map_err(unavailable("session store"))?;
         tracing::info!(user = %rec.username, provider = %l.provider, ended, "eID unlinked");
+        let (who, change) = (audit::Who::user(&rec.username, &rec.realm), audit::Change::EidUnlink);
+        audit::emit(AuditEvent::AccountChanged { change, outcome: Outcome::Success, reason: None, who });
+        for _ in 0..ended {
+            audit::emit(AuditEvent::SessionEnded { reason: audit::EndReason::Revoked, who });
+        }
         let title = gw.state.eid.provider(&l.provider).map(|p| p.settings.title.clone()).unwrap_or(l.provider);
         super::eid_link::announce(gw, lang, rec.email.clone(), EidMsg::UnlinkedSubject, EidMsg::UnlinkedBody, &title);
     }

@@ -1,6 +1,7 @@
 //! eID login: start at the provider, the provider's callback, and its front-channel logout.
 
 use crate::access::{AccountAction, Actor};
+use crate::audit::{self, AuditEvent, Outcome};
 use crate::eid::{Callback, EidError, Start, Verified};
 use crate::gateway::handler::{after_login_target, unavailable, Handled};
 use crate::gateway::http::{self, query_param};
@@ -93,6 +94,18 @@ fn failure(lang: Lang, provider: &str, e: EidError) -> Reply {
     } else {
         tracing::warn!(provider, error = %e, "eID login refused");
     }
+    let reason = match &e {
+        EidError::UnknownProvider | EidError::FlowMissing => "flow_missing",
+        EidError::Denied { error, .. } if error == "access_denied" => "cancelled",
+        EidError::Denied { .. } => "provider_error",
+        EidError::Unavailable(_) => "provider_unavailable",
+        EidError::IssuerMismatch(_) | EidError::CodeRefused(_) | EidError::InvalidToken(_) => "invalid_response",
+        EidError::AcrTooLow { .. } => "assurance_too_low",
+        EidError::Store(_) => "store_unavailable",
+    };
+    let outcome = if status >= 500 { Outcome::Error } else { Outcome::Failure };
+    let (assurance, who) = (crate::methods::Assurance::None, audit::Who::default());
+    audit::emit(AuditEvent::Eid { provider, outcome, reason: Some(reason), assurance, who });
     eid_page(lang, status, EidMsg::FailedTitle, body)
 }
 
@@ -119,6 +132,8 @@ pub async fn callback(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Han
     if !link_allowed(gw, ctx, v.assurance) {
         let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
         tracing::info!(provider = %v.provider, zone = %zone, "unlinked eID refused outside the link zones");
+        let (outcome, reason, who) = (Outcome::Failure, Some("not_linked"), audit::Who::default());
+        audit::emit(AuditEvent::Eid { provider: &v.provider, outcome, reason, assurance: v.assurance, who });
         let body = pages::fill(EidMsg::LinkOnlyAtWorkBody.text(lang), &[]);
         return Ok(eid_page(lang, 403, EidMsg::LinkOnlyAtWorkTitle, body));
     }
@@ -137,6 +152,8 @@ pub async fn log_in(gw: &Gateway, session: &mut Session, ctx: &mut Ctx, account:
     };
     let Some(user) = user else {
         tracing::warn!(account, provider = %v.provider, "eID is linked to an account the directory no longer has");
+        let (outcome, reason, who) = (Outcome::Failure, Some("account_gone"), audit::Who::user(username, realm));
+        audit::emit(AuditEvent::Eid { provider: &v.provider, outcome, reason, assurance: v.assurance, who });
         let body = pages::fill(EidMsg::AccountGone.text(lang), &[]);
         return Ok(eid_page(lang, 403, EidMsg::FailedTitle, body));
     };
@@ -145,6 +162,11 @@ pub async fn log_in(gw: &Gateway, session: &mut Session, ctx: &mut Ctx, account:
         gw.state.sessions.create_eid(&user, v.assurance, v.login()).await.map_err(unavailable("session store"))?;
     let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
     tracing::info!(user = %rec.username, realm = %rec.realm, provider = %v.provider, acr = %v.acr, zone = %zone, "eID login");
+    let key = id.key();
+    let who = audit::Who::user(&rec.username, &rec.realm).with_session(&key);
+    let (outcome, assurance) = (Outcome::Success, v.assurance);
+    audit::emit(AuditEvent::Eid { provider: &v.provider, outcome, reason: None, assurance, who });
+    audit::emit(AuditEvent::SessionCreated { methods: &rec.methods.header_value(), who });
     let target = after_login_target(gw, &v.rd);
     Ok(Reply::see_other(&target).header("set-cookie", gw.session_cookie(&id)))
 }
@@ -162,10 +184,17 @@ pub async fn frontchannel_logout(gw: &Gateway, session: &mut Session, _ctx: &mut
     let origin = url::Url::parse(&p.settings.issuer).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
     let sessions = gw.state.sessions.clone();
     let name = p.settings.name.clone();
+    let observer = gw.state.observer.clone();
     // Ending sessions is quick in memory but a round trip with Redis; the iframe need not wait for it.
     tokio::spawn(async move {
         match sessions.end_matching(&SessionFilter::EidSid { provider: &name, sid: &sid }).await {
-            Ok(n) => tracing::info!(provider = %name, ended = n, "front-channel logout"),
+            Ok(n) => {
+                tracing::info!(provider = %name, ended = n, "front-channel logout");
+                let ev = AuditEvent::SessionEnded { reason: audit::EndReason::Revoked, who: audit::Who::default() };
+                for _ in 0..n {
+                    observer.emit(&ev, None);
+                }
+            }
             Err(e) => tracing::warn!(provider = %name, error = %e, "front-channel logout failed"),
         }
     });

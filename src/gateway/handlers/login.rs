@@ -117,6 +117,9 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     let zone = ctx.zone.clone().unwrap_or_else(|| gw.state.zones.remote().clone());
     let shown = client.map(|c| c.to_string()).unwrap_or_default();
     tracing::info!(user = %rec.username, client = %shown, zone = %zone.name, realm = %rec.realm, "login");
+    let key = id.key();
+    let who = crate::audit::Who::user(&rec.username, &rec.realm).with_session(&key);
+    crate::audit::emit(crate::audit::AuditEvent::SessionCreated { methods: &rec.methods.header_value(), who });
     let req = session.req_header();
     let target = safe_redirect(rd, &|h| gw.is_own_host(h)).unwrap_or_else(|| PORTAL.to_string());
     let location = if needs_step_up(gw, req, &zone, &rec, &target) {

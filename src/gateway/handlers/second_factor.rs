@@ -3,6 +3,7 @@
 //! [`CodeSender`]: crate::services::codes::CodeSender
 
 use super::login::needs_step_up;
+use crate::audit::{self, AuditEvent, Outcome};
 use crate::gateway::extract::{self, LoggedIn};
 use crate::gateway::handler::{
     account_key, after_login_target, code_refusal, to_login, unavailable, with_retry_after, Handled, HandlerError,
@@ -200,6 +201,9 @@ pub async fn verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
             let (new_id, next) =
                 gw.state.sessions.step_up(&id, &rec, channel.method()).await.map_err(unavailable("session store"))?;
             tracing::info!(user = %next.username, methods = %next.methods.header_value(), "second factor verified");
+            let key = new_id.key();
+            let who = audit::Who::user(&next.username, &next.realm).with_session(&key);
+            audit::emit(AuditEvent::Login { method: channel.method(), outcome: Outcome::Success, reason: None, who });
             let target = after_login_target(gw, rd);
             return Ok(Reply::see_other(&target).header("set-cookie", gw.session_cookie(&new_id)));
         }
@@ -208,6 +212,17 @@ pub async fn verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
     tracing::info!(user = %rec.username, reason = ?why, "second factor refused");
     let ch = UserChannels::load(gw, &rec).await?;
     let pending = gw.state.second_factor.pending(&id.key()).await.ok().flatten();
+    let method = pending.as_ref().map(|c| c.channel.method()).unwrap_or(crate::methods::Method::Sms);
+    let key = id.key();
+    let who = audit::Who::user(&rec.username, &rec.realm).with_session(&key);
+    let reason = Some(match why {
+        VerifyError::Wrong(_) => "wrong_code",
+        VerifyError::Expired => "expired",
+        VerifyError::TooManyTries => "too_many_tries",
+        VerifyError::NoChallenge => "no_code",
+        VerifyError::Locked(_) => "locked",
+    });
+    audit::emit(AuditEvent::Login { method, outcome: Outcome::Failure, reason, who });
     let (status, msg, keep_form) = match why {
         VerifyError::Wrong(left) => {
             (200, pages::fill(Msg::CodeWrong.text(lang), &[("tries", &left.to_string())]), true)
