@@ -35,6 +35,7 @@ fn store_with_sessions(rt: &tokio::runtime::Runtime) -> (Sessions, Vec<SessionId
                 groups: vec!["staff".into(), "payroll".into()],
                 realm: "staff".into(),
                 institution: None,
+                phones: Vec::new(),
             };
             let (id, _) = sessions.create(&user, Methods::of(Method::Password)).await.expect("create");
             ids.push(id);

@@ -136,6 +136,7 @@ fn read_users(
                         .institution
                         .map(Spanned::into_inner)
                         .or_else(|| default_institution.map(str::to_string)),
+                    phones: Vec::new(),
                 },
                 hash: u.password_hash.into_inner(),
             },

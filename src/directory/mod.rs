@@ -25,6 +25,8 @@ pub struct User {
     pub realm: String,
     /// The user's institution: from the directory entry, else the one `[[institutions]]` entry for the realm.
     pub institution: Option<String>,
+    /// Mobile numbers from the directory entry as written there (LDAP `phone_attribute`), for SMS codes.
+    pub phones: Vec<String>,
 }
 
 /// Why a directory refused a login whose password it did not call wrong (Active Directory's bind codes).

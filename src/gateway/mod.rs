@@ -397,6 +397,7 @@ impl Gateway {
                 }
                 rec.groups = u.groups;
                 rec.institution = u.institution;
+                rec.directory_phones = u.phones;
                 rec.display_name = u.display_name;
                 rec.email = u.email;
                 rec.checked = Some(now);

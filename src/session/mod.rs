@@ -65,6 +65,9 @@ pub struct SessionRecord {
     /// The user's institution, if one is known (forwarded as `X-Portvakt-Institution`).
     #[serde(default)]
     pub institution: Option<String>,
+    /// Mobile numbers from the directory entry, as written there (offered for SMS codes after registered ones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub directory_phones: Vec<String>,
     /// E-mail address at login (for codes and notices).
     pub email: Option<String>,
     /// Methods used.
@@ -206,6 +209,7 @@ impl Sessions {
             realm: user.realm.clone(),
             groups: user.groups.clone(),
             institution: user.institution.clone(),
+            directory_phones: user.phones.clone(),
             email: user.email.clone(),
             methods,
             assurance,
@@ -355,6 +359,7 @@ mod tests {
             groups: vec!["staff".into()],
             realm: "staff".into(),
             institution: None,
+            phones: Vec::new(),
         }
     }
 

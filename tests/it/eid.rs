@@ -119,22 +119,22 @@ fn linked_accounts() -> String {
     )
 }
 
-/// A browser at the gateway: its source address and the cookies it holds there.
-struct Browser {
-    http: reqwest::Client,
+/// A browser at the gateway: its source address and the cookies it holds there (also used by `ldap`).
+pub(crate) struct Browser {
+    pub(crate) http: reqwest::Client,
     cookies: Vec<(String, String)>,
 }
 
 impl Browser {
-    fn from(source: &str) -> Browser {
+    pub(crate) fn from(source: &str) -> Browser {
         Browser { http: client_from(source), cookies: Vec::new() }
     }
 
-    fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
-    fn cookie(&self, name: &str) -> Option<&str> {
+    pub(crate) fn cookie(&self, name: &str) -> Option<&str> {
         self.cookies.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
@@ -149,7 +149,7 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, url: &str) -> reqwest::Response {
+    pub(crate) async fn get(&mut self, url: &str) -> reqwest::Response {
         let r = self
             .http
             .get(url)
@@ -163,7 +163,7 @@ impl Browser {
         r
     }
 
-    async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
         let r = self
             .http
             .post(url)
@@ -179,7 +179,7 @@ impl Browser {
     }
 }
 
-fn location(r: &reqwest::Response) -> String {
+pub(crate) fn location(r: &reqwest::Response) -> String {
     r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
 }
 
@@ -222,7 +222,7 @@ fn params_of(url: &str) -> Value {
     Value::Object(q)
 }
 
-fn code_in(text: &str) -> String {
+pub(crate) fn code_in(text: &str) -> String {
     let i = text.find("code is ").expect("code in the e-mail") + "code is ".len();
     text[i..].split('.').next().unwrap().trim().to_string()
 }

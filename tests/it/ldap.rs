@@ -499,3 +499,328 @@ upstreams = ["127.0.0.1:9"]
     assert_eq!(code, Some(1));
     assert!(err.contains("unknown realm \"teachers\"; known: staff"), "{err}");
 }
+
+/// Several server URLs: with the first server stopped, logins go to the second; with the second stopped and the
+/// first back, to the first (pooled connections to the dead server are replaced, no restart); with both stopped
+/// the "cannot check" page; when one comes back, logins work again.
+#[tokio::test(flavor = "multi_thread")]
+async fn failover_between_servers_and_recovery() {
+    let mut first = Slapd::start();
+    let mut second = Slapd::start();
+    // One CA file trusting both servers' test CAs.
+    let ca = second.dir.path().join("both-cas.pem");
+    let pems = format!(
+        "{}{}",
+        std::fs::read_to_string(&first.ca_file).unwrap(),
+        std::fs::read_to_string(&second.ca_file).unwrap()
+    );
+    std::fs::write(&ca, pems).unwrap();
+    let dir = first
+        .directory_toml("admin", "Administration", PEOPLE_ADMIN, "")
+        .replace(
+            &format!("urls = [\"{}\"]", first.ldaps_url()),
+            &format!("urls = [\"{}\", \"{}\"]", first.ldaps_url(), second.ldaps_url()),
+        )
+        .replace(&first.ca_file.display().to_string(), &ca.display().to_string());
+    assert!(dir.contains(&second.ldaps_url()), "{dir}");
+    let env = Env::start(Opts { directories: Some(dir), ..Default::default() });
+    let c = client_from(INTERNAL);
+    let base = env.http_url();
+
+    first.stop();
+    let l = login_realm(&c, &base, "anna", PASSWORD, "admin").await;
+    assert_eq!(l.status, 303, "the second server answers while the first is down: {}", l.body);
+    // Tell the servers apart: a change made only on the second one shows in the backend's groups.
+    second.modify(&format!(
+        "dn: cn=admin-staff,ou=groups,{}\nchangetype: modify\nadd: member\nmember: {}\n",
+        crate::common::ldap::SUFFIX,
+        crate::common::ldap::person_dn("anna", "admin")
+    ));
+    let anna = login_realm(&c, &base, "anna", PASSWORD, "admin").await.cookie.unwrap();
+    let (_, h) = backend_identity(&env, &c, &anna, "/self-service/").await;
+    assert_eq!(h["x-portvakt-groups"][0], "admin-staff,finance-staff,payroll", "answered by the second server");
+
+    first.resume();
+    second.stop();
+    let l = login_realm(&c, &base, "anna", PASSWORD, "admin").await;
+    assert_eq!(l.status, 303, "back on the first server after the second went away: {}", l.body);
+    let (_, h) = backend_identity(&env, &c, &l.cookie.unwrap(), "/self-service/").await;
+    assert_eq!(h["x-portvakt-groups"][0], "finance-staff,payroll", "answered by the first server");
+
+    first.stop();
+    let l = login_realm(&c, &base, "anna", PASSWORD, "admin").await;
+    assert_eq!(l.status, 503, "{}", l.body);
+    assert!(alert(&l.body).starts_with("We cannot check your password right now"), "{}", l.body);
+
+    second.resume();
+    let l = login_realm(&c, &base, "anna", PASSWORD, "admin").await;
+    assert_eq!(l.status, 303, "recovered without a restart: {}", l.body);
+}
+
+/// eID linking against slapd: the first eID login asks for the municipal address; the account is found by slapd's
+/// `mail` attribute (any letter case), the link code goes to that address over real SMTP, and the code logs the
+/// slapd account in with its directory groups. An address slapd does not have, and one that two slapd accounts
+/// share, send no code.
+#[tokio::test(flavor = "multi_thread")]
+async fn eid_linking_by_an_address_found_in_slapd() {
+    use crate::common::oidc::{OpClient, TestOp, LOA_HIGH};
+    use crate::eid::{code_in, location, Browser};
+    let slapd = Slapd::start();
+    // dave and bjorn share an address: linking by it would be a guess.
+    for uid in ["dave", "bjorn"] {
+        slapd.modify(&format!(
+            "dn: {}\nchangetype: modify\nreplace: mail\nmail: delt@kommune.example\n",
+            crate::common::ldap::person_dn(uid, "admin")
+        ));
+    }
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let op = TestOp::start_with(
+        vec![OpClient::basic("portvakt", "klient-hemlighet", &format!("{base}/.portvakt/eid/callback"))],
+        Default::default(),
+    );
+    let smtp = crate::common::smtp::SmtpServer::start();
+    let extra = format!(
+        r#"
+[email]
+kind = "smtp"
+host = "127.0.0.1"
+port = {}
+security = "none"
+from = "Portvakt <noreply@kommune.example>"
+timeout = "5s"
+
+[[institutions]]
+name = "kommune"
+email_domains = ["kommune.example"]
+directories = ["admin"]
+
+[[eid.providers]]
+name = "idporten"
+title = "ID-porten"
+issuer = "{}"
+client_id = "portvakt"
+client_secret = "klient-hemlighet"
+acr_values = ["idporten-loa-substantial"]
+timeout = "5s"
+"#,
+        smtp.port,
+        op.issuer()
+    );
+    let _env = Env::start(Opts {
+        http_port: Some(port),
+        server_extra: format!("public_url = \"{base}\""),
+        directories: Some(slapd.directory_toml("admin", "Administration", PEOPLE_ADMIN, "")),
+        policies: Some(format!(
+            "{PAYROLL_POLICY}\n[[rule]]\nid = \"link-at-work\"\nservices = [\"account.eid-link\"]\neffect = \"allow\"\nzones = [\"internal\"]\n"
+        )),
+        extra,
+        ..Default::default()
+    });
+    let mut b = Browser::from(INTERNAL);
+    let r = b.get(&format!("{base}/.portvakt/eid/start?provider=idporten&rd=%2Fexpense%2Fclaims")).await;
+    assert_eq!(r.status(), 302);
+    let back = op.browser(INTERNAL).authorize(&location(&r), "12089912345", LOA_HIGH).await;
+    let r = b.get(&back.callback).await;
+    let to = location(&r);
+    assert_eq!(to, "/.portvakt/eid/link", "{} {}", r.status(), r.text().await.unwrap());
+    let html = b.get(&format!("{base}/.portvakt/eid/link")).await.text().await.unwrap();
+    let csrf = hidden_field(&html, "csrf").unwrap();
+    let link = format!("{base}/.portvakt/eid/link");
+
+    for unknown in ["nobody@kommune.example", "delt@kommune.example"] {
+        let r = b.post(&link, &[("csrf", &csrf), ("email", unknown)]).await;
+        assert_eq!(r.status(), 400, "{unknown}");
+        assert!(r.text().await.unwrap().contains(&format!("No account has the address {unknown}")), "{unknown}");
+    }
+    assert!(smtp.messages().is_empty(), "no code for an address slapd lacks or two accounts share");
+
+    let r = b.post(&link, &[("csrf", &csrf), ("email", "Anna@Kommune.Example")]).await;
+    assert_eq!(r.status(), 200);
+    let mail = smtp.wait_for(1, Duration::from_secs(10)).remove(0);
+    assert_eq!(mail.to, "anna@kommune.example", "slapd's address for anna");
+    let r = b.post(&link, &[("csrf", &csrf), ("code", &code_in(&mail.body))]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/expense/claims");
+    let (status, echo) = get_json(&b.http, &format!("{base}/expense/claims"), &b.cookie_header(), &[]).await;
+    assert_eq!(status, 200, "payroll (a nested slapd group) opens expense: {echo}");
+    assert_eq!(echo["headers"]["x-portvakt-user"][0], "anna");
+    assert_eq!(echo["headers"]["x-portvakt-methods"][0], "eid");
+    assert_eq!(echo["headers"]["x-portvakt-groups"][0], "finance-staff,payroll");
+    // The next eID login needs no link step: the slapd account is found by the stored link.
+    let mut again = Browser::from(REMOTE);
+    let r = again.get(&format!("{base}/.portvakt/eid/start?provider=idporten&rd=%2Fself-service%2F")).await;
+    let back = op.browser(REMOTE).authorize(&location(&r), "12089912345", LOA_HIGH).await;
+    let r = again.get(&back.callback).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let (status, echo) = get_json(&again.http, &format!("{base}/self-service/"), &again.cookie_header(), &[]).await;
+    assert_eq!(status, 200, "{echo}");
+    assert_eq!(echo["headers"]["x-portvakt-user"][0], "anna");
+}
+
+/// A slapd realm for SMS tests: numbers from the `mobile` attribute, the payroll policy, and number
+/// registration from the internal network.
+fn sms_gateway(slapd: &Slapd, sms: &crate::common::sms_provider::Elks46Server) -> Env {
+    let policies = format!(
+        "{PAYROLL_POLICY}\n[[rule]]\nid = \"phones-at-work\"\nservices = [\"account.phones\"]\neffect = \"allow\"\nzones = [\"internal\"]\n"
+    );
+    Env::start(Opts {
+        directories: Some(slapd.directory_toml("admin", "Administration", PEOPLE_ADMIN, "phone_attribute = \"mobile\"")),
+        policies: Some(policies),
+        extra: format!(
+            "[sms]\nkind = \"46elks\"\napi_url = \"{}\"\nusername = \"elks-user\"\npassword = \"elks-pass\"\nfrom = \"Kommunen\"\ntimeout = \"2s\"\n",
+            sms.url
+        ),
+        ..Default::default()
+    })
+}
+
+/// POSTs a form with a cookie; returns (status, location, new session cookie, body).
+async fn post_form(
+    c: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> (u16, Option<String>, Option<String>, String) {
+    let r = c.post(url).header("cookie", cookie).header("accept-language", "en").form(form).send().await.unwrap();
+    let status = r.status().as_u16();
+    let loc = r.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+    let ck = set_cookie(r.headers(), "portvakt");
+    (status, loc, ck, r.text().await.unwrap())
+}
+
+/// A remote password login against slapd up to a sent SMS code: returns the password-only cookie, the step's
+/// CSRF token and the code the SMS stand-in received for `number`.
+async fn remote_login_to_sms(
+    env: &Env,
+    sms: &crate::common::sms_provider::Elks46Server,
+    user: &str,
+    masked: &str,
+    number: &str,
+) -> (String, String, String) {
+    let c = client_from(REMOTE);
+    let base = env.http_url();
+    let l = login_realm(&c, &base, user, PASSWORD, "admin").await;
+    assert_eq!(l.status, 303, "{}", l.body);
+    assert_eq!(l.location.as_deref(), Some("/.portvakt/second-factor?rd=%2F"), "remote needs two factors");
+    let cookie = l.cookie.unwrap();
+    let page = browse(&c, &format!("{base}/.portvakt/second-factor?rd=%2F"), &cookie, &[]).await.text().await.unwrap();
+    assert!(page.contains(masked), "{user}'s number offered: {page}");
+    let csrf = hidden_field(&page, "csrf").unwrap();
+    let before = sms.messages().len();
+    let (s, _, _, body) = post_form(
+        &c,
+        &format!("{base}/.portvakt/second-factor/send"),
+        &cookie,
+        &[("csrf", &csrf), ("channel", "sms:0"), ("rd", "/")],
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let mut sent = None;
+    for _ in 0..100 {
+        if let Some(m) = sms.messages().get(before) {
+            sent = Some(m.clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let sent = sent.expect("an SMS arrived at the stand-in");
+    assert_eq!(sent.to, number);
+    (cookie, csrf, crate::second_factor::code_in(&sent.message))
+}
+
+/// A remote login with a slapd password and an SMS code, end to end through the 46elks stand-in: anna's code goes
+/// to the `mobile` number in slapd (national spelling, normalised); kim, who has none there, registers a number at
+/// work (the account page checks the password against slapd) and gets the code there. Both reach the backend with
+/// `password,sms` and their slapd groups.
+#[tokio::test(flavor = "multi_thread")]
+async fn remote_login_with_slapd_password_and_sms_code() {
+    let slapd = Slapd::start();
+    let sms = crate::common::sms_provider::Elks46Server::start("elks-user", "elks-pass");
+    let env = sms_gateway(&slapd, &sms);
+    let c = client_from(REMOTE);
+    let base = env.http_url();
+
+    let (cookie, csrf, code) = remote_login_to_sms(&env, &sms, "anna", "070•••43 21", "+46707654321").await;
+    let (s, loc, stepped, body) = post_form(
+        &c,
+        &format!("{base}/.portvakt/second-factor/verify"),
+        &cookie,
+        &[("csrf", &csrf), ("code", &code), ("rd", "/expense/claims")],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+    assert_eq!(loc.as_deref(), Some("/expense/claims"));
+    let (s, v) = get_json(&c, &format!("{base}/expense/claims"), &stepped.unwrap(), &[]).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["headers"]["x-portvakt-user"][0], "anna");
+    assert_eq!(v["headers"]["x-portvakt-methods"][0], "password,sms");
+    assert_eq!(v["headers"]["x-portvakt-zone"][0], "remote");
+    assert_eq!(v["headers"]["x-portvakt-groups"][0], "finance-staff,payroll");
+
+    // kim has no number in slapd: nothing to send to from home until one is registered at work.
+    let work = client_from(INTERNAL);
+    let kim = login_realm(&work, &base, "kim", PASSWORD, "admin").await.cookie.unwrap();
+    let html = browse(&work, &format!("{base}/.portvakt/account"), &kim, &[]).await.text().await.unwrap();
+    let csrf = hidden_field(&html, "csrf").unwrap();
+    let (s, _, _, body) = post_form(
+        &work,
+        &format!("{base}/.portvakt/account/phones"),
+        &kim,
+        &[("csrf", &csrf), ("password", PASSWORD), ("phone1", "070-111 22 33")],
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let (cookie, csrf, code) = remote_login_to_sms(&env, &sms, "kim", "070•••22 33", "+46701112233").await;
+    let (s, _, stepped, body) = post_form(
+        &c,
+        &format!("{base}/.portvakt/second-factor/verify"),
+        &cookie,
+        &[("csrf", &csrf), ("code", &code), ("rd", "/self-service/")],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+    let (s, v) = get_json(&c, &format!("{base}/self-service/"), &stepped.unwrap(), &[]).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["headers"]["x-portvakt-user"][0], "kim");
+    assert_eq!(v["headers"]["x-portvakt-methods"][0], "password,sms");
+}
+
+/// Step-up checks the account in slapd again, whatever the refresh interval says (the clock does not move here):
+/// dave, disabled between the password and the code, is sent to the login page by his right code and his session
+/// is over; anna, removed from finance-staff (and so from payroll) in between, steps up but is refused expense
+/// with a 403 page.
+#[tokio::test(flavor = "multi_thread")]
+async fn step_up_rechecks_the_directory() {
+    let slapd = Slapd::start();
+    let sms = crate::common::sms_provider::Elks46Server::start("elks-user", "elks-pass");
+    let env = sms_gateway(&slapd, &sms);
+    let c = client_from(REMOTE);
+    let base = env.http_url();
+    let verify = format!("{base}/.portvakt/second-factor/verify");
+
+    let (cookie, csrf, code) = remote_login_to_sms(&env, &sms, "dave", "+47•••45 67", "+4741234567").await;
+    slapd.disable("dave", "admin");
+    let (s, loc, stepped, _) = post_form(&c, &verify, &cookie, &[("csrf", &csrf), ("code", &code), ("rd", "/")]).await;
+    assert_eq!(s, 303);
+    assert!(loc.as_deref().unwrap_or_default().starts_with("/.portvakt/login"), "{loc:?}");
+    assert!(stepped.is_none(), "no stepped-up session for a disabled account");
+    assert_eq!(get_json(&c, &format!("{base}/self-service/"), &cookie, &[]).await.0, 401, "the session ended");
+
+    let (cookie, csrf, code) = remote_login_to_sms(&env, &sms, "anna", "070•••43 21", "+46707654321").await;
+    // groupOfNames needs a member: bjorn takes anna's place.
+    slapd.modify(&format!(
+        "dn: cn=finance-staff,ou=groups,{}\nchangetype: modify\nadd: member\nmember: {}\n-\ndelete: member\nmember: {}\n",
+        crate::common::ldap::SUFFIX,
+        crate::common::ldap::person_dn("bjorn", "admin"),
+        crate::common::ldap::person_dn("anna", "admin")
+    ));
+    let (s, _, stepped, body) =
+        post_form(&c, &verify, &cookie, &[("csrf", &csrf), ("code", &code), ("rd", "/expense/claims")]).await;
+    assert_eq!(s, 303, "{body}");
+    let stepped = stepped.unwrap();
+    let r = browse(&c, &format!("{base}/expense/claims"), &stepped, &[("accept-language", "en")]).await;
+    assert_eq!(r.status(), 403, "groups were read again at step-up");
+    let page = r.text().await.unwrap();
+    assert!(page.contains("<h1>"), "a page that says why: {page}");
+}

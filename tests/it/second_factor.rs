@@ -49,7 +49,7 @@ fn start(extra: &str, accounts: Option<std::path::PathBuf>) -> CodeEnv {
 }
 
 /// The code in a message: three characters, a dash, three characters.
-fn code_in(text: &str) -> String {
+pub(crate) fn code_in(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     for w in chars.windows(7) {
         let s: String = w.iter().collect();

@@ -67,6 +67,8 @@ pub struct FileLdap {
     pub password_change_url: Option<Spanned<String>>,
     /// Attribute naming the user's institution (e.g. `company` or `department`); default: the realm's.
     pub institution_attribute: Option<Spanned<String>>,
+    /// Attribute with the user's mobile number(s) for SMS codes; one users cannot write themselves.
+    pub phone_attribute: Option<Spanned<String>>,
 }
 
 /// Where a user's groups come from.
@@ -138,6 +140,8 @@ pub struct LdapSettings {
     pub password_change_url: Option<String>,
     /// Attribute with the user's institution.
     pub institution_attribute: Option<String>,
+    /// Attribute with mobile numbers for SMS codes.
+    pub phone_attribute: Option<String>,
 }
 
 /// A DN compared case-insensitively and without spaces around separators.
@@ -434,11 +438,13 @@ pub fn validate(src: &SourceFile, f: &FileLdap, base: &Path) -> Result<LdapSetti
         u.get_ref().clone()
     });
     let institution_attribute = f.institution_attribute.as_ref().map(|a| v.attr(&Some(a.clone()), "company"));
+    let phone_attribute = f.phone_attribute.as_ref().map(|a| v.attr(&Some(a.clone()), "mobile"));
     if !v.errors.is_empty() {
         return Err(v.errors);
     }
     Ok(LdapSettings {
         institution_attribute,
+        phone_attribute,
         urls,
         starttls: f.starttls,
         ca_file,

@@ -244,6 +244,7 @@ impl LdapDirectory {
             attrs.push(attribute.clone());
         }
         attrs.extend(self.s.institution_attribute.iter().cloned());
+        attrs.extend(self.s.phone_attribute.iter().cloned());
         self.search(&self.s.base_dn, Scope::Subtree, &filter, &attrs, 2).await
     }
 
@@ -300,8 +301,12 @@ impl LdapDirectory {
             .map(|v| v.trim().to_lowercase())
             .filter(|v| !v.is_empty())
             .or_else(|| self.default_institution.clone());
+        let phones = match &self.s.phone_attribute {
+            Some(a) => Self::values(entry, a).iter().take(crate::account::MAX_PHONES).cloned().collect(),
+            None => Vec::new(),
+        };
         let groups = self.groups_of(entry, &username).await?;
-        Ok(Some(User { username, display_name, email, groups, realm: self.name.clone(), institution }))
+        Ok(Some(User { username, display_name, email, groups, realm: self.name.clone(), institution, phones }))
     }
 
     /// The short group names of a user.

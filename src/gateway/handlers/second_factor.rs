@@ -19,7 +19,8 @@ use crate::session::{Invalid, SessionRecord};
 use pingora::proxy::Session;
 use pingora_http::RequestHeader;
 
-/// A user's code channels: their registered numbers and their e-mail.
+/// A user's code channels: their registered numbers, then the directory's (LDAP `phone_attribute`), up to
+/// [`crate::account::MAX_PHONES`] numbers in all, and their e-mail.
 struct UserChannels {
     list: Vec<(Channel, String)>,
 }
@@ -29,8 +30,22 @@ impl UserChannels {
         let account = gw.state.accounts.get(&account_key(rec)).await.map_err(unavailable("account store"))?;
         let mut list = Vec::new();
         if gw.state.sms.is_some() {
-            for (i, p) in account.phones.iter().take(crate::account::MAX_PHONES).enumerate() {
-                list.push((Channel::Sms(u8::try_from(i).unwrap_or(0)), p.clone()));
+            let country = &gw.state.cfg.accounts.default_country;
+            let mut numbers: Vec<String> = Vec::new();
+            let from_directory = rec.directory_phones.iter().filter_map(|p| match crate::phone::normalize(p, country, &[]) {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    tracing::warn!(user = %rec.username, realm = %rec.realm, error = %e, "a directory phone number is not usable for codes");
+                    None
+                }
+            });
+            for n in account.phones.iter().cloned().chain(from_directory) {
+                if numbers.len() < crate::account::MAX_PHONES && !numbers.contains(&n) {
+                    numbers.push(n);
+                }
+            }
+            for (i, p) in numbers.into_iter().enumerate() {
+                list.push((Channel::Sms(u8::try_from(i).unwrap_or(0)), p));
             }
         }
         if let (Some(e), Some(_)) = (&rec.email, &gw.state.email) {
@@ -196,7 +211,8 @@ pub async fn verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
         Ok(channel) => {
             // Step-up checks the account again, whatever the refresh interval says.
             let Some(rec) = gw.refresh_account(&id, rec, true).await? else {
-                return Ok(to_login(ctx, session.req_header(), Invalid::Missing));
+                // The account is gone or disabled in the directory: the session has ended; 303, as for every POST.
+                return Ok(to_login(ctx, session.req_header(), Invalid::Missing).with_status(303));
             };
             let (new_id, next) =
                 gw.state.sessions.step_up(&id, &rec, channel.method()).await.map_err(unavailable("session store"))?;

@@ -6,6 +6,7 @@
 //! The tree (`dc=kommune,dc=example`):
 //! - `ou=admin,ou=people`: anna (groups: finance-staff, and payroll through finance-staff), bjorn, kim, dave
 //!   (`uid`, `cn`, `mail`, password [`super::PASSWORD`]); `ann` exists so that a wildcard would have a second match.
+//!   anna and dave have a `mobile` (Swedish national and Norwegian international spelling); users cannot write entries.
 //! - `ou=teachers,ou=people`: kim again (another account, other groups; `departmentNumber: Skola-Syd`), tove
 //!   (`departmentNumber: skola-nord`): the institution attribute of the institution tests.
 //! - `ou=groups`: groupOfNames entries; payroll has finance-staff as a member (nesting).
@@ -135,10 +136,24 @@ access to * by users read by * none
              dn: {SERVICE_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: portvakt\nuserPassword:: {}\n\n",
             b64(SERVICE_PW)
         );
-        ldif.push_str(&person("anna", "admin", "Anna Lindqvist", "anna@kommune.example", pw));
+        ldif.push_str(&person_with(
+            "anna",
+            "admin",
+            "Anna Lindqvist",
+            "anna@kommune.example",
+            pw,
+            "mobile: 070-765 43 21\n",
+        ));
         ldif.push_str(&person("ann", "admin", "Ann Berg", "ann@kommune.example", "another password"));
         ldif.push_str(&person("bjorn", "admin", "Bjørn Ås", "bjorn@kommune.example", "bjorns eget lösenord"));
-        ldif.push_str(&person("dave", "admin", "Dave Dahl", "dave@kommune.example", pw));
+        ldif.push_str(&person_with(
+            "dave",
+            "admin",
+            "Dave Dahl",
+            "dave@kommune.example",
+            pw,
+            "mobile: +47 41 23 45 67\n",
+        ));
         ldif.push_str(&person("kim", "admin", "Kim Admin", "kim.admin@kommune.example", pw));
         ldif.push_str(&person_with(
             "kim",
