@@ -129,16 +129,17 @@ pub fn is_cross_site(req: &RequestHeader, own_hosts: &dyn Fn(&str) -> bool) -> b
     !(own_origin || own_hosts(&host))
 }
 
-/// Every cookie in every Cookie header, as (name, value).
+/// Every cookie in every Cookie header, as (name, value), parsed by the `cookie` crate: names and values trimmed,
+/// a piece without `=` or without a name skipped.
 pub fn cookies(req: &RequestHeader) -> impl Iterator<Item = (&str, &str)> {
     req.headers
         .get_all(http::header::COOKIE)
         .into_iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
+        .flat_map(cookie::Cookie::split_parse)
         .filter_map(|c| {
-            let (n, v) = c.split_once('=')?;
-            Some((n.trim(), v.trim()))
+            let c = c.ok()?;
+            Some((c.name_raw()?, c.value_raw()?))
         })
 }
 
@@ -147,28 +148,53 @@ pub fn cookie<'a>(req: &'a RequestHeader, name: &str) -> Option<&'a str> {
     cookies(req).find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
-/// Removes the named cookies, keeping every other cookie; drops the Cookie header if nothing remains.
+/// The name of one `name=value` piece of a Cookie header (or of a Set-Cookie line): as the `cookie` crate reads it,
+/// or for a piece it refuses (no `=`, empty name) the text before any `=`, trimmed, so such a piece cannot smuggle
+/// one of our names past the filter.
+pub fn cookie_piece_name(piece: &str) -> &str {
+    match cookie::Cookie::parse(piece) {
+        Ok(c) => c.name_raw().unwrap_or(""),
+        Err(_) => piece.split_once('=').map_or(piece, |(n, _)| n).split(';').next().unwrap_or("").trim(),
+    }
+}
+
+/// Removes the named cookies, keeping every other cookie as sent; drops the Cookie header if nothing remains.
 pub fn strip_cookies(req: &mut RequestHeader, names: &[String]) {
-    let has_any = cookies(req).any(|(n, _)| names.iter().any(|x| x == n));
-    if !has_any {
+    let ours = |piece: &str| names.iter().any(|x| x == cookie_piece_name(piece));
+    let pieces = || {
+        req.headers
+            .get_all(http::header::COOKIE)
+            .into_iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+    };
+    if !pieces().any(ours) {
         return;
     }
-    let kept: Vec<String> = req
-        .headers
-        .get_all(http::header::COOKIE)
-        .into_iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter(|c| {
-            let name = c.split_once('=').map(|(n, _)| n.trim()).unwrap_or(c.trim());
-            !c.trim().is_empty() && !names.iter().any(|x| x == name)
-        })
-        .map(|c| c.trim().to_string())
-        .collect();
+    let kept: Vec<&str> = pieces().filter(|c| !ours(c)).collect();
+    let kept = kept.join("; ");
     req.remove_header(&http::header::COOKIE);
     if !kept.is_empty() {
-        let _ = req.insert_header(http::header::COOKIE, kept.join("; "));
+        let _ = req.insert_header(http::header::COOKIE, kept);
     }
+}
+
+/// A `Set-Cookie` value built by the `cookie` crate: `Path=/`, `HttpOnly`, `SameSite=Lax`, `Secure` when `secure`,
+/// `Domain` when given, and `Max-Age=0` when `clear` (the browser drops it).
+pub fn set_cookie(name: &str, value: &str, secure: bool, domain: Option<&str>, clear: bool) -> String {
+    let mut c = cookie::Cookie::build((name, value)).path("/").http_only(true).same_site(cookie::SameSite::Lax);
+    if secure {
+        c = c.secure(true);
+    }
+    if let Some(d) = domain {
+        c = c.domain(d);
+    }
+    if clear {
+        c = c.max_age(cookie::time::Duration::ZERO);
+    }
+    c.build().to_string()
 }
 
 /// Parses an `application/x-www-form-urlencoded` body; the first value of a repeated field wins.
@@ -263,6 +289,34 @@ mod tests {
         let mut r = req(&[("cookie", "portvakt=x")]);
         strip_cookies(&mut r, &["portvakt".into()]);
         assert!(r.headers.get("cookie").is_none());
+    }
+
+    /// Cookie pieces the crate refuses are still recognised by name, so they are stripped too; values as sent
+    /// survive, and pieces without a name are neither read nor lost.
+    #[test]
+    fn odd_cookie_pieces() {
+        let mut r = req(&[("cookie", " portvakt ; a=\"q v\" ;=x; portvakt-csrf =t;;b")]);
+        assert_eq!(cookie(&r, "a"), Some("\"q v\""));
+        assert_eq!(cookie(&r, "portvakt-csrf"), Some("t"));
+        assert_eq!(cookies(&r).count(), 2);
+        strip_cookies(&mut r, &["portvakt".into(), "portvakt-csrf".into()]);
+        assert_eq!(r.headers.get("cookie").unwrap(), "a=\"q v\"; =x; b");
+    }
+
+    /// Set-Cookie lines carry the attributes browsers need, and clearing sets Max-Age=0.
+    #[test]
+    fn set_cookie_lines() {
+        let line = set_cookie("__Secure-portvakt", "tok", true, Some("kommune.example"), false);
+        assert!(line.starts_with("__Secure-portvakt=tok; "), "{line}");
+        for attr in ["Path=/", "HttpOnly", "SameSite=Lax", "Secure", "Domain=kommune.example"] {
+            assert!(line.split("; ").any(|a| a == attr), "{attr} in {line}");
+        }
+        assert!(!line.contains("Max-Age"), "{line}");
+        let line = set_cookie("portvakt", "", false, None, true);
+        assert!(line.starts_with("portvakt=; ") && line.contains("; Max-Age=0"), "{line}");
+        assert!(!line.contains("Secure") && !line.contains("Domain"), "{line}");
+        let parsed = cookie::Cookie::parse(line.as_str()).unwrap();
+        assert_eq!((parsed.name(), parsed.path(), parsed.http_only()), ("portvakt", Some("/"), Some(true)));
     }
 
     /// Exactly one valid Host header is required; a missing, repeated or malformed one is not.

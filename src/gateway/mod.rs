@@ -264,22 +264,15 @@ impl Gateway {
         self.cookie_header(&self.cookies.session, id.as_str(), false)
     }
 
-    /// A `Set-Cookie` value; `clear` expires it.
+    /// A `Set-Cookie` value; `clear` expires it. `Secure` on HTTPS; the configured cookie domain only for the
+    /// session cookie on HTTPS (the others are host-only).
     pub fn cookie_header(&self, name: &str, value: &str, clear: bool) -> String {
-        let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
-        if self.listener.is_https() {
-            c.push_str("; Secure");
-        }
-        if let (Some(d), true) = (&self.state.cfg.session.cookie_domain, self.listener.is_https()) {
-            if name == self.cookies.session {
-                c.push_str("; Domain=");
-                c.push_str(d);
-            }
-        }
-        if clear {
-            c.push_str("; Max-Age=0");
-        }
-        c
+        let https = self.listener.is_https();
+        let domain = match &self.state.cfg.session.cookie_domain {
+            Some(d) if https && name == self.cookies.session => Some(d.as_str()),
+            _ => None,
+        };
+        http::set_cookie(name, value, https, domain, clear)
     }
 
     /// The password login service over this gateway's directories and regulation.
@@ -642,7 +635,7 @@ impl ProxyHttp for Gateway {
             .get_all(::http::header::SET_COOKIE)
             .into_iter()
             .filter(|v| {
-                let name = v.to_str().ok().and_then(|s| s.split('=').next()).map(str::trim).unwrap_or("");
+                let name = v.to_str().map(http::cookie_piece_name).unwrap_or("");
                 !self.cookies.all.iter().any(|n| n == name)
             })
             .cloned()
