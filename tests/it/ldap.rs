@@ -429,6 +429,9 @@ fn check_warns_on_unmapped_groups_realms_and_institutions() {
         &cfg,
         r#"policies_dir = "policies"
 
+[store]
+kind = "memory"
+
 [[listeners]]
 address = "127.0.0.1:8080"
 redirect_to_https = false
