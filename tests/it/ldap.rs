@@ -1,10 +1,14 @@
 //! LDAP directories against a real OpenLDAP `slapd` (tests/it/common/ldap.rs) over LDAPS and StartTLS with a test
 //! CA: login, wrong password and unknown user, filter injection, nested groups in policies, two realms, accounts
-//! disabled during a session, and the directory going away and coming back.
+//! disabled during a session and at step-up, the directory going away and coming back, failover across several
+//! URLs, eID linking by slapd's `mail`, SMS codes to slapd's `mobile`, and policies by realm and institution.
 //!
-//! What slapd cannot emulate: Active Directory's `LDAP_MATCHING_RULE_IN_CHAIN` (1.2.840.113556.1.4.1941) and the
-//! `data XXX` bind codes. Here nested groups are followed by Portvakt's own level-by-level group search (the
-//! generic `nested_groups = true`); the AD preset's filters and bind codes are unit tests in `src/directory/ldap`.
+//! What slapd cannot emulate: Active Directory's `data XXX` bind diagnostics and its matching rules
+//! (`LDAP_MATCHING_RULE_IN_CHAIN`, `…_BIT_AND`). Those run against a small stand-in domain controller
+//! (tests/it/common/ad.rs) that speaks real LDAPv3 and answers binds with AD's recorded diagnostic strings, with the
+//! AD preset's own filters; slapd's ppolicy overlay was not used, as its lockout and expiry answers are not AD's
+//! and the gateway reads AD's codes. Against slapd, nested groups are followed by Portvakt's own level-by-level
+//! group search (`nested_groups = true`).
 
 use crate::common::ldap::Slapd;
 use crate::common::*;
@@ -826,4 +830,100 @@ async fn step_up_rechecks_the_directory() {
     assert_eq!(r.status(), 403, "groups were read again at step-up");
     let page = r.text().await.unwrap();
     assert!(page.contains("<h1>"), "a page that says why: {page}");
+}
+
+/// Active Directory's refusal pages end to end, against the stand-in domain controller in tests/it/common/ad.rs
+/// (real LDAPv3 over TCP, AD's recorded `data XXX` diagnostics; slapd cannot send these). Realm `ad` uses the AD
+/// preset as shipped (its user filter hides accounts with ACCOUNTDISABLE set); realm `ad-all` drops that clause,
+/// so a disabled account's bind answer (533) is what the user sees. Each page: 773 and 532 say the password must be
+/// changed, with the configured link, and count nothing; 533 and 701 say disabled or expired; 775 says locked;
+/// 52e is the normal wrong-password page. Nested groups arrive through AD's in-chain rule.
+#[tokio::test(flavor = "multi_thread")]
+async fn active_directory_refusal_pages() {
+    use crate::common::ad::{group_dn, user_dn, AccountState, AdServer, AdUser};
+    let user = |sam: &str, state: AccountState, uac_disabled: bool| AdUser {
+        sam: sam.into(),
+        display_name: format!("{sam} Testsson"),
+        password: PASSWORD.into(),
+        state,
+        uac_disabled,
+    };
+    let ad = AdServer::start(
+        vec![
+            user("ok.user", AccountState::Normal, false),
+            user("must.change", AccountState::MustChange, false),
+            user("pw.expired", AccountState::PasswordExpired, false),
+            user("acct.expired", AccountState::AccountExpired, false),
+            user("locked.out", AccountState::Locked, false),
+            user("uac.disabled", AccountState::Disabled, true),
+        ],
+        &[("Lon", vec![group_dn("Ekonomi")]), ("Ekonomi", vec![user_dn("ok.user")])],
+    );
+    let pw_dir = tempfile::tempdir().unwrap();
+    let pw = pw_dir.path().join("ad-pw");
+    std::fs::write(&pw, format!("{}\n", crate::common::ad::SERVICE_PW)).unwrap();
+    let change = "password_change_url = \"https://passord.kommune.example/change\"\n";
+    let map = format!(
+        "[directories.ldap.group_map]\n\"{}\" = \"payroll\"\n\"{}\" = \"finance-staff\"\n",
+        group_dn("Lon"),
+        group_dn("Ekonomi")
+    );
+    let dirs = format!(
+        "{}{map}\n{}",
+        ad.directory_toml("ad", &pw, change),
+        ad.directory_toml(
+            "ad-all",
+            &pw,
+            &format!("{change}user_filter = \"(&(objectCategory=person)(objectClass=user))\"\n")
+        )
+        .replace("title = \"Active Directory\"", "title = \"Active Directory (all accounts)\""),
+    );
+    let env =
+        Env::start(Opts { directories: Some(dirs), extra: "[login]\nmax_failures = 3\n".into(), ..Default::default() });
+    let c = client_from(INTERNAL);
+    let base = env.http_url();
+
+    // A normal login: sAMAccountName, in-chain nested groups mapped to policy names.
+    let l = login_realm(&c, &base, "OK.User", PASSWORD, "ad").await;
+    assert_eq!(l.status, 303, "{}", l.body);
+    let (_, h) = backend_identity(&env, &c, &l.cookie.unwrap(), "/self-service/").await;
+    assert_eq!(h["x-portvakt-user"][0], "ok.user");
+    assert_eq!(h["x-portvakt-groups"][0], "finance-staff,payroll");
+
+    const MUST_CHANGE: &str = "Your password is correct, but it must be changed before you can log in.";
+    const LINK: &str = "<a href=\"https://passord.kommune.example/change\">Change your password</a>";
+    const DISABLED: &str = "Your account is disabled or has expired. Contact IT support.";
+    const LOCKED: &str = "Your account is locked after too many wrong passwords.";
+    for (who, realm, want) in [
+        ("must.change", "ad", MUST_CHANGE),
+        ("pw.expired", "ad", MUST_CHANGE),
+        ("acct.expired", "ad", DISABLED),
+        ("uac.disabled", "ad-all", DISABLED),
+        ("locked.out", "ad", LOCKED),
+    ] {
+        let l = login_realm(&c, &base, who, PASSWORD, realm).await;
+        assert!(l.cookie.is_none(), "{who}");
+        assert_eq!(l.status, 200, "{who}: {}", l.body);
+        let a = alert(&l.body);
+        assert!(a.starts_with(want), "{who}: {a}");
+        assert_eq!(a.contains(LINK), want == MUST_CHANGE, "{who}: the change link only where a change helps: {a}");
+    }
+    // Locked answers 775 whatever the password; 52e is the normal wrong-password page.
+    assert!(alert(&login_realm(&c, &base, "locked.out", "guess", "ad").await.body).starts_with(LOCKED));
+    let wrong = login_realm(&c, &base, "ok.user", "not the password", "ad").await;
+    assert!(alert(&wrong.body).starts_with(WRONG), "{}", wrong.body);
+    // The preset's own filter hides a disabled account: the normal wrong-password page, no bind as that user.
+    let hidden = login_realm(&c, &base, "uac.disabled", PASSWORD, "ad").await;
+    assert!(alert(&hidden.body).starts_with(WRONG), "{}", hidden.body);
+    assert!(
+        ad.binds().iter().filter(|d| d.eq_ignore_ascii_case(&user_dn("uac.disabled"))).count() == 1,
+        "only the ad-all realm bound as the disabled account: {:?}",
+        ad.binds()
+    );
+    // "Must change" comes after a right password and is not counted (max_failures = 3): five in a row, then the
+    // account is still not banned, as the page still says "must change" rather than "too many attempts".
+    for _ in 0..5 {
+        let l = login_realm(&c, &base, "must.change", PASSWORD, "ad").await;
+        assert!(alert(&l.body).starts_with(MUST_CHANGE), "{}", l.body);
+    }
 }

@@ -434,6 +434,7 @@ pub async fn get_json(
     let text = resp.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
+pub mod ad;
 pub mod ldap;
 pub mod oidc;
 pub mod redis;
