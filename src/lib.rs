@@ -23,6 +23,7 @@
 //! - [`pages`]: HTML pages, strings in five languages, security headers.
 //! - [`metrics`]: Prometheus metrics (`portvakt_*`), counted from audit events and pingora's logging phase.
 //! - [`audit`]: the typed audit trail ([`audit::AuditEvent`]), its request scope, and its writer (file or journal).
+//! - [`instrument`]: store and directory operations counted and timed, as wrappers put in place at start.
 //! - [`health`]: the systemd watchdog, pinging only while the gateway answers its own health check.
 //! - [`edge`]: connection caps, TLS handshake, request head and keep-alive deadlines, HTTP/2 limits.
 //! - [`gateway`]: the pingora `ProxyHttp` implementation, the gateway's own endpoints and forwarding.
@@ -57,6 +58,7 @@ pub mod edge;
 pub mod eid;
 pub mod gateway;
 pub mod health;
+pub mod instrument;
 pub mod methods;
 pub mod metrics;
 pub mod notify;

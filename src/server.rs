@@ -87,6 +87,11 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
         Some(s) => s.clone(),
         None => open_stores(&cfg, deps.clock.clone())?,
     };
+    // Every store and directory operation is counted and timed (crate::instrument).
+    let observer = Arc::new(build_observer(&cfg)?);
+    let stores = crate::instrument::stores(&stores, &observer.metrics);
+    let directories: Vec<SharedDirectory> =
+        directories.into_iter().map(|d| crate::instrument::directory(d, &observer.metrics)).collect();
     let sessions = Sessions::new(stores.sessions.clone(), deps.clock.clone(), cfg.session.clone());
     let email = match (&deps.email, &cfg.email) {
         (Some(e), _) => Some(e.clone()),
@@ -103,7 +108,6 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
     if email.is_none() && sms.is_none() {
         tracing::warn!("neither [email] nor [sms] is configured: remote users can only log in with eID");
     }
-    let observer = Arc::new(build_observer(&cfg)?);
     let services = crate::gateway::Services { stores, secrets, email, sms, observer: observer.clone() };
     let policies = crate::access::load_policies(&cfg, &directories)?;
     if let Some(p) = &policies {

@@ -186,6 +186,9 @@ async fn metrics_move_and_stay_off_the_public_listeners() {
         ("portvakt_request_duration_seconds_count{zone=\"internal\",service=\"self-service\"}", 1.0),
         ("portvakt_login_duration_seconds_count{method=\"password\",result=\"success\"}", 3.0),
         ("portvakt_policy_rules", 4.0),
+        ("portvakt_store_operations_total{store=\"sessions\",op=\"create\",result=\"success\"}", 3.0),
+        ("portvakt_directory_operations_total{directory=\"staff\",op=\"authenticate\",result=\"success\"}", 4.0),
+        ("portvakt_directory_operation_duration_seconds_count{directory=\"staff\",op=\"authenticate\"}", 4.0),
     ];
     // A request is counted in pingora's logging phase, just after its answer went out: poll briefly.
     let started = Instant::now();
@@ -355,6 +358,36 @@ async fn readiness_follows_the_store() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+/// An LDAP directory that stops answering leaves the instance ready (the store is fine) and shows as directory
+/// errors in the metrics; logins in the meantime are errors, not failures.
+#[tokio::test(flavor = "multi_thread")]
+async fn directory_outage_is_ready_and_counted() {
+    let mut slapd = crate::common::ldap::Slapd::start();
+    let admin_port = free_port();
+    let env = Env::start(Opts {
+        directories: Some(slapd.directory_toml(
+            "admin",
+            "Administration",
+            "ou=admin,ou=people,dc=kommune,dc=example",
+            "",
+        )),
+        extra: format!("[admin]\nlisten = \"127.0.0.1:{admin_port}\"\n"),
+        ..Default::default()
+    });
+    let c = client_from(INTERNAL);
+    slapd.stop();
+    let l = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await;
+    assert_eq!(l.status, 503, "{}", l.body);
+    let ready = c.get(format!("{}/.portvakt/readyz", env.http_url())).send().await.unwrap();
+    assert_eq!(ready.status(), 200, "a directory outage does not make the instance unready");
+    let scrape = c.get(format!("http://127.0.0.1:{admin_port}/metrics")).send().await.unwrap().text().await.unwrap();
+    let errors = "portvakt_directory_operations_total{directory=\"admin\",op=\"authenticate\",result=\"error\"}";
+    assert_eq!(value(&scrape, errors), 1.0, "{scrape}");
+    let login_errors = "portvakt_logins_total{method=\"password\",zone=\"internal\",result=\"error\"}";
+    assert_eq!(value(&scrape, login_errors), 1.0, "{scrape}");
+    slapd.resume();
 }
 
 /// With `WATCHDOG_USEC` set, the real process sends READY=1 and then WATCHDOG=1 repeatedly to the NOTIFY_SOCKET this
