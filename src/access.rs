@@ -240,15 +240,20 @@ pub fn check_context(
     }
 }
 
-/// Loads the policy directory of a config, if it has one.
+/// Loads the policy directory of a config, if it has one; `[accounts] phone_zones` and `[eid] link_zones`, where
+/// written, must agree with its account-action rules.
 pub fn load_policies(
     cfg: &crate::config::Config,
     dirs: &[crate::directory::SharedDirectory],
 ) -> Result<Option<PolicySet>, crate::config::error::ConfigErrors> {
-    match &cfg.policies_dir {
-        Some(dir) => PolicySet::load_dir(dir, &check_context(cfg, dirs)).map(Some),
-        None => Ok(None),
+    let Some(dir) = &cfg.policies_dir else { return Ok(None) };
+    let set = PolicySet::load_dir(dir, &check_context(cfg, dirs))?;
+    // With policy files the account-action rules decide; config keys saying otherwise are refused (issue #16.5).
+    let disagreements = crate::policy::agreement::account_zone_disagreements(&cfg.path, &set);
+    if !disagreements.is_empty() {
+        return Err(crate::config::error::ConfigErrors(disagreements));
     }
+    Ok(Some(set))
 }
 
 /// Whether a login reaches a zone's floor: any password or eID login for `password`, two factors (or eID at

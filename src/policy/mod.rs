@@ -21,6 +21,7 @@
 //!
 //! The order puts what the user can do right now first: step up the login, then move, then wait.
 
+pub mod agreement;
 mod check;
 mod compile;
 mod explain;
