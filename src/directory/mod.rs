@@ -145,7 +145,10 @@ pub fn build_all(cfg: &crate::config::Config) -> Result<Vec<SharedDirectory>, cr
                 }
             }
             crate::config::DirectoryKind::Ldap(s) => match ldap::LdapDirectory::new(&d.name, &d.title, (**s).clone()) {
-                Ok(ld) => out.push(Arc::new(ld.with_default_institution(default_institution(cfg, &d.name)))),
+                Ok(ld) => {
+                    let known = cfg.institutions.iter().map(|i| (i.name.clone(), i.title.clone())).collect();
+                    out.push(Arc::new(ld.with_institutions(default_institution(cfg, &d.name), known)))
+                }
                 Err(e) => errors.push(crate::config::error::ConfigError {
                     file: cfg.path.clone(),
                     position: None,

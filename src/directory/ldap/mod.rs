@@ -36,8 +36,10 @@ pub struct LdapDirectory {
     s: Arc<LdapSettings>,
     tls: Option<Arc<rustls::ClientConfig>>,
     pool: Pool,
-    /// Institution of users whose entry has no institution attribute value.
+    /// Institution of users whose entry has no usable institution attribute value.
     default_institution: Option<String>,
+    /// `[[institutions]]` as (name, title), to read an attribute value written as a title.
+    institutions: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for LdapDirectory {
@@ -93,12 +95,15 @@ impl LdapDirectory {
             s: Arc::new(s),
             tls,
             default_institution: None,
+            institutions: Vec::new(),
         })
     }
 
-    /// The same directory, with the institution of users whose entry names none.
-    pub fn with_default_institution(mut self, institution: Option<String>) -> LdapDirectory {
-        self.default_institution = institution;
+    /// The same directory, with the institution of users whose entry names none, and the configured
+    /// institutions as (name, title) that an attribute value may name.
+    pub fn with_institutions(mut self, default: Option<String>, known: Vec<(String, String)>) -> LdapDirectory {
+        self.default_institution = default;
+        self.institutions = known;
         self
     }
 
@@ -293,14 +298,16 @@ impl LdapDirectory {
         let display_name =
             Self::values(entry, &self.s.display_name_attribute).first().cloned().unwrap_or_else(|| username.clone());
         let email = Self::values(entry, &self.s.mail_attribute).first().cloned();
-        let institution = self
-            .s
-            .institution_attribute
-            .as_ref()
-            .and_then(|a| Self::values(entry, a).first())
-            .map(|v| v.trim().to_lowercase())
-            .filter(|v| !v.is_empty())
-            .or_else(|| self.default_institution.clone());
+        let raw = self.s.institution_attribute.as_ref().and_then(|a| Self::values(entry, a).first());
+        let institution = match raw.map(|v| institution_name(v, &self.institutions)) {
+            Some(Some(name)) => Some(name),
+            Some(None) => {
+                // Not a name a policy or a header can carry (e.g. spaces, letters outside a-z): the realm's instead.
+                tracing::warn!(directory = %self.name, user = %username, "the institution attribute's value is neither an institution name nor title; the realm's institution is used");
+                self.default_institution.clone()
+            }
+            None => self.default_institution.clone(),
+        };
         let phones = match &self.s.phone_attribute {
             Some(a) => Self::values(entry, a).iter().take(crate::account::MAX_PHONES).cloned().collect(),
             None => Vec::new(),
@@ -370,6 +377,20 @@ impl LdapDirectory {
             let _ = l.unbind().await;
         }
     }
+}
+
+/// The institution an attribute value names: an `[[institutions]]` name or title (any letter case), else the value
+/// itself in lower case when it is a valid name (a-z, 0-9, '-', '_'); `None` for anything else (it could not be
+/// sent in `X-Portvakt-Institution` or named in a policy).
+fn institution_name(value: &str, known: &[(String, String)]) -> Option<String> {
+    let v = value.trim();
+    if let Some((name, _)) =
+        known.iter().find(|(n, t)| n.eq_ignore_ascii_case(v) || t.to_lowercase() == v.to_lowercase())
+    {
+        return Some(name.clone());
+    }
+    let lower = v.to_lowercase();
+    crate::config::valid_name(&lower).then_some(lower)
 }
 
 /// The value of a DN's first RDN ("payroll" for "cn=Payroll,ou=Groups,dc=x"), unescaped simply.
@@ -500,6 +521,19 @@ impl Directory for LdapDirectory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An institution attribute names an institution by name or title in any case, or is a valid name itself;
+    /// anything a header or policy cannot carry is refused.
+    #[test]
+    fn institution_values() {
+        let known = vec![("skola-nord".to_string(), "Skola Nord".to_string())];
+        assert_eq!(institution_name(" Skola Nord ", &known).as_deref(), Some("skola-nord"));
+        assert_eq!(institution_name("SKOLA-NORD", &known).as_deref(), Some("skola-nord"));
+        assert_eq!(institution_name("Skola-Syd", &known).as_deref(), Some("skola-syd"));
+        assert_eq!(institution_name("Skola Söder", &known), None);
+        assert_eq!(institution_name("a\r\nX-Evil: 1", &known), None);
+        assert_eq!(institution_name("", &known), None);
+    }
 
     /// The first RDN's value names a group when no map is configured; escapes are undone.
     #[test]

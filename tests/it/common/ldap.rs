@@ -8,7 +8,7 @@
 //!   (`uid`, `cn`, `mail`, password [`super::PASSWORD`]); `ann` exists so that a wildcard would have a second match.
 //!   anna and dave have a `mobile` (Swedish national and Norwegian international spelling); users cannot write entries.
 //! - `ou=teachers,ou=people`: kim again (another account, other groups; `departmentNumber: Skola-Syd`), tove
-//!   (`departmentNumber: skola-nord`): the institution attribute of the institution tests.
+//!   (`departmentNumber: Skola Nord`, an institution's title): the institution attribute of the institution tests.
 //! - `ou=groups`: groupOfNames entries; payroll has finance-staff as a member (nesting).
 //! - `cn=portvakt,ou=services`: the service account.
 //!
@@ -169,7 +169,7 @@ access to * by users read by * none
             "Tove Tå",
             "tove@skola.kommune.example",
             pw,
-            "departmentNumber: skola-nord\n",
+            "departmentNumber: Skola Nord\n",
         ));
         ldif.push_str(&group("finance-staff", &[&person_dn("anna", "admin")]));
         ldif.push_str(&group("payroll", &[&format!("cn=finance-staff,ou=groups,{SUFFIX}")]));
