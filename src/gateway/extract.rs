@@ -53,9 +53,7 @@ pub async fn form(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<
     if !http::is_urlencoded_form(req) {
         session.set_keepalive(None);
         let lang = ctx.lang(session.req_header());
-        return Err(
-            super::Reply::error_page(gw, lang, 415, Msg::BadRequestTitle, Msg::FormTypeBody.text(lang).into()).into()
-        );
+        return Err(super::Reply::error_page(gw, lang, 415, Msg::BadRequestTitle, Msg::FormTypeBody).into());
     }
     if http::is_cross_site(req, &|h| gw.is_own_host(h)) {
         tracing::info!(
@@ -76,7 +74,7 @@ pub async fn form(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Result<
     let too_large = |gw: &Gateway, ctx: &mut Ctx, session: &mut Session| -> HandlerError {
         session.set_keepalive(None);
         let lang = ctx.lang(session.req_header());
-        super::Reply::error_page(gw, lang, 413, Msg::TooLargeTitle, Msg::TooLargeBody.text(lang).into()).into()
+        super::Reply::error_page(gw, lang, 413, Msg::TooLargeTitle, Msg::TooLargeBody).into()
     };
     if declared.is_some_and(|n| n > cap) {
         return Err(too_large(gw, ctx, session));

@@ -4,7 +4,7 @@
 
 use super::reply::Reply;
 use super::{http, Ctx, Gateway};
-use crate::pages::{self, Lang, Msg, PageCtx};
+use crate::pages::{Msg, PageCtx, Text};
 use crate::second_factor::limits::LimitHit;
 use crate::services::codes::{Refusal, StepRefusal};
 use crate::session::{Invalid, SessionRecord};
@@ -69,15 +69,15 @@ pub fn page_ctx<'a>(ctx: &mut Ctx, req: &RequestHeader, user: Option<(&'a str, &
 /// 403: the form's CSRF token is missing or wrong, or the form was posted from another site.
 pub fn csrf_refused(gw: &Gateway, ctx: &mut Ctx, session: &Session) -> Reply {
     let lang = ctx.lang(session.req_header());
-    Reply::error_page(gw, lang, 403, Msg::ForbiddenTitle, Msg::ForbiddenCsrf.text(lang).into())
+    Reply::error_page(gw, lang, 403, Msg::ForbiddenTitle, Msg::ForbiddenCsrf)
 }
 
 /// 429 with the wait in seconds, on the page and in Retry-After.
 pub fn too_many_attempts(gw: &Gateway, ctx: &mut Ctx, session: &Session, wait: Duration) -> Reply {
     let lang = ctx.lang(session.req_header());
-    let secs = wait.as_secs().max(1).to_string();
-    let body = pages::fill(Msg::TooManyAttemptsBody.text(lang), &[("seconds", &secs)]);
-    Reply::error_page_html(gw, lang, 429, Msg::TooManyAttemptsTitle, body).header("retry-after", secs)
+    let secs = wait.as_secs().max(1);
+    let body = Msg::TooManyAttemptsBody.arg("seconds", secs);
+    Reply::error_page(gw, lang, 429, Msg::TooManyAttemptsTitle, body).header("retry-after", secs.to_string())
 }
 
 /// 302 to the login page, coming back to this page (with `expired=1` after an idle timeout).
@@ -101,26 +101,19 @@ pub fn account_key(rec: &SessionRecord) -> String {
 }
 
 /// What to tell a user whose code was refused, and how long to wait (for Retry-After).
-pub fn code_refusal(gw: &Gateway, lang: Lang, r: Refusal) -> (String, Option<Duration>) {
-    let minutes = |w: Duration| w.as_secs().div_ceil(60).max(1).to_string();
+pub fn code_refusal(gw: &Gateway, r: Refusal) -> (Text, Option<Duration>) {
+    let minutes = |w: Duration| w.as_secs().div_ceil(60).max(1);
     match r {
-        Refusal::Step(StepRefusal::Locked(w)) => {
-            (pages::fill(Msg::SecondFactorLocked.text(lang), &[("minutes", &minutes(w))]), Some(w))
-        }
+        Refusal::Step(StepRefusal::Locked(w)) => (Msg::SecondFactorLocked.arg("minutes", minutes(w)), Some(w)),
         Refusal::Step(StepRefusal::ChallengeCap) => {
-            let lifetime = gw.codes().lifetime_minutes().to_string();
-            (pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", &lifetime)]), None)
+            (Msg::SendLimitReached.arg("minutes", gw.codes().lifetime_minutes()), None)
         }
-        Refusal::Limit(LimitHit::Country) => (pages::fill(Msg::SendLimitCountry.text(lang), &[]), None),
-        Refusal::Limit(LimitHit::Cooldown(w)) => {
-            (pages::fill(Msg::SendLimitCooldown.text(lang), &[("seconds", &w.as_secs().max(1).to_string())]), Some(w))
-        }
+        Refusal::Limit(LimitHit::Country) => (Text::from(Msg::SendLimitCountry), None),
+        Refusal::Limit(LimitHit::Cooldown(w)) => (Msg::SendLimitCooldown.arg("seconds", w.as_secs().max(1)), Some(w)),
         Refusal::Limit(
             LimitHit::Destination(w) | LimitHit::Account(w) | LimitHit::Address(w) | LimitHit::Global(w),
-        ) => (pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", &minutes(w))]), Some(w)),
-        Refusal::Limit(LimitHit::Challenge) => {
-            (pages::fill(Msg::SendLimitReached.text(lang), &[("minutes", "5")]), None)
-        }
+        ) => (Msg::SendLimitReached.arg("minutes", minutes(w)), Some(w)),
+        Refusal::Limit(LimitHit::Challenge) => (Msg::SendLimitReached.arg("minutes", 5u64), None),
     }
 }
 

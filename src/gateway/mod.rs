@@ -20,7 +20,7 @@ use crate::assertion::{Claims, SigningKey};
 use crate::clock::SharedClock;
 use crate::config::{Config, ListenerSettings};
 use crate::directory::SharedDirectory;
-use crate::pages::{Lang, Msg, RealmChoice};
+use crate::pages::{Lang, Msg, RealmChoice, Text};
 use crate::session::{Invalid, SessionId, SessionRecord, Sessions};
 use crate::zones::{ClientAddr, PeerAddr, Zone, ZoneTable};
 use async_trait::async_trait;
@@ -680,17 +680,15 @@ impl ProxyHttp for Gateway {
             let service =
                 ctx.service.and_then(|i| self.state.cfg.services.get(i)).map(|s| s.title.clone()).unwrap_or_default();
             let (title, body) = match code {
-                502 | 504 => {
-                    (Msg::BadGatewayTitle, crate::pages::fill(Msg::BadGatewayBody.text(lang), &[("service", &service)]))
-                }
-                503 => (Msg::UnavailableTitle, crate::pages::fill(Msg::UnavailableBody.text(lang), &[])),
-                400..=499 => (Msg::BadRequestTitle, crate::pages::fill(Msg::BadRequestBody.text(lang), &[])),
-                _ => (Msg::ErrorTitle, crate::pages::fill(Msg::InternalErrorBody.text(lang), &[])),
+                502 | 504 => (Msg::BadGatewayTitle, Msg::BadGatewayBody.arg("service", &service)),
+                503 => (Msg::UnavailableTitle, Text::from(Msg::UnavailableBody)),
+                400..=499 => (Msg::BadRequestTitle, Text::from(Msg::BadRequestBody)),
+                _ => (Msg::ErrorTitle, Text::from(Msg::InternalErrorBody)),
             };
             if code >= 500 {
                 tracing::warn!(service = %service, status = code, error = %e, "request failed");
             }
-            let r = Reply::error_page_html(self, lang, code, title, body);
+            let r = Reply::error_page(self, lang, code, title, body);
             if let Err(we) = r.send(self, session).await {
                 tracing::debug!(error = %we, "could not send error page");
             }
@@ -705,8 +703,7 @@ impl Gateway {
         let req = session.req_header();
         if http::header_bytes(req) > self.state.cfg.server.max_header_bytes {
             let lang = ctx.lang(req);
-            let r =
-                Reply::error_page(self, lang, 431, Msg::BadRequestTitle, Msg::HeadersTooLargeBody.text(lang).into());
+            let r = Reply::error_page(self, lang, 431, Msg::BadRequestTitle, Msg::HeadersTooLargeBody);
             session.set_keepalive(None);
             r.send(self, session).await?;
             return Ok(true);
@@ -714,7 +711,7 @@ impl Gateway {
         // RFC 9112 3.2: an HTTP/1.1 request needs exactly one valid Host header.
         if req.version == ::http::Version::HTTP_11 && !http::valid_host_header(req) {
             let lang = ctx.lang(req);
-            let r = Reply::error_page(self, lang, 400, Msg::BadRequestTitle, Msg::BadRequestBody.text(lang).into());
+            let r = Reply::error_page(self, lang, 400, Msg::BadRequestTitle, Msg::BadRequestBody);
             session.set_keepalive(None);
             r.send(self, session).await?;
             return Ok(true);
@@ -764,8 +761,8 @@ impl Gateway {
                     "path refused"
                 );
                 let lang = ctx.lang(req);
-                let body = crate::pages::fill(Msg::BadPathBody.text(lang), &[("reason", &why.to_string())]);
-                Reply::error_page_html(self, lang, 400, Msg::BadRequestTitle, body).send(self, session).await?;
+                let body = Msg::BadPathBody.arg("reason", why.to_string());
+                Reply::error_page(self, lang, 400, Msg::BadRequestTitle, body).send(self, session).await?;
                 return Ok(true);
             }
         };
@@ -782,7 +779,7 @@ impl Gateway {
                     Reply::redirect("/.portvakt/portal")
                 } else {
                     let lang = ctx.lang(req);
-                    Reply::error_page(self, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody.text(lang).into())
+                    Reply::error_page(self, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody)
                 };
                 r.send(self, session).await?;
                 return Ok(true);
@@ -914,20 +911,16 @@ pub fn request_target(ctx: &Ctx, req: &RequestHeader) -> String {
 
 /// The 403 page for a denial: what happened in the user's language, and the rule's own message if it has one.
 pub fn denial_page(gw: &Gateway, lang: Lang, service_title: &str, d: &Denial) -> Reply {
-    let mut body = match d.kind {
-        DenyKind::Zone => crate::pages::fill(Msg::PortalNotFromThisNetwork.text(lang), &[]),
-        DenyKind::ClosedUntil(t) => {
-            crate::pages::fill(Msg::PortalClosedUntil.text(lang), &[("time", &access::local_time(t))])
-        }
-        DenyKind::Rule | DenyKind::NoAccess => {
-            crate::pages::fill(Msg::ForbiddenPolicy.text(lang), &[("service", service_title)])
-        }
+    let reason = match d.kind {
+        DenyKind::Zone => Text::from(Msg::PortalNotFromThisNetwork),
+        DenyKind::ClosedUntil(t) => Msg::PortalClosedUntil.arg("time", access::local_time(t)),
+        DenyKind::Rule | DenyKind::NoAccess => Msg::ForbiddenPolicy.arg("service", service_title),
     };
+    let mut body = vec![reason];
     if let Some(m) = d.message.as_ref().and_then(|m| m.get(lang.code())) {
-        body.push_str("</p><p>");
-        body.push_str(&crate::pages::fill(m, &[]));
+        body.push(Text::verbatim(m));
     }
-    Reply::error_page_html(gw, lang, 403, Msg::ForbiddenTitle, body)
+    Reply::error_page_paragraphs(gw, lang, 403, Msg::ForbiddenTitle, body)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Responses written by the gateway itself, each with the security headers every gateway page carries.
 
 use super::Gateway;
-use crate::pages::{self, Lang, Msg, PageCtx};
+use crate::pages::{self, Lang, Msg, PageCtx, Text};
 use bytes::Bytes;
 use pingora::prelude::*;
 use pingora::proxy::Session;
@@ -81,15 +81,15 @@ impl Reply {
         self.status
     }
 
-    /// An error page whose body is plain text (escaped here).
-    pub fn error_page(gw: &Gateway, lang: Lang, status: u16, title: Msg, body: String) -> Reply {
-        Self::error_page_html(gw, lang, status, title, pages::fill(&body, &[]))
+    /// An error page: its title and what to do, in the reader's language.
+    pub fn error_page(gw: &Gateway, lang: Lang, status: u16, title: Msg, body: impl Into<Text>) -> Reply {
+        Self::error_page_paragraphs(gw, lang, status, title, vec![body.into()])
     }
 
-    /// An error page whose body is already-escaped HTML.
-    pub fn error_page_html(_gw: &Gateway, lang: Lang, status: u16, title: Msg, body_html: String) -> Reply {
+    /// An error page whose body has several paragraphs.
+    pub fn error_page_paragraphs(_gw: &Gateway, lang: Lang, status: u16, title: Msg, body: Vec<Text>) -> Reply {
         let ctx = PageCtx { lang, user: None };
-        Reply::html(status, pages::error_page(&ctx, title, &body_html))
+        Reply::html(status, pages::error_page(&ctx, title, &body))
     }
 
     /// Writes the response, with security headers, to the client.

@@ -142,12 +142,11 @@ pub async fn dispatch(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> pin
         Found::Handler(h) => h(gw, session, ctx).await.or_else(HandlerError::into_reply),
         Found::MethodNotAllowed(allow) => {
             let lang = ctx.lang(session.req_header());
-            Ok(Reply::error_page(gw, lang, 405, Msg::BadRequestTitle, Msg::BadRequestBody.text(lang).into())
-                .header("allow", allow))
+            Ok(Reply::error_page(gw, lang, 405, Msg::BadRequestTitle, Msg::BadRequestBody).header("allow", allow))
         }
         Found::NotFound => {
             let lang = ctx.lang(session.req_header());
-            Ok(Reply::error_page(gw, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody.text(lang).into()))
+            Ok(Reply::error_page(gw, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody))
         }
     }
 }

@@ -4,20 +4,49 @@ pub mod eid;
 pub mod i18n;
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
-pub use i18n::{Lang, Msg};
+pub use i18n::{Arg, Lang, Msg, Text};
 
 /// The stylesheet served at [`CSS_PATH`].
 pub const CSS: &str = include_str!("../../assets/portvakt.css");
 /// Where the stylesheet is served.
 pub const CSS_PATH: &str = "/.portvakt/static/portvakt.css";
 
-/// Fills `{key}` placeholders with HTML-escaped values.
-pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = text(template).into_owned();
-    for (k, v) in values {
-        out = out.replace(&format!("{{{k}}}"), &text(v));
+/// A message on a page, with an optional link after it (e.g. "Change your password").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The words.
+    pub text: Text,
+    /// A link shown after the words.
+    pub link: Option<Link>,
+}
+
+impl Notice {
+    /// The same notice with a link after the words.
+    pub fn with_link(mut self, href: impl Into<String>, label: impl Into<Text>) -> Notice {
+        self.link = Some(Link { href: href.into(), label: label.into() });
+        self
     }
-    out
+}
+
+impl From<Text> for Notice {
+    fn from(text: Text) -> Notice {
+        Notice { text, link: None }
+    }
+}
+
+impl From<Msg> for Notice {
+    fn from(m: Msg) -> Notice {
+        Notice { text: m.into(), link: None }
+    }
+}
+
+/// A link with its words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// Where it goes.
+    pub href: String,
+    /// The words.
+    pub label: Text,
 }
 
 /// What every page needs to know about its reader.
@@ -31,8 +60,22 @@ pub struct PageCtx<'a> {
 
 impl PageCtx<'_> {
     /// The message in this page's language.
-    pub fn t(&self, m: Msg) -> &'static str {
+    pub fn t(&self, m: Msg) -> String {
         m.text(self.lang)
+    }
+
+    /// The words in this page's language, HTML-escaped.
+    pub(crate) fn html(&self, t: &Text) -> String {
+        text(&t.render(self.lang)).into_owned()
+    }
+
+    /// A notice in this page's language, HTML-escaped, with its link.
+    pub(crate) fn notice_html(&self, n: &Notice) -> String {
+        let mut h = self.html(&n.text);
+        if let Some(l) = &n.link {
+            h.push_str(&format!(" <a href=\"{}\">{}</a>", attr(&l.href), self.html(&l.label)));
+        }
+        h
     }
 }
 
@@ -46,17 +89,17 @@ pub fn layout(ctx: &PageCtx<'_>, title: &str, body: &str) -> String {
     h.push_str(" – Portvakt</title><link rel=\"stylesheet\" href=\"");
     h.push_str(CSS_PATH);
     h.push_str("\"></head><body><a class=\"skip\" href=\"#main\">");
-    h.push_str(&text(ctx.t(Msg::SkipToContent)));
+    h.push_str(&text(&ctx.t(Msg::SkipToContent)));
     h.push_str("</a><header><span class=\"brand\">Portvakt</span>");
     if let Some((name, csrf)) = ctx.user {
         h.push_str("<span>");
-        h.push_str(&fill(ctx.t(Msg::SignedInAs), &[("name", name)]));
+        h.push_str(&ctx.html(&Msg::SignedInAs.arg("name", name)));
         h.push_str(
             "</span><form method=\"post\" action=\"/.portvakt/logout\"><input type=\"hidden\" name=\"csrf\" value=\"",
         );
         h.push_str(&attr(csrf));
         h.push_str("\"><button class=\"secondary\" type=\"submit\">");
-        h.push_str(&text(ctx.t(Msg::Logout)));
+        h.push_str(&text(&ctx.t(Msg::Logout)));
         h.push_str("</button></form>");
     }
     h.push_str("</header><main id=\"main\"><h1>");
@@ -90,9 +133,9 @@ pub struct LoginView<'a> {
     /// Username to refill after a failed attempt.
     pub username: &'a str,
     /// Error message to show.
-    pub error: Option<String>,
+    pub error: Option<Notice>,
     /// Informational message (e.g. logged out for inactivity).
-    pub notice: Option<String>,
+    pub notice: Option<Notice>,
     /// Link to password help.
     pub password_help_url: Option<&'a str>,
     /// eID providers offered.
@@ -104,24 +147,24 @@ pub fn login_page(ctx: &PageCtx<'_>, v: &LoginView<'_>) -> String {
     let mut b = String::with_capacity(2048);
     if let Some(n) = &v.notice {
         b.push_str("<p class=\"notice\" role=\"status\">");
-        b.push_str(n);
+        b.push_str(&ctx.notice_html(n));
         b.push_str("</p>");
     }
     if let Some(e) = &v.error {
         b.push_str("<p class=\"error\" role=\"alert\">");
-        b.push_str(e);
+        b.push_str(&ctx.notice_html(e));
         b.push_str("</p>");
     }
     b.push_str("<div class=\"card\"><p>");
-    b.push_str(&text(ctx.t(Msg::LoginIntro)));
+    b.push_str(&text(&ctx.t(Msg::LoginIntro)));
     b.push_str("</p><form method=\"post\" action=\"/.portvakt/login\">");
     b.push_str(&hidden("csrf", v.csrf));
     b.push_str(&hidden("rd", v.rd));
     if v.realms.len() > 1 {
         b.push_str("<label for=\"realm\">");
-        b.push_str(&text(ctx.t(Msg::Realm)));
+        b.push_str(&text(&ctx.t(Msg::Realm)));
         b.push_str("</label><p class=\"help\" id=\"realm-help\">");
-        b.push_str(&text(ctx.t(Msg::RealmHelp)));
+        b.push_str(&text(&ctx.t(Msg::RealmHelp)));
         b.push_str("</p><select id=\"realm\" name=\"realm\" aria-describedby=\"realm-help\">");
         for r in v.realms {
             b.push_str("<option value=\"");
@@ -137,24 +180,24 @@ pub fn login_page(ctx: &PageCtx<'_>, v: &LoginView<'_>) -> String {
         b.push_str("</select>");
     }
     b.push_str("<label for=\"username\">");
-    b.push_str(&text(ctx.t(Msg::Username)));
+    b.push_str(&text(&ctx.t(Msg::Username)));
     b.push_str("</label><input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" required value=\"");
     b.push_str(&attr(v.username));
     b.push_str("\"><label for=\"password\">");
-    b.push_str(&text(ctx.t(Msg::Password)));
+    b.push_str(&text(&ctx.t(Msg::Password)));
     b.push_str("</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required><button type=\"submit\">");
-    b.push_str(&text(ctx.t(Msg::LoginButton)));
+    b.push_str(&text(&ctx.t(Msg::LoginButton)));
     b.push_str("</button></form>");
     if let Some(url) = v.password_help_url {
         b.push_str("<p><a href=\"");
         b.push_str(&attr(url));
         b.push_str("\">");
-        b.push_str(&text(ctx.t(Msg::PasswordHelp)));
+        b.push_str(&text(&ctx.t(Msg::PasswordHelp)));
         b.push_str("</a></p>");
     }
     b.push_str("</div>");
     b.push_str(&eid::login_buttons(ctx, v.eid_providers, v.rd));
-    layout(ctx, ctx.t(Msg::LoginTitle), &b)
+    layout(ctx, &ctx.t(Msg::LoginTitle), &b)
 }
 
 /// The state of one service on the portal, for this user, now.
@@ -186,16 +229,16 @@ pub struct Tile {
 }
 
 /// The portal: the services this user may open now, and why others are closed.
-pub fn portal_page(ctx: &PageCtx<'_>, display_name: &str, zone_label: &str, tiles: &[Tile]) -> String {
+pub fn portal_page(ctx: &PageCtx<'_>, display_name: &str, zone: Msg, tiles: &[Tile]) -> String {
     let mut b = String::with_capacity(1024 + tiles.len() * 256);
     b.push_str("<p>");
-    b.push_str(&fill(ctx.t(Msg::PortalIntro), &[("name", display_name)]));
+    b.push_str(&ctx.html(&Msg::PortalIntro.arg("name", display_name)));
     b.push_str("</p><p class=\"help\">");
-    b.push_str(&fill(ctx.t(Msg::PortalZone), &[("zone", zone_label)]));
+    b.push_str(&ctx.html(&Msg::PortalZone.arg("zone", ctx.t(zone))));
     b.push_str("</p>");
     if tiles.is_empty() {
         b.push_str("<p class=\"notice\">");
-        b.push_str(&text(ctx.t(Msg::PortalEmpty)));
+        b.push_str(&text(&ctx.t(Msg::PortalEmpty)));
         b.push_str("</p>");
     }
     b.push_str("<ul class=\"tiles\">");
@@ -222,33 +265,33 @@ pub fn portal_page(ctx: &PageCtx<'_>, display_name: &str, zone_label: &str, tile
                 b.push_str("<a class=\"button\" href=\"");
                 b.push_str(&attr(&t.url));
                 b.push_str("\">");
-                b.push_str(&text(ctx.t(Msg::PortalOpen)));
+                b.push_str(&text(&ctx.t(Msg::PortalOpen)));
                 b.push_str("</a>");
             }
             TileState::NeedsStepUp => {
                 b.push_str("<p class=\"state\">");
-                b.push_str(&text(ctx.t(Msg::PortalNeedsStrongerLogin)));
+                b.push_str(&text(&ctx.t(Msg::PortalNeedsStrongerLogin)));
                 b.push_str("</p><a class=\"button\" href=\"/.portvakt/second-factor?rd=");
                 b.push_str(&attr(&crate::gateway::http::url_encode(&t.url)));
                 b.push_str("\">");
-                b.push_str(&text(ctx.t(Msg::PortalStepUp)));
+                b.push_str(&text(&ctx.t(Msg::PortalStepUp)));
                 b.push_str("</a>");
             }
             TileState::NotFromThisNetwork => {
                 b.push_str("<p class=\"state\">");
-                b.push_str(&text(ctx.t(Msg::PortalNotFromThisNetwork)));
+                b.push_str(&text(&ctx.t(Msg::PortalNotFromThisNetwork)));
                 b.push_str("</p>");
             }
             TileState::ClosedUntil(time) => {
                 b.push_str("<p class=\"state\">");
-                b.push_str(&fill(ctx.t(Msg::PortalClosedUntil), &[("time", time)]));
+                b.push_str(&ctx.html(&Msg::PortalClosedUntil.arg("time", time)));
                 b.push_str("</p>");
             }
             TileState::NoAccess(reason) => {
                 b.push_str("<p class=\"state\">");
                 match reason {
                     Some(r) => b.push_str(&text(r)),
-                    None => b.push_str(&text(ctx.t(Msg::PortalNoAccess))),
+                    None => b.push_str(&text(&ctx.t(Msg::PortalNoAccess))),
                 }
                 b.push_str("</p>");
             }
@@ -256,29 +299,52 @@ pub fn portal_page(ctx: &PageCtx<'_>, display_name: &str, zone_label: &str, tile
         b.push_str("</li>");
     }
     b.push_str("</ul>");
-    layout(ctx, ctx.t(Msg::PortalTitle), &b)
+    layout(ctx, &ctx.t(Msg::PortalTitle), &b)
 }
 
 /// The page after logout.
 pub fn logged_out_page(ctx: &PageCtx<'_>) -> String {
     let mut b = String::new();
     b.push_str("<div class=\"card\"><p>");
-    b.push_str(&text(ctx.t(Msg::LoggedOutBody)));
+    b.push_str(&text(&ctx.t(Msg::LoggedOutBody)));
     b.push_str("</p><a class=\"button\" href=\"/.portvakt/login\">");
-    b.push_str(&text(ctx.t(Msg::LoginAgain)));
+    b.push_str(&text(&ctx.t(Msg::LoginAgain)));
     b.push_str("</a></div>");
-    layout(ctx, ctx.t(Msg::LoggedOutTitle), &b)
+    layout(ctx, &ctx.t(Msg::LoggedOutTitle), &b)
 }
 
-/// An error page: what happened and what to do, with a way back.
-pub fn error_page(ctx: &PageCtx<'_>, title: Msg, body: &str) -> String {
+/// An error page: what happened and what to do (a paragraph each), with a way back.
+pub fn error_page(ctx: &PageCtx<'_>, title: Msg, body: &[Text]) -> String {
     let mut b = String::new();
     b.push_str("<div class=\"card\"><p role=\"alert\">");
-    b.push_str(body);
+    for (i, t) in body.iter().enumerate() {
+        if i > 0 {
+            b.push_str("</p><p>");
+        }
+        b.push_str(&ctx.html(t));
+    }
     b.push_str("</p><p><a href=\"/.portvakt/portal\">");
-    b.push_str(&text(ctx.t(Msg::BackToPortal)));
+    b.push_str(&text(&ctx.t(Msg::BackToPortal)));
     b.push_str("</a></p></div>");
-    layout(ctx, ctx.t(title), &b)
+    layout(ctx, &ctx.t(title), &b)
+}
+
+/// A page with one message and a button to the login page (an eID login that did not go through, a session that
+/// has just ended); `alert` marks a problem rather than news.
+pub fn message_page(ctx: &PageCtx<'_>, title: Msg, body: &Text, alert: bool) -> String {
+    let mut b = String::from("<div class=\"card\"><p ");
+    b.push_str(if alert { "role=\"alert\"" } else { "class=\"notice\" role=\"status\"" });
+    b.push('>');
+    b.push_str(&ctx.html(body));
+    b.push_str("</p><p><a class=\"button\" href=\"/.portvakt/login\">");
+    b.push_str(&text(&ctx.t(Msg::LoginAgain)));
+    b.push_str("</a></p></div>");
+    layout(ctx, &ctx.t(title), &b)
+}
+
+/// The answer to a front-channel logout, loaded in the provider's hidden iframe.
+pub fn frontchannel_logout_page() -> String {
+    "<!doctype html><title>Logged out</title>\n".to_string()
 }
 
 /// A channel offered on the second-factor page: form value and masked label.
@@ -287,7 +353,7 @@ pub struct ChannelChoice {
     /// `sms:0`, `sms:1` or `email`.
     pub value: String,
     /// e.g. "SMS to 070•••45 67".
-    pub label: String,
+    pub label: Text,
 }
 
 /// What the second-factor page shows.
@@ -302,9 +368,9 @@ pub struct SecondFactorView<'a> {
     /// Session CSRF token.
     pub csrf: &'a str,
     /// "We sent a code to …" when a code is pending: shows the code form.
-    pub sent: Option<String>,
+    pub sent: Option<Text>,
     /// Error to show.
-    pub error: Option<String>,
+    pub error: Option<Notice>,
     /// eID providers offered instead of a code (an eID login replaces the session).
     pub eid_providers: &'a [eid::ProviderButton],
 }
@@ -314,35 +380,35 @@ pub fn second_factor_page(ctx: &PageCtx<'_>, v: &SecondFactorView<'_>) -> String
     let mut b = String::with_capacity(2048);
     if let Some(e) = &v.error {
         b.push_str("<p class=\"error\" role=\"alert\">");
-        b.push_str(e);
+        b.push_str(&ctx.notice_html(e));
         b.push_str("</p>");
     }
     if v.channels.is_empty() {
         b.push_str("<div class=\"card\"><p>");
-        b.push_str(&text(ctx.t(Msg::NoChannels)));
+        b.push_str(&text(&ctx.t(Msg::NoChannels)));
         b.push_str("</p></div>");
         b.push_str(&eid::login_buttons(ctx, v.eid_providers, v.rd));
-        return layout(ctx, ctx.t(Msg::SecondFactorTitle), &b);
+        return layout(ctx, &ctx.t(Msg::SecondFactorTitle), &b);
     }
     if let Some(sent) = &v.sent {
         b.push_str("<div class=\"card\"><p class=\"notice\" role=\"status\">");
-        b.push_str(sent);
+        b.push_str(&ctx.html(sent));
         b.push_str("</p><form method=\"post\" action=\"/.portvakt/second-factor/verify\">");
         b.push_str(&hidden("csrf", v.csrf));
         b.push_str(&hidden("rd", v.rd));
         b.push_str("<label for=\"code\">");
-        b.push_str(&text(ctx.t(Msg::CodeLabel)));
+        b.push_str(&text(&ctx.t(Msg::CodeLabel)));
         b.push_str("</label><p class=\"help\" id=\"code-help\">");
-        b.push_str(&text(ctx.t(Msg::CodeHelp)));
+        b.push_str(&text(&ctx.t(Msg::CodeHelp)));
         b.push_str("</p><input type=\"text\" id=\"code\" name=\"code\" autocomplete=\"one-time-code\" autocapitalize=\"characters\" spellcheck=\"false\" required aria-describedby=\"code-help\"><button type=\"submit\">");
-        b.push_str(&text(ctx.t(Msg::VerifyButton)));
+        b.push_str(&text(&ctx.t(Msg::VerifyButton)));
         b.push_str("</button></form></div>");
     }
     b.push_str("<div class=\"card\"><form method=\"post\" action=\"/.portvakt/second-factor/send\">");
     b.push_str(&hidden("csrf", v.csrf));
     b.push_str(&hidden("rd", v.rd));
     b.push_str("<fieldset><legend>");
-    b.push_str(&text(ctx.t(if v.sent.is_some() { Msg::UseOtherChannel } else { Msg::ChooseChannel })));
+    b.push_str(&text(&ctx.t(if v.sent.is_some() { Msg::UseOtherChannel } else { Msg::ChooseChannel })));
     b.push_str("</legend>");
     for (i, c) in v.channels.iter().enumerate() {
         let checked = c.value == v.selected || (v.selected.is_empty() && i == 0);
@@ -350,7 +416,7 @@ pub fn second_factor_page(ctx: &PageCtx<'_>, v: &SecondFactorView<'_>) -> String
             "<p><input type=\"radio\" name=\"channel\" id=\"ch{i}\" value=\"{}\"{}> <label for=\"ch{i}\" class=\"inline\">{}</label></p>",
             attr(&c.value),
             if checked { " checked" } else { "" },
-            text(&c.label)
+            ctx.html(&c.label)
         ));
     }
     b.push_str("</fieldset><button type=\"submit\"");
@@ -358,10 +424,10 @@ pub fn second_factor_page(ctx: &PageCtx<'_>, v: &SecondFactorView<'_>) -> String
         b.push_str(" class=\"secondary\"");
     }
     b.push('>');
-    b.push_str(&text(ctx.t(if v.sent.is_some() { Msg::SendNewCode } else { Msg::SendCode })));
+    b.push_str(&text(&ctx.t(if v.sent.is_some() { Msg::SendNewCode } else { Msg::SendCode })));
     b.push_str("</button></form></div>");
     b.push_str(&eid::login_buttons(ctx, v.eid_providers, v.rd));
-    layout(ctx, ctx.t(Msg::SecondFactorTitle), &b)
+    layout(ctx, &ctx.t(Msg::SecondFactorTitle), &b)
 }
 
 /// What the account page shows.
@@ -378,9 +444,9 @@ pub struct AccountView<'a> {
     /// Session CSRF token.
     pub csrf: &'a str,
     /// Success notice.
-    pub notice: Option<String>,
-    /// Problems to show (already escaped).
-    pub errors: Vec<String>,
+    pub notice: Option<Notice>,
+    /// Problems to show.
+    pub errors: Vec<Notice>,
     /// The eID card, when eID is configured.
     pub eid: Option<eid::AccountEid<'a>>,
 }
@@ -390,24 +456,24 @@ pub fn account_page(ctx: &PageCtx<'_>, v: &AccountView<'_>) -> String {
     let mut b = String::with_capacity(2048);
     if let Some(n) = &v.notice {
         b.push_str("<p class=\"notice\" role=\"status\">");
-        b.push_str(n);
+        b.push_str(&ctx.notice_html(n));
         b.push_str("</p>");
     }
     for e in &v.errors {
         b.push_str("<p class=\"error\" role=\"alert\">");
-        b.push_str(e);
+        b.push_str(&ctx.notice_html(e));
         b.push_str("</p>");
     }
     b.push_str("<div class=\"card\"><h2>");
-    b.push_str(&text(ctx.t(Msg::PhonesTitle)));
+    b.push_str(&text(&ctx.t(Msg::PhonesTitle)));
     b.push_str("</h2><p>");
-    b.push_str(&text(ctx.t(Msg::PhonesIntro)));
+    b.push_str(&text(&ctx.t(Msg::PhonesIntro)));
     b.push_str("</p><p>");
-    b.push_str(&text(ctx.t(Msg::PhonesCurrent)));
+    b.push_str(&text(&ctx.t(Msg::PhonesCurrent)));
     b.push_str("</p><ul class=\"phones\">");
     if v.phones_masked.is_empty() {
         b.push_str("<li>");
-        b.push_str(&text(ctx.t(Msg::PhonesNone)));
+        b.push_str(&text(&ctx.t(Msg::PhonesNone)));
         b.push_str("</li>");
     }
     for p in v.phones_masked {
@@ -420,23 +486,23 @@ pub fn account_page(ctx: &PageCtx<'_>, v: &AccountView<'_>) -> String {
         b.push_str("<form method=\"post\" action=\"/.portvakt/account/phones\">");
         b.push_str(&hidden("csrf", v.csrf));
         b.push_str("<p class=\"help\" id=\"phone-help\">");
-        b.push_str(&text(ctx.t(Msg::PhonesHelp)));
+        b.push_str(&text(&ctx.t(Msg::PhonesHelp)));
         b.push_str("</p>");
         for (name, label, value) in [("phone1", Msg::Phone1Label, v.phone1), ("phone2", Msg::Phone2Label, v.phone2)] {
             b.push_str(&format!(
                 "<label for=\"{name}\">{}</label><input type=\"tel\" id=\"{name}\" name=\"{name}\" inputmode=\"numeric\" autocomplete=\"tel\" aria-describedby=\"phone-help\" value=\"{}\">",
-                text(ctx.t(label)),
+                text(&ctx.t(label)),
                 attr(value)
             ));
         }
         b.push_str("<label for=\"password\">");
-        b.push_str(&text(ctx.t(Msg::ConfirmPassword)));
+        b.push_str(&text(&ctx.t(Msg::ConfirmPassword)));
         b.push_str("</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required><button type=\"submit\">");
-        b.push_str(&text(ctx.t(Msg::SaveButton)));
+        b.push_str(&text(&ctx.t(Msg::SaveButton)));
         b.push_str("</button></form>");
     } else {
         b.push_str("<p class=\"notice\">");
-        b.push_str(&text(ctx.t(Msg::PhonesOnlyInternal)));
+        b.push_str(&text(&ctx.t(Msg::PhonesOnlyInternal)));
         b.push_str("</p>");
     }
     b.push_str("</div>");
@@ -444,9 +510,9 @@ pub fn account_page(ctx: &PageCtx<'_>, v: &AccountView<'_>) -> String {
         b.push_str(&eid::account_section(ctx, e));
     }
     b.push_str("<p><a href=\"/.portvakt/portal\">");
-    b.push_str(&text(ctx.t(Msg::BackToPortal)));
+    b.push_str(&text(&ctx.t(Msg::BackToPortal)));
     b.push_str("</a></p>");
-    layout(ctx, ctx.t(Msg::AccountTitle), &b)
+    layout(ctx, &ctx.t(Msg::AccountTitle), &b)
 }
 
 fn hidden(name: &str, value: &str) -> String {

@@ -17,7 +17,6 @@ use crate::common::sms_provider::Elks46Server;
 use crate::common::smtp::SmtpServer;
 use crate::common::*;
 use portvakt::clock::ManualClock;
-use portvakt::pages::eid::EidMsg;
 use portvakt::pages::{Lang, Msg};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -53,7 +52,9 @@ fn locale(lang: Lang) -> &'static str {
 /// The page texts the driver locates elements by, in one language, from the pages' message ids. Placeholders such as
 /// `{number}` stay in; the driver fills them or matches anything there.
 fn texts(lang: Lang) -> Value {
-    let m = |msg: Msg| msg.text(lang).to_string();
+    let m = |msg: Msg| msg.text(lang);
+    // A message with variables, rendered with `{name}` in each (counts then take the plural form).
+    let p = |msg: Msg, var: &'static str| msg.arg(var, format!("{{{var}}}")).render(lang);
     json!({
         "LoginTitle": m(Msg::LoginTitle),
         "Username": m(Msg::Username),
@@ -62,10 +63,10 @@ fn texts(lang: Lang) -> Value {
         "PortalTitle": m(Msg::PortalTitle),
         "Logout": m(Msg::Logout),
         "LoggedOutTitle": m(Msg::LoggedOutTitle),
-        "SessionExpired": m(Msg::SessionExpired),
+        "SessionExpired": p(Msg::SessionExpired, "minutes"),
         "SecondFactorTitle": m(Msg::SecondFactorTitle),
-        "ChannelSms": m(Msg::ChannelSms),
-        "ChannelEmail": m(Msg::ChannelEmail),
+        "ChannelSms": p(Msg::ChannelSms, "number"),
+        "ChannelEmail": p(Msg::ChannelEmail, "address"),
         "SendCode": m(Msg::SendCode),
         "CodeLabel": m(Msg::CodeLabel),
         "VerifyButton": m(Msg::VerifyButton),
@@ -75,7 +76,7 @@ fn texts(lang: Lang) -> Value {
         "SaveButton": m(Msg::SaveButton),
         "PhonesSaved": m(Msg::PhonesSaved),
         "PhonesOnlyInternal": m(Msg::PhonesOnlyInternal),
-        "EidLoginWith": EidMsg::LoginWith.text(lang),
+        "EidLoginWith": p(Msg::EidLoginWith, "provider"),
     })
 }
 

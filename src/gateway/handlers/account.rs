@@ -8,8 +8,7 @@ use crate::gateway::handler::{account_key, unavailable, Handled};
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::notify::EmailMessage;
-use crate::pages::eid::EidMsg;
-use crate::pages::{self, AccountView, Lang, Msg, PageCtx};
+use crate::pages::{self, AccountView, Lang, Msg, Notice, PageCtx};
 use crate::phone::PhoneError;
 use crate::session::{SessionFilter, SessionRecord};
 use pingora::proxy::Session;
@@ -19,12 +18,12 @@ struct Render<'a> {
     status: u16,
     phone1: &'a str,
     phone2: &'a str,
-    notice: Option<String>,
-    errors: Vec<String>,
+    notice: Option<Notice>,
+    errors: Vec<Notice>,
 }
 
 impl Render<'_> {
-    fn plain(status: u16, notice: Option<String>, errors: Vec<String>) -> Render<'static> {
+    fn plain(status: u16, notice: Option<Notice>, errors: Vec<Notice>) -> Render<'static> {
         Render { status, phone1: "", phone2: "", notice, errors }
     }
 }
@@ -98,7 +97,7 @@ pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled 
 }
 
 /// The typed numbers in E.164, or a message per number that is not one.
-fn normalize_phones(gw: &Gateway, lang: Lang, typed: [&str; 2]) -> Result<Vec<String>, Vec<String>> {
+fn normalize_phones(gw: &Gateway, lang: Lang, typed: [&str; 2]) -> Result<Vec<String>, Vec<Notice>> {
     let country = &gw.state.cfg.accounts.default_country;
     let allowed = &gw.state.cfg.second_factor.limits.allowed_prefixes;
     let (mut numbers, mut errors) = (Vec::new(), Vec::new());
@@ -112,7 +111,7 @@ fn normalize_phones(gw: &Gateway, lang: Lang, typed: [&str; 2]) -> Result<Vec<St
                     PhoneError::Length => Msg::PhoneReasonLength,
                     PhoneError::Country => Msg::PhoneReasonCountry,
                 };
-                errors.push(pages::fill(Msg::PhoneInvalid.text(lang), &[("input", t), ("reason", reason.text(lang))]));
+                errors.push(Msg::PhoneInvalid.arg("input", t).arg("reason", reason.text(lang)).into());
             }
         }
     }
@@ -137,12 +136,11 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
             reason,
             who,
         });
-        let body = pages::fill(Msg::PhonesOnlyInternal.text(lang), &[]);
-        return Ok(Reply::error_page_html(gw, lang, 403, Msg::ForbiddenTitle, body));
+        return Ok(Reply::error_page(gw, lang, 403, Msg::ForbiddenTitle, Msg::PhonesOnlyInternal));
     }
     let (phone1, phone2) = (form.trimmed("phone1"), form.trimmed("phone2"));
-    let refill = |errors: Vec<String>| Render { status: 400, phone1: &phone1, phone2: &phone2, notice: None, errors };
-    let too_many = || vec![pages::fill(Msg::PhonesTooMany.text(lang), &[])];
+    let refill = |errors: Vec<Notice>| Render { status: 400, phone1: &phone1, phone2: &phone2, notice: None, errors };
+    let too_many = || vec![Notice::from(Msg::PhonesTooMany)];
     let extra =
         form.iter().any(|(k, v)| k.starts_with("phone") && k != "phone1" && k != "phone2" && !v.trim().is_empty());
     if extra {
@@ -156,7 +154,7 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
             reason,
             who,
         });
-        let errors = vec![pages::fill(Msg::PhonesPasswordWrong.text(lang), &[])];
+        let errors = vec![Notice::from(Msg::PhonesPasswordWrong)];
         return render(gw, ctx, session, &rec, refill(errors)).await;
     }
     let numbers = match normalize_phones(gw, lang, [&phone1, &phone2]) {
@@ -183,7 +181,7 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
         });
         announce_phone_change(gw, lang, &rec, old);
     }
-    let notice = Some(pages::fill(Msg::PhonesSaved.text(lang), &[]));
+    let notice = Some(Notice::from(Msg::PhonesSaved));
     render(gw, ctx, session, &rec, Render::plain(200, notice, vec![])).await
 }
 
@@ -192,12 +190,12 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
 fn announce_phone_change(gw: &Gateway, lang: Lang, rec: &SessionRecord, old: Vec<String>) {
     let time = gw.state.clock.now().utc_minute();
     let msg = EmailMessage {
-        subject: Msg::PhonesChangedSubject.text(lang).to_string(),
-        body: Msg::PhonesChangedBody.text(lang).replace("{time}", &time),
+        subject: Msg::PhonesChangedSubject.text(lang),
+        body: Msg::PhonesChangedBody.arg("time", time).render(lang),
     };
     crate::services::notify_in_background(gw.state.email.clone(), rec.email.clone(), msg, "number change");
     let Some(sms) = gw.state.sms.clone() else { return };
-    let text = Msg::PhonesChangedSms.text(lang).to_string();
+    let text = Msg::PhonesChangedSms.text(lang);
     tokio::spawn(async move {
         for n in &old {
             if let Err(e) = sms.send(n, &text).await {
@@ -212,7 +210,7 @@ pub async fn eid_unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> H
     let (LoggedIn { rec, .. }, form) = extract::session_form(gw, session, ctx).await?;
     let lang = ctx.lang(session.req_header());
     if !extract::confirm_password(gw, ctx, session, &rec, &form).await? {
-        let errors = vec![pages::fill(EidMsg::UnlinkPasswordWrong.text(lang), &[])];
+        let errors = vec![Notice::from(Msg::EidUnlinkPasswordWrong)];
         return render(gw, ctx, session, &rec, Render::plain(400, None, errors)).await;
     }
     let removed = gw.state.accounts.unlink_eid(&account_key(&rec)).await.map_err(unavailable("account store"))?;
@@ -227,19 +225,13 @@ pub async fn eid_unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> H
             audit::emit(AuditEvent::SessionEnded { reason: audit::EndReason::Revoked, who });
         }
         let title = gw.state.eid.provider(&l.provider).map(|p| p.settings.title.clone()).unwrap_or(l.provider);
-        super::eid_link::announce(gw, lang, rec.email.clone(), EidMsg::UnlinkedSubject, EidMsg::UnlinkedBody, &title);
+        super::eid_link::announce(gw, lang, rec.email.clone(), Msg::EidUnlinkedSubject, Msg::EidUnlinkedBody, &title);
     }
-    let notice = pages::fill(EidMsg::Unlinked.text(lang), &[]);
     if rec.eid.is_some() {
         // This very session was an eID login and has just ended.
         let pctx = PageCtx { lang, user: None };
-        let body = format!(
-            "<div class=\"card\"><p class=\"notice\" role=\"status\">{}</p><p><a class=\"button\" href=\"/.portvakt/login\">{}</a></p></div>",
-            notice,
-            pages::fill(Msg::LoginAgain.text(lang), &[])
-        );
-        return Ok(Reply::html(200, pages::layout(&pctx, EidMsg::AccountTitle.text(lang), &body))
-            .header("set-cookie", gw.cookie_header(&gw.cookies.session, "", true)));
+        let html = pages::message_page(&pctx, Msg::EidAccountTitle, &Msg::EidUnlinked.into(), false);
+        return Ok(Reply::html(200, html).header("set-cookie", gw.cookie_header(&gw.cookies.session, "", true)));
     }
-    render(gw, ctx, session, &rec, Render::plain(200, Some(notice), vec![])).await
+    render(gw, ctx, session, &rec, Render::plain(200, Some(Msg::EidUnlinked.into()), vec![])).await
 }

@@ -12,8 +12,8 @@ use crate::gateway::http;
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::notify::EmailMessage;
-use crate::pages::eid::{link_page, EidMsg, LinkView};
-use crate::pages::{self, Lang, Msg, PageCtx};
+use crate::pages::eid::{link_page, LinkView};
+use crate::pages::{Lang, Msg, PageCtx, Text};
 use crate::second_factor::VerifyError;
 use crate::services::codes::CodeMessage;
 use crate::services::eid_link::{CodeStart, LinkResult};
@@ -34,8 +34,8 @@ async fn link_state(
     };
     let Some((token, flow)) = flow else {
         let lang = ctx.lang(session.req_header());
-        let body = pages::fill(EidMsg::LinkExpired.text(lang), &[]);
-        return Err(eid_page(lang, 400, EidMsg::FailedTitle, body).into());
+        let body = Text::from(Msg::EidLinkExpired);
+        return Err(eid_page(lang, 400, Msg::EidFailedTitle, body).into());
     };
     let key = SessionKey(crate::eid::flow::hash(&token));
     Ok((token, flow, key))
@@ -70,41 +70,39 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     let (token, flow, key) = link_state(gw, session, ctx).await?;
     let lang = ctx.lang(session.req_header());
     if !link_allowed(gw, ctx, flow.assurance) {
-        let body = pages::fill(EidMsg::LinkOnlyAtWorkBody.text(lang), &[]);
-        return Ok(eid_page(lang, 403, EidMsg::FailedTitle, body));
+        let body = Text::from(Msg::EidLinkOnlyAtWorkBody);
+        return Ok(eid_page(lang, 403, Msg::EidFailedTitle, body));
     }
     let code = form.trimmed("code");
     if !code.is_empty() {
         return type_code(gw, session, ctx, &token, flow, key, &code).await;
     }
     let email = form.trimmed("email").to_lowercase();
-    let refuse = |gw: &Gateway, ctx: &mut Ctx, status: u16, msg: String| {
-        render(gw, ctx, session, status, LinkView { email: &email, error: Some(msg), ..Default::default() })
+    let refuse = |gw: &Gateway, ctx: &mut Ctx, status: u16, msg: Text| {
+        render(gw, ctx, session, status, LinkView { email: &email, error: Some(msg.into()), ..Default::default() })
     };
-    let minutes = gw.codes().lifetime_minutes().to_string();
+    let minutes = gw.codes().lifetime_minutes();
     let compose = |code: &str| {
         CodeMessage::Email(EmailMessage {
-            subject: EidMsg::CodeSubject.text(lang).to_string(),
-            body: EidMsg::CodeBody.text(lang).replace("{code}", code).replace("{minutes}", &minutes),
+            subject: Msg::EidCodeSubject.text(lang),
+            body: Msg::EidCodeBody.arg("code", code).arg("minutes", minutes).render(lang),
         })
     };
     let client = ctx.client.and_then(|c| c.0);
-    let fill = |m: EidMsg| pages::fill(m.text(lang), &[]);
+    let fill = Text::from;
     Ok(match gw.eid_linking().send_code(&token, flow, key, &email, client, compose).await? {
         CodeStart::Sent => {
             render(gw, ctx, session, 200, LinkView { email: &email, code_sent_to: Some(&email), ..Default::default() })
         }
-        CodeStart::NotAnEmail => refuse(gw, ctx, 400, fill(EidMsg::NotAnEmail)),
-        CodeStart::NotMunicipal(domain) => {
-            refuse(gw, ctx, 400, pages::fill(EidMsg::PrivateDomain.text(lang), &[("domain", &domain)]))
-        }
-        CodeStart::NoAccount => refuse(gw, ctx, 400, pages::fill(EidMsg::NoAccount.text(lang), &[("email", &email)])),
-        CodeStart::AlreadyLinked => refuse(gw, ctx, 409, fill(EidMsg::AlreadyLinked)),
+        CodeStart::NotAnEmail => refuse(gw, ctx, 400, fill(Msg::EidNotAnEmail)),
+        CodeStart::NotMunicipal(domain) => refuse(gw, ctx, 400, Msg::EidPrivateDomain.arg("domain", &domain)),
+        CodeStart::NoAccount => refuse(gw, ctx, 400, Msg::EidNoAccount.arg("email", &email)),
+        CodeStart::AlreadyLinked => refuse(gw, ctx, 409, fill(Msg::EidAlreadyLinked)),
         CodeStart::Refused(r) => {
-            let (msg, wait) = code_refusal(gw, lang, r);
+            let (msg, wait) = code_refusal(gw, r);
             with_retry_after(refuse(gw, ctx, 429, msg), wait)
         }
-        CodeStart::NotDelivered => refuse(gw, ctx, 503, pages::fill(Msg::SendFailedEmail.text(lang), &[])),
+        CodeStart::NotDelivered => refuse(gw, ctx, 503, Text::from(Msg::SendFailedEmail)),
     })
 }
 
@@ -120,20 +118,20 @@ async fn type_code(
 ) -> Handled {
     let lang = ctx.lang(session.req_header());
     let sent_to = flow.pending.as_ref().map(|(_, e)| e.clone()).unwrap_or_default();
-    let refill = |error: String, keep: bool| LinkView {
+    let refill = |error: Text, keep: bool| LinkView {
         email: &sent_to,
         code_sent_to: keep.then_some(sent_to.as_str()),
-        error: Some(error),
+        error: Some(error.into()),
         ..Default::default()
     };
     let (account, email) = match gw.eid_linking().link(token, &flow, key, code).await? {
         LinkResult::Linked { account, email } => (account, email),
         LinkResult::NoCodeSent => {
-            let msg = pages::fill(Msg::CodeNone.text(lang), &[]);
-            return Ok(render(gw, ctx, session, 400, LinkView { error: Some(msg), ..Default::default() }));
+            let msg = Text::from(Msg::CodeNone);
+            return Ok(render(gw, ctx, session, 400, LinkView { error: Some(msg.into()), ..Default::default() }));
         }
         LinkResult::Wrong(left) => {
-            let msg = pages::fill(Msg::CodeWrong.text(lang), &[("tries", &left.to_string())]);
+            let msg = Msg::CodeWrong.arg("tries", left);
             return Ok(render(gw, ctx, session, 400, refill(msg, true)));
         }
         LinkResult::Locked(w) => return Ok(too_many_attempts(gw, ctx, session, w)),
@@ -143,15 +141,15 @@ async fn type_code(
                 VerifyError::TooManyTries => Msg::CodeTooManyTries,
                 _ => Msg::CodeNone,
             };
-            return Ok(render(gw, ctx, session, 400, refill(pages::fill(m.text(lang), &[]), false)));
+            return Ok(render(gw, ctx, session, 400, refill(Text::from(m), false)));
         }
         LinkResult::AlreadyLinked => {
-            let msg = pages::fill(EidMsg::AlreadyLinked.text(lang), &[]);
+            let msg = Text::from(Msg::EidAlreadyLinked);
             return Ok(render(gw, ctx, session, 409, refill(msg, false)));
         }
     };
     let title = gw.state.eid.provider(&flow.provider).map(|p| p.settings.title.clone()).unwrap_or_default();
-    announce(gw, lang, Some(email), EidMsg::LinkedSubject, EidMsg::LinkedBody, &title);
+    announce(gw, lang, Some(email), Msg::EidLinkedSubject, Msg::EidLinkedBody, &title);
     let v = Verified {
         provider: flow.provider,
         person_id: flow.person_id,
@@ -166,11 +164,11 @@ async fn type_code(
 }
 
 /// Sends a link or unlink notice to the account's e-mail, in the background.
-pub fn announce(gw: &Gateway, lang: Lang, to: Option<String>, subject: EidMsg, body: EidMsg, provider: &str) {
+pub fn announce(gw: &Gateway, lang: Lang, to: Option<String>, subject: Msg, body: Msg, provider: &str) {
     let time = gw.state.clock.now().utc_minute();
     let msg = EmailMessage {
-        subject: subject.text(lang).to_string(),
-        body: body.text(lang).replace("{provider}", provider).replace("{time}", &time),
+        subject: subject.text(lang),
+        body: body.arg("provider", provider).arg("time", time).render(lang),
     };
     crate::services::notify_in_background(gw.state.email.clone(), to, msg, "eID link change");
 }

@@ -8,19 +8,14 @@ use crate::gateway::http::{self, query_param};
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::methods::Assurance;
-use crate::pages::eid::EidMsg;
-use crate::pages::{self, Lang, Msg, PageCtx};
+use crate::pages::{self, Lang, Msg, PageCtx, Text};
 use crate::session::{Method, Methods, SessionFilter, SessionId};
 use pingora::proxy::Session;
 
 /// An eID error page with a way back to the login page.
-pub fn eid_page(lang: Lang, status: u16, title: EidMsg, body: String) -> Reply {
+pub fn eid_page(lang: Lang, status: u16, title: Msg, body: impl Into<Text>) -> Reply {
     let ctx = PageCtx { lang, user: None };
-    let again = pages::fill(Msg::LoginAgain.text(lang), &[]);
-    let html = format!(
-        "<div class=\"card\"><p role=\"alert\">{body}</p><p><a class=\"button\" href=\"/.portvakt/login\">{again}</a></p></div>"
-    );
-    Reply::html(status, pages::layout(&ctx, title.text(lang), &html))
+    Reply::html(status, pages::message_page(&ctx, title, &body.into(), true))
 }
 
 /// Whether a cookie value has the shape of our 256-bit tokens.
@@ -47,7 +42,7 @@ pub async fn start(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handle
         .or_else(|| gw.state.cfg.eid.providers.first().map(|p| p.name.clone()))
         .unwrap_or_default();
     if eid.provider(&name).is_none() {
-        return Ok(Reply::error_page(gw, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody.text(lang).into()));
+        return Ok(Reply::error_page(gw, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody));
     }
     let rd = after_login_target(gw, &query_param(req, "rd").unwrap_or_default());
     // A browser that still holds a session cookie whose session has ended (idle timeout, lifetime) must log in
@@ -74,20 +69,18 @@ pub async fn start(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handle
 /// The page for a failed eID step, logged with its cause.
 fn failure(lang: Lang, provider: &str, e: EidError) -> Reply {
     let (status, body) = match &e {
-        EidError::UnknownProvider | EidError::FlowMissing => (400, pages::fill(EidMsg::FlowMissing.text(lang), &[])),
-        EidError::Denied { error, .. } if error == "access_denied" => {
-            (403, pages::fill(EidMsg::Cancelled.text(lang), &[]))
-        }
+        EidError::UnknownProvider | EidError::FlowMissing => (400, Text::from(Msg::EidFlowMissing)),
+        EidError::Denied { error, .. } if error == "access_denied" => (403, Text::from(Msg::EidCancelled)),
         EidError::Denied { error, .. } => {
             let shown: String = error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect();
-            (502, pages::fill(EidMsg::ProviderError.text(lang), &[("error", &shown)]))
+            (502, Msg::EidProviderError.arg("error", &shown))
         }
-        EidError::Unavailable(_) => (502, pages::fill(EidMsg::Unavailable.text(lang), &[])),
+        EidError::Unavailable(_) => (502, Text::from(Msg::EidUnavailable)),
         EidError::IssuerMismatch(_) | EidError::CodeRefused(_) | EidError::InvalidToken(_) => {
-            (400, pages::fill(EidMsg::Invalid.text(lang), &[]))
+            (400, Text::from(Msg::EidInvalid))
         }
-        EidError::AcrTooLow { .. } => (403, pages::fill(EidMsg::AcrTooLow.text(lang), &[])),
-        EidError::Store(_) => (503, pages::fill(Msg::UnavailableBody.text(lang), &[])),
+        EidError::AcrTooLow { .. } => (403, Text::from(Msg::EidAcrTooLow)),
+        EidError::Store(_) => (503, Text::from(Msg::UnavailableBody)),
     };
     if status >= 500 {
         tracing::error!(provider, error = %e, "eID login failed");
@@ -106,7 +99,7 @@ fn failure(lang: Lang, provider: &str, e: EidError) -> Reply {
     let outcome = if status >= 500 { Outcome::Error } else { Outcome::Failure };
     let (assurance, who) = (crate::methods::Assurance::None, audit::Who::default());
     audit::emit(AuditEvent::Eid { provider, outcome, reason: Some(reason), assurance, who });
-    eid_page(lang, status, EidMsg::FailedTitle, body)
+    eid_page(lang, status, Msg::EidFailedTitle, body)
 }
 
 /// GET /.portvakt/eid/callback: the provider's answer. A linked eID logs in; an unlinked one goes to linking.
@@ -134,8 +127,8 @@ pub async fn callback(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Han
         tracing::info!(provider = %v.provider, zone = %zone, "unlinked eID refused outside the link zones");
         let (outcome, reason, who) = (Outcome::Failure, Some("not_linked"), audit::Who::default());
         audit::emit(AuditEvent::Eid { provider: &v.provider, outcome, reason, assurance: v.assurance, who });
-        let body = pages::fill(EidMsg::LinkOnlyAtWorkBody.text(lang), &[]);
-        return Ok(eid_page(lang, 403, EidMsg::LinkOnlyAtWorkTitle, body));
+        let body = Text::from(Msg::EidLinkOnlyAtWorkBody);
+        return Ok(eid_page(lang, 403, Msg::EidLinkOnlyAtWorkTitle, body));
     }
     let token = gw.state.eid.park_for_link(&v).await.map_err(unavailable("eID flow store"))?;
     tracing::info!(provider = %v.provider, "eID verified, not linked yet: linking");
@@ -154,8 +147,8 @@ pub async fn log_in(gw: &Gateway, session: &mut Session, ctx: &mut Ctx, account:
         tracing::warn!(account, provider = %v.provider, "eID is linked to an account the directory no longer has");
         let (outcome, reason, who) = (Outcome::Failure, Some("account_gone"), audit::Who::user(username, realm));
         audit::emit(AuditEvent::Eid { provider: &v.provider, outcome, reason, assurance: v.assurance, who });
-        let body = pages::fill(EidMsg::AccountGone.text(lang), &[]);
-        return Ok(eid_page(lang, 403, EidMsg::FailedTitle, body));
+        let body = Text::from(Msg::EidAccountGone);
+        return Ok(eid_page(lang, 403, Msg::EidFailedTitle, body));
     };
     gw.end_current_session(session.req_header(), ctx).await?;
     let (id, rec) =
@@ -198,5 +191,5 @@ pub async fn frontchannel_logout(gw: &Gateway, session: &mut Session, _ctx: &mut
             Err(e) => tracing::warn!(provider = %name, error = %e, "front-channel logout failed"),
         }
     });
-    Ok(Reply::html(200, "<!doctype html><title>Logged out</title>\n".into()).framable_by(origin))
+    Ok(Reply::html(200, pages::frontchannel_logout_page()).framable_by(origin))
 }

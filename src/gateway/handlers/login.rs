@@ -10,7 +10,7 @@ use crate::gateway::http::{self, query_param, safe_redirect};
 use crate::gateway::reply::Reply;
 use crate::gateway::routing::Target;
 use crate::gateway::{Ctx, Gateway};
-use crate::pages::{self, LoginView, Msg};
+use crate::pages::{self, LoginView, Msg, Notice};
 use crate::services::login::LoginOutcome;
 use crate::session::{Method, Methods, SessionRecord};
 use crate::zones::Zone;
@@ -23,8 +23,8 @@ struct LoginRender<'a> {
     rd: &'a str,
     username: &'a str,
     realm: &'a str,
-    error: Option<String>,
-    notice: Option<String>,
+    error: Option<Notice>,
+    notice: Option<Notice>,
     /// HTTP status; 0 means 200.
     status: u16,
 }
@@ -57,11 +57,8 @@ fn render(gw: &Gateway, ctx: &mut Ctx, req: &RequestHeader, v: LoginRender<'_>) 
 pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     let req = session.req_header();
     let rd = query_param(req, "rd").unwrap_or_default();
-    let lang = ctx.lang(req);
-    let notice = (query_param(req, "expired").as_deref() == Some("1")).then(|| {
-        let minutes = (gw.state.cfg.session.idle_timeout.as_secs() / 60).to_string();
-        pages::fill(Msg::SessionExpired.text(lang), &[("minutes", &minutes)])
-    });
+    let notice = (query_param(req, "expired").as_deref() == Some("1"))
+        .then(|| Msg::SessionExpired.arg("minutes", gw.state.cfg.session.idle_timeout.as_secs() / 60).into());
     Ok(render(gw, ctx, req, LoginRender { rd: &rd, notice, ..Default::default() }))
 }
 
@@ -70,10 +67,9 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     let form = extract::prelogin_form(gw, session, ctx).await?;
     let (rd, realm) = (form.get("rd"), form.get("realm"));
     let username = normalize_username(form.get("username"));
-    let lang = ctx.lang(session.req_header());
     let client = ctx.client.and_then(|c| c.0);
     let outcome = gw.logins().attempt(realm, &username, form.get("password"), client).await?;
-    let refill = |error: String, status: u16| LoginRender {
+    let refill = |error: Notice, status: u16| LoginRender {
         rd,
         username: &username,
         realm,
@@ -84,8 +80,7 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     let user = match outcome {
         LoginOutcome::Success(user) => user,
         LoginOutcome::Failed => {
-            let msg = pages::fill(Msg::LoginFailed.text(lang), &[]);
-            return Ok(render(gw, ctx, session.req_header(), refill(msg, 0)));
+            return Ok(render(gw, ctx, session.req_header(), refill(Msg::LoginFailed.into(), 0)));
         }
         LoginOutcome::TooManyAttempts(wait) => return Ok(too_many_attempts(gw, ctx, session, wait)),
         LoginOutcome::Refused { reason, password_change_url } => {
@@ -94,19 +89,15 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
                 Refusal::Disabled => Msg::AccountDisabled,
                 Refusal::Locked => Msg::AccountLocked,
             };
-            let mut msg = pages::fill(m.text(lang), &[]);
+            let mut msg = Notice::from(m);
             if let (Refusal::PasswordMustChange, Some(url)) = (reason, password_change_url) {
-                msg.push_str(&format!(
-                    " <a href=\"{}\">{}</a>",
-                    html_escape::encode_double_quoted_attribute(&url),
-                    pages::fill(Msg::PasswordChangeLink.text(lang), &[])
-                ));
+                msg = msg.with_link(url, Msg::PasswordChangeLink);
             }
             return Ok(render(gw, ctx, session.req_header(), refill(msg, 0)));
         }
         LoginOutcome::DirectoryDown => {
             // eID stays offered on the page.
-            let msg = pages::fill(Msg::DirectoryDown.text(lang), &[]);
+            let msg = Notice::from(Msg::DirectoryDown);
             return Ok(render(gw, ctx, session.req_header(), refill(msg, 503)).header("retry-after", "60"));
         }
     };

@@ -45,7 +45,7 @@ pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled 
             Tile { title: s.title.clone(), description: s.description.clone(), url, state }
         })
         .collect();
-    let label = if zone.name != REMOTE_ZONE { Msg::ZoneInternal } else { Msg::ZoneRemote }.text(lang);
+    let label = if zone.name != REMOTE_ZONE { Msg::ZoneInternal } else { Msg::ZoneRemote };
     let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
     Ok(Reply::html(200, pages::portal_page(&pctx, &rec.display_name, label, &tiles)))
 }

@@ -12,7 +12,7 @@ use crate::gateway::http::query_param;
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::notify::EmailMessage;
-use crate::pages::{self, ChannelChoice, Lang, Msg, PageCtx, SecondFactorView};
+use crate::pages::{self, ChannelChoice, Msg, Notice, PageCtx, SecondFactorView, Text};
 use crate::second_factor::{Channel, VerifyError};
 use crate::services::codes::{CodeMessage, CodeRequest, SendOutcome};
 use crate::session::{Invalid, SessionRecord};
@@ -58,32 +58,28 @@ impl UserChannels {
         self.list.iter().find(|(ch, _)| *ch == c).map(|(_, d)| d.as_str())
     }
 
-    fn choices(&self, gw: &Gateway, lang: Lang) -> Vec<ChannelChoice> {
+    fn choices(&self, gw: &Gateway) -> Vec<ChannelChoice> {
         let country = &gw.state.cfg.accounts.default_country;
         self.list
             .iter()
             .map(|(c, d)| {
                 let label = match c {
-                    Channel::Sms(_) => Msg::ChannelSms.text(lang).replace("{number}", &crate::phone::mask(d, country)),
-                    Channel::Email => Msg::ChannelEmail.text(lang).replace("{address}", &crate::phone::mask_email(d)),
+                    Channel::Sms(_) => Msg::ChannelSms.arg("number", crate::phone::mask(d, country)),
+                    Channel::Email => Msg::ChannelEmail.arg("address", crate::phone::mask_email(d)),
                 };
                 ChannelChoice { value: c.as_str().to_string(), label }
             })
             .collect()
     }
 
-    fn sent_message(&self, gw: &Gateway, lang: Lang, c: Channel) -> Option<String> {
+    fn sent_message(&self, gw: &Gateway, c: Channel) -> Option<Text> {
         let dest = self.destination(c)?;
-        let minutes = gw.codes().lifetime_minutes().to_string();
+        let minutes = gw.codes().lifetime_minutes();
         Some(match c {
-            Channel::Sms(_) => pages::fill(
-                Msg::CodeSentSms.text(lang),
-                &[("number", &crate::phone::mask(dest, &gw.state.cfg.accounts.default_country)), ("minutes", &minutes)],
-            ),
-            Channel::Email => pages::fill(
-                Msg::CodeSentEmail.text(lang),
-                &[("address", &crate::phone::mask_email(dest)), ("minutes", &minutes)],
-            ),
+            Channel::Sms(_) => Msg::CodeSentSms
+                .arg("number", crate::phone::mask(dest, &gw.state.cfg.accounts.default_country))
+                .arg("minutes", minutes),
+            Channel::Email => Msg::CodeSentEmail.arg("address", crate::phone::mask_email(dest)).arg("minutes", minutes),
         })
     }
 }
@@ -92,8 +88,8 @@ struct Render<'a> {
     status: u16,
     rd: &'a str,
     selected: &'a str,
-    sent: Option<String>,
-    error: Option<String>,
+    sent: Option<Text>,
+    error: Option<Notice>,
 }
 
 fn render(
@@ -105,7 +101,7 @@ fn render(
     v: Render<'_>,
 ) -> Reply {
     let lang = ctx.lang(req);
-    let choices = ch.choices(gw, lang);
+    let choices = ch.choices(gw);
     let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
     let html = pages::second_factor_page(
         &pctx,
@@ -141,8 +137,7 @@ pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled 
         .await
         .map_err(unavailable("challenge store"))?
         .filter(|c| c.expires > now && c.failures < max_tries);
-    let lang = ctx.lang(session.req_header());
-    let sent = pending.as_ref().and_then(|c| ch.sent_message(gw, lang, c.channel));
+    let sent = pending.as_ref().and_then(|c| ch.sent_message(gw, c.channel));
     let selected = pending.map(|c| c.channel.as_str()).unwrap_or("");
     let v = Render { status: 200, rd: &rd, selected, sent, error: None };
     Ok(render(gw, ctx, session.req_header(), &rec, &ch, v))
@@ -155,22 +150,20 @@ pub async fn send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     let ch = UserChannels::load(gw, &rec).await?;
     let lang = ctx.lang(session.req_header());
     let req = session.req_header();
-    let fail = |gw: &Gateway, ctx: &mut Ctx, status: u16, selected: &str, error: String| {
-        render(gw, ctx, req, &rec, &ch, Render { status, rd, selected, sent: None, error: Some(error) })
+    let fail = |gw: &Gateway, ctx: &mut Ctx, status: u16, selected: &str, error: Text| {
+        render(gw, ctx, req, &rec, &ch, Render { status, rd, selected, sent: None, error: Some(error.into()) })
     };
     let chosen = Channel::parse(form.get("channel")).and_then(|c| ch.destination(c).map(|d| (c, d.to_string())));
     let Some((channel, dest)) = chosen else {
-        return Ok(fail(gw, ctx, 400, "", pages::fill(Msg::BadRequestBody.text(lang), &[])));
+        return Ok(fail(gw, ctx, 400, "", Text::from(Msg::BadRequestBody)));
     };
     let account = account_key(&rec);
-    let minutes = gw.codes().lifetime_minutes().to_string();
+    let minutes = gw.codes().lifetime_minutes();
     let compose = |code: &str| match channel {
-        Channel::Sms(_) => {
-            CodeMessage::Sms(Msg::CodeSmsText.text(lang).replace("{code}", code).replace("{minutes}", &minutes))
-        }
+        Channel::Sms(_) => CodeMessage::Sms(Msg::CodeSmsText.arg("code", code).arg("minutes", minutes).render(lang)),
         Channel::Email => CodeMessage::Email(EmailMessage {
-            subject: Msg::CodeEmailSubject.text(lang).to_string(),
-            body: Msg::CodeEmailBody.text(lang).replace("{code}", code).replace("{minutes}", &minutes),
+            subject: Msg::CodeEmailSubject.text(lang),
+            body: Msg::CodeEmailBody.arg("code", code).arg("minutes", minutes).render(lang),
         }),
     };
     let client = ctx.client.and_then(|c| c.0);
@@ -178,7 +171,7 @@ pub async fn send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     match gw.codes().send(code_req, compose).await? {
         SendOutcome::Sent => {}
         SendOutcome::Refused(r) => {
-            let (msg, wait) = code_refusal(gw, lang, r);
+            let (msg, wait) = code_refusal(gw, r);
             return Ok(with_retry_after(fail(gw, ctx, 429, channel.as_str(), msg), wait));
         }
         SendOutcome::NotDelivered(_) => {
@@ -187,10 +180,10 @@ pub async fn send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
                 Channel::Sms(_) => (Msg::SendFailedSms, "email"),
                 Channel::Email => (Msg::SendFailedEmail, "sms:0"),
             };
-            return Ok(fail(gw, ctx, 503, other, pages::fill(msg.text(lang), &[])));
+            return Ok(fail(gw, ctx, 503, other, Text::from(msg)));
         }
     }
-    let sent = ch.sent_message(gw, lang, channel);
+    let sent = ch.sent_message(gw, channel);
     let v = Render { status: 200, rd, selected: channel.as_str(), sent, error: None };
     Ok(render(gw, ctx, session.req_header(), &rec, &ch, v))
 }
@@ -206,7 +199,6 @@ pub async fn verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
         .verify(&id.key(), &account, form.get("code"))
         .await
         .map_err(unavailable("challenge store"))?;
-    let lang = ctx.lang(session.req_header());
     let why = match result {
         Ok(channel) => {
             // Step-up checks the account again, whatever the refresh interval says.
@@ -240,19 +232,17 @@ pub async fn verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
     });
     audit::emit(AuditEvent::Login { method, outcome: Outcome::Failure, reason, who });
     let (status, msg, keep_form) = match why {
-        VerifyError::Wrong(left) => {
-            (200, pages::fill(Msg::CodeWrong.text(lang), &[("tries", &left.to_string())]), true)
-        }
-        VerifyError::Expired => (200, pages::fill(Msg::CodeExpired.text(lang), &[]), false),
-        VerifyError::TooManyTries => (200, pages::fill(Msg::CodeTooManyTries.text(lang), &[]), false),
-        VerifyError::NoChallenge => (200, pages::fill(Msg::CodeNone.text(lang), &[]), false),
+        VerifyError::Wrong(left) => (200, Msg::CodeWrong.arg("tries", left), true),
+        VerifyError::Expired => (200, Text::from(Msg::CodeExpired), false),
+        VerifyError::TooManyTries => (200, Text::from(Msg::CodeTooManyTries), false),
+        VerifyError::NoChallenge => (200, Text::from(Msg::CodeNone), false),
         VerifyError::Locked(w) => {
-            let minutes = w.as_secs().div_ceil(60).max(1).to_string();
-            (429, pages::fill(Msg::SecondFactorLocked.text(lang), &[("minutes", &minutes)]), false)
+            let minutes = w.as_secs().div_ceil(60).max(1);
+            (429, Msg::SecondFactorLocked.arg("minutes", minutes), false)
         }
     };
-    let sent = if keep_form { pending.as_ref().and_then(|c| ch.sent_message(gw, lang, c.channel)) } else { None };
+    let sent = if keep_form { pending.as_ref().and_then(|c| ch.sent_message(gw, c.channel)) } else { None };
     let selected = pending.map(|c| c.channel.as_str()).unwrap_or("");
-    let v = Render { status, rd, selected, sent, error: Some(msg) };
+    let v = Render { status, rd, selected, sent, error: Some(msg.into()) };
     Ok(render(gw, ctx, session.req_header(), &rec, &ch, v))
 }
