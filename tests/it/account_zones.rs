@@ -122,6 +122,21 @@ fn check_refuses_account_zones_that_disagree_with_policies() {
         assert_eq!((code, out.as_str()), (Some(0), "ok\n"), "{accounts} {eid}");
     }
 
+    // An allow without zones opens every zone; a deny with no other condition closes its zones again, while a deny
+    // that only holds for some users does not close a zone for everybody.
+    let open_then_closed = POLICY.replace("zones = [\"internal\"]\n", "")
+        + "\n[[rule]]\nid = \"phones-not-schools\"\nservices = [\"account.phones\"]\neffect = \"deny\"\nzones = [\"schools\", \"remote\"]\n";
+    let (_dir, cfg) = setup(&config("phone_zones = [\"internal\"]", ""), &open_then_closed);
+    assert_eq!(check(&cfg), (Some(0), "ok\n".to_string()));
+    let (_dir, cfg) = setup(
+        &config("phone_zones = [\"internal\"]", ""),
+        &open_then_closed
+            .replace("zones = [\"schools\", \"remote\"]\n", "zones = [\"schools\", \"remote\"]\nusers = [\"anna\"]\n"),
+    );
+    let (code, out) = check(&cfg);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("from [\"internal\", \"remote\", \"schools\"]"), "{out}");
+
     // No rule for an action at all: a written list disagrees with "refused everywhere".
     let (_dir, cfg) = setup(&config("phone_zones = [\"internal\"]", ""), &POLICY.replace("account.phones", "expense"));
     let (code, out) = check(&cfg);
