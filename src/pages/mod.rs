@@ -534,6 +534,132 @@ mod tests {
         assert!(html.contains("lang=\"en\""));
     }
 
+    /// A hostile value unique to one field: markup, both quotes and an ampersand, then the field's name.
+    fn h(field: &str) -> String {
+        format!("<script>\"'&{field}")
+    }
+
+    /// Asserts a page has no raw markup from its values and shows each named field's value escaped.
+    fn assert_escaped(page: &str, html: &str, fields: &[&str]) {
+        assert!(!html.to_ascii_lowercase().contains("<script"), "{page}: raw markup from a value: {html}");
+        for f in fields {
+            // Text escapes `<`, `>` and `&`; attributes also `"`: either way the value ends `'&amp;<field>`.
+            assert!(html.contains(&format!("'&amp;{f}")), "{page}: {f} is not shown, or not escaped: {html}");
+        }
+    }
+
+    /// Every page escapes every value it is given: text from callers, message variables, policy words, links,
+    /// form values and tokens; none of them can add markup.
+    #[test]
+    fn every_page_escapes_every_value() {
+        let (name, csrf) = (h("username"), h("csrf"));
+        for lang in Lang::ALL {
+            let ctx = PageCtx { lang, user: Some((&name, &csrf)) };
+            let realms = [
+                RealmChoice { name: h("realm1"), title: h("realmtitle1") },
+                RealmChoice { name: h("realm2"), title: h("realmtitle2") },
+            ];
+            let providers = [eid::ProviderButton { name: h("provider"), title: h("providertitle") }];
+            let (rd, typed, help) = (h("rd"), h("typed"), h("helpurl"));
+            let login = login_page(
+                &ctx,
+                &LoginView {
+                    rd: &rd,
+                    csrf: &csrf,
+                    realms: &realms,
+                    selected_realm: "",
+                    username: &typed,
+                    error: Some(
+                        Notice::from(Text::verbatim(h("error"))).with_link(h("href"), Text::verbatim(h("label"))),
+                    ),
+                    notice: Some(Msg::SessionExpired.arg("minutes", h("minutes")).into()),
+                    password_help_url: Some(&help),
+                    eid_providers: &providers,
+                },
+            );
+            let fields = ["username", "csrf", "realm1", "realmtitle2", "rd", "typed", "error", "href", "label"];
+            assert_escaped("login", &login, &fields);
+            assert_escaped("login", &login, &["minutes", "helpurl", "providertitle"]);
+
+            let tiles = [
+                Tile { title: h("tile"), description: h("desc"), url: h("url"), state: TileState::Open },
+                Tile {
+                    title: h("t2"),
+                    description: String::new(),
+                    url: "/".into(),
+                    state: TileState::ClosedUntil(h("time")),
+                },
+                Tile {
+                    title: h("t3"),
+                    description: String::new(),
+                    url: "/".into(),
+                    state: TileState::NoAccess(Some(h("why"))),
+                },
+            ];
+            let portal = portal_page(&ctx, &h("display"), Msg::ZoneRemote, &tiles);
+            assert_escaped("portal", &portal, &["display", "tile", "desc", "url", "time", "t2", "why"]);
+
+            let body = [Text::verbatim(h("policy")), Msg::BadGatewayBody.arg("service", h("service"))];
+            assert_escaped("error", &error_page(&ctx, Msg::ErrorTitle, &body), &["policy", "service"]);
+            let m = message_page(&ctx, Msg::EidFailedTitle, &Msg::EidProviderError.arg("error", h("e")), true);
+            assert_escaped("message", &m, &["e", "username"]);
+
+            let channels = [ChannelChoice { value: h("value"), label: Msg::ChannelSms.arg("number", h("number")) }];
+            let (sel, sf_rd) = (h("sel"), h("sfrd"));
+            let sf = second_factor_page(
+                &ctx,
+                &SecondFactorView {
+                    channels: &channels,
+                    selected: &sel,
+                    rd: &sf_rd,
+                    csrf: &csrf,
+                    sent: Some(Msg::CodeSentEmail.arg("address", h("address")).arg("minutes", 5u64)),
+                    error: Some(Msg::CodeWrong.arg("tries", h("tries")).into()),
+                    eid_providers: &providers,
+                },
+            );
+            assert_escaped(
+                "second factor",
+                &sf,
+                &["value", "number", "sfrd", "csrf", "address", "tries", "providertitle"],
+            );
+
+            let phones = [h("phone")];
+            let (p1, p2) = (h("p1"), h("p2"));
+            let account = account_page(
+                &ctx,
+                &AccountView {
+                    phones_masked: &phones,
+                    phone1: &p1,
+                    phone2: &p2,
+                    can_edit: true,
+                    csrf: &csrf,
+                    notice: Some(Text::verbatim(h("notice")).into()),
+                    errors: vec![Msg::PhoneInvalid.arg("input", h("input")).arg("reason", h("reason")).into()],
+                    eid: Some(eid::AccountEid { linked: Some((&h("eidp"), h("person"), h("date"))), csrf: &csrf }),
+                },
+            );
+            assert_escaped(
+                "account",
+                &account,
+                &["phone", "p1", "p2", "notice", "input", "reason", "eidp", "person", "date"],
+            );
+
+            let (email, sent_to) = (h("email"), h("sentto"));
+            let link = eid::link_page(
+                &ctx,
+                &eid::LinkView {
+                    csrf: &csrf,
+                    email: &email,
+                    code_sent_to: Some(&sent_to),
+                    minutes: 1,
+                    error: Some(Msg::EidPrivateDomain.arg("domain", h("domain")).into()),
+                },
+            );
+            assert_escaped("eID link", &link, &["email", "sentto", "domain", "csrf"]);
+        }
+    }
+
     /// The group choice appears only when there is more than one realm.
     #[test]
     fn realm_choice_only_with_several() {
