@@ -14,6 +14,7 @@ mod limits;
 mod notify;
 mod oidc_harness;
 mod ops;
+mod pages;
 mod paths;
 mod policies;
 mod process;
