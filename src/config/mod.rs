@@ -3,10 +3,15 @@
 //! Relative paths in the file are relative to the file's own directory. All problems found are reported together,
 //! each with file, line and column.
 
+pub mod check;
 pub mod duration;
 pub mod error;
 pub mod file;
+pub mod secret;
 
+pub use check::{normalize_host, valid_name};
+
+use check::Checker;
 use error::{ConfigError, ConfigErrors, SourceFile};
 use file::FileConfig;
 use ipnet::IpNet;
@@ -280,13 +285,14 @@ impl Config {
     /// Validates config text as if read from `src.path`.
     pub fn from_source(src: &SourceFile) -> Result<Config, ConfigErrors> {
         let file: FileConfig = src.parse().map_err(|e| ConfigErrors(vec![e]))?;
-        let mut v = Validator { src, errors: Vec::new(), warnings: Vec::new() };
-        let mut cfg = v.convert(file);
-        if v.errors.is_empty() {
-            cfg.warnings = v.warnings;
+        let mut c = Checker::new(src);
+        let mut cfg = convert(&mut c, file);
+        let (errors, warnings) = c.finish();
+        if errors.is_empty() {
+            cfg.warnings = warnings;
             Ok(cfg)
         } else {
-            Err(ConfigErrors(v.errors))
+            Err(ConfigErrors(errors))
         }
     }
 
@@ -331,943 +337,847 @@ pub(crate) fn zone_list(
     (names, errors)
 }
 
-struct Validator<'a> {
-    src: &'a SourceFile,
-    errors: Vec<ConfigError>,
-    warnings: Vec<ConfigError>,
+fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
+    let server = server(c, &f.server);
+    let zones = zones(c, &f.zones);
+    let zone_names: HashSet<String> = zones.iter().map(|z| z.name.clone()).chain([REMOTE_ZONE.to_string()]).collect();
+    let tls = f.tls.as_ref().and_then(|t| tls(c, t));
+    let listeners = listeners(c, &f.listeners, &zone_names, tls.is_some());
+    let trusted_proxies = f.network.trusted_proxies.iter().filter_map(|n| cidr(c, n)).collect();
+    let remote_login = match &f.network.remote_login {
+        None => LoginRequirement::TwoFactor,
+        Some(s) => login_req(c, s).unwrap_or(LoginRequirement::TwoFactor),
+    };
+    let session = session(c, &f.session);
+    let directories = directories(c, &f.directories);
+    let services = services(c, &f.services);
+    zone_floors(c, &f.services, &zones, remote_login, &zone_names, f.policies_dir.is_some());
+    let forwarding = forwarding(c, &f.forwarding);
+    let assertion = AssertionSettings {
+        issuer: f
+            .assertion
+            .issuer
+            .clone()
+            .or_else(|| server.public_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_string()))
+            .unwrap_or_else(|| "portvakt".to_string()),
+        key_file: f.assertion.key_file.as_ref().map(|k| {
+            let p = c.resolve(k.get_ref());
+            match std::fs::read_to_string(&p) {
+                Ok(pem) => {
+                    if crate::assertion::SigningKey::from_pem(&pem).is_err() {
+                        c.err(k, format!("{} is not a PKCS#8 PEM P-256 (ES256) private key", p.display()));
+                    }
+                }
+                Err(e) => c.err(k, format!("cannot read assertion key {}: {e}", p.display())),
+            }
+            p
+        }),
+        lifetime: f.assertion.lifetime.map(|d| d.0).unwrap_or(Duration::from_secs(60)),
+    };
+    let policies_dir = f.policies_dir.as_ref().map(|p| {
+        let d = c.resolve(p.get_ref());
+        if !d.is_dir() {
+            c.err(p, format!("policy directory {} does not exist", d.display()));
+        }
+        d
+    });
+    let login = login(c, &f.login);
+    let second_factor = second_factor(c, &f.second_factor);
+    let accounts = accounts(c, &f.accounts, &zone_names);
+    let base = c.base_dir().to_path_buf();
+    let email = f.email.as_ref().and_then(|e| match crate::notify::config::validate_email(c.src(), e, &base) {
+        Ok(s) => Some(s),
+        Err(errs) => {
+            c.extend(errs);
+            None
+        }
+    });
+    let sms = f.sms.as_ref().and_then(|s| match crate::notify::config::validate_sms(c.src(), s, &base) {
+        Ok(s) => Some(s),
+        Err(errs) => {
+            c.extend(errs);
+            None
+        }
+    });
+    let eid = match &f.eid {
+        None => crate::eid::config::EidSettings::default(),
+        Some(e) => {
+            match crate::eid::config::validate_eid(c.src(), e, &base, &zone_names, server.public_url.is_some()) {
+                Ok(s) => s,
+                Err(errs) => {
+                    c.extend(errs);
+                    crate::eid::config::EidSettings::default()
+                }
+            }
+        }
+    };
+    let realm_names: HashSet<String> = directories.iter().map(|d| d.name.clone()).collect();
+    let institutions = match crate::eid::config::validate_institutions(c.src(), &f.institutions, &realm_names) {
+        Ok(v) => v,
+        Err(errs) => {
+            c.extend(errs);
+            Vec::new()
+        }
+    };
+    if let Some(first) = f.eid.as_ref().and_then(|e| e.providers.first()) {
+        if !f.institutions.iter().any(|i| !i.email_domains.is_empty()) {
+            c.err(
+                &first.name,
+                "eID linking needs at least one [[institutions]] entry with the municipal e-mail domains",
+            );
+        }
+        if f.email.is_none() {
+            c.err(&first.name, "eID linking sends a code by e-mail: configure [email]");
+        }
+    }
+    let public: Vec<std::net::SocketAddr> = listeners.iter().map(|l: &ListenerSettings| l.address).collect();
+    let (admin, problems) = crate::admin::validate(f.admin.as_ref(), &public);
+    for (span, message) in problems {
+        c.err_at(span, message);
+    }
+    let (audit, problems) = crate::audit::validate(f.audit.as_ref(), &|p| c.resolve(p));
+    for (span, message) in problems {
+        c.err_at(span, message);
+    }
+    let (store, problems) = crate::store::config::validate(f.store.as_ref(), &|p| c.resolve(p));
+    for p in problems {
+        c.err_at(p.span, p.message);
+    }
+    if f.store.is_none() {
+        c.warn_at(None, crate::store::config::NO_STORE_WARNING);
+    }
+    if matches!(store, crate::store::config::StoreSettings::Redis { .. }) && f.assertion.key_file.is_none() {
+        // Instances sharing Redis share sessions: each must sign with the same key, or a backend that trusts
+        // one instance's JWKS refuses the assertions of the other.
+        let span = f.store.as_ref().and_then(|s| s.kind.as_ref()).map(|k| k.span());
+        c.err_at(
+            span,
+            "kind = \"redis\" (several instances) needs [assertion] key_file: the same signing key file on every \
+             instance (make one with `portvakt dev-cert` or openssl)",
+        );
+    }
+    Config {
+        store,
+        eid,
+        institutions,
+        email,
+        sms,
+        login,
+        second_factor,
+        accounts,
+        path: c.src().path.clone(),
+        server,
+        listeners,
+        tls,
+        zones,
+        trusted_proxies,
+        remote_login,
+        session,
+        directories,
+        services,
+        assertion,
+        policies_dir,
+        forwarding,
+        admin,
+        audit,
+        warnings: Vec::new(),
+    }
 }
 
-impl Validator<'_> {
-    fn err<T>(&mut self, at: &Spanned<T>, msg: impl Into<String>) {
-        self.errors.push(self.src.error_at(Some(at.span()), msg));
-    }
-
-    fn warn<T>(&mut self, at: &Spanned<T>, msg: impl Into<String>) {
-        self.warnings.push(self.src.error_at(Some(at.span()), msg));
-    }
-
-    fn err_nopos(&mut self, msg: impl Into<String>) {
-        self.errors.push(self.src.error_at(None, msg));
-    }
-
-    fn base_dir(&self) -> PathBuf {
-        self.src.path.parent().map(Path::to_path_buf).unwrap_or_default()
-    }
-
-    fn resolve_path(&self, p: &str) -> PathBuf {
-        let p = Path::new(p);
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            self.base_dir().join(p)
-        }
-    }
-
-    fn convert(&mut self, f: FileConfig) -> Config {
-        let server = self.server(&f.server);
-        let zones = self.zones(&f.zones);
-        let zone_names: HashSet<String> =
-            zones.iter().map(|z| z.name.clone()).chain([REMOTE_ZONE.to_string()]).collect();
-        let tls = f.tls.as_ref().and_then(|t| self.tls(t));
-        let listeners = self.listeners(&f.listeners, &zone_names, tls.is_some());
-        let trusted_proxies = f.network.trusted_proxies.iter().filter_map(|c| self.cidr(c)).collect();
-        let remote_login = match &f.network.remote_login {
-            None => LoginRequirement::TwoFactor,
-            Some(s) => self.login_req(s).unwrap_or(LoginRequirement::TwoFactor),
-        };
-        let session = self.session(&f.session);
-        let directories = self.directories(&f.directories);
-        let services = self.services(&f.services);
-        self.zone_floors(&f.services, &zones, remote_login, &zone_names, f.policies_dir.is_some());
-        let forwarding = self.forwarding(&f.forwarding);
-        let assertion = AssertionSettings {
-            issuer: f
-                .assertion
-                .issuer
-                .clone()
-                .or_else(|| server.public_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_string()))
-                .unwrap_or_else(|| "portvakt".to_string()),
-            key_file: f.assertion.key_file.as_ref().map(|k| {
-                let p = self.resolve_path(k.get_ref());
-                match std::fs::read_to_string(&p) {
-                    Ok(pem) => {
-                        if crate::assertion::SigningKey::from_pem(&pem).is_err() {
-                            self.err(k, format!("{} is not a PKCS#8 PEM P-256 (ES256) private key", p.display()));
-                        }
-                    }
-                    Err(e) => self.err(k, format!("cannot read assertion key {}: {e}", p.display())),
-                }
-                p
-            }),
-            lifetime: f.assertion.lifetime.map(|d| d.0).unwrap_or(Duration::from_secs(60)),
-        };
-        let policies_dir = f.policies_dir.as_ref().map(|p| {
-            let d = self.resolve_path(p.get_ref());
-            if !d.is_dir() {
-                self.err(p, format!("policy directory {} does not exist", d.display()));
+/// `allow_below_zone_floor`: known zones only, only with policies (without them the floor is the only rule),
+/// and each one a warning: it is valid, but it lets the policy rules admit logins the zone would refuse.
+fn zone_floors(
+    c: &mut Checker<'_>,
+    ss: &[file::FileService],
+    zones: &[ZoneSettings],
+    remote_login: LoginRequirement,
+    zone_names: &HashSet<String>,
+    have_policies: bool,
+) {
+    for s in ss {
+        for z in s.allow_below_zone_floor.iter().flatten() {
+            let name = z.get_ref();
+            if !zone_names.contains(name) {
+                c.err(z, format!("unknown zone \"{name}\" in allow_below_zone_floor"));
+                continue;
             }
-            d
-        });
-        let login = self.login(&f.login);
-        let second_factor = self.second_factor(&f.second_factor);
-        let accounts = self.accounts(&f.accounts, &zone_names);
-        let base = self.base_dir();
-        let email = f.email.as_ref().and_then(|e| match crate::notify::config::validate_email(self.src, e, &base) {
-            Ok(s) => Some(s),
-            Err(errs) => {
-                self.errors.extend(errs);
-                None
-            }
-        });
-        let sms = f.sms.as_ref().and_then(|s| match crate::notify::config::validate_sms(self.src, s, &base) {
-            Ok(s) => Some(s),
-            Err(errs) => {
-                self.errors.extend(errs);
-                None
-            }
-        });
-        let eid = match &f.eid {
-            None => crate::eid::config::EidSettings::default(),
-            Some(e) => {
-                match crate::eid::config::validate_eid(self.src, e, &base, &zone_names, server.public_url.is_some()) {
-                    Ok(s) => s,
-                    Err(errs) => {
-                        self.errors.extend(errs);
-                        crate::eid::config::EidSettings::default()
-                    }
-                }
-            }
-        };
-        let realm_names: HashSet<String> = directories.iter().map(|d| d.name.clone()).collect();
-        let institutions = match crate::eid::config::validate_institutions(self.src, &f.institutions, &realm_names) {
-            Ok(v) => v,
-            Err(errs) => {
-                self.errors.extend(errs);
-                Vec::new()
-            }
-        };
-        if let Some(first) = f.eid.as_ref().and_then(|e| e.providers.first()) {
-            if !f.institutions.iter().any(|i| !i.email_domains.is_empty()) {
-                self.err(
-                    &first.name,
-                    "eID linking needs at least one [[institutions]] entry with the municipal e-mail domains",
-                );
-            }
-            if f.email.is_none() {
-                self.err(&first.name, "eID linking sends a code by e-mail: configure [email]");
-            }
-        }
-        let public: Vec<std::net::SocketAddr> = listeners.iter().map(|l: &ListenerSettings| l.address).collect();
-        let (admin, problems) = crate::admin::validate(f.admin.as_ref(), &public);
-        for (span, message) in problems {
-            self.errors.push(self.src.error_at(span, message));
-        }
-        let (audit, problems) = crate::audit::validate(f.audit.as_ref(), &|p| self.resolve_path(p));
-        for (span, message) in problems {
-            self.errors.push(self.src.error_at(span, message));
-        }
-        let (store, problems) = crate::store::config::validate(f.store.as_ref(), &|p| self.resolve_path(p));
-        for p in problems {
-            self.errors.push(self.src.error_at(p.span, p.message));
-        }
-        if f.store.is_none() {
-            self.warnings.push(self.src.error_at(None, crate::store::config::NO_STORE_WARNING));
-        }
-        if matches!(store, crate::store::config::StoreSettings::Redis { .. }) && f.assertion.key_file.is_none() {
-            // Instances sharing Redis share sessions: each must sign with the same key, or a backend that trusts
-            // one instance's JWKS refuses the assertions of the other.
-            let span = f.store.as_ref().and_then(|s| s.kind.as_ref()).map(|k| k.span());
-            self.errors.push(self.src.error_at(
-                span,
-                "kind = \"redis\" (several instances) needs [assertion] key_file: the same signing key file on every \
-                 instance (make one with `portvakt dev-cert` or openssl)",
-            ));
-        }
-        Config {
-            store,
-            eid,
-            institutions,
-            email,
-            sms,
-            login,
-            second_factor,
-            accounts,
-            path: self.src.path.clone(),
-            server,
-            listeners,
-            tls,
-            zones,
-            trusted_proxies,
-            remote_login,
-            session,
-            directories,
-            services,
-            assertion,
-            policies_dir,
-            forwarding,
-            admin,
-            audit,
-            warnings: Vec::new(),
-        }
-    }
-
-    /// `allow_below_zone_floor`: known zones only, only with policies (without them the floor is the only rule),
-    /// and each one a warning: it is valid, but it lets the policy rules admit logins the zone would refuse.
-    fn zone_floors(
-        &mut self,
-        ss: &[file::FileService],
-        zones: &[ZoneSettings],
-        remote_login: LoginRequirement,
-        zone_names: &HashSet<String>,
-        have_policies: bool,
-    ) {
-        for s in ss {
-            for z in s.allow_below_zone_floor.iter().flatten() {
-                let name = z.get_ref();
-                if !zone_names.contains(name) {
-                    self.err(z, format!("unknown zone \"{name}\" in allow_below_zone_floor"));
-                    continue;
-                }
-                if !have_policies {
-                    self.err(
-                        z,
-                        "allow_below_zone_floor needs policies_dir: without policy files the zone's login is the \
-                         only rule, so there is nothing to decide below it",
-                    );
-                    continue;
-                }
-                let floor = zones.iter().find(|x| x.name == *name).map(|x| x.login).unwrap_or(remote_login);
-                self.warn(
+            if !have_policies {
+                c.err(
                     z,
-                    format!(
-                        "warning: service \"{}\" lets its policy rules admit logins below the floor of zone \"{name}\" \
-                         ({}): only do this for a service that is safe with a weaker login from there",
-                        s.name.get_ref(),
-                        floor.as_str()
-                    ),
-                );
-            }
-        }
-    }
-
-    /// `[forwarding]`: header names as HTTP allows them; opting out of a built-in name is a warning, and the
-    /// headers the gateway sets itself cannot be kept.
-    fn forwarding(&mut self, f: &file::FileForwarding) -> crate::gateway::headers::HeaderFilter {
-        use crate::gateway::headers::{self, HeaderFilter};
-        let mut extra = Vec::new();
-        for h in &f.strip_request_headers {
-            match ::http::HeaderName::from_bytes(h.get_ref().as_bytes()) {
-                Ok(_) if headers::frames_request(h.get_ref()) => self.err(
-                    h,
-                    format!(
-                        "\"{}\" frames or routes the request and cannot be removed (Host, Content-Length, \
-                         Transfer-Encoding, Connection, Upgrade, TE, Trailer)",
-                        h.get_ref()
-                    ),
-                ),
-                Ok(_) => extra.push(h.get_ref().clone()),
-                Err(_) => self.err(h, format!("\"{}\" is not a valid header name", h.get_ref())),
-            }
-        }
-        let mut keep = Vec::new();
-        for h in &f.keep_request_headers {
-            let name = h.get_ref();
-            if headers::set_by_gateway(name) {
-                self.err(
-                    h,
-                    format!(
-                        "\"{name}\" is set by the gateway itself and cannot be kept (X-Portvakt-* never come from a \
-                         client; X-Forwarded-For, -Host and -Proto are passed on from trusted_proxies only)"
-                    ),
-                );
-            } else if !headers::is_builtin(name) {
-                self.err(h, format!("\"{name}\" is not on the built-in list, so it is not removed: nothing to keep"));
-            } else if extra.iter().any(|e| headers::fold(e) == headers::fold(name)) {
-                self.err(h, format!("\"{name}\" is both in strip_request_headers and keep_request_headers"));
-            } else {
-                self.warn(
-                    h,
-                    format!(
-                        "warning: client header \"{name}\" is passed to backends: a backend that trusts it can be \
-                         told any identity or address by any client"
-                    ),
-                );
-                keep.push(name.clone());
-            }
-        }
-        HeaderFilter::new(&extra, &keep)
-    }
-
-    fn server(&mut self, s: &file::FileServer) -> ServerSettings {
-        let public_url = s.public_url.as_ref().and_then(|u| match url::Url::parse(u.get_ref()) {
-            Ok(url) if (url.scheme() == "https" || url.scheme() == "http") && url.host_str().is_some() => Some(url),
-            Ok(_) => {
-                self.err(u, "public_url must be an http:// or https:// URL with a host");
-                None
-            }
-            Err(e) => {
-                self.err(u, format!("public_url is not a valid URL: {e}"));
-                None
-            }
-        });
-        let mut hosts: Vec<String> = Vec::new();
-        if let Some(h) = public_url.as_ref().and_then(|u| u.host_str()) {
-            hosts.push(h.to_ascii_lowercase());
-        }
-        for h in &s.hosts {
-            match normalize_host(h.get_ref()) {
-                Some(n) => hosts.push(n),
-                None => self.err(h, format!("\"{}\" is not a valid host name", h.get_ref())),
-            }
-        }
-        let max_header_bytes = match &s.max_header_bytes {
-            Some(v) if *v.get_ref() < 1024 || *v.get_ref() > 1_048_576 => {
-                self.err(v, "max_header_bytes must be between 1024 and 1048576");
-                32 * 1024
-            }
-            Some(v) => *v.get_ref(),
-            None => 32 * 1024,
-        };
-        let max_form_bytes = match &s.max_form_bytes {
-            Some(v) if *v.get_ref() < 256 || *v.get_ref() > 1_048_576 => {
-                self.err(v, "max_form_bytes must be between 256 and 1048576");
-                16 * 1024
-            }
-            Some(v) => *v.get_ref(),
-            None => 16 * 1024,
-        };
-        let log_json = match &s.log_format {
-            None => false,
-            Some(f) => match f.get_ref().as_str() {
-                "text" => false,
-                "json" => true,
-                _ => {
-                    self.err(f, "log_format must be \"text\" or \"json\"");
-                    false
-                }
-            },
-        };
-        let limits = self.edge_limits(s, max_header_bytes);
-        ServerSettings {
-            threads: s.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
-            public_url,
-            hosts,
-            grace_period: s.grace_period.map(|d| d.0).unwrap_or(Duration::from_secs(10)),
-            graceful_shutdown_timeout: s.graceful_shutdown_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(5)),
-            pid_file: s.pid_file.clone().unwrap_or_else(|| "/run/portvakt/portvakt.pid".into()),
-            upgrade_socket: s.upgrade_socket.clone().unwrap_or_else(|| "/run/portvakt/upgrade.sock".into()),
-            max_header_bytes,
-            max_form_bytes,
-            log_json,
-            password_help_url: s.password_help_url.clone(),
-            limits,
-        }
-    }
-
-    /// The `[server]` keys of [`crate::edge::EdgeLimits`], each checked against its range.
-    fn edge_limits(&mut self, s: &file::FileServer, max_header_bytes: usize) -> crate::edge::EdgeLimits {
-        let d = crate::edge::EdgeLimits::default();
-        let mut duration =
-            |v: &Option<Spanned<duration::ConfigDuration>>, name: &str, default: Duration, max: Duration| match v {
-                Some(t) if t.get_ref().0 < Duration::from_secs(1) || t.get_ref().0 > max => {
-                    self.err(t, format!("{name} must be between \"1s\" and \"{}\"", humantime::format_duration(max)));
-                    default
-                }
-                Some(t) => t.get_ref().0,
-                None => default,
-            };
-        let request_head_timeout =
-            duration(&s.request_head_timeout, "request_head_timeout", d.request_head_timeout, Duration::from_secs(300));
-        let keepalive_timeout =
-            duration(&s.keepalive_timeout, "keepalive_timeout", d.keepalive_timeout, Duration::from_secs(3600));
-        let max_connections = match &s.max_connections {
-            Some(v) if *v.get_ref() == 0 || *v.get_ref() > 1_000_000 => {
-                self.err(v, "max_connections must be between 1 and 1000000");
-                d.max_connections
-            }
-            Some(v) => *v.get_ref(),
-            None => d.max_connections,
-        };
-        let max_connections_per_client = match &s.max_connections_per_client {
-            Some(v) if *v.get_ref() == 0 || *v.get_ref() > max_connections => {
-                self.err(
-                    v,
-                    format!("max_connections_per_client must be between 1 and max_connections ({max_connections})"),
-                );
-                d.max_connections_per_client.min(max_connections)
-            }
-            Some(v) => *v.get_ref(),
-            None => d.max_connections_per_client.min(max_connections),
-        };
-        let http2_max_concurrent_streams = match &s.http2_max_concurrent_streams {
-            Some(v) if *v.get_ref() == 0 || *v.get_ref() > 1000 => {
-                self.err(v, "http2_max_concurrent_streams must be between 1 and 1000");
-                d.http2_max_concurrent_streams
-            }
-            Some(v) => *v.get_ref(),
-            None => d.http2_max_concurrent_streams,
-        };
-        crate::edge::EdgeLimits {
-            request_head_timeout,
-            keepalive_timeout,
-            max_connections,
-            max_connections_per_client,
-            http2_max_concurrent_streams,
-            http2_max_header_list_size: u32::try_from(max_header_bytes).unwrap_or(u32::MAX),
-        }
-    }
-
-    fn tls(&mut self, t: &file::FileTls) -> Option<TlsFiles> {
-        let cert = self.resolve_path(t.cert.get_ref());
-        let key = self.resolve_path(t.key.get_ref());
-        let mut ok = true;
-        match std::fs::read(&cert) {
-            Err(e) => {
-                self.err(&t.cert, format!("cannot read certificate {}: {e}", cert.display()));
-                ok = false;
-            }
-            Ok(bytes) => {
-                let certs: Vec<_> = rustls_pemfile::certs(&mut bytes.as_slice()).collect();
-                if certs.is_empty() || certs.iter().any(|c| c.is_err()) {
-                    self.err(&t.cert, format!("{} holds no PEM certificate", cert.display()));
-                    ok = false;
-                }
-            }
-        }
-        match std::fs::read(&key) {
-            Err(e) => {
-                self.err(&t.key, format!("cannot read private key {}: {e}", key.display()));
-                ok = false;
-            }
-            Ok(bytes) => match rustls_pemfile::private_key(&mut bytes.as_slice()) {
-                Ok(Some(_)) => {}
-                _ => {
-                    self.err(&t.key, format!("{} holds no PEM private key", key.display()));
-                    ok = false;
-                }
-            },
-        }
-        ok.then_some(TlsFiles { cert, key })
-    }
-
-    fn listeners(
-        &mut self,
-        ls: &[file::FileListener],
-        zones: &HashSet<String>,
-        have_tls: bool,
-    ) -> Vec<ListenerSettings> {
-        if ls.is_empty() {
-            self.err_nopos("no [[listeners]] configured: add at least one, e.g. address = \"0.0.0.0:443\", tls = true");
-        }
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for l in ls {
-            let address = match l.address.get_ref().parse::<SocketAddr>() {
-                Ok(a) => a,
-                Err(_) => {
-                    self.err(
-                        &l.address,
-                        format!(
-                            "\"{}\" is not an ip:port address (e.g. \"0.0.0.0:443\" or \"[::]:443\")",
-                            l.address.get_ref()
-                        ),
-                    );
-                    continue;
-                }
-            };
-            if !seen.insert(address) {
-                self.err(&l.address, format!("listener {address} is configured twice"));
-            }
-            if l.tls && !have_tls {
-                self.err(
-                    &l.address,
-                    "this listener has tls = true but there is no valid [tls] section with cert and key",
-                );
-            }
-            if let Some(z) = &l.zone {
-                if !zones.contains(z.get_ref()) {
-                    self.err(
-                        z,
-                        format!("unknown zone \"{}\": define it under [[zones]] or use \"remote\"", z.get_ref()),
-                    );
-                }
-            }
-            let redirect_to_https = !l.tls && l.redirect_to_https.unwrap_or(!l.behind_tls_proxy);
-            if redirect_to_https && !have_tls && l.redirect_to_https.is_none() {
-                self.err(&l.address, "a plain listener redirects to HTTPS by default, but no TLS listener exists: set redirect_to_https = false to serve plain HTTP");
-            }
-            out.push(ListenerSettings {
-                address,
-                tls: l.tls,
-                redirect_to_https,
-                behind_tls_proxy: l.behind_tls_proxy,
-                pinned_zone: l.zone.as_ref().map(|z| z.get_ref().clone()),
-            });
-        }
-        out
-    }
-
-    fn cidr(&mut self, c: &Spanned<String>) -> Option<IpNet> {
-        let s = c.get_ref().trim();
-        let parsed = s.parse::<IpNet>().ok().or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from));
-        match parsed {
-            Some(n) => {
-                if n.trunc() != n {
-                    self.err(c, format!("\"{s}\" has host bits set: did you mean \"{}\"?", n.trunc()));
-                }
-                Some(n.trunc())
-            }
-            None => {
-                self.err(c, format!("\"{s}\" is not a CIDR network (e.g. \"10.0.0.0/8\" or \"fd00::/8\")"));
-                None
-            }
-        }
-    }
-
-    fn login_req(&mut self, s: &Spanned<String>) -> Option<LoginRequirement> {
-        match s.get_ref().as_str() {
-            "password" => Some(LoginRequirement::Password),
-            "two_factor" => Some(LoginRequirement::TwoFactor),
-            other => {
-                self.err(s, format!("login must be \"password\" or \"two_factor\", not \"{other}\""));
-                None
-            }
-        }
-    }
-
-    fn zones(&mut self, zs: &[file::FileZone]) -> Vec<ZoneSettings> {
-        let mut out: Vec<ZoneSettings> = Vec::new();
-        let mut names = HashSet::new();
-        let mut nets: Vec<(IpNet, String)> = Vec::new();
-        for z in zs {
-            let name = z.name.get_ref().clone();
-            if name == REMOTE_ZONE {
-                self.err(
-                    &z.name,
-                    "\"remote\" is the zone of every address outside the configured zones and cannot be defined",
+                    "allow_below_zone_floor needs policies_dir: without policy files the zone's login is the \
+                     only rule, so there is nothing to decide below it",
                 );
                 continue;
             }
-            if !valid_name(&name) {
-                self.err(&z.name, format!("zone name \"{name}\" may only contain a-z, 0-9, '-' and '_'"));
-            }
-            if !names.insert(name.clone()) {
-                self.err(&z.name, format!("zone \"{name}\" is defined twice"));
-            }
-            if z.cidrs.is_empty() {
-                self.err(&z.name, format!("zone \"{name}\" has no cidrs"));
-            }
-            let mut cidrs = Vec::new();
-            for c in &z.cidrs {
-                if let Some(n) = self.cidr(c) {
-                    if let Some((_, other)) = nets.iter().find(|(m, _)| *m == n) {
-                        self.err(
-                            c,
-                            format!(
-                                "network {n} is also in zone \"{other}\": the same network cannot belong to two zones"
-                            ),
-                        );
-                    }
-                    nets.push((n, name.clone()));
-                    cidrs.push(n);
-                }
-            }
-            let login = match &z.login {
-                None => LoginRequirement::Password,
-                Some(l) => self.login_req(l).unwrap_or(LoginRequirement::Password),
-            };
-            out.push(ZoneSettings { name, cidrs, login });
-        }
-        out
-    }
-
-    fn login(&mut self, l: &file::FileLogin) -> LoginSettings {
-        let mut count = |v: &Option<Spanned<u32>>, default: u32| match v {
-            Some(n) if *n.get_ref() == 0 => {
-                self.err(n, "must be at least 1");
-                default
-            }
-            Some(n) => *n.get_ref(),
-            None => default,
-        };
-        let account = count(&l.max_failures, 5);
-        let address = count(&l.max_failures_per_address, 20);
-        let find_time = l.find_time.map(|d| d.0).unwrap_or(Duration::from_secs(300));
-        let ban_time = l.ban_time.map(|d| d.0).unwrap_or(Duration::from_secs(300));
-        let limits = |max_failures| crate::regulation::Limits { max_failures, find_time, ban_time };
-        LoginSettings { per_account: limits(account), per_address: limits(address) }
-    }
-
-    fn positive(&mut self, v: &Option<Spanned<u32>>, default: u32, max: u32) -> u32 {
-        match v {
-            Some(n) if *n.get_ref() == 0 || *n.get_ref() > max => {
-                self.err(n, format!("must be between 1 and {max}"));
-                default
-            }
-            Some(n) => *n.get_ref(),
-            None => default,
-        }
-    }
-
-    fn code_format(
-        &mut self,
-        len: &Option<Spanned<usize>>,
-        alphabet: &Option<Spanned<String>>,
-    ) -> crate::second_factor::code::CodeFormat {
-        let mut f = crate::second_factor::code::CodeFormat::default();
-        if let Some(l) = len {
-            if !(4..=12).contains(l.get_ref()) {
-                self.err(l, "code length must be between 4 and 12");
-            } else {
-                f.length = *l.get_ref();
-            }
-        }
-        if let Some(a) = alphabet {
-            let chars: Vec<char> = a.get_ref().chars().collect();
-            let mut uniq = chars.clone();
-            uniq.sort();
-            uniq.dedup();
-            if chars.len() < 10
-                || uniq.len() != chars.len()
-                || chars.iter().any(|c| !c.is_ascii_alphanumeric() || c.is_ascii_lowercase())
-            {
-                self.err(a, "alphabet must be at least 10 different characters from A-Z and 0-9 (upper case; codes are typed in any case)");
-            } else {
-                f.alphabet = chars;
-            }
-        }
-        f
-    }
-
-    fn second_factor(&mut self, s: &file::FileSecondFactor) -> crate::second_factor::SecondFactorSettings {
-        let mut out = crate::second_factor::SecondFactorSettings::default();
-        if let Some(d) = &s.code_lifetime {
-            let v = d.get_ref().0;
-            if v < Duration::from_secs(30) || v > Duration::from_secs(3600) {
-                self.err(d, "code_lifetime must be between \"30s\" and \"1h\"");
-            } else {
-                out.code_lifetime = v;
-            }
-        }
-        out.max_tries = self.positive(&s.max_tries, 5, 20);
-        out.lockout_after = self.positive(&s.lockout_after, 10, 1000);
-        if let Some(d) = s.lockout_time {
-            out.lockout_time = d.0;
-        }
-        out.sms_code = self.code_format(&s.sms_code_length, &s.sms_alphabet);
-        out.email_code = self.code_format(&s.email_code_length, &s.email_alphabet);
-        let l = &s.limits;
-        let d = crate::second_factor::limits::LimitSettings::default();
-        out.limits = crate::second_factor::limits::LimitSettings {
-            destination_cooldown: l.destination_cooldown.map(|x| x.0).unwrap_or(d.destination_cooldown),
-            per_destination_per_day: self.positive(&l.per_destination_per_day, d.per_destination_per_day, 1000),
-            per_challenge: self.positive(&l.per_challenge, d.per_challenge, 100),
-            per_account_per_hour: self.positive(&l.per_account_per_hour, d.per_account_per_hour, 1000),
-            per_address_per_hour: self.positive(&l.per_address_per_hour, d.per_address_per_hour, 100_000),
-            per_hour: self.positive(&l.per_hour, d.per_hour, 10_000_000),
-            allowed_prefixes: match &l.allowed_country_prefixes {
-                None => d.allowed_prefixes,
-                Some(v) => v
-                    .iter()
-                    .filter_map(|p| {
-                        let ok = p.get_ref().len() >= 2
-                            && p.get_ref().starts_with('+')
-                            && p.get_ref().chars().skip(1).all(|c| c.is_ascii_digit());
-                        if !ok {
-                            self.err(p, format!("\"{}\" is not a country prefix like \"+46\"", p.get_ref()));
-                        }
-                        ok.then(|| p.get_ref().clone())
-                    })
-                    .collect(),
-            },
-        };
-        out
-    }
-
-    fn accounts(&mut self, a: &file::FileAccounts, zones: &HashSet<String>) -> AccountSettings {
-        let path = match &a.path {
-            Some(p) => self.resolve_path(p.get_ref()),
-            None => PathBuf::from("/var/lib/portvakt/accounts.json"),
-        };
-        let (phone_zones, errors) = zone_list(self.src, a.phone_zones.as_deref(), zones);
-        self.errors.extend(errors);
-        let default_country = match &a.default_country {
-            Some(c) => {
-                let ok = c.get_ref().starts_with('+')
-                    && c.get_ref().len() >= 2
-                    && c.get_ref().chars().skip(1).all(|ch| ch.is_ascii_digit());
-                if !ok {
-                    self.err(c, "default_country must be a prefix like \"+46\"");
-                }
-                c.get_ref().clone()
-            }
-            None => "+46".to_string(),
-        };
-        AccountSettings { path, phone_zones, default_country }
-    }
-
-    fn session(&mut self, s: &file::FileSession) -> SessionSettings {
-        let idle = s.idle_timeout.as_ref().map(|d| (d.get_ref().0, d.span()));
-        let abs = s.absolute_lifetime.as_ref().map(|d| (d.get_ref().0, d.span()));
-        let idle_timeout = idle.as_ref().map(|d| d.0).unwrap_or(Duration::from_secs(15 * 60));
-        let absolute_lifetime = abs.as_ref().map(|d| d.0).unwrap_or(Duration::from_secs(12 * 3600));
-        if let Some(d) = &s.idle_timeout {
-            if idle_timeout < Duration::from_secs(60) {
-                self.err(d, "idle_timeout must be at least \"1m\"");
-            }
-        }
-        if let Some(d) = &s.absolute_lifetime {
-            if absolute_lifetime < idle_timeout {
-                self.err(d, "absolute_lifetime must not be shorter than idle_timeout");
-            }
-        }
-        let max_touch = idle_timeout / 10;
-        let touch_interval = match &s.touch_interval {
-            Some(d) if d.get_ref().0 < Duration::from_secs(1) || d.get_ref().0 > max_touch => {
-                self.err(
-                    d,
-                    format!(
-                        "touch_interval must be between \"1s\" and a tenth of idle_timeout ({}s here): a session \
-                         may end up to touch_interval before idle_timeout",
-                        max_touch.as_secs()
-                    ),
-                );
-                crate::session::touch_interval(idle_timeout)
-            }
-            Some(d) => d.get_ref().0,
-            None => crate::session::touch_interval(idle_timeout),
-        };
-        let cookie_name = match &s.cookie_name {
-            Some(n) if !valid_name(n.get_ref()) => {
-                self.err(n, "cookie_name may only contain a-z, 0-9, '-' and '_'");
-                "portvakt".to_string()
-            }
-            Some(n) => n.get_ref().clone(),
-            None => "portvakt".to_string(),
-        };
-        let cookie_domain = s.cookie_domain.as_ref().and_then(|d| {
-            let n = normalize_host(d.get_ref().trim_start_matches('.'));
-            if n.is_none() {
-                self.err(d, "cookie_domain must be a domain name such as \"kommune.no\"");
-            }
-            n
-        });
-        if let Some(st) = &s.store {
-            if st.get_ref() != "memory" {
-                self.err(st, format!("unknown session store \"{}\": use \"memory\"", st.get_ref()));
-            }
-        }
-        SessionSettings { idle_timeout, absolute_lifetime, touch_interval, cookie_name, cookie_domain }
-    }
-
-    fn directories(&mut self, ds: &[file::FileDirectory]) -> Vec<DirectorySettings> {
-        if ds.is_empty() {
-            self.err_nopos(
-                "no [[directories]] configured: add one, e.g. name = \"staff\", kind = \"file\", path = \"users.toml\"",
+            let floor = zones.iter().find(|x| x.name == *name).map(|x| x.login).unwrap_or(remote_login);
+            c.warn(
+                z,
+                format!(
+                    "warning: service \"{}\" lets its policy rules admit logins below the floor of zone \"{name}\" \
+                     ({}): only do this for a service that is safe with a weaker login from there",
+                    s.name.get_ref(),
+                    floor.as_str()
+                ),
             );
         }
-        let mut names = HashSet::new();
-        let mut out = Vec::new();
-        for d in ds {
-            let name = d.name.get_ref().clone();
-            if !valid_name(&name) {
-                self.err(&d.name, format!("directory name \"{name}\" may only contain a-z, 0-9, '-' and '_'"));
+    }
+}
+
+/// `[forwarding]`: header names as HTTP allows them; opting out of a built-in name is a warning, and the
+/// headers the gateway sets itself cannot be kept.
+fn forwarding(c: &mut Checker<'_>, f: &file::FileForwarding) -> crate::gateway::headers::HeaderFilter {
+    use crate::gateway::headers::{self, HeaderFilter};
+    let mut extra = Vec::new();
+    for h in &f.strip_request_headers {
+        match ::http::HeaderName::from_bytes(h.get_ref().as_bytes()) {
+            Ok(_) if headers::frames_request(h.get_ref()) => c.err(
+                h,
+                format!(
+                    "\"{}\" frames or routes the request and cannot be removed (Host, Content-Length, \
+                     Transfer-Encoding, Connection, Upgrade, TE, Trailer)",
+                    h.get_ref()
+                ),
+            ),
+            Ok(_) => extra.push(h.get_ref().clone()),
+            Err(_) => c.err(h, format!("\"{}\" is not a valid header name", h.get_ref())),
+        }
+    }
+    let mut keep = Vec::new();
+    for h in &f.keep_request_headers {
+        let name = h.get_ref();
+        if headers::set_by_gateway(name) {
+            c.err(
+                h,
+                format!(
+                    "\"{name}\" is set by the gateway itself and cannot be kept (X-Portvakt-* never come from a \
+                     client; X-Forwarded-For, -Host and -Proto are passed on from trusted_proxies only)"
+                ),
+            );
+        } else if !headers::is_builtin(name) {
+            c.err(h, format!("\"{name}\" is not on the built-in list, so it is not removed: nothing to keep"));
+        } else if extra.iter().any(|e| headers::fold(e) == headers::fold(name)) {
+            c.err(h, format!("\"{name}\" is both in strip_request_headers and keep_request_headers"));
+        } else {
+            c.warn(
+                h,
+                format!(
+                    "warning: client header \"{name}\" is passed to backends: a backend that trusts it can be \
+                     told any identity or address by any client"
+                ),
+            );
+            keep.push(name.clone());
+        }
+    }
+    HeaderFilter::new(&extra, &keep)
+}
+
+fn server(c: &mut Checker<'_>, s: &file::FileServer) -> ServerSettings {
+    let public_url = s.public_url.as_ref().and_then(|u| match url::Url::parse(u.get_ref()) {
+        Ok(url) if (url.scheme() == "https" || url.scheme() == "http") && url.host_str().is_some() => Some(url),
+        Ok(_) => {
+            c.err(u, "public_url must be an http:// or https:// URL with a host");
+            None
+        }
+        Err(e) => {
+            c.err(u, format!("public_url is not a valid URL: {e}"));
+            None
+        }
+    });
+    let mut hosts: Vec<String> = Vec::new();
+    if let Some(h) = public_url.as_ref().and_then(|u| u.host_str()) {
+        hosts.push(h.to_ascii_lowercase());
+    }
+    for h in &s.hosts {
+        match normalize_host(h.get_ref()) {
+            Some(n) => hosts.push(n),
+            None => c.err(h, format!("\"{}\" is not a valid host name", h.get_ref())),
+        }
+    }
+    let max_header_bytes = match &s.max_header_bytes {
+        Some(v) if *v.get_ref() < 1024 || *v.get_ref() > 1_048_576 => {
+            c.err(v, "max_header_bytes must be between 1024 and 1048576");
+            32 * 1024
+        }
+        Some(v) => *v.get_ref(),
+        None => 32 * 1024,
+    };
+    let max_form_bytes = match &s.max_form_bytes {
+        Some(v) if *v.get_ref() < 256 || *v.get_ref() > 1_048_576 => {
+            c.err(v, "max_form_bytes must be between 256 and 1048576");
+            16 * 1024
+        }
+        Some(v) => *v.get_ref(),
+        None => 16 * 1024,
+    };
+    let log_json = match &s.log_format {
+        None => false,
+        Some(f) => match f.get_ref().as_str() {
+            "text" => false,
+            "json" => true,
+            _ => {
+                c.err(f, "log_format must be \"text\" or \"json\"");
+                false
             }
-            if !names.insert(name.clone()) {
-                self.err(&d.name, format!("directory \"{name}\" is defined twice"));
+        },
+    };
+    let limits = edge_limits(c, s, max_header_bytes);
+    ServerSettings {
+        threads: s.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+        public_url,
+        hosts,
+        grace_period: s.grace_period.map(|d| d.0).unwrap_or(Duration::from_secs(10)),
+        graceful_shutdown_timeout: s.graceful_shutdown_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(5)),
+        pid_file: s.pid_file.clone().unwrap_or_else(|| "/run/portvakt/portvakt.pid".into()),
+        upgrade_socket: s.upgrade_socket.clone().unwrap_or_else(|| "/run/portvakt/upgrade.sock".into()),
+        max_header_bytes,
+        max_form_bytes,
+        log_json,
+        password_help_url: s.password_help_url.clone(),
+        limits,
+    }
+}
+
+/// The `[server]` keys of [`crate::edge::EdgeLimits`], each checked against its range.
+fn edge_limits(c: &mut Checker<'_>, s: &file::FileServer, max_header_bytes: usize) -> crate::edge::EdgeLimits {
+    let d = crate::edge::EdgeLimits::default();
+    let mut duration =
+        |v: &Option<Spanned<duration::ConfigDuration>>, name: &str, default: Duration, max: Duration| match v {
+            Some(t) if t.get_ref().0 < Duration::from_secs(1) || t.get_ref().0 > max => {
+                c.err(t, format!("{name} must be between \"1s\" and \"{}\"", humantime::format_duration(max)));
+                default
             }
-            if d.kind.get_ref() != "ldap" {
-                if let Some(l) = &d.ldap {
-                    self.err(&l.bind_dn, "a [directories.ldap] table needs kind = \"ldap\"");
+            Some(t) => t.get_ref().0,
+            None => default,
+        };
+    let request_head_timeout =
+        duration(&s.request_head_timeout, "request_head_timeout", d.request_head_timeout, Duration::from_secs(300));
+    let keepalive_timeout =
+        duration(&s.keepalive_timeout, "keepalive_timeout", d.keepalive_timeout, Duration::from_secs(3600));
+    let max_connections = match &s.max_connections {
+        Some(v) if *v.get_ref() == 0 || *v.get_ref() > 1_000_000 => {
+            c.err(v, "max_connections must be between 1 and 1000000");
+            d.max_connections
+        }
+        Some(v) => *v.get_ref(),
+        None => d.max_connections,
+    };
+    let max_connections_per_client = match &s.max_connections_per_client {
+        Some(v) if *v.get_ref() == 0 || *v.get_ref() > max_connections => {
+            c.err(v, format!("max_connections_per_client must be between 1 and max_connections ({max_connections})"));
+            d.max_connections_per_client.min(max_connections)
+        }
+        Some(v) => *v.get_ref(),
+        None => d.max_connections_per_client.min(max_connections),
+    };
+    let http2_max_concurrent_streams = match &s.http2_max_concurrent_streams {
+        Some(v) if *v.get_ref() == 0 || *v.get_ref() > 1000 => {
+            c.err(v, "http2_max_concurrent_streams must be between 1 and 1000");
+            d.http2_max_concurrent_streams
+        }
+        Some(v) => *v.get_ref(),
+        None => d.http2_max_concurrent_streams,
+    };
+    crate::edge::EdgeLimits {
+        request_head_timeout,
+        keepalive_timeout,
+        max_connections,
+        max_connections_per_client,
+        http2_max_concurrent_streams,
+        http2_max_header_list_size: u32::try_from(max_header_bytes).unwrap_or(u32::MAX),
+    }
+}
+
+fn tls(c: &mut Checker<'_>, t: &file::FileTls) -> Option<TlsFiles> {
+    let cert = c.resolve(t.cert.get_ref());
+    let key = c.resolve(t.key.get_ref());
+    let mut ok = true;
+    match std::fs::read(&cert) {
+        Err(e) => {
+            c.err(&t.cert, format!("cannot read certificate {}: {e}", cert.display()));
+            ok = false;
+        }
+        Ok(bytes) => {
+            let certs: Vec<_> = rustls_pemfile::certs(&mut bytes.as_slice()).collect();
+            if certs.is_empty() || certs.iter().any(|c| c.is_err()) {
+                c.err(&t.cert, format!("{} holds no PEM certificate", cert.display()));
+                ok = false;
+            }
+        }
+    }
+    match std::fs::read(&key) {
+        Err(e) => {
+            c.err(&t.key, format!("cannot read private key {}: {e}", key.display()));
+            ok = false;
+        }
+        Ok(bytes) => match rustls_pemfile::private_key(&mut bytes.as_slice()) {
+            Ok(Some(_)) => {}
+            _ => {
+                c.err(&t.key, format!("{} holds no PEM private key", key.display()));
+                ok = false;
+            }
+        },
+    }
+    ok.then_some(TlsFiles { cert, key })
+}
+
+fn listeners(
+    c: &mut Checker<'_>,
+    ls: &[file::FileListener],
+    zones: &HashSet<String>,
+    have_tls: bool,
+) -> Vec<ListenerSettings> {
+    if ls.is_empty() {
+        c.err_nopos("no [[listeners]] configured: add at least one, e.g. address = \"0.0.0.0:443\", tls = true");
+    }
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for l in ls {
+        let address = match l.address.get_ref().parse::<SocketAddr>() {
+            Ok(a) => a,
+            Err(_) => {
+                c.err(
+                    &l.address,
+                    format!(
+                        "\"{}\" is not an ip:port address (e.g. \"0.0.0.0:443\" or \"[::]:443\")",
+                        l.address.get_ref()
+                    ),
+                );
+                continue;
+            }
+        };
+        if !seen.insert(address) {
+            c.err(&l.address, format!("listener {address} is configured twice"));
+        }
+        if l.tls && !have_tls {
+            c.err(&l.address, "this listener has tls = true but there is no valid [tls] section with cert and key");
+        }
+        if let Some(z) = &l.zone {
+            if !zones.contains(z.get_ref()) {
+                c.err(z, format!("unknown zone \"{}\": define it under [[zones]] or use \"remote\"", z.get_ref()));
+            }
+        }
+        let redirect_to_https = !l.tls && l.redirect_to_https.unwrap_or(!l.behind_tls_proxy);
+        if redirect_to_https && !have_tls && l.redirect_to_https.is_none() {
+            c.err(&l.address, "a plain listener redirects to HTTPS by default, but no TLS listener exists: set redirect_to_https = false to serve plain HTTP");
+        }
+        out.push(ListenerSettings {
+            address,
+            tls: l.tls,
+            redirect_to_https,
+            behind_tls_proxy: l.behind_tls_proxy,
+            pinned_zone: l.zone.as_ref().map(|z| z.get_ref().clone()),
+        });
+    }
+    out
+}
+
+fn cidr(c: &mut Checker<'_>, net: &Spanned<String>) -> Option<IpNet> {
+    let s = net.get_ref().trim();
+    let parsed = s.parse::<IpNet>().ok().or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from));
+    match parsed {
+        Some(n) => {
+            if n.trunc() != n {
+                c.err(net, format!("\"{s}\" has host bits set: did you mean \"{}\"?", n.trunc()));
+            }
+            Some(n.trunc())
+        }
+        None => {
+            c.err(net, format!("\"{s}\" is not a CIDR network (e.g. \"10.0.0.0/8\" or \"fd00::/8\")"));
+            None
+        }
+    }
+}
+
+fn login_req(c: &mut Checker<'_>, s: &Spanned<String>) -> Option<LoginRequirement> {
+    match s.get_ref().as_str() {
+        "password" => Some(LoginRequirement::Password),
+        "two_factor" => Some(LoginRequirement::TwoFactor),
+        other => {
+            c.err(s, format!("login must be \"password\" or \"two_factor\", not \"{other}\""));
+            None
+        }
+    }
+}
+
+fn zones(c: &mut Checker<'_>, zs: &[file::FileZone]) -> Vec<ZoneSettings> {
+    let mut out: Vec<ZoneSettings> = Vec::new();
+    let mut names = HashSet::new();
+    let mut nets: Vec<(IpNet, String)> = Vec::new();
+    for z in zs {
+        let name = z.name.get_ref().clone();
+        if name == REMOTE_ZONE {
+            c.err(
+                &z.name,
+                "\"remote\" is the zone of every address outside the configured zones and cannot be defined",
+            );
+            continue;
+        }
+        if !valid_name(&name) {
+            c.err(&z.name, format!("zone name \"{name}\" may only contain a-z, 0-9, '-' and '_'"));
+        }
+        if !names.insert(name.clone()) {
+            c.err(&z.name, format!("zone \"{name}\" is defined twice"));
+        }
+        if z.cidrs.is_empty() {
+            c.err(&z.name, format!("zone \"{name}\" has no cidrs"));
+        }
+        let mut cidrs = Vec::new();
+        for net in &z.cidrs {
+            if let Some(n) = cidr(c, net) {
+                if let Some((_, other)) = nets.iter().find(|(m, _)| *m == n) {
+                    c.err(
+                        net,
+                        format!("network {n} is also in zone \"{other}\": the same network cannot belong to two zones"),
+                    );
+                }
+                nets.push((n, name.clone()));
+                cidrs.push(n);
+            }
+        }
+        let login = match &z.login {
+            None => LoginRequirement::Password,
+            Some(l) => login_req(c, l).unwrap_or(LoginRequirement::Password),
+        };
+        out.push(ZoneSettings { name, cidrs, login });
+    }
+    out
+}
+
+fn login(c: &mut Checker<'_>, l: &file::FileLogin) -> LoginSettings {
+    let mut count = |v: &Option<Spanned<u32>>, default: u32| match v {
+        Some(n) if *n.get_ref() == 0 => {
+            c.err(n, "must be at least 1");
+            default
+        }
+        Some(n) => *n.get_ref(),
+        None => default,
+    };
+    let account = count(&l.max_failures, 5);
+    let address = count(&l.max_failures_per_address, 20);
+    let find_time = l.find_time.map(|d| d.0).unwrap_or(Duration::from_secs(300));
+    let ban_time = l.ban_time.map(|d| d.0).unwrap_or(Duration::from_secs(300));
+    let limits = |max_failures| crate::regulation::Limits { max_failures, find_time, ban_time };
+    LoginSettings { per_account: limits(account), per_address: limits(address) }
+}
+
+fn code_format(
+    c: &mut Checker<'_>,
+    len: &Option<Spanned<usize>>,
+    alphabet: &Option<Spanned<String>>,
+) -> crate::second_factor::code::CodeFormat {
+    let mut f = crate::second_factor::code::CodeFormat::default();
+    if let Some(l) = len {
+        if !(4..=12).contains(l.get_ref()) {
+            c.err(l, "code length must be between 4 and 12");
+        } else {
+            f.length = *l.get_ref();
+        }
+    }
+    if let Some(a) = alphabet {
+        let chars: Vec<char> = a.get_ref().chars().collect();
+        let mut uniq = chars.clone();
+        uniq.sort();
+        uniq.dedup();
+        if chars.len() < 10
+            || uniq.len() != chars.len()
+            || chars.iter().any(|c| !c.is_ascii_alphanumeric() || c.is_ascii_lowercase())
+        {
+            c.err(a, "alphabet must be at least 10 different characters from A-Z and 0-9 (upper case; codes are typed in any case)");
+        } else {
+            f.alphabet = chars;
+        }
+    }
+    f
+}
+
+fn second_factor(c: &mut Checker<'_>, s: &file::FileSecondFactor) -> crate::second_factor::SecondFactorSettings {
+    let mut out = crate::second_factor::SecondFactorSettings::default();
+    if let Some(d) = &s.code_lifetime {
+        let v = d.get_ref().0;
+        if v < Duration::from_secs(30) || v > Duration::from_secs(3600) {
+            c.err(d, "code_lifetime must be between \"30s\" and \"1h\"");
+        } else {
+            out.code_lifetime = v;
+        }
+    }
+    out.max_tries = c.positive(&s.max_tries, 5, 20);
+    out.lockout_after = c.positive(&s.lockout_after, 10, 1000);
+    if let Some(d) = s.lockout_time {
+        out.lockout_time = d.0;
+    }
+    out.sms_code = code_format(c, &s.sms_code_length, &s.sms_alphabet);
+    out.email_code = code_format(c, &s.email_code_length, &s.email_alphabet);
+    let l = &s.limits;
+    let d = crate::second_factor::limits::LimitSettings::default();
+    out.limits = crate::second_factor::limits::LimitSettings {
+        destination_cooldown: l.destination_cooldown.map(|x| x.0).unwrap_or(d.destination_cooldown),
+        per_destination_per_day: c.positive(&l.per_destination_per_day, d.per_destination_per_day, 1000),
+        per_challenge: c.positive(&l.per_challenge, d.per_challenge, 100),
+        per_account_per_hour: c.positive(&l.per_account_per_hour, d.per_account_per_hour, 1000),
+        per_address_per_hour: c.positive(&l.per_address_per_hour, d.per_address_per_hour, 100_000),
+        per_hour: c.positive(&l.per_hour, d.per_hour, 10_000_000),
+        allowed_prefixes: match &l.allowed_country_prefixes {
+            None => d.allowed_prefixes,
+            Some(v) => v
+                .iter()
+                .filter_map(|p| {
+                    let ok = p.get_ref().len() >= 2
+                        && p.get_ref().starts_with('+')
+                        && p.get_ref().chars().skip(1).all(|c| c.is_ascii_digit());
+                    if !ok {
+                        c.err(p, format!("\"{}\" is not a country prefix like \"+46\"", p.get_ref()));
+                    }
+                    ok.then(|| p.get_ref().clone())
+                })
+                .collect(),
+        },
+    };
+    out
+}
+
+fn accounts(c: &mut Checker<'_>, a: &file::FileAccounts, zones: &HashSet<String>) -> AccountSettings {
+    let path = match &a.path {
+        Some(p) => c.resolve(p.get_ref()),
+        None => PathBuf::from("/var/lib/portvakt/accounts.json"),
+    };
+    let (phone_zones, errors) = zone_list(c.src(), a.phone_zones.as_deref(), zones);
+    c.extend(errors);
+    let default_country = match &a.default_country {
+        Some(dc) => {
+            let ok = dc.get_ref().starts_with('+')
+                && dc.get_ref().len() >= 2
+                && dc.get_ref().chars().skip(1).all(|ch| ch.is_ascii_digit());
+            if !ok {
+                c.err(dc, "default_country must be a prefix like \"+46\"");
+            }
+            dc.get_ref().clone()
+        }
+        None => "+46".to_string(),
+    };
+    AccountSettings { path, phone_zones, default_country }
+}
+
+fn session(c: &mut Checker<'_>, s: &file::FileSession) -> SessionSettings {
+    let idle = s.idle_timeout.as_ref().map(|d| (d.get_ref().0, d.span()));
+    let abs = s.absolute_lifetime.as_ref().map(|d| (d.get_ref().0, d.span()));
+    let idle_timeout = idle.as_ref().map(|d| d.0).unwrap_or(Duration::from_secs(15 * 60));
+    let absolute_lifetime = abs.as_ref().map(|d| d.0).unwrap_or(Duration::from_secs(12 * 3600));
+    if let Some(d) = &s.idle_timeout {
+        if idle_timeout < Duration::from_secs(60) {
+            c.err(d, "idle_timeout must be at least \"1m\"");
+        }
+    }
+    if let Some(d) = &s.absolute_lifetime {
+        if absolute_lifetime < idle_timeout {
+            c.err(d, "absolute_lifetime must not be shorter than idle_timeout");
+        }
+    }
+    let max_touch = idle_timeout / 10;
+    let touch_interval = match &s.touch_interval {
+        Some(d) if d.get_ref().0 < Duration::from_secs(1) || d.get_ref().0 > max_touch => {
+            c.err(
+                d,
+                format!(
+                    "touch_interval must be between \"1s\" and a tenth of idle_timeout ({}s here): a session \
+                     may end up to touch_interval before idle_timeout",
+                    max_touch.as_secs()
+                ),
+            );
+            crate::session::touch_interval(idle_timeout)
+        }
+        Some(d) => d.get_ref().0,
+        None => crate::session::touch_interval(idle_timeout),
+    };
+    let cookie_name = match &s.cookie_name {
+        Some(n) if !valid_name(n.get_ref()) => {
+            c.err(n, "cookie_name may only contain a-z, 0-9, '-' and '_'");
+            "portvakt".to_string()
+        }
+        Some(n) => n.get_ref().clone(),
+        None => "portvakt".to_string(),
+    };
+    let cookie_domain = s.cookie_domain.as_ref().and_then(|d| {
+        let n = normalize_host(d.get_ref().trim_start_matches('.'));
+        if n.is_none() {
+            c.err(d, "cookie_domain must be a domain name such as \"kommune.no\"");
+        }
+        n
+    });
+    if let Some(st) = &s.store {
+        if st.get_ref() != "memory" {
+            c.err(st, format!("unknown session store \"{}\": use \"memory\"", st.get_ref()));
+        }
+    }
+    SessionSettings { idle_timeout, absolute_lifetime, touch_interval, cookie_name, cookie_domain }
+}
+
+fn directories(c: &mut Checker<'_>, ds: &[file::FileDirectory]) -> Vec<DirectorySettings> {
+    if ds.is_empty() {
+        c.err_nopos(
+            "no [[directories]] configured: add one, e.g. name = \"staff\", kind = \"file\", path = \"users.toml\"",
+        );
+    }
+    let mut names = HashSet::new();
+    let mut out = Vec::new();
+    for d in ds {
+        let name = d.name.get_ref().clone();
+        if !valid_name(&name) {
+            c.err(&d.name, format!("directory name \"{name}\" may only contain a-z, 0-9, '-' and '_'"));
+        }
+        if !names.insert(name.clone()) {
+            c.err(&d.name, format!("directory \"{name}\" is defined twice"));
+        }
+        if d.kind.get_ref() != "ldap" {
+            if let Some(l) = &d.ldap {
+                c.err(&l.bind_dn, "a [directories.ldap] table needs kind = \"ldap\"");
+            }
+        }
+        let kind = match d.kind.get_ref().as_str() {
+            "ldap" => {
+                if let Some(p) = &d.path {
+                    c.err(p, "path is for kind = \"file\"; an LDAP directory is set up in [directories.ldap]");
+                }
+                let Some(l) = &d.ldap else {
+                    c.err(&d.kind, "a directory with kind = \"ldap\" needs a [directories.ldap] table with urls, bind_dn, bind_password_file and base_dn");
+                    continue;
+                };
+                match crate::directory::ldap::config::validate(c.src(), l, c.base_dir()) {
+                    Ok(s) => DirectoryKind::Ldap(Box::new(s)),
+                    Err(errs) => {
+                        c.extend(errs);
+                        continue;
+                    }
                 }
             }
-            let kind = match d.kind.get_ref().as_str() {
-                "ldap" => {
-                    if let Some(p) = &d.path {
-                        self.err(p, "path is for kind = \"file\"; an LDAP directory is set up in [directories.ldap]");
-                    }
-                    let Some(l) = &d.ldap else {
-                        self.err(&d.kind, "a directory with kind = \"ldap\" needs a [directories.ldap] table with urls, bind_dn, bind_password_file and base_dn");
-                        continue;
-                    };
-                    match crate::directory::ldap::config::validate(self.src, l, &self.base_dir()) {
-                        Ok(s) => DirectoryKind::Ldap(Box::new(s)),
-                        Err(errs) => {
-                            self.errors.extend(errs);
-                            continue;
-                        }
-                    }
-                }
-                "file" => match &d.path {
-                    Some(p) => DirectoryKind::File { path: self.resolve_path(p.get_ref()) },
-                    None => {
-                        self.err(&d.kind, "a directory with kind = \"file\" needs path = \"users.toml\"");
-                        continue;
-                    }
-                },
-                other => {
-                    self.err(&d.kind, format!("unknown directory kind \"{other}\": use \"file\" or \"ldap\""));
+            "file" => match &d.path {
+                Some(p) => DirectoryKind::File { path: c.resolve(p.get_ref()) },
+                None => {
+                    c.err(&d.kind, "a directory with kind = \"file\" needs path = \"users.toml\"");
                     continue;
                 }
-            };
-            out.push(DirectorySettings { title: d.title.clone().unwrap_or_else(|| name.clone()), name, kind });
-        }
-        out
+            },
+            other => {
+                c.err(&d.kind, format!("unknown directory kind \"{other}\": use \"file\" or \"ldap\""));
+                continue;
+            }
+        };
+        out.push(DirectorySettings { title: d.title.clone().unwrap_or_else(|| name.clone()), name, kind });
     }
+    out
+}
 
-    fn services(&mut self, ss: &[file::FileService]) -> Vec<ServiceSettings> {
-        let mut names = HashSet::new();
-        let mut routes: Vec<(Vec<String>, String, String)> = Vec::new();
-        let mut out = Vec::new();
-        for s in ss {
-            let name = s.name.get_ref().clone();
-            if !valid_name(&name) {
-                self.err(&s.name, format!("service name \"{name}\" may only contain a-z, 0-9, '-' and '_'"));
+fn services(c: &mut Checker<'_>, ss: &[file::FileService]) -> Vec<ServiceSettings> {
+    let mut names = HashSet::new();
+    let mut routes: Vec<(Vec<String>, String, String)> = Vec::new();
+    let mut out = Vec::new();
+    for s in ss {
+        let name = s.name.get_ref().clone();
+        if !valid_name(&name) {
+            c.err(&s.name, format!("service name \"{name}\" may only contain a-z, 0-9, '-' and '_'"));
+        }
+        let duplicate = !names.insert(name.clone());
+        if duplicate {
+            c.err(&s.name, format!("duplicate service name \"{name}\": each service needs its own name"));
+        }
+        let mut hosts = Vec::new();
+        for h in &s.hosts {
+            match normalize_host(h.get_ref()) {
+                Some(n) => hosts.push(n),
+                None => c.err(h, format!("\"{}\" is not a valid host name", h.get_ref())),
             }
-            let duplicate = !names.insert(name.clone());
-            if duplicate {
-                self.err(&s.name, format!("duplicate service name \"{name}\": each service needs its own name"));
-            }
-            let mut hosts = Vec::new();
-            for h in &s.hosts {
-                match normalize_host(h.get_ref()) {
-                    Some(n) => hosts.push(n),
-                    None => self.err(h, format!("\"{}\" is not a valid host name", h.get_ref())),
-                }
-            }
-            let path_prefix = match &s.path_prefix {
-                None => "/".to_string(),
-                Some(p) => {
-                    let v = p.get_ref();
-                    if !v.starts_with('/') || v.contains("..") || v.contains('?') || v.contains('#') {
-                        self.err(p, "path_prefix must start with '/' and contain no '..', '?' or '#'");
-                    } else {
-                        // Requests are routed on their canonical path, so a prefix in any other spelling could
-                        // never match.
-                        match crate::canonical::canonicalize(v, crate::canonical::PathRules::default()) {
-                            Err(e) => self.err(
-                                p,
-                                format!("path_prefix \"{v}\" contains {e}, which the gateway refuses in every request"),
-                            ),
-                            Ok(c) if c.trim_end_matches('/') != v.trim_end_matches('/') => self.err(
-                                p,
-                                format!(
-                                    "path_prefix \"{v}\" is not in canonical form: write \"{}\"",
-                                    c.trim_end_matches('/')
-                                ),
-                            ),
-                            Ok(_) => {}
-                        }
-                    }
-                    if crate::canonical::is_reserved(v) {
-                        self.err(
+        }
+        let path_prefix = match &s.path_prefix {
+            None => "/".to_string(),
+            Some(p) => {
+                let v = p.get_ref();
+                if !v.starts_with('/') || v.contains("..") || v.contains('?') || v.contains('#') {
+                    c.err(p, "path_prefix must start with '/' and contain no '..', '?' or '#'");
+                } else {
+                    // Requests are routed on their canonical path, so a prefix in any other spelling could
+                    // never match.
+                    match crate::canonical::canonicalize(v, crate::canonical::PathRules::default()) {
+                        Err(e) => c.err(
                             p,
-                            "path_prefix cannot be under /.portvakt/, which is reserved for the gateway's own pages",
-                        );
-                    }
-                    let t = v.trim_end_matches('/');
-                    if t.is_empty() {
-                        "/".to_string()
-                    } else {
-                        t.to_string()
+                            format!("path_prefix \"{v}\" contains {e}, which the gateway refuses in every request"),
+                        ),
+                        Ok(canon) if canon.trim_end_matches('/') != v.trim_end_matches('/') => c.err(
+                            p,
+                            format!(
+                                "path_prefix \"{v}\" is not in canonical form: write \"{}\"",
+                                canon.trim_end_matches('/')
+                            ),
+                        ),
+                        Ok(_) => {}
                     }
                 }
-            };
-            let mut sorted_hosts = hosts.clone();
-            sorted_hosts.sort();
-            if let Some((_, _, other)) =
-                routes.iter().find(|(h, p, _)| !duplicate && *h == sorted_hosts && *p == path_prefix)
-            {
-                let at = s.path_prefix.as_ref().map(|p| p.span()).unwrap_or_else(|| s.name.span());
-                self.errors.push(self.src.error_at(
-                    Some(at),
-                    format!("service \"{name}\" has the same hosts and path_prefix as \"{other}\""),
-                ));
-            }
-            routes.push((sorted_hosts, path_prefix.clone(), name.clone()));
-            if s.upstreams.is_empty() {
-                self.err(&s.name, format!("service \"{name}\" has no upstreams"));
-            }
-            let mut upstreams = Vec::new();
-            for u in &s.upstreams {
-                match parse_upstream(u.get_ref()) {
-                    Some(a) => upstreams.push(a),
-                    None => self.err(
-                        u,
-                        format!(
-                            "\"{}\" is not a backend address: write \"host:port\" or \"10.0.0.5:8080\"",
-                            u.get_ref()
-                        ),
-                    ),
+                if crate::canonical::is_reserved(v) {
+                    c.err(p, "path_prefix cannot be under /.portvakt/, which is reserved for the gateway's own pages");
+                }
+                let t = v.trim_end_matches('/');
+                if t.is_empty() {
+                    "/".to_string()
+                } else {
+                    t.to_string()
                 }
             }
-            let params = match &s.path_params {
-                None => crate::canonical::PathParams::default(),
-                Some(p) => crate::canonical::PathParams::parse(p.get_ref()).unwrap_or_else(|| {
-                    self.err(
-                        p,
-                        format!(
-                            "path_params \"{}\" is not known: use \"reject\" (refuse ';' in paths), \"strip\" \
-                             (Java servers) or \"keep\"",
-                            p.get_ref()
-                        ),
-                    );
-                    crate::canonical::PathParams::default()
-                }),
-            };
-            let path_rules = crate::canonical::PathRules { params, case_insensitive: s.case_insensitive_paths };
-            let upstream_sni = s.upstream_sni.clone().unwrap_or_else(|| match upstreams.first() {
-                Some(UpstreamAddr::Name(h, _)) => h.clone(),
-                _ => String::new(),
-            });
-            out.push(ServiceSettings {
-                title: s.title.clone().unwrap_or_else(|| name.clone()),
-                description: s.description.clone().unwrap_or_default(),
-                name,
-                hosts,
-                path_prefix,
-                upstreams,
-                upstream_tls: s.upstream_tls,
-                upstream_sni,
-                connect_timeout: s.connect_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(3)),
-                read_timeout: s.read_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(60)),
-                allow_below_zone_floor: s
-                    .allow_below_zone_floor
-                    .iter()
-                    .flatten()
-                    .map(|z| z.get_ref().clone())
-                    .collect(),
-                path_rules,
-            });
+        };
+        let mut sorted_hosts = hosts.clone();
+        sorted_hosts.sort();
+        if let Some((_, _, other)) =
+            routes.iter().find(|(h, p, _)| !duplicate && *h == sorted_hosts && *p == path_prefix)
+        {
+            let at = s.path_prefix.as_ref().map(|p| p.span()).unwrap_or_else(|| s.name.span());
+            c.err_at(Some(at), format!("service \"{name}\" has the same hosts and path_prefix as \"{other}\""));
         }
-        out
+        routes.push((sorted_hosts, path_prefix.clone(), name.clone()));
+        if s.upstreams.is_empty() {
+            c.err(&s.name, format!("service \"{name}\" has no upstreams"));
+        }
+        let mut upstreams = Vec::new();
+        for u in &s.upstreams {
+            match parse_upstream(u.get_ref()) {
+                Some(a) => upstreams.push(a),
+                None => c.err(
+                    u,
+                    format!("\"{}\" is not a backend address: write \"host:port\" or \"10.0.0.5:8080\"", u.get_ref()),
+                ),
+            }
+        }
+        let params = match &s.path_params {
+            None => crate::canonical::PathParams::default(),
+            Some(p) => crate::canonical::PathParams::parse(p.get_ref()).unwrap_or_else(|| {
+                c.err(
+                    p,
+                    format!(
+                        "path_params \"{}\" is not known: use \"reject\" (refuse ';' in paths), \"strip\" \
+                         (Java servers) or \"keep\"",
+                        p.get_ref()
+                    ),
+                );
+                crate::canonical::PathParams::default()
+            }),
+        };
+        let path_rules = crate::canonical::PathRules { params, case_insensitive: s.case_insensitive_paths };
+        let upstream_sni = s.upstream_sni.clone().unwrap_or_else(|| match upstreams.first() {
+            Some(UpstreamAddr::Name(h, _)) => h.clone(),
+            _ => String::new(),
+        });
+        out.push(ServiceSettings {
+            title: s.title.clone().unwrap_or_else(|| name.clone()),
+            description: s.description.clone().unwrap_or_default(),
+            name,
+            hosts,
+            path_prefix,
+            upstreams,
+            upstream_tls: s.upstream_tls,
+            upstream_sni,
+            connect_timeout: s.connect_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(3)),
+            read_timeout: s.read_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(60)),
+            allow_below_zone_floor: s.allow_below_zone_floor.iter().flatten().map(|z| z.get_ref().clone()).collect(),
+            path_rules,
+        });
     }
-}
-
-/// Whether a name is a plain identifier (a-z, 0-9, '-', '_'), as zone, service and realm names must be.
-pub fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
-
-/// Lower-cases a host name and checks it is a plausible DNS name or IP literal; `None` otherwise.
-pub fn normalize_host(h: &str) -> Option<String> {
-    let h = h.trim().to_ascii_lowercase();
-    if h.is_empty() || h.len() > 253 {
-        return None;
-    }
-    if h.parse::<std::net::IpAddr>().is_ok() {
-        return Some(h);
-    }
-    let ok = h.split('.').all(|label| {
-        !label.is_empty()
-            && label.len() <= 63
-            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-    });
-    ok.then_some(h)
+    out
 }
 
 fn parse_upstream(s: &str) -> Option<UpstreamAddr> {

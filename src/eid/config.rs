@@ -1,10 +1,11 @@
 //! The `[eid]` and `[[institutions]]` tables: OpenID Providers for eID login, and the municipal e-mail domains that
 //! linking accepts. Validated at load like every other section, each problem at its file, line and key.
 
+use crate::config::check::{is_loopback_url, Checker};
 use crate::config::duration::ConfigDuration;
 use crate::config::error::{ConfigError, SourceFile};
+use crate::config::secret::Secret;
 use crate::methods::Assurance;
-use crate::notify::config::{Checker, Secret};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -186,12 +187,7 @@ impl EidSettings {
 pub fn acceptable_url(u: &url::Url) -> bool {
     match u.scheme() {
         "https" => u.host().is_some(),
-        "http" => match u.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        },
+        "http" => is_loopback_url(u),
         _ => false,
     }
 }
@@ -204,7 +200,7 @@ pub fn validate_eid(
     zones: &HashSet<String>,
     has_public_url: bool,
 ) -> Result<EidSettings, Vec<ConfigError>> {
-    let mut c = Checker { src, base_dir, errors: Vec::new() };
+    let mut c = Checker::with_base(src, base_dir);
     let mut providers: Vec<ProviderSettings> = Vec::new();
     for p in &f.providers {
         if let Some(ps) = provider(&mut c, p) {
@@ -223,7 +219,7 @@ pub fn validate_eid(
         }
     }
     let (link_zones, errors) = crate::config::zone_list(src, f.link_zones.as_deref(), zones);
-    c.errors.extend(errors);
+    c.extend(errors);
     let flow_lifetime = match &f.flow_lifetime {
         None => Duration::from_secs(600),
         Some(d) => {
@@ -234,10 +230,11 @@ pub fn validate_eid(
             v
         }
     };
-    if c.errors.is_empty() {
+    let (errors, _) = c.finish();
+    if errors.is_empty() {
         Ok(EidSettings { providers, link_zones, flow_lifetime })
     } else {
-        Err(c.errors)
+        Err(errors)
     }
 }
 
@@ -259,7 +256,7 @@ fn provider(c: &mut Checker<'_>, p: &FileProvider) -> Option<ProviderSettings> {
     let secret = c.secret(&p.client_secret, &p.client_secret_file, "client_secret");
     let method = p.client_auth.as_ref().map(|m| m.get_ref().as_str()).unwrap_or("client_secret_basic");
     let at = p.client_auth.as_ref().map(|m| m.span()).unwrap_or(p.client_id.span());
-    let here = |c: &mut Checker<'_>, msg: String| c.errors.push(c.src.error_at(Some(at.clone()), msg));
+    let here = |c: &mut Checker<'_>, msg: String| c.err_at(Some(at.clone()), msg);
     let client_auth = match method {
         "client_secret_basic" | "client_secret_post" => {
             if let Some(k) = &p.private_key {

@@ -5,12 +5,13 @@
 //! The config loader calls [`validate_email`] and [`validate_sms`] with the parsed tables; the TOML shape is
 //! documented in [`crate::notify`].
 
+use crate::config::check::{is_loopback_host, is_loopback_url, Checker};
 use crate::config::duration::ConfigDuration;
 use crate::config::error::{ConfigError, SourceFile};
+pub use crate::config::secret::Secret;
 use lettre::message::Mailbox;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,29 +19,6 @@ use toml::Spanned;
 
 /// The 46elks SMS endpoint used when `api_url` is not set.
 pub const ELKS46_API_URL: &str = "https://api.46elks.com/a1/sms";
-
-/// A password or token. Its `Debug` prints `Secret(***)`; the value is read only through [`Secret::expose`].
-#[derive(Clone, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
 
 /// The `[email]` table as written in the config file.
 #[derive(Debug, Deserialize)]
@@ -213,368 +191,232 @@ const RESERVED_HEADERS: &[&str] = &["host", "content-length", "transfer-encoding
 
 /// Validates the `[email]` table; relative paths are resolved against `base_dir` (the config file's directory).
 pub fn validate_email(src: &SourceFile, f: &FileEmail, base_dir: &Path) -> Result<EmailSettings, Vec<ConfigError>> {
-    let mut c = Checker { src, base_dir, errors: Vec::new() };
+    let mut c = Checker::with_base(src, base_dir);
     let settings = match f.kind.get_ref().as_str() {
         "log" => Some(EmailSettings::Log),
-        "smtp" => c.smtp(f).map(EmailSettings::Smtp),
+        "smtp" => smtp(&mut c, f).map(EmailSettings::Smtp),
         other => {
             c.err(&f.kind, format!("unknown e-mail kind \"{other}\": use \"smtp\" or \"log\""));
             None
         }
     };
-    c.finish(settings, &f.kind)
+    c.result(settings, &f.kind)
 }
 
 /// Validates the `[sms]` table; relative paths are resolved against `base_dir` (the config file's directory).
 pub fn validate_sms(src: &SourceFile, f: &FileSms, base_dir: &Path) -> Result<SmsSettings, Vec<ConfigError>> {
-    let mut c = Checker { src, base_dir, errors: Vec::new() };
+    let mut c = Checker::with_base(src, base_dir);
     let settings = match f.kind.get_ref().as_str() {
         "log" => Some(SmsSettings::Log),
-        "46elks" => c.elks46(f).map(SmsSettings::Elks46),
-        "webhook" => c.webhook(f).map(SmsSettings::Webhook),
+        "46elks" => elks46(&mut c, f).map(SmsSettings::Elks46),
+        "webhook" => webhook(&mut c, f).map(SmsSettings::Webhook),
         other => {
             c.err(&f.kind, format!("unknown SMS kind \"{other}\": use \"46elks\", \"webhook\" or \"log\""));
             None
         }
     };
-    c.finish(settings, &f.kind)
+    c.result(settings, &f.kind)
 }
 
-/// Collects positioned errors while a table is validated; shared by the delivery and eID sections.
-pub(crate) struct Checker<'a> {
-    pub(crate) src: &'a SourceFile,
-    pub(crate) base_dir: &'a Path,
-    pub(crate) errors: Vec<ConfigError>,
-}
-
-impl Checker<'_> {
-    pub(crate) fn err<T>(&mut self, at: &Spanned<T>, msg: impl Into<String>) {
-        self.errors.push(self.src.error_at(Some(at.span()), msg));
-    }
-
-    fn finish<T>(self, settings: Option<T>, kind: &Spanned<String>) -> Result<T, Vec<ConfigError>> {
-        match settings {
-            Some(s) if self.errors.is_empty() => Ok(s),
-            _ if !self.errors.is_empty() => Err(self.errors),
-            _ => Err(vec![self.src.error_at(Some(kind.span()), "invalid settings")]),
-        }
-    }
-
-    pub(crate) fn resolve(&self, p: &str) -> PathBuf {
-        let p = Path::new(p);
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            self.base_dir.join(p)
-        }
-    }
-
-    /// A required value, or an error at `kind` naming the missing key.
-    fn required<'f, T>(&mut self, v: &'f Option<Spanned<T>>, key: &str, kind: &Spanned<String>) -> Option<&'f T> {
-        match v {
-            Some(v) => Some(v.get_ref()),
-            None => {
-                self.err(kind, format!("kind = \"{}\" needs `{key}`", kind.get_ref()));
-                None
-            }
-        }
-    }
-
-    /// Refuses keys that belong to another kind, so a half-edited table is noticed.
-    fn unused<T>(&mut self, v: &Option<Spanned<T>>, key: &str, belongs_to: &str) {
-        if let Some(v) = v {
-            self.err(v, format!("`{key}` is only used with kind = \"{belongs_to}\"; remove it"));
-        }
-    }
-
-    pub(crate) fn timeout(
-        &mut self,
-        v: &Option<Spanned<ConfigDuration>>,
-        (default, min, max): (Duration, Duration, Duration),
-        what: &str,
-    ) -> Duration {
-        let Some(t) = v else { return default };
-        let d = t.get_ref().0;
-        if d < min || d > max {
-            self.err(
-                t,
-                format!(
-                    "timeout must be between {} and {}: {what}",
-                    humantime::format_duration(min),
-                    humantime::format_duration(max)
-                ),
-            );
-        }
-        d
-    }
-
-    /// A CA file to trust, checked readable and holding at least one PEM certificate.
-    pub(crate) fn ca_file(&mut self, ca: &Spanned<String>) -> Option<PathBuf> {
-        let path = self.resolve(ca.get_ref());
-        match std::fs::read(&path) {
-            Ok(pem) => match rustls_pemfile::certs(&mut pem.as_slice()).collect::<Result<Vec<_>, _>>() {
-                Ok(certs) if !certs.is_empty() => Some(path),
-                _ => {
-                    self.err(ca, format!("{} holds no PEM certificate", path.display()));
-                    None
-                }
-            },
-            Err(e) => {
-                self.err(ca, format!("cannot read {}: {e}", path.display()));
-                None
-            }
-        }
-    }
-
-    /// Reads a one-line secret file; trailing line breaks are dropped.
-    pub(crate) fn read_secret_file(&mut self, p: &Spanned<String>) -> Option<Secret> {
-        let path = self.resolve(p.get_ref());
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let value = text.trim_end_matches(['\r', '\n']);
-                if value.is_empty() {
-                    self.err(p, format!("{} is empty", path.display()));
-                    None
-                } else {
-                    Some(Secret::new(value))
-                }
-            }
-            Err(e) => {
-                self.err(p, format!("cannot read {}: {e}", path.display()));
-                None
-            }
-        }
-    }
-
-    /// An inline secret or one read from a file; at most one of the two may be given.
-    pub(crate) fn secret(
-        &mut self,
-        inline: &Option<Spanned<Secret>>,
-        file: &Option<Spanned<String>>,
-        key: &str,
-    ) -> Option<Option<Secret>> {
-        match (inline, file) {
-            (Some(_), Some(f)) => {
-                self.err(f, format!("give either `{key}` or `{key}_file`, not both"));
-                None
-            }
-            (Some(s), None) => {
-                if s.get_ref().expose().is_empty() {
-                    self.err(s, format!("`{key}` is empty"));
-                    return None;
-                }
-                Some(Some(s.get_ref().clone()))
-            }
-            (None, Some(f)) => self.read_secret_file(f).map(Some),
-            (None, None) => Some(None),
-        }
-    }
-
-    fn smtp(&mut self, f: &FileEmail) -> Option<SmtpSettings> {
-        let security = match &f.security {
-            None => Some(SmtpSecurity::StartTls),
-            Some(s) => match s.get_ref().as_str() {
-                "starttls" => Some(SmtpSecurity::StartTls),
-                "tls" => Some(SmtpSecurity::Tls),
-                "none" => Some(SmtpSecurity::None),
-                other => {
-                    self.err(s, format!("unknown security \"{other}\": use \"starttls\", \"tls\" or \"none\""));
-                    None
-                }
-            },
-        };
-        let host = self.required(&f.host, "host", &f.kind).cloned();
-        if let (Some(h), Some(host)) = (&f.host, &host) {
-            if let Err(msg) = check_host(host) {
-                self.err(h, msg);
-            } else if security == Some(SmtpSecurity::None) && !is_loopback_host(host) {
-                if let Some(s) = &f.security {
-                    self.err(
-                        s,
-                        format!(
-                            "security = \"none\" would send codes and passwords unencrypted to {host}; it is only \
-                             allowed for a loopback host (localhost, 127.0.0.1, ::1). Use \"starttls\" or \"tls\""
-                        ),
-                    );
-                }
-            }
-        }
-        if let Some(p) = &f.port {
-            if *p.get_ref() == 0 {
-                self.err(p, "port 0 is not a port: use the SMTP server's port, e.g. 587");
-            }
-        }
-        if let (Some(SmtpSecurity::None), Some(ca)) = (security, &f.ca_file) {
-            self.err(ca, "`ca_file` has no use with security = \"none\"");
-        }
-        let ca_file = f.ca_file.as_ref().and_then(|ca| self.ca_file(ca));
-        let password = self.secret(&f.password, &f.password_file, "password");
-        let credentials = match (&f.username, password) {
-            (Some(u), Some(Some(p))) => {
-                if u.get_ref().is_empty() {
-                    self.err(u, "`username` is empty");
-                }
-                Some(Some((u.get_ref().clone(), p)))
-            }
-            (Some(u), Some(None)) => {
-                self.err(u, "`username` needs `password` or `password_file`");
-                None
-            }
-            (None, Some(Some(_))) => {
-                let at = f.password_file.as_ref().map(Spanned::span).or(f.password.as_ref().map(Spanned::span));
-                self.errors.push(self.src.error_at(at, "a password needs `username`"));
-                None
-            }
-            (None, Some(None)) => Some(None),
-            (_, None) => None,
-        };
-        let from = self.required(&f.from, "from", &f.kind).cloned();
-        let from = match (&f.from, from) {
-            (Some(at), Some(text)) => match text.parse::<Mailbox>() {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    self.err(
-                        at,
-                        format!("`from` is not a mailbox ({e}): write it like \"Portvakt <noreply@kommune.example>\""),
-                    );
-                    None
-                }
-            },
-            _ => None,
-        };
-        let timeout = self.timeout(&f.timeout, EMAIL_TIMEOUT, "a login waits while the code is sent");
-        let security = security?;
-        Some(SmtpSettings {
-            host: host?,
-            port: f.port.as_ref().map(|p| *p.get_ref()).unwrap_or(security.default_port()),
-            security,
-            credentials: credentials?,
-            from: from?,
-            timeout,
-            ca_file,
-        })
-    }
-
-    fn elks46(&mut self, f: &FileSms) -> Option<Elks46Settings> {
-        self.unused(&f.url, "url", "webhook");
-        self.unused(&f.headers, "headers", "webhook");
-        self.unused(&f.body_template, "body_template", "webhook");
-        self.unused(&f.bearer_token, "bearer_token", "webhook");
-        self.unused(&f.bearer_token_file, "bearer_token_file", "webhook");
-        let api_url = match &f.api_url {
-            None => url::Url::parse(ELKS46_API_URL).ok(),
-            Some(u) => self.http_url(u, "api_url"),
-        };
-        let username = self.required(&f.username, "username", &f.kind).cloned();
-        if let Some(u) = &f.username {
-            if u.get_ref().is_empty() {
-                self.err(u, "`username` is empty: use the API username from the 46elks dashboard");
-            }
-        }
-        let password = match self.secret(&f.password, &f.password_file, "password") {
-            Some(Some(p)) => Some(p),
-            Some(None) => {
-                self.err(&f.kind, "kind = \"46elks\" needs `password` or `password_file` (the API password)");
-                None
-            }
-            None => None,
-        };
-        let from = self.required(&f.from, "from", &f.kind).cloned();
-        if let (Some(at), Some(text)) = (&f.from, &from) {
-            if let Err(msg) = check_sender_id(text) {
-                self.err(at, msg);
-            }
-        }
-        let timeout = self.timeout(&f.timeout, SMS_TIMEOUT, "a login waits while the code is sent");
-        Some(Elks46Settings { api_url: api_url?, username: username?, password: password?, from: from?, timeout })
-    }
-
-    fn webhook(&mut self, f: &FileSms) -> Option<WebhookSettings> {
-        self.unused(&f.from, "from", "46elks");
-        self.unused(&f.api_url, "api_url", "46elks");
-        let url = match &f.url {
-            Some(u) => self.http_url(u, "url"),
-            None => {
-                self.err(&f.kind, "kind = \"webhook\" needs `url`");
-                None
-            }
-        };
-        let body_template = self.required(&f.body_template, "body_template", &f.kind).cloned();
-        if let (Some(at), Some(t)) = (&f.body_template, &body_template) {
-            if let Err(msg) = check_template(t) {
-                self.err(at, msg);
-            }
-        }
-        let bearer = self.secret(&f.bearer_token, &f.bearer_token_file, "bearer_token");
-        let password = self.secret(&f.password, &f.password_file, "password");
-        let auth = match (bearer, &f.username, password) {
-            (Some(Some(_)), Some(u), _) => {
-                self.err(u, "give either `bearer_token` or `username` + `password`, not both");
-                None
-            }
-            (Some(Some(t)), None, Some(None)) => Some(Some(WebhookAuth::Bearer(t))),
-            (Some(None), Some(u), Some(Some(p))) => {
-                Some(Some(WebhookAuth::Basic { username: u.get_ref().clone(), password: p }))
-            }
-            (Some(None), Some(u), Some(None)) => {
-                self.err(u, "`username` needs `password` or `password_file`");
-                None
-            }
-            (_, None, Some(Some(_))) => {
-                let at = f.password_file.as_ref().map(Spanned::span).or(f.password.as_ref().map(Spanned::span));
-                self.errors.push(self.src.error_at(at, "a password needs `username`"));
-                None
-            }
-            (Some(None), None, Some(None)) => Some(None),
-            _ => None,
-        };
-        let mut headers = Vec::new();
-        if let Some(h) = &f.headers {
-            for (name, value) in h.get_ref() {
-                let lower = name.to_ascii_lowercase();
-                if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                    self.err(h, format!("\"{name}\" is not a valid HTTP header name"));
-                } else if RESERVED_HEADERS.contains(&lower.as_str()) {
-                    self.err(h, format!("header \"{name}\" is set by Portvakt itself; remove it"));
-                } else if lower == "authorization" && matches!(auth, Some(Some(_))) {
-                    self.err(h, "an Authorization header and `bearer_token`/`username` both set it; keep one");
-                } else if http::HeaderValue::from_str(value.get_ref().expose()).is_err() {
-                    self.err(value, format!("the value of header \"{name}\" has characters HTTP does not allow"));
-                } else {
-                    headers.push((name.clone(), value.get_ref().clone()));
-                }
-            }
-        }
-        let timeout = self.timeout(&f.timeout, SMS_TIMEOUT, "a login waits while the code is sent");
-        Some(WebhookSettings { url: url?, headers, body_template: body_template?, auth: auth?, timeout })
-    }
-
-    /// An http(s) URL; plain http only to a loopback host, since requests carry codes and credentials.
-    fn http_url(&mut self, u: &Spanned<String>, key: &str) -> Option<url::Url> {
-        let parsed = match url::Url::parse(u.get_ref()) {
-            Ok(p) => p,
-            Err(e) => {
-                self.err(u, format!("`{key}` is not a URL ({e}): write it like \"https://sms.example/send\""));
-                return None;
-            }
-        };
-        let loopback = match parsed.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        };
-        match parsed.scheme() {
-            "https" => Some(parsed),
-            "http" if loopback => Some(parsed),
-            "http" => {
-                self.err(u, format!("`{key}` must use https: codes and credentials are not sent unencrypted"));
-                None
-            }
+fn smtp(c: &mut Checker<'_>, f: &FileEmail) -> Option<SmtpSettings> {
+    let security = match &f.security {
+        None => Some(SmtpSecurity::StartTls),
+        Some(s) => match s.get_ref().as_str() {
+            "starttls" => Some(SmtpSecurity::StartTls),
+            "tls" => Some(SmtpSecurity::Tls),
+            "none" => Some(SmtpSecurity::None),
             other => {
-                self.err(u, format!("`{key}` has scheme \"{other}\": use https"));
+                c.err(s, format!("unknown security \"{other}\": use \"starttls\", \"tls\" or \"none\""));
                 None
             }
+        },
+    };
+    let host = c.required(&f.host, "host", &f.kind).cloned();
+    if let (Some(h), Some(host)) = (&f.host, &host) {
+        if let Err(msg) = check_host(host) {
+            c.err(h, msg);
+        } else if security == Some(SmtpSecurity::None) && !is_loopback_host(host) {
+            if let Some(s) = &f.security {
+                c.err(
+                    s,
+                    format!(
+                        "security = \"none\" would send codes and passwords unencrypted to {host}; it is only \
+                         allowed for a loopback host (localhost, 127.0.0.1, ::1). Use \"starttls\" or \"tls\""
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(p) = &f.port {
+        if *p.get_ref() == 0 {
+            c.err(p, "port 0 is not a port: use the SMTP server's port, e.g. 587");
+        }
+    }
+    if let (Some(SmtpSecurity::None), Some(ca)) = (security, &f.ca_file) {
+        c.err(ca, "`ca_file` has no use with security = \"none\"");
+    }
+    let ca_file = f.ca_file.as_ref().and_then(|ca| c.ca_file(ca));
+    let password = c.secret(&f.password, &f.password_file, "password");
+    let credentials = match (&f.username, password) {
+        (Some(u), Some(Some(p))) => {
+            if u.get_ref().is_empty() {
+                c.err(u, "`username` is empty");
+            }
+            Some(Some((u.get_ref().clone(), p)))
+        }
+        (Some(u), Some(None)) => {
+            c.err(u, "`username` needs `password` or `password_file`");
+            None
+        }
+        (None, Some(Some(_))) => {
+            let at = f.password_file.as_ref().map(Spanned::span).or(f.password.as_ref().map(Spanned::span));
+            c.err_at(at, "a password needs `username`");
+            None
+        }
+        (None, Some(None)) => Some(None),
+        (_, None) => None,
+    };
+    let from = c.required(&f.from, "from", &f.kind).cloned();
+    let from = match (&f.from, from) {
+        (Some(at), Some(text)) => match text.parse::<Mailbox>() {
+            Ok(m) => Some(m),
+            Err(e) => {
+                c.err(
+                    at,
+                    format!("`from` is not a mailbox ({e}): write it like \"Portvakt <noreply@kommune.example>\""),
+                );
+                None
+            }
+        },
+        _ => None,
+    };
+    let timeout = c.timeout(&f.timeout, EMAIL_TIMEOUT, "a login waits while the code is sent");
+    let security = security?;
+    Some(SmtpSettings {
+        host: host?,
+        port: f.port.as_ref().map(|p| *p.get_ref()).unwrap_or(security.default_port()),
+        security,
+        credentials: credentials?,
+        from: from?,
+        timeout,
+        ca_file,
+    })
+}
+
+fn elks46(c: &mut Checker<'_>, f: &FileSms) -> Option<Elks46Settings> {
+    c.unused(&f.url, "url", "webhook");
+    c.unused(&f.headers, "headers", "webhook");
+    c.unused(&f.body_template, "body_template", "webhook");
+    c.unused(&f.bearer_token, "bearer_token", "webhook");
+    c.unused(&f.bearer_token_file, "bearer_token_file", "webhook");
+    let api_url = match &f.api_url {
+        None => url::Url::parse(ELKS46_API_URL).ok(),
+        Some(u) => http_url(c, u, "api_url"),
+    };
+    let username = c.required(&f.username, "username", &f.kind).cloned();
+    if let Some(u) = &f.username {
+        if u.get_ref().is_empty() {
+            c.err(u, "`username` is empty: use the API username from the 46elks dashboard");
+        }
+    }
+    let password = match c.secret(&f.password, &f.password_file, "password") {
+        Some(Some(p)) => Some(p),
+        Some(None) => {
+            c.err(&f.kind, "kind = \"46elks\" needs `password` or `password_file` (the API password)");
+            None
+        }
+        None => None,
+    };
+    let from = c.required(&f.from, "from", &f.kind).cloned();
+    if let (Some(at), Some(text)) = (&f.from, &from) {
+        if let Err(msg) = check_sender_id(text) {
+            c.err(at, msg);
+        }
+    }
+    let timeout = c.timeout(&f.timeout, SMS_TIMEOUT, "a login waits while the code is sent");
+    Some(Elks46Settings { api_url: api_url?, username: username?, password: password?, from: from?, timeout })
+}
+
+fn webhook(c: &mut Checker<'_>, f: &FileSms) -> Option<WebhookSettings> {
+    c.unused(&f.from, "from", "46elks");
+    c.unused(&f.api_url, "api_url", "46elks");
+    let url = match &f.url {
+        Some(u) => http_url(c, u, "url"),
+        None => {
+            c.err(&f.kind, "kind = \"webhook\" needs `url`");
+            None
+        }
+    };
+    let body_template = c.required(&f.body_template, "body_template", &f.kind).cloned();
+    if let (Some(at), Some(t)) = (&f.body_template, &body_template) {
+        if let Err(msg) = check_template(t) {
+            c.err(at, msg);
+        }
+    }
+    let bearer = c.secret(&f.bearer_token, &f.bearer_token_file, "bearer_token");
+    let password = c.secret(&f.password, &f.password_file, "password");
+    let auth = match (bearer, &f.username, password) {
+        (Some(Some(_)), Some(u), _) => {
+            c.err(u, "give either `bearer_token` or `username` + `password`, not both");
+            None
+        }
+        (Some(Some(t)), None, Some(None)) => Some(Some(WebhookAuth::Bearer(t))),
+        (Some(None), Some(u), Some(Some(p))) => {
+            Some(Some(WebhookAuth::Basic { username: u.get_ref().clone(), password: p }))
+        }
+        (Some(None), Some(u), Some(None)) => {
+            c.err(u, "`username` needs `password` or `password_file`");
+            None
+        }
+        (_, None, Some(Some(_))) => {
+            let at = f.password_file.as_ref().map(Spanned::span).or(f.password.as_ref().map(Spanned::span));
+            c.err_at(at, "a password needs `username`");
+            None
+        }
+        (Some(None), None, Some(None)) => Some(None),
+        _ => None,
+    };
+    let mut headers = Vec::new();
+    if let Some(h) = &f.headers {
+        for (name, value) in h.get_ref() {
+            let lower = name.to_ascii_lowercase();
+            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                c.err(h, format!("\"{name}\" is not a valid HTTP header name"));
+            } else if RESERVED_HEADERS.contains(&lower.as_str()) {
+                c.err(h, format!("header \"{name}\" is set by Portvakt itself; remove it"));
+            } else if lower == "authorization" && matches!(auth, Some(Some(_))) {
+                c.err(h, "an Authorization header and `bearer_token`/`username` both set it; keep one");
+            } else if http::HeaderValue::from_str(value.get_ref().expose()).is_err() {
+                c.err(value, format!("the value of header \"{name}\" has characters HTTP does not allow"));
+            } else {
+                headers.push((name.clone(), value.get_ref().clone()));
+            }
+        }
+    }
+    let timeout = c.timeout(&f.timeout, SMS_TIMEOUT, "a login waits while the code is sent");
+    Some(WebhookSettings { url: url?, headers, body_template: body_template?, auth: auth?, timeout })
+}
+
+/// An http(s) URL; plain http only to a loopback host, since requests carry codes and credentials.
+fn http_url(c: &mut Checker<'_>, u: &Spanned<String>, key: &str) -> Option<url::Url> {
+    let parsed = match url::Url::parse(u.get_ref()) {
+        Ok(p) => p,
+        Err(e) => {
+            c.err(u, format!("`{key}` is not a URL ({e}): write it like \"https://sms.example/send\""));
+            return None;
+        }
+    };
+    let loopback = is_loopback_url(&parsed);
+    match parsed.scheme() {
+        "https" => Some(parsed),
+        "http" if loopback => Some(parsed),
+        "http" => {
+            c.err(u, format!("`{key}` must use https: codes and credentials are not sent unencrypted"));
+            None
+        }
+        other => {
+            c.err(u, format!("`{key}` has scheme \"{other}\": use https"));
+            None
         }
     }
 }
@@ -594,12 +436,6 @@ fn check_host(host: &str) -> Result<(), String> {
         Ok(_) => Ok(()),
         Err(e) => Err(format!("`host` = \"{host}\" is not a valid host name ({e})")),
     }
-}
-
-/// Whether a host name or literal address is this machine's loopback.
-fn is_loopback_host(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
 }
 
 /// A 46elks sender: an E.164 number, or a text sender ID of 1-11 ASCII letters and digits with at least one letter.
@@ -642,6 +478,7 @@ fn check_template(t: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt;
 
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -7,7 +7,7 @@ use super::{
     Assurance, CheckContext, CompiledRule, Effect, IdleOverride, LocalizedMessage, LoginCond, RuleRef, Texts,
     ACCOUNT_ACTIONS, DEFAULT_TIMEZONE,
 };
-use crate::config::error::{ConfigError, SourceFile};
+use crate::config::error::{ConfigError, LineIndex, SourceFile};
 use crate::methods::{Method, Methods};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -502,32 +502,6 @@ fn sorted_set<'s>(items: impl Iterator<Item = &'s str>) -> Box<[Box<str>]> {
     items.collect::<BTreeSet<_>>().into_iter().map(Box::from).collect()
 }
 
-/// Line starts of a file, so every rule's position costs a binary search rather than a scan from the top (which
-/// made loading 1,000 rules take over 100 ms). Same numbering as [`SourceFile::line_col`].
-struct LineIndex<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    fn new(text: &'a str) -> LineIndex<'a> {
-        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        LineIndex { text, starts }
-    }
-
-    /// 1-based line and column (in characters) of a byte offset.
-    fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let i = match self.starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        };
-        let start = self.starts.get(i).copied().unwrap_or(0);
-        let col = self.text.get(start..offset).map(|s| s.chars().count()).unwrap_or(0);
-        (i + 1, col + 1)
-    }
-}
-
 /// Byte spans of the keys [`super::check`] may point at.
 struct Sites {
     min_assurance: Option<Range<usize>>,
@@ -878,19 +852,6 @@ pub(super) mod tests {
             problems("[[idle]]\ntimeout = \"900\"\n"),
             vec!["policies/a.toml:2:11: duration \"900\" has no unit: write it like \"900s\" or \"900m\""]
         );
-    }
-
-    /// The line index numbers lines and columns exactly as `SourceFile::line_col` does.
-    #[test]
-    fn line_index_agrees_with_source_file() {
-        let text = "a = 1\nbå = 2\n\nc = 3";
-        let src = SourceFile { path: "x".into(), text: text.into() };
-        let idx = super::LineIndex::new(text);
-        for offset in 0..=text.len() + 2 {
-            if text.is_char_boundary(offset.min(text.len())) {
-                assert_eq!(idx.line_col(offset), src.line_col(offset), "offset {offset}");
-            }
-        }
     }
 
     /// Problems in several files and rules are all reported together, in file order.

@@ -1,8 +1,9 @@
 //! The `[directories.ldap]` table: its file format, the preset, and validation into [`LdapSettings`].
 
+use crate::config::check::{is_loopback_url, valid_name, Checker};
 use crate::config::duration::ConfigDuration;
 use crate::config::error::{ConfigError, SourceFile};
-use crate::notify::config::Secret;
+use crate::config::secret::Secret;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -171,60 +172,28 @@ pub fn normalize_dn(dn: &str) -> String {
     out
 }
 
-/// Whether a URL's host is a loopback address or `localhost`.
-/// (`ldap:` is not a special scheme to the URL parser, so an IP literal arrives as a host string.)
-fn is_loopback(u: &url::Url) -> bool {
-    let host = u.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
-    match host.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
+/// An attribute name as written, or `default`.
+fn attr(v: &mut Checker<'_>, value: &Option<Spanned<String>>, default: &str) -> String {
+    match value {
+        Some(a) if !valid_attribute(a.get_ref()) => {
+            v.err(a, format!("\"{}\" is not an LDAP attribute name", a.get_ref()));
+            default.to_string()
+        }
+        Some(a) => a.get_ref().clone(),
+        None => default.to_string(),
     }
 }
 
-struct V<'a> {
-    src: &'a SourceFile,
-    base: &'a Path,
-    errors: Vec<ConfigError>,
-}
-
-impl V<'_> {
-    fn err<T>(&mut self, at: &Spanned<T>, msg: impl Into<String>) {
-        self.errors.push(self.src.error_at(Some(at.span()), msg));
+/// A search filter as written, checked to be one parenthesised expression.
+fn filter(v: &mut Checker<'_>, f: &Spanned<String>, what: &str) -> String {
+    let probe = f.get_ref().replace("{dn}", "x").replace("{username}", "x");
+    if !balanced_filter(&probe) {
+        v.err(
+            f,
+            format!("{what} \"{}\" is not an LDAP filter in parentheses, e.g. \"(objectClass=person)\"", f.get_ref()),
+        );
     }
-
-    fn path(&self, p: &str) -> PathBuf {
-        let p = Path::new(p);
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            self.base.join(p)
-        }
-    }
-
-    fn attr(&mut self, v: &Option<Spanned<String>>, default: &str) -> String {
-        match v {
-            Some(a) if !valid_attribute(a.get_ref()) => {
-                self.err(a, format!("\"{}\" is not an LDAP attribute name", a.get_ref()));
-                default.to_string()
-            }
-            Some(a) => a.get_ref().clone(),
-            None => default.to_string(),
-        }
-    }
-
-    fn filter(&mut self, f: &Spanned<String>, what: &str) -> String {
-        let probe = f.get_ref().replace("{dn}", "x").replace("{username}", "x");
-        if !balanced_filter(&probe) {
-            self.err(
-                f,
-                format!(
-                    "{what} \"{}\" is not an LDAP filter in parentheses, e.g. \"(objectClass=person)\"",
-                    f.get_ref()
-                ),
-            );
-        }
-        f.get_ref().clone()
-    }
+    f.get_ref().clone()
 }
 
 /// Attribute descriptions: a name or an OID, with options.
@@ -262,7 +231,7 @@ fn balanced_filter(f: &str) -> bool {
 
 /// Validates `[directories.ldap]`; relative paths are resolved against `base` (the config file's directory).
 pub fn validate(src: &SourceFile, f: &FileLdap, base: &Path) -> Result<LdapSettings, Vec<ConfigError>> {
-    let mut v = V { src, base, errors: Vec::new() };
+    let mut v = Checker::with_base(src, base);
     let ad = match &f.preset {
         None => false,
         Some(p) if p.get_ref() == "active-directory" => true,
@@ -295,7 +264,7 @@ pub fn validate(src: &SourceFile, f: &FileLdap, base: &Path) -> Result<LdapSetti
                         u.get_ref()
                     ),
                 );
-            } else if !is_loopback(&parsed) {
+            } else if !is_loopback_url(&parsed) {
                 v.err(
                     u,
                     format!(
@@ -311,7 +280,7 @@ pub fn validate(src: &SourceFile, f: &FileLdap, base: &Path) -> Result<LdapSetti
         urls.push(parsed);
     }
     let ca_file = f.ca_file.as_ref().map(|c| {
-        let p = v.path(c.get_ref());
+        let p = v.resolve(c.get_ref());
         match std::fs::read(&p) {
             Ok(bytes) => {
                 let certs: Vec<_> = rustls_pemfile::certs(&mut bytes.as_slice()).collect();
@@ -324,7 +293,7 @@ pub fn validate(src: &SourceFile, f: &FileLdap, base: &Path) -> Result<LdapSetti
         p
     });
     let bind_password = {
-        let p = v.path(f.bind_password_file.get_ref());
+        let p = v.resolve(f.bind_password_file.get_ref());
         match std::fs::read_to_string(&p) {
             Ok(text) if !text.trim_end_matches(['\r', '\n']).is_empty() => {
                 Secret::new(text.trim_end_matches(['\r', '\n']))
@@ -350,21 +319,21 @@ pub fn validate(src: &SourceFile, f: &FileLdap, base: &Path) -> Result<LdapSetti
         "(objectClass=person)"
     };
     let user_filter = match &f.user_filter {
-        Some(u) => v.filter(u, "user_filter"),
+        Some(u) => filter(&mut v, u, "user_filter"),
         None => default_user_filter.to_string(),
     };
     let login_attributes = match &f.login_attributes {
         Some(list) if list.is_empty() => {
-            v.errors.push(src.error_at(Some(f.bind_dn.span()), "login_attributes must name at least one attribute"));
+            v.err_at(Some(f.bind_dn.span()), "login_attributes must name at least one attribute");
             Vec::new()
         }
-        Some(list) => list.iter().map(|a| v.attr(&Some(a.clone()), "uid")).collect(),
+        Some(list) => list.iter().map(|a| attr(&mut v, &Some(a.clone()), "uid")).collect(),
         None if ad => vec!["sAMAccountName".into(), "userPrincipalName".into(), "mail".into()],
         None => vec!["uid".into()],
     };
-    let username_attribute = v.attr(&f.username_attribute, if ad { "sAMAccountName" } else { "uid" });
-    let display_name_attribute = v.attr(&f.display_name_attribute, if ad { "displayName" } else { "cn" });
-    let mail_attribute = v.attr(&f.mail_attribute, "mail");
+    let username_attribute = attr(&mut v, &f.username_attribute, if ad { "sAMAccountName" } else { "uid" });
+    let display_name_attribute = attr(&mut v, &f.display_name_attribute, if ad { "displayName" } else { "cn" });
+    let mail_attribute = attr(&mut v, &f.mail_attribute, "mail");
     let source = match &f.group_source {
         None => {
             if ad {
@@ -386,7 +355,7 @@ pub fn validate(src: &SourceFile, f: &FileLdap, base: &Path) -> Result<LdapSetti
                 if !g.get_ref().contains("{dn}") && !g.get_ref().contains("{username}") {
                     v.err(g, "group_filter must contain {dn} or {username}, e.g. \"(member={dn})\"");
                 }
-                v.filter(g, "group_filter")
+                filter(&mut v, g, "group_filter")
             }
             None if ad && nested_groups => format!("(&(objectClass=group)(member:{IN_CHAIN}:={{dn}}))"),
             None if ad => "(&(objectClass=group)(member={dn}))".to_string(),
@@ -399,24 +368,24 @@ pub fn validate(src: &SourceFile, f: &FileLdap, base: &Path) -> Result<LdapSetti
                 .map(|b| b.get_ref().clone())
                 .unwrap_or_else(|| f.base_dn.get_ref().clone()),
             filter,
-            name_attribute: v.attr(&f.group_name_attribute, "cn"),
+            name_attribute: attr(&mut v, &f.group_name_attribute, "cn"),
         }
     } else {
         if let Some(b) = &f.group_base_dn {
             v.err(b, "group_base_dn applies to group_source = \"search\"");
         }
         if nested_groups {
-            v.errors.push(src.error_at(
+            v.err_at(
                 f.group_source.as_ref().map(|s| s.span()),
                 "nested_groups needs group_source = \"search\" (memberOf lists direct groups only)",
-            ));
+            );
         }
-        GroupSource::MemberOf { attribute: v.attr(&f.group_attribute, "memberOf") }
+        GroupSource::MemberOf { attribute: attr(&mut v, &f.group_attribute, "memberOf") }
     };
     let group_map = f.group_map.as_ref().map(|m| {
         m.iter()
             .map(|(dn, name)| {
-                if !crate::config::valid_name(name.get_ref()) {
+                if !valid_name(name.get_ref()) {
                     v.err(name, format!("group name \"{}\" may only contain a-z, 0-9, '-' and '_'", name.get_ref()));
                 }
                 (normalize_dn(dn), name.get_ref().clone())
@@ -437,10 +406,11 @@ pub fn validate(src: &SourceFile, f: &FileLdap, base: &Path) -> Result<LdapSetti
         }
         u.get_ref().clone()
     });
-    let institution_attribute = f.institution_attribute.as_ref().map(|a| v.attr(&Some(a.clone()), "company"));
-    let phone_attribute = f.phone_attribute.as_ref().map(|a| v.attr(&Some(a.clone()), "mobile"));
-    if !v.errors.is_empty() {
-        return Err(v.errors);
+    let institution_attribute = f.institution_attribute.as_ref().map(|a| attr(&mut v, &Some(a.clone()), "company"));
+    let phone_attribute = f.phone_attribute.as_ref().map(|a| attr(&mut v, &Some(a.clone()), "mobile"));
+    let (errors, _) = v.finish();
+    if !errors.is_empty() {
+        return Err(errors);
     }
     Ok(LdapSettings {
         institution_attribute,
