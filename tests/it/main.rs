@@ -9,6 +9,7 @@ mod eid;
 mod gateway;
 mod h2_frames;
 mod hardening;
+mod layers;
 mod ldap;
 mod limits;
 mod notify;
