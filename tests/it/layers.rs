@@ -36,6 +36,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "eid",
             "access",
             "audit",
+            "services",
             "forwarding",
         ],
     ),
