@@ -309,7 +309,7 @@ impl LdapDirectory {
             None => self.default_institution.clone(),
         };
         let phones = match &self.s.phone_attribute {
-            Some(a) => Self::values(entry, a).iter().take(crate::account::MAX_PHONES).cloned().collect(),
+            Some(a) => Self::values(entry, a).iter().take(crate::store::MAX_PHONES).cloned().collect(),
             None => Vec::new(),
         };
         let groups = self.groups_of(entry, &username).await?;
