@@ -27,6 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "domain services",
         &[
+            "instrument",
             "session",
             "regulation",
             "second_factor",
