@@ -361,6 +361,33 @@ impl Metrics {
                 let _ = m.request_duration.get_or_create(&ZoneService { zone, service });
             }
         }
+        // The series alerts and dashboards use exist at zero from the start, so the first event is an increase.
+        let results = [result::SUCCESS, result::FAILURE, result::ERROR];
+        for method in ["password", "sms", "email", "eid"] {
+            for result in results {
+                for z in zones {
+                    let _ = m.logins.get_or_create(&LoginLabels { method, zone: Name(z.clone()), result });
+                }
+                let _ = m.login_duration.get_or_create(&MethodResult { method, result });
+            }
+        }
+        for channel in ["sms", "email"] {
+            for result in results {
+                let _ = m.codes_sent.get_or_create(&ChannelResult { channel, result });
+            }
+        }
+        let _ = m.lockouts.get_or_create(&LimitLabel { limit: "login" });
+        for s in services {
+            for kind in ["connect", "timeout", "other"] {
+                let _ = m.upstream_errors.get_or_create(&UpstreamLabels { service: Name(s.clone()), kind });
+            }
+            for z in zones {
+                for kind in ["zone", "closed", "rule", "no_access"] {
+                    let labels = DenialLabels { zone: Name(z.clone()), service: Name(s.clone()), kind };
+                    let _ = m.denials.get_or_create(&labels);
+                }
+            }
+        }
         for reason in ["idle", "absolute", "logout", "revoked"] {
             let _ = m.sessions_ended.get_or_create(&ReasonLabel { reason });
         }
@@ -417,6 +444,41 @@ pub const NO_SERVICE: &str = "none";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every metric name the sample dashboard, the README and docs/audit.md use is one the gateway exports.
+    #[test]
+    fn documented_names_exist() {
+        let m = Metrics::new(&[Arc::from("internal")], &[Arc::from("wiki")]);
+        // Families whose series appear with their first event.
+        m.store_op("sessions", "create", true, Duration::from_millis(1));
+        m.directory_op(&Name::from("staff"), "lookup", true, Duration::from_millis(1));
+        m.rate_limited.get_or_create(&LimitLabel { limit: "country" }).inc();
+        m.codes_verified.get_or_create(&ResultLabel { result: result::SUCCESS }).inc();
+        m.eid_errors.get_or_create(&ProviderLabels { provider: Name::from("idporten"), kind: "login" }).inc();
+        m.account_changes.get_or_create(&ChangeLabel { change: "phones" }).inc();
+        let text = m.render();
+        let readme = include_str!("../README.md");
+        // The README's monitoring section; elsewhere `portvakt_` also starts credential names.
+        let start = readme.find("## Monitoring").unwrap_or(0);
+        let end = readme[start..].find("## Deployment").map(|e| start + e).unwrap_or(readme.len());
+        let docs =
+            [include_str!("../docs/grafana-dashboard.json"), &readme[start..end], include_str!("../docs/audit.md")];
+        let mut seen = 0;
+        for doc in docs {
+            for (i, _) in doc.match_indices("portvakt_") {
+                let name: String = doc[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                let base = ["_bucket", "_count", "_sum", "_total", "_info"]
+                    .iter()
+                    .fold(name.clone(), |n, suffix| n.strip_suffix(suffix).map(str::to_string).unwrap_or(n));
+                if base == "portvakt_" || base == "portvakt_audit" {
+                    continue;
+                }
+                seen += 1;
+                assert!(text.contains(&format!("# HELP {base} ")), "{name} is not exported:\n{text}");
+            }
+        }
+        assert!(seen > 30, "{seen}");
+    }
 
     /// The exposition carries the prefix, the pre-registered request series and build info.
     #[test]

@@ -103,8 +103,8 @@ impl CodeSender<'_> {
                 return Ok(SendOutcome::Refused(Refusal::Step(StepRefusal::Locked(w))));
             }
             Err(IssueError::ChallengeCap) => {
-                audit::emit(AuditEvent::RateLimited { limit: "per_challenge", who });
-                audit::emit(refused("per_challenge"));
+                audit::emit(AuditEvent::RateLimited { limit: "per-challenge", who });
+                audit::emit(refused("per-challenge"));
                 return Ok(SendOutcome::Refused(Refusal::Step(StepRefusal::ChallengeCap)));
             }
         }
