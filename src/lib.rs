@@ -25,6 +25,7 @@
 //! - [`audit`]: the typed audit trail ([`audit::AuditEvent`]), its request scope, and its writer (file or journal).
 //! - [`instrument`]: store and directory operations counted and timed, as wrappers put in place at start.
 //! - [`health`]: the systemd watchdog, pinging only while the gateway answers its own health check.
+//! - [`tls`]: the rustls server configuration and session tickets shared by instances with the same store keys.
 //! - [`edge`]: connection caps, TLS handshake, request head and keep-alive deadlines, HTTP/2 limits.
 //! - [`gateway`]: the pingora `ProxyHttp` implementation, the gateway's own endpoints and forwarding.
 //! - [`admin`]: the admin listener (`[admin] listen`, loopback by default): `/metrics`, `/healthz`, `/readyz`.
@@ -71,6 +72,7 @@ pub mod server;
 pub mod services;
 pub mod session;
 pub mod store;
+pub mod tls;
 pub mod zones;
 
 #[cfg(test)]

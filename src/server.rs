@@ -361,6 +361,12 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
         Some(files) if cfg.listeners.iter().any(|l| l.tls) => Some(Arc::new(ReloadableCert::load(files)?)),
         _ => None,
     };
+    // Session tickets for all TLS listeners, under keys every instance with the same store keys derives alike.
+    let tickets = Arc::new(crate::tls::SessionTickets::new(
+        state.secrets.clone(),
+        state.clock.clone(),
+        cfg.tls.as_ref().map(|t| t.session_ticket_lifetime).unwrap_or(crate::config::DEFAULT_SESSION_TICKET_LIFETIME),
+    ));
     // The listeners open only once the supervisor handles SIGHUP: a reload sent as soon as the gateway answers must
     // not meet SIGHUP's default action, which ends the process.
     let supervisor = server
@@ -379,9 +385,14 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
                 let cert = cert.clone().ok_or_else(|| StartError::Tls("no certificate configured".into()))?;
                 let mut tls =
                     TlsSettings::intermediate("", "").map_err(|e| StartError::Listener(addr.clone(), e.to_string()))?;
-                tls.set_cert_resolver(cert);
+                tls.set_cert_resolver(cert.clone());
                 tls.enable_h2();
-                Some(tls.build())
+                let mut acceptor = tls.build();
+                // pingora's TlsSettings has no hook for session tickets; its Acceptor takes our own rustls config.
+                let config = crate::tls::server_config(cert, tickets.clone())
+                    .map_err(|e| StartError::Tls(format!("TLS configuration: {e}")))?;
+                acceptor.acceptor = pingora_core::tls::TlsAcceptor::from(Arc::new(config));
+                Some(acceptor)
             }
             false => None,
         };

@@ -142,6 +142,8 @@ pub struct FileTls {
     pub cert: Spanned<String>,
     /// PEM private key.
     pub key: Spanned<String>,
+    /// How long a TLS session ticket lets a client resume; also the ticket key period.
+    pub session_ticket_lifetime: Option<Spanned<ConfigDuration>>,
 }
 
 /// `[network]`.

@@ -171,7 +171,12 @@ pub struct TlsFiles {
     pub cert: PathBuf,
     /// PEM private key.
     pub key: PathBuf,
+    /// How long a session ticket lets a client resume its TLS session (and how often the ticket key changes).
+    pub session_ticket_lifetime: Duration,
 }
+
+/// Default `[tls] session_ticket_lifetime`: a browser that left in the afternoon resumes the next morning.
+pub const DEFAULT_SESSION_TICKET_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// A named network zone.
 #[derive(Debug, Clone)]
@@ -717,7 +722,15 @@ fn tls(c: &mut Checker<'_>, t: &file::FileTls) -> Option<TlsFiles> {
             }
         },
     }
-    ok.then_some(TlsFiles { cert, key })
+    let session_ticket_lifetime = match &t.session_ticket_lifetime {
+        Some(d) if d.get_ref().0 < Duration::from_secs(60) || d.get_ref().0 > Duration::from_secs(7 * 24 * 3600) => {
+            c.err(d, "session_ticket_lifetime must be between \"1m\" and \"7d\" (TLS 1.3's limit)");
+            DEFAULT_SESSION_TICKET_LIFETIME
+        }
+        Some(d) => d.get_ref().0,
+        None => DEFAULT_SESSION_TICKET_LIFETIME,
+    };
+    ok.then_some(TlsFiles { cert, key, session_ticket_lifetime })
 }
 
 fn listeners(
@@ -1298,6 +1311,28 @@ path = "users.toml"
         assert!(s.contains("t.toml:15:30: max_connections_per_client must be between 1 and max_connections"), "{s}");
         assert!(s.contains("t.toml:16:32: http2_max_concurrent_streams must be between 1 and 1000"), "{s}");
         assert_eq!(e.0.len(), 5, "{s}");
+    }
+
+    /// `[tls] session_ticket_lifetime` defaults to 24 h, takes a value from 1 minute to 7 days, and outside that is
+    /// reported at its value.
+    #[test]
+    fn session_ticket_lifetime_default_and_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        let generated = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        std::fs::write(&cert, generated.cert.pem()).unwrap();
+        std::fs::write(&key, generated.key_pair.serialize_pem()).unwrap();
+        let tls = format!("[tls]\ncert = \"{}\"\nkey = \"{}\"\n", cert.display(), key.display());
+        let c = load(&format!("{MIN}\n{tls}")).unwrap();
+        assert_eq!(c.tls.unwrap().session_ticket_lifetime, Duration::from_secs(24 * 3600));
+        let c = load(&format!("{MIN}\n{tls}session_ticket_lifetime = \"2h\"\n")).unwrap();
+        assert_eq!(c.tls.unwrap().session_ticket_lifetime, Duration::from_secs(7200));
+        for bad in ["30s", "8d"] {
+            let e = load(&format!("{MIN}\n{tls}session_ticket_lifetime = \"{bad}\"\n")).unwrap_err();
+            let s = e.to_string();
+            assert!(s.contains("t.toml:14:27: session_ticket_lifetime must be between \"1m\" and \"7d\""), "{s}");
+            assert_eq!(e.0.len(), 1, "{s}");
+        }
     }
 
     /// touch_interval defaults to min(30 s, idle/10), takes a value up to idle/10, and beyond that is refused at

@@ -72,6 +72,8 @@ pub struct State {
     pub accounts: Arc<dyn crate::account::AccountStore>,
     /// The stores behind sessions, codes, flows, regulation and limits (readiness probes them).
     pub stores: crate::store::Stores,
+    /// The store keys (sealing, MACs); the TLS session ticket keys derive from them ([`crate::tls`]).
+    pub secrets: Arc<crate::store::seal::Secrets>,
     /// E-mail delivery, if configured.
     pub email: Option<Arc<dyn crate::notify::EmailSender>>,
     /// SMS delivery, if configured.
@@ -144,7 +146,7 @@ impl State {
         let second_factor = crate::second_factor::SecondFactor::new(
             stores.challenges.clone(),
             stores.rate_limits.clone(),
-            services.secrets,
+            services.secrets.clone(),
             clock.clone(),
             cfg.second_factor.clone(),
         );
@@ -164,6 +166,7 @@ impl State {
             second_factor,
             accounts: stores.accounts.clone(),
             stores,
+            secrets: services.secrets,
             email: services.email,
             sms: services.sms,
             regulator,

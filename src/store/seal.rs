@@ -158,6 +158,22 @@ impl Secrets {
         self.mac(&[kind.as_bytes(), name.as_bytes()])
     }
 
+    /// A 32-byte key for `purpose` and `context`, derived (HMAC-SHA256) from sealing key `id` (the newest when `None`),
+    /// with that key's ID; `None` for an unknown ID. Every instance with the same keys file derives the same keys,
+    /// and a new sealing key gives new ones (the TLS session ticket keys, [`crate::tls`]).
+    pub fn derive_key(&self, id: Option<u8>, purpose: &str, context: &[u8]) -> Option<(u8, [u8; 32])> {
+        let (id, key) = match id {
+            Some(id) => (id, self.ring.get(&id)?),
+            None => self.ring.iter().next_back().map(|(id, key)| (*id, key))?,
+        };
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).ok()?;
+        for p in [purpose.as_bytes(), context] {
+            m.update(&(p.len() as u64).to_be_bytes());
+            m.update(p);
+        }
+        Some((id, m.finalize().into_bytes().into()))
+    }
+
     /// The MAC under which a one-time code for `session` is stored and compared.
     pub fn code_mac(&self, session: &Key, code: &str) -> [u8; 32] {
         self.mac(&[b"code", &session.0, code.as_bytes()])

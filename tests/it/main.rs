@@ -27,3 +27,4 @@ mod second_factor;
 mod store_eid;
 mod store_processes;
 mod store_sqlite;
+mod tls_resumption;
