@@ -571,7 +571,9 @@ fn shipped_policies_load() {
         Some(DenyReason::ClosedUntil(utc("2026-11-24T04:00:00Z")))
     );
     assert_eq!(reason("self-service", "schools", "pw", "2026-12-24T02:00:00Z"), None);
-    assert_eq!(reason("account.phones", "schools", "pw", MON_10), Some(DenyReason::NotFromThisZone));
+    // Numbers are registered from the municipality's own networks, the schools' included (#16.5), never from outside.
+    assert_eq!(reason("account.phones", "schools", "pw", MON_10), None);
+    assert_eq!(reason("account.phones", "remote", "pw+sms", MON_10), Some(DenyReason::NotFromThisZone));
     assert_eq!(reason("account.eid-link", "internal", "eid-sub", MON_10), None);
 }
 
