@@ -6,6 +6,7 @@ use crate::session::{Method, Methods};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Exit code for an `explain` that ends in deny.
 pub const EXIT_DENY: u8 = 3;
@@ -59,7 +60,7 @@ pub fn check(path: &Path) -> ExitCode {
 }
 
 /// `portvakt run`.
-pub fn run(path: &Path) -> ExitCode {
+pub fn run(path: &Path, upgrade: bool) -> ExitCode {
     let cfg = match load_all(path) {
         Ok(c) => c,
         Err(errs) => {
@@ -73,8 +74,36 @@ pub fn run(path: &Path) -> ExitCode {
     for w in &cfg.warnings {
         tracing::warn!("{w}");
     }
-    match crate::server::run(cfg, crate::server::Deps::default(), None) {
+    match crate::server::run_process(cfg, path.to_path_buf(), upgrade) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("portvakt: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `portvakt upgrade`: checks the config with the binary on disk, then asks the running gateway to hand its
+/// listening sockets to that binary ([`crate::upgrade`]) and waits until the new process serves.
+pub fn upgrade(path: &Path) -> ExitCode {
+    let cfg = match load_all(path) {
+        Ok(c) => c,
+        Err(errs) => {
+            for e in errs.0 {
+                eprintln!("{e}");
+            }
+            eprintln!("portvakt: not upgraded: the new binary refuses this config; the running gateway is untouched");
+            return ExitCode::FAILURE;
+        }
+    };
+    match crate::upgrade::request(&cfg, Duration::from_secs(90)) {
+        Ok((old, new)) => {
+            println!(
+                "upgraded: pid {new} serves; pid {old} finishes its open requests within [server] grace_period ({:?}) and exits",
+                cfg.server.grace_period
+            );
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("portvakt: {e}");
             ExitCode::FAILURE

@@ -30,6 +30,7 @@
 //! - [`gateway`]: the pingora `ProxyHttp` implementation, the gateway's own endpoints and forwarding.
 //! - [`admin`]: the admin listener (`[admin] listen`, loopback by default): `/metrics`, `/healthz`, `/readyz`.
 //! - [`server`]: builds the pingora server from a config: listeners, TLS, background services, signals.
+//! - [`upgrade`]: zero-downtime binary upgrade of the `portvakt run` process (SIGUSR2, `portvakt upgrade`), pid file.
 //! - [`demo`]: demo backends and config for `portvakt demo` (also used by the tests as real backends).
 //! - [`cli`]: the command-line subcommands; `main.rs` only parses and dispatches.
 #![cfg_attr(
@@ -73,6 +74,7 @@ pub mod services;
 pub mod session;
 pub mod store;
 pub mod tls;
+pub mod upgrade;
 pub mod zones;
 
 #[cfg(test)]

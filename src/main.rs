@@ -24,6 +24,15 @@ enum Command {
         /// Config file.
         #[arg(long, default_value = "config/portvakt.toml")]
         config: PathBuf,
+        /// Take the listening sockets over from the running instance (started by `portvakt upgrade`).
+        #[arg(long)]
+        upgrade: bool,
+    },
+    /// Replace the running gateway's binary with the one on disk without dropping a connection.
+    Upgrade {
+        /// Config file of the running gateway (for its pid file).
+        #[arg(long, default_value = "config/portvakt.toml")]
+        config: PathBuf,
     },
     /// Check a config and every file it refers to; prints `ok` or FILE:LINE:COL: problem.
     Check {
@@ -83,7 +92,8 @@ enum Command {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run { config } => cli::run(&config),
+        Command::Run { config, upgrade } => cli::run(&config, upgrade),
+        Command::Upgrade { config } => cli::upgrade(&config),
         Command::Check { config } => cli::check(&config),
         Command::Explain { config, service, zone, user, groups, realm, institution, methods, assurance, at } => {
             cli::explain(&cli::ExplainArgs {

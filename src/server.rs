@@ -342,8 +342,18 @@ fn check_listeners(
 
 /// Builds the pingora server for a state: listeners, TLS and background services.
 pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
+    build_server_with(state, None)
+}
+
+/// Builds the pingora server; `process` is set for the `portvakt run` process (pid file, binary upgrade), where a
+/// process started with `--upgrade` takes its listening sockets over from the instance it replaces.
+fn build_server_with(state: Arc<State>, process: Option<Arc<crate::upgrade::Handover>>) -> Result<Server, StartError> {
     let cfg = &state.cfg;
-    check_listeners(&cfg.listeners, cfg.admin.as_ref())?;
+    let taking_over = process.as_ref().is_some_and(|p| p.taking_over);
+    // The instance being replaced still holds the addresses: its sockets arrive over the upgrade socket instead.
+    if !taking_over {
+        check_listeners(&cfg.listeners, cfg.admin.as_ref())?;
+    }
     let conf = ServerConf {
         threads: cfg.server.threads.max(1),
         grace_period_seconds: Some(cfg.server.grace_period.as_secs()),
@@ -355,7 +365,8 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
         work_stealing: false,
         ..ServerConf::default()
     };
-    let mut server = Server::new_with_opt_and_conf(None, conf);
+    let opt = taking_over.then(|| pingora::server::configuration::Opt { upgrade: true, ..Default::default() });
+    let mut server = Server::new_with_opt_and_conf(opt, conf);
     let conf = server.configuration.clone();
     let cert = match &cfg.tls {
         Some(files) if cfg.listeners.iter().any(|l| l.tls) => Some(Arc::new(ReloadableCert::load(files)?)),
@@ -369,8 +380,10 @@ pub fn build_server(state: Arc<State>) -> Result<Server, StartError> {
     ));
     // The listeners open only once the supervisor handles SIGHUP: a reload sent as soon as the gateway answers must
     // not meet SIGHUP's default action, which ends the process.
-    let supervisor = server
-        .add_service(background_service("reload and systemd", Supervisor { state: state.clone(), cert: cert.clone() }));
+    let supervisor = server.add_service(background_service(
+        "reload and systemd",
+        Supervisor { state: state.clone(), cert: cert.clone(), process },
+    ));
     // One count of open connections for all listeners: the caps are per gateway, not per listener.
     let limits = &cfg.server.limits;
     let counter = ConnectionCounter::new(limits);
@@ -432,6 +445,22 @@ pub fn run(cfg: Config, deps: Deps, shutdown: Option<Box<dyn ShutdownSignalWatch
         None => RunArgs::default(),
     };
     server.run(args);
+    Ok(())
+}
+
+/// Runs the gateway as the `portvakt run` process until a Unix signal: writes the pid file, and on SIGUSR2 replaces
+/// its own binary without dropping a connection ([`crate::upgrade`]). With `taking_over`, this process is that
+/// replacement: it receives the listening sockets over `[server] upgrade_socket` before it starts serving.
+pub fn run_process(cfg: Config, config_path: std::path::PathBuf, taking_over: bool) -> Result<(), StartError> {
+    let handover = Arc::new(crate::upgrade::Handover::new(&cfg, config_path, taking_over));
+    let state = build_state(cfg, &Deps::default())?;
+    let mut server = build_server_with(state, Some(handover.clone()))?;
+    if taking_over {
+        // Blocks until the old process has sent its listening sockets (pingora's bootstrap; it exits on failure).
+        server.bootstrap();
+    }
+    server.run(RunArgs { shutdown_signal: Box::new(crate::upgrade::ProcessSignals::new(handover.clone())) });
+    handover.remove_pid_file();
     Ok(())
 }
 
@@ -540,11 +569,13 @@ impl BackgroundService for SessionReaper {
     }
 }
 
-/// Tells systemd when the gateway is ready and stopping, and reloads users files and certificates on SIGHUP.
+/// Tells systemd when the gateway is ready and stopping, reloads users files and certificates on SIGHUP, and (in the
+/// `portvakt run` process) writes the pid file and starts a binary upgrade on SIGUSR2.
 #[derive(Debug)]
 struct Supervisor {
     state: Arc<State>,
     cert: Option<Arc<ReloadableCert>>,
+    process: Option<Arc<crate::upgrade::Handover>>,
 }
 
 impl Supervisor {
@@ -584,10 +615,23 @@ impl BackgroundService for Supervisor {
                 None
             }
         };
+        let mut usr2 = match &self.process {
+            Some(_) => match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined2()) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGUSR2; binary upgrades need a restart");
+                    None
+                }
+            },
+            None => None,
+        };
         // The listening services wait for this.
         ready.notify_ready();
         // Give them a moment to bind before announcing readiness.
         tokio::time::sleep(Duration::from_millis(50)).await;
+        if let Some(p) = &self.process {
+            p.write_pid_file();
+        }
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
         tracing::info!(listeners = ?self.state.cfg.listeners.iter().map(|l| l.address).collect::<Vec<_>>(), "portvakt ready");
         loop {
@@ -596,6 +640,11 @@ impl BackgroundService for Supervisor {
                     let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Reloading]);
                     self.reload();
                     let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+                }
+                _ = async { match usr2.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
+                    if let Some(p) = &self.process {
+                        p.clone().start_upgrade().await;
+                    }
                 }
                 _ = shutdown.changed() => {
                     let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);

@@ -28,3 +28,4 @@ mod store_eid;
 mod store_processes;
 mod store_sqlite;
 mod tls_resumption;
+mod upgrade;
