@@ -23,7 +23,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("identity, zones, policy", &["identity", "zones", "policy"]),
-    ("stores, directories, notification, connection limits", &["store", "directory", "notify", "edge", "metrics"]),
+    (
+        "stores, directories, notification, connection limits, TLS session tickets",
+        &["store", "directory", "notify", "edge", "metrics", "tls"],
+    ),
     (
         "domain services",
         &[
@@ -44,7 +47,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("config: composes every section into one validated Config", &["config"]),
     ("pages: HTML and strings", &["pages"]),
     ("gateway: router, extractors, handlers, proxy phases", &["gateway"]),
-    ("server, its admin listener and health, demo", &["admin", "health", "server", "demo"]),
+    ("server, its admin listener and health, binary upgrade, demo", &["admin", "health", "upgrade", "server", "demo"]),
     ("command line", &["cli"]),
 ];
 

@@ -254,7 +254,7 @@ mod codes {
             let (s, ck, body) = t.await.unwrap();
             assert_eq!(s, 200, "{body}");
             assert!(ck.is_none(), "no wrong code logs in");
-            if let Some(pos) = body.find(" tries left") {
+            if let Some(pos) = body.find(" tries left").or_else(|| body.find(" try left")) {
                 let n: String = body[..pos].chars().rev().take_while(char::is_ascii_digit).collect();
                 left_seen.push(n.chars().rev().collect::<String>().parse::<u32>().unwrap());
             } else {

@@ -222,7 +222,7 @@ async fn verify(
 
 /// The "N tries left" a wrong-code page shows, `None` on the "too many times" page.
 fn tries_left(body: &str) -> Option<u32> {
-    if let Some(pos) = body.find(" tries left") {
+    if let Some(pos) = body.find(" tries left").or_else(|| body.find(" try left")) {
         let n: String = body[..pos].chars().rev().take_while(char::is_ascii_digit).collect();
         return Some(n.chars().rev().collect::<String>().parse().unwrap());
     }
