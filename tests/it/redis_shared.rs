@@ -38,19 +38,6 @@ fn two_gateways_users(settings: &RedisSettings, extra: &str, extra_users: &str) 
     (start(), start())
 }
 
-async fn logout(c: &reqwest::Client, base: &str, cookie: &str) -> u16 {
-    let portal = c.get(format!("{base}/.portvakt/portal")).header("cookie", cookie).send().await.unwrap();
-    let token = hidden_field(&portal.text().await.unwrap(), "csrf").unwrap();
-    let out = c
-        .post(format!("{base}/.portvakt/logout"))
-        .header("cookie", cookie)
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    out.status().as_u16()
-}
-
 /// Logged in on A, the cookie works on B (the backend sees the same user); logged out on B, A refuses it.
 #[tokio::test(flavor = "multi_thread")]
 async fn session_from_a_works_on_b_and_logout_on_b_ends_it_on_a() {

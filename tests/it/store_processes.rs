@@ -230,19 +230,6 @@ fn tries_left(body: &str) -> Option<u32> {
     None
 }
 
-async fn logout(c: &reqwest::Client, base: &str, cookie: &str) -> u16 {
-    let portal = c.get(format!("{base}/.portvakt/portal")).header("cookie", cookie).send().await.unwrap();
-    let token = hidden_field(&portal.text().await.unwrap(), "csrf").unwrap();
-    let out = c
-        .post(format!("{base}/.portvakt/logout"))
-        .header("cookie", cookie)
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    out.status().as_u16()
-}
-
 /// Two `portvakt run` processes on one SQLite file (the old and the new process of an upgrade, or two instances on
 /// one host): a login on A works on B; a code sent by A is verified on B after wrong tries on both, counted as one
 /// challenge; 20 parallel wrong codes across both count exactly `max_tries`; a logout on B is refused on A.

@@ -20,19 +20,6 @@ fn opts(store: &str) -> Opts {
     Opts { extra: store.to_string(), ..Opts::default() }
 }
 
-async fn logout(c: &reqwest::Client, base: &str, cookie: &str) -> u16 {
-    let portal = c.get(format!("{base}/.portvakt/portal")).header("cookie", cookie).send().await.unwrap();
-    let token = hidden_field(&portal.text().await.unwrap(), "csrf").unwrap();
-    let out = c
-        .post(format!("{base}/.portvakt/logout"))
-        .header("cookie", cookie)
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    out.status().as_u16()
-}
-
 /// A restart keeps the session and the login ban: both live in the SQLite file, not in the process.
 #[tokio::test(flavor = "multi_thread")]
 async fn restart_keeps_sessions_and_bans() {

@@ -353,6 +353,20 @@ pub fn set_cookie_line(h: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Logs out from the portal's form (its CSRF token, the session cookie given) and returns the status.
+pub async fn logout(c: &reqwest::Client, base: &str, cookie: &str) -> u16 {
+    let portal = c.get(format!("{base}/.portvakt/portal")).header("cookie", cookie).send().await.unwrap();
+    let token = hidden_field(&portal.text().await.unwrap(), "csrf").unwrap();
+    let out = c
+        .post(format!("{base}/.portvakt/logout"))
+        .header("cookie", cookie)
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    out.status().as_u16()
+}
+
 /// The value of a hidden form field in a page.
 pub fn hidden_field(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
