@@ -7,9 +7,9 @@
 //! (a config setting that `portvakt check` reports as a warning). Either way, a login too weak for the zone the
 //! request comes from now is sent to step up, even if it was strong enough where it was made.
 
-use crate::config::LoginRequirement;
 use crate::methods::{Method, Methods};
 use crate::policy::{AccessRequest, Assurance, DenyReason, LocalizedMessage, PolicySet, Verdict};
+use crate::zones::LoginRequirement;
 use crate::zones::Zone;
 use arc_swap::ArcSwapOption;
 use std::sync::Arc;

@@ -178,7 +178,7 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
         eprintln!("unknown service \"{}\"; known: {}", a.service, known.join(", "));
         return ExitCode::FAILURE;
     }
-    let zones = crate::zones::ZoneTable::new(&cfg);
+    let zones = crate::zones::ZoneTable::new(&cfg.zones, cfg.remote_login, &cfg.trusted_proxies);
     let Some(zone) = zones.by_name(&a.zone) else {
         eprintln!("unknown zone \"{}\"; known: {}", a.zone, cfg.zone_names().join(", "));
         return ExitCode::FAILURE;

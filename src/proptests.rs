@@ -35,7 +35,7 @@ name = "internal"
 cidrs = ["10.0.0.0/8", "fd00::/8"]
 "#;
         let cfg = Config::from_source(&SourceFile { path: "t.toml".into(), text: text.into() }).unwrap();
-        ZoneTable::new(&cfg)
+        ZoneTable::new(&cfg.zones, cfg.remote_login, &cfg.trusted_proxies)
     }
 
     fn trusted(ip: IpAddr) -> bool {

@@ -4,7 +4,10 @@
 //! `10.9.0.0/16` (zone `school`) is in `school`. The same network in two zones is refused at load, so the answer never
 //! depends on file order. An address in no zone is in `remote`; so is a request whose forwarding chain can't be read.
 
-use crate::config::{Config, LoginRequirement, REMOTE_ZONE};
+pub mod config;
+
+pub use config::{LoginRequirement, ZoneSettings, REMOTE_ZONE};
+
 use ipnet::IpNet;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -48,14 +51,14 @@ pub struct ZoneTable {
 }
 
 impl ZoneTable {
-    /// Builds the table from a validated config.
-    pub fn new(cfg: &Config) -> ZoneTable {
-        let mut zones: Vec<Arc<Zone>> = cfg.zones.iter().map(|z| Arc::new(Zone::new(&z.name, z.login))).collect();
+    /// Builds the table from validated `[[zones]]`, the login `remote` needs and the trusted proxies.
+    pub fn new(configured: &[ZoneSettings], remote_login: LoginRequirement, trusted_proxies: &[IpNet]) -> ZoneTable {
+        let mut zones: Vec<Arc<Zone>> = configured.iter().map(|z| Arc::new(Zone::new(&z.name, z.login))).collect();
         let mut nets: Vec<(IpNet, usize)> =
-            cfg.zones.iter().enumerate().flat_map(|(i, z)| z.cidrs.iter().map(move |n| (*n, i))).collect();
+            configured.iter().enumerate().flat_map(|(i, z)| z.cidrs.iter().map(move |n| (*n, i))).collect();
         nets.sort_by_key(|n| std::cmp::Reverse(n.0.prefix_len()));
-        zones.push(Arc::new(Zone::new(REMOTE_ZONE, cfg.remote_login)));
-        ZoneTable { nets, zones, trusted: cfg.trusted_proxies.clone() }
+        zones.push(Arc::new(Zone::new(REMOTE_ZONE, remote_login)));
+        ZoneTable { nets, zones, trusted: trusted_proxies.to_vec() }
     }
 
     /// The `remote` zone.
@@ -143,6 +146,7 @@ fn parse_forwarded_ip(entry: &str) -> Option<IpAddr> {
 mod tests {
     use super::*;
     use crate::config::error::SourceFile;
+    use crate::config::Config;
 
     fn table() -> ZoneTable {
         let text = r#"
@@ -163,7 +167,7 @@ name = "school"
 cidrs = ["10.9.0.0/16"]
 "#;
         let cfg = Config::from_source(&SourceFile { path: "t.toml".into(), text: text.into() }).unwrap();
-        ZoneTable::new(&cfg)
+        ZoneTable::new(&cfg.zones, cfg.remote_login, &cfg.trusted_proxies)
     }
 
     fn ip(s: &str) -> IpAddr {

@@ -18,10 +18,10 @@ pub struct FileConfig {
     pub tls: Option<FileTls>,
     /// Network classification.
     #[serde(default)]
-    pub network: FileNetwork,
+    pub network: crate::zones::config::FileNetwork,
     /// Named zones of CIDRs.
     #[serde(default)]
-    pub zones: Vec<FileZone>,
+    pub zones: Vec<crate::zones::config::FileZone>,
     /// Session lifetime and cookie.
     #[serde(default)]
     pub session: FileSession,
@@ -144,29 +144,6 @@ pub struct FileTls {
     pub key: Spanned<String>,
     /// How long a TLS session ticket lets a client resume; also the ticket key period.
     pub session_ticket_lifetime: Option<Spanned<ConfigDuration>>,
-}
-
-/// `[network]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileNetwork {
-    /// Proxies whose X-Forwarded-For is believed.
-    #[serde(default)]
-    pub trusted_proxies: Vec<Spanned<String>>,
-    /// Login the remote zone needs: "two_factor" (default) or "password".
-    pub remote_login: Option<Spanned<String>>,
-}
-
-/// One `[[zones]]` entry.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileZone {
-    /// Zone name, e.g. "internal".
-    pub name: Spanned<String>,
-    /// IPv4/IPv6 networks.
-    pub cidrs: Vec<Spanned<String>>,
-    /// Login this zone needs: "password" (default) or "two_factor".
-    pub login: Option<Spanned<String>>,
 }
 
 /// `[session]`.

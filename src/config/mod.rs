@@ -9,6 +9,7 @@ pub mod error;
 pub mod file;
 pub mod secret;
 
+pub use crate::zones::config::{LoginRequirement, ZoneSettings, REMOTE_ZONE};
 pub use check::{normalize_host, valid_name};
 
 use check::Checker;
@@ -20,25 +21,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
-
-/// The login a zone requires before any service may be opened from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginRequirement {
-    /// Username and password are enough.
-    Password,
-    /// Password plus a one-time code, or eID.
-    TwoFactor,
-}
-
-impl LoginRequirement {
-    /// The name as written in the config: "password" or "two_factor".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LoginRequirement::Password => "password",
-            LoginRequirement::TwoFactor => "two_factor",
-        }
-    }
-}
 
 /// The validated configuration the rest of the program uses.
 #[derive(Debug, Clone)]
@@ -178,17 +160,6 @@ pub struct TlsFiles {
 /// Default `[tls] session_ticket_lifetime`: a browser that left in the afternoon resumes the next morning.
 pub const DEFAULT_SESSION_TICKET_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// A named network zone.
-#[derive(Debug, Clone)]
-pub struct ZoneSettings {
-    /// Zone name.
-    pub name: String,
-    /// Its networks.
-    pub cidrs: Vec<IpNet>,
-    /// Login required from it.
-    pub login: LoginRequirement,
-}
-
 /// Session settings.
 #[derive(Debug, Clone)]
 pub struct SessionSettings {
@@ -277,9 +248,6 @@ pub struct AssertionSettings {
     pub lifetime: Duration,
 }
 
-/// The zone name every address outside the configured zones gets.
-pub const REMOTE_ZONE: &str = "remote";
-
 impl Config {
     /// Loads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
@@ -314,45 +282,13 @@ impl Config {
     }
 }
 
-/// A list of zone names as written (each must exist), or by default every configured zone but `remote`: account
-/// actions that must happen "at work" default to the inside.
-pub(crate) fn zone_list(
-    src: &SourceFile,
-    list: Option<&[Spanned<String>]>,
-    zones: &HashSet<String>,
-) -> (Vec<String>, Vec<ConfigError>) {
-    let mut errors = Vec::new();
-    let names = match list {
-        None => {
-            let mut v: Vec<String> = zones.iter().filter(|z| z.as_str() != REMOTE_ZONE).cloned().collect();
-            v.sort();
-            v
-        }
-        Some(v) => v
-            .iter()
-            .filter_map(|z| {
-                if !zones.contains(z.get_ref()) {
-                    errors.push(src.error_at(Some(z.span()), format!("unknown zone \"{}\"", z.get_ref())));
-                    return None;
-                }
-                Some(z.get_ref().clone())
-            })
-            .collect(),
-    };
-    (names, errors)
-}
-
 fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
     let server = server(c, &f.server);
-    let zones = zones(c, &f.zones);
+    let zones = crate::zones::config::zones(c, &f.zones);
     let zone_names: HashSet<String> = zones.iter().map(|z| z.name.clone()).chain([REMOTE_ZONE.to_string()]).collect();
     let tls = f.tls.as_ref().and_then(|t| tls(c, t));
     let listeners = listeners(c, &f.listeners, &zone_names, tls.is_some());
-    let trusted_proxies = f.network.trusted_proxies.iter().filter_map(|n| cidr(c, n)).collect();
-    let remote_login = match &f.network.remote_login {
-        None => LoginRequirement::TwoFactor,
-        Some(s) => login_req(c, s).unwrap_or(LoginRequirement::TwoFactor),
-    };
+    let (trusted_proxies, remote_login) = crate::zones::config::network(c, &f.network);
     let session = session(c, &f.session);
     let directories = directories(c, &f.directories);
     let services = services(c, &f.services);
@@ -784,78 +720,6 @@ fn listeners(
     out
 }
 
-fn cidr(c: &mut Checker<'_>, net: &Spanned<String>) -> Option<IpNet> {
-    let s = net.get_ref().trim();
-    let parsed = s.parse::<IpNet>().ok().or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from));
-    match parsed {
-        Some(n) => {
-            if n.trunc() != n {
-                c.err(net, format!("\"{s}\" has host bits set: did you mean \"{}\"?", n.trunc()));
-            }
-            Some(n.trunc())
-        }
-        None => {
-            c.err(net, format!("\"{s}\" is not a CIDR network (e.g. \"10.0.0.0/8\" or \"fd00::/8\")"));
-            None
-        }
-    }
-}
-
-fn login_req(c: &mut Checker<'_>, s: &Spanned<String>) -> Option<LoginRequirement> {
-    match s.get_ref().as_str() {
-        "password" => Some(LoginRequirement::Password),
-        "two_factor" => Some(LoginRequirement::TwoFactor),
-        other => {
-            c.err(s, format!("login must be \"password\" or \"two_factor\", not \"{other}\""));
-            None
-        }
-    }
-}
-
-fn zones(c: &mut Checker<'_>, zs: &[file::FileZone]) -> Vec<ZoneSettings> {
-    let mut out: Vec<ZoneSettings> = Vec::new();
-    let mut names = HashSet::new();
-    let mut nets: Vec<(IpNet, String)> = Vec::new();
-    for z in zs {
-        let name = z.name.get_ref().clone();
-        if name == REMOTE_ZONE {
-            c.err(
-                &z.name,
-                "\"remote\" is the zone of every address outside the configured zones and cannot be defined",
-            );
-            continue;
-        }
-        if !valid_name(&name) {
-            c.err(&z.name, format!("zone name \"{name}\" may only contain a-z, 0-9, '-' and '_'"));
-        }
-        if !names.insert(name.clone()) {
-            c.err(&z.name, format!("zone \"{name}\" is defined twice"));
-        }
-        if z.cidrs.is_empty() {
-            c.err(&z.name, format!("zone \"{name}\" has no cidrs"));
-        }
-        let mut cidrs = Vec::new();
-        for net in &z.cidrs {
-            if let Some(n) = cidr(c, net) {
-                if let Some((_, other)) = nets.iter().find(|(m, _)| *m == n) {
-                    c.err(
-                        net,
-                        format!("network {n} is also in zone \"{other}\": the same network cannot belong to two zones"),
-                    );
-                }
-                nets.push((n, name.clone()));
-                cidrs.push(n);
-            }
-        }
-        let login = match &z.login {
-            None => LoginRequirement::Password,
-            Some(l) => login_req(c, l).unwrap_or(LoginRequirement::Password),
-        };
-        out.push(ZoneSettings { name, cidrs, login });
-    }
-    out
-}
-
 fn login(c: &mut Checker<'_>, l: &file::FileLogin) -> LoginSettings {
     let mut count = |v: &Option<Spanned<u32>>, default: u32| match v {
         Some(n) if *n.get_ref() == 0 => {
@@ -953,7 +817,7 @@ fn accounts(c: &mut Checker<'_>, a: &file::FileAccounts, zones: &HashSet<String>
         Some(p) => c.resolve(p.get_ref()),
         None => PathBuf::from("/var/lib/portvakt/accounts.json"),
     };
-    let (phone_zones, errors) = zone_list(c.src(), a.phone_zones.as_deref(), zones);
+    let (phone_zones, errors) = crate::zones::config::zone_list(c.src(), a.phone_zones.as_deref(), zones);
     c.extend(errors);
     let default_country = match &a.default_country {
         Some(dc) => {

@@ -218,7 +218,7 @@ pub fn validate_eid(
             );
         }
     }
-    let (link_zones, errors) = crate::config::zone_list(src, f.link_zones.as_deref(), zones);
+    let (link_zones, errors) = crate::zones::config::zone_list(src, f.link_zones.as_deref(), zones);
     c.extend(errors);
     let flow_lifetime = match &f.flow_lifetime {
         None => Duration::from_secs(600),

@@ -112,7 +112,7 @@ impl State {
         services: Services,
         access: crate::access::Access,
     ) -> State {
-        let zones = ZoneTable::new(&cfg);
+        let zones = ZoneTable::new(&cfg.zones, cfg.remote_login, &cfg.trusted_proxies);
         let router = routing::Router::new(&cfg.services);
         let upstreams = cfg.services.iter().map(|s| Arc::new(Upstreams::new(s.upstreams.clone()))).collect();
         let own_hosts: HashSet<String> =
