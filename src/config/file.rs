@@ -24,7 +24,7 @@ pub struct FileConfig {
     pub zones: Vec<crate::zones::config::FileZone>,
     /// Session lifetime and cookie.
     #[serde(default)]
-    pub session: FileSession,
+    pub session: crate::session::config::FileSession,
     /// User directories (realms), e.g. administrative and pedagogical staff.
     #[serde(default)]
     pub directories: Vec<FileDirectory>,
@@ -144,24 +144,6 @@ pub struct FileTls {
     pub key: Spanned<String>,
     /// How long a TLS session ticket lets a client resume; also the ticket key period.
     pub session_ticket_lifetime: Option<Spanned<ConfigDuration>>,
-}
-
-/// `[session]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileSession {
-    /// Inactivity after which a session ends.
-    pub idle_timeout: Option<Spanned<ConfigDuration>>,
-    /// Time after login at which a session ends regardless of activity.
-    pub absolute_lifetime: Option<Spanned<ConfigDuration>>,
-    /// Longest gap between two rewrites of a busy session's last activity in the store.
-    pub touch_interval: Option<Spanned<ConfigDuration>>,
-    /// Base cookie name.
-    pub cookie_name: Option<Spanned<String>>,
-    /// Share the cookie across subdomains (then `__Secure-` instead of `__Host-`).
-    pub cookie_domain: Option<Spanned<String>>,
-    /// Where sessions live: "memory" (default).
-    pub store: Option<Spanned<String>>,
 }
 
 /// `[login]`: bans after repeated failed logins.

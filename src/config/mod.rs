@@ -9,6 +9,7 @@ pub mod error;
 pub mod file;
 pub mod secret;
 
+pub use crate::session::config::SessionSettings;
 pub use crate::zones::config::{LoginRequirement, ZoneSettings, REMOTE_ZONE};
 pub use check::{normalize_host, valid_name};
 
@@ -160,22 +161,6 @@ pub struct TlsFiles {
 /// Default `[tls] session_ticket_lifetime`: a browser that left in the afternoon resumes the next morning.
 pub const DEFAULT_SESSION_TICKET_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// Session settings.
-#[derive(Debug, Clone)]
-pub struct SessionSettings {
-    /// Inactivity limit.
-    pub idle_timeout: Duration,
-    /// Lifetime limit.
-    pub absolute_lifetime: Duration,
-    /// Longest gap between two store writes of a busy session's last activity (at most a tenth of `idle_timeout`):
-    /// a session ends between `idle_timeout - touch_interval` and `idle_timeout` after its last request.
-    pub touch_interval: Duration,
-    /// Base cookie name (prefixed with `__Host-`/`__Secure-` on HTTPS).
-    pub cookie_name: String,
-    /// Cookie domain for sharing across subdomains.
-    pub cookie_domain: Option<String>,
-}
-
 /// A user directory.
 #[derive(Debug, Clone)]
 pub struct DirectorySettings {
@@ -289,7 +274,7 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
     let tls = f.tls.as_ref().and_then(|t| tls(c, t));
     let listeners = listeners(c, &f.listeners, &zone_names, tls.is_some());
     let (trusted_proxies, remote_login) = crate::zones::config::network(c, &f.network);
-    let session = session(c, &f.session);
+    let session = crate::session::config::validate(c, &f.session);
     let directories = directories(c, &f.directories);
     let services = services(c, &f.services);
     zone_floors(c, &f.services, &zones, remote_login, &zone_names, f.policies_dir.is_some());
@@ -832,60 +817,6 @@ fn accounts(c: &mut Checker<'_>, a: &file::FileAccounts, zones: &HashSet<String>
         None => "+46".to_string(),
     };
     AccountSettings { path, phone_zones, default_country }
-}
-
-fn session(c: &mut Checker<'_>, s: &file::FileSession) -> SessionSettings {
-    let idle = s.idle_timeout.as_ref().map(|d| (d.get_ref().0, d.span()));
-    let abs = s.absolute_lifetime.as_ref().map(|d| (d.get_ref().0, d.span()));
-    let idle_timeout = idle.as_ref().map(|d| d.0).unwrap_or(Duration::from_secs(15 * 60));
-    let absolute_lifetime = abs.as_ref().map(|d| d.0).unwrap_or(Duration::from_secs(12 * 3600));
-    if let Some(d) = &s.idle_timeout {
-        if idle_timeout < Duration::from_secs(60) {
-            c.err(d, "idle_timeout must be at least \"1m\"");
-        }
-    }
-    if let Some(d) = &s.absolute_lifetime {
-        if absolute_lifetime < idle_timeout {
-            c.err(d, "absolute_lifetime must not be shorter than idle_timeout");
-        }
-    }
-    let max_touch = idle_timeout / 10;
-    let touch_interval = match &s.touch_interval {
-        Some(d) if d.get_ref().0 < Duration::from_secs(1) || d.get_ref().0 > max_touch => {
-            c.err(
-                d,
-                format!(
-                    "touch_interval must be between \"1s\" and a tenth of idle_timeout ({}s here): a session \
-                     may end up to touch_interval before idle_timeout",
-                    max_touch.as_secs()
-                ),
-            );
-            crate::session::touch_interval(idle_timeout)
-        }
-        Some(d) => d.get_ref().0,
-        None => crate::session::touch_interval(idle_timeout),
-    };
-    let cookie_name = match &s.cookie_name {
-        Some(n) if !valid_name(n.get_ref()) => {
-            c.err(n, "cookie_name may only contain a-z, 0-9, '-' and '_'");
-            "portvakt".to_string()
-        }
-        Some(n) => n.get_ref().clone(),
-        None => "portvakt".to_string(),
-    };
-    let cookie_domain = s.cookie_domain.as_ref().and_then(|d| {
-        let n = normalize_host(d.get_ref().trim_start_matches('.'));
-        if n.is_none() {
-            c.err(d, "cookie_domain must be a domain name such as \"kommune.no\"");
-        }
-        n
-    });
-    if let Some(st) = &s.store {
-        if st.get_ref() != "memory" {
-            c.err(st, format!("unknown session store \"{}\": use \"memory\"", st.get_ref()));
-        }
-    }
-    SessionSettings { idle_timeout, absolute_lifetime, touch_interval, cookie_name, cookie_domain }
 }
 
 fn directories(c: &mut Checker<'_>, ds: &[file::FileDirectory]) -> Vec<DirectorySettings> {

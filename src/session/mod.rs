@@ -3,8 +3,9 @@
 //! The ID (256 random bits) is never stored; a stolen store dump can't be replayed as cookies. Idle timeout and
 //! absolute lifetime are checked on every lookup against the injected clock, whatever the store does on its own.
 
+pub mod config;
+
 use crate::clock::{Instant, SharedClock};
-use crate::config::SessionSettings;
 use base64::Engine;
 use rand::RngCore;
 use std::fmt;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use crate::methods::{Assurance, Method, Methods};
+pub use config::SessionSettings;
 
 /// A session ID as held in the browser's cookie. Its `Debug` never shows the value.
 #[derive(Clone, PartialEq, Eq)]
