@@ -218,44 +218,6 @@ impl Access {
     }
 }
 
-/// What policies are checked against: the config's services and zones, and the directories' groups.
-pub fn check_context(
-    cfg: &crate::config::Config,
-    dirs: &[crate::directory::SharedDirectory],
-) -> crate::policy::CheckContext {
-    let mut groups = Some(std::collections::HashSet::new());
-    for d in dirs {
-        match (d.groups(), groups.as_mut()) {
-            (Some(g), Some(all)) => all.extend(g),
-            _ => groups = None,
-        }
-    }
-    crate::policy::CheckContext {
-        services: cfg.services.iter().map(|s| s.name.clone()).collect(),
-        zones: cfg.zone_names(),
-        groups,
-        groups_mapped: dirs.iter().any(|d| d.groups_mapped()),
-        realms: Some(cfg.directories.iter().map(|d| d.name.clone()).collect()),
-        institutions: Some(cfg.institutions.iter().map(|i| i.name.clone()).collect()),
-    }
-}
-
-/// Loads the policy directory of a config, if it has one; `[accounts] phone_zones` and `[eid] link_zones`, where
-/// written, must agree with its account-action rules.
-pub fn load_policies(
-    cfg: &crate::config::Config,
-    dirs: &[crate::directory::SharedDirectory],
-) -> Result<Option<PolicySet>, crate::config::error::ConfigErrors> {
-    let Some(dir) = &cfg.policies_dir else { return Ok(None) };
-    let set = PolicySet::load_dir(dir, &check_context(cfg, dirs))?;
-    // With policy files the account-action rules decide; config keys saying otherwise are refused (issue #16.5).
-    let disagreements = crate::policy::agreement::account_zone_disagreements(&cfg.path, &set);
-    if !disagreements.is_empty() {
-        return Err(crate::config::error::ConfigErrors(disagreements));
-    }
-    Ok(Some(set))
-}
-
 /// Whether a login reaches a zone's floor: any password or eID login for `password`, two factors (or eID at
 /// substantial or high) for `two_factor`.
 pub fn meets_floor(floor: LoginRequirement, methods: Methods, assurance: Assurance) -> bool {

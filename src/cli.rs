@@ -26,7 +26,7 @@ pub fn init_logging(json: bool) {
 pub fn load_all(path: &Path) -> Result<Config, crate::config::error::ConfigErrors> {
     let mut cfg = Config::load(path)?;
     let dirs = crate::directory::build_all(&cfg)?;
-    if let Some(p) = access::load_policies(&cfg, &dirs)? {
+    if let Some(p) = cfg.load_policies(&dirs)? {
         cfg.warnings.extend(p.warnings().iter().cloned());
     }
     if let Err(e) = crate::account::FileAccountStore::open(&cfg.accounts.path) {
@@ -235,7 +235,7 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let policies = match access::load_policies(&cfg, &dirs) {
+    let policies = match cfg.load_policies(&dirs) {
         Ok(p) => p,
         Err(errs) => {
             eprintln!("{errs}");

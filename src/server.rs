@@ -109,7 +109,7 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
         tracing::warn!("neither [email] nor [sms] is configured: remote users can only log in with eID");
     }
     let services = crate::gateway::Services { stores, secrets, email, sms, observer: observer.clone() };
-    let policies = crate::access::load_policies(&cfg, &directories)?;
+    let policies = cfg.load_policies(&directories)?;
     if let Some(p) = &policies {
         observer.metrics.policy_rules.set(i64::try_from(p.rule_count()).unwrap_or(i64::MAX));
     }
@@ -471,7 +471,7 @@ pub fn reload_policies(state: &State) -> bool {
         return true;
     }
     use crate::audit::{AuditEvent, Outcome};
-    match crate::access::load_policies(&state.cfg, &state.directories) {
+    match state.cfg.load_policies(&state.directories) {
         Ok(Some(p)) => {
             let rules = p.rule_count();
             tracing::info!(rules, "policies reloaded");

@@ -265,6 +265,42 @@ impl Config {
         v.push(REMOTE_ZONE.to_string());
         v
     }
+
+    /// What policies are checked against: this config's services, zones, realms and institutions, and the
+    /// directories' groups.
+    pub fn policy_context(&self, dirs: &[crate::directory::SharedDirectory]) -> crate::policy::CheckContext {
+        let mut groups = Some(HashSet::new());
+        for d in dirs {
+            match (d.groups(), groups.as_mut()) {
+                (Some(g), Some(all)) => all.extend(g),
+                _ => groups = None,
+            }
+        }
+        crate::policy::CheckContext {
+            services: self.services.iter().map(|s| s.name.clone()).collect(),
+            zones: self.zone_names(),
+            groups,
+            groups_mapped: dirs.iter().any(|d| d.groups_mapped()),
+            realms: Some(self.directories.iter().map(|d| d.name.clone()).collect()),
+            institutions: Some(self.institutions.iter().map(|i| i.name.clone()).collect()),
+        }
+    }
+
+    /// Loads the policy directory, if there is one; `[accounts] phone_zones` and `[eid] link_zones`, where
+    /// written, must agree with its account-action rules.
+    pub fn load_policies(
+        &self,
+        dirs: &[crate::directory::SharedDirectory],
+    ) -> Result<Option<crate::policy::PolicySet>, ConfigErrors> {
+        let Some(dir) = &self.policies_dir else { return Ok(None) };
+        let set = crate::policy::PolicySet::load_dir(dir, &self.policy_context(dirs))?;
+        // With policy files the account-action rules decide; config keys saying otherwise are refused (#16.5).
+        let disagreements = crate::policy::agreement::account_zone_disagreements(&self.path, &set);
+        if !disagreements.is_empty() {
+            return Err(ConfigErrors(disagreements));
+        }
+        Ok(Some(set))
+    }
 }
 
 fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
