@@ -460,7 +460,7 @@ mod tests {
         let readme = include_str!("../README.md");
         // The README's monitoring section; elsewhere `portvakt_` also starts credential names.
         let start = readme.find("## Monitoring").unwrap_or(0);
-        let end = readme[start..].find("## Deployment").map(|e| start + e).unwrap_or(readme.len());
+        let end = readme[start + 1..].find("\n## ").map(|e| start + 1 + e).unwrap_or(readme.len());
         let docs =
             [include_str!("../docs/grafana-dashboard.json"), &readme[start..end], include_str!("../docs/audit.md")];
         let mut seen = 0;
