@@ -37,7 +37,8 @@
 //! Composition and serving:
 //! - [`config`]: the TOML file format and the validated [`config::Config`], composed from each section's settings;
 //!   `check` reports `FILE:LINE:COL`.
-//! - [`pages`]: HTML pages, strings in five languages (Fluent files in `locales/`), security headers.
+//! - [`pages`]: HTML pages as askama templates (`templates/`, one base layout, escaping by construction), strings in
+//!   five languages (Fluent files in `locales/`), security headers.
 //! - [`gateway`]: the pingora `ProxyHttp` implementation, the gateway's own endpoints and forwarding.
 //! - [`admin`]: the admin listener (`[admin] listen`, loopback by default): `/metrics`, `/healthz`, `/readyz`.
 //! - [`health`]: the systemd watchdog, pinging only while the gateway answers its own health check.

@@ -513,6 +513,24 @@ impl From<&String> for Arg {
     }
 }
 
+impl From<&&str> for Arg {
+    fn from(s: &&str) -> Arg {
+        Arg::Str((*s).to_string())
+    }
+}
+
+impl From<&&String> for Arg {
+    fn from(s: &&String) -> Arg {
+        Arg::Str((*s).clone())
+    }
+}
+
+impl From<&u64> for Arg {
+    fn from(n: &u64) -> Arg {
+        Arg::Num(*n)
+    }
+}
+
 impl From<u64> for Arg {
     fn from(n: u64) -> Arg {
         Arg::Num(n)

@@ -1,9 +1,15 @@
 //! The gateway's own HTML pages: plain, accessible, no JavaScript, in the user's language.
+//!
+//! Every page is an askama template in `templates/` (checked when the crate compiles) extending the one layout
+//! `templates/base.html`: the header says who is logged in and has the logout button on every page, error pages
+//! included. Templates escape every value they are given; nothing here builds HTML by hand or passes markup on as
+//! "already escaped". The functions below only gather what a page shows and render its template.
 
 pub mod eid;
+pub mod escape;
 pub mod i18n;
 
-use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+use askama::Template;
 pub use i18n::{Arg, Lang, Msg, Text};
 
 /// The stylesheet served at [`CSS_PATH`].
@@ -64,50 +70,22 @@ impl PageCtx<'_> {
         m.text(self.lang)
     }
 
-    /// The words in this page's language, HTML-escaped.
-    pub(crate) fn html(&self, t: &Text) -> String {
-        text(&t.render(self.lang)).into_owned()
-    }
-
-    /// A notice in this page's language, HTML-escaped, with its link.
-    pub(crate) fn notice_html(&self, n: &Notice) -> String {
-        let mut h = self.html(&n.text);
-        if let Some(l) = &n.link {
-            h.push_str(&format!(" <a href=\"{}\">{}</a>", attr(&l.href), self.html(&l.label)));
-        }
-        h
+    /// The words in this page's language, as plain text (the templates escape it).
+    pub fn text(&self, t: &Text) -> String {
+        t.render(self.lang)
     }
 }
 
-/// Wraps page content in the common layout.
-pub fn layout(ctx: &PageCtx<'_>, title: &str, body: &str) -> String {
-    let mut h = String::with_capacity(2048 + body.len());
-    h.push_str("<!doctype html>\n<html lang=\"");
-    h.push_str(ctx.lang.code());
-    h.push_str("\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
-    h.push_str(&text(title));
-    h.push_str(" – Portvakt</title><link rel=\"stylesheet\" href=\"");
-    h.push_str(CSS_PATH);
-    h.push_str("\"></head><body><a class=\"skip\" href=\"#main\">");
-    h.push_str(&text(&ctx.t(Msg::SkipToContent)));
-    h.push_str("</a><header><span class=\"brand\">Portvakt</span>");
-    if let Some((name, csrf)) = ctx.user {
-        h.push_str("<span>");
-        h.push_str(&ctx.html(&Msg::SignedInAs.arg("name", name)));
-        h.push_str(
-            "</span><form method=\"post\" action=\"/.portvakt/logout\"><input type=\"hidden\" name=\"csrf\" value=\"",
-        );
-        h.push_str(&attr(csrf));
-        h.push_str("\"><button class=\"secondary\" type=\"submit\">");
-        h.push_str(&text(&ctx.t(Msg::Logout)));
-        h.push_str("</button></form>");
-    }
-    h.push_str("</header><main id=\"main\"><h1>");
-    h.push_str(&text(title));
-    h.push_str("</h1>");
-    h.push_str(body);
-    h.push_str("</main></body></html>\n");
-    h
+/// Shown instead of a page whose template failed to render (askama fails only when writing a value fails, which
+/// our values never do); plain text, so no markup is ever produced outside a template.
+const RENDER_FAILED: &str = "Internal error: the page could not be shown.";
+
+/// Renders a page's template; a failure gives [`RENDER_FAILED`] and is logged, never a panic.
+fn render(page: &impl Template) -> String {
+    page.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a page template failed to render");
+        RENDER_FAILED.to_string()
+    })
 }
 
 /// A realm offered in the login form's group choice.
@@ -142,62 +120,24 @@ pub struct LoginView<'a> {
     pub eid_providers: &'a [eid::ProviderButton],
 }
 
+/// `templates/login.html`.
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    ctx: &'a PageCtx<'a>,
+    title: String,
+    v: &'a LoginView<'a>,
+    eid_buttons: eid::EidButtons<'a>,
+}
+
 /// The login page.
 pub fn login_page(ctx: &PageCtx<'_>, v: &LoginView<'_>) -> String {
-    let mut b = String::with_capacity(2048);
-    if let Some(n) = &v.notice {
-        b.push_str("<p class=\"notice\" role=\"status\">");
-        b.push_str(&ctx.notice_html(n));
-        b.push_str("</p>");
-    }
-    if let Some(e) = &v.error {
-        b.push_str("<p class=\"error\" role=\"alert\">");
-        b.push_str(&ctx.notice_html(e));
-        b.push_str("</p>");
-    }
-    b.push_str("<div class=\"card\"><p>");
-    b.push_str(&text(&ctx.t(Msg::LoginIntro)));
-    b.push_str("</p><form method=\"post\" action=\"/.portvakt/login\">");
-    b.push_str(&hidden("csrf", v.csrf));
-    b.push_str(&hidden("rd", v.rd));
-    if v.realms.len() > 1 {
-        b.push_str("<label for=\"realm\">");
-        b.push_str(&text(&ctx.t(Msg::Realm)));
-        b.push_str("</label><p class=\"help\" id=\"realm-help\">");
-        b.push_str(&text(&ctx.t(Msg::RealmHelp)));
-        b.push_str("</p><select id=\"realm\" name=\"realm\" aria-describedby=\"realm-help\">");
-        for r in v.realms {
-            b.push_str("<option value=\"");
-            b.push_str(&attr(&r.name));
-            b.push('"');
-            if r.name == v.selected_realm {
-                b.push_str(" selected");
-            }
-            b.push('>');
-            b.push_str(&text(&r.title));
-            b.push_str("</option>");
-        }
-        b.push_str("</select>");
-    }
-    b.push_str("<label for=\"username\">");
-    b.push_str(&text(&ctx.t(Msg::Username)));
-    b.push_str("</label><input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" required value=\"");
-    b.push_str(&attr(v.username));
-    b.push_str("\"><label for=\"password\">");
-    b.push_str(&text(&ctx.t(Msg::Password)));
-    b.push_str("</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required><button type=\"submit\">");
-    b.push_str(&text(&ctx.t(Msg::LoginButton)));
-    b.push_str("</button></form>");
-    if let Some(url) = v.password_help_url {
-        b.push_str("<p><a href=\"");
-        b.push_str(&attr(url));
-        b.push_str("\">");
-        b.push_str(&text(&ctx.t(Msg::PasswordHelp)));
-        b.push_str("</a></p>");
-    }
-    b.push_str("</div>");
-    b.push_str(&eid::login_buttons(ctx, v.eid_providers, v.rd));
-    layout(ctx, &ctx.t(Msg::LoginTitle), &b)
+    render(&LoginPage {
+        ctx,
+        title: ctx.t(Msg::LoginTitle),
+        v,
+        eid_buttons: eid::EidButtons { providers: v.eid_providers, rd: v.rd },
+    })
 }
 
 /// The state of one service on the portal, for this user, now.
@@ -215,6 +155,19 @@ pub enum TileState {
     NoAccess(Option<String>),
 }
 
+impl TileState {
+    /// The state's name in the tile's `data-state` attribute (tests and the browser journeys read it).
+    pub fn name(&self) -> &'static str {
+        match self {
+            TileState::Open => "open",
+            TileState::NeedsStepUp => "step-up",
+            TileState::NotFromThisNetwork => "wrong-network",
+            TileState::ClosedUntil(_) => "closed",
+            TileState::NoAccess(_) => "no-access",
+        }
+    }
+}
+
 /// One service on the portal.
 #[derive(Debug, Clone)]
 pub struct Tile {
@@ -228,123 +181,81 @@ pub struct Tile {
     pub state: TileState,
 }
 
+impl Tile {
+    /// The step-up page that returns to this service afterwards.
+    pub fn step_up_href(&self) -> String {
+        let rd: String = form_urlencoded::byte_serialize(self.url.as_bytes()).collect();
+        format!("/.portvakt/second-factor?rd={rd}")
+    }
+}
+
+/// `templates/portal.html`.
+#[derive(Template)]
+#[template(path = "portal.html")]
+struct PortalPage<'a> {
+    ctx: &'a PageCtx<'a>,
+    title: String,
+    display_name: &'a str,
+    zone: String,
+    tiles: &'a [Tile],
+}
+
 /// The portal: the services this user may open now, and why others are closed.
 pub fn portal_page(ctx: &PageCtx<'_>, display_name: &str, zone: Msg, tiles: &[Tile]) -> String {
-    let mut b = String::with_capacity(1024 + tiles.len() * 256);
-    b.push_str("<p>");
-    b.push_str(&ctx.html(&Msg::PortalIntro.arg("name", display_name)));
-    b.push_str("</p><p class=\"help\">");
-    b.push_str(&ctx.html(&Msg::PortalZone.arg("zone", ctx.t(zone))));
-    b.push_str("</p>");
-    if tiles.is_empty() {
-        b.push_str("<p class=\"notice\">");
-        b.push_str(&text(&ctx.t(Msg::PortalEmpty)));
-        b.push_str("</p>");
-    }
-    b.push_str("<ul class=\"tiles\">");
-    for t in tiles {
-        let state = match &t.state {
-            TileState::Open => "open",
-            TileState::NeedsStepUp => "step-up",
-            TileState::NotFromThisNetwork => "wrong-network",
-            TileState::ClosedUntil(_) => "closed",
-            TileState::NoAccess(_) => "no-access",
-        };
-        b.push_str("<li data-state=\"");
-        b.push_str(state);
-        b.push_str("\"><h2>");
-        b.push_str(&text(&t.title));
-        b.push_str("</h2>");
-        if !t.description.is_empty() {
-            b.push_str("<p>");
-            b.push_str(&text(&t.description));
-            b.push_str("</p>");
-        }
-        match &t.state {
-            TileState::Open => {
-                b.push_str("<a class=\"button\" href=\"");
-                b.push_str(&attr(&t.url));
-                b.push_str("\">");
-                b.push_str(&text(&ctx.t(Msg::PortalOpen)));
-                b.push_str("</a>");
-            }
-            TileState::NeedsStepUp => {
-                b.push_str("<p class=\"state\">");
-                b.push_str(&text(&ctx.t(Msg::PortalNeedsStrongerLogin)));
-                b.push_str("</p><a class=\"button\" href=\"/.portvakt/second-factor?rd=");
-                b.push_str(&attr(&crate::gateway::http::url_encode(&t.url)));
-                b.push_str("\">");
-                b.push_str(&text(&ctx.t(Msg::PortalStepUp)));
-                b.push_str("</a>");
-            }
-            TileState::NotFromThisNetwork => {
-                b.push_str("<p class=\"state\">");
-                b.push_str(&text(&ctx.t(Msg::PortalNotFromThisNetwork)));
-                b.push_str("</p>");
-            }
-            TileState::ClosedUntil(time) => {
-                b.push_str("<p class=\"state\">");
-                b.push_str(&ctx.html(&Msg::PortalClosedUntil.arg("time", time)));
-                b.push_str("</p>");
-            }
-            TileState::NoAccess(reason) => {
-                b.push_str("<p class=\"state\">");
-                match reason {
-                    Some(r) => b.push_str(&text(r)),
-                    None => b.push_str(&text(&ctx.t(Msg::PortalNoAccess))),
-                }
-                b.push_str("</p>");
-            }
-        }
-        b.push_str("</li>");
-    }
-    b.push_str("</ul>");
-    layout(ctx, &ctx.t(Msg::PortalTitle), &b)
+    render(&PortalPage { ctx, title: ctx.t(Msg::PortalTitle), display_name, zone: ctx.t(zone), tiles })
+}
+
+/// `templates/logged_out.html`.
+#[derive(Template)]
+#[template(path = "logged_out.html")]
+struct LoggedOutPage<'a> {
+    ctx: &'a PageCtx<'a>,
+    title: String,
 }
 
 /// The page after logout.
 pub fn logged_out_page(ctx: &PageCtx<'_>) -> String {
-    let mut b = String::new();
-    b.push_str("<div class=\"card\"><p>");
-    b.push_str(&text(&ctx.t(Msg::LoggedOutBody)));
-    b.push_str("</p><a class=\"button\" href=\"/.portvakt/login\">");
-    b.push_str(&text(&ctx.t(Msg::LoginAgain)));
-    b.push_str("</a></div>");
-    layout(ctx, &ctx.t(Msg::LoggedOutTitle), &b)
+    render(&LoggedOutPage { ctx, title: ctx.t(Msg::LoggedOutTitle) })
+}
+
+/// `templates/error.html`.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: &'a PageCtx<'a>,
+    title: String,
+    body: &'a [Text],
 }
 
 /// An error page: what happened and what to do (a paragraph each), with a way back.
 pub fn error_page(ctx: &PageCtx<'_>, title: Msg, body: &[Text]) -> String {
-    let mut b = String::new();
-    b.push_str("<div class=\"card\"><p role=\"alert\">");
-    for (i, t) in body.iter().enumerate() {
-        if i > 0 {
-            b.push_str("</p><p>");
-        }
-        b.push_str(&ctx.html(t));
-    }
-    b.push_str("</p><p><a href=\"/.portvakt/portal\">");
-    b.push_str(&text(&ctx.t(Msg::BackToPortal)));
-    b.push_str("</a></p></div>");
-    layout(ctx, &ctx.t(title), &b)
+    render(&ErrorPage { ctx, title: ctx.t(title), body })
+}
+
+/// `templates/message.html`.
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    ctx: &'a PageCtx<'a>,
+    title: String,
+    body: &'a Text,
+    alert: bool,
 }
 
 /// A page with one message and a button to the login page (an eID login that did not go through, a session that
 /// has just ended); `alert` marks a problem rather than news.
 pub fn message_page(ctx: &PageCtx<'_>, title: Msg, body: &Text, alert: bool) -> String {
-    let mut b = String::from("<div class=\"card\"><p ");
-    b.push_str(if alert { "role=\"alert\"" } else { "class=\"notice\" role=\"status\"" });
-    b.push('>');
-    b.push_str(&ctx.html(body));
-    b.push_str("</p><p><a class=\"button\" href=\"/.portvakt/login\">");
-    b.push_str(&text(&ctx.t(Msg::LoginAgain)));
-    b.push_str("</a></p></div>");
-    layout(ctx, &ctx.t(title), &b)
+    render(&MessagePage { ctx, title: ctx.t(title), body, alert })
 }
+
+/// `templates/frontchannel_logout.html`.
+#[derive(Template)]
+#[template(path = "frontchannel_logout.html")]
+struct FrontchannelLogoutPage;
 
 /// The answer to a front-channel logout, loaded in the provider's hidden iframe.
 pub fn frontchannel_logout_page() -> String {
-    "<!doctype html><title>Logged out</title>\n".to_string()
+    render(&FrontchannelLogoutPage)
 }
 
 /// A channel offered on the second-factor page: form value and masked label.
@@ -375,59 +286,24 @@ pub struct SecondFactorView<'a> {
     pub eid_providers: &'a [eid::ProviderButton],
 }
 
+/// `templates/second_factor.html`.
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct SecondFactorPage<'a> {
+    ctx: &'a PageCtx<'a>,
+    title: String,
+    v: &'a SecondFactorView<'a>,
+    eid_buttons: eid::EidButtons<'a>,
+}
+
 /// The second-factor page: choose a channel, or type the code that was sent; or log in with eID instead.
 pub fn second_factor_page(ctx: &PageCtx<'_>, v: &SecondFactorView<'_>) -> String {
-    let mut b = String::with_capacity(2048);
-    if let Some(e) = &v.error {
-        b.push_str("<p class=\"error\" role=\"alert\">");
-        b.push_str(&ctx.notice_html(e));
-        b.push_str("</p>");
-    }
-    if v.channels.is_empty() {
-        b.push_str("<div class=\"card\"><p>");
-        b.push_str(&text(&ctx.t(Msg::NoChannels)));
-        b.push_str("</p></div>");
-        b.push_str(&eid::login_buttons(ctx, v.eid_providers, v.rd));
-        return layout(ctx, &ctx.t(Msg::SecondFactorTitle), &b);
-    }
-    if let Some(sent) = &v.sent {
-        b.push_str("<div class=\"card\"><p class=\"notice\" role=\"status\">");
-        b.push_str(&ctx.html(sent));
-        b.push_str("</p><form method=\"post\" action=\"/.portvakt/second-factor/verify\">");
-        b.push_str(&hidden("csrf", v.csrf));
-        b.push_str(&hidden("rd", v.rd));
-        b.push_str("<label for=\"code\">");
-        b.push_str(&text(&ctx.t(Msg::CodeLabel)));
-        b.push_str("</label><p class=\"help\" id=\"code-help\">");
-        b.push_str(&text(&ctx.t(Msg::CodeHelp)));
-        b.push_str("</p><input type=\"text\" id=\"code\" name=\"code\" autocomplete=\"one-time-code\" autocapitalize=\"characters\" spellcheck=\"false\" required aria-describedby=\"code-help\"><button type=\"submit\">");
-        b.push_str(&text(&ctx.t(Msg::VerifyButton)));
-        b.push_str("</button></form></div>");
-    }
-    b.push_str("<div class=\"card\"><form method=\"post\" action=\"/.portvakt/second-factor/send\">");
-    b.push_str(&hidden("csrf", v.csrf));
-    b.push_str(&hidden("rd", v.rd));
-    b.push_str("<fieldset><legend>");
-    b.push_str(&text(&ctx.t(if v.sent.is_some() { Msg::UseOtherChannel } else { Msg::ChooseChannel })));
-    b.push_str("</legend>");
-    for (i, c) in v.channels.iter().enumerate() {
-        let checked = c.value == v.selected || (v.selected.is_empty() && i == 0);
-        b.push_str(&format!(
-            "<p><input type=\"radio\" name=\"channel\" id=\"ch{i}\" value=\"{}\"{}> <label for=\"ch{i}\" class=\"inline\">{}</label></p>",
-            attr(&c.value),
-            if checked { " checked" } else { "" },
-            ctx.html(&c.label)
-        ));
-    }
-    b.push_str("</fieldset><button type=\"submit\"");
-    if v.sent.is_some() {
-        b.push_str(" class=\"secondary\"");
-    }
-    b.push('>');
-    b.push_str(&text(&ctx.t(if v.sent.is_some() { Msg::SendNewCode } else { Msg::SendCode })));
-    b.push_str("</button></form></div>");
-    b.push_str(&eid::login_buttons(ctx, v.eid_providers, v.rd));
-    layout(ctx, &ctx.t(Msg::SecondFactorTitle), &b)
+    render(&SecondFactorPage {
+        ctx,
+        title: ctx.t(Msg::SecondFactorTitle),
+        v,
+        eid_buttons: eid::EidButtons { providers: v.eid_providers, rd: v.rd },
+    })
 }
 
 /// What the account page shows.
@@ -451,72 +327,18 @@ pub struct AccountView<'a> {
     pub eid: Option<eid::AccountEid<'a>>,
 }
 
-/// The account page: "My SMS numbers".
-pub fn account_page(ctx: &PageCtx<'_>, v: &AccountView<'_>) -> String {
-    let mut b = String::with_capacity(2048);
-    if let Some(n) = &v.notice {
-        b.push_str("<p class=\"notice\" role=\"status\">");
-        b.push_str(&ctx.notice_html(n));
-        b.push_str("</p>");
-    }
-    for e in &v.errors {
-        b.push_str("<p class=\"error\" role=\"alert\">");
-        b.push_str(&ctx.notice_html(e));
-        b.push_str("</p>");
-    }
-    b.push_str("<div class=\"card\"><h2>");
-    b.push_str(&text(&ctx.t(Msg::PhonesTitle)));
-    b.push_str("</h2><p>");
-    b.push_str(&text(&ctx.t(Msg::PhonesIntro)));
-    b.push_str("</p><p>");
-    b.push_str(&text(&ctx.t(Msg::PhonesCurrent)));
-    b.push_str("</p><ul class=\"phones\">");
-    if v.phones_masked.is_empty() {
-        b.push_str("<li>");
-        b.push_str(&text(&ctx.t(Msg::PhonesNone)));
-        b.push_str("</li>");
-    }
-    for p in v.phones_masked {
-        b.push_str("<li>");
-        b.push_str(&text(p));
-        b.push_str("</li>");
-    }
-    b.push_str("</ul>");
-    if v.can_edit {
-        b.push_str("<form method=\"post\" action=\"/.portvakt/account/phones\">");
-        b.push_str(&hidden("csrf", v.csrf));
-        b.push_str("<p class=\"help\" id=\"phone-help\">");
-        b.push_str(&text(&ctx.t(Msg::PhonesHelp)));
-        b.push_str("</p>");
-        for (name, label, value) in [("phone1", Msg::Phone1Label, v.phone1), ("phone2", Msg::Phone2Label, v.phone2)] {
-            b.push_str(&format!(
-                "<label for=\"{name}\">{}</label><input type=\"tel\" id=\"{name}\" name=\"{name}\" inputmode=\"numeric\" autocomplete=\"tel\" aria-describedby=\"phone-help\" value=\"{}\">",
-                text(&ctx.t(label)),
-                attr(value)
-            ));
-        }
-        b.push_str("<label for=\"password\">");
-        b.push_str(&text(&ctx.t(Msg::ConfirmPassword)));
-        b.push_str("</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required><button type=\"submit\">");
-        b.push_str(&text(&ctx.t(Msg::SaveButton)));
-        b.push_str("</button></form>");
-    } else {
-        b.push_str("<p class=\"notice\">");
-        b.push_str(&text(&ctx.t(Msg::PhonesOnlyInternal)));
-        b.push_str("</p>");
-    }
-    b.push_str("</div>");
-    if let Some(e) = &v.eid {
-        b.push_str(&eid::account_section(ctx, e));
-    }
-    b.push_str("<p><a href=\"/.portvakt/portal\">");
-    b.push_str(&text(&ctx.t(Msg::BackToPortal)));
-    b.push_str("</a></p>");
-    layout(ctx, &ctx.t(Msg::AccountTitle), &b)
+/// `templates/account.html`.
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    ctx: &'a PageCtx<'a>,
+    title: String,
+    v: &'a AccountView<'a>,
 }
 
-fn hidden(name: &str, value: &str) -> String {
-    format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", attr(name), attr(value))
+/// The account page: "My SMS numbers", and the eID card.
+pub fn account_page(ctx: &PageCtx<'_>, v: &AccountView<'_>) -> String {
+    render(&AccountPage { ctx, title: ctx.t(Msg::AccountTitle), v })
 }
 
 #[cfg(test)]
@@ -543,8 +365,9 @@ mod tests {
     fn assert_escaped(page: &str, html: &str, fields: &[&str]) {
         assert!(!html.to_ascii_lowercase().contains("<script"), "{page}: raw markup from a value: {html}");
         for f in fields {
-            // Text escapes `<`, `>` and `&`; attributes also `"`: either way the value ends `'&amp;<field>`.
-            assert!(html.contains(&format!("'&amp;{f}")), "{page}: {f} is not shown, or not escaped: {html}");
+            // Text and attributes alike: every one of `<`, `>`, `"`, `'` and `&` is written as an entity.
+            let escaped = format!("&lt;script&gt;&quot;&#x27;&amp;{f}");
+            assert!(html.contains(&escaped), "{page}: {f} is not shown, or not escaped: {html}");
         }
     }
 
@@ -657,6 +480,8 @@ mod tests {
                 },
             );
             assert_escaped("eID link", &link, &["email", "sentto", "domain", "csrf"]);
+
+            assert_escaped("logged out", &logged_out_page(&ctx), &["username", "csrf"]);
         }
     }
 

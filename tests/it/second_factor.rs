@@ -379,7 +379,7 @@ async fn registering_from_remote_refused() {
     let (cookie, _) = e.remote_password_login(&c, "anna").await;
     let (s, html) = page(&c, &e.url("/.portvakt/account"), &cookie).await;
     assert_eq!(s, 200);
-    assert!(html.contains("only be changed from the municipality's network"), "{html}");
+    assert!(html.contains("only be changed from the municipality&#x27;s network"), "{html}");
     assert!(!html.contains("name=\"phone1\""));
     let csrf = hidden_field(&html, "csrf").unwrap();
     let (s, _, _, body) = post(
