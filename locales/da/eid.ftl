@@ -90,3 +90,5 @@ eid-unlinked-body =
     Dit eID hos { $provider } blev fjernet fra din konto { $time }.
 
     Hvis det ikke var dig, så kontakt IT-supporten med det samme.
+eid-not-from-here = Dette eID kan ikke bruges, hvor du er nu. Log ind på en anden måde eller fra kommunens netværk.
+eid-no-mapped-account = Din organisationskonto har ingen konto i denne tjenestes brugerkatalog. Kontakt IT-supporten.

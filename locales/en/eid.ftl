@@ -90,3 +90,5 @@ eid-unlinked-body =
     The eID at { $provider } was unlinked from your account { $time }.
 
     If it wasn't you, contact IT support right away.
+eid-not-from-here = This eID can't be used from where you are. Log in another way, or from the municipality's network.
+eid-no-mapped-account = Your organisation account has no account in this service's user directory. Contact IT support.

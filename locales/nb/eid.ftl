@@ -90,3 +90,5 @@ eid-unlinked-body =
     eID-en hos { $provider } ble koblet fra kontoen din { $time }.
 
     Hvis det ikke var deg, kontakt IT-brukerstøtten med en gang.
+eid-not-from-here = Denne eID-en kan ikke brukes der du er nå. Logg inn på en annen måte, eller fra kommunens nett.
+eid-no-mapped-account = Organisasjonskontoen din har ingen konto i brukerkatalogen til denne tjenesten. Kontakt IT-brukerstøtten.

@@ -84,3 +84,5 @@ eid-unlinked-body =
     eID-en hos { $provider } vart kopla frå kontoen din { $time }.
 
     Viss det ikkje var deg, kontakt IT-brukarstøtta med ein gong.
+eid-not-from-here = Denne eID-en kan ikkje brukast der du er no. Logg inn på ein annan måte, eller frå nettet til kommunen.
+eid-no-mapped-account = Organisasjonskontoen din har ingen konto i brukarkatalogen til denne tenesta. Kontakt IT-brukarstøtta.

@@ -90,3 +90,5 @@ eid-unlinked-body =
     E-legitimationen hos { $provider } kopplades bort från ditt konto { $time }.
 
     Om det inte var du, kontakta IT-supporten direkt.
+eid-not-from-here = Den här e-legitimationen kan inte användas där du är nu. Logga in på ett annat sätt, eller från kommunens nät.
+eid-no-mapped-account = Ditt organisationskonto har inget konto i den här tjänstens användarkatalog. Kontakta IT-supporten.

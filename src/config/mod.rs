@@ -361,10 +361,12 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
             None
         }
     });
+    let realm_names: HashSet<String> = directories.iter().map(|d| d.name.clone()).collect();
     let eid = match &f.eid {
         None => crate::eid::config::EidSettings::default(),
         Some(e) => {
-            match crate::eid::config::validate_eid(c.src(), e, &base, &zone_names, server.public_url.is_some()) {
+            let public = server.public_url.is_some();
+            match crate::eid::config::validate_eid(c.src(), e, &base, &zone_names, &realm_names, public) {
                 Ok(s) => s,
                 Err(errs) => {
                     c.extend(errs);
@@ -373,7 +375,6 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
             }
         }
     };
-    let realm_names: HashSet<String> = directories.iter().map(|d| d.name.clone()).collect();
     let institutions = match crate::eid::config::validate_institutions(c.src(), &f.institutions, &realm_names) {
         Ok(v) => v,
         Err(errs) => {

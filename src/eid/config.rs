@@ -29,16 +29,49 @@ pub struct FileEid {
     pub providers: Vec<FileProvider>,
 }
 
+/// A claim as written: a top-level claim name, or a path into nested claim objects.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FileClaim {
+    /// `"pid"`: the top-level claim of that name, taken whole (dots and slashes included).
+    Name(String),
+    /// `["person", "ssn"]`: the `ssn` member of the `person` claim object.
+    Path(Vec<String>),
+}
+
 /// One `[[eid.providers]]` entry as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileProvider {
     /// Short name, used in URLs and the account store.
     pub name: Spanned<String>,
+    /// `idporten` (default), `entra-id`, `broker` or `generic`: the defaults and checks that apply.
+    pub profile: Option<Spanned<String>>,
     /// Button label, e.g. "ID-porten".
     pub title: Option<String>,
-    /// Issuer URL; discovery reads `{issuer}/.well-known/openid-configuration`.
-    pub issuer: Spanned<String>,
+    /// Button label per page language (`sv`, `nb`, `nn`, `da`, `en`); `title` for the others.
+    pub titles: Option<BTreeMap<String, Spanned<String>>>,
+    /// Zones from which this provider may be used (button shown, login accepted); default: every zone.
+    pub zones: Option<Vec<Spanned<String>>>,
+    /// The highest assurance a login at this provider may reach, whatever it claims (default `high`).
+    pub max_assurance: Option<Spanned<String>>,
+    /// Issuer URL; discovery reads `{issuer}/.well-known/openid-configuration`. Derived for `entra-id`.
+    pub issuer: Option<Spanned<String>>,
+    /// `entra-id`: the tenant ID (a GUID); issuer and keys are derived from it and `tid` must match it.
+    pub tenant_id: Option<Spanned<String>>,
+    /// `entra-id`: the login host, default `https://login.microsoftonline.com` (sovereign clouds differ).
+    pub authority: Option<Spanned<String>>,
+    /// `entra-id`: the claim (`person_claim`) names the directory account itself; no e-mail-code link.
+    pub trust_directory_mapping: Option<Spanned<bool>>,
+    /// `entra-id` with `trust_directory_mapping`: the directory (realm) the accounts are looked up in.
+    pub directory: Option<Spanned<String>>,
+    /// `entra-id`: assurance of a login (Entra ID sends no `acr`).
+    pub assurance: Option<Spanned<String>>,
+    /// `entra-id`: assurance of a login whose `amr` contains `mfa` (default: `assurance`).
+    pub mfa_assurance: Option<Spanned<String>>,
+    /// `broker`/`generic`: query parameters of `/.portvakt/eid/start` passed on to the provider (e.g.
+    /// `login_hint`, a country selection).
+    pub pass_through: Option<Vec<Spanned<String>>>,
     /// Client ID registered at the provider.
     pub client_id: Spanned<String>,
     /// `client_secret_basic` (default), `client_secret_post` or `private_key_jwt`.
@@ -57,8 +90,9 @@ pub struct FileProvider {
     pub acr: Option<BTreeMap<String, Spanned<String>>>,
     /// `acr_values` to request: the least one is the minimum accepted. Default: the lowest in `acr`.
     pub acr_values: Option<Vec<Spanned<String>>>,
-    /// The claim that identifies the person; default `pid` (ID-porten's national identity number).
-    pub person_claim: Option<Spanned<String>>,
+    /// The claim that identifies the person: a name, or a path `["person", "ssn"]` into nested claims; default
+    /// `pid` (ID-porten's national identity number), `oid` for `entra-id`.
+    pub person_claim: Option<Spanned<FileClaim>>,
     /// Use pushed authorization requests (RFC 9126); the provider must advertise the endpoint.
     pub pushed_authorization: Option<bool>,
     /// End the provider's session at logout when it has an `end_session_endpoint` (default true).
@@ -107,13 +141,89 @@ impl ClientAuth {
     }
 }
 
+/// Which kind of provider an entry is: the defaults and checks that apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Norway's ID-porten: `pid`, `idporten-loa-*`, `acr` required.
+    IdPorten,
+    /// Microsoft Entra ID, single tenant: no `acr`, assurance from config and `amr`, `tid` checked.
+    EntraId,
+    /// An OIDC broker for national eIDs (BankID, Freja, MitID): acr table and person claim path required.
+    Broker,
+    /// Any other OpenID Provider: acr table and person claim required, no defaults.
+    Generic,
+}
+
+impl Profile {
+    /// The name used in config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::IdPorten => "idporten",
+            Profile::EntraId => "entra-id",
+            Profile::Broker => "broker",
+            Profile::Generic => "generic",
+        }
+    }
+}
+
+/// `entra-id`: what a login's claims are checked against and how its assurance is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntraSettings {
+    /// The tenant ID, lower case; the token's `tid` must equal it.
+    pub tenant_id: String,
+    /// Prefix the discovered `jwks_uri` must have: `{authority}/{tenant_id}/`.
+    pub keys_prefix: String,
+    /// Assurance of a login without `mfa` in `amr`.
+    pub assurance: Assurance,
+    /// Assurance of a login with `mfa` in `amr`.
+    pub mfa_assurance: Assurance,
+    /// The directory (realm) `person_claim` names an account in, when the mapping is trusted.
+    pub directory: Option<String>,
+}
+
+/// The language codes a button label may be given for.
+pub const TITLE_LANGUAGES: [&str; 5] = ["sv", "nb", "nn", "da", "en"];
+
+/// Authorization request parameters that Portvakt sets itself and `pass_through` may not name.
+const RESERVED_PARAMS: [&str; 17] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "acr_values",
+    "ui_locales",
+    "prompt",
+    "max_age",
+    "request",
+    "request_uri",
+    "response_mode",
+    "claims",
+    "id_token_hint",
+];
+
 /// A validated provider.
 #[derive(Debug, Clone)]
 pub struct ProviderSettings {
     /// Short name.
     pub name: String,
+    /// Its profile.
+    pub profile: Profile,
     /// Button label.
     pub title: String,
+    /// Button label per language code.
+    pub titles: BTreeMap<String, String>,
+    /// Zones it may be used from; empty: all.
+    pub zones: Vec<String>,
+    /// Assurance never exceeds this.
+    pub max_assurance: Assurance,
+    /// `entra-id` settings.
+    pub entra: Option<EntraSettings>,
+    /// Start-URL query parameters passed on to the authorization request.
+    pub pass_through: Vec<String>,
     /// Issuer URL exactly as configured (and as the provider must state it).
     pub issuer: String,
     /// Client ID.
@@ -128,8 +238,8 @@ pub struct ProviderSettings {
     pub acr_values: Vec<String>,
     /// The least assurance accepted back.
     pub min_assurance: Assurance,
-    /// Claim identifying the person.
-    pub person_claim: String,
+    /// Claim identifying the person: a path of member names (one for a top-level claim).
+    pub person_claim: Vec<String>,
     /// Whether to push authorization requests.
     pub pushed_authorization: bool,
     /// Whether to end the provider's session at logout.
@@ -138,6 +248,28 @@ pub struct ProviderSettings {
     pub timeout: Duration,
     /// Extra CA file to trust.
     pub ca_file: Option<std::path::PathBuf>,
+}
+
+impl ProviderSettings {
+    /// The button label in language `lang` (a code such as "nb").
+    pub fn title_in(&self, lang: &str) -> &str {
+        self.titles.get(lang).map(String::as_str).unwrap_or(&self.title)
+    }
+
+    /// Whether the provider may be used from `zone`.
+    pub fn usable_in(&self, zone: &str) -> bool {
+        self.zones.is_empty() || self.zones.iter().any(|z| z == zone)
+    }
+
+    /// The person claim as written in config and messages: `pid`, or `person.ssn` for a path.
+    pub fn person_claim_label(&self) -> String {
+        self.person_claim.join(".")
+    }
+
+    /// Whether a login's claim names the directory account itself (`entra-id` with `trust_directory_mapping`).
+    pub fn maps_directly(&self) -> Option<&str> {
+        self.entra.as_ref().and_then(|e| e.directory.as_deref())
+    }
 }
 
 /// A validated institution.
@@ -198,12 +330,13 @@ pub fn validate_eid(
     f: &FileEid,
     base_dir: &Path,
     zones: &HashSet<String>,
+    realms: &HashSet<String>,
     has_public_url: bool,
 ) -> Result<EidSettings, Vec<ConfigError>> {
     let mut c = Checker::with_base(src, base_dir);
     let mut providers: Vec<ProviderSettings> = Vec::new();
     for p in &f.providers {
-        if let Some(ps) = provider(&mut c, p) {
+        if let Some(ps) = provider(&mut c, p, zones, realms) {
             if providers.iter().any(|q| q.name == ps.name) {
                 c.err(&p.name, format!("provider \"{}\" is defined twice", ps.name));
             }
@@ -238,18 +371,169 @@ pub fn validate_eid(
     }
 }
 
-fn provider(c: &mut Checker<'_>, p: &FileProvider) -> Option<ProviderSettings> {
+fn provider(
+    c: &mut Checker<'_>,
+    p: &FileProvider,
+    zones: &HashSet<String>,
+    realms: &HashSet<String>,
+) -> Option<ProviderSettings> {
     let name = p.name.get_ref().clone();
     if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-') {
         c.err(&p.name, "provider name must be lower-case letters, digits and '-', e.g. \"idporten\"");
     }
-    // Exactly as written: the provider's `iss` must match it character for character.
-    let issuer = p.issuer.get_ref().clone();
-    match url::Url::parse(p.issuer.get_ref()) {
-        Ok(u) if acceptable_url(&u) && u.query().is_none() && u.fragment().is_none() => {}
-        Ok(_) => c.err(&p.issuer, "issuer must be an https URL without query or fragment (http only for loopback)"),
-        Err(e) => c.err(&p.issuer, format!("issuer is not a URL: {e}")),
+    let profile = match p.profile.as_ref().map(|s| s.get_ref().as_str()) {
+        None | Some("idporten") => Profile::IdPorten,
+        Some("entra-id") => Profile::EntraId,
+        Some("broker") => Profile::Broker,
+        Some("generic") => Profile::Generic,
+        Some(other) => {
+            if let Some(at) = &p.profile {
+                c.err(
+                    at,
+                    format!("unknown profile \"{other}\": use \"idporten\", \"entra-id\", \"broker\" or \"generic\""),
+                );
+            }
+            return None;
+        }
+    };
+    let only_entra = |c: &mut Checker<'_>, v: Option<std::ops::Range<usize>>, key: &str| {
+        if v.is_some() && profile != Profile::EntraId {
+            c.err_at(v, format!("`{key}` belongs to profile = \"entra-id\", not \"{}\"", profile.as_str()));
+        }
+    };
+    only_entra(c, p.tenant_id.as_ref().map(|v| v.span()), "tenant_id");
+    only_entra(c, p.authority.as_ref().map(|v| v.span()), "authority");
+    only_entra(c, p.trust_directory_mapping.as_ref().map(|v| v.span()), "trust_directory_mapping");
+    only_entra(c, p.directory.as_ref().map(|v| v.span()), "directory");
+    only_entra(c, p.assurance.as_ref().map(|v| v.span()), "assurance");
+    only_entra(c, p.mfa_assurance.as_ref().map(|v| v.span()), "mfa_assurance");
+    if let (Some(pt), Profile::IdPorten | Profile::EntraId) = (p.pass_through.as_ref().and_then(|v| v.first()), profile)
+    {
+        c.err(
+            pt,
+            format!("`pass_through` belongs to profile = \"broker\" or \"generic\", not \"{}\"", profile.as_str()),
+        );
     }
+    let level = |c: &mut Checker<'_>, v: &Option<Spanned<String>>| -> Option<Assurance> {
+        let v = v.as_ref()?;
+        let a = Assurance::parse(v.get_ref());
+        if a.is_none() {
+            c.err(v, format!("assurance \"{}\" is not low, substantial or high", v.get_ref()));
+        }
+        a
+    };
+    let max_assurance = level(c, &p.max_assurance).unwrap_or(Assurance::High);
+
+    // The issuer: as written, or for Entra ID derived from the tenant.
+    let mut entra = None;
+    let issuer = if profile == Profile::EntraId {
+        if let Some(i) = &p.issuer {
+            c.err(i, "profile = \"entra-id\" derives the issuer from `tenant_id`; remove `issuer`");
+        }
+        let authority = p
+            .authority
+            .as_ref()
+            .map(|a| a.get_ref().trim_end_matches('/').to_string())
+            .unwrap_or_else(|| "https://login.microsoftonline.com".into());
+        if let Some(a) = &p.authority {
+            match url::Url::parse(a.get_ref()) {
+                Ok(u) if acceptable_url(&u) && u.path() == "/" && u.query().is_none() => {}
+                _ => c.err(a, "authority must be an https origin such as \"https://login.microsoftonline.com\""),
+            }
+        }
+        let tenant = match &p.tenant_id {
+            None => {
+                c.err(&p.name, "profile = \"entra-id\" needs `tenant_id`, the GUID of the municipality's tenant");
+                String::new()
+            }
+            Some(t) => {
+                let v = t.get_ref().trim().to_ascii_lowercase();
+                if ["common", "organizations", "consumers"].contains(&v.as_str()) {
+                    c.err(
+                        t,
+                        format!(
+                            "tenant_id \"{v}\" is multi-tenant: any organisation's accounts could log in; give your own tenant's GUID"
+                        ),
+                    );
+                } else if !is_guid(&v) {
+                    c.err(t, format!("tenant_id \"{}\" is not a GUID (Entra ID > Overview > Tenant ID)", t.get_ref()));
+                }
+                v
+            }
+        };
+        let trusted = p.trust_directory_mapping.as_ref().is_some_and(|t| *t.get_ref());
+        let directory = match (&p.directory, trusted) {
+            (Some(d), true) => {
+                if !realms.contains(d.get_ref()) {
+                    c.err(d, format!("unknown directory \"{}\"", d.get_ref()));
+                }
+                Some(d.get_ref().clone())
+            }
+            (None, true) => match realms.iter().collect::<Vec<_>>().as_slice() {
+                [one] => Some((*one).clone()),
+                _ => {
+                    let at = p.trust_directory_mapping.as_ref().map(|t| t.span());
+                    c.err_at(at, "trust_directory_mapping needs `directory`: the realm whose accounts the claim names");
+                    None
+                }
+            },
+            (Some(d), false) => {
+                c.err(d, "`directory` is used only with trust_directory_mapping = true");
+                None
+            }
+            (None, false) => None,
+        };
+        let assurance = match level(c, &p.assurance) {
+            Some(a) => a,
+            None => {
+                if p.assurance.is_none() {
+                    c.err(
+                        &p.name,
+                        "profile = \"entra-id\" needs `assurance` (low, substantial or high): Entra ID sends no acr, so the level is yours to set",
+                    );
+                }
+                Assurance::Low
+            }
+        };
+        let mfa_assurance = level(c, &p.mfa_assurance).unwrap_or(assurance);
+        if mfa_assurance < assurance {
+            if let Some(m) = &p.mfa_assurance {
+                c.err(m, "mfa_assurance is below `assurance`: a login with MFA can't count for less than one without");
+            }
+        }
+        if mfa_assurance > max_assurance {
+            if let Some(m) = p.mfa_assurance.as_ref().or(p.assurance.as_ref()) {
+                c.err(m, format!("above this provider's max_assurance \"{}\"", max_assurance.as_str()));
+            }
+        }
+        if p.acr.is_some() || p.acr_values.is_some() {
+            c.err(&p.name, "profile = \"entra-id\" takes no `acr`/`acr_values`: set `assurance` and `mfa_assurance`");
+        }
+        entra = Some(EntraSettings {
+            keys_prefix: format!("{authority}/{tenant}/"),
+            tenant_id: tenant.clone(),
+            assurance,
+            mfa_assurance,
+            directory,
+        });
+        format!("{authority}/{tenant}/v2.0")
+    } else {
+        match &p.issuer {
+            None => {
+                c.err(&p.name, "provider needs `issuer`, the provider's issuer URL");
+                return None;
+            }
+            Some(i) => {
+                // Exactly as written: the provider's `iss` must match it character for character.
+                match url::Url::parse(i.get_ref()) {
+                    Ok(u) if acceptable_url(&u) && u.query().is_none() && u.fragment().is_none() => {}
+                    Ok(_) => c.err(i, "issuer must be an https URL without query or fragment (http only for loopback)"),
+                    Err(e) => c.err(i, format!("issuer is not a URL: {e}")),
+                }
+                i.get_ref().clone()
+            }
+        }
+    };
     if p.client_id.get_ref().is_empty() {
         c.err(&p.client_id, "client_id is empty");
     }
@@ -313,6 +597,7 @@ fn provider(c: &mut Checker<'_>, p: &FileProvider) -> Option<ProviderSettings> {
         }
     };
     let scopes: Vec<String> = match &p.scopes {
+        None if profile == Profile::EntraId => vec!["openid".into(), "profile".into(), "email".into()],
         None => vec!["openid".into(), "profile".into()],
         Some(v) => {
             let s: Vec<String> = v.iter().map(|s| s.get_ref().clone()).collect();
@@ -328,10 +613,18 @@ fn provider(c: &mut Checker<'_>, p: &FileProvider) -> Option<ProviderSettings> {
     };
     let mut acr = BTreeMap::new();
     match &p.acr {
-        None => {
+        None if profile == Profile::IdPorten => {
             acr.insert("idporten-loa-substantial".to_string(), Assurance::Substantial);
             acr.insert("idporten-loa-high".to_string(), Assurance::High);
         }
+        None if profile == Profile::EntraId => {}
+        None => c.err(
+            &p.name,
+            format!(
+                "profile = \"{}\" needs an `acr` table: which acr values the provider sends and the assurance of each (see the README's country sections)",
+                profile.as_str()
+            ),
+        ),
         Some(m) => {
             for (k, v) in m {
                 match Assurance::parse(v.get_ref()) {
@@ -359,18 +652,99 @@ fn provider(c: &mut Checker<'_>, p: &FileProvider) -> Option<ProviderSettings> {
             })
             .collect(),
     };
-    let min_assurance = acr_values.iter().filter_map(|a| acr.get(a)).min().copied().unwrap_or(Assurance::Low);
-    let person_claim = p.person_claim.as_ref().map(|s| s.get_ref().clone()).unwrap_or_else(|| "pid".into());
-    if ["sub", "iss", "aud", "exp", "iat", "nonce"].contains(&person_claim.as_str()) {
-        if let Some(pc) = &p.person_claim {
+    let min_assurance = match &entra {
+        Some(e) => e.assurance,
+        None => acr_values.iter().filter_map(|a| acr.get(a)).min().copied().unwrap_or(Assurance::Low),
+    };
+    if min_assurance > max_assurance {
+        let at = p.max_assurance.as_ref().map(|m| m.span());
+        c.err_at(
+            at,
+            format!(
+                "max_assurance \"{}\" is below the least level requested ({}): no login could pass",
+                max_assurance.as_str(),
+                min_assurance.as_str()
+            ),
+        );
+    }
+    let person_claim: Vec<String> = match p.person_claim.as_ref().map(|s| (s, s.get_ref())) {
+        None => match profile {
+            Profile::IdPorten => vec!["pid".into()],
+            Profile::EntraId => vec!["oid".into()],
+            Profile::Broker | Profile::Generic => {
+                c.err(
+                    &p.name,
+                    format!(
+                        "profile = \"{}\" needs `person_claim`: the claim with the person's national identifier, e.g. \"ssn\" or [\"person\", \"ssn\"]",
+                        profile.as_str()
+                    ),
+                );
+                vec![]
+            }
+        },
+        Some((at, FileClaim::Name(n))) => {
+            if n.is_empty() {
+                c.err(at, "person_claim is empty");
+            }
+            vec![n.clone()]
+        }
+        Some((at, FileClaim::Path(v))) => {
+            if v.is_empty() || v.iter().any(String::is_empty) {
+                c.err(at, "person_claim path must name one or more claim members, e.g. [\"person\", \"ssn\"]");
+            }
+            v.clone()
+        }
+    };
+    if let Some(pc) = &p.person_claim {
+        let first = person_claim.first().map(String::as_str).unwrap_or("");
+        if person_claim.len() == 1 && ["sub", "iss", "aud", "exp", "iat", "nonce"].contains(&first) {
             c.err(pc, "person_claim must name the person's national identifier (e.g. \"pid\"), not a token claim");
         }
+        if profile == Profile::EntraId && !(person_claim.len() == 1 && ["oid", "upn", "email"].contains(&first)) {
+            c.err(pc, "with profile = \"entra-id\", person_claim is \"oid\" (default), \"upn\" or \"email\"");
+        }
+    }
+    let mut titles = BTreeMap::new();
+    for (lang, t) in p.titles.iter().flatten() {
+        if !TITLE_LANGUAGES.contains(&lang.as_str()) {
+            c.err(t, format!("\"{lang}\" is not a page language: use {}", TITLE_LANGUAGES.join(", ")));
+        } else if t.get_ref().trim().is_empty() {
+            c.err(t, "button label is empty");
+        }
+        titles.insert(lang.clone(), t.get_ref().clone());
+    }
+    let provider_zones = match &p.zones {
+        None => vec![],
+        Some(v) => {
+            if v.is_empty() {
+                c.err(&p.name, "zones = [] would make the provider unusable; leave `zones` out for every zone");
+            }
+            let (z, errors) = crate::config::zone_list(c.src(), Some(v), zones);
+            c.extend(errors);
+            z
+        }
+    };
+    let mut pass_through = Vec::new();
+    for k in p.pass_through.iter().flatten() {
+        let v = k.get_ref();
+        if v.is_empty() || !v.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-') {
+            c.err(k, "a pass_through parameter is a name of letters, digits, '_' and '-', e.g. \"login_hint\"");
+        } else if RESERVED_PARAMS.contains(&v.as_str()) {
+            c.err(k, format!("\"{v}\" is set by Portvakt itself and can't be passed through"));
+        }
+        pass_through.push(v.clone());
     }
     let timeout = c.timeout(&p.timeout, PROVIDER_TIMEOUT, "a login waits on the provider");
     let ca_file = p.ca_file.as_ref().and_then(|ca| c.ca_file(ca));
     Some(ProviderSettings {
         title: p.title.clone().unwrap_or_else(|| name.clone()),
         name,
+        profile,
+        titles,
+        zones: provider_zones,
+        max_assurance,
+        entra,
+        pass_through,
         issuer,
         client_id: p.client_id.get_ref().clone(),
         client_auth: client_auth?,
@@ -384,6 +758,12 @@ fn provider(c: &mut Checker<'_>, p: &FileProvider) -> Option<ProviderSettings> {
         timeout,
         ca_file,
     })
+}
+
+/// Whether `s` is a GUID in its usual 8-4-4-4-12 hex form.
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12]) && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// Validates `[[institutions]]` against the directory names.
@@ -476,7 +856,8 @@ email_domains = ["kommune.example"]
         ))
         .unwrap();
         let p = &c.eid.providers[0];
-        assert_eq!(p.person_claim, "pid");
+        assert_eq!(p.person_claim, vec!["pid"]);
+        assert_eq!(p.profile, super::Profile::IdPorten);
         assert_eq!(p.acr_values, vec!["idporten-loa-substantial"]);
         assert_eq!(p.min_assurance, Assurance::Substantial);
         assert_eq!(p.client_auth.as_str(), "client_secret_basic");
@@ -510,5 +891,61 @@ email_domains = ["kommune.example"]
         assert!(e.contains("at least one [[institutions]] entry"), "{e}");
         assert!(e.contains("configure [email]"), "{e}");
         assert!(e.contains("cannot read /nonexistent/key.pem"), "{e}");
+    }
+
+    /// Profiles check what each needs, each problem at its line and column: an unknown profile; entra-id with a
+    /// multi-tenant or malformed tenant, an issuer of its own, no assurance; a broker without acr table and person
+    /// claim; a reserved pass-through parameter; an unknown button language and zone; entra-id keys elsewhere.
+    #[test]
+    fn profile_mistakes_are_positioned() {
+        let p = |body: &str| format!("\n[[eid.providers]]\n{body}client_id = \"c\"\nclient_secret = \"s\"\n");
+        let text = format!(
+            "{BASE}{}{}{}{}{}",
+            p("name = \"a\"\nprofile = \"azure\"\nissuer = \"https://a.example\"\n"),
+            p("name = \"b\"\nprofile = \"entra-id\"\ntenant_id = \"common\"\nissuer = \"https://b.example\"\n"),
+            p("name = \"c\"\nprofile = \"entra-id\"\ntenant_id = \"not-a-guid\"\nassurance = \"medium\"\n"),
+            p("name = \"d\"\nprofile = \"broker\"\nissuer = \"https://d.example\"\npass_through = [\"state\"]\n"),
+            p("name = \"e\"\nissuer = \"https://e.example\"\ntitles = { de = \"E\" }\nzones = [\"mars\"]\ntenant_id = \"x\"\n"),
+        );
+        let e = load(&text).unwrap_err();
+        for want in [
+            "t.toml:22:11: unknown profile \"azure\"",
+            "t.toml:30:13: tenant_id \"common\" is multi-tenant",
+            "t.toml:31:10: profile = \"entra-id\" derives the issuer from `tenant_id`",
+            "t.toml:38:13: tenant_id \"not-a-guid\" is not a GUID",
+            "t.toml:39:13: assurance \"medium\" is not low, substantial or high",
+            "t.toml:44:8: profile = \"broker\" needs an `acr` table",
+            "t.toml:44:8: profile = \"broker\" needs `person_claim`",
+            "t.toml:28:8: profile = \"entra-id\" needs `assurance`",
+            "t.toml:47:17: \"state\" is set by Portvakt itself",
+            "t.toml:54:17: \"de\" is not a page language",
+            "t.toml:55:10: unknown zone \"mars\"",
+            "t.toml:56:13: `tenant_id` belongs to profile = \"entra-id\", not \"idporten\"",
+        ] {
+            assert!(e.contains(want), "missing {want}:\n{e}");
+        }
+    }
+
+    /// An entra-id provider: issuer and key location derived from the tenant, `oid` by default, no acr values sent,
+    /// the one directory taken for a trusted mapping; a broker takes a claim path.
+    #[test]
+    fn entra_id_and_broker_settings() {
+        let c = load(&format!(
+            "{BASE}\n[[eid.providers]]\nname = \"entra\"\nprofile = \"entra-id\"\ntenant_id = \"7D1F4A9E-2B3C-4D5E-8F90-1A2B3C4D5E6F\"\nclient_id = \"c\"\nclient_secret = \"s\"\ntrust_directory_mapping = true\nassurance = \"low\"\nmfa_assurance = \"substantial\"\n\n[[eid.providers]]\nname = \"bankid\"\nprofile = \"broker\"\nissuer = \"https://broker.example\"\nclient_id = \"c\"\nclient_secret = \"s\"\nperson_claim = [\"person\", \"ssn\"]\nacr = {{ \"urn:grn:authn:se:bankid\" = \"high\" }}\n"
+        ))
+        .unwrap();
+        let e = &c.eid.providers[0];
+        assert_eq!(e.issuer, "https://login.microsoftonline.com/7d1f4a9e-2b3c-4d5e-8f90-1a2b3c4d5e6f/v2.0");
+        let entra = e.entra.as_ref().unwrap();
+        assert_eq!(entra.keys_prefix, "https://login.microsoftonline.com/7d1f4a9e-2b3c-4d5e-8f90-1a2b3c4d5e6f/");
+        assert_eq!(e.person_claim, vec!["oid"]);
+        assert!(e.acr_values.is_empty());
+        assert_eq!(e.min_assurance, Assurance::Low);
+        assert_eq!(e.maps_directly(), Some("staff"));
+        assert_eq!(e.scopes, vec!["openid", "profile", "email"]);
+        let b = &c.eid.providers[1];
+        assert_eq!(b.person_claim, vec!["person", "ssn"]);
+        assert_eq!(b.person_claim_label(), "person.ssn");
+        assert_eq!(b.maps_directly(), None);
     }
 }

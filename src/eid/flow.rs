@@ -46,6 +46,9 @@ pub struct LinkFlow {
     pub acr: String,
     /// Provider session ID.
     pub sid: Option<String>,
+    /// The token's `sub`.
+    #[serde(default)]
+    pub sub: String,
     /// The ID token (for `id_token_hint` at logout).
     pub id_token: String,
     /// Where to go after login.
@@ -56,6 +59,16 @@ pub struct LinkFlow {
     pub expires: Instant,
 }
 
+/// The account a provider's subject (`sub`) logged in as, for a back-channel logout that names only `sub`; keyed
+/// by the hash of provider and subject.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SubjectFlow {
+    /// "realm:username".
+    pub account: String,
+    /// Forgotten after this (the longest a session lives).
+    pub expires: Instant,
+}
+
 /// A flow in progress.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Flow {
@@ -63,6 +76,8 @@ pub enum Flow {
     Auth(AuthFlow),
     /// Waiting for the user to link.
     Link(LinkFlow),
+    /// A subject's account, while its sessions may live.
+    Subject(SubjectFlow),
 }
 
 impl Flow {
@@ -70,6 +85,7 @@ impl Flow {
         match self {
             Flow::Auth(a) => a.expires,
             Flow::Link(l) => l.expires,
+            Flow::Subject(s) => s.expires,
         }
     }
 }

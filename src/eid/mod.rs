@@ -6,6 +6,7 @@
 //! audience, expiry on the injected clock, nonce, `acr`). The person is identified by a configured claim (`pid`),
 //! not by `sub`. No HTTP server code here: the gateway's handlers are thin.
 
+pub mod backchannel;
 pub mod config;
 pub mod flow;
 
@@ -35,6 +36,8 @@ const METADATA_TTL: Duration = Duration::from_secs(3600);
 const KEY_REFRESH_MIN: Duration = Duration::from_secs(30);
 /// Longest accepted person identifier.
 const MAX_PERSON_ID: usize = 256;
+/// Longest value of a passed-through start parameter (`login_hint`, a country).
+const MAX_PASS_THROUGH: usize = 256;
 /// Clock skew allowed for a token's `iat`.
 const IAT_SKEW: Duration = Duration::from_secs(300);
 
@@ -135,6 +138,8 @@ pub struct Verified {
     pub id_token: String,
     /// Provider session ID.
     pub sid: Option<String>,
+    /// The token's `sub` (back-channel logout may name only it).
+    pub sub: String,
     /// Where to go next.
     pub rd: String,
 }
@@ -174,6 +179,8 @@ pub struct Start<'a> {
     pub prompt_login: bool,
     /// The browser's binding cookie value.
     pub binding: &'a str,
+    /// The start URL's query; the provider's `pass_through` parameters are taken from it.
+    pub query: &'a [(String, String)],
 }
 
 #[derive(Debug)]
@@ -235,6 +242,16 @@ impl Provider {
                 {
                     if !config::acceptable_url(ep) {
                         return Err(EidError::Unavailable(format!("provider endpoint {ep} is not https")));
+                    }
+                }
+                // Entra ID: the keys must be the tenant's own, published under the authority.
+                if let Some(e) = &self.settings.entra {
+                    let jwks = meta.jwks_uri().url().as_str();
+                    if !jwks.starts_with(&e.keys_prefix) {
+                        return Err(EidError::Unavailable(format!(
+                            "keys at {jwks}, not under the tenant's {}",
+                            e.keys_prefix
+                        )));
                     }
                 }
                 let d = Arc::new(Discovered { meta, fetched: std::time::Instant::now() });
@@ -385,9 +402,19 @@ impl Eid {
             ("nonce".into(), nonce),
             ("code_challenge".into(), challenge.as_str().to_string()),
             ("code_challenge_method".into(), "S256".into()),
-            ("acr_values".into(), p.settings.acr_values.join(" ")),
             ("ui_locales".into(), s.lang.to_string()),
         ];
+        if !p.settings.acr_values.is_empty() {
+            params.push(("acr_values".into(), p.settings.acr_values.join(" ")));
+        }
+        for name in &p.settings.pass_through {
+            let value = s.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim());
+            if let Some(v) =
+                value.filter(|v| !v.is_empty() && v.len() <= MAX_PASS_THROUGH && !v.chars().any(char::is_control))
+            {
+                params.push((name.clone(), v.to_string()));
+            }
+        }
         if s.prompt_login {
             // max_age makes auth_time mandatory in the ID token (OpenID Connect Core 3.1.2.1), so finish() can check
             // that the provider really asked again instead of reusing its own session.
@@ -420,7 +447,12 @@ impl Eid {
     /// Finishes a login from the provider's callback in the browser holding `binding`: checks state, issuer and
     /// errors, exchanges the code, and verifies the ID token.
     pub async fn finish(&self, cb: &Callback, binding: &str) -> Result<Verified, EidError> {
-        let state = cb.state.as_deref().filter(|s| !s.is_empty() && s.len() <= 512).ok_or(EidError::FlowMissing)?;
+        // Only the shape we hand out (32 random bytes, base64url), so no other flow's key can be named.
+        let state = cb
+            .state
+            .as_deref()
+            .filter(|s| s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .ok_or(EidError::FlowMissing)?;
         let Some(Flow::Auth(f)) = self.flows.take(&flow::hash(state)).await? else {
             return Err(EidError::FlowMissing);
         };
@@ -479,26 +511,31 @@ impl Eid {
         if f.fresh_login {
             check_fresh(claims.auth_time(), claims.issue_time(), self.settings.flow_lifetime)?;
         }
-        let acr = claims
-            .auth_context_ref()
-            .map(|a| a.to_string())
-            .ok_or_else(|| EidError::InvalidToken("no acr claim".into()))?;
-        let assurance = *p
-            .settings
-            .acr
-            .get(&acr)
-            .ok_or_else(|| EidError::InvalidToken(format!("acr \"{acr}\" is not one this provider may return")))?;
+        let extra = &claims.additional_claims().other;
+        let (acr, assurance) = match &p.settings.entra {
+            Some(e) => entra_assurance(e, extra, claims.auth_method_refs())?,
+            None => {
+                let acr = claims
+                    .auth_context_ref()
+                    .map(|a| a.to_string())
+                    .ok_or_else(|| EidError::InvalidToken("no acr claim".into()))?;
+                let assurance = *p.settings.acr.get(&acr).ok_or_else(|| {
+                    EidError::InvalidToken(format!("acr \"{acr}\" is not one this provider may return"))
+                })?;
+                (acr, assurance)
+            }
+        };
         if assurance < p.settings.min_assurance {
             return Err(EidError::AcrTooLow { acr });
         }
-        let extra = &claims.additional_claims().other;
-        let person_id = match extra.get(&p.settings.person_claim) {
+        let assurance = assurance.min(p.settings.max_assurance);
+        let person_id = match claim_at(extra, claims.email(), &p.settings.person_claim) {
             Some(serde_json::Value::String(s)) => s.trim().to_string(),
             Some(serde_json::Value::Number(n)) => n.to_string(),
             _ => String::new(),
         };
         if person_id.is_empty() || person_id.len() > MAX_PERSON_ID {
-            return Err(EidError::InvalidToken(format!("no usable \"{}\" claim", p.settings.person_claim)));
+            return Err(EidError::InvalidToken(format!("no usable \"{}\" claim", p.settings.person_claim_label())));
         }
         let sid = extra.get("sid").and_then(|v| v.as_str()).filter(|s| !s.is_empty() && s.len() <= 512);
         Ok(Verified {
@@ -507,6 +544,7 @@ impl Eid {
             assurance,
             acr,
             sid: sid.map(str::to_string),
+            sub: claims.subject().as_str().to_string(),
             id_token: raw,
             rd: f.rd,
         })
@@ -577,6 +615,7 @@ impl Eid {
             assurance: v.assurance,
             acr: v.acr.clone(),
             sid: v.sid.clone(),
+            sub: v.sub.clone(),
             id_token: v.id_token.clone(),
             rd: v.rd.clone(),
             pending: None,
@@ -609,6 +648,43 @@ impl Eid {
     pub async fn purge(&self, limit: usize) -> Result<usize, StoreError> {
         self.flows.purge(self.clock.now(), limit).await
     }
+}
+
+/// Entra ID: the token's tenant must be ours; the assurance is the configured one, raised when `amr` says `mfa`.
+/// Returns what stands for `acr` in logs (`amr:mfa` or `amr:-`) and the assurance.
+fn entra_assurance(
+    e: &config::EntraSettings,
+    extra: &serde_json::Map<String, serde_json::Value>,
+    amr: Option<&Vec<openidconnect::AuthenticationMethodReference>>,
+) -> Result<(String, Assurance), EidError> {
+    match extra.get("tid").and_then(|t| t.as_str()) {
+        Some(tid) if tid.eq_ignore_ascii_case(&e.tenant_id) => {}
+        Some(tid) => {
+            let shown: String = tid.chars().take(64).collect();
+            return Err(EidError::InvalidToken(format!("tid \"{shown}\" is not the configured tenant")));
+        }
+        None => return Err(EidError::InvalidToken("no tid claim".into())),
+    }
+    let mfa = amr.is_some_and(|v| v.iter().any(|m| m.as_str() == "mfa"));
+    Ok(if mfa { ("amr:mfa".into(), e.mfa_assurance) } else { ("amr:-".into(), e.assurance) })
+}
+
+/// The value at `path` in the token's claims: a top-level claim, or members of nested claim objects. `email` is a
+/// standard claim the library parses apart, so it is taken from there.
+fn claim_at(
+    extra: &serde_json::Map<String, serde_json::Value>,
+    email: Option<&openidconnect::EndUserEmail>,
+    path: &[String],
+) -> Option<serde_json::Value> {
+    let (first, rest) = path.split_first()?;
+    if first == "email" && rest.is_empty() {
+        return email.map(|e| serde_json::Value::String(e.as_str().to_string()));
+    }
+    let mut v = extra.get(first)?;
+    for k in rest {
+        v = v.as_object()?.get(k)?;
+    }
+    Some(v.clone())
 }
 
 /// After `prompt=login` the person must have logged in at the provider for this request: `auth_time` no earlier

@@ -80,8 +80,6 @@ pub struct State {
     pub sms: Option<Arc<dyn crate::notify::SmsSender>>,
     /// eID login (no providers: disabled).
     pub eid: crate::eid::Eid,
-    /// eID buttons for the login page.
-    pub eid_buttons: Vec<crate::pages::eid::ProviderButton>,
     /// Metrics and the audit trail.
     pub observer: Arc<crate::audit::Observer>,
 }
@@ -153,16 +151,9 @@ impl State {
         let public_url = cfg.server.public_url.as_ref().map(|u| u.as_str().to_string()).unwrap_or_default();
         let flows = crate::eid::flow::Flows::new(stores.flows.clone(), clock.clone());
         let eid = crate::eid::Eid::new(&cfg.eid, &public_url, flows, clock.clone());
-        let eid_buttons = cfg
-            .eid
-            .providers
-            .iter()
-            .map(|p| crate::pages::eid::ProviderButton { name: p.name.clone(), title: p.title.clone() })
-            .collect();
         State {
             observer: services.observer,
             eid,
-            eid_buttons,
             second_factor,
             accounts: stores.accounts.clone(),
             stores,
@@ -254,6 +245,20 @@ impl Gateway {
             state.cfg.session.cookie_domain.is_some(),
         );
         Gateway { state, listener, cookies }
+    }
+
+    /// The eID buttons for a page in `lang` shown to this request: the providers usable from its zone, each with
+    /// its label in that language.
+    pub fn eid_buttons(&self, ctx: &Ctx, lang: Lang) -> Vec<crate::pages::eid::ProviderButton> {
+        let zone = ctx.zone.as_ref().map(|z| z.name.as_str());
+        self.state
+            .cfg
+            .eid
+            .providers
+            .iter()
+            .filter(|p| zone.is_some_and(|z| p.usable_in(z)))
+            .map(|p| crate::pages::eid::ProviderButton { name: p.name.clone(), title: p.title_in(lang.code()).into() })
+            .collect()
     }
 
     /// Whether a host name (lower case, no port) belongs to the gateway: `[server] hosts`, the host of `public_url`,

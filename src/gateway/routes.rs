@@ -102,6 +102,7 @@ pub const ROUTES: &[Route] = &[
     eid_only(get("/.portvakt/eid/link", h!(eid_link::get))),
     eid_only(post("/.portvakt/eid/link", h!(eid_link::post))),
     eid_only(get("/.portvakt/eid/frontchannel-logout", h!(eid_login::frontchannel_logout))),
+    eid_only(post("/.portvakt/eid/backchannel-logout", h!(eid_login::backchannel_logout))),
     eid_only(post("/.portvakt/account/eid/unlink", h!(account::eid_unlink))),
 ];
 

@@ -458,6 +458,10 @@ messages! {
     EidAcrTooLow = "eid-acr-too-low",
     /// The linked account no longer exists.
     EidAccountGone = "eid-account-gone",
+    /// This provider is not offered in the request's zone.
+    EidNotFromHere = "eid-not-from-here",
+    /// A directly mapped eID names no account.
+    EidNoMappedAccount = "eid-no-mapped-account",
     /// Account page heading.
     EidAccountTitle = "eid-account-title",
     /// Linked; uses `{provider}`, `{person}`, `{date}`.

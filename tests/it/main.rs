@@ -6,6 +6,8 @@ mod browser;
 mod cli;
 mod common;
 mod eid;
+mod eid_backchannel;
+mod eid_profiles;
 mod gateway;
 mod h2_frames;
 mod hardening;

@@ -157,6 +157,7 @@ async fn type_code(
         acr: flow.acr,
         id_token: flow.id_token,
         sid: flow.sid,
+        sub: flow.sub,
         rd: flow.rd,
     };
     let r = log_in(gw, session, ctx, &account, &v).await?;

@@ -41,9 +41,14 @@ pub async fn start(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handle
         .filter(|p| !p.is_empty())
         .or_else(|| gw.state.cfg.eid.providers.first().map(|p| p.name.clone()))
         .unwrap_or_default();
-    if eid.provider(&name).is_none() {
+    let Some(provider) = eid.provider(&name) else {
         return Ok(Reply::error_page(gw, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody));
+    };
+    if !usable_here(&provider.settings, ctx) {
+        return Ok(not_from_here(lang, &name));
     }
+    let query: Vec<(String, String)> =
+        req.uri.query().map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
     let rd = after_login_target(gw, &query_param(req, "rd").unwrap_or_default());
     // A browser that still holds a session cookie whose session has ended (idle timeout, lifetime) must log in
     // afresh at the provider too, or the provider's own single sign-on would undo our timeout.
@@ -54,8 +59,8 @@ pub async fn start(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handle
         Some(b) if valid_token(b) => (b.to_string(), false),
         _ => (SessionId::generate().as_str().to_string(), true),
     };
-    let started =
-        eid.start(&Start { provider: &name, rd: &rd, lang: lang.code(), prompt_login, binding: &binding }).await;
+    let start = Start { provider: &name, rd: &rd, lang: lang.code(), prompt_login, binding: &binding, query: &query };
+    let started = eid.start(&start).await;
     match started {
         Ok(url) => {
             tracing::info!(provider = %name, prompt_login, "eID login started");
@@ -64,6 +69,19 @@ pub async fn start(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handle
         }
         Err(e) => Ok(failure(lang, &name, e)),
     }
+}
+
+/// Whether the provider may be used from this request's zone (`zones` of the provider).
+fn usable_here(p: &crate::eid::config::ProviderSettings, ctx: &Ctx) -> bool {
+    ctx.zone.as_ref().is_some_and(|z| p.usable_in(&z.name))
+}
+
+/// The page for a provider that is not offered in this zone (403).
+fn not_from_here(lang: Lang, provider: &str) -> Reply {
+    tracing::info!(provider, "eID provider used outside its zones");
+    let (outcome, reason, who) = (Outcome::Failure, Some("zone_not_allowed"), audit::Who::default());
+    audit::emit(AuditEvent::Eid { provider, outcome, reason, assurance: Assurance::None, who });
+    eid_page(lang, 403, Msg::EidFailedTitle, Text::from(Msg::EidNotFromHere))
 }
 
 /// The page for a failed eID step, logged with its cause.
@@ -118,6 +136,15 @@ pub async fn callback(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Han
         Ok(v) => v,
         Err(e) => return Ok(failure(lang, "", e)),
     };
+    let Some(settings) = gw.state.eid.provider(&v.provider).map(|p| p.settings.clone()) else {
+        return Ok(failure(lang, "", EidError::UnknownProvider));
+    };
+    if !usable_here(&settings, ctx) {
+        return Ok(not_from_here(lang, &v.provider));
+    }
+    if let Some(realm) = settings.maps_directly() {
+        return mapped_log_in(gw, session, ctx, &settings, realm, &v).await;
+    }
     let linked = gw.state.accounts.find_eid(&v.provider, &v.person_id).await.map_err(unavailable("account store"))?;
     if let Some(account) = linked {
         return log_in(gw, session, ctx, &account, &v).await;
@@ -133,6 +160,36 @@ pub async fn callback(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Han
     let token = gw.state.eid.park_for_link(&v).await.map_err(unavailable("eID flow store"))?;
     tracing::info!(provider = %v.provider, "eID verified, not linked yet: linking");
     Ok(Reply::redirect("/.portvakt/eid/link").header("set-cookie", gw.cookie_header(&gw.cookies.link, &token, false)))
+}
+
+/// `trust_directory_mapping`: the claim names the account in `realm` itself (by username, or by e-mail for
+/// `person_claim = "email"`); no link step. An unknown account is refused, never linked by e-mail instead.
+async fn mapped_log_in(
+    gw: &Gateway,
+    session: &mut Session,
+    ctx: &mut Ctx,
+    settings: &crate::eid::config::ProviderSettings,
+    realm: &str,
+    v: &Verified,
+) -> Handled {
+    let lang = ctx.lang(session.req_header());
+    let user = match gw.state.directory(Some(realm)) {
+        Some(d) if settings.person_claim_label() == "email" => {
+            d.find_by_email(&v.person_id).await.map_err(unavailable("directory"))?
+        }
+        Some(d) => {
+            let username = crate::directory::normalize_username(&v.person_id);
+            d.lookup(&username).await.map_err(unavailable("directory"))?
+        }
+        None => None,
+    };
+    let Some(user) = user.filter(|u| u.realm == realm) else {
+        tracing::warn!(provider = %v.provider, realm, "eID names no account in the mapped directory");
+        let (outcome, reason, who) = (Outcome::Failure, Some("no_mapped_account"), audit::Who::default());
+        audit::emit(AuditEvent::Eid { provider: &v.provider, outcome, reason, assurance: v.assurance, who });
+        return Ok(eid_page(lang, 403, Msg::EidFailedTitle, Text::from(Msg::EidNoMappedAccount)));
+    };
+    log_in(gw, session, ctx, &format!("{}:{}", user.realm, user.username), v).await
 }
 
 /// Starts the eID session for `account` ("realm:username") and sends the browser on.
@@ -160,6 +217,11 @@ pub async fn log_in(gw: &Gateway, session: &mut Session, ctx: &mut Ctx, account:
     let (outcome, assurance) = (Outcome::Success, v.assurance);
     audit::emit(AuditEvent::Eid { provider: &v.provider, outcome, reason: None, assurance, who });
     audit::emit(AuditEvent::SessionCreated { methods: &rec.methods.header_value(), who });
+    // A back-channel logout may name only `sub`: remember whose it is for as long as the session can live.
+    let lifetime = gw.state.cfg.session.absolute_lifetime;
+    if let Err(e) = gw.state.eid.remember_subject(&v.provider, &v.sub, account, lifetime).await {
+        tracing::warn!(provider = %v.provider, error = %e, "eID subject not remembered for back-channel logout");
+    }
     let target = after_login_target(gw, &v.rd);
     Ok(Reply::see_other(&target).header("set-cookie", gw.session_cookie(&id)))
 }
@@ -192,4 +254,66 @@ pub async fn frontchannel_logout(gw: &Gateway, session: &mut Session, _ctx: &mut
         }
     });
     Ok(Reply::html(200, pages::frontchannel_logout_page()).framable_by(origin))
+}
+
+/// POST /.portvakt/eid/backchannel-logout (form field `logout_token`): the provider ends our sessions of its session
+/// (`sid`) or of its subject (`sub`), on every instance sharing the store. 200 when the token is good (also when no
+/// session matched), 400 with an OAuth error body when it is not or was used before, 503 when the store or the
+/// provider's keys can't be reached (the provider may retry).
+pub async fn backchannel_logout(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    use crate::eid::backchannel::{consume_jti, LogoutError};
+    let form = crate::gateway::extract::form(gw, session, ctx).await?;
+    let refuse = |status: u16, error: &str, why: &str| {
+        let body = serde_json::json!({ "error": error, "error_description": why }).to_string();
+        Reply::bytes(status, "application/json", body.into())
+    };
+    let l = match gw.state.eid.verify_logout_token(form.get("logout_token")).await {
+        Ok(l) => l,
+        Err(LogoutError::Unavailable(e)) => {
+            tracing::error!(error = %e, "back-channel logout: provider or store unavailable");
+            return Ok(refuse(503, "temporarily_unavailable", "try again later"));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "back-channel logout refused");
+            return Ok(refuse(400, "invalid_request", &e.to_string()));
+        }
+    };
+    match consume_jti(gw.state.stores.rate_limits.as_ref(), &l, gw.state.clock.now()).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(provider = %l.provider, "back-channel logout refused: {}", LogoutError::Replayed);
+            return Ok(refuse(400, "invalid_request", &LogoutError::Replayed.to_string()));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "back-channel logout: store unavailable");
+            return Ok(refuse(503, "temporarily_unavailable", "try again later"));
+        }
+    }
+    let sessions = &gw.state.sessions;
+    let ended = match (&l.sid, &l.sub) {
+        (Some(sid), _) => sessions.end_matching(&SessionFilter::EidSid { provider: &l.provider, sid }).await,
+        (None, Some(sub)) => match gw.state.eid.subject_account(&l.provider, sub).await {
+            Ok(Some(account)) => {
+                let (realm, username) = account.split_once(':').unwrap_or(("", account.as_str()));
+                sessions.end_matching(&SessionFilter::EidOfUser { realm, username }).await
+            }
+            Ok(None) => Ok(0),
+            Err(e) => Err(e),
+        },
+        (None, None) => Ok(0),
+    };
+    match ended {
+        Ok(n) => {
+            tracing::info!(provider = %l.provider, by_sid = l.sid.is_some(), ended = n, "back-channel logout");
+            let ev = AuditEvent::SessionEnded { reason: audit::EndReason::Revoked, who: audit::Who::default() };
+            for _ in 0..n {
+                gw.state.observer.emit(&ev, None);
+            }
+            Ok(Reply::bytes(200, "text/plain; charset=utf-8", bytes::Bytes::new()))
+        }
+        Err(e) => {
+            tracing::error!(provider = %l.provider, error = %e, "back-channel logout: store unavailable");
+            Ok(refuse(503, "temporarily_unavailable", "try again later"))
+        }
+    }
 }

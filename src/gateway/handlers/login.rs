@@ -32,6 +32,7 @@ struct LoginRender<'a> {
 fn render(gw: &Gateway, ctx: &mut Ctx, req: &RequestHeader, v: LoginRender<'_>) -> Reply {
     let (csrf, fresh) = extract::prelogin_csrf(gw, req);
     let pctx = page_ctx(ctx, req, None);
+    let buttons = gw.eid_buttons(ctx, pctx.lang);
     let html = pages::login_page(
         &pctx,
         &LoginView {
@@ -43,7 +44,7 @@ fn render(gw: &Gateway, ctx: &mut Ctx, req: &RequestHeader, v: LoginRender<'_>) 
             error: v.error,
             notice: v.notice,
             password_help_url: gw.state.cfg.server.password_help_url.as_deref(),
-            eid_providers: &gw.state.eid_buttons,
+            eid_providers: &buttons,
         },
     );
     let mut r = Reply::html(if v.status == 0 { 200 } else { v.status }, html);

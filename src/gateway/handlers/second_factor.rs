@@ -103,6 +103,7 @@ fn render(
     let lang = ctx.lang(req);
     let choices = ch.choices(gw);
     let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
+    let buttons = gw.eid_buttons(ctx, lang);
     let html = pages::second_factor_page(
         &pctx,
         &SecondFactorView {
@@ -112,7 +113,7 @@ fn render(
             csrf: &rec.csrf,
             sent: v.sent,
             error: v.error,
-            eid_providers: &gw.state.eid_buttons,
+            eid_providers: &buttons,
         },
     );
     Reply::html(v.status, html)

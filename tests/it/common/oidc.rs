@@ -103,11 +103,26 @@ pub struct OpOptions {
     pub id_token_ttl_secs: u64,
     /// The OP's private signing JWK (with `alg`); a fresh RSA key (RS256, like ID-porten) when None.
     pub signing_jwk: Option<Value>,
+    /// A path after the origin in the issuer (Entra ID's `/{tenant}/v2.0`); the OP is mounted under it.
+    pub issuer_path: String,
+    /// The ID tokens' claims: "idporten" (default), "entra-id" or "broker" (see provider.mjs).
+    pub shape: &'static str,
+    /// The tenant ID put in `tid` (shape "entra-id").
+    pub tenant_id: Option<String>,
+    /// The `acr` values the login page offers, lowest first (ID-porten's when None).
+    pub acr_values: Option<Vec<String>>,
 }
 
 impl Default for OpOptions {
     fn default() -> Self {
-        OpOptions { id_token_ttl_secs: 60, signing_jwk: None }
+        OpOptions {
+            id_token_ttl_secs: 60,
+            signing_jwk: None,
+            issuer_path: String::new(),
+            shape: "idporten",
+            tenant_id: None,
+            acr_values: None,
+        }
     }
 }
 
@@ -115,6 +130,7 @@ impl Default for OpOptions {
 pub struct TestOp {
     /// Listening port on 127.0.0.1.
     pub port: u16,
+    issuer_path: String,
     dir: TempDir,
     child: Child,
     http: reqwest::Client,
@@ -132,10 +148,13 @@ impl TestOp {
         let port = super::free_port();
         let config = json!({
             "port": port,
-            "issuer": format!("http://127.0.0.1:{port}"),
+            "issuer": format!("http://127.0.0.1:{port}{}", opts.issuer_path),
             "clients": clients.iter().map(OpClient::metadata).collect::<Vec<_>>(),
             "signing_jwk": opts.signing_jwk,
             "id_token_ttl_secs": opts.id_token_ttl_secs,
+            "shape": opts.shape,
+            "tenant_id": opts.tenant_id,
+            "acr_values": opts.acr_values,
         });
         let config_path = dir.path().join("op.json");
         std::fs::write(&config_path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
@@ -151,7 +170,7 @@ impl TestOp {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start node {script}: {e} (run scripts/install-test-deps)"));
         let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(15)).build().unwrap();
-        let mut op = TestOp { port, dir, child, http };
+        let mut op = TestOp { port, issuer_path: opts.issuer_path.clone(), dir, child, http };
         op.wait_listening();
         op
     }
@@ -176,9 +195,25 @@ impl TestOp {
         std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
     }
 
-    /// The issuer, `http://127.0.0.1:PORT`.
+    /// The issuer, `http://127.0.0.1:PORT` and the configured path.
     pub fn issuer(&self) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, self.issuer_path)
+    }
+
+    /// The OP's origin, `http://127.0.0.1:PORT`: its login pages and test-control endpoints are here.
+    pub fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// A back-channel logout token signed by the OP for client `aud`: `{"sid": .., "sub": ..}` name whom it logs
+    /// out, `{"set": {..}}` sets or overrides claims, `{"drop": [..]}` removes them, `{"foreign_key": true}` signs with
+    /// an unknown key.
+    pub async fn logout_token(&self, aud: &str, t: Value) -> String {
+        let mut t = t;
+        t["aud"] = Value::String(aud.into());
+        let r = self.http.post(format!("{}/__test/logout-token", self.origin())).json(&t).send().await.unwrap();
+        assert_eq!(r.status(), 200, "logout-token");
+        r.json::<Value>().await.unwrap()["logout_token"].as_str().unwrap().to_string()
     }
 
     /// The discovery document (`/.well-known/openid-configuration`).
@@ -198,7 +233,7 @@ impl TestOp {
     /// `{"alg_none": true}` sends it unsigned with header `{"alg":"none"}`, `{"foreign_key": true}` signs it with an
     /// unknown key under the OP's kid; otherwise it is re-signed with the OP's key. Keys combine.
     pub async fn tamper_next(&self, t: Value) {
-        let r = self.http.post(format!("{}/__test/tamper", self.issuer())).json(&t).send().await.unwrap();
+        let r = self.http.post(format!("{}/__test/tamper", self.origin())).json(&t).send().await.unwrap();
         assert_eq!(r.status(), 200, "tamper: {}", r.text().await.unwrap());
     }
 
@@ -217,7 +252,7 @@ impl TestOp {
 
     /// Forgets the requests seen so far.
     pub async fn clear_requests(&self) {
-        let r = self.http.post(format!("{}/__test/requests/clear", self.issuer())).send().await.unwrap();
+        let r = self.http.post(format!("{}/__test/requests/clear", self.origin())).send().await.unwrap();
         assert_eq!(r.status(), 200);
     }
 
@@ -236,14 +271,15 @@ impl TestOp {
                 .timeout(Duration::from_secs(15))
                 .build()
                 .unwrap(),
-            origin: self.issuer(),
+            origin: self.origin(),
             jar: Mutex::new(Vec::new()),
             log: self.dir.path().join("stderr.log"),
         }
     }
 
     async fn get_json(&self, path: &str) -> Value {
-        let r = self.http.get(format!("{}{path}", self.issuer())).send().await.unwrap();
+        let base = if path.starts_with("/__test/") { self.origin() } else { self.issuer() };
+        let r = self.http.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(r.status(), 200, "GET {path}");
         r.json().await.unwrap()
     }

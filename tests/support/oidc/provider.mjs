@@ -5,7 +5,15 @@
 //
 //   node provider.mjs CONFIG.json
 //
-// CONFIG.json: { port, issuer, clients: [client metadata...], signing_jwk?: private JWK, id_token_ttl_secs? }
+// CONFIG.json: { port, issuer, clients: [client metadata...], signing_jwk?: private JWK, id_token_ttl_secs?,
+//                shape?: "idporten" | "entra-id" | "broker", tenant_id?, acr_values?: [lowest first] }
+//
+// `issuer` may have a path (Entra ID's is https://login.microsoftonline.com/{tenant}/v2.0): the provider is then
+// mounted under it, while the login pages and /__test/ stay at the root. `shape` sets the claims of the ID token:
+//   idporten  `pid` (the national identity number typed at the login page), `acr` from `acr_values`;
+//   entra-id  no `acr`; `tid`, `oid` (00000000-0000-4000-8000-0{pid}), `upn`/`email` (p{pid}@tenant.example), and
+//             `amr` = [the "level" chosen at the login page: "pwd" or "mfa"];
+//   broker    the person nested in a claim object: `person: { ssn: pid, country }`, `acr` from `acr_values`.
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -17,9 +25,11 @@ import Provider, { interactionPolicy } from 'oidc-provider';
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const { port, issuer } = config;
+const shape = config.shape ?? 'idporten';
+const mount = new URL(issuer).pathname.replace(/\/$/, '');
 
-// ID-porten's levels, lowest first.
-const ACR_VALUES = ['idporten-loa-substantial', 'idporten-loa-high'];
+// The levels offered at the login page, lowest first: ID-porten's unless configured; for Entra ID the `amr` values.
+const ACR_VALUES = shape === 'entra-id' ? ['pwd', 'mfa'] : (config.acr_values ?? ['idporten-loa-substantial', 'idporten-loa-high']);
 const rank = (acr) => ACR_VALUES.indexOf(acr);
 
 // ---- keys --------------------------------------------------------------------------------------------------------
@@ -52,7 +62,21 @@ async function findAccount(_ctx, sub) {
   return {
     accountId: sub,
     async claims() {
-      return { sub, pid, locale: 'nb' };
+      switch (shape) {
+        case 'entra-id':
+          return {
+            sub,
+            tid: config.tenant_id,
+            oid: `00000000-0000-4000-8000-0${pid}`,
+            upn: `p${pid}@tenant.example`,
+            email: `p${pid}@tenant.example`,
+            name: `Person ${pid}`,
+          };
+        case 'broker':
+          return { sub, person: { ssn: pid, country: config.country ?? 'SE' }, name: `Person ${pid}` };
+        default:
+          return { sub, pid, locale: 'nb' };
+      }
     },
   };
 }
@@ -138,9 +162,11 @@ const provider = new Provider(issuer, {
   // acr, amr and auth_time are standalone claims oidc-provider puts into ID tokens only when asked for (claims
   // parameter, acr_values, max_age); ID-porten always sends them, so the openid scope carries them.
   claims: {
-    openid: ['sub', 'pid', 'acr', 'amr', 'auth_time'],
-    profile: ['locale'],
-  },
+    idporten: { openid: ['sub', 'pid', 'acr', 'amr', 'auth_time'], profile: ['locale'] },
+    // Entra ID's v2.0 ID tokens carry no acr.
+    'entra-id': { openid: ['sub', 'tid', 'oid', 'upn', 'amr', 'auth_time'], profile: ['name'], email: ['email'] },
+    broker: { openid: ['sub', 'person', 'acr', 'amr', 'auth_time'], profile: ['name'] },
+  }[shape],
   // Claims of the granted scopes go into the ID token too (ID-porten puts pid there), not only into userinfo.
   conformIdTokenClaims: false,
   cookies: { keys: ['portvakt-test-op-cookie-key-1', 'portvakt-test-op-cookie-key-0'] },
@@ -388,9 +414,10 @@ async function interaction(req, res, url) {
     if (!/^\d{11}$/.test(pid)) return send(res, 400, 'text/plain', 'pid must be 11 digits');
     const sub = subFor(pid);
     pids.set(sub, pid);
-    return provider.interactionFinished(req, res, {
-      login: { accountId: sub, acr, amr: ['BankID'] },
-    }, { mergeWithLastSubmission: false });
+    const login = shape === 'entra-id'
+      ? { accountId: sub, amr: [acr] }
+      : { accountId: sub, acr, amr: ['BankID'] };
+    return provider.interactionFinished(req, res, { login }, { mergeWithLastSubmission: false });
   }
 
   if (req.method === 'POST' && action === 'abort') {
@@ -416,6 +443,30 @@ async function testControl(req, res, url) {
     case 'POST /__test/requests/clear':
       requests.length = 0;
       return send(res, 200, 'application/json', '{}');
+    case 'POST /__test/logout-token': {
+      // A back-channel logout token signed with the OP's key: `aud` required; `sid`/`sub` as given; `set` sets or
+      // overrides claims, `drop` removes them, `foreign_key` signs with an unknown key.
+      const t = JSON.parse(await readBody(req));
+      const now = Math.floor(Date.now() / 1000);
+      const payload = {
+        iss: issuer,
+        aud: t.aud,
+        iat: now,
+        exp: now + 120,
+        jti: crypto.randomUUID(),
+        events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+      };
+      if (t.sid) payload.sid = t.sid;
+      if (t.sub) payload.sub = t.sub;
+      Object.assign(payload, t.set ?? {});
+      for (const claim of [t.drop ?? []].flat()) delete payload[claim];
+      let key = signingKey;
+      if (t.foreign_key) key = await jose.importJWK(foreignJwk, foreignJwk.alg);
+      const token = await new jose.CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+        .setProtectedHeader({ alg: signingJwk.alg, kid: signingJwk.kid, typ: 'logout+jwt' })
+        .sign(key);
+      return send(res, 200, 'application/json', JSON.stringify({ logout_token: token }));
+    }
     case 'GET /__test/last-id-token':
       return send(res, 200, 'application/json', JSON.stringify({ id_token: lastIdToken }));
     default:
@@ -426,13 +477,18 @@ async function testControl(req, res, url) {
 const providerHandler = provider.callback();
 
 const server = http.createServer((req, res) => {
-  const url = new URL(req.url, issuer);
+  const url = new URL(req.url, new URL(issuer).origin);
   let handled;
   if (url.pathname.startsWith('/__test/')) {
     handled = testControl(req, res, url);
   } else if (url.pathname.startsWith('/interaction/')) {
     handled = interaction(req, res, url);
   } else {
+    if (mount && (req.url === mount || req.url.startsWith(`${mount}/`) || req.url.startsWith(`${mount}?`))) {
+      // Mounted under the issuer's path, as express would: oidc-provider reads the prefix from originalUrl.
+      req.originalUrl = req.url;
+      req.url = req.url.slice(mount.length) || '/';
+    }
     providerHandler(req, res);
     return;
   }
