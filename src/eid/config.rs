@@ -719,7 +719,7 @@ fn provider(
             if v.is_empty() {
                 c.err(&p.name, "zones = [] would make the provider unusable; leave `zones` out for every zone");
             }
-            let (z, errors) = crate::config::zone_list(c.src(), Some(v), zones);
+            let (z, errors) = crate::zones::config::zone_list(c.src(), Some(v), zones);
             c.extend(errors);
             z
         }
