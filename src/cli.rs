@@ -375,10 +375,10 @@ fn write_private(p: &Path, data: &[u8]) -> std::io::Result<()> {
 }
 
 /// `portvakt demo`: demo backends plus the gateway, credentials printed to the terminal.
-pub fn demo() -> ExitCode {
+pub fn demo(opts: &crate::demo::DemoOptions) -> ExitCode {
     init_logging(false);
     let dir = std::env::temp_dir().join(format!("portvakt-demo-{}", std::process::id()));
-    let path = match crate::demo::write_demo_files(&dir) {
+    let path = match crate::demo::write_demo_files(&dir, opts) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("portvakt: cannot write demo files to {}: {e}", dir.display());
@@ -392,14 +392,26 @@ pub fn demo() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let provider = if opts.eid {
+        match crate::demo::start_provider(&dir, opts) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("portvakt: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
     if let Err(e) = crate::demo::spawn_backends(&cfg) {
         eprintln!("portvakt: cannot start demo backends (is another demo running?): {e}");
         return ExitCode::FAILURE;
     }
     println!("Portvakt demo\n");
     for l in &cfg.listeners {
-        let what = match &l.pinned_zone {
-            Some(z) => format!("counts as zone \"{z}\" (one-time code needed)"),
+        let what = match l.pinned_zone.as_deref() {
+            Some("remote") => "counts as the internet, zone \"remote\" (one-time code needed)".to_string(),
+            Some(z) => format!("counts as zone \"{z}\" (password is enough)"),
             None => "counts as the internal network (password is enough)".to_string(),
         };
         println!("  http://{}/  {what}", l.address);
@@ -412,8 +424,34 @@ pub fn demo() -> ExitCode {
     for s in &cfg.services {
         println!("  {:<14} {}/", s.title, s.path_prefix);
     }
+    if opts.policies {
+        println!(
+            "\nPolicies: the shipped policies/ ({}), times in Europe/Oslo:",
+            path.with_file_name("policies").display()
+        );
+        println!("  self-service is closed 01:00-05:00 while payroll runs (the portal says until when)");
+        println!("  from the remote listener, self-service and expenses ask for a one-time code (step-up)");
+        println!("  signing from the remote listener needs an eID login at level high; the portal says why");
+        println!("  edit the files there: the demo reloads them within a second");
+    }
+    if let Some(p) = &provider {
+        println!(
+            "\neID: a local test OpenID Provider at {} (Node, tests/support/oidc; not part of the gateway).",
+            p.issuer
+        );
+        println!("  1. On the login page choose \"Log in with Test eID (local)\"; at the provider type any 11 digits,");
+        println!("     e.g. {}, and log in.", crate::demo::DEMO_PERSON_ID);
+        println!(
+            "  2. The first time, link that eID to an account: type anna's address anna.lindqvist@kommune.example;"
+        );
+        println!(
+            "     the code for it is printed here. Later eID logins go straight in, also from the remote listener."
+        );
+    }
     println!("\nOne-time codes will be printed here. Stop with Ctrl-C.\n");
-    match crate::server::run(cfg, crate::server::Deps::default(), None) {
+    let result = crate::server::run(cfg, crate::server::Deps::default(), None);
+    drop(provider);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("portvakt: {e}");

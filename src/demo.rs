@@ -126,12 +126,94 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Writes the embedded demo config and users file into `dir`, returning the config path.
-pub fn write_demo_files(dir: &Path) -> std::io::Result<PathBuf> {
+/// The policy files shipped in `policies/` (name, text), which `portvakt demo --policies` runs with.
+pub const SHIPPED_POLICIES: &[(&str, &str)] = &[
+    ("services.toml", include_str!("../policies/services.toml")),
+    ("account.toml", include_str!("../policies/account.toml")),
+];
+
+/// The demo's first listener port when none is given.
+pub const DEFAULT_PORT: u16 = 8080;
+
+/// What `portvakt demo` runs: the plain demo by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoOptions {
+    /// First listener (internal); `port + 1` is the one pinned to `remote`, `port + 2` the schools' network (with
+    /// `policies`), and the backends listen on `port + 1021..=port + 1023` (9101..9103 for the default 8080).
+    pub port: u16,
+    /// Run with the shipped policies (`policies/*.toml`): opening hours, step-up and the portal's reasons.
+    pub policies: bool,
+    /// eID through a local test OpenID Provider on `port + 3` (the Node provider the tests use, started by the
+    /// demo as a separate process; the gateway never contains one).
+    pub eid: bool,
+}
+
+impl Default for DemoOptions {
+    fn default() -> DemoOptions {
+        DemoOptions { port: DEFAULT_PORT, policies: false, eid: false }
+    }
+}
+
+/// The demo gateway's client ID at the local test provider.
+pub const DEMO_CLIENT_ID: &str = "portvakt-demo";
+/// Its client secret: both ends run on this machine's loopback for the demo only.
+pub const DEMO_CLIENT_SECRET: &str = "demo-only-not-a-secret";
+/// A national identity number the test provider accepts (any 11 digits do).
+pub const DEMO_PERSON_ID: &str = "12089912345";
+
+/// Why a demo port cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("--port {0} is too high: the demo also needs the ports up to {0} + 1023 (at most 64512)")]
+pub struct PortTooHigh(pub u16);
+
+/// The demo config for `opts`: `config/demo.toml` on the chosen ports, and with `policies` the shipped policy files
+/// and the schools' network they name (a third listener that counts as zone `schools`).
+pub fn demo_config(opts: &DemoOptions) -> Result<String, PortTooHigh> {
+    let p = opts.port;
+    let at = |offset: u16| p.checked_add(offset).ok_or(PortTooHigh(p));
+    let mut text = DEMO_CONFIG.to_string();
+    for (from, offset) in [(8080u16, 0u16), (8081, 1), (9101, 1021), (9102, 1022), (9103, 1023)] {
+        text = text.replace(&format!("\"127.0.0.1:{from}\""), &format!("\"127.0.0.1:{}\"", at(offset)?));
+    }
+    if opts.eid {
+        let op = at(3)?;
+        // public_url must come before the first table: it belongs to [server], which the demo config opens first.
+        text = text.replacen("[server]\n", &format!("[server]\npublic_url = \"http://127.0.0.1:{p}\"\n"), 1);
+        text.push_str(&format!(
+            "\n# portvakt demo --eid: the local test OpenID Provider (tests/support/oidc, run by Node), like ID-porten.\n\
+             [[institutions]]\nname = \"kommune\"\ntitle = \"Demo municipality\"\n\
+             email_domains = [\"kommune.example\", \"skole.kommune.example\"]\n\n\
+             [[eid.providers]]\nname = \"demo-eid\"\ntitle = \"Test eID (local)\"\nissuer = \"http://127.0.0.1:{op}\"\n\
+             client_id = \"{DEMO_CLIENT_ID}\"\nclient_secret = \"{DEMO_CLIENT_SECRET}\"\n\
+             acr_values = [\"idporten-loa-substantial\"]\ntimeout = \"5s\"\n"
+        ));
+    }
+    if opts.policies {
+        let schools = at(2)?;
+        text = format!(
+            "# portvakt demo --policies: the shipped policies/ (copied beside this file).\npolicies_dir = \"policies\"\n\n{text}\n\
+             # The schools' network that the shipped policies name: this listener counts as it.\n\
+             [[listeners]]\naddress = \"127.0.0.1:{schools}\"\nredirect_to_https = false\nzone = \"schools\"\n\n\
+             [[zones]]\nname = \"schools\"\ncidrs = [\"10.64.0.0/12\"]\nlogin = \"password\"\n"
+        );
+    }
+    Ok(text)
+}
+
+/// Writes the demo config for `opts`, the users file and (with `policies`) the shipped policies into `dir`,
+/// returning the config path.
+pub fn write_demo_files(dir: &Path, opts: &DemoOptions) -> std::io::Result<PathBuf> {
+    let text = demo_config(opts).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     std::fs::create_dir_all(dir)?;
     let cfg = dir.join("demo.toml");
-    std::fs::write(&cfg, DEMO_CONFIG)?;
+    std::fs::write(&cfg, text)?;
     std::fs::write(dir.join("demo-users.toml"), DEMO_USERS)?;
+    if opts.policies {
+        std::fs::create_dir_all(dir.join("policies"))?;
+        for (name, text) in SHIPPED_POLICIES {
+            std::fs::write(dir.join("policies").join(name), text)?;
+        }
+    }
     // The demo's state lives in an SQLite file beside its config, under keys made for this demo only.
     let keys = dir.join("demo-store-keys");
     if !keys.exists() {
@@ -177,4 +259,142 @@ pub fn spawn_backends(cfg: &crate::config::Config) -> std::io::Result<Vec<Socket
         });
     })?;
     Ok(addrs)
+}
+
+/// Why `portvakt demo --eid` cannot start its test OpenID Provider; each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoEidError {
+    /// No `node` on the PATH.
+    #[error("portvakt demo --eid runs a local test OpenID Provider on Node.js (20.18 or newer), and `node` was not found: install it (Debian: apt-get install nodejs npm), or run the demo without --eid")]
+    NodeMissing,
+    /// The provider script is not where the repository keeps it.
+    #[error("the test OpenID Provider (tests/support/oidc/provider.mjs) was not found in {0}: run the demo from the Portvakt repository")]
+    ProviderMissing(String),
+    /// Its npm packages are not installed.
+    #[error(
+        "the test OpenID Provider's packages are not installed: run (cd {0} && npm ci), or scripts/install-test-deps"
+    )]
+    PackagesMissing(String),
+    /// Writing its config or starting it failed.
+    #[error("cannot start the test OpenID Provider: {0}")]
+    Io(#[from] std::io::Error),
+    /// It exited or did not listen in time.
+    #[error("the test OpenID Provider did not start ({0}); its log: {1}")]
+    NotStarted(String, String),
+}
+
+/// The local test OpenID Provider of `portvakt demo --eid`: a Node process, ended when this is dropped (and by
+/// itself when the demo's end closes its stdin).
+#[derive(Debug)]
+pub struct DemoProvider {
+    child: std::process::Child,
+    /// Its issuer URL.
+    pub issuer: String,
+}
+
+impl Drop for DemoProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where the test provider lives: `tests/support/oidc` under the working directory, else under the repository
+/// this binary was built from.
+fn provider_dir() -> Result<PathBuf, DemoEidError> {
+    let here = PathBuf::from("tests/support/oidc");
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/oidc");
+    [here, built.clone()]
+        .into_iter()
+        .find(|d| d.join("provider.mjs").is_file())
+        .ok_or_else(|| DemoEidError::ProviderMissing(built.display().to_string()))
+}
+
+/// Starts the test OpenID Provider for the demo config of `opts` (port `port + 3`), with the demo gateway as its
+/// only client (its callback and logout URLs on every demo listener), writing its config and log into `dir`;
+/// returns once it listens.
+pub fn start_provider(dir: &Path, opts: &DemoOptions) -> Result<DemoProvider, DemoEidError> {
+    use std::process::{Command, Stdio};
+    let node_ok = Command::new("node").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    if !node_ok.is_ok_and(|s| s.success()) {
+        return Err(DemoEidError::NodeMissing);
+    }
+    let pdir = provider_dir()?;
+    if !pdir.join("node_modules/oidc-provider").is_dir() {
+        return Err(DemoEidError::PackagesMissing(pdir.display().to_string()));
+    }
+    let p = opts.port;
+    let op = p.checked_add(3).ok_or_else(|| DemoEidError::NotStarted(PortTooHigh(p).to_string(), String::new()))?;
+    let listeners = [Some(p), p.checked_add(1), p.checked_add(2)];
+    let bases: Vec<String> = listeners.iter().flatten().map(|l| format!("http://127.0.0.1:{l}")).collect();
+    let issuer = format!("http://127.0.0.1:{op}");
+    let config = serde_json::json!({
+        "port": op,
+        "issuer": issuer,
+        "clients": [{
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": DEMO_CLIENT_SECRET,
+            "token_endpoint_auth_method": "client_secret_basic",
+            "redirect_uris": bases.iter().map(|b| format!("{b}/.portvakt/eid/callback")).collect::<Vec<_>>(),
+            "post_logout_redirect_uris": bases.iter().map(|b| format!("{b}/.portvakt/logged-out")).collect::<Vec<_>>(),
+        }],
+    });
+    let cfg = dir.join("oidc-provider.json");
+    std::fs::write(&cfg, serde_json::to_vec_pretty(&config).map_err(|e| std::io::Error::other(e.to_string()))?)?;
+    let log_path = dir.join("oidc-provider.log");
+    let log = std::fs::File::create(&log_path)?;
+    let script = std::fs::canonicalize(pdir.join("provider.mjs"))?;
+    // stdin stays open while the demo runs: the provider exits when it closes, however the demo ends.
+    let child =
+        Command::new("node").arg(&script).arg(&cfg).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(log).spawn()?;
+    let mut provider = DemoProvider { child, issuer };
+    let read_log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    for _ in 0..300 {
+        if let Some(status) = provider.child.try_wait()? {
+            return Err(DemoEidError::NotStarted(format!("it exited: {status}"), read_log()));
+        }
+        if std::net::TcpStream::connect(("127.0.0.1", op)).is_ok() {
+            return Ok(provider);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(DemoEidError::NotStarted(format!("nothing listens on 127.0.0.1:{op} after 30 s"), read_log()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every address `demo_config` moves is in config/demo.toml, so a changed demo config cannot leave one behind.
+    #[test]
+    fn demo_config_moves_every_port() {
+        let text = demo_config(&DemoOptions { port: 20000, policies: true, eid: true }).unwrap();
+        for old in ["8080", "8081", "9101", "9102", "9103"] {
+            assert!(DEMO_CONFIG.contains(&format!("127.0.0.1:{old}\"")), "{old} in demo.toml");
+            assert!(!text.contains(&format!("127.0.0.1:{old}\"")), "{old} left in {text}");
+        }
+        for new in ["20000", "20001", "20002", "21021", "21022", "21023"] {
+            assert!(text.contains(&format!("127.0.0.1:{new}\"")), "{new} in {text}");
+        }
+        assert!(
+            text.contains("issuer = \"http://127.0.0.1:20003\"")
+                && text.contains("public_url = \"http://127.0.0.1:20000\"")
+        );
+        assert_eq!(demo_config(&DemoOptions { port: 64600, ..DemoOptions::default() }).unwrap_err().0, 64600);
+    }
+
+    /// The embedded policies are the files in policies/ (a new one there must be added to the list).
+    #[test]
+    fn shipped_policies_are_all_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = SHIPPED_POLICIES.iter().map(|(n, _)| n.to_string()).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded);
+    }
 }

@@ -76,7 +76,18 @@ enum Command {
     /// Read a password on stdin and print an argon2id hash for the users file.
     HashPassword,
     /// Start a demo: three demo backends, demo users, codes printed here.
-    Demo,
+    Demo {
+        /// Run with the shipped policies (policies/): opening hours, step-up, the portal's reasons.
+        #[arg(long)]
+        policies: bool,
+        /// eID: start the local test OpenID Provider (Node, tests/support/oidc) on PORT+3 and offer it at login.
+        #[arg(long)]
+        eid: bool,
+        /// First port: PORT is the internal listener, PORT+1 remote, PORT+2 schools (with --policies); the
+        /// backends use PORT+1021 to PORT+1023.
+        #[arg(long, default_value_t = portvakt::demo::DEFAULT_PORT)]
+        port: u16,
+    },
     /// Print a new keys file for `[store] keys_file` (index key and one sealing key); add `seal N ...` lines to rotate.
     StoreKeys,
     /// Write a self-signed development certificate, key, assertion key and store keys.
@@ -110,7 +121,7 @@ fn main() -> ExitCode {
             })
         }
         Command::HashPassword => cli::hash_password(),
-        Command::Demo => cli::demo(),
+        Command::Demo { policies, eid, port } => cli::demo(&portvakt::demo::DemoOptions { port, policies, eid }),
         Command::DevCert { out, hosts } => cli::dev_cert(&out, &hosts),
         Command::StoreKeys => {
             print!("{}", portvakt::store::seal::Secrets::generate_file_text());

@@ -5,6 +5,7 @@ mod account_zones;
 mod browser;
 mod cli;
 mod common;
+mod demo;
 mod eid;
 mod eid_backchannel;
 mod eid_profiles;

@@ -339,6 +339,23 @@ struct Page {
 }
 
 impl OpBrowser {
+    /// A browser at an OP this harness did not start (e.g. the one `portvakt demo --eid` runs), from loopback
+    /// address `source`; `log` is where that OP writes its stderr (shown when it answers with a page).
+    pub fn for_issuer(issuer: &str, source: &str, log: PathBuf) -> OpBrowser {
+        OpBrowser {
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .local_address(source.parse::<IpAddr>().unwrap())
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(15))
+                .build()
+                .unwrap(),
+            origin: issuer.trim_end_matches('/').to_string(),
+            jar: Mutex::new(Vec::new()),
+            log,
+        }
+    }
+
     /// Follows the OP's redirects starting at `authorize_url` (the Location our gateway sent); logs in as `pid` (11
     /// digits) at `acr` if the OP shows its login form; stops at the first redirect leaving the OP's origin and
     /// returns it. Panics if the OP answers with a page instead (see [`OpBrowser::try_authorize`]).
