@@ -351,27 +351,12 @@ impl Gateway {
         let zone = ctx.zone.clone().unwrap_or_else(|| self.state.zones.remote().clone());
         let default = self.state.cfg.session.idle_timeout;
         let idle = |m| self.state.access.idle_timeout(&zone.name, m, default);
-        let r = self
-            .state
-            .sessions
-            .validate_with(&id, &idle)
+        let r = crate::services::sessions::validate(&self.state.sessions, &id, &idle)
             .await
             .map_err(|e| Error::explain(HTTPStatus(503), format!("session store: {e}")))?;
         match r {
             Ok(rec) => Ok(self.refresh_account(&id, rec, false).await?.map(|rec| (id, rec)).ok_or(Invalid::Missing)),
-            Err(why) => {
-                let reason = match why {
-                    Invalid::IdleTimeout => Some(crate::audit::EndReason::Idle),
-                    Invalid::Lifetime => Some(crate::audit::EndReason::Absolute),
-                    Invalid::Missing => None,
-                };
-                if let Some(reason) = reason {
-                    let key = id.key();
-                    let who = crate::audit::Who { session: Some(&key), ..Default::default() };
-                    crate::audit::emit(crate::audit::AuditEvent::SessionEnded { reason, who });
-                }
-                Ok(Err(why))
-            }
+            Err(why) => Ok(Err(why)),
         }
     }
 
@@ -406,12 +391,7 @@ impl Gateway {
                 Ok(kept.then_some(rec))
             }
             Ok(None) => {
-                tracing::info!(user = %rec.username, realm = %rec.realm, reason = "account_gone", "session ended: the directory no longer has this account, or it is disabled");
-                self.state.sessions.end(id).await.map_err(store_err)?;
-                let key = id.key();
-                let who = crate::audit::Who::user(&rec.username, &rec.realm).with_session(&key);
-                let reason = crate::audit::EndReason::Revoked;
-                crate::audit::emit(crate::audit::AuditEvent::SessionEnded { reason, who });
+                crate::services::sessions::revoke(&self.state.sessions, id, &rec).await.map_err(store_err)?;
                 Ok(None)
             }
             Err(e) => Err(Error::explain(HTTPStatus(503), format!("directory: {e}"))),

@@ -241,8 +241,33 @@ impl SecondFactor {
         account: &str,
         typed: &str,
     ) -> Result<Result<Channel, VerifyError>, StoreError> {
+        Ok(self.verify_noting_lockout(session, account, typed).await?.0)
+    }
+
+    /// Like [`SecondFactor::verify`], and whether this wrong code began the account's lockout (`true` only for the
+    /// try that locked it, not for tries refused while it is locked).
+    pub async fn verify_noting_lockout(
+        &self,
+        session: &SessionKey,
+        account: &str,
+        typed: &str,
+    ) -> Result<(Result<Channel, VerifyError>, bool), StoreError> {
+        let r = self.verify_inner(session, account, typed).await?;
+        Ok(match r {
+            Err((e, began)) => (Err(e), began),
+            Ok(c) => (Ok(c), false),
+        })
+    }
+
+    async fn verify_inner(
+        &self,
+        session: &SessionKey,
+        account: &str,
+        typed: &str,
+    ) -> Result<Result<Channel, (VerifyError, bool)>, StoreError> {
+        let refused = |e| Ok(Err((e, false)));
         if let Some(wait) = self.lock_remaining(account).await? {
-            return Ok(Err(VerifyError::Locked(wait)));
+            return refused(VerifyError::Locked(wait));
         }
         let now = self.clock.now();
         let max = self.settings.max_tries;
@@ -263,19 +288,20 @@ impl SecondFactor {
         let remaining = match outcome {
             Consumed::Matched(c) => {
                 self.store.reset_account_failures(account).await?;
-                return Ok(Channel::parse(&c.channel).ok_or(VerifyError::NoChallenge));
+                return Ok(Channel::parse(&c.channel).ok_or((VerifyError::NoChallenge, false)));
             }
-            Consumed::Missing => return Ok(Err(VerifyError::NoChallenge)),
-            Consumed::Expired => return Ok(Err(VerifyError::Expired)),
-            Consumed::Exhausted => return Ok(Err(VerifyError::TooManyTries)),
+            Consumed::Missing => return refused(VerifyError::NoChallenge),
+            Consumed::Expired => return refused(VerifyError::Expired),
+            Consumed::Exhausted => return refused(VerifyError::TooManyTries),
             Consumed::Wrong { remaining } => remaining,
         };
         let ttl = self.settings.lockout_time.max(Duration::from_secs(24 * 3600));
         let f = self.store.incr_account_failures(account, now, self.lockout(), ttl).await?;
         if let Some(until) = f.locked_until.filter(|u| *u > now) {
-            return Ok(Err(VerifyError::Locked(until.since(now))));
+            // The lock check above passed, so this wrong code is the one that locked the account.
+            return Ok(Err((VerifyError::Locked(until.since(now)), true)));
         }
-        Ok(Err(if remaining == 0 { VerifyError::TooManyTries } else { VerifyError::Wrong(remaining) }))
+        refused(if remaining == 0 { VerifyError::TooManyTries } else { VerifyError::Wrong(remaining) })
     }
 
     /// Drops expired challenges and cleans limiters, at most `limit` entries each; run periodically.

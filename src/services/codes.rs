@@ -9,7 +9,7 @@ use super::Unavailable;
 use crate::audit::{self, AuditEvent, Outcome, Who};
 use crate::notify::{EmailMessage, EmailSender, NotifyError, SmsSender};
 use crate::second_factor::limits::{CheckError, LimitHit};
-use crate::second_factor::{Channel, IssueError, SecondFactor};
+use crate::second_factor::{Channel, IssueError, SecondFactor, VerifyError};
 use crate::session::SessionKey;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -79,6 +79,37 @@ pub struct CodeSender<'a> {
 }
 
 impl CodeSender<'_> {
+    /// Checks a typed code for the login attempt `key` of `account` (`realm:username`, whose parts are in `who`).
+    /// A refusal is recorded (`login` failure with the method of the pending code and the reason), and so is the
+    /// lockout the refused try began (`lockout`, `code_tries`); success is recorded where the session steps up
+    /// ([`crate::services::sessions::step_up`]).
+    pub async fn verify(
+        &self,
+        key: &SessionKey,
+        account: &str,
+        typed: &str,
+        who: Who<'_>,
+    ) -> Result<Result<Channel, VerifyError>, crate::session::StoreError> {
+        let sf = self.second_factor;
+        // Read before the check: a refused last try ends the challenge, and the method would be lost.
+        let pending = sf.pending(key).await.ok().flatten();
+        let (result, lockout_began) = sf.verify_noting_lockout(key, account, typed).await?;
+        let Err(why) = result else { return Ok(result) };
+        let method = pending.as_ref().map(|c| c.channel.method()).unwrap_or(crate::methods::Method::Sms);
+        let reason = Some(match why {
+            VerifyError::Wrong(_) => "wrong_code",
+            VerifyError::Expired => "expired",
+            VerifyError::TooManyTries => "too_many_tries",
+            VerifyError::NoChallenge => "no_code",
+            VerifyError::Locked(_) => "locked",
+        });
+        audit::emit(AuditEvent::Login { method, outcome: Outcome::Failure, reason, who });
+        if lockout_began {
+            audit::emit(AuditEvent::Lockout { limit: "code_tries", who });
+        }
+        Ok(Err(why))
+    }
+
     /// Minutes a code lives, as users are told (at least 1).
     pub fn lifetime_minutes(&self) -> u64 {
         (self.second_factor.settings().code_lifetime.as_secs() / 60).max(1)

@@ -5,10 +5,12 @@
 //! - [`login`]: password login with failed-attempt regulation, and password confirmation for account changes.
 //! - [`codes`]: sending a one-time code (limits, issue, delivery, taking back an undelivered send).
 //! - [`eid_link`]: linking a verified eID to an account by a code sent to its municipal e-mail address.
+//! - [`sessions`]: sessions created, checked, stepped up and ended, each with its audit event.
 
 pub mod codes;
 pub mod eid_link;
 pub mod login;
+pub mod sessions;
 
 /// A store, directory or other dependency did not answer: the request cannot be decided now (a 503 page, never a
 /// refusal or a pass).

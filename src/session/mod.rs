@@ -154,6 +154,15 @@ pub enum Invalid {
     Lifetime,
 }
 
+/// Why a presented session is not valid, with its record when this check ended it.
+#[derive(Debug, Clone)]
+pub struct Ended {
+    /// Why.
+    pub why: Invalid,
+    /// The record of a session ended by this check (idle timeout, lifetime); `None` for [`Invalid::Missing`].
+    pub record: Option<Box<SessionRecord>>,
+}
+
 /// Session lifecycle on top of a store, with timeouts checked against the injected clock.
 #[derive(Debug, Clone)]
 pub struct Sessions {
@@ -259,22 +268,32 @@ impl Sessions {
         id: &SessionId,
         idle: &(dyn Fn(Methods) -> Duration + Sync),
     ) -> Result<Result<SessionRecord, Invalid>, StoreError> {
+        Ok(self.validate_ending(id, idle).await?.map_err(|e| e.why))
+    }
+
+    /// Like [`Sessions::validate_with`]; a session this call ended (idle timeout, lifetime) comes back with its
+    /// record, so the caller can say whose session ended.
+    pub async fn validate_ending(
+        &self,
+        id: &SessionId,
+        idle: &(dyn Fn(Methods) -> Duration + Sync),
+    ) -> Result<Result<SessionRecord, Ended>, StoreError> {
         let key = id.key();
         let now = self.clock.now();
         let max_idle = self.settings.idle_timeout;
         let touch = crate::store::Touch { now, interval: self.settings.touch_interval, max_idle };
         let Some(entry) = self.store.get_and_touch(&key, touch, self.ttl()).await? else {
-            return Ok(Err(Invalid::Missing));
+            return Ok(Err(Ended { why: Invalid::Missing, record: None }));
         };
         let mut rec: SessionRecord =
             serde_json::from_slice(&entry.data).map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?;
         if now >= entry.expires || now.since(rec.created) >= self.settings.absolute_lifetime {
             self.store.end(&key).await?;
-            return Ok(Err(Invalid::Lifetime));
+            return Ok(Err(Ended { why: Invalid::Lifetime, record: Some(Box::new(rec)) }));
         }
         if now.since(entry.last_seen) >= idle(rec.methods).min(max_idle) {
             self.store.end(&key).await?;
-            return Ok(Err(Invalid::IdleTimeout));
+            return Ok(Err(Ended { why: Invalid::IdleTimeout, record: Some(Box::new(rec)) }));
         }
         rec.last_seen = now;
         Ok(Ok(rec))

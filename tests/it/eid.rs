@@ -8,34 +8,38 @@ use serde_json::Value;
 use std::time::Duration;
 
 /// The test person's national identity number (`pid`).
-const PID: &str = "12089912345";
+pub(crate) const PID: &str = "12089912345";
 
 /// How the gateway is registered at the OP.
 #[derive(Default)]
-struct Setup {
+pub(crate) struct Setup {
     /// Client authentication (basic when None).
-    auth: Option<AuthMethod>,
+    pub(crate) auth: Option<AuthMethod>,
     /// Push authorization requests.
-    par: bool,
+    pub(crate) par: bool,
     /// `acr_values` to request, as TOML (default: substantial).
-    acr_values: Option<&'static str>,
+    pub(crate) acr_values: Option<&'static str>,
     /// Accounts file content to start with.
-    accounts: Option<String>,
+    pub(crate) accounts: Option<String>,
     /// The client's private key (PEM) for private_key_jwt.
-    key_pem: Option<String>,
+    pub(crate) key_pem: Option<String>,
     /// Lifetime of the OP's ID tokens (60 s when None).
-    id_token_ttl_secs: Option<u64>,
+    pub(crate) id_token_ttl_secs: Option<u64>,
+    /// More TOML for the gateway's config (e.g. `[audit]`).
+    pub(crate) extra: String,
+    /// The `[[directories]]` section instead of the users file (e.g. the AD stand-in).
+    pub(crate) directories: Option<String>,
 }
 
-struct EidEnv {
-    env: Env,
-    op: TestOp,
-    smtp: SmtpServer,
-    base: String,
+pub(crate) struct EidEnv {
+    pub(crate) env: Env,
+    pub(crate) op: TestOp,
+    pub(crate) smtp: SmtpServer,
+    pub(crate) base: String,
     _keys: tempfile::TempDir,
 }
 
-fn start(s: Setup) -> EidEnv {
+pub(crate) fn start(s: Setup) -> EidEnv {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let keys = tempfile::tempdir().unwrap();
@@ -90,17 +94,21 @@ client_id = "portvakt"
 acr_values = {acr_values}
 pushed_authorization = {par}
 timeout = "5s"
+
+{more}
 "#,
         smtp_port = smtp.port,
         issuer = op.issuer(),
         acr_values = s.acr_values.unwrap_or("[\"idporten-loa-substantial\"]"),
         par = s.par,
+        more = s.extra,
     );
     let env = Env::start(Opts {
         http_port: Some(port),
         server_extra: format!("public_url = \"{base}\""),
         extra,
         accounts,
+        directories: s.directories,
         ..Default::default()
     });
     EidEnv { env, op, smtp, base, _keys: keys }
@@ -113,7 +121,7 @@ fn private_key_jwt_setup(par: bool) -> Setup {
 }
 
 /// The accounts file with anna's account linked to [`PID`].
-fn linked_accounts() -> String {
+pub(crate) fn linked_accounts() -> String {
     format!(
         r#"{{"staff:anna": {{"phones": [], "eid": {{"provider": "idporten", "person_id": "{PID}", "linked_at": 1795420800000}}}}}}"#
     )
@@ -185,7 +193,7 @@ pub(crate) fn location(r: &reqwest::Response) -> String {
 
 impl EidEnv {
     /// Starts an eID login at the gateway and returns the provider URL it redirects to.
-    async fn begin(&self, b: &mut Browser, rd: &str) -> String {
+    pub(crate) async fn begin(&self, b: &mut Browser, rd: &str) -> String {
         let r = b.get(&format!("{}/.portvakt/eid/start?provider=idporten&rd={}", self.base, urlencode(rd))).await;
         assert_eq!(r.status(), 302, "{}", r.text().await.unwrap());
         let to = location(&r);
@@ -194,7 +202,7 @@ impl EidEnv {
     }
 
     /// A whole eID login at the provider up to the gateway's answer to the callback.
-    async fn eid_login(
+    pub(crate) async fn eid_login(
         &self,
         b: &mut Browser,
         op: &crate::common::oidc::OpBrowser,

@@ -2,6 +2,7 @@
 //! `portvakt` process, and the real peers it talks to. Each module is one area; `common` is the shared harness.
 
 mod account_zones;
+mod audit_trail;
 mod browser;
 mod cli;
 mod common;

@@ -104,14 +104,12 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     };
     // A session the client already had is ended, never upgraded: the new login gets a new ID.
     gw.end_current_session(session.req_header(), ctx).await?;
-    let (id, rec) =
-        gw.state.sessions.create(&user, Methods::of(Method::Password)).await.map_err(unavailable("session store"))?;
+    let (id, rec) = crate::services::sessions::create(&gw.state.sessions, &user, Methods::of(Method::Password))
+        .await
+        .map_err(unavailable("session store"))?;
     let zone = ctx.zone.clone().unwrap_or_else(|| gw.state.zones.remote().clone());
     let shown = client.map(|c| c.to_string()).unwrap_or_default();
     tracing::info!(user = %rec.username, client = %shown, zone = %zone.name, realm = %rec.realm, "login");
-    let key = id.key();
-    let who = crate::audit::Who::user(&rec.username, &rec.realm).with_session(&key);
-    crate::audit::emit(crate::audit::AuditEvent::SessionCreated { methods: &rec.methods.header_value(), who });
     let req = session.req_header();
     let target = safe_redirect(rd, &|h| gw.is_own_host(h)).unwrap_or_else(|| PORTAL.to_string());
     let location = if needs_step_up(gw, req, &zone, &rec, &target) {

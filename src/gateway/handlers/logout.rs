@@ -17,11 +17,7 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
         if !token_eq(&rec.csrf, form.get("csrf")) {
             return Ok(csrf_refused(gw, ctx, session));
         }
-        gw.state.sessions.end(&id).await.map_err(unavailable("session store"))?;
-        tracing::info!(user = %rec.username, "logout");
-        let key = id.key();
-        let who = crate::audit::Who::user(&rec.username, &rec.realm).with_session(&key);
-        crate::audit::emit(crate::audit::AuditEvent::SessionEnded { reason: crate::audit::EndReason::Logout, who });
+        crate::services::sessions::logout(&gw.state.sessions, &id, &rec).await.map_err(unavailable("session store"))?;
         // An eID login also ends the provider's session, or the next eID login would pass without a question.
         if let (Some(login), Some(base)) = (&rec.eid, &gw.state.cfg.server.public_url) {
             let back = format!("{}/.portvakt/logged-out", base.as_str().trim_end_matches('/'));

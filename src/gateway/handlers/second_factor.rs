@@ -3,7 +3,7 @@
 //! [`CodeSender`]: crate::services::codes::CodeSender
 
 use super::login::needs_step_up;
-use crate::audit::{self, AuditEvent, Outcome};
+use crate::audit;
 use crate::gateway::extract::{self, LoggedIn};
 use crate::gateway::handler::{
     account_key, after_login_target, code_refusal, to_login, unavailable, with_retry_after, Handled, HandlerError,
@@ -194,12 +194,10 @@ pub async fn verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
     let (LoggedIn { id, rec }, form) = extract::session_form(gw, session, ctx).await?;
     let rd = form.get("rd");
     let account = account_key(&rec);
-    let result = gw
-        .state
-        .second_factor
-        .verify(&id.key(), &account, form.get("code"))
-        .await
-        .map_err(unavailable("challenge store"))?;
+    let key = id.key();
+    let who = audit::Who::user(&rec.username, &rec.realm).with_session(&key);
+    let result =
+        gw.codes().verify(&key, &account, form.get("code"), who).await.map_err(unavailable("challenge store"))?;
     let why = match result {
         Ok(channel) => {
             // Step-up checks the account again, whatever the refresh interval says.
@@ -207,12 +205,9 @@ pub async fn verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
                 // The account is gone or disabled in the directory: the session has ended; 303, as for every POST.
                 return Ok(to_login(ctx, session.req_header(), Invalid::Missing).with_status(303));
             };
-            let (new_id, next) =
-                gw.state.sessions.step_up(&id, &rec, channel.method()).await.map_err(unavailable("session store"))?;
-            tracing::info!(user = %next.username, methods = %next.methods.header_value(), "second factor verified");
-            let key = new_id.key();
-            let who = audit::Who::user(&next.username, &next.realm).with_session(&key);
-            audit::emit(AuditEvent::Login { method: channel.method(), outcome: Outcome::Success, reason: None, who });
+            let (new_id, _) = crate::services::sessions::step_up(&gw.state.sessions, &id, &rec, channel.method())
+                .await
+                .map_err(unavailable("session store"))?;
             let target = after_login_target(gw, rd);
             return Ok(Reply::see_other(&target).header("set-cookie", gw.session_cookie(&new_id)));
         }
@@ -220,18 +215,7 @@ pub async fn verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
     };
     tracing::info!(user = %rec.username, reason = ?why, "second factor refused");
     let ch = UserChannels::load(gw, &rec).await?;
-    let pending = gw.state.second_factor.pending(&id.key()).await.ok().flatten();
-    let method = pending.as_ref().map(|c| c.channel.method()).unwrap_or(crate::methods::Method::Sms);
-    let key = id.key();
-    let who = audit::Who::user(&rec.username, &rec.realm).with_session(&key);
-    let reason = Some(match why {
-        VerifyError::Wrong(_) => "wrong_code",
-        VerifyError::Expired => "expired",
-        VerifyError::TooManyTries => "too_many_tries",
-        VerifyError::NoChallenge => "no_code",
-        VerifyError::Locked(_) => "locked",
-    });
-    audit::emit(AuditEvent::Login { method, outcome: Outcome::Failure, reason, who });
+    let pending = gw.state.second_factor.pending(&key).await.ok().flatten();
     let (status, msg, keep_form) = match why {
         VerifyError::Wrong(left) => (200, Msg::CodeWrong.arg("tries", left), true),
         VerifyError::Expired => (200, Text::from(Msg::CodeExpired), false),

@@ -101,6 +101,12 @@ pub fn group_dn(cn: &str) -> String {
 impl AdServer {
     /// Starts the server with these users and groups (`(cn, member DNs)`; members may be groups: nesting).
     pub fn start(users: Vec<AdUser>, groups: &[(&str, Vec<String>)]) -> AdServer {
+        AdServer::start_on(0, users, groups)
+    }
+
+    /// Like [`AdServer::start`], on `port` (a stopped server's, to bring it back; retried for up to 5 s while the
+    /// old listener closes).
+    pub fn start_on(port: u16, users: Vec<AdUser>, groups: &[(&str, Vec<String>)]) -> AdServer {
         let mut entries = Vec::new();
         for u in &users {
             let uac = if u.uac_disabled { 514 } else { 512 };
@@ -131,7 +137,13 @@ impl AdServer {
             });
         }
         let domain = Arc::new(Domain { users, entries });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = (0..100)
+            .find_map(|_| {
+                std::net::TcpListener::bind(("127.0.0.1", port))
+                    .map_err(|_| std::thread::sleep(std::time::Duration::from_millis(50)))
+                    .ok()
+            })
+            .expect("the stand-in's port is free");
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let binds = Arc::new(Mutex::new(Vec::new()));
