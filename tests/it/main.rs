@@ -10,6 +10,7 @@ mod demo;
 mod eid;
 mod eid_backchannel;
 mod eid_profiles;
+mod eid_readme;
 mod gateway;
 mod h2_frames;
 mod hardening;
