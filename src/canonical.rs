@@ -286,6 +286,11 @@ fn push_unit(out: &mut String, u: Unit) {
     }
 }
 
+/// Percent-encodes a value for use in a query string (`application/x-www-form-urlencoded`), e.g. an `rd` target.
+pub fn url_encode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 /// Whether a canonical path is one of the gateway's own (`/.portvakt` or below it), in any letter case.
 pub fn is_reserved(path: &str) -> bool {
     const PREFIX: &str = "/.portvakt";

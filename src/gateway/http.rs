@@ -1,5 +1,6 @@
 //! Small HTTP helpers: host, cookies, forms, query strings, redirects targets.
 
+pub use crate::canonical::url_encode;
 use pingora_http::RequestHeader;
 use std::collections::HashMap;
 
@@ -210,11 +211,6 @@ pub fn parse_form(body: &[u8]) -> HashMap<String, String> {
 pub fn query_param(req: &RequestHeader, name: &str) -> Option<String> {
     let q = req.uri.query()?;
     form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
-}
-
-/// Percent-encodes a value for use in a query string.
-pub fn url_encode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// Whether the client is a browser that should be redirected rather than answered 401.
