@@ -87,6 +87,7 @@ pub mod services;
 pub mod session;
 pub mod store;
 pub mod tls;
+pub mod token;
 pub mod upgrade;
 pub mod zones;
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use crate::methods::{Assurance, Method, Methods};
+pub use crate::token::{random_token, token_eq};
 pub use config::SessionSettings;
 
 /// A session ID as held in the browser's cookie. Its `Debug` never shows the value.
@@ -351,19 +352,6 @@ impl Sessions {
 /// The account a record belongs to, as the stores index it: "realm:username".
 pub fn account_of(rec: &SessionRecord) -> String {
     format!("{}:{}", rec.realm, rec.username)
-}
-
-/// 128 random bits, base64url: CSRF tokens and similar.
-pub fn random_token() -> String {
-    let mut b = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
-}
-
-/// Constant-time string equality for tokens.
-pub fn token_eq(a: &str, b: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// cycle can pass. Units listed here that do not exist yet are allowed (modules that are planned).
 const LAYERS: &[(&str, &[&str])] = &[
     (
-        "config core: source files, positions, durations, secrets, the one Checker; time, methods, paths",
+        "config core: source files, positions, durations, secrets, the one Checker; time, methods, paths, tokens",
         &[
             "config::error",
             "config::duration",
@@ -20,6 +20,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "methods",
             "phone",
             "canonical",
+            "token",
         ],
     ),
     ("identity, zones, policy", &["identity", "zones", "policy"]),

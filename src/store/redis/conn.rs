@@ -338,8 +338,8 @@ impl Redis {
     pub async fn probe(&self) -> Result<(), StoreError> {
         let key = self.key(b"probe:");
         let mut k = key;
-        k.extend_from_slice(crate::session::random_token().as_bytes());
-        let value = crate::session::random_token();
+        k.extend_from_slice(crate::token::random_token().as_bytes());
+        let value = crate::token::random_token();
         self.query::<()>(redis::cmd("SET").arg(&k).arg(&value).arg("PX").arg(10_000u64), Retry::Idempotent).await?;
         let back: Option<String> = self.query(redis::cmd("GET").arg(&k), Retry::Idempotent).await?;
         self.query::<i64>(redis::cmd("DEL").arg(&k), Retry::Idempotent).await?;
