@@ -71,6 +71,7 @@ pub mod demo;
 pub mod directory;
 pub mod edge;
 pub mod eid;
+pub mod forwarding;
 pub mod gateway;
 pub mod health;
 pub mod instrument;

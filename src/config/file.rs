@@ -58,23 +58,11 @@ pub struct FileConfig {
     pub policies_dir: Option<Spanned<String>>,
     /// What of the client's request is removed before it is forwarded.
     #[serde(default)]
-    pub forwarding: FileForwarding,
-    /// The admin listener (metrics), validated by [`crate::admin`].
-    pub admin: Option<crate::admin::FileAdmin>,
+    pub forwarding: crate::forwarding::config::FileForwarding,
+    /// The admin listener (metrics), validated by [`crate::admin::config`].
+    pub admin: Option<crate::admin::config::FileAdmin>,
     /// The audit trail's destination, validated by [`crate::audit`].
     pub audit: Option<crate::audit::FileAudit>,
-}
-
-/// `[forwarding]`: client headers removed before a request goes to a backend.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileForwarding {
-    /// Header names removed in addition to the built-in list.
-    #[serde(default)]
-    pub strip_request_headers: Vec<Spanned<String>>,
-    /// Built-in names to pass through after all (each one a warning in `portvakt check`).
-    #[serde(default)]
-    pub keep_request_headers: Vec<Spanned<String>>,
 }
 
 /// `[server]`.

@@ -67,9 +67,9 @@ pub struct Config {
     /// Policy directory, when configured.
     pub policies_dir: Option<PathBuf>,
     /// Client headers removed before forwarding.
-    pub forwarding: crate::gateway::headers::HeaderFilter,
+    pub forwarding: crate::forwarding::HeaderFilter,
     /// The admin listener (metrics), if configured.
-    pub admin: Option<crate::admin::AdminSettings>,
+    pub admin: Option<crate::admin::config::AdminSettings>,
     /// Where audit events go.
     pub audit: crate::audit::AuditSettings,
     /// Settings that are valid but weaken a default on purpose: `portvakt check` prints them and still says ok.
@@ -314,7 +314,7 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
     let directories = directories(c, &f.directories);
     let services = services(c, &f.services);
     zone_floors(c, &f.services, &zones, remote_login, &zone_names, f.policies_dir.is_some());
-    let forwarding = forwarding(c, &f.forwarding);
+    let forwarding = crate::forwarding::config::validate(c, &f.forwarding);
     let assertion = AssertionSettings {
         issuer: f
             .assertion
@@ -394,7 +394,7 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
         }
     }
     let public: Vec<std::net::SocketAddr> = listeners.iter().map(|l: &ListenerSettings| l.address).collect();
-    let (admin, problems) = crate::admin::validate(f.admin.as_ref(), &public);
+    let (admin, problems) = crate::admin::config::validate(f.admin.as_ref(), &public);
     for (span, message) in problems {
         c.err_at(span, message);
     }
@@ -484,54 +484,6 @@ fn zone_floors(
             );
         }
     }
-}
-
-/// `[forwarding]`: header names as HTTP allows them; opting out of a built-in name is a warning, and the
-/// headers the gateway sets itself cannot be kept.
-fn forwarding(c: &mut Checker<'_>, f: &file::FileForwarding) -> crate::gateway::headers::HeaderFilter {
-    use crate::gateway::headers::{self, HeaderFilter};
-    let mut extra = Vec::new();
-    for h in &f.strip_request_headers {
-        match ::http::HeaderName::from_bytes(h.get_ref().as_bytes()) {
-            Ok(_) if headers::frames_request(h.get_ref()) => c.err(
-                h,
-                format!(
-                    "\"{}\" frames or routes the request and cannot be removed (Host, Content-Length, \
-                     Transfer-Encoding, Connection, Upgrade, TE, Trailer)",
-                    h.get_ref()
-                ),
-            ),
-            Ok(_) => extra.push(h.get_ref().clone()),
-            Err(_) => c.err(h, format!("\"{}\" is not a valid header name", h.get_ref())),
-        }
-    }
-    let mut keep = Vec::new();
-    for h in &f.keep_request_headers {
-        let name = h.get_ref();
-        if headers::set_by_gateway(name) {
-            c.err(
-                h,
-                format!(
-                    "\"{name}\" is set by the gateway itself and cannot be kept (X-Portvakt-* never come from a \
-                     client; X-Forwarded-For, -Host and -Proto are passed on from trusted_proxies only)"
-                ),
-            );
-        } else if !headers::is_builtin(name) {
-            c.err(h, format!("\"{name}\" is not on the built-in list, so it is not removed: nothing to keep"));
-        } else if extra.iter().any(|e| headers::fold(e) == headers::fold(name)) {
-            c.err(h, format!("\"{name}\" is both in strip_request_headers and keep_request_headers"));
-        } else {
-            c.warn(
-                h,
-                format!(
-                    "warning: client header \"{name}\" is passed to backends: a backend that trusts it can be \
-                     told any identity or address by any client"
-                ),
-            );
-            keep.push(name.clone());
-        }
-    }
-    HeaderFilter::new(&extra, &keep)
 }
 
 fn server(c: &mut Checker<'_>, s: &file::FileServer) -> ServerSettings {

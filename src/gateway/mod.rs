@@ -8,7 +8,7 @@
 pub mod extract;
 pub mod handler;
 pub mod handlers;
-pub mod headers;
+pub use crate::forwarding as headers;
 pub mod http;
 pub mod reply;
 pub mod routes;

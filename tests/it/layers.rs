@@ -45,7 +45,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "forwarding",
         ],
     ),
-    ("config: composes every section into one validated Config", &["config"]),
+    ("config: composes every section into one validated Config", &["admin::config", "config"]),
     ("pages: HTML and strings", &["pages"]),
     ("gateway: router, extractors, handlers, proxy phases", &["gateway"]),
     ("server, its admin listener and health, binary upgrade, demo", &["admin", "health", "upgrade", "server", "demo"]),

@@ -6,6 +6,8 @@
 //! `X-Forwarded-For`, `-Host` and `-Proto` itself (the last three are passed on from trusted proxies, see
 //! `upstream_request_filter`); every other `X-Forwarded-*` and `Forwarded` from a client is removed.
 
+pub mod config;
+
 use std::borrow::Cow;
 use std::collections::HashSet;
 
