@@ -21,6 +21,7 @@ fn store_with_sessions(rt: &tokio::runtime::Runtime) -> (Sessions, Vec<SessionId
             idle_timeout: Duration::from_secs(900),
             absolute_lifetime: Duration::from_secs(12 * 3600),
             touch_interval: portvakt::session::touch_interval(Duration::from_secs(900)),
+            cache_ttl: Duration::ZERO,
             cookie_name: "portvakt".into(),
             cookie_domain: None,
         },

@@ -75,6 +75,9 @@ impl SessionStore for Timed<dyn SessionStore> {
     async fn count(&self) -> Result<usize, StoreError> {
         timed!(self, "count", self.inner.count())
     }
+    fn in_process(&self) -> bool {
+        self.inner.in_process()
+    }
 }
 
 #[async_trait]

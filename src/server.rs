@@ -73,6 +73,10 @@ impl Default for Deps {
 /// Builds the shared gateway state from a config (directories loaded, key read or generated).
 pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
     let directories: Vec<SharedDirectory> = crate::directory::build_all(&cfg)?;
+    let (stores, secrets) = match &deps.stores {
+        Some(s) => s.clone(),
+        None => open_stores(&cfg, deps.clock.clone())?,
+    };
     let key = match &cfg.assertion.key_file {
         Some(p) => {
             let pem = std::fs::read_to_string(p).map_err(|e| StartError::Key(format!("{}: {e}", p.display())))?;
@@ -83,16 +87,22 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
             SigningKey::generate().map_err(StartError::Key)?
         }
     };
-    let (stores, secrets) = match &deps.stores {
-        Some(s) => s.clone(),
-        None => open_stores(&cfg, deps.clock.clone())?,
-    };
     // Every store and directory operation is counted and timed (crate::instrument).
     let observer = Arc::new(build_observer(&cfg)?);
     let stores = crate::instrument::stores(&stores, &observer.metrics);
     let directories: Vec<SharedDirectory> =
         directories.into_iter().map(|d| crate::instrument::directory(d, &observer.metrics)).collect();
-    let sessions = Sessions::new(stores.sessions.clone(), deps.clock.clone(), cfg.session.clone());
+    // A shared store is read through an in-process cache (crate::store::cache), outside the instrumentation so the
+    // store metrics count the reads that reach the store.
+    let session_store: Arc<dyn crate::store::SessionStore> =
+        if cfg.session.cache_ttl.is_zero() || stores.sessions.in_process() {
+            stores.sessions.clone()
+        } else {
+            Arc::new(crate::store::cache::CachedSessions::new(stores.sessions.clone(), cfg.session.cache_ttl))
+        };
+    let mut stores = stores;
+    stores.sessions = session_store.clone();
+    let sessions = Sessions::new(session_store, deps.clock.clone(), cfg.session.clone());
     let email = match (&deps.email, &cfg.email) {
         (Some(e), _) => Some(e.clone()),
         (None, Some(s)) => {

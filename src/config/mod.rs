@@ -1136,6 +1136,19 @@ path = "users.toml"
         );
     }
 
+    /// cache_ttl defaults to 1 s, may be "0s" (off) or up to touch_interval, and beyond is refused at the value.
+    #[test]
+    fn cache_ttl_default_and_bounds() {
+        assert_eq!(load(MIN).unwrap().session.cache_ttl, Duration::from_secs(1));
+        let c = load(&format!("{MIN}\n[session]\ncache_ttl = \"0s\"\n")).unwrap();
+        assert_eq!(c.session.cache_ttl, Duration::ZERO);
+        let c = load(&format!("{MIN}\n[session]\ncache_ttl = \"5s\"\n")).unwrap();
+        assert_eq!(c.session.cache_ttl, Duration::from_secs(5));
+        let e = load(&format!("{MIN}\n[session]\ntouch_interval = \"10s\"\ncache_ttl = \"11s\"\n")).unwrap_err();
+        let s = e.to_string();
+        assert!(s.contains("t.toml:13:13: cache_ttl must be at most touch_interval (10s here)"), "{s}");
+    }
+
     /// Durations must carry a unit; the error points at the value.
     #[test]
     fn unitless_duration_refused() {

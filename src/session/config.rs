@@ -16,6 +16,8 @@ pub struct FileSession {
     pub absolute_lifetime: Option<Spanned<ConfigDuration>>,
     /// Longest gap between two rewrites of a busy session's last activity in the store.
     pub touch_interval: Option<Spanned<ConfigDuration>>,
+    /// How long an instance may answer from its in-process copy of a session read from a shared store.
+    pub cache_ttl: Option<Spanned<ConfigDuration>>,
     /// Base cookie name.
     pub cookie_name: Option<Spanned<String>>,
     /// Share the cookie across subdomains (then `__Secure-` instead of `__Host-`).
@@ -34,6 +36,10 @@ pub struct SessionSettings {
     /// Longest gap between two store writes of a busy session's last activity (at most a tenth of `idle_timeout`):
     /// a session ends between `idle_timeout - touch_interval` and `idle_timeout` after its last request.
     pub touch_interval: Duration,
+    /// How long after reading a session from a shared store (SQLite, Redis) an instance may answer from its own
+    /// copy (0: never): a session ended on another instance is refused here at most this long after; at most
+    /// `touch_interval` (see [`crate::store::cache`]).
+    pub cache_ttl: Duration,
     /// Base cookie name (prefixed with `__Host-`/`__Secure-` on HTTPS).
     pub cookie_name: String,
     /// Cookie domain for sharing across subdomains.
@@ -41,7 +47,7 @@ pub struct SessionSettings {
 }
 
 /// `[session]`: idle timeout of at least a minute, a lifetime no shorter, a touch interval up to a tenth of the
-/// idle timeout, a cookie name and domain that a browser accepts.
+/// idle timeout, a session cache window up to the touch interval, a cookie name and domain that a browser accepts.
 pub fn validate(c: &mut Checker<'_>, s: &FileSession) -> SessionSettings {
     let idle = s.idle_timeout.as_ref().map(|d| (d.get_ref().0, d.span()));
     let abs = s.absolute_lifetime.as_ref().map(|d| (d.get_ref().0, d.span()));
@@ -73,6 +79,21 @@ pub fn validate(c: &mut Checker<'_>, s: &FileSession) -> SessionSettings {
         Some(d) => d.get_ref().0,
         None => super::touch_interval(idle_timeout),
     };
+    let cache_ttl = match &s.cache_ttl {
+        Some(d) if d.get_ref().0 > touch_interval => {
+            c.err(
+                d,
+                format!(
+                    "cache_ttl must be at most touch_interval ({}s here): a session ended on another instance is \
+                     still served here for up to cache_ttl; \"0s\" turns the cache off",
+                    touch_interval.as_secs()
+                ),
+            );
+            crate::store::cache::DEFAULT_TTL.min(touch_interval)
+        }
+        Some(d) => d.get_ref().0,
+        None => crate::store::cache::DEFAULT_TTL.min(touch_interval),
+    };
     let cookie_name = match &s.cookie_name {
         Some(n) if !valid_name(n.get_ref()) => {
             c.err(n, "cookie_name may only contain a-z, 0-9, '-' and '_'");
@@ -93,5 +114,5 @@ pub fn validate(c: &mut Checker<'_>, s: &FileSession) -> SessionSettings {
             c.err(st, format!("unknown session store \"{}\": use \"memory\"", st.get_ref()));
         }
     }
-    SessionSettings { idle_timeout, absolute_lifetime, touch_interval, cookie_name, cookie_domain }
+    SessionSettings { idle_timeout, absolute_lifetime, touch_interval, cache_ttl, cookie_name, cookie_domain }
 }

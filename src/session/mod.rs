@@ -384,6 +384,7 @@ mod tests {
                 idle_timeout: Duration::from_secs(900),
                 absolute_lifetime: Duration::from_secs(3600),
                 touch_interval: touch,
+                cache_ttl: Duration::ZERO,
                 cookie_name: "portvakt".into(),
                 cookie_domain: None,
             },

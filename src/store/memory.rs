@@ -210,6 +210,10 @@ impl SessionStore for MemoryStore {
     async fn count(&self) -> Result<usize, StoreError> {
         Ok(self.sessions.read().by_key.len())
     }
+
+    fn in_process(&self) -> bool {
+        true
+    }
 }
 
 #[async_trait::async_trait]

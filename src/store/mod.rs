@@ -12,6 +12,7 @@
 //! flow) reach the store as opaque bytes; the fields a store must index or compare (account, eID `sid`, expiry,
 //! failure counts, the code's MAC) are typed.
 
+pub mod cache;
 pub mod config;
 pub mod contract;
 pub mod import;
@@ -155,6 +156,11 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
 
     /// Sessions held, expired ones not yet swept included (tests, metrics).
     async fn count(&self) -> Result<usize, StoreError>;
+
+    /// Whether the sessions live in this process's memory (nothing to gain from [`cache::CachedSessions`]).
+    fn in_process(&self) -> bool {
+        false
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

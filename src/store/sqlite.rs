@@ -1,8 +1,11 @@
 //! The embedded default backend: one SQLite file (WAL, `synchronous=FULL`, busy timeout), shared safely by the old
 //! and the new process during a binary upgrade.
 //!
-//! Every call runs on tokio's blocking pool and every read-modify-write is one `BEGIN IMMEDIATE` transaction, so it
-//! is atomic across threads and processes. Rows are keyed by [`Secrets::index`] MACs and values sealed with
+//! Every call runs on tokio's blocking pool and every read-modify-write is one `BEGIN IMMEDIATE` transaction on the
+//! one writing connection, so it is atomic across threads and processes. Plain reads (the session read of every
+//! proxied request, flow and account look-ups) run in deferred read transactions on a small pool of read-only
+//! connections: under WAL they read a consistent snapshot without taking the write lock, so they neither wait for
+//! writers nor make writers wait. The debounced session touch is a separate conditional `UPDATE`. Rows are keyed by [`Secrets::index`] MACs and values sealed with
 //! [`Secrets::seal`] bound to their table and key: the file holds no session ID, code, account name or person ID in
 //! clear. The file is created with mode 0600.
 
@@ -16,6 +19,9 @@ use std::sync::Arc;
 
 /// How long a statement waits for another process's write lock before failing with [`StoreError::Timeout`].
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Read-only connections per process (reads run in parallel on the blocking pool; the machine has few cores).
+const READERS: usize = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sessions (
@@ -49,6 +55,8 @@ pub struct SqliteStore {
 
 struct Inner {
     conn: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: std::sync::atomic::AtomicUsize,
     secrets: Arc<Secrets>,
     clock: SharedClock,
     path: PathBuf,
@@ -131,7 +139,23 @@ impl SqliteStore {
                     .map_err(|e| StoreError::Unavailable(format!("can't restrict {}: {e}", p.display())))?;
             }
         }
-        Ok(SqliteStore { inner: Arc::new(Inner { conn: Mutex::new(conn), secrets, clock, path: path.to_path_buf() }) })
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let r = Connection::open(path).map_err(map_err)?;
+            r.busy_timeout(BUSY_TIMEOUT).map_err(map_err)?;
+            r.pragma_update(None, "query_only", "ON").map_err(map_err)?;
+            readers.push(Mutex::new(r));
+        }
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                readers,
+                next_reader: std::sync::atomic::AtomicUsize::new(0),
+                secrets,
+                clock,
+                path: path.to_path_buf(),
+            }),
+        })
     }
 
     /// Every trait of this store, sharing one connection.
@@ -155,6 +179,34 @@ impl SqliteStore {
             let now = inner.clock.now();
             let mut conn = inner.conn.lock();
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(map_err)?;
+            let out = f(&tx, &inner, now)?;
+            tx.commit().map_err(map_err)?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("SQLite task failed: {e}")))?
+    }
+}
+
+impl SqliteStore {
+    /// Runs `f` in one deferred (read) transaction on a read-only connection, on the blocking pool: it sees one
+    /// snapshot and takes no write lock. `f` must only read (the connection refuses writes).
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>, &Inner, Instant) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let now = inner.clock.now();
+            let n = inner.readers.len().max(1);
+            let start = inner.next_reader.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // A free reader if there is one, else wait for the next in turn.
+            let mut conn = (0..n)
+                .find_map(|i| inner.readers.get((start + i) % n).and_then(|m| m.try_lock()))
+                .or_else(|| inner.readers.get(start % n).map(|m| m.lock()))
+                .ok_or_else(|| StoreError::Unavailable("SQLite: no read connection".into()))?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(map_err)?;
             let out = f(&tx, &inner, now)?;
             tx.commit().map_err(map_err)?;
             Ok(out)
@@ -220,32 +272,44 @@ impl SessionStore for SqliteStore {
 
     async fn get_and_touch(&self, key: &Key, touch: Touch, ttl: Duration) -> Result<Option<SessionEntry>, StoreError> {
         let key = *key;
-        self.tx(move |tx, s, _| {
-            let k = s.k("session", &key);
-            let now = touch.now;
-            let row: Option<(i64, i64, i64, Vec<u8>)> = tx
-                .query_row("SELECT last_seen, expires, deadline, v FROM sessions WHERE k = ?1", params![k], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })
-                .optional()
-                .map_err(map_err)?;
-            let Some((last_seen, expires, deadline, v)) = row else { return Ok(None) };
-            if inst(deadline) <= now {
-                return Ok(None);
-            }
-            let mut entry: SessionEntry = unjson(&s.open("sessions", &k, &v)?)?;
-            entry.last_seen = inst(last_seen);
-            let idle = now.since(entry.last_seen);
-            if idle >= touch.interval && idle < touch.max_idle && now < inst(expires) {
+        // The read takes no lock; the touch, due once per interval, is a conditional write of its own that
+        // re-checks the same rule, so racing requests (or processes) write it at most once and never revive a
+        // session that was ended or idled out meanwhile.
+        let found = self
+            .read(move |tx, s, _| {
+                let k = s.k("session", &key);
+                let now = touch.now;
+                let row: Option<(i64, i64, i64, Vec<u8>)> = tx
+                    .query_row("SELECT last_seen, expires, deadline, v FROM sessions WHERE k = ?1", params![k], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })
+                    .optional()
+                    .map_err(map_err)?;
+                let Some((last_seen, expires, deadline, v)) = row else { return Ok(None) };
+                if inst(deadline) <= now {
+                    return Ok(None);
+                }
+                let mut entry: SessionEntry = unjson(&s.open("sessions", &k, &v)?)?;
+                entry.last_seen = inst(last_seen);
+                let idle = now.since(entry.last_seen);
+                let due = idle >= touch.interval && idle < touch.max_idle && now < inst(expires);
+                Ok(Some((entry, due)))
+            })
+            .await?;
+        let Some((entry, due)) = found else { return Ok(None) };
+        if due {
+            self.tx(move |tx, s, _| {
+                let now = at(touch.now);
                 tx.execute(
-                    "UPDATE sessions SET last_seen = ?2, deadline = ?3 WHERE k = ?1",
-                    params![k, at(now), at(now.plus(ttl))],
+                    "UPDATE sessions SET last_seen = ?2, deadline = ?3
+                     WHERE k = ?1 AND deadline > ?2 AND expires > ?2 AND ?2 - last_seen >= ?4 AND ?2 - last_seen < ?5",
+                    params![s.k("session", &key), now, at(touch.now.plus(ttl)), ms(touch.interval), ms(touch.max_idle)],
                 )
-                .map_err(map_err)?;
-            }
-            Ok(Some(entry))
-        })
-        .await
+                .map_err(map_err)
+            })
+            .await?;
+        }
+        Ok(Some(entry))
     }
 
     async fn rotate(&self, old: &Key, new: &Key, entry: SessionEntry, ttl: Duration) -> Result<bool, StoreError> {
@@ -305,7 +369,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn count(&self) -> Result<usize, StoreError> {
-        self.tx(|tx, _, _| {
+        self.read(|tx, _, _| {
             let n: i64 = tx.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0)).map_err(map_err)?;
             Ok(usize::try_from(n).unwrap_or(0))
         })
@@ -392,7 +456,7 @@ impl ChallengeStore for SqliteStore {
 
     async fn get(&self, session: &Key) -> Result<Option<ChallengeEntry>, StoreError> {
         let session = *session;
-        self.tx(move |tx, s, now| {
+        self.read(move |tx, s, now| {
             let k = s.k("challenge", &session);
             match challenge_row(tx, &k)?.filter(|r| inst(r.5) > now) {
                 Some(r) => Ok(Some(challenge_entry(s, &k, &r)?)),
@@ -509,7 +573,7 @@ impl ChallengeStore for SqliteStore {
 
     async fn account_failures(&self, account: &str, now: Instant) -> Result<AccountFailures, StoreError> {
         let account = account.to_string();
-        self.tx(move |tx, s, _| {
+        self.read(move |tx, s, _| {
             let row: Option<(u32, Option<i64>, i64)> = tx
                 .query_row(
                     "SELECT count, locked_until, deadline FROM account_failures WHERE k = ?1",
@@ -580,7 +644,7 @@ impl FlowStore for SqliteStore {
 
     async fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
         let key = *key;
-        self.tx(move |tx, s, now| {
+        self.read(move |tx, s, now| {
             let k = s.k("flow", &key);
             let v: Option<Vec<u8>> = tx
                 .query_row("SELECT v FROM flows WHERE k = ?1 AND deadline > ?2", params![k, at(now)], |r| r.get(0))
@@ -713,7 +777,7 @@ impl RegulationStore for SqliteStore {
 
     async fn banned(&self, keys: &[&str], now: Instant) -> Result<Option<Duration>, StoreError> {
         let keys: Vec<String> = keys.iter().map(|k| (*k).to_string()).collect();
-        self.tx(move |tx, s, _| {
+        self.read(move |tx, s, _| {
             let mut wait: Option<Duration> = None;
             for name in &keys {
                 let r = reg_row(tx, &s.kn("regulation", name))?;
@@ -803,7 +867,7 @@ fn person_account(tx: &Transaction<'_>, s: &Inner, pk: &[u8]) -> Result<Option<S
 impl AccountStore for SqliteStore {
     async fn get(&self, account: &str) -> Result<Account, StoreError> {
         let account = account.to_string();
-        self.tx(move |tx, s, _| account_row(tx, s, &s.kn("account", &account))).await
+        self.read(move |tx, s, _| account_row(tx, s, &s.kn("account", &account))).await
     }
 
     async fn set_phones(&self, account: &str, phones: Vec<String>) -> Result<Vec<String>, StoreError> {
@@ -820,7 +884,7 @@ impl AccountStore for SqliteStore {
 
     async fn find_eid(&self, provider: &str, person_id: &str) -> Result<Option<String>, StoreError> {
         let pk = self.inner.person(provider, person_id);
-        self.tx(move |tx, s, _| person_account(tx, s, &pk)).await
+        self.read(move |tx, s, _| person_account(tx, s, &pk)).await
     }
 
     async fn link_eid(&self, account: &str, link: EidLink) -> Result<LinkOutcome, StoreError> {

@@ -29,6 +29,7 @@ mod redis_store;
 mod regulation;
 mod router;
 mod second_factor;
+mod store_cache;
 mod store_eid;
 mod store_processes;
 mod store_sqlite;

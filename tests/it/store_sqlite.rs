@@ -43,7 +43,7 @@ async fn restart_keeps_sessions_and_bans() {
 }
 
 /// Two gateways on one file (old and new process of an upgrade): A logs in, B validates and touches the session,
-/// A sees the touch (the session is not idle for A), B logs out, A refuses the cookie.
+/// A sees the touch (the session is not idle for A), B logs out, A refuses the cookie once its cache window is over.
 #[tokio::test(flavor = "multi_thread")]
 async fn two_gateways_share_one_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -60,22 +60,32 @@ async fn two_gateways_share_one_file() {
     assert_eq!(get_json(&c, &format!("{}/expense/", a.http_url()), &cookie, &[]).await.0, 200);
     b.clock.advance(Duration::from_secs(10 * 60));
     assert_eq!(logout(&c, &b.http_url(), &cookie).await, 200);
+    // A may answer from its session cache for up to `[session] cache_ttl` (1 s by default) after its last read.
+    a.clock.advance(Duration::from_secs(1));
     assert_eq!(get_json(&c, &format!("{}/expense/", a.http_url()), &cookie, &[]).await.0, 401);
 }
 
-/// A locked database file: the request gets the 503 page ("your session is kept"), the backend sees nothing, the
-/// cookie is not cleared, readiness says not ready; once the lock is gone the same cookie works again.
+/// Another process holds the write lock on the file (a real SQLite lock, not a mock). Reads don't need it: the
+/// session is read and the request proxied at once. A request that needs a write (the session's touch is due) gets
+/// the 503 page ("your session is kept"), the backend sees nothing, the cookie is not cleared, readiness says not
+/// ready; once the lock is gone the same cookie works again. (No session cache here: every request reads the file.)
 #[tokio::test(flavor = "multi_thread")]
 async fn locked_store_is_503_then_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let store = state(dir.path());
-    let env = Env::start(opts(&store));
+    let session = "[session]\nidle_timeout = \"15m\"\ntouch_interval = \"30s\"\ncache_ttl = \"0s\"\n".to_string();
+    let env = Env::start(Opts { session: Some(session), ..opts(&store) });
     let c = client_from(INTERNAL);
     let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     assert_eq!(c.get(format!("{}/.portvakt/readyz", env.http_url())).send().await.unwrap().status(), 200);
-    // Another process holds the write lock (a real SQLite lock, not a mock).
     let locker = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
     locker.execute_batch("BEGIN EXCLUSIVE; INSERT INTO probe (k, v) VALUES (7, x'00');").unwrap();
+    let started = std::time::Instant::now();
+    let (status, echo) = get_json(&c, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
+    assert_eq!(status, 200, "a read passes another process's write lock: {echo}");
+    assert!(started.elapsed() < Duration::from_secs(3), "and does not wait for it: {:?}", started.elapsed());
+    // 31 s later the touch is due: that write waits for the lock, then the request gets the 503 page.
+    env.clock.advance(Duration::from_secs(31));
     let r = browse(&c, &format!("{}/expense/", env.http_url()), &cookie, &[("accept-language", "sv")]).await;
     assert_eq!(r.status(), 503);
     assert!(r.headers().get_all("set-cookie").iter().all(|v| !v.to_str().unwrap().starts_with("portvakt=")));
