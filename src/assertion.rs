@@ -60,6 +60,22 @@ impl SigningKey {
         Self::from_key(p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng))
     }
 
+    /// The key every instance sharing the store keys file derives alike (from the newest sealing key, for this
+    /// purpose only), so assertions from any instance verify against one JWKS, and a restart keeps the key. Adding a
+    /// sealing key to the file changes it (backends find the new `kid` in the JWKS).
+    pub fn derive(secrets: &crate::store::seal::Secrets) -> Result<SigningKey, String> {
+        // A 32-byte string is a valid P-256 scalar unless it is 0 or >= n (chance about 2^-32): try the next counter.
+        for counter in 0u8..8 {
+            let (_, seed) = secrets
+                .derive_key(None, "portvakt assertion signing key", &[counter])
+                .ok_or_else(|| "the store keys have no sealing key".to_string())?;
+            if let Ok(key) = p256::ecdsa::SigningKey::from_bytes(&seed.into()) {
+                return Self::from_key(key);
+            }
+        }
+        Err("no valid signing key could be derived from the store keys".into())
+    }
+
     /// Reads a PKCS#8 PEM P-256 key.
     pub fn from_pem(pem: &str) -> Result<SigningKey, String> {
         p256::ecdsa::SigningKey::from_pkcs8_pem(pem).map_err(|e| e.to_string()).and_then(Self::from_key)

@@ -82,8 +82,11 @@ pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
             let pem = std::fs::read_to_string(p).map_err(|e| StartError::Key(format!("{}: {e}", p.display())))?;
             SigningKey::from_pem(&pem).map_err(|e| StartError::Key(format!("{}: {e}", p.display())))?
         }
+        // A shared store has keys every instance reads from the same file: the assertion key is derived from them,
+        // so every instance signs with one key (and keeps it over a restart).
+        None if !stores.sessions.in_process() => SigningKey::derive(&secrets).map_err(StartError::Key)?,
         None => {
-            tracing::warn!("no [assertion] key_file: using a key generated at start; backends must refetch the JWKS after every restart, and several instances need one shared key file");
+            tracing::warn!("no [assertion] key_file and no shared [store]: using a key generated at start; backends must refetch the JWKS after every restart");
             SigningKey::generate().map_err(StartError::Key)?
         }
     };

@@ -163,3 +163,49 @@ async fn redis_outage_with_a_warm_cache() {
     server.start_again();
     assert_eq!(status(&c, &a, &cookie).await, 200);
 }
+
+/// Decodes an assertion's claims with one JWKS (ES256, audience `signing`).
+fn verify(token: &str, jwks: &jsonwebtoken::jwk::JwkSet) -> Result<serde_json::Value, String> {
+    let header = jsonwebtoken::decode_header(token).map_err(|e| e.to_string())?;
+    let jwk = jwks.find(header.kid.as_deref().unwrap_or_default()).ok_or("kid not in the JWKS")?;
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
+    let mut val = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    val.set_audience(&["signing"]);
+    val.set_issuer(&["https://portal.kommune.example"]);
+    jsonwebtoken::decode::<serde_json::Value>(token, &key, &val).map(|d| d.claims).map_err(|e| e.to_string())
+}
+
+/// Two gateways on one SQLite file without an `[assertion] key_file`: both publish the same JWKS, and a backend
+/// that fetched it from A alone accepts the assertions of both; a restarted A still signs with that key.
+#[tokio::test(flavor = "multi_thread")]
+async fn instances_on_one_store_sign_with_one_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(dir.path());
+    let c = client_from(INTERNAL);
+    let jwks_of = |gw: &Env| {
+        let (c, url) = (c.clone(), format!("{}/.portvakt/jwks.json", gw.http_url()));
+        async move { c.get(url).send().await.unwrap().json::<jsonwebtoken::jwk::JwkSet>().await.unwrap() }
+    };
+    let assertion = |gw: &Env| {
+        let (c, base) = (c.clone(), gw.http_url());
+        async move {
+            let cookie = login(&c, &base, "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+            let (_, v) = get_json(&c, &format!("{base}/signing/x"), &cookie, &[]).await;
+            v["headers"]["x-portvakt-assertion"][0].as_str().unwrap().to_string()
+        }
+    };
+    let (a, b) = sqlite_pair(&store, "1s");
+    let jwks = jwks_of(&a).await;
+    assert_eq!(serde_json::to_value(&jwks).unwrap(), serde_json::to_value(jwks_of(&b).await).unwrap());
+    for gw in [&a, &b] {
+        let claims = verify(&assertion(gw).await, &jwks).unwrap();
+        assert_eq!(claims["sub"], "anna");
+    }
+    drop(a);
+    let a = Env::start(Opts { extra: store.clone(), ..Opts::default() });
+    verify(&assertion(&a).await, &jwks).expect("the key survives a restart");
+    // A gateway with other store keys signs with another key, which this JWKS does not accept.
+    let other = tempfile::tempdir().unwrap();
+    let stranger = Env::start(Opts { extra: sqlite(other.path()), ..Opts::default() });
+    assert!(verify(&assertion(&stranger).await, &jwks).is_err());
+}
