@@ -80,12 +80,15 @@ pub fn too_many_attempts(gw: &Gateway, ctx: &mut Ctx, session: &Session, wait: D
     Reply::error_page(gw, lang, 429, Msg::TooManyAttemptsTitle, body).header("retry-after", secs.to_string())
 }
 
-/// 302 to the login page, coming back to this page (with `expired=1` after an idle timeout).
+/// 302 to the login page, coming back to this page; after an idle timeout with `expired=<minutes>`, the minutes
+/// of the timeout that applied (a zone's policy rule, or `session.idle_timeout`), which the login page names.
 pub fn to_login(ctx: &Ctx, req: &RequestHeader, why: Invalid) -> Reply {
     let rd = if ctx.path.is_some() { super::request_target(ctx, req) } else { PORTAL.to_string() };
     let mut loc = format!("/.portvakt/login?rd={}", http::url_encode(&rd));
     if why == Invalid::IdleTimeout {
-        loc.push_str("&expired=1");
+        // Whole minutes, rounded down: "inactive for more than N minutes" stays true.
+        let minutes = ctx.idle_applied().map_or(0, |d| d.as_secs() / 60);
+        loc.push_str(&format!("&expired={minutes}"));
     }
     Reply::redirect(&loc)
 }

@@ -350,7 +350,12 @@ impl Gateway {
         };
         let zone = ctx.zone.clone().unwrap_or_else(|| self.state.zones.remote().clone());
         let default = self.state.cfg.session.idle_timeout;
-        let idle = |m| self.state.access.idle_timeout(&zone.name, m, default);
+        // The timeout this session is judged by is kept in ctx, so an idle logout can name it on the login page.
+        let idle = |m| {
+            let d = self.state.access.idle_timeout(&zone.name, m, default);
+            ctx.idle_applied.store(d.as_secs(), std::sync::atomic::Ordering::Relaxed);
+            d
+        };
         let r = crate::services::sessions::validate(&self.state.sessions, &id, &idle)
             .await
             .map_err(|e| Error::explain(HTTPStatus(503), format!("session store: {e}")))?;
@@ -428,6 +433,17 @@ pub struct Ctx {
     pub start: Option<std::time::Instant>,
     /// The request's id in the audit trail.
     pub request_id: u64,
+    /// Seconds of the idle timeout the session was judged by (the zone's policy rule or `session.idle_timeout`),
+    /// once the session was looked up: an idle logout names it.
+    pub idle_applied: std::sync::atomic::AtomicU64,
+}
+
+impl Ctx {
+    /// The idle timeout the session was judged by, once looked up.
+    pub fn idle_applied(&self) -> Option<std::time::Duration> {
+        let secs = self.idle_applied.load(std::sync::atomic::Ordering::Relaxed);
+        (secs > 0).then(|| std::time::Duration::from_secs(secs))
+    }
 }
 
 impl Ctx {
@@ -785,13 +801,8 @@ impl Gateway {
         };
         let Some((sid, rec)) = id_and_rec else {
             let req = session.req_header();
-            let rd = request_target(ctx, req);
             let r = if http::wants_html(req) {
-                let mut loc = format!("/.portvakt/login?rd={}", http::url_encode(&rd));
-                if invalid == Some(Invalid::IdleTimeout) {
-                    loc.push_str("&expired=1");
-                }
-                Reply::redirect(&loc)
+                handler::to_login(ctx, req, invalid.unwrap_or(Invalid::Missing))
             } else {
                 Reply::text(401, "authentication required: log in at /.portvakt/login\n")
                     .header("www-authenticate", "Portvakt realm=\"portvakt\"")

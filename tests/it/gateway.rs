@@ -197,7 +197,7 @@ async fn idle_timeout_ends_session() {
     let r = browse(&c, &format!("{}/expense/a?b=1", env.http_url()), &cookie, &[]).await;
     assert_eq!(r.status(), 302);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
-    assert_eq!(loc, "/.portvakt/login?rd=%2Fexpense%2Fa%3Fb%3D1&expired=1");
+    assert_eq!(loc, "/.portvakt/login?rd=%2Fexpense%2Fa%3Fb%3D1&expired=15");
     let page = c.get(format!("{}{loc}", env.http_url())).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("inactive for more than 15 minutes"), "{page}");
     // And it stays ended.

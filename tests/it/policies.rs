@@ -210,7 +210,36 @@ async fn idle_timeout_per_zone() {
     env.clock.advance(Duration::from_secs(6 * 60));
     let r = browse(&outside, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
     assert_eq!(r.status(), 302);
-    assert!(r.headers()["location"].to_str().unwrap().contains("expired=1"), "ended by the remote idle timeout");
+    assert!(r.headers()["location"].to_str().unwrap().contains("expired=5"), "ended by the remote idle timeout");
+}
+
+/// The idle notice names the timeout that ended the session: a remote zone's 5-minute [[idle]] rule, not the
+/// global 15 minutes, in every language; an `expired=` value nobody could have been given names the global one.
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_notice_names_the_zone_timeout_that_applied() {
+    let env = Env::start(Opts { policies: Some(BASE.into()), ..Default::default() });
+    env.clock.set(oslo(10, 0));
+    let outside = client_from(REMOTE);
+    let inside = client_from(INTERNAL);
+    let cookie = login(&inside, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    env.clock.advance(Duration::from_secs(6 * 60));
+    let r = browse(&outside, &format!("{}/expense/", env.http_url()), &cookie, &[]).await;
+    assert_eq!(r.status(), 302);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    for (lang, five, fifteen) in [
+        ("en", "more than 5 minutes", "15 minutes"),
+        ("sv", "mer än 5 minuter", "15 minuter"),
+        ("nb", "5 minutter", "15 minutter"),
+        ("nn", "5 minutt", "15 minutt"),
+        ("da", "mere end 5 minutter", "15 minutter"),
+    ] {
+        let page = browse(&outside, &format!("{}{location}", env.http_url()), "", &[("accept-language", lang)]).await;
+        let html = page.text().await.unwrap();
+        assert!(html.contains(five) && !html.contains(fifteen), "{lang}: {html}");
+    }
+    let forged = format!("{}/.portvakt/login?expired=99999999", env.http_url());
+    let html = browse(&outside, &forged, "", &[]).await.text().await.unwrap();
+    assert!(html.contains("more than 15 minutes"), "{html}");
 }
 
 /// Under a steady stream of requests, a stricter policy takes effect, an invalid one is refused, and no request fails.

@@ -54,12 +54,19 @@ fn render(gw: &Gateway, ctx: &mut Ctx, req: &RequestHeader, v: LoginRender<'_>) 
     r
 }
 
-/// GET /.portvakt/login?rd=URL[&expired=1].
+/// Longest idle timeout, in minutes, an `expired=` link may name (a week); larger or unreadable values name
+/// `session.idle_timeout` instead.
+const MAX_EXPIRED_MINUTES: u64 = 7 * 24 * 60;
+
+/// GET /.portvakt/login?rd=URL[&expired=MINUTES]: after an idle logout, the notice names the timeout that applied.
 pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     let req = session.req_header();
     let rd = query_param(req, "rd").unwrap_or_default();
-    let notice = (query_param(req, "expired").as_deref() == Some("1"))
-        .then(|| Msg::SessionExpired.arg("minutes", gw.state.cfg.session.idle_timeout.as_secs() / 60).into());
+    let global = gw.state.cfg.session.idle_timeout.as_secs() / 60;
+    let notice = query_param(req, "expired").map(|m| {
+        let minutes = m.parse::<u64>().ok().filter(|m| (1..=MAX_EXPIRED_MINUTES).contains(m)).unwrap_or(global);
+        Msg::SessionExpired.arg("minutes", minutes).into()
+    });
     Ok(render(gw, ctx, req, LoginRender { rd: &rd, notice, ..Default::default() }))
 }
 
