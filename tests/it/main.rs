@@ -14,6 +14,7 @@ mod eid_readme;
 mod gateway;
 mod h2_frames;
 mod hardening;
+mod hot_path;
 mod layers;
 mod ldap;
 mod limits;

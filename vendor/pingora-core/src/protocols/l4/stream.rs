@@ -623,6 +623,45 @@ impl Stream {
         }
     }
 
+    /// Portvakt patch: register a freshly accepted TCP connection's socket with the I/O driver of the runtime
+    /// this is called on, the one that runs the connection (see PATCH.md). The accept loop's runtime registered
+    /// it; left there, every readiness event of the connection would be received by the accepting thread and
+    /// handed to the running one with a wake-up. The socket is duplicated, the duplicate registered here and the
+    /// original deregistered and closed, so nothing changes if registering fails.
+    #[cfg(unix)]
+    pub(crate) fn register_on_current_runtime(&mut self) -> io::Result<()> {
+        use std::os::fd::AsFd;
+        let Some(BufferedStream::UnbufferedRead(writer)) = self.stream.as_mut() else {
+            return Ok(()); // buffers are set up later: this is not a fresh stream
+        };
+        if !writer.buffer().is_empty() || !self.rewind_read_buf.is_empty() {
+            return Ok(());
+        }
+        let wrapper = writer.get_mut();
+        let RawStream::Tcp(accepted) = &wrapper.stream else {
+            return Ok(());
+        };
+        let socket = std::net::TcpStream::from(accepted.as_fd().try_clone_to_owned()?);
+        let registered = TcpStream::from_std(socket)?;
+        let fd = registered.as_raw_fd();
+        wrapper.stream = RawStream::Tcp(registered);
+        // The digest reads addresses through the descriptor: give it the new one, keep what it knows.
+        if let Some(old) = self.socket_digest.take() {
+            let digest = SocketDigest::from_raw_fd(fd);
+            if let Some(a) = old.peer_addr.get() {
+                let _ = digest.peer_addr.set(a.clone());
+            }
+            if let Some(a) = old.local_addr.get() {
+                let _ = digest.local_addr.set(a.clone());
+            }
+            if let Some(a) = old.original_dst.get() {
+                let _ = digest.original_dst.set(a.clone());
+            }
+            self.socket_digest = Some(Arc::new(digest));
+        }
+        Ok(())
+    }
+
     /// Set the read and write buffer sizes
     /// It is only set later because of the malloc overhead in critical accept() path
     pub(crate) fn set_buffer(&mut self, buffer: L4BufferSettings) {

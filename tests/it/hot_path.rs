@@ -1,0 +1,152 @@
+//! The proxy's hot path as the real `portvakt run` process runs it: properties that decide latency at light load,
+//! counted from the outside (the kernel's per-thread context-switch counters), not timed.
+
+use crate::common::*;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The gateway process; killed when dropped, so a failing test leaves nothing running.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `portvakt run` with `threads` worker threads in front of `backend` (service `expense`), with `anna` in
+/// its users file; returns the process, its port and the directory it lives in.
+async fn start(threads: usize, backend: std::net::SocketAddr) -> (Running, u16, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
+    std::fs::write(
+        dir.path().join("users.toml"),
+        format!("[[users]]\nusername = \"anna\"\npassword_hash = \"{hash}\"\nemail = \"anna@kommune.example\"\n"),
+    )
+    .unwrap();
+    let port = free_port();
+    let cfg = format!(
+        "[server]\nthreads = {threads}\ngrace_period = \"0s\"\ngraceful_shutdown_timeout = \"1s\"\npid_file = \"{d}/p.pid\"\nupgrade_socket = \"{d}/u.sock\"\n\n\
+         [[listeners]]\naddress = \"127.0.0.1:{port}\"\nredirect_to_https = false\n\n[[zones]]\nname = \"internal\"\ncidrs = [\"127.0.0.1/32\"]\nlogin = \"password\"\n\n\
+         [[directories]]\nname = \"staff\"\nkind = \"file\"\npath = \"users.toml\"\n\n[accounts]\npath = \"accounts.json\"\n\n\
+         [[services]]\nname = \"expense\"\npath_prefix = \"/expense\"\nupstreams = [\"{backend}\"]\n",
+        d = dir.path().display()
+    );
+    let cfg_path = dir.path().join("portvakt.toml");
+    std::fs::write(&cfg_path, cfg).unwrap();
+    let child = Running(
+        Command::new(env!("CARGO_BIN_EXE_portvakt"))
+            .args(["run", "--config"])
+            .arg(&cfg_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let c = client_from(INTERNAL);
+    let begun = Instant::now();
+    while c.get(format!("http://127.0.0.1:{port}/.portvakt/healthz")).send().await.is_err() {
+        assert!(begun.elapsed() < Duration::from_secs(20), "gateway did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (child, port, dir)
+}
+
+/// Voluntary context switches (a thread blocking until woken) of each worker thread of process `pid`, by thread id.
+/// Worker threads are the ones pingora names after the listening service (`portvakt 127.0.0.1:PORT`, cut to 15
+/// bytes by the kernel).
+fn worker_switches(pid: u32) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let task = task.unwrap().path();
+        let comm = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
+        if !comm.starts_with("portvakt 127.0") {
+            continue;
+        }
+        let status = std::fs::read_to_string(task.join("status")).unwrap_or_default();
+        let n = status
+            .lines()
+            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        out.push((task.file_name().unwrap().to_string_lossy().into_owned(), n));
+    }
+    out.sort();
+    out
+}
+
+/// Sends one GET on a kept-alive connection and reads the whole answer (Content-Length framed); returns the status.
+fn get(s: &mut TcpStream, path: &str, cookie: &str) -> u16 {
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nCookie: {cookie}\r\n\r\n")
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = s.read(&mut chunk).unwrap();
+        assert!(n > 0, "the gateway closed the connection");
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("a Content-Length framed answer");
+    while buf.len() < head_end + len {
+        let n = s.read(&mut chunk).unwrap();
+        assert!(n > 0, "the gateway closed the connection mid-body");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    status
+}
+
+/// A client connection's requests wake only the worker thread that runs the connection. pingora accepts every
+/// connection on one thread, whose runtime registered the socket, and runs it on a thread picked at random; without
+/// vendor/pingora-core patch 07 the accepting thread received the socket's events for the other thread's connections
+/// and woke that thread for each request: two parked threads woken per request instead of one, at light load the
+/// costliest step of the proxy (docs/BENCHMARKS.md, session 8).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_wakes_only_the_thread_that_runs_it() {
+    let backends = Backends::start(1);
+    let (gw, port, _dir) = start(2, backends.addrs[0]).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &base, "anna", PASSWORD, "/expense/", "portvakt", None).await.cookie.expect("logged in");
+    let pid = gw.0.id();
+    let report = tokio::task::spawn_blocking(move || {
+        assert_eq!(worker_switches(pid).len(), 2, "two worker threads: {:?}", worker_switches(pid));
+        let mut crossed = Vec::new();
+        // Eight connections: all eight run on the accepting thread with probability 1/256 only.
+        for conn in 0..8 {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.set_nodelay(true).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            assert_eq!(get(&mut s, "/expense/warm", &cookie), 200);
+            std::thread::sleep(Duration::from_millis(20));
+            let before = worker_switches(pid);
+            for i in 0..20 {
+                assert_eq!(get(&mut s, &format!("/expense/{conn}/{i}"), &cookie), 200);
+                // Let the gateway's threads go idle, as they are between the requests of a light load.
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            let after = worker_switches(pid);
+            let woken: Vec<u64> = after.iter().zip(&before).map(|((_, a), (_, b))| a - b).collect();
+            let (lo, hi) = (*woken.iter().min().unwrap(), *woken.iter().max().unwrap());
+            assert!(hi >= 20, "connection {conn}: 20 requests should wake their thread at least 20 times: {woken:?}");
+            if lo > 5 {
+                crossed.push(format!("connection {conn}: wake-ups per worker thread {woken:?}"));
+            }
+        }
+        crossed
+    })
+    .await
+    .unwrap();
+    assert!(report.is_empty(), "20 requests on one connection woke both worker threads:\n{}", report.join("\n"));
+}
