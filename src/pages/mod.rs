@@ -485,6 +485,178 @@ mod tests {
         }
     }
 
+    /// Every page in `lang`, with every optional part shown (notices, errors, realms, eID, tiles in every state),
+    /// values from callers set to "Zq" (a word in no language) and counts to 2 and 1.
+    fn all_pages(lang: Lang) -> Vec<(String, String)> {
+        let v = "Zq".to_string();
+        let ctx = PageCtx { lang, user: Some(("Zq", "Zq")) };
+        let realms =
+            [RealmChoice { name: v.clone(), title: v.clone() }, RealmChoice { name: "b".into(), title: v.clone() }];
+        let providers = [eid::ProviderButton { name: v.clone(), title: v.clone() }];
+        let mut pages = Vec::new();
+        let login = LoginView {
+            rd: "/",
+            csrf: "Zq",
+            realms: &realms,
+            selected_realm: "",
+            username: "Zq",
+            error: Some(Notice::from(Msg::PasswordMustChange).with_link("/", Msg::PasswordChangeLink)),
+            notice: Some(Msg::SessionExpired.arg("minutes", 2u64).into()),
+            password_help_url: Some("/"),
+            eid_providers: &providers,
+        };
+        pages.push(("login".to_string(), login_page(&ctx, &login)));
+        let tile = |state| Tile { title: v.clone(), description: v.clone(), url: "/".into(), state };
+        let tiles = [
+            tile(TileState::Open),
+            tile(TileState::NeedsStepUp),
+            tile(TileState::NotFromThisNetwork),
+            tile(TileState::ClosedUntil(v.clone())),
+            tile(TileState::NoAccess(None)),
+        ];
+        for zone in [Msg::ZoneInternal, Msg::ZoneRemote] {
+            pages.push(("portal".into(), portal_page(&ctx, "Zq", zone, &tiles)));
+        }
+        pages.push(("empty portal".into(), portal_page(&ctx, "Zq", Msg::ZoneRemote, &[])));
+        pages.push(("logged out".into(), logged_out_page(&ctx)));
+        // Every message, as the body of an error page and of a message page, with its variables set.
+        for &m in Msg::ALL {
+            let body = [Text::from(m)
+                .arg("minutes", 2u64)
+                .arg("seconds", 2u64)
+                .arg("tries", 1u64)
+                .arg("name", "Zq")
+                .arg("zone", "Zq")
+                .arg("service", "Zq")
+                .arg("time", "Zq")
+                .arg("number", "Zq")
+                .arg("address", "Zq")
+                .arg("code", "Zq")
+                .arg("input", "Zq")
+                .arg("reason", "Zq")
+                .arg("provider", "Zq")
+                .arg("email", "Zq")
+                .arg("domain", "Zq")
+                .arg("error", "Zq")
+                .arg("person", "Zq")
+                .arg("date", "Zq")];
+            pages.push((format!("error page with {m:?}"), error_page(&ctx, Msg::ErrorTitle, &body)));
+            pages.push((format!("message page with {m:?}"), message_page(&ctx, m, &body[0], false)));
+        }
+        let channels = [
+            ChannelChoice { value: "sms:0".into(), label: Msg::ChannelSms.arg("number", "Zq") },
+            ChannelChoice { value: "email".into(), label: Msg::ChannelEmail.arg("address", "Zq") },
+        ];
+        for sent in [None, Some(Msg::CodeSentSms.arg("number", "Zq").arg("minutes", 2u64))] {
+            let sf = SecondFactorView {
+                channels: &channels,
+                selected: "",
+                rd: "/",
+                csrf: "Zq",
+                sent,
+                error: Some(Msg::CodeWrong.arg("tries", 2u64).into()),
+                eid_providers: &providers,
+            };
+            pages.push(("second factor".into(), second_factor_page(&ctx, &sf)));
+        }
+        let no_channels = SecondFactorView { eid_providers: &providers, ..Default::default() };
+        pages.push(("second factor without channels".into(), second_factor_page(&ctx, &no_channels)));
+        let phones = [v.clone()];
+        for (can_edit, linked) in [(true, Some(("Zq", v.clone(), v.clone()))), (false, None)] {
+            let account = AccountView {
+                phones_masked: if can_edit { &phones } else { &[] },
+                phone1: "Zq",
+                phone2: "",
+                can_edit,
+                csrf: "Zq",
+                notice: Some(Msg::PhonesSaved.into()),
+                errors: vec![Msg::PhonesTooMany.into()],
+                eid: Some(eid::AccountEid { linked, csrf: "Zq" }),
+            };
+            pages.push(("account".into(), account_page(&ctx, &account)));
+        }
+        for code_sent_to in [None, Some("Zq")] {
+            let link = eid::LinkView { csrf: "Zq", email: "Zq", code_sent_to, minutes: 2, error: None };
+            pages.push(("eID link".into(), eid::link_page(&ctx, &link)));
+        }
+        pages
+    }
+
+    /// The text a reader sees on a page: the text between tags (our pages put no words in attributes), entities
+    /// decoded, each run of whitespace as one space.
+    fn visible_text(html: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut rest = html;
+        while let Some(open) = rest.find('<') {
+            let text = rest[..open].split_whitespace().collect::<Vec<_>>().join(" ");
+            let text = text
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#x27;", "'")
+                .replace("&amp;", "&");
+            if !text.is_empty() {
+                out.push(text);
+            }
+            rest = rest[open..].find('>').map_or("", |close| &rest[open + close + 1..]);
+        }
+        out
+    }
+
+    /// Fragments of English page wording that must not appear on a page in another language: each message's
+    /// English text cut at its variables, keeping pieces of two or more words (so a shared word such as "SMS" or a
+    /// proper noun is not counted), minus pieces the other language's own text also has.
+    fn english_fragments() -> Vec<(Msg, String)> {
+        let mut out = Vec::new();
+        for &m in Msg::ALL {
+            let en = Text::from(m).arg("minutes", 2u64).arg("seconds", 2u64).arg("tries", 2u64).render(Lang::En);
+            for piece in en.split(['{', '}', '$']).flat_map(|p| p.split('\n')) {
+                let piece = piece.split_whitespace().collect::<Vec<_>>().join(" ");
+                let piece = piece.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+                if piece.split_whitespace().filter(|w| w.chars().any(char::is_alphabetic)).count() >= 2 {
+                    out.push((m, piece));
+                }
+            }
+        }
+        out
+    }
+
+    /// No English wording reaches a Swedish, Norwegian (bokmål, nynorsk) or Danish page: every page, with every
+    /// part and every message shown, is compared against the English catalogue's texts. Words from callers and
+    /// configuration are set to a neutral value, so only our own wording is judged.
+    #[test]
+    fn no_english_on_a_non_english_page() {
+        let fragments = english_fragments();
+        let mut problems = Vec::new();
+        for lang in [Lang::Sv, Lang::Nb, Lang::Nn, Lang::Da] {
+            for (page, html) in all_pages(lang) {
+                let text = visible_text(&html).join(" | ");
+                for (m, fragment) in &fragments {
+                    // A piece the language's own text of that message also has (a name, a shared word) is fine.
+                    if m.text(lang).contains(fragment.as_str()) {
+                        continue;
+                    }
+                    if text.contains(fragment.as_str()) {
+                        problems.push(format!("{lang:?} {page}: English \"{fragment}\" ({m:?})"));
+                    }
+                }
+            }
+        }
+        problems.sort();
+        problems.dedup();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// The English check can fail: an English page read as if it were Swedish is full of English wording.
+    #[test]
+    fn english_check_finds_english() {
+        let fragments = english_fragments();
+        let text = visible_text(&login_page(&PageCtx { lang: Lang::En, user: None }, &LoginView::default())).join(" ");
+        let found =
+            fragments.iter().filter(|(m, f)| !m.text(Lang::Sv).contains(f.as_str()) && text.contains(f.as_str()));
+        assert!(found.count() >= 3, "{text}");
+    }
+
     /// The group choice appears only when there is more than one realm.
     #[test]
     fn realm_choice_only_with_several() {
