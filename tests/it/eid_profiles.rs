@@ -299,3 +299,32 @@ async fn broker_nested_person_claim_pass_through_and_zones() {
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("be used from where you are"));
 }
+
+/// With `person_claim = "email"` and a trusted mapping, the token's `email` finds the account by its e-mail address
+/// (not by username, not by `oid`), and only that account.
+#[tokio::test(flavor = "multi_thread")]
+async fn entra_id_maps_email_to_the_account_with_that_address() {
+    let providers = |op: &TestOp| {
+        format!(
+            "[[eid.providers]]\nname = \"entra\"\nprofile = \"entra-id\"\ntenant_id = \"{TENANT}\"\nauthority = \"{}\"\n\
+             client_id = \"portvakt\"\nclient_secret = \"klient-hemlighet\"\nperson_claim = \"email\"\n\
+             trust_directory_mapping = true\nassurance = \"substantial\"\ntimeout = \"5s\"\n",
+            op.origin()
+        )
+    };
+    // The OP's email for PID is p{PID}@tenant.example; an account named like the oid exists too, as a decoy.
+    let users = format!(
+        "[[users]]\nusername = \"siri\"\npassword_hash = \"{{hash}}\"\nname = \"Siri\"\nemail = \"P{PID}@Tenant.example\"\ngroups = [\"staff\"]\n\n{OID_USER}"
+    );
+    let s = start(entra_op(), providers, None, &users);
+    let mut b = Browser::from(INTERNAL);
+    let r = s.login(&mut b, "entra", PID, "pwd").await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let (status, echo) = s.expense(&b).await;
+    assert_eq!(status, 200, "{echo}");
+    assert_eq!(echo["headers"]["x-portvakt-user"][0], "siri", "found by address, case-insensitively");
+    // A person whose address no account has: refused.
+    let mut b = Browser::from(INTERNAL);
+    assert_eq!(s.login(&mut b, "entra", STRANGER, "pwd").await.status(), 403);
+    assert!(b.cookie("portvakt").is_none());
+}
