@@ -2,7 +2,7 @@
 //! posted to one gateway, ends the session on another gateway sharing the SQLite store; a replayed token is refused
 //! on either, and so is every token that is not a valid logout token for us.
 
-use crate::common::oidc::{jwt_parts, OpClient, TestOp, LOA_HIGH};
+use crate::common::oidc::{jwt_parts, OpBrowser, OpClient, TestOp, LOA_HIGH};
 use crate::common::*;
 use portvakt::store::seal::Secrets;
 use serde_json::{json, Value};
@@ -29,13 +29,15 @@ fn pair() -> Pair {
         ),
     )
     .unwrap();
-    let port = free_port();
+    let (port, port_b) = (free_port(), free_port());
     let public = format!("http://127.0.0.1:{port}");
-    let op = TestOp::start(vec![OpClient::basic(
-        "portvakt",
-        "klient-hemlighet",
-        &format!("{public}/.portvakt/eid/callback"),
-    )]);
+    let mut client = OpClient::basic("portvakt", "klient-hemlighet", &format!("{public}/.portvakt/eid/callback"));
+    // The OP's own back-channel logout goes to B (the "other" instance).
+    client.extra = json!({
+        "backchannel_logout_uri": format!("http://127.0.0.1:{port_b}/.portvakt/eid/backchannel-logout"),
+        "backchannel_logout_session_required": true,
+    });
+    let op = TestOp::start(vec![client]);
     let extra = format!(
         "[email]\nkind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\
          from = \"Portvakt <noreply@kommune.example>\"\ntimeout = \"5s\"\n\n\
@@ -56,13 +58,19 @@ fn pair() -> Pair {
         ..Opts::default()
     };
     let a = Env::start(opts(Some(port)));
-    let b = Env::start(opts(None));
+    let b = Env::start(opts(Some(port_b)));
     Pair { a, b, op, _keys: keys }
 }
 
 impl Pair {
-    /// An eID login on A from a new browser; returns its session cookie and the ID token's claims.
+    /// An eID login on A from a new browser (and a new one at the OP); returns its session cookie and the ID token's
+    /// claims.
     async fn login(&self) -> (String, Value) {
+        self.login_with(&self.op.browser(REMOTE)).await
+    }
+
+    /// An eID login on A from a new browser that uses `op` at the OP.
+    async fn login_with(&self, op: &OpBrowser) -> (String, Value) {
         let c = client_from(REMOTE);
         let r = c
             .get(format!("{}/.portvakt/eid/start?provider=idporten&rd=%2Fexpense%2F", self.a.http_url()))
@@ -77,7 +85,7 @@ impl Pair {
             .iter()
             .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
             .collect();
-        let back = self.op.browser(REMOTE).authorize(r.headers()["location"].to_str().unwrap(), PID, LOA_HIGH).await;
+        let back = op.authorize(r.headers()["location"].to_str().unwrap(), PID, LOA_HIGH).await;
         let r = c.get(&back.callback).header("cookie", cookies.join("; ")).send().await.unwrap();
         assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
         let session = set_cookie(r.headers(), "portvakt").expect("a session");
@@ -185,4 +193,18 @@ async fn invalid_logout_tokens_are_refused() {
     let token = p.op.logout_token("portvakt", json!({ "sid": sid })).await;
     assert_eq!(post_logout(&p.b, &token).await.0, 200);
     assert_eq!(p.status_on(&p.a, &session).await, 401);
+}
+
+/// The provider's own back-channel logout: the person logs out at the OP (not at the gateway), the OP posts its
+/// logout token to B, and the session made on A ends; the OP saw no error from the gateway.
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_at_the_provider_reaches_the_other_instance() {
+    let p = pair();
+    let at_op = p.op.browser(REMOTE);
+    let (session, _) = p.login_with(&at_op).await;
+    assert_eq!(p.status_on(&p.a, &session).await, 200);
+    let (back_to, _) = at_op.end_session(&format!("{}/logout", p.op.issuer())).await;
+    assert!(back_to.is_none(), "the OP showed its own logged-out page: {back_to:?}");
+    assert_eq!(p.status_on(&p.a, &session).await, 401, "ended through B by the OP's logout token:\n{}", p.op.log());
+    assert!(!p.op.log().contains("backchannel.error"), "{}", p.op.log());
 }

@@ -174,7 +174,16 @@ const provider = new Provider(issuer, {
   extraClientMetadata: {
     properties: ['frontchannel_logout_uri', 'frontchannel_logout_session_required'],
   },
+  // oidc-provider refuses outgoing requests to special-use addresses (SSRF protection); this test OP talks only to
+  // the gateways under test, which listen on loopback.
+  fetch: (url, options) => {
+    const { dispatcher: _ssrfGuard, ...rest } = options;
+    return globalThis.fetch(url, rest);
+  },
   features: {
+    // Back-channel logout (OpenID Connect Back-Channel Logout 1.0): at logout the OP POSTs a logout_token to every
+    // client of the session that registered a backchannel_logout_uri.
+    backchannelLogout: { enabled: true },
     devInteractions: { enabled: false },
     pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
     revocation: { enabled: true },
@@ -214,6 +223,7 @@ const provider = new Provider(issuer, {
 provider.Client.prototype.includeSid = () => true;
 
 provider.on('server_error', (_ctx, err) => console.error('server_error', err));
+provider.on('backchannel.error', (_ctx, err, client) => console.error('backchannel.error', client?.clientId, err.message));
 
 // ---- test control: recorded requests, ID token tampering, front-channel logout -----------------------------------
 
