@@ -1,11 +1,15 @@
 //! OpenID Connect back-channel logout against the real test OpenID Provider: a logout token signed by the OP,
-//! posted to one gateway, ends the session on another gateway sharing the SQLite store; a replayed token is refused
-//! on either, and so is every token that is not a valid logout token for us.
+//! posted to one gateway, ends the session on another gateway sharing the SQLite store (within the other's
+//! `[session] cache_ttl`); a replayed token is refused on either, and so is every token that is not a valid logout
+//! token for us.
 
 use crate::common::oidc::{jwt_parts, OpBrowser, OpClient, TestOp, LOA_HIGH};
 use crate::common::*;
 use portvakt::store::seal::Secrets;
 use serde_json::{json, Value};
+
+/// Each instance's `[session] cache_ttl`: a session ended on one is refused on the other at most this late.
+const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The test person's national identity number (`pid`), linked to anna.
 const PID: &str = "12089912345";
@@ -55,6 +59,7 @@ fn pair() -> Pair {
         server_extra: format!("public_url = \"{public}\""),
         extra: extra.clone(),
         accounts: Some(accounts.clone()),
+        session: Some("[session]\nidle_timeout = \"15m\"\nabsolute_lifetime = \"12h\"\ncache_ttl = \"1s\"\n".into()),
         ..Opts::default()
     };
     let a = Env::start(opts(Some(port)));
@@ -92,8 +97,11 @@ impl Pair {
         (session, jwt_parts(&self.op.last_id_token().await.unwrap()).1)
     }
 
-    /// The status the expense backend's answer has on gateway `gw` with `session` (200 logged in, 401 not).
+    /// The status the expense backend's answer has on gateway `gw` with `session` (200 logged in, 401 not), asked
+    /// once `gw`'s copy of the session is older than `[session] cache_ttl`: the store decides, as it does on every
+    /// instance within that window after a session ends elsewhere.
     async fn status_on(&self, gw: &Env, session: &str) -> u16 {
+        gw.clock.advance(CACHE_TTL + std::time::Duration::from_millis(1));
         get_json(&client_from(REMOTE), &format!("{}/expense/", gw.http_url()), session, &[]).await.0
     }
 }
