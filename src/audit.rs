@@ -512,6 +512,20 @@ pub fn emit(ev: AuditEvent<'_>) {
     });
 }
 
+/// Emits an event in the current request if there is one, else through `observer` without request facts (work a
+/// request started that runs on after it, such as ending sessions after a front-channel logout).
+pub fn emit_or(observer: &Observer, ev: &AuditEvent<'_>) {
+    let in_request = SCOPE
+        .try_with(|s| {
+            let facts = s.facts.borrow();
+            s.observer.emit(ev, Some(&facts));
+        })
+        .is_ok();
+    if !in_request {
+        observer.emit(ev, None);
+    }
+}
+
 /// Problems in a config section, each at the byte range of the file it refers to (where one applies).
 pub type ConfigProblems = Vec<(Option<std::ops::Range<usize>>, String)>;
 

@@ -840,17 +840,7 @@ impl Gateway {
                     reason = ?d.kind,
                     "access denied"
                 );
-                // The rule's id, without the "(file:line)" the log carries.
-                let rule = d.rule.as_deref().map(|r| r.split(" (").next().unwrap_or(r)).unwrap_or(access::BUILTIN_RULE);
-                let kind = match d.kind {
-                    DenyKind::Zone => "zone",
-                    DenyKind::ClosedUntil(_) => "closed",
-                    DenyKind::Rule => "rule",
-                    DenyKind::NoAccess => "no_access",
-                };
-                let key = sid.key();
-                let who = crate::audit::Who::user(&rec.username, &rec.realm).with_session(&key);
-                crate::audit::emit(crate::audit::AuditEvent::PolicyDenied { service: svc_name, rule, kind, who });
+                crate::services::sessions::policy_denied(svc_name, &d, &sid, &rec);
                 denial_page(self, lang, title, &d).send(self, session).await?;
                 Ok(true)
             }

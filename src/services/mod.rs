@@ -6,9 +6,13 @@
 //! - [`codes`]: sending a one-time code (limits, issue, delivery, taking back an undelivered send).
 //! - [`eid_link`]: linking a verified eID to an account by a code sent to its municipal e-mail address.
 //! - [`sessions`]: sessions created, checked, stepped up and ended, each with its audit event.
+//! - [`eid_login`]: eID refusals, the session a linked eID starts, sessions a provider's logout ends.
+//! - [`account_changes`]: SMS numbers and the eID link changed (or refused), with their audit events.
 
+pub mod account_changes;
 pub mod codes;
 pub mod eid_link;
+pub mod eid_login;
 pub mod login;
 pub mod sessions;
 

@@ -90,3 +90,19 @@ fn ended(id: &SessionId, rec: &SessionRecord, reason: EndReason) {
     let who = Who::user(&rec.username, &rec.realm).with_session(&key);
     audit::emit(AuditEvent::SessionEnded { reason, who });
 }
+
+/// Records a request of this session that a policy refused with 403 (`policy_denied`): the deciding rule's id
+/// (without the "(file:line)" the log carries; the built-in zone rule when none decided) and the kind of denial.
+pub fn policy_denied(service: &str, d: &crate::access::Denial, id: &SessionId, rec: &SessionRecord) {
+    use crate::access::{DenyKind, BUILTIN_RULE};
+    let rule = d.rule.as_deref().map(|r| r.split(" (").next().unwrap_or(r)).unwrap_or(BUILTIN_RULE);
+    let kind = match d.kind {
+        DenyKind::Zone => "zone",
+        DenyKind::ClosedUntil(_) => "closed",
+        DenyKind::Rule => "rule",
+        DenyKind::NoAccess => "no_access",
+    };
+    let key = id.key();
+    let who = Who::user(&rec.username, &rec.realm).with_session(&key);
+    audit::emit(AuditEvent::PolicyDenied { service, rule, kind, who });
+}

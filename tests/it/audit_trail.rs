@@ -345,3 +345,35 @@ async fn eid_login_during_directory_outage_is_a_503_not_a_logout_or_bypass() {
     let eid: Vec<&str> = lines.iter().filter(|l| l["event"] == "eid").map(|l| l["outcome"].as_str().unwrap()).collect();
     assert_eq!(eid, ["success", "success"], "the refused logins are no eID success: {lines:#?}");
 }
+
+/// No audit event is built or emitted in the HTTP layer (src/gateway/): every one comes from the domain services,
+/// so a handler cannot record what the service did not decide, or forget what it did.
+#[test]
+fn audit_events_come_from_the_domain_not_the_handlers() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gateway"), &mut files);
+    assert!(files.len() > 10, "src/gateway was read");
+    let found: Vec<String> = files
+        .iter()
+        .flat_map(|(path, text)| {
+            text.lines().enumerate().filter_map(move |(i, l)| {
+                let code = l.split("//").next().unwrap_or("");
+                ["AuditEvent", "audit::emit", "observer.emit", "emit_or("]
+                    .iter()
+                    .any(|w| code.contains(w))
+                    .then(|| format!("{path}:{}: {}", i + 1, l.trim()))
+            })
+        })
+        .collect();
+    assert!(found.is_empty(), "audit events in the HTTP layer; move them into src/services:\n{}", found.join("\n"));
+}

@@ -2,7 +2,7 @@
 
 use crate::access::{AccountAction, Actor};
 use crate::account::EidLink;
-use crate::audit::{self, AuditEvent, Outcome};
+use crate::audit::Change;
 use crate::gateway::extract::{self, LoggedIn};
 use crate::gateway::handler::{account_key, unavailable, Handled};
 use crate::gateway::reply::Reply;
@@ -10,7 +10,8 @@ use crate::gateway::{Ctx, Gateway};
 use crate::notify::EmailMessage;
 use crate::pages::{self, AccountView, Lang, Msg, Notice, PageCtx};
 use crate::phone::PhoneError;
-use crate::session::{SessionFilter, SessionRecord};
+use crate::services::account_changes;
+use crate::session::SessionRecord;
 use pingora::proxy::Session;
 
 /// What the account page shows besides the stored account.
@@ -129,13 +130,7 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
     if !phones_allowed(gw, ctx, &rec) {
         let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
         tracing::warn!(user = %rec.username, zone = %zone, "number change refused outside the allowed zones");
-        let (who, reason) = (audit::Who::user(&rec.username, &rec.realm), Some("zone"));
-        audit::emit(AuditEvent::AccountChanged {
-            change: audit::Change::Phones,
-            outcome: Outcome::Failure,
-            reason,
-            who,
-        });
+        account_changes::refused(&rec, Change::Phones, account_changes::Refusal::Zone);
         return Ok(Reply::error_page(gw, lang, 403, Msg::ForbiddenTitle, Msg::PhonesOnlyInternal));
     }
     let (phone1, phone2) = (form.trimmed("phone1"), form.trimmed("phone2"));
@@ -147,13 +142,7 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
         return render(gw, ctx, session, &rec, refill(too_many())).await;
     }
     if !extract::confirm_password(gw, ctx, session, &rec, &form).await? {
-        let (who, reason) = (audit::Who::user(&rec.username, &rec.realm), Some("wrong_password"));
-        audit::emit(AuditEvent::AccountChanged {
-            change: audit::Change::Phones,
-            outcome: Outcome::Failure,
-            reason,
-            who,
-        });
+        account_changes::refused(&rec, Change::Phones, account_changes::Refusal::WrongPassword);
         let errors = vec![Notice::from(Msg::PhonesPasswordWrong)];
         return render(gw, ctx, session, &rec, refill(errors)).await;
     }
@@ -164,21 +153,9 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
         Ok(n) => n,
         Err(errors) => return render(gw, ctx, session, &rec, refill(errors)).await,
     };
-    let old = gw
-        .state
-        .accounts
-        .set_phones(&account_key(&rec), numbers.clone())
-        .await
-        .map_err(unavailable("account store"))?;
+    let accounts = gw.state.accounts.as_ref();
+    let old = account_changes::set_phones(accounts, &rec, &account_key(&rec), numbers.clone()).await?;
     if old != numbers {
-        tracing::info!(user = %rec.username, count = numbers.len(), "SMS numbers changed");
-        let who = audit::Who::user(&rec.username, &rec.realm);
-        audit::emit(AuditEvent::AccountChanged {
-            change: audit::Change::Phones,
-            outcome: Outcome::Success,
-            reason: None,
-            who,
-        });
         announce_phone_change(gw, lang, &rec, old);
     }
     let notice = Some(Notice::from(Msg::PhonesSaved));
@@ -213,17 +190,10 @@ pub async fn eid_unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> H
         let errors = vec![Notice::from(Msg::EidUnlinkPasswordWrong)];
         return render(gw, ctx, session, &rec, Render::plain(400, None, errors)).await;
     }
-    let removed = gw.state.accounts.unlink_eid(&account_key(&rec)).await.map_err(unavailable("account store"))?;
+    let (accounts, sessions, observer) = (gw.state.accounts.as_ref(), &gw.state.sessions, &gw.state.observer);
+    // Sessions opened with the unlinked eID end now: a wrongly linked person must not keep access.
+    let removed = account_changes::unlink_eid(accounts, sessions, observer, &rec, &account_key(&rec)).await?;
     if let Some(l) = removed {
-        // Sessions opened with the unlinked eID end now: a wrongly linked person must not keep access.
-        let filter = SessionFilter::EidOfUser { realm: &rec.realm, username: &rec.username };
-        let ended = gw.state.sessions.end_matching(&filter).await.map_err(unavailable("session store"))?;
-        tracing::info!(user = %rec.username, provider = %l.provider, ended, "eID unlinked");
-        let (who, change) = (audit::Who::user(&rec.username, &rec.realm), audit::Change::EidUnlink);
-        audit::emit(AuditEvent::AccountChanged { change, outcome: Outcome::Success, reason: None, who });
-        for _ in 0..ended {
-            audit::emit(AuditEvent::SessionEnded { reason: audit::EndReason::Revoked, who });
-        }
         let title = gw.state.eid.provider(&l.provider).map(|p| p.settings.title.clone()).unwrap_or(l.provider);
         super::eid_link::announce(gw, lang, rec.email.clone(), Msg::EidUnlinkedSubject, Msg::EidUnlinkedBody, &title);
     }

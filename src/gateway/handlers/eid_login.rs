@@ -1,7 +1,7 @@
 //! eID login: start at the provider, the provider's callback, and its front-channel logout.
 
 use crate::access::{AccountAction, Actor};
-use crate::audit::{self, AuditEvent, Outcome};
+use crate::audit;
 use crate::eid::{Callback, EidError, Start, Verified};
 use crate::gateway::handler::{after_login_target, unavailable, Handled};
 use crate::gateway::http::{self, query_param};
@@ -9,6 +9,7 @@ use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::methods::Assurance;
 use crate::pages::{self, Lang, Msg, PageCtx, Text};
+use crate::services::eid_login::{self, Refusal};
 use crate::session::{Method, Methods, SessionFilter, SessionId};
 use pingora::proxy::Session;
 
@@ -79,8 +80,7 @@ fn usable_here(p: &crate::eid::config::ProviderSettings, ctx: &Ctx) -> bool {
 /// The page for a provider that is not offered in this zone (403).
 fn not_from_here(lang: Lang, provider: &str) -> Reply {
     tracing::info!(provider, "eID provider used outside its zones");
-    let (outcome, reason, who) = (Outcome::Failure, Some("zone_not_allowed"), audit::Who::default());
-    audit::emit(AuditEvent::Eid { provider, outcome, reason, assurance: Assurance::None, who });
+    eid_login::refused(provider, Refusal::ZoneNotAllowed, Assurance::None, audit::Who::default());
     eid_page(lang, 403, Msg::EidFailedTitle, Text::from(Msg::EidNotFromHere))
 }
 
@@ -105,18 +105,7 @@ fn failure(lang: Lang, provider: &str, e: EidError) -> Reply {
     } else {
         tracing::warn!(provider, error = %e, "eID login refused");
     }
-    let reason = match &e {
-        EidError::UnknownProvider | EidError::FlowMissing => "flow_missing",
-        EidError::Denied { error, .. } if error == "access_denied" => "cancelled",
-        EidError::Denied { .. } => "provider_error",
-        EidError::Unavailable(_) => "provider_unavailable",
-        EidError::IssuerMismatch(_) | EidError::CodeRefused(_) | EidError::InvalidToken(_) => "invalid_response",
-        EidError::AcrTooLow { .. } => "assurance_too_low",
-        EidError::Store(_) => "store_unavailable",
-    };
-    let outcome = if status >= 500 { Outcome::Error } else { Outcome::Failure };
-    let (assurance, who) = (crate::methods::Assurance::None, audit::Who::default());
-    audit::emit(AuditEvent::Eid { provider, outcome, reason: Some(reason), assurance, who });
+    eid_login::failed(provider, &e);
     eid_page(lang, status, Msg::EidFailedTitle, body)
 }
 
@@ -152,8 +141,7 @@ pub async fn callback(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Han
     if !link_allowed(gw, ctx, v.assurance) {
         let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
         tracing::info!(provider = %v.provider, zone = %zone, "unlinked eID refused outside the link zones");
-        let (outcome, reason, who) = (Outcome::Failure, Some("not_linked"), audit::Who::default());
-        audit::emit(AuditEvent::Eid { provider: &v.provider, outcome, reason, assurance: v.assurance, who });
+        eid_login::refused(&v.provider, Refusal::NotLinked, v.assurance, audit::Who::default());
         let body = Text::from(Msg::EidLinkOnlyAtWorkBody);
         return Ok(eid_page(lang, 403, Msg::EidLinkOnlyAtWorkTitle, body));
     }
@@ -185,8 +173,7 @@ async fn mapped_log_in(
     };
     let Some(user) = user.filter(|u| u.realm == realm) else {
         tracing::warn!(provider = %v.provider, realm, "eID names no account in the mapped directory");
-        let (outcome, reason, who) = (Outcome::Failure, Some("no_mapped_account"), audit::Who::default());
-        audit::emit(AuditEvent::Eid { provider: &v.provider, outcome, reason, assurance: v.assurance, who });
+        eid_login::refused(&v.provider, Refusal::NoMappedAccount, v.assurance, audit::Who::default());
         return Ok(eid_page(lang, 403, Msg::EidFailedTitle, Text::from(Msg::EidNoMappedAccount)));
     };
     log_in(gw, session, ctx, &format!("{}:{}", user.realm, user.username), v).await
@@ -202,21 +189,15 @@ pub async fn log_in(gw: &Gateway, session: &mut Session, ctx: &mut Ctx, account:
     };
     let Some(user) = user else {
         tracing::warn!(account, provider = %v.provider, "eID is linked to an account the directory no longer has");
-        let (outcome, reason, who) = (Outcome::Failure, Some("account_gone"), audit::Who::user(username, realm));
-        audit::emit(AuditEvent::Eid { provider: &v.provider, outcome, reason, assurance: v.assurance, who });
+        eid_login::refused(&v.provider, Refusal::AccountGone, v.assurance, audit::Who::user(username, realm));
         let body = Text::from(Msg::EidAccountGone);
         return Ok(eid_page(lang, 403, Msg::EidFailedTitle, body));
     };
     gw.end_current_session(session.req_header(), ctx).await?;
     let (id, rec) =
-        gw.state.sessions.create_eid(&user, v.assurance, v.login()).await.map_err(unavailable("session store"))?;
+        eid_login::start_session(&gw.state.sessions, &user, v).await.map_err(unavailable("session store"))?;
     let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
     tracing::info!(user = %rec.username, realm = %rec.realm, provider = %v.provider, acr = %v.acr, zone = %zone, "eID login");
-    let key = id.key();
-    let who = audit::Who::user(&rec.username, &rec.realm).with_session(&key);
-    let (outcome, assurance) = (Outcome::Success, v.assurance);
-    audit::emit(AuditEvent::Eid { provider: &v.provider, outcome, reason: None, assurance, who });
-    audit::emit(AuditEvent::SessionCreated { methods: &rec.methods.header_value(), who });
     // A back-channel logout may name only `sub`: remember whose it is for as long as the session can live.
     let lifetime = gw.state.cfg.session.absolute_lifetime;
     if let Err(e) = gw.state.eid.remember_subject(&v.provider, &v.sub, account, lifetime).await {
@@ -242,14 +223,9 @@ pub async fn frontchannel_logout(gw: &Gateway, session: &mut Session, _ctx: &mut
     let observer = gw.state.observer.clone();
     // Ending sessions is quick in memory but a round trip with Redis; the iframe need not wait for it.
     tokio::spawn(async move {
-        match sessions.end_matching(&SessionFilter::EidSid { provider: &name, sid: &sid }).await {
-            Ok(n) => {
-                tracing::info!(provider = %name, ended = n, "front-channel logout");
-                let ev = AuditEvent::SessionEnded { reason: audit::EndReason::Revoked, who: audit::Who::default() };
-                for _ in 0..n {
-                    observer.emit(&ev, None);
-                }
-            }
+        let filter = SessionFilter::EidSid { provider: &name, sid: &sid };
+        match eid_login::end_sessions(&sessions, &observer, &filter).await {
+            Ok(n) => tracing::info!(provider = %name, ended = n, "front-channel logout"),
             Err(e) => tracing::warn!(provider = %name, error = %e, "front-channel logout failed"),
         }
     });
@@ -289,13 +265,15 @@ pub async fn backchannel_logout(gw: &Gateway, session: &mut Session, ctx: &mut C
             return Ok(refuse(503, "temporarily_unavailable", "try again later"));
         }
     }
-    let sessions = &gw.state.sessions;
+    let (sessions, observer) = (&gw.state.sessions, &gw.state.observer);
     let ended = match (&l.sid, &l.sub) {
-        (Some(sid), _) => sessions.end_matching(&SessionFilter::EidSid { provider: &l.provider, sid }).await,
+        (Some(sid), _) => {
+            eid_login::end_sessions(sessions, observer, &SessionFilter::EidSid { provider: &l.provider, sid }).await
+        }
         (None, Some(sub)) => match gw.state.eid.subject_account(&l.provider, sub).await {
             Ok(Some(account)) => {
                 let (realm, username) = account.split_once(':').unwrap_or(("", account.as_str()));
-                sessions.end_matching(&SessionFilter::EidOfUser { realm, username }).await
+                eid_login::end_sessions(sessions, observer, &SessionFilter::EidOfUser { realm, username }).await
             }
             Ok(None) => Ok(0),
             Err(e) => Err(e),
@@ -305,10 +283,6 @@ pub async fn backchannel_logout(gw: &Gateway, session: &mut Session, ctx: &mut C
     match ended {
         Ok(n) => {
             tracing::info!(provider = %l.provider, by_sid = l.sid.is_some(), ended = n, "back-channel logout");
-            let ev = AuditEvent::SessionEnded { reason: audit::EndReason::Revoked, who: audit::Who::default() };
-            for _ in 0..n {
-                gw.state.observer.emit(&ev, None);
-            }
             Ok(Reply::bytes(200, "text/plain; charset=utf-8", bytes::Bytes::new()))
         }
         Err(e) => {
