@@ -25,7 +25,7 @@ pub fn init_logging(json: bool) {
 /// Loads a config and everything it refers to, collecting every problem.
 pub fn load_all(path: &Path) -> Result<Config, crate::config::error::ConfigErrors> {
     let mut cfg = Config::load(path)?;
-    let dirs = crate::directory::build_all(&cfg)?;
+    let dirs = crate::directory::build_all(&cfg.path, &cfg.directories, &cfg.institutions)?;
     if let Some(p) = cfg.load_policies(&dirs)? {
         cfg.warnings.extend(p.warnings().iter().cloned());
     }
@@ -192,7 +192,8 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
         }
         None => cfg.directories.first().map(|d| d.name.clone()).unwrap_or_default(),
     };
-    let institution = a.institution.clone().or_else(|| crate::directory::default_institution(&cfg, &realm));
+    let institution =
+        a.institution.clone().or_else(|| crate::directory::default_institution(&cfg.institutions, &realm));
     let mut methods = Methods::default();
     for m in a.methods.iter().filter(|m| !m.is_empty()) {
         match Method::parse(m) {
@@ -228,7 +229,7 @@ pub fn explain(a: &ExplainArgs) -> ExitCode {
             }
         },
     };
-    let dirs = match crate::directory::build_all(&cfg) {
+    let dirs = match crate::directory::build_all(&cfg.path, &cfg.directories, &cfg.institutions) {
         Ok(d) => d,
         Err(errs) => {
             eprintln!("{errs}");

@@ -74,6 +74,7 @@ pub mod eid;
 pub mod forwarding;
 pub mod gateway;
 pub mod health;
+pub mod identity;
 pub mod instrument;
 pub mod methods;
 pub mod metrics;

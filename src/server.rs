@@ -72,7 +72,7 @@ impl Default for Deps {
 
 /// Builds the shared gateway state from a config (directories loaded, key read or generated).
 pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
-    let directories: Vec<SharedDirectory> = crate::directory::build_all(&cfg)?;
+    let directories: Vec<SharedDirectory> = crate::directory::build_all(&cfg.path, &cfg.directories, &cfg.institutions)?;
     let (stores, secrets) = match &deps.stores {
         Some(s) => s.clone(),
         None => open_stores(&cfg, deps.clock.clone())?,

@@ -27,7 +27,7 @@ pub struct FileConfig {
     pub session: crate::session::config::FileSession,
     /// User directories (realms), e.g. administrative and pedagogical staff.
     #[serde(default)]
-    pub directories: Vec<FileDirectory>,
+    pub directories: Vec<crate::directory::config::FileDirectory>,
     /// Protected services.
     #[serde(default)]
     pub services: Vec<FileService>,
@@ -53,7 +53,7 @@ pub struct FileConfig {
     pub eid: Option<crate::eid::config::FileEid>,
     /// Institutions (municipalities) and their own e-mail domains, for eID linking.
     #[serde(default)]
-    pub institutions: Vec<crate::eid::config::FileInstitution>,
+    pub institutions: Vec<crate::identity::FileInstitution>,
     /// Directory of policy files (used once policy files are enabled).
     pub policies_dir: Option<Spanned<String>>,
     /// What of the client's request is removed before it is forwarded.
@@ -203,22 +203,6 @@ pub struct FileAccounts {
     pub phone_zones: Option<Vec<Spanned<String>>>,
     /// Country prefix for national numbers, e.g. "+46".
     pub default_country: Option<Spanned<String>>,
-}
-
-/// One `[[directories]]` entry.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileDirectory {
-    /// Realm id, sent in the login form.
-    pub name: Spanned<String>,
-    /// Label shown in the group choice.
-    pub title: Option<String>,
-    /// Backend: "file" or "ldap".
-    pub kind: Spanned<String>,
-    /// For kind = "file": path to the users file.
-    pub path: Option<Spanned<String>>,
-    /// For kind = "ldap": servers, accounts, attributes and groups.
-    pub ldap: Option<crate::directory::ldap::config::FileLdap>,
 }
 
 /// One `[[services]]` entry.

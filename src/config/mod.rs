@@ -9,6 +9,7 @@ pub mod error;
 pub mod file;
 pub mod secret;
 
+pub use crate::directory::config::{DirectoryKind, DirectorySettings};
 pub use crate::session::config::SessionSettings;
 pub use crate::zones::config::{LoginRequirement, ZoneSettings, REMOTE_ZONE};
 pub use check::{normalize_host, valid_name};
@@ -63,7 +64,7 @@ pub struct Config {
     /// eID providers and linking (no providers: no eID).
     pub eid: crate::eid::config::EidSettings,
     /// Institutions and their e-mail domains.
-    pub institutions: Vec<crate::eid::config::Institution>,
+    pub institutions: Vec<crate::identity::Institution>,
     /// Policy directory, when configured.
     pub policies_dir: Option<PathBuf>,
     /// Client headers removed before forwarding.
@@ -160,29 +161,6 @@ pub struct TlsFiles {
 
 /// Default `[tls] session_ticket_lifetime`: a browser that left in the afternoon resumes the next morning.
 pub const DEFAULT_SESSION_TICKET_LIFETIME: Duration = Duration::from_secs(24 * 3600);
-
-/// A user directory.
-#[derive(Debug, Clone)]
-pub struct DirectorySettings {
-    /// Realm id.
-    pub name: String,
-    /// Label in the group choice.
-    pub title: String,
-    /// Backend.
-    pub kind: DirectoryKind,
-}
-
-/// A directory backend and its settings.
-#[derive(Debug, Clone)]
-pub enum DirectoryKind {
-    /// Users file with argon2id hashes.
-    File {
-        /// Users file path.
-        path: PathBuf,
-    },
-    /// LDAP or Active Directory.
-    Ldap(Box<crate::directory::ldap::config::LdapSettings>),
-}
 
 /// A protected service.
 #[derive(Debug, Clone)]
@@ -311,7 +289,7 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
     let listeners = listeners(c, &f.listeners, &zone_names, tls.is_some());
     let (trusted_proxies, remote_login) = crate::zones::config::network(c, &f.network);
     let session = crate::session::config::validate(c, &f.session);
-    let directories = directories(c, &f.directories);
+    let directories = crate::directory::config::validate(c, &f.directories);
     let services = services(c, &f.services);
     zone_floors(c, &f.services, &zones, remote_login, &zone_names, f.policies_dir.is_some());
     let forwarding = crate::forwarding::config::validate(c, &f.forwarding);
@@ -375,7 +353,7 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
             }
         }
     };
-    let institutions = match crate::eid::config::validate_institutions(c.src(), &f.institutions, &realm_names) {
+    let institutions = match crate::identity::validate_institutions(c.src(), &f.institutions, &realm_names) {
         Ok(v) => v,
         Err(errs) => {
             c.extend(errs);
@@ -806,61 +784,6 @@ fn accounts(c: &mut Checker<'_>, a: &file::FileAccounts, zones: &HashSet<String>
         None => "+46".to_string(),
     };
     AccountSettings { path, phone_zones, default_country }
-}
-
-fn directories(c: &mut Checker<'_>, ds: &[file::FileDirectory]) -> Vec<DirectorySettings> {
-    if ds.is_empty() {
-        c.err_nopos(
-            "no [[directories]] configured: add one, e.g. name = \"staff\", kind = \"file\", path = \"users.toml\"",
-        );
-    }
-    let mut names = HashSet::new();
-    let mut out = Vec::new();
-    for d in ds {
-        let name = d.name.get_ref().clone();
-        if !valid_name(&name) {
-            c.err(&d.name, format!("directory name \"{name}\" may only contain a-z, 0-9, '-' and '_'"));
-        }
-        if !names.insert(name.clone()) {
-            c.err(&d.name, format!("directory \"{name}\" is defined twice"));
-        }
-        if d.kind.get_ref() != "ldap" {
-            if let Some(l) = &d.ldap {
-                c.err(&l.bind_dn, "a [directories.ldap] table needs kind = \"ldap\"");
-            }
-        }
-        let kind = match d.kind.get_ref().as_str() {
-            "ldap" => {
-                if let Some(p) = &d.path {
-                    c.err(p, "path is for kind = \"file\"; an LDAP directory is set up in [directories.ldap]");
-                }
-                let Some(l) = &d.ldap else {
-                    c.err(&d.kind, "a directory with kind = \"ldap\" needs a [directories.ldap] table with urls, bind_dn, bind_password_file and base_dn");
-                    continue;
-                };
-                match crate::directory::ldap::config::validate(c.src(), l, c.base_dir()) {
-                    Ok(s) => DirectoryKind::Ldap(Box::new(s)),
-                    Err(errs) => {
-                        c.extend(errs);
-                        continue;
-                    }
-                }
-            }
-            "file" => match &d.path {
-                Some(p) => DirectoryKind::File { path: c.resolve(p.get_ref()) },
-                None => {
-                    c.err(&d.kind, "a directory with kind = \"file\" needs path = \"users.toml\"");
-                    continue;
-                }
-            },
-            other => {
-                c.err(&d.kind, format!("unknown directory kind \"{other}\": use \"file\" or \"ldap\""));
-                continue;
-            }
-        };
-        out.push(DirectorySettings { title: d.title.clone().unwrap_or_else(|| name.clone()), name, kind });
-    }
-    out
 }
 
 fn services(c: &mut Checker<'_>, ss: &[file::FileService]) -> Vec<ServiceSettings> {

@@ -112,7 +112,7 @@ fn read_users(
             }
         }
         if let Some(i) = &u.institution {
-            if !crate::config::valid_name(i.get_ref()) {
+            if !crate::config::check::valid_name(i.get_ref()) {
                 errors.push(src.error_at(
                     Some(i.span()),
                     format!("institution of \"{username}\" may only contain a-z, 0-9, '-' and '_'"),

@@ -4,30 +4,18 @@
 //! ([`ldap`]). Password hashing is CPU-heavy and runs on the blocking pool; LDAP is async network work with
 //! timeouts. Neither blocks the async runtime.
 
+pub mod config;
 pub mod file;
 pub mod ldap;
 pub mod password;
 
-use std::sync::Arc;
+pub use crate::identity::User;
 
-/// A user as the gateway knows them after login.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct User {
-    /// Login name, lower case.
-    pub username: String,
-    /// Name shown on pages.
-    pub display_name: String,
-    /// Municipal e-mail address.
-    pub email: Option<String>,
-    /// Groups the user belongs to.
-    pub groups: Vec<String>,
-    /// The directory (realm) the user came from.
-    pub realm: String,
-    /// The user's institution: from the directory entry, else the one `[[institutions]]` entry for the realm.
-    pub institution: Option<String>,
-    /// Mobile numbers from the directory entry as written there (LDAP `phone_attribute`), for SMS codes.
-    pub phones: Vec<String>,
-}
+use crate::config::error::{ConfigError, ConfigErrors};
+use crate::identity::Institution;
+use config::{DirectoryKind, DirectorySettings};
+use std::path::Path;
+use std::sync::Arc;
 
 /// Why a directory refused a login whose password it did not call wrong (Active Directory's bind codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +84,7 @@ pub trait Directory: Send + Sync + std::fmt::Debug {
         None
     }
     /// Re-reads the backing store (SIGHUP); errors leave the old data serving.
-    fn reload(&self) -> Result<(), crate::config::error::ConfigErrors> {
+    fn reload(&self) -> Result<(), ConfigErrors> {
         Ok(())
     }
 }
@@ -118,48 +106,52 @@ pub fn valid_username(s: &str) -> bool {
 
 /// The institution of a realm's accounts when their entries name none: the one `[[institutions]]` entry that
 /// covers the realm (by its `directories`, or all realms when it lists none); `None` when none or several do.
-pub fn default_institution(cfg: &crate::config::Config, realm: &str) -> Option<String> {
-    let explicit: Vec<_> = cfg.institutions.iter().filter(|i| i.directories.iter().any(|d| d == realm)).collect();
+pub fn default_institution(institutions: &[Institution], realm: &str) -> Option<String> {
+    let explicit: Vec<_> = institutions.iter().filter(|i| i.directories.iter().any(|d| d == realm)).collect();
     if let [one] = explicit.as_slice() {
         return Some(one.name.clone());
     }
     if !explicit.is_empty() {
         return None;
     }
-    match cfg.institutions.iter().filter(|i| i.has_realm(realm)).collect::<Vec<_>>().as_slice() {
+    match institutions.iter().filter(|i| i.has_realm(realm)).collect::<Vec<_>>().as_slice() {
         [one] => Some(one.name.clone()),
         _ => None,
     }
 }
 
-/// Builds every configured directory; errors in users files are reported with their positions.
-pub fn build_all(cfg: &crate::config::Config) -> Result<Vec<SharedDirectory>, crate::config::error::ConfigErrors> {
+/// Builds every configured directory of the config file `config_path`; errors in users files are reported with
+/// their positions.
+pub fn build_all(
+    config_path: &Path,
+    dirs: &[DirectorySettings],
+    institutions: &[Institution],
+) -> Result<Vec<SharedDirectory>, ConfigErrors> {
     let mut out: Vec<SharedDirectory> = Vec::new();
     let mut errors = Vec::new();
-    for d in &cfg.directories {
+    for d in dirs {
         match &d.kind {
-            crate::config::DirectoryKind::File { path } => {
-                match file::FileDirectory::load_with(&d.name, &d.title, path, default_institution(cfg, &d.name)) {
+            DirectoryKind::File { path } => {
+                let default = default_institution(institutions, &d.name);
+                match file::FileDirectory::load_with(&d.name, &d.title, path, default) {
                     Ok(fd) => out.push(Arc::new(fd)),
                     Err(e) => errors.extend(e.0),
                 }
             }
-            crate::config::DirectoryKind::Ldap(s) => match ldap::LdapDirectory::new(&d.name, &d.title, (**s).clone()) {
+            DirectoryKind::Ldap(s) => match ldap::LdapDirectory::new(&d.name, &d.title, (**s).clone()) {
                 Ok(ld) => {
-                    let known = cfg.institutions.iter().map(|i| (i.name.clone(), i.title.clone())).collect();
-                    out.push(Arc::new(ld.with_institutions(default_institution(cfg, &d.name), known)))
+                    let known = institutions.iter().map(|i| (i.name.clone(), i.title.clone())).collect();
+                    out.push(Arc::new(ld.with_institutions(default_institution(institutions, &d.name), known)))
                 }
-                Err(e) => errors.push(crate::config::error::ConfigError {
-                    file: cfg.path.clone(),
-                    position: None,
-                    message: e.to_string(),
-                }),
+                Err(e) => {
+                    errors.push(ConfigError { file: config_path.to_path_buf(), position: None, message: e.to_string() })
+                }
             },
         }
     }
     if errors.is_empty() {
         Ok(out)
     } else {
-        Err(crate::config::error::ConfigErrors(errors))
+        Err(ConfigErrors(errors))
     }
 }

@@ -5,6 +5,7 @@ use crate::config::check::{is_loopback_url, Checker};
 use crate::config::duration::ConfigDuration;
 use crate::config::error::{ConfigError, SourceFile};
 use crate::config::secret::Secret;
+pub use crate::identity::{validate_institutions, FileInstitution, Institution};
 use crate::methods::Assurance;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
@@ -101,22 +102,6 @@ pub struct FileProvider {
     pub timeout: Option<Spanned<ConfigDuration>>,
     /// Extra PEM CA certificate(s) to trust for the provider (private CAs, tests).
     pub ca_file: Option<Spanned<String>>,
-}
-
-/// One `[[institutions]]` entry as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileInstitution {
-    /// Short name.
-    pub name: Spanned<String>,
-    /// Shown on pages.
-    pub title: Option<String>,
-    /// E-mail domains that count as this institution's own (none: the institution is only a policy and header
-    /// label, and its accounts cannot link an eID by e-mail).
-    #[serde(default)]
-    pub email_domains: Vec<Spanned<String>>,
-    /// Directories (realms) whose accounts belong to it; default: all.
-    pub directories: Option<Vec<Spanned<String>>>,
 }
 
 /// How Portvakt authenticates itself at a provider's token endpoint.
@@ -269,31 +254,6 @@ impl ProviderSettings {
     /// Whether a login's claim names the directory account itself (`entra-id` with `trust_directory_mapping`).
     pub fn maps_directly(&self) -> Option<&str> {
         self.entra.as_ref().and_then(|e| e.directory.as_deref())
-    }
-}
-
-/// A validated institution.
-#[derive(Debug, Clone)]
-pub struct Institution {
-    /// Short name.
-    pub name: String,
-    /// Shown on pages.
-    pub title: String,
-    /// Lower-case e-mail domains.
-    pub email_domains: Vec<String>,
-    /// Realms; empty means all.
-    pub directories: Vec<String>,
-}
-
-impl Institution {
-    /// Whether accounts of `realm` belong to this institution.
-    pub fn has_realm(&self, realm: &str) -> bool {
-        self.directories.is_empty() || self.directories.iter().any(|d| d == realm)
-    }
-
-    /// Whether `domain` (lower case) is one of its own.
-    pub fn has_domain(&self, domain: &str) -> bool {
-        self.email_domains.iter().any(|d| d == domain)
     }
 }
 
@@ -764,58 +724,6 @@ fn provider(
 fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12]) && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-/// Validates `[[institutions]]` against the directory names.
-pub fn validate_institutions(
-    src: &SourceFile,
-    list: &[FileInstitution],
-    realms: &HashSet<String>,
-) -> Result<Vec<Institution>, Vec<ConfigError>> {
-    let mut errors = Vec::new();
-    let mut out: Vec<Institution> = Vec::new();
-    let mut seen_domains: HashSet<String> = HashSet::new();
-    for i in list {
-        let name = i.name.get_ref().clone();
-        if out.iter().any(|o| o.name == name) {
-            errors.push(src.error_at(Some(i.name.span()), format!("institution \"{name}\" is defined twice")));
-        }
-        let mut domains = Vec::new();
-        for d in &i.email_domains {
-            let v = d.get_ref().trim().to_ascii_lowercase();
-            let ok = !v.is_empty()
-                && v.contains('.')
-                && !v.starts_with('.')
-                && !v.ends_with('.')
-                && v.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '.');
-            if !ok {
-                errors.push(src.error_at(Some(d.span()), format!("\"{}\" is not an e-mail domain", d.get_ref())));
-                continue;
-            }
-            if !seen_domains.insert(v.clone()) {
-                errors.push(src.error_at(Some(d.span()), format!("domain \"{v}\" is listed twice")));
-            }
-            domains.push(v);
-        }
-        let mut directories = Vec::new();
-        for d in i.directories.iter().flatten() {
-            if !realms.contains(d.get_ref()) {
-                errors.push(src.error_at(Some(d.span()), format!("unknown directory \"{}\"", d.get_ref())));
-            }
-            directories.push(d.get_ref().clone());
-        }
-        out.push(Institution {
-            title: i.title.clone().unwrap_or_else(|| name.clone()),
-            name,
-            email_domains: domains,
-            directories,
-        });
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
 }
 
 #[cfg(test)]

@@ -47,9 +47,9 @@ pub enum Confirmation {
     TooManyAttempts(Duration),
 }
 
-/// The regulation key of an account: `realm:username`.
+/// The regulation key of an account: `realm:username` ([`crate::identity::AccountId::key`]).
 pub fn account_key(realm: &str, username: &str) -> String {
-    format!("{realm}:{username}")
+    crate::identity::AccountId::new(realm, username).key()
 }
 
 /// Password checks over the configured directories, regulated.

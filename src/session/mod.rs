@@ -6,6 +6,7 @@
 pub mod config;
 
 use crate::clock::{Instant, SharedClock};
+use crate::identity::AccountId;
 use base64::Engine;
 use rand::RngCore;
 use std::fmt;
@@ -338,7 +339,7 @@ impl Sessions {
                 self.store.end_by_eid_sid(&crate::store::EidSid { provider: provider.into(), sid: sid.into() }).await
             }
             SessionFilter::EidOfUser { realm, username } => {
-                self.store.end_all_of(&format!("{realm}:{username}"), crate::store::SessionScope::EidOnly).await
+                self.store.end_all_of(&AccountId::new(realm, username).key(), crate::store::SessionScope::EidOnly).await
             }
         }
     }
@@ -351,7 +352,7 @@ impl Sessions {
 
 /// The account a record belongs to, as the stores index it: "realm:username".
 pub fn account_of(rec: &SessionRecord) -> String {
-    format!("{}:{}", rec.realm, rec.username)
+    AccountId::new(&rec.realm, &rec.username).key()
 }
 
 #[cfg(test)]

@@ -390,7 +390,7 @@ fn institution_name(value: &str, known: &[(String, String)]) -> Option<String> {
         return Some(name.clone());
     }
     let lower = v.to_lowercase();
-    crate::config::valid_name(&lower).then_some(lower)
+    crate::config::check::valid_name(&lower).then_some(lower)
 }
 
 /// The value of a DN's first RDN ("payroll" for "cn=Payroll,ou=Groups,dc=x"), unescaped simply.

@@ -1,0 +1,103 @@
+//! The `[[directories]]` section: its file format, settings and validation (composed by [`crate::config`]); the
+//! LDAP table is [`super::ldap::config`].
+
+use crate::config::check::{valid_name, Checker};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use toml::Spanned;
+
+/// One `[[directories]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDirectory {
+    /// Realm id, sent in the login form.
+    pub name: Spanned<String>,
+    /// Label shown in the group choice.
+    pub title: Option<String>,
+    /// Backend: "file" or "ldap".
+    pub kind: Spanned<String>,
+    /// For kind = "file": path to the users file.
+    pub path: Option<Spanned<String>>,
+    /// For kind = "ldap": servers, accounts, attributes and groups.
+    pub ldap: Option<super::ldap::config::FileLdap>,
+}
+
+/// A user directory.
+#[derive(Debug, Clone)]
+pub struct DirectorySettings {
+    /// Realm id.
+    pub name: String,
+    /// Label in the group choice.
+    pub title: String,
+    /// Backend.
+    pub kind: DirectoryKind,
+}
+
+/// A directory backend and its settings.
+#[derive(Debug, Clone)]
+pub enum DirectoryKind {
+    /// Users file with argon2id hashes.
+    File {
+        /// Users file path.
+        path: PathBuf,
+    },
+    /// LDAP or Active Directory.
+    Ldap(Box<super::ldap::config::LdapSettings>),
+}
+
+/// `[[directories]]`: at least one, unique valid names, each a users file or an LDAP directory with its table.
+pub fn validate(c: &mut Checker<'_>, ds: &[FileDirectory]) -> Vec<DirectorySettings> {
+    if ds.is_empty() {
+        c.err_nopos(
+            "no [[directories]] configured: add one, e.g. name = \"staff\", kind = \"file\", path = \"users.toml\"",
+        );
+    }
+    let mut names = HashSet::new();
+    let mut out = Vec::new();
+    for d in ds {
+        let name = d.name.get_ref().clone();
+        if !valid_name(&name) {
+            c.err(&d.name, format!("directory name \"{name}\" may only contain a-z, 0-9, '-' and '_'"));
+        }
+        if !names.insert(name.clone()) {
+            c.err(&d.name, format!("directory \"{name}\" is defined twice"));
+        }
+        if d.kind.get_ref() != "ldap" {
+            if let Some(l) = &d.ldap {
+                c.err(&l.bind_dn, "a [directories.ldap] table needs kind = \"ldap\"");
+            }
+        }
+        let kind = match d.kind.get_ref().as_str() {
+            "ldap" => {
+                if let Some(p) = &d.path {
+                    c.err(p, "path is for kind = \"file\"; an LDAP directory is set up in [directories.ldap]");
+                }
+                let Some(l) = &d.ldap else {
+                    c.err(&d.kind, "a directory with kind = \"ldap\" needs a [directories.ldap] table with urls, bind_dn, bind_password_file and base_dn");
+                    continue;
+                };
+                match super::ldap::config::validate(c.src(), l, c.base_dir()) {
+                    Ok(s) => DirectoryKind::Ldap(Box::new(s)),
+                    Err(errs) => {
+                        c.extend(errs);
+                        continue;
+                    }
+                }
+            }
+            "file" => match &d.path {
+                Some(p) => DirectoryKind::File { path: c.resolve(p.get_ref()) },
+                None => {
+                    c.err(&d.kind, "a directory with kind = \"file\" needs path = \"users.toml\"");
+                    continue;
+                }
+            },
+            other => {
+                c.err(&d.kind, format!("unknown directory kind \"{other}\": use \"file\" or \"ldap\""));
+                continue;
+            }
+        };
+        out.push(DirectorySettings { title: d.title.clone().unwrap_or_else(|| name.clone()), name, kind });
+    }
+    out
+}
