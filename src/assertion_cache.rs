@@ -17,13 +17,23 @@ pub struct CacheKey {
     pub zone: Arc<str>,
 }
 
-#[derive(Debug)]
+/// A cached token with its reuse and expiry times.
 struct Entry {
     token: Arc<str>,
     /// Reuse until this unix second (half the token's lifetime).
     reuse_until: u64,
     /// The token's own expiry.
     expires: u64,
+}
+
+/// Leaves out the signed token (a bearer credential for the backend).
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("reuse_until", &self.reuse_until)
+            .field("expires", &self.expires)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Signed tokens by session, service and zone.
@@ -87,5 +97,13 @@ mod tests {
         assert_eq!(c.get(&CacheKey { zone: Arc::from("remote"), ..k.clone() }, 1000), None);
         assert_eq!(c.purge(1059), 0);
         assert_eq!(c.purge(1060), 1);
+    }
+
+    /// A cached entry's Debug leaves out the signed token.
+    #[test]
+    fn debug_leaves_out_the_token() {
+        let e = Entry { token: Arc::from("eyJ-assertion-secret"), reuse_until: 1, expires: 2 };
+        let shown = format!("{e:?}");
+        assert!(shown.contains("reuse_until") && !shown.contains("eyJ-assertion-secret"), "{shown}");
     }
 }

@@ -14,7 +14,7 @@ pub fn hash(token: &str) -> [u8; 32] {
 }
 
 /// An authorization request sent to a provider, keyed by the hash of its `state`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuthFlow {
     /// Provider name.
     pub provider: String,
@@ -33,8 +33,20 @@ pub struct AuthFlow {
     pub expires: Instant,
 }
 
+/// Leaves out the nonce, the PKCE verifier and the binding hash.
+impl std::fmt::Debug for AuthFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthFlow")
+            .field("provider", &self.provider)
+            .field("rd", &self.rd)
+            .field("fresh_login", &self.fresh_login)
+            .field("expires", &self.expires)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A verified eID with no account link yet, keyed by the hash of the link cookie.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LinkFlow {
     /// Provider name.
     pub provider: String,
@@ -57,6 +69,23 @@ pub struct LinkFlow {
     pub pending: Option<(String, String)>,
     /// The link page stops working after this.
     pub expires: Instant,
+}
+
+/// Leaves out the ID token.
+impl std::fmt::Debug for LinkFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkFlow")
+            .field("provider", &self.provider)
+            .field("person_id", &self.person_id)
+            .field("assurance", &self.assurance)
+            .field("acr", &self.acr)
+            .field("sid", &self.sid)
+            .field("sub", &self.sub)
+            .field("rd", &self.rd)
+            .field("pending", &self.pending)
+            .field("expires", &self.expires)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The account a provider's subject (`sub`) logged in as, for a back-channel logout that names only `sub`; keyed
@@ -159,5 +188,36 @@ mod tests {
         s.put(hash("c"), auth(100)).await.unwrap();
         assert_eq!(s.purge(Instant(200), 100).await.unwrap(), 1);
         assert!(s.get(&hash("b")).await.unwrap().is_some());
+    }
+
+    /// Debug of the flows leaves out the nonce, the PKCE verifier and the ID token.
+    #[test]
+    fn debug_leaves_out_secrets() {
+        let a = AuthFlow {
+            provider: "p".into(),
+            binding: hash("b"),
+            nonce: "nonce-secret".into(),
+            pkce_verifier: "verifier-secret".into(),
+            rd: "/".into(),
+            fresh_login: false,
+            expires: Instant(1),
+        };
+        let shown = format!("{:?}", Flow::Auth(a));
+        assert!(shown.contains("AuthFlow") && !shown.contains("nonce-secret"), "{shown}");
+        assert!(!shown.contains("verifier-secret"), "{shown}");
+        let l = LinkFlow {
+            provider: "p".into(),
+            person_id: "123".into(),
+            assurance: Assurance::default(),
+            acr: "high".into(),
+            sid: None,
+            id_token: "eyJ-id-token-secret".into(),
+            sub: "s".into(),
+            rd: "/".into(),
+            pending: None,
+            expires: Instant(1),
+        };
+        let shown = format!("{l:?}");
+        assert!(shown.contains("LinkFlow") && !shown.contains("eyJ-id-token-secret"), "{shown}");
     }
 }

@@ -124,7 +124,7 @@ pub enum EidError {
 }
 
 /// A verified eID login.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Verified {
     /// Provider name.
     pub provider: String,
@@ -144,6 +144,21 @@ pub struct Verified {
     pub rd: String,
 }
 
+/// Leaves out the raw ID token.
+impl std::fmt::Debug for Verified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verified")
+            .field("provider", &self.provider)
+            .field("person_id", &self.person_id)
+            .field("assurance", &self.assurance)
+            .field("acr", &self.acr)
+            .field("sid", &self.sid)
+            .field("sub", &self.sub)
+            .field("rd", &self.rd)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Verified {
     /// What a session keeps of it.
     pub fn login(&self) -> EidLogin {
@@ -152,7 +167,7 @@ impl Verified {
 }
 
 /// The query of a callback.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Callback {
     /// `state`.
     pub state: Option<String>,
@@ -166,8 +181,19 @@ pub struct Callback {
     pub error_description: Option<String>,
 }
 
+/// Leaves out the authorization code and the `state` value.
+impl std::fmt::Debug for Callback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callback")
+            .field("iss", &self.iss)
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What starting a login needs from the request.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Start<'a> {
     /// Provider name.
     pub provider: &'a str,
@@ -181,6 +207,19 @@ pub struct Start<'a> {
     pub binding: &'a str,
     /// The start URL's query; the provider's `pass_through` parameters are taken from it.
     pub query: &'a [(String, String)],
+}
+
+/// Leaves out the binding cookie's value.
+impl std::fmt::Debug for Start<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Start")
+            .field("provider", &self.provider)
+            .field("rd", &self.rd)
+            .field("lang", &self.lang)
+            .field("prompt_login", &self.prompt_login)
+            .field("query", &self.query)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
@@ -751,5 +790,36 @@ mod tests {
         assert_eq!(mask_person_id("12345678901"), "••••••••901");
         assert_eq!(mask_person_id("abc"), "••c");
         assert_eq!(mask_person_id(""), "");
+    }
+
+    /// Debug of a verified login, a callback and a login start leaves out the ID token, the authorization code, the
+    /// `state` and the binding cookie.
+    #[test]
+    fn debug_leaves_out_secrets() {
+        let v = Verified {
+            provider: "p".into(),
+            person_id: "123".into(),
+            assurance: Assurance::default(),
+            acr: "high".into(),
+            id_token: "eyJ-id-token-secret".into(),
+            sid: None,
+            sub: "s".into(),
+            rd: "/".into(),
+        };
+        let shown = format!("{v:?}");
+        assert!(shown.contains("Verified") && !shown.contains("eyJ-id-token-secret"), "{shown}");
+        let c = Callback {
+            state: Some("state-secret".into()),
+            code: Some("code-secret".into()),
+            iss: Some("https://op".into()),
+            ..Callback::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(shown.contains("https://op") && !shown.contains("state-secret"), "{shown}");
+        assert!(!shown.contains("code-secret"), "{shown}");
+        let s =
+            Start { provider: "p", rd: "/", lang: "nb", prompt_login: false, binding: "binding-secret", query: &[] };
+        let shown = format!("{s:?}");
+        assert!(shown.contains("Start") && !shown.contains("binding-secret"), "{shown}");
     }
 }

@@ -411,7 +411,7 @@ fn client_went_away(e: &Error) -> bool {
 }
 
 /// Per-request state.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Ctx {
     /// Believed client address.
     pub client: Option<ClientAddr>,
@@ -443,6 +443,21 @@ impl Ctx {
     pub fn idle_applied(&self) -> Option<std::time::Duration> {
         let secs = self.idle_applied.load(std::sync::atomic::Ordering::Relaxed);
         (secs > 0).then(|| std::time::Duration::from_secs(secs))
+    }
+}
+
+/// Shows whose request it is, not the session's record (its CSRF token and eID login stay out).
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("client", &self.client)
+            .field("zone", &self.zone.as_ref().map(|z| &z.name))
+            .field("path", &self.path)
+            .field("service", &self.service)
+            .field("user", &self.identity.as_ref().map(|(_, r)| (&r.realm, &r.username)))
+            .field("upstream_attempts", &self.upstream_attempts)
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -926,5 +941,34 @@ mod tests {
         assert_eq!(CookieNames::new("portvakt", false, false).link, "portvakt-link");
         // Session, CSRF, eID binding and link cookies under each of the three prefixes are stripped upstream.
         assert_eq!(CookieNames::new("portvakt", false, false).all.len(), 12);
+    }
+
+    /// A request context's Debug names the user but leaves out the session's CSRF token and eID ID token.
+    #[test]
+    fn ctx_debug_leaves_out_session_tokens() {
+        let rec = SessionRecord {
+            username: "anna".into(),
+            display_name: "Anna".into(),
+            realm: "staff".into(),
+            groups: vec![],
+            institution: None,
+            directory_phones: vec![],
+            email: None,
+            methods: crate::methods::Methods::default(),
+            assurance: crate::methods::Assurance::default(),
+            eid: Some(crate::session::EidLogin {
+                provider: "idporten".into(),
+                sid: None,
+                id_token: "eyJ-id-token-secret".into(),
+            }),
+            created: crate::clock::Instant(0),
+            checked: None,
+            last_seen: crate::clock::Instant(0),
+            csrf: "csrf-secret-value".into(),
+        };
+        let ctx = Ctx { identity: Some((crate::session::SessionId::generate().key(), rec)), ..Ctx::default() };
+        let shown = format!("{ctx:?}");
+        assert!(shown.contains("anna"), "{shown}");
+        assert!(!shown.contains("csrf-secret-value") && !shown.contains("eyJ-id-token-secret"), "{shown}");
     }
 }

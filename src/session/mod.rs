@@ -56,7 +56,7 @@ impl SessionId {
 pub use crate::store::Key as SessionKey;
 
 /// What a session knows about its user and login.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionRecord {
     /// Login name.
     pub username: String,
@@ -94,8 +94,26 @@ pub struct SessionRecord {
     pub csrf: String,
 }
 
+/// Leaves out the CSRF token; the eID login prints without its ID token.
+impl fmt::Debug for SessionRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionRecord")
+            .field("username", &self.username)
+            .field("realm", &self.realm)
+            .field("groups", &self.groups)
+            .field("institution", &self.institution)
+            .field("methods", &self.methods)
+            .field("assurance", &self.assurance)
+            .field("eid", &self.eid)
+            .field("created", &self.created)
+            .field("checked", &self.checked)
+            .field("last_seen", &self.last_seen)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a session remembers of its eID login.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EidLogin {
     /// Provider name in the config.
     pub provider: String,
@@ -103,6 +121,13 @@ pub struct EidLogin {
     pub sid: Option<String>,
     /// The ID token, sent back as `id_token_hint` when ending the provider's session.
     pub id_token: String,
+}
+
+/// Leaves out the ID token.
+impl fmt::Debug for EidLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EidLogin").field("provider", &self.provider).field("sid", &self.sid).finish_non_exhaustive()
+    }
 }
 
 /// Which sessions [`SessionStore::remove_matching`] ends.
@@ -482,5 +507,29 @@ mod tests {
         assert_eq!(s.purge_expired(100).await.unwrap(), 1);
         assert_eq!(s.store().count().await.unwrap(), 1);
         assert!(s.validate(&fresh).await.unwrap().is_ok());
+    }
+
+    /// A session record's Debug leaves out its CSRF token and its eID login's ID token.
+    #[test]
+    fn debug_leaves_out_tokens() {
+        let rec = SessionRecord {
+            username: "anna".into(),
+            display_name: "Anna".into(),
+            realm: "staff".into(),
+            groups: vec![],
+            institution: None,
+            directory_phones: vec![],
+            email: None,
+            methods: Methods::default(),
+            assurance: Assurance::default(),
+            eid: Some(EidLogin { provider: "idporten".into(), sid: None, id_token: "eyJ-id-token-secret".into() }),
+            created: Instant(0),
+            checked: None,
+            last_seen: Instant(0),
+            csrf: "csrf-secret-value".into(),
+        };
+        let shown = format!("{rec:?}");
+        assert!(shown.contains("anna") && shown.contains("idporten"), "{shown}");
+        assert!(!shown.contains("csrf-secret-value") && !shown.contains("eyJ-id-token-secret"), "{shown}");
     }
 }
