@@ -74,7 +74,7 @@ fn identity(c: &mut Criterion) {
         institution: None,
     };
     let mut g = c.benchmark_group("identity");
-    g.bench_function("assertion: claims + ES256 sign", |b| b.iter(|| black_box(key.sign(&claims()))));
+    g.bench_function("assertion: claims + ES256 sign", |b| b.iter(|| black_box(key.sign(&claims()).expect("sign"))));
     let base = browser_request();
     g.bench_function("identity headers + assertion on a request", |b| {
         b.iter(|| {
@@ -83,12 +83,12 @@ fn identity(c: &mut Criterion) {
             up.insert_header("x-portvakt-groups", groups.join(",")).expect("header");
             up.insert_header("x-portvakt-methods", methods.header_value()).expect("header");
             up.insert_header("x-portvakt-zone", "internal").expect("header");
-            up.insert_header("x-portvakt-assertion", key.sign(&claims())).expect("header");
+            up.insert_header("x-portvakt-assertion", key.sign(&claims()).expect("sign")).expect("header");
             black_box(up)
         })
     });
     // The signature alone, and the same signature with ring (already in the tree through rustls), for comparison.
-    let token = key.sign(&claims());
+    let token = key.sign(&claims()).expect("sign");
     let signed_part = token.rsplit_once('.').map(|(m, _)| m.to_string()).unwrap_or_default();
     let p256_key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
     g.bench_function("ES256 signature only, p256 crate (before)", |b| {

@@ -13,7 +13,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct SigningKey {
     key: p256::ecdsa::SigningKey,
-    signer: Arc<EcdsaKeyPair>,
+    /// `None` only for a key made [`SigningKey::unusable`].
+    signer: Option<Arc<EcdsaKeyPair>>,
     rng: ring::rand::SystemRandom,
     kid: String,
 }
@@ -22,6 +23,17 @@ impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
     }
+}
+
+/// Why a token could not be signed. Nothing unsigned is ever handed out instead: the caller fails the request.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    /// The claims could not be written as JSON.
+    #[error("assertion claims could not be serialised: {0}")]
+    Claims(#[from] serde_json::Error),
+    /// The signature failed (ring fails only when the system random number generator is unavailable).
+    #[error("assertion signing failed: the system random number generator is unavailable")]
+    Signature,
 }
 
 /// The facts an assertion carries.
@@ -94,7 +106,7 @@ impl SigningKey {
         let rng = ring::rand::SystemRandom::new();
         let signer = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der.as_bytes(), &rng)
             .map_err(|e| format!("key rejected: {e}"))?;
-        Ok(SigningKey { key, signer: Arc::new(signer), rng, kid })
+        Ok(SigningKey { key, signer: Some(Arc::new(signer)), rng, kid })
     }
 
     /// Key id, as in the JWT header and JWKS.
@@ -108,32 +120,32 @@ impl SigningKey {
         self
     }
 
+    /// This key with signing switched off: every [`SigningKey::sign`] fails as it does when the system random
+    /// number generator is unavailable. Lets tests prove that a failed signature fails the request closed.
+    pub fn unusable(mut self) -> SigningKey {
+        self.signer = None;
+        self
+    }
+
     /// Signs claims into a compact JWT.
-    pub fn sign(&self, claims: &Claims<'_>) -> String {
+    pub fn sign(&self, claims: &Claims<'_>) -> Result<String, SignError> {
         self.sign_json(claims)
     }
 
     /// Signs any serialisable claims into a compact ES256 JWT with this key's `kid`.
-    pub fn sign_json<T: Serialize>(&self, claims: &T) -> String {
+    pub fn sign_json<T: Serialize>(&self, claims: &T) -> Result<String, SignError> {
         let header = format!("{{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"{}\"}}", self.kid);
-        let payload = serde_json::to_vec(claims).unwrap_or_default();
+        let payload = serde_json::to_vec(claims)?;
         let mut out = String::with_capacity(512);
         out.push_str(&B64.encode(header.as_bytes()));
         out.push('.');
         out.push_str(&B64.encode(payload));
         // JWS ES256 wants the fixed-size r||s form, which is what ring's FIXED_SIGNING produces.
-        match self.signer.sign(&self.rng, out.as_bytes()) {
-            Ok(sig) => {
-                out.push('.');
-                out.push_str(&B64.encode(sig.as_ref()));
-            }
-            Err(_) => {
-                // ring fails only if the system RNG fails; an unsigned token is useless, so say so plainly.
-                tracing::error!("assertion signing failed: system random number generator unavailable");
-                out.push_str(".unsigned");
-            }
-        }
-        out
+        let signer = self.signer.as_ref().ok_or(SignError::Signature)?;
+        let sig = signer.sign(&self.rng, out.as_bytes()).map_err(|_| SignError::Signature)?;
+        out.push('.');
+        out.push_str(&B64.encode(sig.as_ref()));
+        Ok(out)
     }
 
     /// The public key as a JWKS document.
@@ -170,20 +182,22 @@ mod tests {
         let k = SigningKey::generate().unwrap();
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
         let groups = vec!["staff".to_string()];
-        let t = k.sign(&Claims {
-            iss: "portvakt",
-            sub: "anna",
-            aud: "expense",
-            iat: now,
-            nbf: now,
-            exp: now + 60,
-            name: "Anna",
-            groups: &groups,
-            amr: vec!["password"],
-            zone: "internal",
-            realm: "staff",
-            institution: Some("skola-nord"),
-        });
+        let t = k
+            .sign(&Claims {
+                iss: "portvakt",
+                sub: "anna",
+                aud: "expense",
+                iat: now,
+                nbf: now,
+                exp: now + 60,
+                name: "Anna",
+                groups: &groups,
+                amr: vec!["password"],
+                zone: "internal",
+                realm: "staff",
+                institution: Some("skola-nord"),
+            })
+            .unwrap();
         let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&k.jwks()).unwrap();
         let key = jsonwebtoken::DecodingKey::from_jwk(&jwks.keys[0]).unwrap();
         let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
@@ -194,5 +208,24 @@ mod tests {
         assert_eq!(d.claims["groups"][0], "staff");
         v.set_audience(&["self-service"]);
         assert!(jsonwebtoken::decode::<serde_json::Value>(&t, &key, &v).is_err());
+    }
+
+    /// An unusable key refuses to sign instead of handing out a token without a signature.
+    #[test]
+    fn unusable_key_fails_instead_of_signing() {
+        let k = SigningKey::generate().unwrap().unusable();
+        let e = k.sign_json(&serde_json::json!({"sub": "anna"})).unwrap_err();
+        assert!(matches!(e, SignError::Signature), "{e}");
+    }
+
+    /// The key's Debug shows its id, never the private key.
+    #[test]
+    fn debug_leaves_out_the_private_key() {
+        let k = SigningKey::generate().unwrap();
+        let pem = k.to_pem().unwrap();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let shown = format!("{k:?}");
+        assert!(shown.contains(k.kid()), "{shown}");
+        assert!(!shown.contains(&body[..40]), "{shown}");
     }
 }

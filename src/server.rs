@@ -62,30 +62,34 @@ pub struct Deps {
     pub email: Option<Arc<dyn crate::notify::EmailSender>>,
     /// SMS delivery instead of the configured one.
     pub sms: Option<Arc<dyn crate::notify::SmsSender>>,
+    /// The assertion signing key instead of the configured or generated one.
+    pub signing_key: Option<SigningKey>,
 }
 
 impl Default for Deps {
     fn default() -> Self {
-        Deps { clock: Arc::new(crate::clock::SystemClock), stores: None, email: None, sms: None }
+        Deps { clock: Arc::new(crate::clock::SystemClock), stores: None, email: None, sms: None, signing_key: None }
     }
 }
 
 /// Builds the shared gateway state from a config (directories loaded, key read or generated).
 pub fn build_state(cfg: Config, deps: &Deps) -> Result<Arc<State>, StartError> {
-    let directories: Vec<SharedDirectory> = crate::directory::build_all(&cfg.path, &cfg.directories, &cfg.institutions)?;
+    let directories: Vec<SharedDirectory> =
+        crate::directory::build_all(&cfg.path, &cfg.directories, &cfg.institutions)?;
     let (stores, secrets) = match &deps.stores {
         Some(s) => s.clone(),
         None => open_stores(&cfg, deps.clock.clone())?,
     };
-    let key = match &cfg.assertion.key_file {
-        Some(p) => {
+    let key = match (&deps.signing_key, &cfg.assertion.key_file) {
+        (Some(k), _) => k.clone(),
+        (None, Some(p)) => {
             let pem = std::fs::read_to_string(p).map_err(|e| StartError::Key(format!("{}: {e}", p.display())))?;
             SigningKey::from_pem(&pem).map_err(|e| StartError::Key(format!("{}: {e}", p.display())))?
         }
         // A shared store has keys every instance reads from the same file: the assertion key is derived from them,
         // so every instance signs with one key (and keeps it over a restart).
-        None if !stores.sessions.in_process() => SigningKey::derive(&secrets).map_err(StartError::Key)?,
-        None => {
+        (None, None) if !stores.sessions.in_process() => SigningKey::derive(&secrets).map_err(StartError::Key)?,
+        (None, None) => {
             tracing::warn!("no [assertion] key_file and no shared [store]: using a key generated at start; backends must refetch the JWKS after every restart");
             SigningKey::generate().map_err(StartError::Key)?
         }

@@ -309,18 +309,18 @@ impl Provider {
     }
 
     /// Form fields (and Basic credentials) that authenticate us to the provider's endpoints.
-    fn client_auth(&self) -> (Option<(String, String)>, Fields) {
+    fn client_auth(&self) -> Result<(Option<(String, String)>, Fields), EidError> {
         let s = &self.settings;
         match &s.client_auth {
             ClientAuth::SecretBasic(secret) => {
                 // RFC 6749 §2.3.1: both parts form-encoded before Basic encoding.
                 let enc = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
-                (Some((enc(&s.client_id), enc(secret.expose()))), vec![])
+                Ok((Some((enc(&s.client_id), enc(secret.expose()))), vec![]))
             }
-            ClientAuth::SecretPost(secret) => (
+            ClientAuth::SecretPost(secret) => Ok((
                 None,
                 vec![("client_id".into(), s.client_id.clone()), ("client_secret".into(), secret.expose().into())],
-            ),
+            )),
             ClientAuth::PrivateKeyJwt(key) => {
                 // The provider checks these times against its own clock, so they come from the wall clock.
                 let now = SystemClock.now().unix_seconds();
@@ -328,7 +328,10 @@ impl Provider {
                     "iss": s.client_id, "sub": s.client_id, "aud": s.issuer,
                     "jti": crate::session::random_token(), "iat": now, "exp": now + 60,
                 });
-                (
+                let assertion = key
+                    .sign_json(&claims)
+                    .map_err(|e| EidError::Unavailable(format!("client assertion for {}: {e}", s.name)))?;
+                Ok((
                     None,
                     vec![
                         ("client_id".into(), s.client_id.clone()),
@@ -336,16 +339,16 @@ impl Provider {
                             "client_assertion_type".into(),
                             "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
                         ),
-                        ("client_assertion".into(), key.sign_json(&claims)),
+                        ("client_assertion".into(), assertion),
                     ],
-                )
+                ))
             }
         }
     }
 
     /// POSTs a form to a provider endpoint with client authentication; returns status and JSON body.
     async fn post(&self, url: &str, mut fields: Vec<(String, String)>) -> Result<(u16, serde_json::Value), EidError> {
-        let (basic, auth_fields) = self.client_auth();
+        let (basic, auth_fields) = self.client_auth()?;
         // A parameter may appear once (RFC 6749 §3.1): the authorization request may already name the client.
         for (k, v) in auth_fields {
             if !fields.iter().any(|(n, _)| *n == k) {

@@ -591,7 +591,7 @@ impl ProxyHttp for Gateway {
                 Some(t) => t,
                 None => {
                     let exp = now + self.state.cfg.assertion.lifetime.as_secs();
-                    let t: Arc<str> = Arc::from(self.state.key.sign(&Claims {
+                    let signed = self.state.key.sign(&Claims {
                         iss: &self.state.cfg.assertion.issuer,
                         sub: &rec.username,
                         aud: &svc.name,
@@ -604,7 +604,15 @@ impl ProxyHttp for Gateway {
                         zone,
                         realm: &rec.realm,
                         institution: rec.institution.as_deref(),
-                    }));
+                    });
+                    // Fail closed: a request whose identity cannot be vouched for is not forwarded at all.
+                    let t: Arc<str> = match signed {
+                        Ok(t) => Arc::from(t),
+                        Err(e) => {
+                            tracing::error!(error = %e, service = %svc.name, "not forwarded: {e}");
+                            return Err(Error::explain(HTTPStatus(500), e.to_string()));
+                        }
+                    };
                     self.state.assertions.put(key, t.clone(), now, exp);
                     t
                 }

@@ -11,6 +11,7 @@ mod eid;
 mod eid_backchannel;
 mod eid_profiles;
 mod eid_readme;
+mod fail_closed;
 mod gateway;
 mod h2_frames;
 mod hardening;

@@ -116,6 +116,8 @@ pub struct Opts {
     pub extra_users: String,
     /// Replaces the `[[directories]]` section (the users-file realm `staff` otherwise).
     pub directories: Option<String>,
+    /// The assertion signing key instead of one generated at start (e.g. an unusable one).
+    pub signing_key: Option<portvakt::assertion::SigningKey>,
 }
 
 /// A running gateway with its backends and clock; stopped on drop.
@@ -258,7 +260,12 @@ issuer = "https://portal.kommune.example"
         std::fs::write(&config, text).unwrap();
         let cfg = portvakt::config::Config::load(&config).unwrap_or_else(|e| panic!("test config invalid:\n{e}"));
         let clock = opts.clock.clone().unwrap_or_else(ManualClock::new);
-        let deps = Deps { clock: clock.clone(), stores: opts.stores.clone(), ..Deps::default() };
+        let deps = Deps {
+            clock: clock.clone(),
+            stores: opts.stores.clone(),
+            signing_key: opts.signing_key.clone(),
+            ..Deps::default()
+        };
         let state = build_state(cfg, &deps).unwrap();
         let server = build_server(state).unwrap();
         let (tx, rx) = tokio::sync::mpsc::channel(1);
