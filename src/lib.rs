@@ -2,23 +2,28 @@
 //!
 //! # Layout
 //! Dependencies point one way, bottom up: a module uses only modules in the layers below it (or listed before it in
-//! its own layer). `tests/it/layers.rs` holds this table and fails on an import that points up; the few moves not
-//! made yet are listed there by name (`KNOWN`).
+//! its own layer). `tests/it/layers.rs` holds this table and fails on any import that points up.
 //!
 //! Config core (leaf):
 //! - [`config::error`] (source files, [`config::error::LineIndex`], errors at `FILE:LINE:COL`),
 //!   [`config::duration`], [`config::secret`] (values that never print) and [`config::check`] (the one
 //!   [`config::check::Checker`] every config section is validated with, shared checks such as loopback hosts).
 //! - [`clock`]: injected time. [`methods`]: login methods and sets of them. [`phone`]: mobile numbers to E.164.
-//! - [`canonical`]: the one canonical request path (decoding, dot segments, refused spellings).
+//! - [`canonical`]: the one canonical request path (decoding, dot segments, refused spellings), query encoding.
+//! - [`token`]: random tokens and their constant-time comparison.
 //!
-//! Zones and policy:
-//! - [`zones`]: network zones and which client address to believe (trusted proxies, X-Forwarded-For).
+//! Identity, zones and policy:
+//! - [`identity`]: the [`identity::User`] a directory answers with, [`identity::AccountId`] (`realm:username`),
+//!   institutions and their `[[institutions]]` section.
+//! - [`zones`]: network zones and which client address to believe (trusted proxies, X-Forwarded-For); owns
+//!   `[network]` and `[[zones]]` ([`zones::config`]).
 //! - [`policy`]: policy files (who may open what, from where, with which login, when), their checker and `explain`.
 //!
 //! Stores, directories, notification:
-//! - [`store`]: traits of atomic operations on shared state, their backends, sealing for persistent ones.
-//! - [`directory`]: users and password checks: users file (hashing on the blocking pool), LDAP / Active Directory.
+//! - [`store`]: traits of atomic operations on shared state, their backends, sealing for persistent ones; store
+//!   errors ([`store::StoreError`]) and `[store]`.
+//! - [`directory`]: users and password checks: users file (hashing on the blocking pool), LDAP / Active Directory;
+//!   owns `[[directories]]` ([`directory::config`]).
 //! - [`notify`]: sending codes: e-mail over SMTP, SMS through 46elks or a webhook, or printed (log) for the demo.
 //! - [`edge`]: connection caps, TLS handshake, request head and keep-alive deadlines, HTTP/2 limits.
 //! - [`metrics`]: Prometheus metrics (`portvakt_*`), counted from audit events and pingora's logging phase.
@@ -26,17 +31,26 @@
 //!
 //! Domain services:
 //! - [`instrument`]: store and directory operations counted and timed, as wrappers put in place at start.
-//! - [`session`]: session IDs, records and timeouts. [`regulation`]: bans after repeated failed logins.
+//! - [`session`]: session IDs, records and timeouts; owns `[session]` ([`session::config`]). [`regulation`]: bans
+//!   after repeated failed logins.
 //! - [`second_factor`]: one-time codes: challenges, lockout, send limits.
 //! - [`account`]: what users register themselves (SMS numbers), persisted.
-//! - [`assertion`]: the signed identity JWT for backends and its JWKS; [`assertion_cache`] reuses them.
+//! - [`assertion`]: the signed identity JWT for backends and its JWKS (a signing failure is an error, never an
+//!   unsigned token); [`assertion_cache`] reuses them.
 //! - [`eid`]: eID login (OpenID Connect) and its flows. [`access`]: the access decision for a session, zone, service.
 //! - [`audit`]: the typed audit trail ([`audit::AuditEvent`]), its request scope, and its writer (file or journal).
 //! - [`services`]: what the gateway's pages call: password login, sending codes, eID linking.
+//! - [`forwarding`]: client headers that never reach a backend; owns `[forwarding]` ([`forwarding::config`]).
+//!
+//! Each section of the config file belongs to the module it configures (its `File*` struct, settings type and
+//! validation, with the core [`config::check::Checker`]); sections not moved yet (`[server]`, `[[listeners]]`,
+//! `[tls]`, `[[services]]`, `[assertion]`, `[login]`, `[second_factor]`, `[accounts]`) are still validated in
+//! [`config`].
 //!
 //! Composition and serving:
+//! - [`admin::config`]: the `[admin]` section, below [`config`], which composes it.
 //! - [`config`]: the TOML file format and the validated [`config::Config`], composed from each section's settings;
-//!   `check` reports `FILE:LINE:COL`.
+//!   `check` reports `FILE:LINE:COL`; policy loading against the config ([`config::Config::load_policies`]).
 //! - [`pages`]: HTML pages as askama templates (`templates/`, one base layout, escaping by construction), strings in
 //!   five languages (Fluent files in `locales/`), security headers.
 //! - [`gateway`]: the pingora `ProxyHttp` implementation, the gateway's own endpoints and forwarding.
