@@ -60,6 +60,8 @@
 //! - [`upgrade`]: zero-downtime binary upgrade of the `portvakt run` process (SIGUSR2, `portvakt upgrade`), pid file.
 //! - [`demo`]: demo backends and config for `portvakt demo` (also used by the tests as real backends).
 //! - [`cli`]: the command-line subcommands; `main.rs` only parses and dispatches.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     warn(
