@@ -20,10 +20,30 @@ use std::time::Duration;
 pub enum Decision {
     /// Forward the request.
     Allow,
-    /// The login is too weak: send the user to the second-factor page.
-    StepUp,
+    /// The login is too weak, and these ways of logging in again would let it through: send the user to step up.
+    StepUp(StepUp),
     /// Refused; the reason is shown to the user.
     Deny(Denial),
+}
+
+/// The ways a session can step up to be let through, found by trying each on this request; never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepUp {
+    /// The one-time code methods (`sms`, `email`) whose code, added to this session, would do.
+    pub codes: Methods,
+    /// The least eID assurance an eID login would need to do, if one would.
+    pub eid: Option<Assurance>,
+    /// The rule that asks for the stronger login ("id (file:line)"), if a rule does.
+    pub rule: Option<String>,
+    /// That rule's message for users.
+    pub message: Option<LocalizedMessage>,
+}
+
+impl StepUp {
+    /// Whether a code would do.
+    pub fn code_suffices(&self) -> bool {
+        self.codes.iter().next().is_some()
+    }
 }
 
 /// Why a request was refused, for the 403 page, the portal and the audit log.
@@ -107,10 +127,66 @@ impl Access {
         self.policies.load_full()
     }
 
-    /// The decision for a request.
+    /// The decision for a request. A step-up names the ways that would let the request through (each tried on the
+    /// same request); a login too weak with no such way is denied with the deciding rule's message instead, so a
+    /// user is never sent to a step-up that cannot help.
     pub fn decide(&self, f: &Facts<'_>) -> Decision {
         let guard = self.policies.load();
-        let Some(p) = guard.as_ref() else { return builtin(f.zone, f.methods, f.assurance) };
+        let p = guard.as_deref();
+        match raw_decision(p, f) {
+            Raw::Allow => Decision::Allow,
+            Raw::Deny(d) => Decision::Deny(d),
+            Raw::StepUp { rule, message } => {
+                let allowed = |methods: Methods, assurance: Assurance| {
+                    matches!(raw_decision(p, &Facts { methods, assurance, ..*f }), Raw::Allow)
+                };
+                // A code is added to a password session; an eID login replaces the session.
+                let mut codes = Methods::default();
+                if f.methods.contains(Method::Password) {
+                    for m in [Method::Sms, Method::Email] {
+                        if allowed(f.methods.with(m), f.assurance) {
+                            codes = codes.with(m);
+                        }
+                    }
+                }
+                // The least eID level that would do; above the session's own when it is an eID login already.
+                let has_eid = f.methods.contains(Method::Eid);
+                let eid = [Assurance::Substantial, Assurance::High]
+                    .into_iter()
+                    .filter(|a| !has_eid || *a > f.assurance)
+                    .find(|a| allowed(Methods::of(Method::Eid), *a));
+                if codes.iter().next().is_none() && eid.is_none() {
+                    let kind = DenyKind::NoAccess;
+                    return Decision::Deny(Denial { kind, rule, message });
+                }
+                Decision::StepUp(StepUp { codes, eid, rule, message })
+            }
+        }
+    }
+
+    /// The idle timeout for a zone and login: the policies' override, or `default`.
+    pub fn idle_timeout(&self, zone: &str, methods: Methods, default: Duration) -> Duration {
+        self.policies.load().as_ref().and_then(|p| p.idle_timeout(zone, methods)).unwrap_or(default)
+    }
+}
+
+/// A decision before the ways to step up are looked for.
+enum Raw {
+    Allow,
+    StepUp { rule: Option<String>, message: Option<LocalizedMessage> },
+    Deny(Denial),
+}
+
+/// The decision of the policies (or, without them, the built-in rule) and the zone's floor.
+fn raw_decision(p: Option<&PolicySet>, f: &Facts<'_>) -> Raw {
+    {
+        let Some(p) = p else {
+            return if meets_floor(f.zone.login, f.methods, f.assurance) {
+                Raw::Allow
+            } else {
+                Raw::StepUp { rule: None, message: None }
+            };
+        };
         let at = chrono::DateTime::from_timestamp_millis(i64::try_from(f.at.0).unwrap_or(i64::MAX)).unwrap_or_default();
         let req = AccessRequest {
             service: f.service,
@@ -128,10 +204,12 @@ impl Access {
         match p.decide(&req) {
             // The rules can raise the zone's floor, never lower it (unless the service says so in the config).
             Verdict::Allow { .. } if !f.below_floor_allowed && !meets_floor(f.zone.login, f.methods, f.assurance) => {
-                Decision::StepUp
+                Raw::StepUp { rule: None, message: None }
             }
-            Verdict::Allow { .. } => Decision::Allow,
-            Verdict::Deny { reason: DenyReason::NeedsStrongerLogin, .. } => Decision::StepUp,
+            Verdict::Allow { .. } => Raw::Allow,
+            Verdict::Deny { reason: DenyReason::NeedsStrongerLogin, rule, message } => {
+                Raw::StepUp { rule: rule.map(|r| r.to_string()), message }
+            }
             Verdict::Deny { rule, reason, message } => {
                 let kind = match reason {
                     DenyReason::NotFromThisZone => DenyKind::Zone,
@@ -139,14 +217,9 @@ impl Access {
                     DenyReason::DeniedByRule => DenyKind::Rule,
                     DenyReason::NoMatchingAllow | DenyReason::NeedsStrongerLogin => DenyKind::NoAccess,
                 };
-                Decision::Deny(Denial { kind, rule: rule.map(|r| r.to_string()), message })
+                Raw::Deny(Denial { kind, rule: rule.map(|r| r.to_string()), message })
             }
         }
-    }
-
-    /// The idle timeout for a zone and login: the policies' override, or `default`.
-    pub fn idle_timeout(&self, zone: &str, methods: Methods, default: Duration) -> Duration {
-        self.policies.load().as_ref().and_then(|p| p.idle_timeout(zone, methods)).unwrap_or(default)
     }
 }
 
@@ -235,13 +308,23 @@ pub fn floor_words(floor: LoginRequirement) -> &'static str {
     }
 }
 
-/// The built-in rule: the zone's login requirement (its floor).
+/// The built-in rule: the zone's login requirement (its floor), with the ways to reach it.
 pub fn builtin(zone: &Zone, methods: Methods, assurance: Assurance) -> Decision {
-    if meets_floor(zone.login, methods, assurance) {
-        Decision::Allow
-    } else {
-        Decision::StepUp
-    }
+    let f = Facts {
+        service: "",
+        path: "/",
+        case_insensitive: false,
+        zone,
+        user: "",
+        groups: &[],
+        realm: "",
+        institution: None,
+        methods,
+        assurance,
+        at: crate::clock::Instant(0),
+        below_floor_allowed: false,
+    };
+    Access::default().decide(&f)
 }
 
 /// Formats an instant for users in the policies' default time zone, e.g. "07:00 Tue 24 Nov".
@@ -254,6 +337,10 @@ mod tests {
     use super::*;
     use crate::config::error::SourceFile;
     use crate::policy::CheckContext;
+
+    fn is_step_up(d: &Decision) -> bool {
+        matches!(d, Decision::StepUp(_))
+    }
 
     fn zone(name: &str, login: LoginRequirement) -> Zone {
         Zone::new(name, login)
@@ -283,17 +370,59 @@ mod tests {
         let a = Access::default();
         let g: Vec<String> = vec![];
         assert_eq!(a.decide(&facts(&zone("internal", LoginRequirement::Password), pw, &g)), Decision::Allow);
-        assert_eq!(a.decide(&facts(&zone("remote", LoginRequirement::TwoFactor), pw, &g)), Decision::StepUp);
+        assert!(is_step_up(&a.decide(&facts(&zone("remote", LoginRequirement::TwoFactor), pw, &g))));
         let two = pw.with(Method::Sms);
         assert_eq!(a.decide(&facts(&zone("remote", LoginRequirement::TwoFactor), two, &g)), Decision::Allow);
         let eid = Methods::of(Method::Eid);
         let remote = zone("r", LoginRequirement::TwoFactor);
         assert_eq!(builtin(&remote, eid, Assurance::Substantial), Decision::Allow);
-        assert_eq!(builtin(&remote, eid, Assurance::Low), Decision::StepUp);
-        assert_eq!(
-            builtin(&zone("i", LoginRequirement::Password), Methods::default(), Assurance::None),
-            Decision::StepUp
-        );
+        assert!(is_step_up(&builtin(&remote, eid, Assurance::Low)));
+        assert!(is_step_up(&builtin(&zone("i", LoginRequirement::Password), Methods::default(), Assurance::None)));
+    }
+
+    /// A step-up names exactly the ways that would let the request through: a code and eID substantial for a
+    /// password login outside; only eID high (with the rule's message) for a rule that needs high, whatever the
+    /// session has; and a session already at the highest level that a rule still refuses is denied, not stepped up.
+    #[test]
+    fn step_up_names_the_ways_that_help() {
+        let ctx = CheckContext {
+            services: vec!["expense".into()],
+            zones: vec!["internal".into(), "remote".into()],
+            groups: None,
+            ..Default::default()
+        };
+        let text = "[[rule]]\nid = \"high\"\nservices = [\"expense\"]\neffect = \"allow\"\nzones = [\"remote\"]\nmin_assurance = \"high\"\nmessage.en = \"needs high\"\n";
+        let src = SourceFile { path: "p.toml".into(), text: text.into() };
+        let a = Access::new(Some(PolicySet::from_sources(&[src], &ctx).unwrap()));
+        let g: Vec<String> = vec![];
+        let pw = Methods::of(Method::Password);
+        let remote = zone("remote", LoginRequirement::TwoFactor);
+        match builtin(&remote, pw, Assurance::None) {
+            Decision::StepUp(s) => {
+                assert_eq!(s.codes, Methods::of(Method::Sms).with(Method::Email));
+                assert_eq!(s.eid, Some(Assurance::Substantial));
+            }
+            other => panic!("{other:?}"),
+        }
+        for (methods, assurance) in [
+            (pw, Assurance::None),
+            (pw.with(Method::Sms), Assurance::None),
+            (Methods::of(Method::Eid), Assurance::Substantial),
+        ] {
+            match a.decide(&Facts { assurance, ..facts(&remote, methods, &g) }) {
+                Decision::StepUp(s) => {
+                    assert!(!s.code_suffices(), "{methods:?}");
+                    assert_eq!(s.eid, Some(Assurance::High));
+                    assert_eq!(s.message.as_ref().and_then(|m| m.get("en")), Some("needs high"));
+                    assert!(s.rule.as_deref().unwrap_or("").starts_with("high "), "{s:?}");
+                }
+                other => panic!("{methods:?}: {other:?}"),
+            }
+        }
+        let eid = Methods::of(Method::Eid);
+        assert_eq!(a.decide(&Facts { assurance: Assurance::High, ..facts(&remote, eid, &g) }), Decision::Allow);
+        let internal = zone("internal", LoginRequirement::Password);
+        assert!(matches!(a.decide(&facts(&internal, pw, &g)), Decision::Deny(_)), "no rule inside: no step-up helps");
     }
 
     /// With policies, a weak login maps to step-up, a foreign zone and a deny rule to denials, and a swap takes
@@ -314,7 +443,7 @@ mod tests {
         let remote = zone("remote", LoginRequirement::TwoFactor);
         let internal = zone("internal", LoginRequirement::Password);
         assert_eq!(a.decide(&facts(&internal, pw, &g)), Decision::Allow);
-        assert_eq!(a.decide(&facts(&remote, pw, &g)), Decision::StepUp);
+        assert!(is_step_up(&a.decide(&facts(&remote, pw, &g))));
         let stricter = "[[rule]]\nid = \"a\"\nservices = [\"expense\"]\neffect = \"allow\"\nzones = [\"internal\"]\n";
         a.replace(PolicySet::from_sources(&[src(stricter)], &ctx).unwrap());
         match a.decide(&facts(&remote, pw.with(Method::Sms), &g)) {
@@ -341,7 +470,7 @@ mod tests {
         let g: Vec<String> = vec![];
         let pw = Methods::of(Method::Password);
         let remote = zone("remote", LoginRequirement::TwoFactor);
-        assert_eq!(a.decide(&facts(&remote, pw, &g)), Decision::StepUp);
+        assert!(is_step_up(&a.decide(&facts(&remote, pw, &g))));
         assert_eq!(a.decide(&facts(&remote, pw.with(Method::Email), &g)), Decision::Allow);
         assert_eq!(a.decide(&Facts { below_floor_allowed: true, ..facts(&remote, pw, &g) }), Decision::Allow);
     }

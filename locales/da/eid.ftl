@@ -5,6 +5,11 @@
 eid-login-section = Eller log ind med eID
 # Button label; uses `{provider}`.
 eid-login-with = Log ind med { $provider }
+# Button label when a step-up asks for a level; uses `{provider}` and `{level}`.
+eid-login-with-at = Log ind med { $provider } (niveau { $level ->
+        [high] høj
+       *[other] betydelig
+    })
 # Title of the link page.
 eid-link-title = Knyt dit eID til din konto
 # Explains linking.

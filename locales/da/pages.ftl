@@ -31,6 +31,11 @@ portal-open = Åbn
 portal-needs-stronger-login = Kræver et mere sikkert login
 # Link to log in with a one-time code.
 portal-step-up = Log ind med engangskode
+# Portal button when only an eID login helps; uses `{level}` ("substantial" or "high").
+portal-step-up-eid = Log ind med eID på niveau { $level ->
+        [high] høj
+       *[other] betydelig
+    }
 # Service status: not reachable from the current network.
 portal-not-from-this-network = Ikke tilgængelig fra det netværk, du er på nu
 # Service status: closed until a time; uses `{time}`.
@@ -232,3 +237,22 @@ password-change-link = Skift adgangskode
 account-disabled = Din konto er deaktiveret eller udløbet. Kontakt IT-supporten.
 # Shown when the directory says the account is locked.
 account-locked = Din konto er låst efter for mange forkerte adgangskoder. Prøv igen senere, eller kontakt IT-supporten.
+# Next to the send button while a new code may not be asked for yet; uses `{seconds}`.
+resend-in = Du kan bede om en ny kode om { $seconds ->
+        [one] { $seconds } sekund
+       *[other] { $seconds } sekunder
+    }.
+# Heading of the step-up page when only an eID login helps.
+step-up-title = Et mere sikkert login er nødvendigt
+# What the service needs when only eID helps and its rule has no message; uses `{level}`.
+step-up-needs-eid = Denne tjeneste kræver login med eID på niveau { $level ->
+        [high] høj
+       *[other] betydelig
+    }. En engangskode er ikke nok.
+# Heading of the page for a step-up this user cannot make here.
+step-up-impossible-title = Dette login er ikke muligt her
+# No configured eID can give the level needed; uses `{level}`.
+step-up-eid-not-offered = Denne tjeneste kræver login med eID på niveau { $level ->
+        [high] høj
+       *[other] betydelig
+    }, og portalen tilbyder ikke eID på det niveau. Åbn tjenesten fra kommunens netværk, eller kontakt IT-supporten.

@@ -5,6 +5,11 @@
 eid-login-section = Or log in with eID
 # Button label; uses `{provider}`.
 eid-login-with = Log in with { $provider }
+# Button label when a step-up asks for a level; uses `{provider}` and `{level}`.
+eid-login-with-at = Log in with { $provider } (level { $level ->
+        [high] high
+       *[other] substantial
+    })
 # Title of the link page.
 eid-link-title = Link your eID to your account
 # Explains linking.

@@ -31,6 +31,11 @@ portal-open = Open
 portal-needs-stronger-login = Needs a stronger login
 # Link to log in with a one-time code.
 portal-step-up = Log in with a one-time code
+# Portal button when only an eID login helps; uses `{level}` ("substantial" or "high").
+portal-step-up-eid = Log in with eID at level { $level ->
+        [high] high
+       *[other] substantial
+    }
 # Service status: not reachable from the current network.
 portal-not-from-this-network = Not available from the network you are on now
 # Service status: closed until a time; uses `{time}`.
@@ -235,3 +240,22 @@ password-change-link = Change your password
 account-disabled = Your account is disabled or has expired. Contact IT support.
 # Shown when the directory says the account is locked.
 account-locked = Your account is locked after too many wrong passwords. Try again later or contact IT support.
+# Next to the send button while a new code may not be asked for yet; uses `{seconds}`.
+resend-in = You can ask for a new code in { $seconds ->
+        [one] { $seconds } second
+       *[other] { $seconds } seconds
+    }.
+# Heading of the step-up page when only an eID login helps.
+step-up-title = A stronger login is needed
+# What the service needs when only eID helps and its rule has no message; uses `{level}`.
+step-up-needs-eid = This service needs an eID login at level { $level ->
+        [high] high
+       *[other] substantial
+    }. A one-time code is not enough.
+# Heading of the page for a step-up this user cannot make here.
+step-up-impossible-title = This login is not possible here
+# No configured eID can give the level needed; uses `{level}`.
+step-up-eid-not-offered = This service needs an eID login at level { $level ->
+        [high] high
+       *[other] substantial
+    }, and this portal offers no eID at that level. Open the service from the municipality's network, or contact IT support.

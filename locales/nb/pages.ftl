@@ -31,6 +31,11 @@ portal-open = Åpne
 portal-needs-stronger-login = Krever sikrere innlogging
 # Link to log in with a one-time code.
 portal-step-up = Logg inn med engangskode
+# Portal button when only an eID login helps; uses `{level}` ("substantial" or "high").
+portal-step-up-eid = Logg inn med eID på nivå { $level ->
+        [high] høyt
+       *[other] betydelig
+    }
 # Service status: not reachable from the current network.
 portal-not-from-this-network = Ikke tilgjengelig fra nettverket du er på nå
 # Service status: closed until a time; uses `{time}`.
@@ -232,3 +237,22 @@ password-change-link = Bytt passord
 account-disabled = Kontoen din er deaktivert eller utløpt. Kontakt IT-brukerstøtte.
 # Shown when the directory says the account is locked.
 account-locked = Kontoen din er låst etter for mange feil passord. Prøv igjen senere eller kontakt IT-brukerstøtte.
+# Next to the send button while a new code may not be asked for yet; uses `{seconds}`.
+resend-in = Du kan be om en ny kode om { $seconds ->
+        [one] { $seconds } sekund
+       *[other] { $seconds } sekunder
+    }.
+# Heading of the step-up page when only an eID login helps.
+step-up-title = Sikrere innlogging trengs
+# What the service needs when only eID helps and its rule has no message; uses `{level}`.
+step-up-needs-eid = Denne tjenesten krever innlogging med eID på nivå { $level ->
+        [high] høyt
+       *[other] betydelig
+    }. En engangskode er ikke nok.
+# Heading of the page for a step-up this user cannot make here.
+step-up-impossible-title = Denne innloggingen er ikke mulig her
+# No configured eID can give the level needed; uses `{level}`.
+step-up-eid-not-offered = Denne tjenesten krever innlogging med eID på nivå { $level ->
+        [high] høyt
+       *[other] betydelig
+    }, og portalen tilbyr ingen eID på det nivået. Åpne tjenesten fra kommunens nettverk, eller kontakt IT-brukerstøtte.

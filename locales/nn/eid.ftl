@@ -5,6 +5,11 @@
 eid-login-section = Eller logg inn med eID
 # Button label; uses `{provider}`.
 eid-login-with = Logg inn med { $provider }
+# Button label when a step-up asks for a level; uses `{provider}` and `{level}`.
+eid-login-with-at = Logg inn med { $provider } (nivå { $level ->
+        [high] høgt
+       *[other] betydeleg
+    })
 # Title of the link page.
 eid-link-title = Kople eID-en din til kontoen din
 # Explains linking.

@@ -31,6 +31,11 @@ portal-open = Opne
 portal-needs-stronger-login = Krev sikrare innlogging
 # Link to log in with a one-time code.
 portal-step-up = Logg inn med eingongskode
+# Portal button when only an eID login helps; uses `{level}` ("substantial" or "high").
+portal-step-up-eid = Logg inn med eID på nivå { $level ->
+        [high] høgt
+       *[other] betydeleg
+    }
 # Service status: not reachable from the current network.
 portal-not-from-this-network = Ikkje tilgjengeleg frå nettverket du er på no
 # Service status: closed until a time; uses `{time}`.
@@ -208,3 +213,22 @@ password-change-link = Byt passord
 account-disabled = Kontoen din er deaktivert eller utgått. Kontakt IT-brukarstøtta.
 # Shown when the directory says the account is locked.
 account-locked = Kontoen din er låst etter for mange feil passord. Prøv igjen seinare eller kontakt IT-brukarstøtta.
+# Next to the send button while a new code may not be asked for yet; uses `{seconds}`.
+resend-in = Du kan be om ein ny kode om { $seconds ->
+        [one] { $seconds } sekund
+       *[other] { $seconds } sekund
+    }.
+# Heading of the step-up page when only an eID login helps.
+step-up-title = Sikrare innlogging trengst
+# What the service needs when only eID helps and its rule has no message; uses `{level}`.
+step-up-needs-eid = Denne tenesta krev innlogging med eID på nivå { $level ->
+        [high] høgt
+       *[other] betydeleg
+    }. Ein eingongskode er ikkje nok.
+# Heading of the page for a step-up this user cannot make here.
+step-up-impossible-title = Denne innlogginga er ikkje mogleg her
+# No configured eID can give the level needed; uses `{level}`.
+step-up-eid-not-offered = Denne tenesta krev innlogging med eID på nivå { $level ->
+        [high] høgt
+       *[other] betydeleg
+    }, og portalen tilbyr ingen eID på det nivået. Opne tenesta frå nettverket til kommunen, eller kontakt IT-brukarstøtta.

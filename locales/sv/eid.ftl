@@ -5,6 +5,11 @@
 eid-login-section = Eller logga in med e-legitimation
 # Button label; uses `{provider}`.
 eid-login-with = Logga in med { $provider }
+# Button label when a step-up asks for a level; uses `{provider}` and `{level}`.
+eid-login-with-at = Logga in med { $provider } (nivå { $level ->
+        [high] hög
+       *[other] väsentlig
+    })
 # Title of the link page.
 eid-link-title = Koppla din e-legitimation till ditt konto
 # Explains linking.

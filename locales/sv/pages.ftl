@@ -31,6 +31,11 @@ portal-open = Öppna
 portal-needs-stronger-login = Kräver en säkrare inloggning
 # Link to log in with a one-time code.
 portal-step-up = Logga in med engångskod
+# Portal button when only an eID login helps; uses `{level}` ("substantial" or "high").
+portal-step-up-eid = Logga in med e-legitimation på nivå { $level ->
+        [high] hög
+       *[other] väsentlig
+    }
 # Service status: not reachable from the current network.
 portal-not-from-this-network = Går inte att nå från nätverket du är på nu
 # Service status: closed until a time; uses `{time}`.
@@ -232,3 +237,22 @@ password-change-link = Byt lösenord
 account-disabled = Ditt konto är inaktiverat eller har gått ut. Kontakta IT-supporten.
 # Shown when the directory says the account is locked.
 account-locked = Ditt konto är låst efter för många felaktiga lösenord. Försök igen senare eller kontakta IT-supporten.
+# Next to the send button while a new code may not be asked for yet; uses `{seconds}`.
+resend-in = Du kan be om en ny kod om { $seconds ->
+        [one] { $seconds } sekund
+       *[other] { $seconds } sekunder
+    }.
+# Heading of the step-up page when only an eID login helps.
+step-up-title = En säkrare inloggning behövs
+# What the service needs when only eID helps and its rule has no message; uses `{level}`.
+step-up-needs-eid = Den här tjänsten kräver inloggning med e-legitimation på nivå { $level ->
+        [high] hög
+       *[other] väsentlig
+    }. En engångskod räcker inte.
+# Heading of the page for a step-up this user cannot make here.
+step-up-impossible-title = Den här inloggningen går inte att göra här
+# No configured eID can give the level needed; uses `{level}`.
+step-up-eid-not-offered = Den här tjänsten kräver inloggning med e-legitimation på nivå { $level ->
+        [high] hög
+       *[other] väsentlig
+    }, och portalen erbjuder ingen e-legitimation på den nivån. Öppna tjänsten från kommunens nätverk eller kontakta IT-supporten.

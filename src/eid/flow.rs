@@ -29,6 +29,9 @@ pub struct AuthFlow {
     /// A fresh login was asked for (`prompt=login`): the ID token must show one (`auth_time`).
     #[serde(default)]
     pub fresh_login: bool,
+    /// The least assurance this login must come back with (a step-up asked for a level); `None`: the provider's.
+    #[serde(default)]
+    pub min_assurance: Option<crate::methods::Assurance>,
     /// The callback is refused after this.
     pub expires: Instant,
 }
@@ -171,6 +174,7 @@ mod tests {
             pkce_verifier: "v".into(),
             rd: "/".into(),
             fresh_login: false,
+            min_assurance: None,
             expires: Instant(expires),
         })
     }

@@ -201,8 +201,11 @@ pub struct Start<'a> {
     pub rd: &'a str,
     /// Page language, sent as `ui_locales`.
     pub lang: &'a str,
-    /// Ask the provider for a fresh login (after our session timed out).
+    /// Ask the provider for a fresh login (after our session timed out, or to step up above the session's level).
     pub prompt_login: bool,
+    /// The assurance a step-up needs: `acr_values` asks for the provider's acr values of the least level at or
+    /// above it, and a login coming back below it is refused. `None`: the provider's configured `acr_values`.
+    pub level: Option<Assurance>,
     /// The browser's binding cookie value.
     pub binding: &'a str,
     /// The start URL's query; the provider's `pass_through` parameters are taken from it.
@@ -433,6 +436,7 @@ impl Eid {
             pkce_verifier: verifier.secret().clone(),
             rd: s.rd.to_string(),
             fresh_login: s.prompt_login,
+            min_assurance: s.level,
             expires: self.clock.now().plus(self.settings.flow_lifetime),
         };
         let mut params: Vec<(String, String)> = vec![
@@ -446,8 +450,9 @@ impl Eid {
             ("code_challenge_method".into(), "S256".into()),
             ("ui_locales".into(), s.lang.to_string()),
         ];
-        if !p.settings.acr_values.is_empty() {
-            params.push(("acr_values".into(), p.settings.acr_values.join(" ")));
+        let acr_values = acr_values_for(&p.settings, s.level);
+        if !acr_values.is_empty() {
+            params.push(("acr_values".into(), acr_values.join(" ")));
         }
         for name in &p.settings.pass_through {
             let value = s.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim());
@@ -567,7 +572,7 @@ impl Eid {
                 (acr, assurance)
             }
         };
-        if assurance < p.settings.min_assurance {
+        if assurance < p.settings.min_assurance || f.min_assurance.is_some_and(|min| assurance < min) {
             return Err(EidError::AcrTooLow { acr });
         }
         let assurance = assurance.min(p.settings.max_assurance);
@@ -727,6 +732,22 @@ fn claim_at(
         v = v.as_object()?.get(k)?;
     }
     Some(v.clone())
+}
+
+/// The `acr_values` to ask for: the provider's configured ones, or for a step-up to `level` the provider's acr
+/// values of the least assurance at or above it (ID-porten: `idporten-loa-high` for high).
+pub fn acr_values_for(p: &ProviderSettings, level: Option<Assurance>) -> Vec<String> {
+    // A provider asked for no acr values (Entra ID sets the level from `amr`) is not asked for one now either.
+    let Some(level) = level.filter(|_| !p.acr_values.is_empty()) else { return p.acr_values.clone() };
+    let Some(least) = p.acr.values().filter(|a| **a >= level).min().copied() else { return p.acr_values.clone() };
+    p.acr.iter().filter(|(_, a)| **a == least).map(|(k, _)| k.clone()).collect()
+}
+
+/// The highest assurance a provider can give: its `acr` table's best, or for Entra ID its multi-factor level; never
+/// above its `max_assurance`.
+pub fn best_assurance(p: &ProviderSettings) -> Assurance {
+    let entra = p.entra.as_ref().map(|e| e.assurance.max(e.mfa_assurance));
+    p.acr.values().copied().chain(entra).max().unwrap_or(Assurance::None).min(p.max_assurance)
 }
 
 /// After `prompt=login` the person must have logged in at the provider for this request: `auth_time` no earlier

@@ -257,7 +257,11 @@ impl Gateway {
             .providers
             .iter()
             .filter(|p| zone.is_some_and(|z| p.usable_in(z)))
-            .map(|p| crate::pages::eid::ProviderButton { name: p.name.clone(), title: p.title_in(lang.code()).into() })
+            .map(|p| crate::pages::eid::ProviderButton {
+                name: p.name.clone(),
+                title: p.title_in(lang.code()).into(),
+                level: None,
+            })
             .collect()
     }
 
@@ -840,7 +844,7 @@ impl Gateway {
                 ctx.identity = Some((sid.key(), rec));
                 Ok(false)
             }
-            Decision::StepUp => {
+            Decision::StepUp(_) => {
                 let req = session.req_header();
                 let rd = request_target(ctx, req);
                 let r = if http::wants_html(req) {

@@ -1,7 +1,7 @@
 //! eID pages: the login buttons, linking by a code to the municipal e-mail, and the account page's eID part. The
 //! pages that explain why an eID login did not go through are [`super::message_page`]s.
 
-use super::{render, Msg, Notice, PageCtx};
+use super::{render, Msg, Notice, PageCtx, Text};
 use askama::Template;
 
 /// A provider button on the login page.
@@ -11,6 +11,8 @@ pub struct ProviderButton {
     pub name: String,
     /// Label.
     pub title: String,
+    /// The eID level a step-up asks this provider for (`level=` in the link), where above its own.
+    pub level: Option<String>,
 }
 
 /// The eID buttons of a page (`templates/partials/eid_buttons.html`): the providers and where to return after.
@@ -25,11 +27,24 @@ pub struct EidButtons<'a> {
 impl EidButtons<'_> {
     /// The start of an eID login with this provider, returning to `rd`.
     pub fn href(&self, p: &ProviderButton) -> String {
-        format!(
+        let mut href = format!(
             "/.portvakt/eid/start?provider={}&rd={}",
             form_urlencoded::byte_serialize(p.name.as_bytes()).collect::<String>(),
             form_urlencoded::byte_serialize(self.rd.as_bytes()).collect::<String>()
-        )
+        );
+        if let Some(level) = &p.level {
+            href.push_str("&level=");
+            href.extend(form_urlencoded::byte_serialize(level.as_bytes()));
+        }
+        href
+    }
+
+    /// The button's words: "Log in with ID-porten", with the level when a step-up asks for one.
+    pub fn label(&self, p: &ProviderButton) -> Text {
+        match &p.level {
+            Some(level) => Msg::EidLoginWithAt.arg("provider", &p.title).arg("level", level.as_str()),
+            None => Msg::EidLoginWith.arg("provider", &p.title),
+        }
     }
 }
 
@@ -80,7 +95,7 @@ mod tests {
     #[test]
     fn buttons() {
         let ctx = PageCtx { lang: Lang::Nb, user: None };
-        let p = [ProviderButton { name: "idporten".into(), title: "ID-porten".into() }];
+        let p = [ProviderButton { name: "idporten".into(), title: "ID-porten".into(), level: None }];
         let v = LoginView { rd: "/expense/?a=1&b=\"x\"", eid_providers: &p, ..Default::default() };
         let html = login_page(&ctx, &v);
         assert!(html.contains("Logg inn med ID-porten"));

@@ -238,6 +238,8 @@ messages! {
     PortalNeedsStrongerLogin = "portal-needs-stronger-login",
     /// Link to log in with a one-time code.
     PortalStepUp = "portal-step-up",
+    /// Portal button when only an eID login helps; uses `{level}` ("substantial" or "high").
+    PortalStepUpEid = "portal-step-up-eid",
     /// Service status: not reachable from the current network.
     PortalNotFromThisNetwork = "portal-not-from-this-network",
     /// Service status: closed until a time; uses `{time}`.
@@ -354,6 +356,16 @@ messages! {
     SendLimitReached = "send-limit-reached",
     /// Shown when codes cannot be sent to the number's country.
     SendLimitCountry = "send-limit-country",
+    /// Next to the send button while a new code may not be asked for yet; uses `{seconds}`.
+    ResendIn = "resend-in",
+    /// Heading of the step-up page when only an eID login helps.
+    StepUpTitle = "step-up-title",
+    /// What the service needs when only eID helps and its rule has no message; uses `{level}`.
+    StepUpNeedsEid = "step-up-needs-eid",
+    /// Heading of the page for a step-up this user cannot make here.
+    StepUpImpossibleTitle = "step-up-impossible-title",
+    /// No configured eID can give the level needed; uses `{level}`.
+    StepUpEidNotOffered = "step-up-eid-not-offered",
     /// Text of the SMS with the code; uses `{code}` and `{minutes}`; keep under 160 characters.
     CodeSmsText = "code-sms-text",
     /// Subject of the e-mail with the code.
@@ -414,6 +426,8 @@ messages! {
     EidLoginSection = "eid-login-section",
     /// Button label; uses `{provider}`.
     EidLoginWith = "eid-login-with",
+    /// Button label when a step-up asks for a level; uses `{provider}` and `{level}`.
+    EidLoginWithAt = "eid-login-with-at",
     /// Title of the link page.
     EidLinkTitle = "eid-link-title",
     /// Explains linking.
@@ -858,6 +872,8 @@ mod tests {
                 for var in &langs["en"][m.key()] {
                     text = match var.as_str() {
                         "minutes" | "seconds" | "tries" => text.arg(leak(var), 7u64),
+                        // A selector: the message names the level in its own words (see `levels_in_own_words`).
+                        "level" => text.arg(leak(var), "high"),
                         _ => text.arg(leak(var), format!("«{var}»")),
                     };
                 }
@@ -865,7 +881,7 @@ mod tests {
                 assert!(!out.trim().is_empty(), "{m:?} is empty in {lang:?}");
                 assert!(!out.contains("Unknown localization key"), "{m:?} missing in {lang:?}");
                 assert!(!out.contains(['\u{2068}', '\u{2069}']), "{m:?} has isolation marks in {lang:?}: {out}");
-                for var in &langs["en"][m.key()] {
+                for var in langs["en"][m.key()].iter().filter(|v| v.as_str() != "level") {
                     let shown = if ["minutes", "seconds", "tries"].contains(&var.as_str()) {
                         "7".into()
                     } else {
@@ -875,6 +891,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Messages that name an eID level say it in the page's language, and differently for high and substantial.
+    #[test]
+    fn levels_in_own_words() {
+        let with_level = [Msg::PortalStepUpEid, Msg::StepUpNeedsEid, Msg::StepUpEidNotOffered];
+        for lang in Lang::ALL {
+            for m in with_level {
+                let high = m.arg("level", "high").render(lang);
+                let substantial = m.arg("level", "substantial").render(lang);
+                assert_ne!(high, substantial, "{m:?} in {lang:?}");
+                assert!(!high.contains("high") || lang == Lang::En, "{m:?} in {lang:?}: {high}");
+            }
+        }
+        assert_eq!(
+            Msg::PortalStepUpEid.arg("level", "high").render(Lang::Sv),
+            "Logga in med e-legitimation på nivå hög"
+        );
+        let at = Msg::EidLoginWithAt.arg("provider", "ID-porten").arg("level", "high").render(Lang::Nb);
+        assert_eq!(at, "Logg inn med ID-porten (nivå høyt)");
     }
 
     fn leak(s: &str) -> &'static str {

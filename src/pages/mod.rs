@@ -145,8 +145,13 @@ pub fn login_page(ctx: &PageCtx<'_>, v: &LoginView<'_>) -> String {
 pub enum TileState {
     /// Can be opened.
     Open,
-    /// Needs a stronger login first.
-    NeedsStepUp,
+    /// Needs a stronger login first: the rule's message, and the eID level when a code would not do.
+    NeedsStepUp {
+        /// The deciding rule's message, in the page's language.
+        message: Option<String>,
+        /// The eID level needed ("substantial", "high") when only eID helps.
+        eid_only: Option<&'static str>,
+    },
     /// Not reachable from the current zone.
     NotFromThisNetwork,
     /// Closed until the given local time.
@@ -160,7 +165,7 @@ impl TileState {
     pub fn name(&self) -> &'static str {
         match self {
             TileState::Open => "open",
-            TileState::NeedsStepUp => "step-up",
+            TileState::NeedsStepUp { .. } => "step-up",
             TileState::NotFromThisNetwork => "wrong-network",
             TileState::ClosedUntil(_) => "closed",
             TileState::NoAccess(_) => "no-access",
@@ -284,6 +289,12 @@ pub struct SecondFactorView<'a> {
     pub error: Option<Notice>,
     /// eID providers offered instead of a code (an eID login replaces the session).
     pub eid_providers: &'a [eid::ProviderButton],
+    /// What the service needs, above everything (the deciding rule's message).
+    pub lead: Option<Text>,
+    /// Seconds until a new code may be asked for, shown next to the button.
+    pub resend_in: Option<u64>,
+    /// Whether a code would do at all; when not, only eID is offered and the page is titled for that.
+    pub codes_offered: bool,
 }
 
 /// `templates/second_factor.html`.
@@ -296,11 +307,12 @@ struct SecondFactorPage<'a> {
     eid_buttons: eid::EidButtons<'a>,
 }
 
-/// The second-factor page: choose a channel, or type the code that was sent; or log in with eID instead.
+/// The second-factor page: choose a channel, or type the code that was sent; or log in with eID instead. When no
+/// code would do, only the eID buttons, under a title that does not speak of codes.
 pub fn second_factor_page(ctx: &PageCtx<'_>, v: &SecondFactorView<'_>) -> String {
     render(&SecondFactorPage {
         ctx,
-        title: ctx.t(Msg::SecondFactorTitle),
+        title: ctx.t(if v.codes_offered { Msg::SecondFactorTitle } else { Msg::StepUpTitle }),
         v,
         eid_buttons: eid::EidButtons { providers: v.eid_providers, rd: v.rd },
     })
@@ -382,7 +394,7 @@ mod tests {
                 RealmChoice { name: h("realm1"), title: h("realmtitle1") },
                 RealmChoice { name: h("realm2"), title: h("realmtitle2") },
             ];
-            let providers = [eid::ProviderButton { name: h("provider"), title: h("providertitle") }];
+            let providers = [eid::ProviderButton { name: h("provider"), title: h("providertitle"), level: None }];
             let (rd, typed, help) = (h("rd"), h("typed"), h("helpurl"));
             let login = login_page(
                 &ctx,
@@ -418,9 +430,19 @@ mod tests {
                     url: "/".into(),
                     state: TileState::NoAccess(Some(h("why"))),
                 },
+                Tile {
+                    title: h("t4"),
+                    description: String::new(),
+                    url: "/".into(),
+                    state: TileState::NeedsStepUp { message: Some(h("rulemsg")), eid_only: Some("high") },
+                },
             ];
             let portal = portal_page(&ctx, &h("display"), Msg::ZoneRemote, &tiles);
-            assert_escaped("portal", &portal, &["display", "tile", "desc", "url", "time", "t2", "why"]);
+            assert_escaped(
+                "portal",
+                &portal,
+                &["display", "tile", "desc", "url", "time", "t2", "why", "t4", "rulemsg"],
+            );
 
             let body = [Text::verbatim(h("policy")), Msg::BadGatewayBody.arg("service", h("service"))];
             assert_escaped("error", &error_page(&ctx, Msg::ErrorTitle, &body), &["policy", "service"]);
@@ -439,12 +461,15 @@ mod tests {
                     sent: Some(Msg::CodeSentEmail.arg("address", h("address")).arg("minutes", 5u64)),
                     error: Some(Msg::CodeWrong.arg("tries", h("tries")).into()),
                     eid_providers: &providers,
+                    lead: Some(Text::verbatim(h("lead"))),
+                    resend_in: Some(3),
+                    codes_offered: true,
                 },
             );
             assert_escaped(
                 "second factor",
                 &sf,
-                &["value", "number", "sfrd", "csrf", "address", "tries", "providertitle"],
+                &["value", "number", "sfrd", "csrf", "address", "tries", "providertitle", "lead"],
             );
 
             let phones = [h("phone")];

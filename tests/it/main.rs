@@ -31,6 +31,7 @@ mod redis_store;
 mod regulation;
 mod router;
 mod second_factor;
+mod stepup;
 mod store_cache;
 mod store_eid;
 mod store_processes;

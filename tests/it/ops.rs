@@ -117,8 +117,7 @@ impl OpsEnv {
             .unwrap();
         let csrf = hidden_field(&html, "csrf").unwrap();
         let form = [("csrf", csrf.as_str()), ("channel", "email"), ("rd", "/expense/claims")];
-        let r = c.post(self.url("/.portvakt/second-factor/send")).header("cookie", &cookie).form(&form).send().await;
-        assert_eq!(r.unwrap().status(), 200);
+        assert_eq!(send_code(c, &self.env.http_url(), &cookie, &form).await.0, "sent");
         let mail = self.smtp.wait_for(1, Duration::from_secs(10));
         let code = code_in(&mail.last().unwrap().body);
         let form = [("csrf", csrf.as_str()), ("code", code.as_str()), ("rd", "/expense/claims")];

@@ -110,15 +110,10 @@ impl CodeEnv {
         (cookie, hidden_field(&html, "csrf").unwrap())
     }
 
-    async fn send(&self, c: &reqwest::Client, cookie: &str, csrf: &str, channel: &str) -> (u16, String) {
-        let (s, _, _, body) = post(
-            c,
-            &self.url("/.portvakt/second-factor/send"),
-            cookie,
-            &[("csrf", csrf), ("channel", channel), ("rd", "/expense/claims")],
-        )
-        .await;
-        (s, body)
+    /// Asks for a code; the send's result and the page its redirect leads to.
+    async fn send(&self, c: &reqwest::Client, cookie: &str, csrf: &str, channel: &str) -> (String, String) {
+        let form = [("csrf", csrf), ("channel", channel), ("rd", "/expense/claims")];
+        send_code(c, &self.env.http_url(), cookie, &form).await
     }
 
     async fn verify(
@@ -163,7 +158,7 @@ async fn remote_login_with_email_code() {
     let c = client_from(REMOTE);
     let (cookie, csrf) = e.remote_password_login(&c, "anna").await;
     let (s, html) = e.send(&c, &cookie, &csrf, "email").await;
-    assert_eq!(s, 200, "{html}");
+    assert_eq!(s, "sent", "{html}");
     assert!(html.contains("an•••@kommune.example"), "{html}");
     let mails = e.smtp.wait_for(1, Duration::from_secs(10));
     assert_eq!(mails[0].to, "anna@kommune.example");
@@ -192,7 +187,7 @@ async fn remote_login_with_sms_code_lowercase_dashed() {
     let (_, html) = page(&c, &e.url("/.portvakt/second-factor"), &cookie).await;
     assert!(html.contains("070•••45 67") && html.contains("+47•••45 67"), "{html}");
     let (s, html) = e.send(&c, &cookie, &csrf, "sms:1").await;
-    assert_eq!(s, 200, "{html}");
+    assert_eq!(s, "sent", "{html}");
     let sent = e.sms.messages();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].to, "+4791234567");
@@ -268,30 +263,30 @@ async fn sixth_try_fails_and_resend_keeps_count() {
     assert!(ck.is_none(), "the right code after five wrong tries must fail: {body}");
 }
 
-/// A second code to the same number within the cooldown, and a fourth code for one login attempt, get a 429 page
-/// saying when to try again, and nothing extra is sent.
+/// A second code to the same number within the cooldown, and a fourth code for one login attempt, are refused with
+/// a notice saying when to try again, and nothing extra is sent.
 #[tokio::test(flavor = "multi_thread")]
 async fn cooldown_and_per_challenge_cap() {
     let e = start("", None);
     e.register("anna", &["0701234567"]).await;
     let c = client_from(REMOTE);
     let (cookie, csrf) = e.remote_password_login(&c, "anna").await;
-    assert_eq!(e.send(&c, &cookie, &csrf, "sms:0").await.0, 200);
+    assert_eq!(e.send(&c, &cookie, &csrf, "sms:0").await.0, "sent");
     let (s, body) = e.send(&c, &cookie, &csrf, "sms:0").await;
-    assert_eq!(s, 429, "cooldown");
+    assert_eq!(s, "cooldown");
     assert!(body.contains("Wait 30 seconds"), "{body}");
     for _ in 0..2 {
         e.env.clock.advance(Duration::from_secs(30));
-        assert_eq!(e.send(&c, &cookie, &csrf, "sms:0").await.0, 200);
+        assert_eq!(e.send(&c, &cookie, &csrf, "sms:0").await.0, "sent");
     }
     e.env.clock.advance(Duration::from_secs(30));
     let (s, body) = e.send(&c, &cookie, &csrf, "sms:0").await;
-    assert_eq!(s, 429, "per challenge: {body}");
+    assert_eq!(s, "cap", "per challenge: {body}");
     assert!(body.contains("Too many codes have been requested"), "{body}");
     assert_eq!(e.sms.messages().len(), 3, "limits never let a fourth SMS out");
     // A new login attempt is a new challenge.
     let (cookie2, csrf2) = e.remote_password_login(&c, "anna").await;
-    assert_eq!(e.send(&c, &cookie2, &csrf2, "sms:0").await.0, 200);
+    assert_eq!(e.send(&c, &cookie2, &csrf2, "sms:0").await.0, "sent");
 }
 
 /// The per-account hourly cap holds across login attempts and channels, and recovers after the hour.
@@ -302,16 +297,16 @@ async fn account_cap_trips_and_recovers() {
     let c = client_from(REMOTE);
     for channel in ["sms:0", "email"] {
         let (cookie, csrf) = e.remote_password_login(&c, "anna").await;
-        assert_eq!(e.send(&c, &cookie, &csrf, channel).await.0, 200);
+        assert_eq!(e.send(&c, &cookie, &csrf, channel).await.0, "sent");
     }
     let (cookie, csrf) = e.remote_password_login(&c, "anna").await;
     e.env.clock.advance(Duration::from_secs(60));
     let (s, body) = e.send(&c, &cookie, &csrf, "email").await;
-    assert_eq!(s, 429, "{body}");
+    assert_eq!(s, "limit", "{body}");
     assert!(body.contains("Try again in 29 minutes") || body.contains("Try again in 30 minutes"), "{body}");
     e.env.clock.advance(Duration::from_secs(3600));
     let (cookie, csrf) = e.remote_password_login(&c, "anna").await;
-    assert_eq!(e.send(&c, &cookie, &csrf, "email").await.0, 200);
+    assert_eq!(e.send(&c, &cookie, &csrf, "email").await.0, "sent");
 }
 
 /// The per-address cap holds across accounts from one address; the global cap holds across addresses.
@@ -321,23 +316,23 @@ async fn address_and_global_caps() {
     e.register("bjorn", &["0709876543"]).await;
     let a = client_from(REMOTE);
     let (ck, cs) = e.remote_password_login(&a, "anna").await;
-    assert_eq!(e.send(&a, &ck, &cs, "email").await.0, 200);
+    assert_eq!(e.send(&a, &ck, &cs, "email").await.0, "sent");
     let (ck, cs) = e.remote_password_login(&a, "bjorn").await;
-    assert_eq!(e.send(&a, &ck, &cs, "sms:0").await.0, 200);
+    assert_eq!(e.send(&a, &ck, &cs, "sms:0").await.0, "sent");
     e.env.clock.advance(Duration::from_secs(31));
     let (ck, cs) = e.remote_password_login(&a, "anna").await;
-    assert_eq!(e.send(&a, &ck, &cs, "email").await.0, 429, "third send from one address");
+    assert_eq!(e.send(&a, &ck, &cs, "email").await.0, "limit", "third send from one address");
     let b = client_from("127.0.0.4");
     e.env.clock.advance(Duration::from_secs(31));
     let (ck, cs) = e.remote_password_login(&b, "anna").await;
-    assert_eq!(e.send(&b, &ck, &cs, "email").await.0, 200, "another address still may");
+    assert_eq!(e.send(&b, &ck, &cs, "email").await.0, "sent", "another address still may");
     let d = client_from("127.0.0.5");
     e.env.clock.advance(Duration::from_secs(31));
     let (ck, cs) = e.remote_password_login(&d, "bjorn").await;
-    assert_eq!(e.send(&d, &ck, &cs, "sms:0").await.0, 429, "global hourly cap");
+    assert_eq!(e.send(&d, &ck, &cs, "sms:0").await.0, "limit", "global hourly cap");
     e.env.clock.advance(Duration::from_secs(3600));
     let (ck, cs) = e.remote_password_login(&d, "bjorn").await;
-    assert_eq!(e.send(&d, &ck, &cs, "sms:0").await.0, 200);
+    assert_eq!(e.send(&d, &ck, &cs, "sms:0").await.0, "sent");
 }
 
 /// An SMS provider failure is not the user's: a clear page offers e-mail, exactly one request was made, and the
@@ -350,23 +345,24 @@ async fn provider_error_offers_other_channel() {
     let (cookie, csrf) = e.remote_password_login(&c, "anna").await;
     e.sms.fail_next(500);
     let (s, body) = e.send(&c, &cookie, &csrf, "sms:0").await;
-    assert_eq!(s, 503);
+    assert_eq!(s, "failed");
     assert!(body.contains("The SMS could not be sent just now. Try e-mail instead"), "{body}");
     assert!(body.contains("value=\"email\" checked"), "{body}");
     assert_eq!(e.sms.requests().len(), 1, "never sent twice for one request");
-    assert_eq!(e.send(&c, &cookie, &csrf, "email").await.0, 200);
+    assert_eq!(e.send(&c, &cookie, &csrf, "email").await.0, "sent");
     let code = e.last_email_code(1).await;
     assert_eq!(e.verify(&c, &cookie, &csrf, &code).await.0, 303);
 }
 
-/// A user with no number and no e-mail gets a page that says what to do.
+/// A user with no number and no e-mail (and no eID) who must step up gets a page that says what to do, and no form
+/// that cannot help.
 #[tokio::test(flavor = "multi_thread")]
 async fn no_channel_page_says_what_to_do() {
     let e = start("", None);
     let c = client_from(REMOTE);
     let l = login(&c, &e.env.http_url(), "bjorn", PASSWORD, "/", "portvakt", None).await;
     let (s, html) = page(&c, &e.url("/.portvakt/second-factor"), &l.cookie.unwrap()).await;
-    assert_eq!(s, 200);
+    assert_eq!(s, 403, "{html}");
     assert!(html.contains("Register your mobile number"), "{html}");
     assert!(!html.contains("name=\"channel\""));
 }
@@ -482,4 +478,63 @@ async fn numbers_survive_restart() {
     let (cookie, _) = e.remote_password_login(&c, "anna").await;
     let (_, html) = page(&c, &e.url("/.portvakt/second-factor"), &cookie).await;
     assert!(html.contains("070•••45 67"), "{html}");
+}
+
+/// Whether a page carries the field to type a code into.
+fn has_code_field(html: &str) -> bool {
+    html.contains("name=\"code\"") && html.contains("/.portvakt/second-factor/verify")
+}
+
+/// The code field stays while the code sent is good, whatever happens on the page (issue #16.2): reloading the page
+/// after the send (phones reload tabs coming back from the SMS app), "Send a new code" within the cooldown, and a
+/// send the SMS provider fails. Sends answer 303 (POST-redirect-GET), so a reload never sends again; the page says
+/// when a new code may be asked for, without JavaScript; and the first code still logs in at the end.
+#[tokio::test(flavor = "multi_thread")]
+async fn code_field_survives_reload_cooldown_and_send_failure() {
+    let e = start("", None);
+    e.register("anna", &["0701234567"]).await;
+    let c = client_from(REMOTE);
+    let (cookie, csrf) = e.remote_password_login(&c, "anna").await;
+    // Registering announced the new number by e-mail: mails are counted from here.
+    let before = e.smtp.wait_for(1, Duration::from_secs(10)).len();
+    let r = c
+        .post(e.url("/.portvakt/second-factor/send"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("channel", "email"), ("rd", "/expense/claims")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "a send is POST-redirect-GET");
+    let after_send = e.url(r.headers()["location"].to_str().unwrap());
+    e.smtp.wait_for(before + 1, Duration::from_secs(10));
+    let (s, html) = page(&c, &after_send, &cookie).await;
+    assert_eq!(s, 200);
+    assert!(has_code_field(&html), "{html}");
+    assert!(html.contains("an•••@kommune.example"), "{html}");
+    assert!(html.contains("You can ask for a new code in 30 seconds."), "server-rendered wait: {html}");
+    // Reload, twice, and a plain visit: the field stays, and nothing is sent again.
+    for url in [after_send.clone(), after_send.clone(), e.url("/.portvakt/second-factor?rd=%2Fexpense%2Fclaims")] {
+        let (s, html) = page(&c, &url, &cookie).await;
+        assert_eq!(s, 200);
+        assert!(has_code_field(&html), "{url}: {html}");
+    }
+    e.env.clock.advance(Duration::from_secs(10));
+    let (_, html) = page(&c, &after_send, &cookie).await;
+    assert!(html.contains("You can ask for a new code in 20 seconds."), "{html}");
+    // "Send a new code" too early: refused with the wait, the field stays.
+    let (s, html) = e.send(&c, &cookie, &csrf, "email").await;
+    assert_eq!(s, "cooldown");
+    assert!(html.contains("Wait 20 seconds"), "{html}");
+    assert!(has_code_field(&html), "the code already sent is still good: {html}");
+    // The SMS provider fails: the error says so, the e-mail code's field stays.
+    e.sms.fail_next(500);
+    let (s, html) = e.send(&c, &cookie, &csrf, "sms:0").await;
+    assert_eq!(s, "failed");
+    assert!(html.contains("The SMS could not be sent just now"), "{html}");
+    assert!(has_code_field(&html), "{html}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(e.smtp.messages().len(), before + 1, "reloads and refused sends sent nothing");
+    let code = e.last_email_code(before + 1).await;
+    let (s, loc, _, body) = e.verify(&c, &cookie, &csrf, &code).await;
+    assert_eq!((s, loc.as_deref()), (303, Some("/expense/claims")), "{body}");
 }

@@ -54,17 +54,27 @@ pub async fn start(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handle
     // A browser that still holds a session cookie whose session has ended (idle timeout, lifetime) must log in
     // afresh at the provider too, or the provider's own single sign-on would undo our timeout.
     let had_session = http::cookie(req, &gw.cookies.session).and_then(SessionId::parse).is_some();
-    let prompt_login = had_session && gw.current_session(req, ctx).await?.is_err();
+    let current = if had_session { Some(gw.current_session(req, ctx).await?) } else { None };
+    // A step-up names the level its rule needs (`level=high`): the provider is asked for that level, and for a fresh
+    // login when this session's eID level is below it (the provider may hold a single sign-on at the weaker level).
+    let level = query_param(req, "level").as_deref().and_then(Assurance::parse).filter(|a| *a > Assurance::Low);
+    let weaker = match &current {
+        Some(Ok((_, rec))) => level.is_some_and(|l| rec.assurance < l),
+        _ => false,
+    };
+    let prompt_login = matches!(current, Some(Err(_))) || weaker;
     let req = session.req_header();
     let (binding, fresh) = match http::cookie(req, &gw.cookies.eid) {
         Some(b) if valid_token(b) => (b.to_string(), false),
         _ => (SessionId::generate().as_str().to_string(), true),
     };
-    let start = Start { provider: &name, rd: &rd, lang: lang.code(), prompt_login, binding: &binding, query: &query };
+    let start =
+        Start { provider: &name, rd: &rd, lang: lang.code(), prompt_login, level, binding: &binding, query: &query };
     let started = eid.start(&start).await;
     match started {
         Ok(url) => {
-            tracing::info!(provider = %name, prompt_login, "eID login started");
+            let level = level.map(Assurance::as_str).unwrap_or("");
+            tracing::info!(provider = %name, prompt_login, level, "eID login started");
             let r = Reply::redirect(&url);
             Ok(if fresh { r.header("set-cookie", gw.cookie_header(&gw.cookies.eid, &binding, false)) } else { r })
         }

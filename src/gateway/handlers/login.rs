@@ -130,6 +130,12 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
 /// Whether, after a password login, the user should step up before going to `target`: when the target is a service
 /// that needs a stronger login, or (for the portal and other pages) when the zone itself requires two factors.
 pub fn needs_step_up(gw: &Gateway, req: &RequestHeader, zone: &Zone, rec: &SessionRecord, target: &str) -> bool {
+    matches!(target_decision(gw, req, zone, rec, target), Decision::StepUp(_))
+}
+
+/// The decision the request to `target` will get with this session from this zone: the service's, or (for the
+/// portal and other pages) the zone's floor.
+pub fn target_decision(gw: &Gateway, req: &RequestHeader, zone: &Zone, rec: &SessionRecord, target: &str) -> Decision {
     let (host, path) = match url::Url::parse(target) {
         Ok(u) => (u.host_str().unwrap_or_default().to_ascii_lowercase(), u.path().to_string()),
         Err(_) => (http::host_of(req).unwrap_or_default(), target.split('?').next().unwrap_or("/").to_string()),
@@ -141,7 +147,7 @@ pub fn needs_step_up(gw: &Gateway, req: &RequestHeader, zone: &Zone, rec: &Sessi
         _ => None,
     });
     match service {
-        Some((s, path)) => gw.state.access.decide(&gw.facts(zone, rec, &s.name, path)) == Decision::StepUp,
-        None => access::builtin(zone, rec.methods, rec.assurance) == Decision::StepUp,
+        Some((s, path)) => gw.state.access.decide(&gw.facts(zone, rec, &s.name, path)),
+        None => access::builtin(zone, rec.methods, rec.assurance),
     }
 }

@@ -33,7 +33,10 @@ pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled 
             };
             let state = match gw.state.access.decide(&gw.facts(&zone, &rec, &s.name, &path)) {
                 Decision::Allow => TileState::Open,
-                Decision::StepUp => TileState::NeedsStepUp,
+                Decision::StepUp(u) => TileState::NeedsStepUp {
+                    message: u.message.as_ref().and_then(|m| m.get(lang.code())).map(str::to_string),
+                    eid_only: u.eid.filter(|_| !u.code_suffices()).map(crate::methods::Assurance::as_str),
+                },
                 Decision::Deny(d) => match d.kind {
                     DenyKind::Zone => TileState::NotFromThisNetwork,
                     DenyKind::ClosedUntil(t) => TileState::ClosedUntil(access::local_time(t)),

@@ -462,6 +462,24 @@ pub mod redis;
 pub mod sms_provider;
 pub mod smtp;
 
+/// Asks for a one-time code as a browser does: POSTs `form` to `/.portvakt/second-factor/send` at `base`, which
+/// answers 303 to the code page whatever the result (POST-redirect-GET), then GETs that page. Returns the result the
+/// redirect names (`sent`, `cooldown`, `limit`, `cap`, `country`, `locked`, `failed`; `status N` for an answer that
+/// is no 303) and the page a user sees.
+pub async fn send_code(c: &reqwest::Client, base: &str, cookie: &str, form: &[(&str, &str)]) -> (String, String) {
+    let r = c.post(format!("{base}/.portvakt/second-factor/send")).header("cookie", cookie).form(form).send().await;
+    let r = r.unwrap();
+    if r.status() != 303 {
+        return (format!("status {}", r.status().as_u16()), r.text().await.unwrap());
+    }
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(loc.starts_with("/.portvakt/second-factor?"), "{loc}");
+    let result = loc.split(['?', '&']).find_map(|p| p.strip_prefix("r=")).unwrap_or("").to_string();
+    let page = browse(c, &format!("{base}{loc}"), cookie, &[]).await;
+    assert_eq!(page.status(), 200, "{loc}");
+    (result, page.text().await.unwrap())
+}
+
 /// A browser's GET (`Accept: text/html`) with a session cookie and extra headers; redirects are not followed.
 pub async fn browse(c: &reqwest::Client, url: &str, cookie: &str, headers: &[(&str, &str)]) -> reqwest::Response {
     let mut rb = c.get(url).header("cookie", cookie).header("accept", "text/html");
