@@ -232,6 +232,27 @@ impl SecondFactor {
         self.store.uncount_send(session).await
     }
 
+    /// The session's challenge as stored, taken before a send so that [`SecondFactor::undo_send`] can put it back.
+    pub async fn snapshot(&self, session: &SessionKey) -> Result<Option<ChallengeEntry>, StoreError> {
+        self.store.get(session).await
+    }
+
+    /// Takes back a send the provider did not take: it is not counted, and the challenge is as it was before it
+    /// (`before`, from [`SecondFactor::snapshot`]): the code sent earlier works again (the user may hold it and the
+    /// page keeps its field for it), or, with none before, no code is pending (none was delivered).
+    pub async fn undo_send(&self, session: SessionKey, before: Option<ChallengeEntry>) -> Result<(), StoreError> {
+        let Some(b) = before else { return self.store.remove(&session).await };
+        let now = self.clock.now();
+        let ttl = b.expires.since(now) + KEEP_EXPIRED;
+        let code = NewCode { account: b.account, channel: b.channel, code_mac: b.code_mac, expires: b.expires };
+        // Storing it again counts a send and keeps the failures; both counts end as they were before.
+        self.store.uncount_send(&session).await?;
+        if let Opened::Stored(_) = self.store.open(&session, code, u32::MAX, ttl).await? {
+            self.store.uncount_send(&session).await?;
+        }
+        Ok(())
+    }
+
     /// Checks a typed code for the session. On success the challenge is consumed and its channel returned. The
     /// comparison and the count of a wrong try are one atomic store step: parallel guesses get no extra tries, and
     /// of two parallel right codes only one succeeds.

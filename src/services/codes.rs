@@ -1,6 +1,7 @@
 //! Sending a one-time code: the code step's own limits (locked account, this attempt's share), the send limits
 //! (destination, account, address, global, country), issuing, delivery, and taking the send back when the provider
-//! could not take the message (the provider's failure is not the user's).
+//! could not take the message (the provider's failure is not the user's): not counted, and the code sent before it
+//! still works.
 //!
 //! Used for the second factor (SMS or e-mail to the user's own channels) and for eID linking (e-mail to a municipal
 //! address).
@@ -149,6 +150,8 @@ impl CodeSender<'_> {
                 return Ok(SendOutcome::Refused(Refusal::Limit(hit)));
             }
         }
+        // A send the provider does not take must not replace the code sent before it.
+        let before = self.second_factor.snapshot(&req.key).await.map_err(Unavailable::of("challenge store"))?;
         let code = self
             .second_factor
             .issue(req.key, req.account, req.channel)
@@ -166,7 +169,7 @@ impl CodeSender<'_> {
             },
         };
         if let Err(e) = sent {
-            let _ = self.second_factor.uncount_send(&req.key).await;
+            let _ = self.second_factor.undo_send(req.key, before).await;
             tracing::warn!(account = %req.account, channel = req.channel.as_str(), error = %e, "code could not be sent");
             let reason = Some("delivery_failed");
             audit::emit(AuditEvent::CodeSent { channel, outcome: Outcome::Error, reason, who });

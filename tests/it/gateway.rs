@@ -116,10 +116,11 @@ async fn remote_without_second_factor_is_stopped() {
         .send()
         .await
         .unwrap();
-    assert_eq!(page.status(), 200);
+    // No number, no e-mail and no eID here: no code form that cannot help, but what to do, in Swedish.
+    assert_eq!(page.status(), 403);
     let html = page.text().await.unwrap();
     assert!(html.contains("lang=\"sv\""));
-    assert!(html.contains("engångskod"), "the page says, in Swedish, that a one-time code is needed: {html}");
+    assert!(html.contains("Registrera ditt mobilnummer"), "the page says, in Swedish, what to do: {html}");
     // A non-browser client gets 401, not a page.
     let api = c.get(format!("{}/expense/", env.http_url())).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(api.status(), 401);
