@@ -293,8 +293,8 @@ pub struct SecondFactorView<'a> {
     pub lead: Option<Text>,
     /// Seconds until a new code may be asked for, shown next to the button.
     pub resend_in: Option<u64>,
-    /// Whether a code would do at all; when not, only eID is offered and the page is titled for that.
-    pub codes_offered: bool,
+    /// No code would do: only the eID buttons are offered, and the page is titled for that.
+    pub eid_only: bool,
 }
 
 /// `templates/second_factor.html`.
@@ -312,7 +312,7 @@ struct SecondFactorPage<'a> {
 pub fn second_factor_page(ctx: &PageCtx<'_>, v: &SecondFactorView<'_>) -> String {
     render(&SecondFactorPage {
         ctx,
-        title: ctx.t(if v.codes_offered { Msg::SecondFactorTitle } else { Msg::StepUpTitle }),
+        title: ctx.t(if v.eid_only { Msg::StepUpTitle } else { Msg::SecondFactorTitle }),
         v,
         eid_buttons: eid::EidButtons { providers: v.eid_providers, rd: v.rd },
     })
@@ -463,7 +463,7 @@ mod tests {
                     eid_providers: &providers,
                     lead: Some(Text::verbatim(h("lead"))),
                     resend_in: Some(3),
-                    codes_offered: true,
+                    eid_only: false,
                 },
             );
             assert_escaped(
@@ -517,7 +517,8 @@ mod tests {
         let ctx = PageCtx { lang, user: Some(("Zq", "Zq")) };
         let realms =
             [RealmChoice { name: v.clone(), title: v.clone() }, RealmChoice { name: "b".into(), title: v.clone() }];
-        let providers = [eid::ProviderButton { name: v.clone(), title: v.clone() }];
+        let providers = [eid::ProviderButton { name: v.clone(), title: v.clone(), level: None }];
+        let stepped = [eid::ProviderButton { name: v.clone(), title: v.clone(), level: Some("high".into()) }];
         let mut pages = Vec::new();
         let login = LoginView {
             rd: "/",
@@ -534,7 +535,8 @@ mod tests {
         let tile = |state| Tile { title: v.clone(), description: v.clone(), url: "/".into(), state };
         let tiles = [
             tile(TileState::Open),
-            tile(TileState::NeedsStepUp),
+            tile(TileState::NeedsStepUp { message: None, eid_only: None }),
+            tile(TileState::NeedsStepUp { message: Some(v.clone()), eid_only: Some("high") }),
             tile(TileState::NotFromThisNetwork),
             tile(TileState::ClosedUntil(v.clone())),
             tile(TileState::NoAccess(None)),
@@ -564,7 +566,8 @@ mod tests {
                 .arg("domain", "Zq")
                 .arg("error", "Zq")
                 .arg("person", "Zq")
-                .arg("date", "Zq")];
+                .arg("date", "Zq")
+                .arg("level", "high")];
             pages.push((format!("error page with {m:?}"), error_page(&ctx, Msg::ErrorTitle, &body)));
             pages.push((format!("message page with {m:?}"), message_page(&ctx, m, &body[0], false)));
         }
@@ -581,9 +584,21 @@ mod tests {
                 sent,
                 error: Some(Msg::CodeWrong.arg("tries", 2u64).into()),
                 eid_providers: &providers,
+                lead: Some(Text::verbatim("Zq")),
+                resend_in: Some(2),
+                eid_only: false,
             };
             pages.push(("second factor".into(), second_factor_page(&ctx, &sf)));
         }
+        let eid_only = SecondFactorView {
+            rd: "/",
+            csrf: "Zq",
+            eid_providers: &stepped,
+            lead: Some(Msg::StepUpNeedsEid.arg("level", "high")),
+            eid_only: true,
+            ..Default::default()
+        };
+        pages.push(("step-up to eID high".into(), second_factor_page(&ctx, &eid_only)));
         let no_channels = SecondFactorView { eid_providers: &providers, ..Default::default() };
         pages.push(("second factor without channels".into(), second_factor_page(&ctx, &no_channels)));
         let phones = [v.clone()];

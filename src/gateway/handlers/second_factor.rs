@@ -256,7 +256,7 @@ async fn page(
             eid_providers: &offer.eid,
             lead,
             resend_in,
-            codes_offered: offer.step.as_ref().is_none_or(StepUp::code_suffices),
+            eid_only: offer.step.as_ref().is_some_and(|s| !s.code_suffices()),
         },
     );
     Ok(Reply::html(status, html))
