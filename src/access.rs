@@ -327,11 +327,6 @@ pub fn builtin(zone: &Zone, methods: Methods, assurance: Assurance) -> Decision 
     Access::default().decide(&f)
 }
 
-/// Formats an instant for users in the policies' default time zone, e.g. "07:00 Tue 24 Nov".
-pub fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&crate::policy::DEFAULT_TIMEZONE).format("%H:%M %a %-d %b").to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

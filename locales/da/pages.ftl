@@ -73,6 +73,8 @@ forbidden-csrf = Formularen var udløbet eller kom fra en anden side. Gå tilbag
 form-type-body = Formularen skal sendes fra siden i en browser (som application/x-www-form-urlencoded). Gå tilbage, genindlæs siden, og prøv igen.
 # Body for access denied by policy; uses `{service}`.
 forbidden-policy = Du har ikke adgang til { $service } herfra lige nu.
+# Body for access denied because no rule gives the user's groups the service; uses `{service}`.
+forbidden-groups = Din konto giver ikke adgang til { $service }. Har du brug for det i dit arbejde, så bed din leder om at få det tilføjet.
 # Heading for page not found (404).
 not-found-title = Siden blev ikke fundet
 # Body for page not found (404).

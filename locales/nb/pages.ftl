@@ -73,6 +73,8 @@ forbidden-csrf = Skjemaet var utløpt eller kom fra en annen side. Gå tilbake, 
 form-type-body = Skjemaet må sendes fra siden i en nettleser (som application/x-www-form-urlencoded). Gå tilbake, last inn siden på nytt og prøv igjen.
 # Body for access denied by policy; uses `{service}`.
 forbidden-policy = Du har ikke tilgang til { $service } herfra akkurat nå.
+# Body for access denied because no rule gives the user's groups the service; uses `{service}`.
+forbidden-groups = Kontoen din gir ikke tilgang til { $service }. Trenger du det i arbeidet ditt, be lederen din om å få det lagt til.
 # Heading for page not found (404).
 not-found-title = Fant ikke siden
 # Body for page not found (404).

@@ -70,6 +70,8 @@ forbidden-csrf = Skjemaet hadde gått ut på tid eller kom frå ei anna side. G�
 form-type-body = Skjemaet må sendast frå sida i ein nettlesar (som application/x-www-form-urlencoded). Gå tilbake, last inn sida på nytt og prøv igjen.
 # Body for access denied by policy; uses `{service}`.
 forbidden-policy = Du har ikkje tilgang til { $service } herifrå akkurat no.
+# Body for access denied because no rule gives the user's groups the service; uses `{service}`.
+forbidden-groups = Kontoen din gir ikkje tilgang til { $service }. Treng du det i arbeidet ditt, be leiaren din om å få det lagt til.
 # Heading for page not found (404).
 not-found-title = Fann ikkje sida
 # Body for page not found (404).

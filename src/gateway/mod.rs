@@ -929,8 +929,10 @@ pub fn request_target(ctx: &Ctx, req: &RequestHeader) -> String {
 pub fn denial_page(gw: &Gateway, lang: Lang, service_title: &str, d: &Denial) -> Reply {
     let reason = match d.kind {
         DenyKind::Zone => Text::from(Msg::PortalNotFromThisNetwork),
-        DenyKind::ClosedUntil(t) => Msg::PortalClosedUntil.arg("time", access::local_time(t)),
-        DenyKind::Rule | DenyKind::NoAccess => Msg::ForbiddenPolicy.arg("service", service_title),
+        DenyKind::ClosedUntil(t) => Msg::PortalClosedUntil.arg("time", crate::pages::dates::local_time(t, lang)),
+        DenyKind::Rule => Msg::ForbiddenPolicy.arg("service", service_title),
+        // No rule lets the user's groups in, from any zone at any time: "from here right now" would be untrue.
+        DenyKind::NoAccess => Msg::ForbiddenGroups.arg("service", service_title),
     };
     let mut body = vec![reason];
     if let Some(m) = d.message.as_ref().and_then(|m| m.get(lang.code())) {

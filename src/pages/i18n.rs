@@ -274,6 +274,8 @@ messages! {
     FormTypeBody = "form-type-body",
     /// Body for access denied by policy; uses `{service}`.
     ForbiddenPolicy = "forbidden-policy",
+    /// Body for access denied because no rule gives the user's groups the service; uses `{service}`.
+    ForbiddenGroups = "forbidden-groups",
     /// Heading for page not found (404).
     NotFoundTitle = "not-found-title",
     /// Body for page not found (404).

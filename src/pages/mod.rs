@@ -5,6 +5,7 @@
 //! included. Templates escape every value they are given; nothing here builds HTML by hand or passes markup on as
 //! "already escaped". The functions below only gather what a page shows and render its template.
 
+pub mod dates;
 pub mod eid;
 pub mod escape;
 pub mod i18n;

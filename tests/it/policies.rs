@@ -297,3 +297,53 @@ async fn reload_under_load() {
     assert_eq!(failed.load(Ordering::Relaxed), 0, "no request failed during reloads");
     assert!(ok.load(Ordering::Relaxed) > 0 && denied.load(Ordering::Relaxed) > denied_before);
 }
+
+/// A user whose groups no rule admits is told that his account gives no access, in his language, not that the
+/// service is closed "from here right now" (which would send him to try from another network).
+#[tokio::test(flavor = "multi_thread")]
+async fn group_denial_says_the_account_has_no_access() {
+    let policy =
+        "[[rule]]\nid = \"payroll-only\"\nservices = [\"expense\"]\neffect = \"allow\"\ngroups = [\"payroll\"]\n";
+    let env = Env::start(Opts { policies: Some(policy.into()), ..Default::default() });
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &env.http_url(), "bjorn", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    for (lang, says) in [
+        ("en", "Your account does not give access to"),
+        ("sv", "Ditt konto ger inte tillgång till"),
+        ("nb", "Kontoen din gir ikke tilgang til"),
+        ("da", "Din konto giver ikke adgang til"),
+    ] {
+        let r = browse(&c, &format!("{}/expense/", env.http_url()), &cookie, &[("accept-language", lang)]).await;
+        assert_eq!(r.status(), 403);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(says), "{lang}: {html}");
+        for wrong in ["right now", "just nu", "akkurat nå", "lige nu"] {
+            assert!(!html.contains(wrong), "{lang}: {html}");
+        }
+    }
+}
+
+/// "Closed until" names the weekday and month in the reader's language (CLDR names), not in English.
+#[tokio::test(flavor = "multi_thread")]
+async fn closed_until_in_the_readers_language() {
+    let env = Env::start(Opts { policies: Some(BASE.into()), ..Default::default() });
+    env.clock.set(oslo(4, 50));
+    let inside = client_from(INTERNAL);
+    let cookie = login(&inside, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    for (lang, says) in [
+        ("sv", "Stängd till tis 24 nov 05:00"),
+        ("nb", "ti. 24. nov. 05:00"),
+        ("nn", "ty. 24. nov. 05:00"),
+        ("da", "tir 24. nov 05:00"),
+        ("en", "Closed until 05:00 Tue 24 Nov"),
+    ] {
+        for path in ["/.portvakt/portal", "/self-service/"] {
+            let r = browse(&inside, &format!("{}{path}", env.http_url()), &cookie, &[("accept-language", lang)]).await;
+            let html = r.text().await.unwrap();
+            assert!(html.contains(says), "{lang} {path}: {html}");
+            if lang != "en" {
+                assert!(!html.contains("Tue") && !html.contains("Nov"), "{lang} {path}: {html}");
+            }
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! The portal: the services this user may open now, and why the others are closed.
 
-use crate::access::{self, Decision, DenyKind};
+use crate::access::{Decision, DenyKind};
 use crate::config::REMOTE_ZONE;
 use crate::gateway::extract;
 use crate::gateway::handler::Handled;
@@ -39,7 +39,7 @@ pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled 
                 },
                 Decision::Deny(d) => match d.kind {
                     DenyKind::Zone => TileState::NotFromThisNetwork,
-                    DenyKind::ClosedUntil(t) => TileState::ClosedUntil(access::local_time(t)),
+                    DenyKind::ClosedUntil(t) => TileState::ClosedUntil(pages::dates::local_time(t, lang)),
                     DenyKind::Rule | DenyKind::NoAccess => {
                         TileState::NoAccess(d.message.as_ref().and_then(|m| m.get(lang.code())).map(str::to_string))
                     }
