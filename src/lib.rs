@@ -32,7 +32,7 @@
 //! Domain services:
 //! - [`instrument`]: store and directory operations counted and timed, as wrappers put in place at start.
 //! - [`session`]: session IDs, records and timeouts; owns `[session]` ([`session::config`]). [`regulation`]: bans
-//!   after repeated failed logins.
+//!   after repeated failed logins; owns `[login]` ([`regulation::config`]).
 //! - [`second_factor`]: one-time codes: challenges, lockout, send limits.
 //! - [`account`]: what users register themselves (SMS numbers), persisted.
 //! - [`assertion`]: the signed identity JWT for backends and its JWKS (a signing failure is an error, never an
@@ -44,7 +44,7 @@
 //!
 //! Each section of the config file belongs to the module it configures (its `File*` struct, settings type and
 //! validation, with the core [`config::check::Checker`]); sections not moved yet (`[server]`, `[[listeners]]`,
-//! `[tls]`, `[[services]]`, `[assertion]`, `[login]`, `[second_factor]`, `[accounts]`) are still validated in
+//! `[tls]`, `[[services]]`, `[assertion]`, `[second_factor]`, `[accounts]`) are still validated in
 //! [`config`].
 //!
 //! Composition and serving:

@@ -3,6 +3,8 @@
 //!
 //! Unknown usernames are regulated exactly like known ones, so a ban reveals nothing about which accounts exist.
 
+pub mod config;
+
 use crate::clock::SharedClock;
 use crate::store::{BanState, RegulationLimits, RegulationStore, StoreError};
 use std::net::IpAddr;

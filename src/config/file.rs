@@ -36,7 +36,7 @@ pub struct FileConfig {
     pub assertion: FileAssertion,
     /// Failed-login regulation.
     #[serde(default)]
-    pub login: FileLogin,
+    pub login: crate::regulation::config::FileLogin,
     /// One-time codes.
     #[serde(default)]
     pub second_factor: FileSecondFactor,
@@ -132,20 +132,6 @@ pub struct FileTls {
     pub key: Spanned<String>,
     /// How long a TLS session ticket lets a client resume; also the ticket key period.
     pub session_ticket_lifetime: Option<Spanned<ConfigDuration>>,
-}
-
-/// `[login]`: bans after repeated failed logins.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileLogin {
-    /// Failures per account within `find_time` that ban the account.
-    pub max_failures: Option<Spanned<u32>>,
-    /// Failures per client address within `find_time` that ban the address.
-    pub max_failures_per_address: Option<Spanned<u32>>,
-    /// Window in which failures are counted.
-    pub find_time: Option<ConfigDuration>,
-    /// How long a ban lasts.
-    pub ban_time: Option<ConfigDuration>,
 }
 
 /// `[second_factor]`.

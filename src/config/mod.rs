@@ -10,6 +10,7 @@ pub mod file;
 pub mod secret;
 
 pub use crate::directory::config::{DirectoryKind, DirectorySettings};
+pub use crate::regulation::config::LoginSettings;
 pub use crate::session::config::SessionSettings;
 pub use crate::zones::config::{LoginRequirement, ZoneSettings, REMOTE_ZONE};
 pub use check::{normalize_host, valid_name};
@@ -86,15 +87,6 @@ pub struct AccountSettings {
     pub phone_zones: Vec<String>,
     /// Country prefix for national numbers.
     pub default_country: String,
-}
-
-/// Failed-login regulation limits.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginSettings {
-    /// Per account.
-    pub per_account: crate::regulation::Limits,
-    /// Per client address (IPv6: per /64).
-    pub per_address: crate::regulation::Limits,
 }
 
 /// Process and HTTP settings.
@@ -321,7 +313,7 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
         }
         d
     });
-    let login = login(c, &f.login);
+    let login = crate::regulation::config::validate(c, &f.login);
     let second_factor = second_factor(c, &f.second_factor);
     let accounts = accounts(c, &f.accounts, &zone_names);
     let base = c.base_dir().to_path_buf();
@@ -670,23 +662,6 @@ fn listeners(
         });
     }
     out
-}
-
-fn login(c: &mut Checker<'_>, l: &file::FileLogin) -> LoginSettings {
-    let mut count = |v: &Option<Spanned<u32>>, default: u32| match v {
-        Some(n) if *n.get_ref() == 0 => {
-            c.err(n, "must be at least 1");
-            default
-        }
-        Some(n) => *n.get_ref(),
-        None => default,
-    };
-    let account = count(&l.max_failures, 5);
-    let address = count(&l.max_failures_per_address, 20);
-    let find_time = l.find_time.map(|d| d.0).unwrap_or(Duration::from_secs(300));
-    let ban_time = l.ban_time.map(|d| d.0).unwrap_or(Duration::from_secs(300));
-    let limits = |max_failures| crate::regulation::Limits { max_failures, find_time, ban_time };
-    LoginSettings { per_account: limits(account), per_address: limits(address) }
 }
 
 fn code_format(
