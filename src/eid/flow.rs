@@ -43,6 +43,7 @@ impl std::fmt::Debug for AuthFlow {
             .field("provider", &self.provider)
             .field("rd", &self.rd)
             .field("fresh_login", &self.fresh_login)
+            .field("min_assurance", &self.min_assurance)
             .field("expires", &self.expires)
             .finish_non_exhaustive()
     }
@@ -204,6 +205,7 @@ mod tests {
             pkce_verifier: "verifier-secret".into(),
             rd: "/".into(),
             fresh_login: false,
+            min_assurance: None,
             expires: Instant(1),
         };
         let shown = format!("{:?}", Flow::Auth(a));

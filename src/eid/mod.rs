@@ -221,6 +221,7 @@ impl std::fmt::Debug for Start<'_> {
             .field("lang", &self.lang)
             .field("prompt_login", &self.prompt_login)
             .field("query", &self.query)
+            .field("level", &self.level)
             .finish_non_exhaustive()
     }
 }
@@ -841,8 +842,15 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(shown.contains("https://op") && !shown.contains("state-secret"), "{shown}");
         assert!(!shown.contains("code-secret"), "{shown}");
-        let s =
-            Start { provider: "p", rd: "/", lang: "nb", prompt_login: false, binding: "binding-secret", query: &[] };
+        let s = Start {
+            provider: "p",
+            rd: "/",
+            lang: "nb",
+            prompt_login: false,
+            binding: "binding-secret",
+            query: &[],
+            level: None,
+        };
         let shown = format!("{s:?}");
         assert!(shown.contains("Start") && !shown.contains("binding-secret"), "{shown}");
     }
