@@ -41,6 +41,8 @@
 //! - [`audit`]: the typed audit trail ([`audit::AuditEvent`]), its request scope, and its writer (file or journal).
 //! - [`services`]: what the gateway's pages call: password login, sending codes, eID linking.
 //! - [`forwarding`]: client headers that never reach a backend; owns `[forwarding]` ([`forwarding::config`]).
+//! - [`branding`]: the municipality's name, logo, favicon, colour and footer links; how to reach IT support; owns
+//!   `[branding]` and `[support]`.
 //!
 //! Each section of the config file belongs to the module it configures (its `File*` struct, settings type and
 //! validation, with the core [`config::check::Checker`]); sections not moved yet (`[server]`, `[[listeners]]`,
@@ -79,6 +81,7 @@ pub mod admin;
 pub mod assertion;
 pub mod assertion_cache;
 pub mod audit;
+pub mod branding;
 pub mod canonical;
 pub mod cli;
 pub mod clock;

@@ -63,6 +63,10 @@ pub struct FileConfig {
     pub admin: Option<crate::admin::config::FileAdmin>,
     /// The audit trail's destination, validated by [`crate::audit`].
     pub audit: Option<crate::audit::FileAudit>,
+    /// The municipality's name, logo, favicon, colour, footer links and default language ([`crate::branding`]).
+    pub branding: Option<crate::branding::FileBranding>,
+    /// How users reach IT support, shown on the login, code, error and denial pages ([`crate::branding`]).
+    pub support: Option<Spanned<crate::branding::FileSupport>>,
 }
 
 /// `[server]`.
@@ -224,6 +228,9 @@ pub struct FileService {
     pub case_insensitive_paths: bool,
     /// What `;` parameters in the path mean to the backend: "reject" (default), "strip" or "keep".
     pub path_params: Option<Spanned<String>>,
+    /// Which users see it on the portal: "reachable" (default; those who could open it from some zone with some
+    /// login) or "all".
+    pub show: Option<Spanned<String>>,
 }
 
 /// `[assertion]`.

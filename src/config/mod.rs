@@ -74,6 +74,10 @@ pub struct Config {
     pub admin: Option<crate::admin::config::AdminSettings>,
     /// Where audit events go.
     pub audit: crate::audit::AuditSettings,
+    /// The municipality's look.
+    pub branding: crate::branding::Branding,
+    /// How users reach IT support, when configured.
+    pub support: Option<crate::branding::Support>,
     /// Settings that are valid but weaken a default on purpose: `portvakt check` prints them and still says ok.
     pub warnings: Vec<ConfigError>,
 }
@@ -181,6 +185,18 @@ pub struct ServiceSettings {
     pub allow_below_zone_floor: Vec<String>,
     /// How the backend reads paths: `;` parameters and letter case (`path_params`, `case_insensitive_paths`).
     pub path_rules: crate::canonical::PathRules,
+    /// Who sees it on the portal.
+    pub show: PortalShow,
+}
+
+/// Who sees a service on the portal (`show` in `[[services]]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PortalShow {
+    /// Users who could open it from some zone with some login (closed hours still show it).
+    #[default]
+    Reachable,
+    /// Every logged-in user, with the reason it is closed to them.
+    All,
 }
 
 /// A backend address: a literal socket address or a host name resolved at run time.
@@ -372,6 +388,9 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
     for (span, message) in problems {
         c.err_at(span, message);
     }
+    let branding = crate::branding::validate_branding(c, f.branding.as_ref());
+    let support_at = f.support.as_ref().map(Spanned::span);
+    let support = crate::branding::validate_support(c, f.support.as_ref().map(Spanned::get_ref), support_at);
     let (store, problems) = crate::store::config::validate(f.store.as_ref(), &|p| c.resolve(p));
     for p in problems {
         c.err_at(p.span, p.message);
@@ -413,6 +432,8 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
         forwarding,
         admin,
         audit,
+        branding,
+        support,
         warnings: Vec::new(),
     }
 }
@@ -870,6 +891,14 @@ fn services(c: &mut Checker<'_>, ss: &[file::FileService]) -> Vec<ServiceSetting
             read_timeout: s.read_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(60)),
             allow_below_zone_floor: s.allow_below_zone_floor.iter().flatten().map(|z| z.get_ref().clone()).collect(),
             path_rules,
+            show: match s.show.as_ref().map(|v| (v, v.get_ref().as_str())) {
+                None | Some((_, "reachable")) => PortalShow::Reachable,
+                Some((_, "all")) => PortalShow::All,
+                Some((v, other)) => {
+                    c.err(v, format!("show \"{other}\" is not known: use \"reachable\" or \"all\""));
+                    PortalShow::Reachable
+                }
+            },
         });
     }
     out

@@ -1,7 +1,7 @@
 //! The `[[directories]]` section: its file format, settings and validation (composed by [`crate::config`]); the
 //! LDAP table is [`super::ldap::config`].
 
-use crate::config::check::{valid_name, Checker};
+use crate::config::check::{normalize_host, valid_name, Checker};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -21,6 +21,12 @@ pub struct FileDirectory {
     pub path: Option<Spanned<String>>,
     /// For kind = "ldap": servers, accounts, attributes and groups.
     pub ldap: Option<super::ldap::config::FileLdap>,
+    /// Login pages on these hosts preselect this group (as the old per-group entry pages did).
+    #[serde(default)]
+    pub hosts: Vec<Spanned<String>>,
+    /// Users may also log in with their e-mail address instead of their username.
+    #[serde(default)]
+    pub login_by_email: bool,
 }
 
 /// A user directory.
@@ -32,6 +38,10 @@ pub struct DirectorySettings {
     pub title: String,
     /// Backend.
     pub kind: DirectoryKind,
+    /// Hosts (lower case) whose login page preselects this realm.
+    pub hosts: Vec<String>,
+    /// Users may log in with their e-mail address.
+    pub login_by_email: bool,
 }
 
 /// A directory backend and its settings.
@@ -54,6 +64,7 @@ pub fn validate(c: &mut Checker<'_>, ds: &[FileDirectory]) -> Vec<DirectorySetti
         );
     }
     let mut names = HashSet::new();
+    let mut claimed: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
     for d in ds {
         let name = d.name.get_ref().clone();
@@ -97,7 +108,21 @@ pub fn validate(c: &mut Checker<'_>, ds: &[FileDirectory]) -> Vec<DirectorySetti
                 continue;
             }
         };
-        out.push(DirectorySettings { title: d.title.clone().unwrap_or_else(|| name.clone()), name, kind });
+        let mut hosts = Vec::new();
+        for h in &d.hosts {
+            match normalize_host(h.get_ref()) {
+                Some(n) if claimed.contains(&n) => {
+                    c.err(h, format!("host \"{n}\" already preselects another directory: give each host one"))
+                }
+                Some(n) => {
+                    claimed.insert(n.clone());
+                    hosts.push(n);
+                }
+                None => c.err(h, format!("\"{}\" is not a valid host name", h.get_ref())),
+            }
+        }
+        let title = d.title.clone().unwrap_or_else(|| name.clone());
+        out.push(DirectorySettings { title, name, kind, hosts, login_by_email: d.login_by_email });
     }
     out
 }

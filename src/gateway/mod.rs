@@ -82,6 +82,14 @@ pub struct State {
     pub eid: crate::eid::Eid,
     /// Metrics and the audit trail.
     pub observer: Arc<crate::audit::Observer>,
+    /// Page language when neither the language cookie nor Accept-Language names one of ours.
+    pub default_lang: Lang,
+    /// The stylesheet, with the configured primary colour.
+    pub stylesheet: bytes::Bytes,
+    /// The favicon: the configured one, or Portvakt's own.
+    pub favicon: crate::branding::Image,
+    /// Portvakt's own mark, served as the logo when none is configured.
+    pub default_logo: crate::branding::Image,
 }
 
 /// Delivery and storage a [`State`] is built with.
@@ -151,7 +159,14 @@ impl State {
         let public_url = cfg.server.public_url.as_ref().map(|u| u.as_str().to_string()).unwrap_or_default();
         let flows = crate::eid::flow::Flows::new(stores.flows.clone(), clock.clone());
         let eid = crate::eid::Eid::new(&cfg.eid, &public_url, flows, clock.clone());
+        let default_lang = cfg.branding.default_language.as_deref().and_then(Lang::from_code).unwrap_or(Lang::En);
+        let stylesheet = crate::pages::stylesheet(cfg.branding.primary_color.as_deref()).into();
+        let favicon = cfg.branding.favicon.clone().unwrap_or_else(crate::pages::default_favicon);
         State {
+            default_lang,
+            stylesheet,
+            favicon,
+            default_logo: crate::pages::default_favicon(),
             observer: services.observer,
             eid,
             second_factor,
@@ -197,6 +212,8 @@ pub struct CookieNames {
     pub eid: String,
     /// Holds a verified eID while it is being linked.
     pub link: String,
+    /// The language the user chose with the language switcher.
+    pub lang: Arc<str>,
     /// Every name any listener may use, stripped before forwarding.
     pub all: Vec<String>,
 }
@@ -212,7 +229,13 @@ impl CookieNames {
         let all = ["", "__Host-", "__Secure-"]
             .iter()
             .flat_map(|p| {
-                [format!("{p}{base}"), format!("{p}{base}-csrf"), format!("{p}{base}-eid"), format!("{p}{base}-link")]
+                [
+                    format!("{p}{base}"),
+                    format!("{p}{base}-csrf"),
+                    format!("{p}{base}-eid"),
+                    format!("{p}{base}-link"),
+                    format!("{p}{base}-lang"),
+                ]
             })
             .collect();
         CookieNames {
@@ -220,6 +243,7 @@ impl CookieNames {
             csrf: format!("{prefix}{base}-csrf"),
             eid: format!("{prefix}{base}-eid"),
             link: format!("{prefix}{base}-link"),
+            lang: format!("{prefix}{base}-lang").into(),
             all,
         }
     }
@@ -423,6 +447,8 @@ pub struct Ctx {
     pub zone: Option<Arc<Zone>>,
     /// Page language (computed when a page is rendered).
     pub lang: Option<Lang>,
+    /// The language cookie's name on this listener, and the configured default language.
+    pub lang_pref: Option<(Arc<str>, Lang)>,
     /// The canonical path (without query), once the request's path was accepted.
     pub path: Option<String>,
     /// Routed service index.
@@ -466,10 +492,19 @@ impl std::fmt::Debug for Ctx {
 }
 
 impl Ctx {
-    /// Page language from Accept-Language, computed once.
+    /// Page language, computed once: the one chosen with the language switcher (its cookie), else the best match
+    /// for Accept-Language, else the configured default language.
     pub fn lang(&mut self, req: &RequestHeader) -> Lang {
+        let pref = &self.lang_pref;
         *self.lang.get_or_insert_with(|| {
-            Lang::from_accept_language(req.headers.get(::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+            let (cookie, default) = match pref {
+                Some((name, default)) => (http::cookie(req, name).and_then(Lang::from_code), *default),
+                None => (None, Lang::En),
+            };
+            cookie.unwrap_or_else(|| {
+                let accept = req.headers.get(::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+                Lang::negotiate(accept, default)
+            })
         })
     }
 }
@@ -479,7 +514,12 @@ impl ProxyHttp for Gateway {
     type CTX = Ctx;
 
     fn new_ctx(&self) -> Ctx {
-        Ctx { start: Some(std::time::Instant::now()), request_id: self.state.observer.request_id(), ..Ctx::default() }
+        Ctx {
+            start: Some(std::time::Instant::now()),
+            request_id: self.state.observer.request_id(),
+            lang_pref: Some((self.cookies.lang.clone(), self.state.default_lang)),
+            ..Ctx::default()
+        }
     }
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
@@ -953,8 +993,10 @@ mod tests {
         assert_eq!(CookieNames::new("portvakt", false, false).csrf, "portvakt-csrf");
         assert_eq!(CookieNames::new("portvakt", true, false).eid, "__Host-portvakt-eid");
         assert_eq!(CookieNames::new("portvakt", false, false).link, "portvakt-link");
-        // Session, CSRF, eID binding and link cookies under each of the three prefixes are stripped upstream.
-        assert_eq!(CookieNames::new("portvakt", false, false).all.len(), 12);
+        assert_eq!(&*CookieNames::new("portvakt", true, false).lang, "__Host-portvakt-lang");
+        // Session, CSRF, eID binding, link and language cookies under each of the three prefixes are stripped
+        // upstream.
+        assert_eq!(CookieNames::new("portvakt", false, false).all.len(), 15);
     }
 
     /// A request context's Debug names the user but leaves out the session's CSRF token and eID ID token.

@@ -7,6 +7,9 @@ use pingora::prelude::*;
 use pingora::proxy::Session;
 use pingora_http::ResponseHeader;
 
+/// Cache-Control of every reply unless it says otherwise: pages hold names, tokens and state.
+const NO_STORE: &str = "no-store";
+
 /// A response the gateway answers with instead of proxying.
 #[derive(Debug)]
 pub struct Reply {
@@ -16,6 +19,7 @@ pub struct Reply {
     body: Bytes,
     is_page: bool,
     frame_ancestors: Option<String>,
+    cache_control: &'static str,
 }
 
 impl Reply {
@@ -28,6 +32,7 @@ impl Reply {
             body: html.into(),
             is_page: true,
             frame_ancestors: None,
+            cache_control: NO_STORE,
         }
     }
 
@@ -40,12 +45,21 @@ impl Reply {
             body: Bytes::copy_from_slice(text.as_bytes()),
             is_page: false,
             frame_ancestors: None,
+            cache_control: NO_STORE,
         }
     }
 
     /// Any other body with its content type.
     pub fn bytes(status: u16, content_type: &'static str, body: Bytes) -> Reply {
-        Reply { status, content_type, headers: Vec::new(), body, is_page: false, frame_ancestors: None }
+        Reply {
+            status,
+            content_type,
+            headers: Vec::new(),
+            body,
+            is_page: false,
+            frame_ancestors: None,
+            cache_control: NO_STORE,
+        }
     }
 
     /// A 302 redirect (GET to GET).
@@ -67,6 +81,12 @@ impl Reply {
     /// The same reply with another status (e.g. 303 instead of 302 after a POST).
     pub fn with_status(mut self, status: u16) -> Reply {
         self.status = status;
+        self
+    }
+
+    /// The same reply with another Cache-Control than `no-store` (static files with a version in their URL).
+    pub fn cache_control(mut self, value: &'static str) -> Reply {
+        self.cache_control = value;
         self
     }
 
@@ -97,7 +117,7 @@ impl Reply {
         let mut h = ResponseHeader::build(self.status, Some(8 + self.headers.len()))?;
         h.insert_header("content-type", self.content_type)?;
         h.insert_header("content-length", self.body.len().to_string())?;
-        h.insert_header("cache-control", "no-store")?;
+        h.insert_header("cache-control", self.cache_control)?;
         h.insert_header("x-content-type-options", "nosniff")?;
         h.insert_header("referrer-policy", "no-referrer")?;
         if let Some(origins) = &self.frame_ancestors {

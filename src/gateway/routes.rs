@@ -88,6 +88,9 @@ pub const ROUTES: &[Route] = &[
     get("/.portvakt/logged-out", h!(system::logged_out)),
     get("/.portvakt/jwks.json", h!(system::jwks)),
     get(crate::pages::CSS_PATH, h!(system::stylesheet)),
+    get(crate::pages::FAVICON_PATH, h!(system::favicon)),
+    get(crate::pages::LOGO_PATH, h!(system::logo)),
+    get("/.portvakt/language", h!(system::language)),
     get("/.portvakt/login", h!(login::get)),
     post("/.portvakt/login", h!(login::post)),
     get("/.portvakt/second-factor", h!(second_factor::get)),
@@ -95,6 +98,7 @@ pub const ROUTES: &[Route] = &[
     post("/.portvakt/second-factor/verify", h!(second_factor::verify)),
     get("/.portvakt/account", h!(account::get)),
     post("/.portvakt/account/phones", h!(account::phones)),
+    get("/.portvakt/logout", h!(logout::get)),
     post("/.portvakt/logout", h!(logout::post)),
     get("/.portvakt/portal", h!(portal::get)),
     eid_only(get("/.portvakt/eid/start", h!(eid_login::start))),
@@ -192,7 +196,8 @@ mod tests {
     #[test]
     fn allow_lists_the_rows_methods() {
         assert_eq!(allow_of("/.portvakt/login", false).as_deref(), Some("GET, HEAD, POST"));
-        assert_eq!(allow_of("/.portvakt/logout", false).as_deref(), Some("POST"));
+        assert_eq!(allow_of("/.portvakt/logout", false).as_deref(), Some("GET, HEAD, POST"));
+        assert_eq!(allow_of("/.portvakt/account/phones", false).as_deref(), Some("POST"));
         assert_eq!(allow_of("/.portvakt/healthz", false).as_deref(), Some("GET, HEAD"));
         assert_eq!(allow_of("/.portvakt/eid/link", true).as_deref(), Some("GET, HEAD, POST"));
     }

@@ -127,6 +127,7 @@ mod tests {
             read_timeout: Duration::from_secs(1),
             allow_below_zone_floor: vec![],
             path_rules: PathRules::default(),
+            show: Default::default(),
         }
     }
 

@@ -73,13 +73,30 @@ impl Lang {
         }
     }
 
+    /// The language's name in itself, for the language switcher ("Svenska", "Norsk bokmål", ...).
+    pub fn autonym(self) -> &'static str {
+        match self {
+            Lang::Sv => "Svenska",
+            Lang::Nb => "Norsk bokmål",
+            Lang::Nn => "Norsk nynorsk",
+            Lang::Da => "Dansk",
+            Lang::En => "English",
+        }
+    }
+
     /// Picks the best language from an Accept-Language header (q-values honoured); English when none matches.
     pub fn from_accept_language(header: Option<&str>) -> Lang {
+        Lang::negotiate(header, Lang::En)
+    }
+
+    /// Picks the best language from an Accept-Language header (q-values honoured); `default` when none matches
+    /// (a German browser at a Swedish municipality gets the municipality's language, `[branding] default_language`).
+    pub fn negotiate(header: Option<&str>, default: Lang) -> Lang {
         // The header is parsed here, bounded: "*" and malformed entries are skipped, q=0 excludes an entry and only
         // the first MAX_ENTRIES entries are looked at. The entries, highest q first and ties in header order, are
         // then matched against our languages by fluent-langneg (so "sv-FI" gets "sv"); "no" means bokmål.
         let Some(header) = header else {
-            return Lang::En;
+            return default;
         };
         let mut requested: Vec<(LanguageIdentifier, u16)> =
             header.split(',').take(MAX_ENTRIES).filter_map(parse_entry).filter(|(_, q)| *q > 0).collect();
@@ -93,7 +110,7 @@ impl Lang {
             None,
             fluent_langneg::NegotiationStrategy::Lookup,
         );
-        chosen.first().and_then(|id| Lang::ALL.into_iter().find(|l| l.langid() == **id)).unwrap_or(Lang::En)
+        chosen.first().and_then(|id| Lang::ALL.into_iter().find(|l| l.langid() == **id)).unwrap_or(default)
     }
 
     /// Parses a bare code like "sv", "nb", "nn", "da", "en", "no" (case-insensitive); None otherwise.
@@ -504,6 +521,38 @@ messages! {
     EidUnlinkedSubject = "eid-unlinked-subject",
     /// Body of the "unlinked" notice; uses `{provider}` and `{time}`.
     EidUnlinkedBody = "eid-unlinked-body",
+    /// Heading of the page that asks before logging out.
+    LogoutConfirmTitle = "logout-confirm-title",
+    /// Question on the page that asks before logging out.
+    LogoutConfirmBody = "logout-confirm-body",
+    /// Label of the language switcher.
+    LanguageChoice = "language-choice",
+    /// Link to the account page.
+    AccountLink = "account-link",
+    /// Label before the username on the account page.
+    AccountUsername = "account-username",
+    /// Label before the user group on the account page.
+    AccountRealm = "account-realm",
+    /// Label before the address e-mail codes go to.
+    AccountEmail = "account-email",
+    /// Shown when there is no e-mail address for codes.
+    AccountEmailNone = "account-email-none",
+    /// Button that removes one number; uses `{number}`.
+    PhoneRemove = "phone-remove",
+    /// Shown after a number was removed.
+    PhoneRemoved = "phone-removed",
+    /// Heading of the support box.
+    SupportTitle = "support-title",
+    /// Label before the support phone number.
+    SupportPhone = "support-phone",
+    /// Label before the support e-mail address.
+    SupportEmail = "support-email",
+    /// Link text to the support web page.
+    SupportWeb = "support-web",
+    /// Label before the support opening hours.
+    SupportHours = "support-hours",
+    /// Shown after every failed login where there are several groups; uses `{groups}`.
+    WrongGroupHint = "wrong-group-hint",
 }
 
 /// A value for a message variable: text, or a count (which picks the plural form).

@@ -17,6 +17,25 @@ pub use i18n::{Arg, Lang, Msg, Text};
 pub const CSS: &str = include_str!("../../assets/portvakt.css");
 /// Where the stylesheet is served.
 pub const CSS_PATH: &str = "/.portvakt/static/portvakt.css";
+/// Portvakt's own favicon, used when `[branding] favicon` is not configured.
+pub const DEFAULT_FAVICON: &[u8] = include_bytes!("../../assets/favicon.svg");
+/// Where the favicon is served (with `?v=` and its version).
+pub const FAVICON_PATH: &str = "/.portvakt/static/favicon";
+/// Where the configured logo is served (with `?v=` and its version).
+pub const LOGO_PATH: &str = "/.portvakt/static/logo";
+
+/// The stylesheet, with the municipality's primary colour (checked for contrast when the config was loaded).
+pub fn stylesheet(primary_color: Option<&str>) -> String {
+    match primary_color {
+        Some(c) => format!("{CSS}:root {{ --accent: {c}; }}\n"),
+        None => CSS.to_string(),
+    }
+}
+
+/// Portvakt's own favicon as a served image.
+pub fn default_favicon() -> crate::branding::Image {
+    crate::branding::Image::new(bytes::Bytes::from_static(DEFAULT_FAVICON), "image/svg+xml")
+}
 
 /// A message on a page, with an optional link after it (e.g. "Change your password").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,6 +250,20 @@ struct ErrorPage<'a> {
     ctx: &'a PageCtx<'a>,
     title: String,
     body: &'a [Text],
+}
+
+/// `templates/logout_confirm.html`.
+#[derive(Template)]
+#[template(path = "logout_confirm.html")]
+struct LogoutConfirmPage<'a> {
+    ctx: &'a PageCtx<'a>,
+    title: String,
+    csrf: &'a str,
+}
+
+/// "Log out?": the page a service links to (`GET /.portvakt/logout`), with the logout button and a way back.
+pub fn logout_confirm_page(ctx: &PageCtx<'_>, csrf: &str) -> String {
+    render(&LogoutConfirmPage { ctx, title: ctx.t(Msg::LogoutConfirmTitle), csrf })
 }
 
 /// An error page: what happened and what to do (a paragraph each), with a way back.
@@ -508,6 +541,7 @@ mod tests {
             assert_escaped("eID link", &link, &["email", "sentto", "domain", "csrf"]);
 
             assert_escaped("logged out", &logged_out_page(&ctx), &["username", "csrf"]);
+            assert_escaped("logout", &logout_confirm_page(&ctx, &csrf), &["username", "csrf"]);
         }
     }
 

@@ -43,6 +43,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "audit",
             "services",
             "forwarding",
+            "branding",
         ],
     ),
     ("config: composes every section into one validated Config", &["admin::config", "config"]),

@@ -25,6 +25,7 @@ mod ops;
 mod pages;
 mod paths;
 mod policies;
+mod portal;
 mod process;
 mod redis_shared;
 mod redis_store;

@@ -248,7 +248,7 @@ async fn audit_schema_and_no_secrets() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 303);
 
     let lines = e.audit_lines(12).await;
     for l in &lines {

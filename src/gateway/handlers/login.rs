@@ -54,29 +54,81 @@ fn render(gw: &Gateway, ctx: &mut Ctx, req: &RequestHeader, v: LoginRender<'_>) 
     r
 }
 
+/// The realm a login page preselects: `?realm=` when it names one, else the realm whose `hosts` has this request's
+/// host, else none (the first is shown first).
+fn preselected_realm(gw: &Gateway, req: &RequestHeader) -> String {
+    let known = |r: &str| gw.state.cfg.directories.iter().any(|d| d.name == r);
+    if let Some(r) = query_param(req, "realm").filter(|r| known(r)) {
+        return r;
+    }
+    let host = http::host_of(req).unwrap_or_default();
+    gw.state.cfg.directories.iter().find(|d| d.hosts.contains(&host)).map(|d| d.name.clone()).unwrap_or_default()
+}
+
 /// Longest idle timeout, in minutes, an `expired=` link may name (a week); larger or unreadable values name
 /// `session.idle_timeout` instead.
 const MAX_EXPIRED_MINUTES: u64 = 7 * 24 * 60;
 
-/// GET /.portvakt/login?rd=URL[&expired=MINUTES]: after an idle logout, the notice names the timeout that applied.
+/// GET /.portvakt/login?rd=URL[&realm=NAME][&expired=MINUTES]: after an idle logout, the notice names the timeout
+/// that applied.
 pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     let req = session.req_header();
     let rd = query_param(req, "rd").unwrap_or_default();
+    let realm = preselected_realm(gw, req);
     let global = gw.state.cfg.session.idle_timeout.as_secs() / 60;
     let notice = query_param(req, "expired").map(|m| {
         let minutes = m.parse::<u64>().ok().filter(|m| (1..=MAX_EXPIRED_MINUTES).contains(m)).unwrap_or(global);
         Msg::SessionExpired.arg("minutes", minutes).into()
     });
-    Ok(render(gw, ctx, req, LoginRender { rd: &rd, notice, ..Default::default() }))
+    Ok(render(gw, ctx, req, LoginRender { rd: &rd, realm: &realm, notice, ..Default::default() }))
+}
+
+/// The username to check the password of: with `login_by_email` in the realm's directory, an e-mail address typed
+/// as the username names the account that has it (then regulated and logged under its username, so guesses by
+/// address and by name count together); anything else is the username as typed. `Err` when the directory does not
+/// answer.
+async fn login_name(gw: &Gateway, realm: &str, typed: &str) -> Result<String, ()> {
+    let by_email = |name: &str| gw.state.cfg.directories.iter().any(|d| d.name == name && d.login_by_email);
+    let Some(dir) = gw.state.directory(Some(realm)) else { return Ok(typed.to_string()) };
+    if !typed.contains('@') || !by_email(dir.name()) {
+        return Ok(typed.to_string());
+    }
+    match dir.find_by_email(typed).await {
+        Ok(Some(user)) => Ok(user.username),
+        // No account with this address (or two share it): the password is checked against the name as typed,
+        // which fails in the same time as a wrong password.
+        Ok(None) => Ok(typed.to_string()),
+        Err(e) => {
+            tracing::error!(error = %e, realm = %dir.name(), "directory unavailable during login by e-mail address");
+            Err(())
+        }
+    }
+}
+
+/// What a failed login says: the password or username is wrong; with several groups, also which groups there are,
+/// after every failure alike, so it tells nothing about which of the three was wrong.
+fn login_failed(gw: &Gateway, ctx: &mut Ctx, req: &RequestHeader) -> Notice {
+    if gw.state.realms.len() < 2 {
+        return Msg::LoginFailed.into();
+    }
+    let lang = ctx.lang(req);
+    let groups: Vec<&str> = gw.state.realms.iter().map(|r| r.title.as_str()).collect();
+    let hint = Msg::WrongGroupHint.arg("groups", groups.join(", ")).render(lang);
+    Notice::from(pages::Text::verbatim(format!("{} {hint}", Msg::LoginFailed.text(lang))))
 }
 
 /// POST /.portvakt/login: `username`, `password`, `csrf`, `rd`, optional `realm`.
 pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     let form = extract::prelogin_form(gw, session, ctx).await?;
     let (rd, realm) = (form.get("rd"), form.get("realm"));
-    let username = normalize_username(form.get("username"));
+    let typed = normalize_username(form.get("username"));
     let client = ctx.client.and_then(|c| c.0);
-    let outcome = gw.logins().attempt(realm, &username, form.get("password"), client).await?;
+    let outcome = match login_name(gw, realm, &typed).await {
+        Ok(username) => gw.logins().attempt(realm, &username, form.get("password"), client).await?,
+        Err(()) => LoginOutcome::DirectoryDown,
+    };
+    // A failed form is shown again with what was typed (the e-mail address, if that was it).
+    let username = typed;
     let refill = |error: Notice, status: u16| LoginRender {
         rd,
         username: &username,
@@ -88,7 +140,8 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     let user = match outcome {
         LoginOutcome::Success(user) => user,
         LoginOutcome::Failed => {
-            return Ok(render(gw, ctx, session.req_header(), refill(Msg::LoginFailed.into(), 0)));
+            let msg = login_failed(gw, ctx, session.req_header());
+            return Ok(render(gw, ctx, session.req_header(), refill(msg, 0)));
         }
         LoginOutcome::TooManyAttempts(wait) => return Ok(too_many_attempts(gw, ctx, session, wait)),
         LoginOutcome::Refused { reason, password_change_url } => {

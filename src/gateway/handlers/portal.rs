@@ -1,13 +1,15 @@
 //! The portal: the services this user may open now, and why the others are closed.
 
 use crate::access::{Decision, DenyKind};
-use crate::config::REMOTE_ZONE;
+use crate::config::{PortalShow, REMOTE_ZONE};
 use crate::gateway::extract;
 use crate::gateway::handler::Handled;
 use crate::gateway::http;
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
+use crate::methods::{Assurance, Method, Methods};
 use crate::pages::{self, Msg, PageCtx, Tile, TileState};
+use crate::session::SessionRecord;
 use pingora::proxy::Session;
 
 /// GET /.portvakt/portal.
@@ -24,6 +26,7 @@ pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled 
         .cfg
         .services
         .iter()
+        .filter(|s| s.show == PortalShow::All || reachable(gw, &rec, &s.name, &s.path_prefix))
         .map(|s| {
             let path = if s.path_prefix == "/" { "/".to_string() } else { format!("{}/", s.path_prefix) };
             let url = match (s.hosts.first(), port) {
@@ -51,4 +54,23 @@ pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled 
     let label = if zone.name != REMOTE_ZONE { Msg::ZoneInternal } else { Msg::ZoneRemote };
     let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
     Ok(Reply::html(200, pages::portal_page(&pctx, &rec.display_name, label, &tiles)))
+}
+
+/// Whether this user could open the service from some zone with some login (every method, the highest eID level),
+/// now or at another hour: only then does `show = "reachable"` list it. A service closed for the night is listed
+/// (with when it opens); one the user's groups may never open is not.
+fn reachable(gw: &Gateway, rec: &SessionRecord, service: &str, prefix: &str) -> bool {
+    let strongest = SessionRecord {
+        methods: Methods::of(Method::Password).with(Method::Sms).with(Method::Email).with(Method::Eid),
+        assurance: Assurance::High,
+        ..rec.clone()
+    };
+    let path = if prefix == "/" { "/".to_string() } else { format!("{prefix}/") };
+    let zones = gw.state.cfg.zone_names();
+    zones.iter().filter_map(|z| gw.state.zones.by_name(z)).any(|zone| {
+        match gw.state.access.decide(&gw.facts(zone, &strongest, service, &path)) {
+            Decision::Allow | Decision::StepUp(_) => true,
+            Decision::Deny(d) => matches!(d.kind, DenyKind::ClosedUntil(_)),
+        }
+    })
 }

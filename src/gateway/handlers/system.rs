@@ -1,6 +1,8 @@
-//! Pages without a user: health, readiness, the JWKS, the stylesheet, and the "logged out" page.
+//! Pages without a user: health, readiness, the JWKS, the stylesheet, favicon and logo, the language switcher, and
+//! the "logged out" page.
 
 use crate::gateway::handler::{page_ctx, Handled};
+use crate::gateway::http::query_param;
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::pages;
@@ -35,7 +37,69 @@ pub async fn jwks(gw: &Gateway, _session: &mut Session, _ctx: &mut Ctx) -> Handl
     Ok(Reply::bytes(200, "application/jwk-set+json", Bytes::from(gw.state.key.jwks())))
 }
 
-/// GET the stylesheet.
-pub async fn stylesheet(_gw: &Gateway, _session: &mut Session, _ctx: &mut Ctx) -> Handled {
-    Ok(Reply::bytes(200, "text/css; charset=utf-8", Bytes::from_static(pages::CSS.as_bytes())))
+/// GET the stylesheet (with the configured primary colour).
+pub async fn stylesheet(gw: &Gateway, _session: &mut Session, _ctx: &mut Ctx) -> Handled {
+    Ok(Reply::bytes(200, "text/css; charset=utf-8", gw.state.stylesheet.clone()))
+}
+
+/// Cache-Control of images whose URL carries their version: a changed file gets a new URL.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// An image with its content type; cached for a year (its URL changes with its content), and 304 for a browser
+/// that already has this version.
+fn image(session: &Session, img: &crate::branding::Image) -> Reply {
+    let etag = format!("\"{}\"", img.version);
+    let have = session.req_header().headers.get(::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    if have.is_some_and(|h| h.split(',').any(|t| t.trim() == etag)) {
+        return Reply::bytes(304, img.content_type, Bytes::new()).cache_control(IMMUTABLE).header("etag", etag);
+    }
+    Reply::bytes(200, img.content_type, img.bytes.clone()).cache_control(IMMUTABLE).header("etag", etag)
+}
+
+/// GET the favicon: `[branding] favicon`, or Portvakt's own.
+pub async fn favicon(gw: &Gateway, session: &mut Session, _ctx: &mut Ctx) -> Handled {
+    Ok(image(session, &gw.state.favicon))
+}
+
+/// GET the logo: `[branding] logo`, or Portvakt's own mark (the pages show a logo only when one is configured).
+pub async fn logo(gw: &Gateway, session: &mut Session, _ctx: &mut Ctx) -> Handled {
+    Ok(image(session, gw.state.cfg.branding.logo.as_ref().unwrap_or(&gw.state.default_logo)))
+}
+
+/// How long the language choice is remembered.
+const LANG_COOKIE_DAYS: i64 = 365;
+
+/// A redirect target for the language switcher: a path on this same host, never another origin (`//host`,
+/// `/\host`, a scheme); anything else goes to the portal.
+pub fn same_origin_path(rd: &str) -> &str {
+    let ok = rd.starts_with('/')
+        && !rd.starts_with("//")
+        && rd.len() <= 4096
+        && !rd.chars().any(|c| c.is_control() || c == '\\' || c.is_whitespace());
+    if ok {
+        rd
+    } else {
+        crate::gateway::handler::PORTAL
+    }
+}
+
+/// GET /.portvakt/language?lang=CODE&rd=PATH: remembers the language in a cookie (works without JavaScript) and
+/// goes back to the page the switcher was on (a path on this host only).
+pub async fn language(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let req = session.req_header();
+    let chosen = query_param(req, "lang").as_deref().and_then(pages::Lang::from_code);
+    let rd = query_param(req, "rd").unwrap_or_default();
+    let Some(lang) = chosen else {
+        let lang = ctx.lang(req);
+        return Ok(Reply::error_page(gw, lang, 400, pages::Msg::BadRequestTitle, pages::Msg::BadRequestBody));
+    };
+    let mut c = cookie::Cookie::build((gw.cookies.lang.to_string(), lang.code()))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .max_age(cookie::time::Duration::days(LANG_COOKIE_DAYS));
+    if gw.listener.is_https() {
+        c = c.secure(true);
+    }
+    Ok(Reply::see_other(same_origin_path(&rd)).header("set-cookie", c.build().to_string()))
 }

@@ -360,7 +360,8 @@ pub fn set_cookie_line(h: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Logs out from the portal's form (its CSRF token, the session cookie given) and returns the status.
+/// Logs out from the portal's form (its CSRF token, the session cookie given) as a browser does: the POST answers
+/// 303 to the logged-out page, which is then loaded; returns that page's status.
 pub async fn logout(c: &reqwest::Client, base: &str, cookie: &str) -> u16 {
     let portal = c.get(format!("{base}/.portvakt/portal")).header("cookie", cookie).send().await.unwrap();
     let token = hidden_field(&portal.text().await.unwrap(), "csrf").unwrap();
@@ -371,7 +372,11 @@ pub async fn logout(c: &reqwest::Client, base: &str, cookie: &str) -> u16 {
         .send()
         .await
         .unwrap();
-    out.status().as_u16()
+    if out.status() != 303 {
+        return out.status().as_u16();
+    }
+    let to = out.headers().get("location").unwrap().to_str().unwrap().to_string();
+    c.get(format!("{base}{to}")).send().await.unwrap().status().as_u16()
 }
 
 /// The value of a hidden form field in a page.
