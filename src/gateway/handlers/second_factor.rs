@@ -7,7 +7,9 @@ use super::login::target_decision;
 use crate::access::{Decision, StepUp};
 use crate::audit;
 use crate::gateway::extract::{self, LoggedIn};
-use crate::gateway::handler::{account_key, after_login_target, to_login, unavailable, Handled, HandlerError};
+use crate::gateway::handler::{
+    account_key, after_login_target, to_login, unavailable, with_retry_after, Handled, HandlerError,
+};
 use crate::gateway::http::{self, query_param};
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
@@ -144,7 +146,9 @@ fn refusal_query(r: Refusal) -> (&'static str, Option<Duration>) {
 }
 
 /// The notice for a send result named in the page's query, and the channel to preselect.
-fn send_notice(gw: &Gateway, req: &RequestHeader) -> (Option<Notice>, Option<Channel>) {
+/// A refusal keeps the statuses a send had before POST-redirect-GET (README `[second_factor.limits]`): 429 with
+/// `Retry-After` for a limit, 503 when the provider did not take the code; the page itself keeps the code field.
+fn send_notice(gw: &Gateway, req: &RequestHeader) -> (Option<Notice>, Option<Channel>, u16, Option<Duration>) {
     let channel = query_param(req, "c").as_deref().and_then(Channel::parse);
     // Only the shown number of seconds comes from the query; a day at most.
     let wait = query_param(req, "w").and_then(|w| w.parse::<u64>().ok()).unwrap_or(0).min(86_400);
@@ -158,13 +162,16 @@ fn send_notice(gw: &Gateway, req: &RequestHeader) -> (Option<Notice>, Option<Cha
         // The provider's failure is not the user's: the page preselects the other way.
         Some("failed") => {
             return match channel {
-                Some(Channel::Email) => (Some(Text::from(Msg::SendFailedEmail).into()), Channel::parse("sms:0")),
-                _ => (Some(Text::from(Msg::SendFailedSms).into()), Some(Channel::Email)),
+                Some(Channel::Email) => {
+                    (Some(Text::from(Msg::SendFailedEmail).into()), Channel::parse("sms:0"), 503, None)
+                }
+                _ => (Some(Text::from(Msg::SendFailedSms).into()), Some(Channel::Email), 503, None),
             };
         }
-        _ => return (None, channel),
+        _ => return (None, channel, 200, None),
     };
-    (Some(text.into()), channel)
+    let retry = (wait > 0).then(|| Duration::from_secs(wait));
+    (Some(text.into()), channel, 429, retry)
 }
 
 /// The step-up page for `rd`: the rule's words, the code part (with the code field whenever a sent code is still
@@ -268,8 +275,8 @@ pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled 
     let LoggedIn { id, rec } = extract::logged_in(gw, session, ctx).await?;
     let req = session.req_header();
     let rd = query_param(req, "rd").unwrap_or_default();
-    let (error, selected) = send_notice(gw, req);
-    page(gw, ctx, req, &id, &rec, &rd, 200, error, selected).await
+    let (error, selected, status, retry) = send_notice(gw, req);
+    Ok(with_retry_after(page(gw, ctx, req, &id, &rec, &rd, status, error, selected).await?, retry))
 }
 
 /// POST /.portvakt/second-factor/send: `channel` (`sms:0`, `sms:1`, `email`). Whatever the result, the answer is a

@@ -481,7 +481,17 @@ pub async fn send_code(c: &reqwest::Client, base: &str, cookie: &str, form: &[(&
     assert!(loc.starts_with("/.portvakt/second-factor?"), "{loc}");
     let result = loc.split(['?', '&']).find_map(|p| p.strip_prefix("r=")).unwrap_or("").to_string();
     let page = browse(c, &format!("{base}{loc}"), cookie, &[]).await;
-    assert_eq!(page.status(), 200, "{loc}");
+    // The page after the redirect keeps the statuses README promises: a limit is a 429 that says when to try again
+    // (Retry-After when it names a wait), a provider failure a 503, a code sent a 200.
+    let expected = match result.as_str() {
+        "sent" => 200,
+        "failed" => 503,
+        _ => 429,
+    };
+    assert_eq!(page.status(), expected, "{loc}");
+    let waits = loc.split(['?', '&']).find_map(|p| p.strip_prefix("w="));
+    let retry_after = page.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(retry_after.as_deref(), waits, "Retry-After names the wait of {loc}");
     (result, page.text().await.unwrap())
 }
 
