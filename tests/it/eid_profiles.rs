@@ -328,3 +328,58 @@ async fn entra_id_maps_email_to_the_account_with_that_address() {
     assert_eq!(s.login(&mut b, "entra", STRANGER, "pwd").await.status(), 403);
     assert!(b.cookie("portvakt").is_none());
 }
+
+/// A broker provider whose `acr` table maps the broker's values to `low` and `high`; `cap` adds `max_assurance`.
+fn capped_providers(cap: Option<&str>) -> impl Fn(&TestOp) -> String + '_ {
+    move |op: &TestOp| {
+        let max = cap.map(|c| format!("max_assurance = \"{c}\"\n")).unwrap_or_default();
+        format!(
+            r#"
+[[eid.providers]]
+name = "broker"
+profile = "broker"
+title = "Broker"
+issuer = "{issuer}"
+client_id = "portvakt"
+client_secret = "klient-hemlighet"
+person_claim = ["person", "ssn"]
+acr_values = ["urn:test:low"]
+timeout = "5s"
+{max}
+[eid.providers.acr]
+"urn:test:low" = "low"
+"urn:test:high" = "high"
+"#,
+            issuer = op.issuer(),
+        )
+    }
+}
+
+/// A provider's `max_assurance` caps what its logins count for, whatever the provider answers: the same broker token
+/// at `high` opens the remote zone's two-factor services without a cap, and with `max_assurance = "low"` it counts
+/// as `low`, so the remote zone asks for a second factor.
+#[tokio::test(flavor = "multi_thread")]
+async fn max_assurance_caps_what_a_provider_login_counts_for() {
+    let linked = format!(
+        r#"{{"staff:anna": {{"phones": [], "eid": {{"provider": "broker", "person_id": "{PID}", "linked_at": 1795420800000}}}}}}"#
+    );
+    for cap in [None, Some("low")] {
+        let opts = OpOptions {
+            shape: "broker",
+            acr_values: Some(vec!["urn:test:low".into(), "urn:test:high".into()]),
+            ..Default::default()
+        };
+        let s = start(opts, capped_providers(cap), Some(&linked), "");
+        let mut b = Browser::from(REMOTE);
+        let r = s.login(&mut b, "broker", PID, "urn:test:high").await;
+        assert_eq!(r.status(), 303, "cap {cap:?}: {}", r.text().await.unwrap());
+        let r = b.get(&format!("{}/expense/", s.base)).await;
+        match cap {
+            None => assert_eq!(r.status(), 200, "an eID login at high opens the remote zone"),
+            Some(_) => {
+                assert_eq!(r.status(), 302, "capped at low, the remote zone needs a second factor");
+                assert!(location(&r).starts_with("/.portvakt/second-factor"), "{}", location(&r));
+            }
+        }
+    }
+}
