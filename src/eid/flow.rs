@@ -80,7 +80,7 @@ impl std::fmt::Debug for LinkFlow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LinkFlow")
             .field("provider", &self.provider)
-            .field("person_id", &self.person_id)
+            .field("person_id", &"<redacted: a national identity number>")
             .field("assurance", &self.assurance)
             .field("acr", &self.acr)
             .field("sid", &self.sid)
@@ -213,7 +213,7 @@ mod tests {
         assert!(!shown.contains("verifier-secret"), "{shown}");
         let l = LinkFlow {
             provider: "p".into(),
-            person_id: "123".into(),
+            person_id: "12089912345".into(),
             assurance: Assurance::default(),
             acr: "high".into(),
             sid: None,
@@ -225,5 +225,6 @@ mod tests {
         };
         let shown = format!("{l:?}");
         assert!(shown.contains("LinkFlow") && !shown.contains("eyJ-id-token-secret"), "{shown}");
+        assert!(!shown.contains("12089912345"), "no person ID in Debug: {shown}");
     }
 }

@@ -149,7 +149,7 @@ impl std::fmt::Debug for Verified {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Verified")
             .field("provider", &self.provider)
-            .field("person_id", &self.person_id)
+            .field("person_id", &"<redacted: a national identity number>")
             .field("assurance", &self.assurance)
             .field("acr", &self.acr)
             .field("sid", &self.sid)
@@ -823,7 +823,7 @@ mod tests {
     fn debug_leaves_out_secrets() {
         let v = Verified {
             provider: "p".into(),
-            person_id: "123".into(),
+            person_id: "12089912345".into(),
             assurance: Assurance::default(),
             acr: "high".into(),
             id_token: "eyJ-id-token-secret".into(),
@@ -833,6 +833,7 @@ mod tests {
         };
         let shown = format!("{v:?}");
         assert!(shown.contains("Verified") && !shown.contains("eyJ-id-token-secret"), "{shown}");
+        assert!(!shown.contains("12089912345"), "no person ID in Debug: {shown}");
         let c = Callback {
             state: Some("state-secret".into()),
             code: Some("code-secret".into()),
