@@ -383,3 +383,21 @@ async fn max_assurance_caps_what_a_provider_login_counts_for() {
         }
     }
 }
+
+/// Entra ID's keys must be the tenant's own: a discovery document (at the right issuer) naming keys outside
+/// `{authority}/{tenant}/` makes the provider unavailable, so the start is the 502 "did not go through" page and
+/// nobody is sent to it.
+#[tokio::test(flavor = "multi_thread")]
+async fn entra_id_keys_outside_the_tenant_are_refused() {
+    // The provider's own, valid keys, but published outside the tenant's path (where the multi-tenant endpoint is).
+    let opts = OpOptions { jwks_uri: Some("/common/discovery/keys".into()), ..entra_op() };
+    let s = start(opts, entra_providers, None, OID_USER);
+    let discovery = s.op.discovery().await;
+    assert!(discovery["jwks_uri"].as_str().unwrap().ends_with("/common/discovery/keys"), "{discovery}");
+    assert!(!s.op.jwks().await["keys"].as_array().unwrap().is_empty(), "the keys are there to be had");
+    let mut b = Browser::from(REMOTE);
+    let r = b.get(&format!("{}/.portvakt/eid/start?provider=entra&rd=%2Fexpense%2F", s.base)).await;
+    assert_eq!(r.status(), 502);
+    assert!(r.text().await.unwrap().contains("The eID login did not go through"));
+    assert!(s.op.requests_of("auth").await.is_empty(), "nobody was sent to a provider with foreign keys");
+}

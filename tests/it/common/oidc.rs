@@ -111,6 +111,9 @@ pub struct OpOptions {
     pub tenant_id: Option<String>,
     /// The `acr` values the login page offers, lowest first (ID-porten's when None).
     pub acr_values: Option<Vec<String>>,
+    /// A `jwks_uri` (URL, or path from the origin) the discovery document names instead of the OP's own; the OP
+    /// serves the same keys there.
+    pub jwks_uri: Option<String>,
 }
 
 impl Default for OpOptions {
@@ -122,6 +125,7 @@ impl Default for OpOptions {
             shape: "idporten",
             tenant_id: None,
             acr_values: None,
+            jwks_uri: None,
         }
     }
 }
@@ -155,6 +159,7 @@ impl TestOp {
             "shape": opts.shape,
             "tenant_id": opts.tenant_id,
             "acr_values": opts.acr_values,
+            "jwks_uri": opts.jwks_uri,
         });
         let config_path = dir.path().join("op.json");
         std::fs::write(&config_path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();

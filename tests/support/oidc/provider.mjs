@@ -6,7 +6,9 @@
 //   node provider.mjs CONFIG.json
 //
 // CONFIG.json: { port, issuer, clients: [client metadata...], signing_jwk?: private JWK, id_token_ttl_secs?,
-//                shape?: "idporten" | "entra-id" | "broker", tenant_id?, acr_values?: [lowest first] }
+//                shape?: "idporten" | "entra-id" | "broker", tenant_id?, acr_values?: [lowest first],
+//                jwks_uri?: a URL or root path the discovery document names instead of the provider's own keys,
+//                where the provider then serves the same keys }
 //
 // `issuer` may have a path (Entra ID's is https://login.microsoftonline.com/{tenant}/v2.0): the provider is then
 // mounted under it, while the login pages and /__test/ stay at the root. `shape` sets the claims of the ID token:
@@ -494,6 +496,26 @@ const server = http.createServer((req, res) => {
   } else if (url.pathname.startsWith('/interaction/')) {
     handled = interaction(req, res, url);
   } else {
+    if (config.jwks_uri && url.pathname === new URL(config.jwks_uri, issuer).pathname) {
+      // The same keys, served where that discovery document says.
+      req.originalUrl = `${mount}/jwks.json`;
+      req.url = '/jwks.json';
+      providerHandler(req, res);
+      return;
+    }
+    if (config.jwks_uri && req.method === 'GET' && url.pathname === `${mount}/.well-known/openid-configuration`) {
+      // A provider whose discovery document names keys published somewhere else (`jwks_uri` in CONFIG.json).
+      const end = res.end.bind(res);
+      res.end = (body, ...rest) => {
+        if (body && res.statusCode === 200) {
+          const doc = JSON.parse(body.toString());
+          doc.jwks_uri = new URL(config.jwks_uri, issuer).href;
+          body = JSON.stringify(doc);
+          res.setHeader('Content-Length', Buffer.byteLength(body));
+        }
+        return end(body, ...rest);
+      };
+    }
     if (mount && (req.url === mount || req.url.startsWith(`${mount}/`) || req.url.startsWith(`${mount}?`))) {
       // Mounted under the issuer's path, as express would: oidc-provider reads the prefix from originalUrl.
       req.originalUrl = req.url;
