@@ -163,9 +163,10 @@ def full_login(a, i):
         status, _, page = c.request("GET", location)
         csrf = hidden(page, "csrf")
         offset = os.path.getsize(a.log)
-        status, _, page = c.request("POST", "/.portvakt/second-factor/send", {"csrf": csrf, "channel": "email", "rd": "/app/"})
-        if status != 200:
-            raise RuntimeError(f"{user}: code send: HTTP {status}")
+        # A send is POST-redirect-GET: 303 to the code page, whose query names the result (`r=sent`).
+        status, sent_to, _ = c.request("POST", "/.portvakt/second-factor/send", {"csrf": csrf, "channel": "email", "rd": "/app/"})
+        if status != 303 or "r=sent" not in (sent_to or ""):
+            raise RuntimeError(f"{user}: code send: HTTP {status} {sent_to!r}")
         code = read_code(a.log, offset, email, time.monotonic() + TIMEOUT)
         status, location, _ = c.request(
             "POST", "/.portvakt/second-factor/verify", {"csrf": csrf, "code": code, "rd": "/app/"}
