@@ -378,8 +378,9 @@ fn write_private(p: &Path, data: &[u8]) -> std::io::Result<()> {
 /// `portvakt demo`: demo backends plus the gateway, credentials printed to the terminal.
 pub fn demo(opts: &crate::demo::DemoOptions) -> ExitCode {
     init_logging(false);
-    let dir = std::env::temp_dir().join(format!("portvakt-demo-{}", std::process::id()));
-    let path = match crate::demo::write_demo_files(&dir, opts) {
+    let demo_dir = crate::demo::DemoDir::new(&std::env::temp_dir());
+    let dir = demo_dir.path();
+    let path = match crate::demo::write_demo_files(dir, opts) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("portvakt: cannot write demo files to {}: {e}", dir.display());
@@ -394,7 +395,7 @@ pub fn demo(opts: &crate::demo::DemoOptions) -> ExitCode {
         }
     };
     let provider = if opts.eid {
-        match crate::demo::start_provider(&dir, opts) {
+        match crate::demo::start_provider(dir, opts) {
             Ok(p) => Some(p),
             Err(e) => {
                 eprintln!("portvakt: {e}");
@@ -452,6 +453,7 @@ pub fn demo(opts: &crate::demo::DemoOptions) -> ExitCode {
     println!("\nOne-time codes will be printed here. Stop with Ctrl-C.\n");
     let result = crate::server::run(cfg, crate::server::Deps::default(), None);
     drop(provider);
+    drop(demo_dir);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -200,6 +200,51 @@ pub fn demo_config(opts: &DemoOptions) -> Result<String, PortTooHigh> {
     Ok(text)
 }
 
+/// The demo's working directory (`portvakt-demo-PID` under the temp dir), removed when the demo stops.
+#[derive(Debug)]
+pub struct DemoDir {
+    path: PathBuf,
+}
+
+impl DemoDir {
+    /// Names this process's demo directory under `tmp`, first removing those of demos that no longer run.
+    pub fn new(tmp: &Path) -> Self {
+        remove_stale_demo_dirs(tmp);
+        DemoDir { path: tmp.join(format!("portvakt-demo-{}", std::process::id())) }
+    }
+
+    /// The directory's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for DemoDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Removes `portvakt-demo-PID` directories under `tmp` that belong to this user and whose process is gone (a demo
+/// killed with SIGKILL cannot clean up; its keys and SQLite file would stay in the temp dir otherwise).
+fn remove_stale_demo_dirs(tmp: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(me) = std::fs::metadata("/proc/self") else { return };
+    let Ok(entries) = std::fs::read_dir(tmp) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) =
+            name.to_str().and_then(|n| n.strip_prefix("portvakt-demo-")).and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let ours = entry.metadata().is_ok_and(|m| m.is_dir() && m.uid() == me.uid());
+        if ours && pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Writes the demo config for `opts`, the users file and (with `policies`) the shipped policies into `dir`,
 /// returning the config path.
 pub fn write_demo_files(dir: &Path, opts: &DemoOptions) -> std::io::Result<PathBuf> {

@@ -114,12 +114,19 @@ async fn demo_with_shipped_policies_shows_hours_step_up_and_reasons() {
 }
 
 /// The real `portvakt demo --policies --port P` starts on P, P+1 and P+2, prints the policies it runs with, and
-/// serves the login page and its backends; without `--policies` there is no schools listener.
+/// serves the login page and its backends; without `--policies` there is no schools listener. Stopped with Ctrl-C it
+/// leaves nothing in the temp dir (its keys and SQLite file lived there), and it removes what a killed demo left.
 #[test]
 fn demo_binary_runs_with_policies_on_chosen_ports() {
     let port = demo_port();
+    let tmp = tempfile::tempdir().unwrap();
+    // A demo killed with SIGKILL: a process id above the kernel's pid_max limit, so no process has it.
+    let stale = tmp.path().join("portvakt-demo-4194305");
+    std::fs::create_dir_all(&stale).unwrap();
+    std::fs::write(stale.join("demo-store-keys"), "old keys").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_portvakt"))
         .args(["demo", "--policies", "--port", &port.to_string()])
+        .env("TMPDIR", tmp.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -149,10 +156,26 @@ fn demo_binary_runs_with_policies_on_chosen_ports() {
             r.status().as_u16()
         })
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    let during: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let stopped = (0..250).any(|_| {
+        let done = matches!(child.try_wait(), Ok(Some(_)));
+        if !done {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        done
+    });
+    if !stopped {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     assert!(ready, "demo did not listen on {port}..{}:\n{text}", port + 2);
     assert_eq!(login_page, Some(200));
+    assert!(stopped, "Ctrl-C did not stop the demo within 5 s");
+    let own = format!("portvakt-demo-{}", child.id());
+    assert_eq!(during, vec![std::ffi::OsString::from(&own)], "the killed demo's directory is removed at start");
+    let after: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(after.is_empty(), "the demo left {after:?} in the temp dir");
     assert!(text.contains(&format!("http://127.0.0.1:{}/  counts as zone \"schools\"", port + 2)), "{text}");
     assert!(text.contains("Policies: the shipped policies/"), "{text}");
     assert!(text.contains("signing from the remote listener needs an eID login at level high"), "{text}");
