@@ -275,7 +275,7 @@ pub fn spawn_backends(cfg: &crate::config::Config) -> std::io::Result<Vec<Socket
     let mut binds = Vec::new();
     for s in &cfg.services {
         for u in &s.upstreams {
-            if let crate::config::UpstreamAddr::Ip(a) = u {
+            if let crate::protected::UpstreamAddr::Ip(a) = u {
                 let l = std::net::TcpListener::bind(a)?;
                 l.set_nonblocking(true)?;
                 binds.push((l, s.title.clone(), *a));

@@ -12,11 +12,13 @@
 //! - [`canonical`]: the one canonical request path (decoding, dot segments, refused spellings), query encoding.
 //! - [`token`]: random tokens and their constant-time comparison.
 //!
-//! Identity, zones and policy:
+//! Identity, zones, protected services and policy:
 //! - [`identity`]: the [`identity::User`] a directory answers with, [`identity::AccountId`] (`realm:username`),
 //!   institutions and their `[[institutions]]` section.
 //! - [`zones`]: network zones and which client address to believe (trusted proxies, X-Forwarded-For); owns
 //!   `[network]` and `[[zones]]` ([`zones::config`]).
+//! - [`protected`]: the services behind the gateway (hosts, path prefix, backends, portal title); owns
+//!   `[[services]]` ([`protected::config`]).
 //! - [`policy`]: policy files (who may open what, from where, with which login, when), their checker and `explain`.
 //!
 //! Stores, directories, notification:
@@ -46,8 +48,7 @@
 //!
 //! Each section of the config file belongs to the module it configures (its `File*` struct, settings type and
 //! validation, with the core [`config::check::Checker`]); sections not moved yet (`[server]`, `[[listeners]]`,
-//! `[tls]`, `[[services]]`, `[assertion]`, `[second_factor]`, `[accounts]`) are still validated in
-//! [`config`].
+//! `[tls]`, `[assertion]`, `[second_factor]`, `[accounts]`) are still validated in [`config`].
 //!
 //! Composition and serving:
 //! - [`admin::config`]: the `[admin]` section, below [`config`], which composes it.
@@ -101,6 +102,7 @@ pub mod notify;
 pub mod pages;
 pub mod phone;
 pub mod policy;
+pub mod protected;
 pub mod regulation;
 pub mod second_factor;
 pub mod server;

@@ -30,7 +30,7 @@ pub struct FileConfig {
     pub directories: Vec<crate::directory::config::FileDirectory>,
     /// Protected services.
     #[serde(default)]
-    pub services: Vec<FileService>,
+    pub services: Vec<crate::protected::config::FileService>,
     /// Signed identity assertion sent to backends.
     #[serde(default)]
     pub assertion: FileAssertion,
@@ -193,44 +193,6 @@ pub struct FileAccounts {
     pub phone_zones: Option<Vec<Spanned<String>>>,
     /// Country prefix for national numbers, e.g. "+46".
     pub default_country: Option<Spanned<String>>,
-}
-
-/// One `[[services]]` entry.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileService {
-    /// Unique name; also the assertion audience.
-    pub name: Spanned<String>,
-    /// Title on the portal.
-    pub title: Option<String>,
-    /// One-line description on the portal.
-    pub description: Option<String>,
-    /// Host names routed to this service (empty: any host).
-    #[serde(default)]
-    pub hosts: Vec<Spanned<String>>,
-    /// Path prefix routed to this service (default "/").
-    pub path_prefix: Option<Spanned<String>>,
-    /// Backend addresses "host:port".
-    pub upstreams: Vec<Spanned<String>>,
-    /// Speak TLS to the backend.
-    #[serde(default)]
-    pub upstream_tls: bool,
-    /// SNI / verify name for upstream TLS.
-    pub upstream_sni: Option<String>,
-    /// Connection timeout to the backend.
-    pub connect_timeout: Option<ConfigDuration>,
-    /// Read timeout from the backend.
-    pub read_timeout: Option<ConfigDuration>,
-    /// Zones from which this service's policy rules alone decide, even below the zone's login floor.
-    pub allow_below_zone_floor: Option<Vec<Spanned<String>>>,
-    /// The backend ignores letter case and trailing dots and spaces in names (IIS, other Windows servers).
-    #[serde(default)]
-    pub case_insensitive_paths: bool,
-    /// What `;` parameters in the path mean to the backend: "reject" (default), "strip" or "keep".
-    pub path_params: Option<Spanned<String>>,
-    /// Which users see it on the portal: "reachable" (default; those who could open it from some zone with some
-    /// login) or "all".
-    pub show: Option<Spanned<String>>,
 }
 
 /// `[assertion]`.

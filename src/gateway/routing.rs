@@ -1,7 +1,7 @@
 //! Which service a request belongs to, by host and canonical path prefix, and the canonical path itself.
 
 use crate::canonical::{self, PathError, PathRules};
-use crate::config::ServiceSettings;
+use crate::protected::ServiceSettings;
 
 #[derive(Debug, Clone)]
 struct Route {

@@ -1,7 +1,7 @@
 //! Backend addresses: literal IPs are used as they are; host names are resolved with hickory in the background,
 //! never with blocking DNS on a request path.
 
-use crate::config::UpstreamAddr;
+use crate::protected::UpstreamAddr;
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use hickory_resolver::config::{ResolverConfig, GOOGLE};

@@ -23,7 +23,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "token",
         ],
     ),
-    ("identity, zones, policy", &["identity", "zones", "policy"]),
+    ("identity, zones, protected services, policy", &["identity", "zones", "protected", "policy"]),
     (
         "stores, directories, notification, connection limits, TLS session tickets",
         &["store", "directory", "notify", "edge", "metrics", "tls"],

@@ -1,7 +1,7 @@
 //! The portal: the services this user may open now, and why the others are closed.
 
 use crate::access::{Decision, DenyKind};
-use crate::config::{PortalShow, REMOTE_ZONE};
+use crate::config::REMOTE_ZONE;
 use crate::gateway::extract;
 use crate::gateway::handler::Handled;
 use crate::gateway::http;
@@ -9,6 +9,7 @@ use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::methods::{Assurance, Method, Methods};
 use crate::pages::{self, Msg, PageCtx, Tile, TileState};
+use crate::protected::PortalShow;
 use crate::session::SessionRecord;
 use pingora::proxy::Session;
 
