@@ -102,24 +102,13 @@ async fn echo_connection(mut stream: TcpStream, peer: SocketAddr, name: &str) ->
 }
 
 fn echo_html(name: &str, method: &str, path: &str, headers: &BTreeMap<String, Vec<String>>) -> String {
-    use html_escape::encode_text as e;
-    let mut rows = String::new();
-    for (k, vs) in headers.iter().filter(|(k, _)| k.starts_with("x-portvakt-") && *k != "x-portvakt-assertion") {
-        for v in vs {
-            rows.push_str(&format!("<tr><th>{}</th><td>{}</td></tr>", e(k), e(v)));
-        }
-    }
+    let identity: Vec<(&str, &str)> = headers
+        .iter()
+        .filter(|(k, _)| k.starts_with("x-portvakt-") && *k != "x-portvakt-assertion")
+        .flat_map(|(k, vs)| vs.iter().map(move |v| (k.as_str(), v.as_str())))
+        .collect();
     let assertion = headers.get("x-portvakt-assertion").and_then(|v| v.first()).map(|a| a.len()).unwrap_or(0);
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{n}</title></head>\
-         <body style=\"font-family:system-ui;max-width:40rem;margin:2rem auto\"><h1>Demo backend: {n}</h1>\
-         <p>{m} {p}</p><p>The gateway forwarded this identity:</p><table>{rows}</table>\
-         <p>Signed assertion: {assertion} bytes (verify with /.portvakt/jwks.json)</p>\
-         <p><a href=\"/.portvakt/portal\">Back to the portal</a></p></body></html>",
-        n = e(name),
-        m = e(method),
-        p = e(path),
-    )
+    crate::pages::demo::demo_backend_page(name, method, path, &identity, assertion)
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

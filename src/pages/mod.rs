@@ -6,6 +6,7 @@
 //! "already escaped". The functions below only gather what a page shows and render its template.
 
 pub mod dates;
+pub mod demo;
 pub mod eid;
 pub mod escape;
 pub mod i18n;
