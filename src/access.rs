@@ -270,8 +270,26 @@ impl Access {
         at: crate::clock::Instant,
         fallback_zones: &[String],
     ) -> bool {
+        self.account_action_decision(action, who, zone, at, fallback_zones) == Decision::Allow
+    }
+
+    /// The decision on `who` taking `action` from `zone` now: the action's policy rules when policies are configured
+    /// (a refusal carries the rule's message, which says where the action can be taken), else `Allow` when the zone
+    /// is one of `fallback_zones` and a [`DenyKind::Zone`] denial without a rule otherwise.
+    pub fn account_action_decision(
+        &self,
+        action: AccountAction,
+        who: &Actor<'_>,
+        zone: &Zone,
+        at: crate::clock::Instant,
+        fallback_zones: &[String],
+    ) -> Decision {
         if self.policies.load().is_none() {
-            return fallback_zones.contains(&zone.name);
+            return if fallback_zones.contains(&zone.name) {
+                Decision::Allow
+            } else {
+                Decision::Deny(Denial { kind: DenyKind::Zone, rule: None, message: None })
+            };
         }
         let f = Facts {
             service: action.policy_name(),
@@ -287,7 +305,7 @@ impl Access {
             at,
             below_floor_allowed: false,
         };
-        self.decide(&f) == Decision::Allow
+        self.decide(&f)
     }
 }
 

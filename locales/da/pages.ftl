@@ -71,8 +71,8 @@ forbidden-title = Adgang nægtet
 forbidden-csrf = Formularen var udløbet eller kom fra en anden side. Gå tilbage, genindlæs siden, og prøv igen.
 # Body for a form posted with another content type than a browser's form (415).
 form-type-body = Formularen skal sendes fra siden i en browser (som application/x-www-form-urlencoded). Gå tilbage, genindlæs siden, og prøv igen.
-# Body for access denied by policy; uses `{service}`.
-forbidden-policy = Du har ikke adgang til { $service } herfra lige nu.
+# Body for access denied by an explicit deny rule without its own message; uses `{service}`.
+forbidden-policy = Kommunens adgangsregler giver dig ikke adgang til { $service }. Har du brug for det i dit arbejde, så kontakt IT-support.
 # Body for access denied because no rule gives the user's groups the service; uses `{service}`.
 forbidden-groups = Din konto giver ikke adgang til { $service }. Har du brug for det i dit arbejde, så bed din leder om at få det tilføjet.
 # Heading for page not found (404).

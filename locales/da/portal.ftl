@@ -18,8 +18,10 @@ account-email = Engangskoder på e-mail sendes til
 account-email-none = Der er ikke registreret nogen e-mailadresse til dig. Kontakt IT-supporten, hvis du vil have koder på e-mail.
 # Button that removes one number; uses `{number}`.
 phone-remove = Fjern { $number }
-# Shown after a number was removed.
-phone-removed = Nummeret er fjernet.
+# Shown after a number was removed; uses `{number}`.
+phone-removed = Nummeret { $number } er fjernet.
+# Shown when the number to remove is not registered (removed already, in another tab).
+phone-not-registered = Nummeret er ikke registreret, så intet blev fjernet.
 # Heading of the support box.
 support-title = Brug for hjælp?
 # Label before the support phone number.

@@ -71,8 +71,8 @@ forbidden-title = Access denied
 forbidden-csrf = The form had expired or came from another page. Go back, reload the page and try again.
 # Body for a form posted with another content type than a browser's form (415).
 form-type-body = The form must be sent from the page in a browser (as application/x-www-form-urlencoded). Go back, reload the page and try again.
-# Body for access denied by policy; uses `{service}`.
-forbidden-policy = You do not have access to { $service } from here right now.
+# Body for access denied by an explicit deny rule without its own message; uses `{service}`.
+forbidden-policy = The municipality's access rules do not let you open { $service }. If you need it for your work, contact IT support.
 # Body for access denied because no rule gives the user's groups the service; uses `{service}`.
 forbidden-groups = Your account does not give access to { $service }. If you need it for your work, ask your manager to have it added.
 # Heading for page not found (404).

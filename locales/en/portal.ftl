@@ -18,8 +18,10 @@ account-email = One-time codes by e-mail go to
 account-email-none = No e-mail address is registered for you. Contact IT support if you want codes by e-mail.
 # Button that removes one number; uses `{number}`.
 phone-remove = Remove { $number }
-# Shown after a number was removed.
-phone-removed = The number has been removed.
+# Shown after a number was removed; uses `{number}`.
+phone-removed = The number { $number } has been removed.
+# Shown when the number to remove is not registered (removed already, in another tab).
+phone-not-registered = The number is not registered, so nothing was removed.
 # Heading of the support box.
 support-title = Need help?
 # Label before the support phone number.

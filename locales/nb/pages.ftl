@@ -71,8 +71,8 @@ forbidden-title = Ingen tilgang
 forbidden-csrf = Skjemaet var utløpt eller kom fra en annen side. Gå tilbake, last inn siden på nytt og prøv igjen.
 # Body for a form posted with another content type than a browser's form (415).
 form-type-body = Skjemaet må sendes fra siden i en nettleser (som application/x-www-form-urlencoded). Gå tilbake, last inn siden på nytt og prøv igjen.
-# Body for access denied by policy; uses `{service}`.
-forbidden-policy = Du har ikke tilgang til { $service } herfra akkurat nå.
+# Body for access denied by an explicit deny rule without its own message; uses `{service}`.
+forbidden-policy = Kommunens tilgangsregler lar deg ikke åpne { $service }. Trenger du det i arbeidet ditt, kontakt IT-brukerstøtten.
 # Body for access denied because no rule gives the user's groups the service; uses `{service}`.
 forbidden-groups = Kontoen din gir ikke tilgang til { $service }. Trenger du det i arbeidet ditt, be lederen din om å få det lagt til.
 # Heading for page not found (404).

@@ -18,8 +18,10 @@ account-email = Engangskoder på e-post sendes til
 account-email-none = Det er ikke registrert noen e-postadresse for deg. Kontakt IT-brukerstøtten hvis du vil få koder på e-post.
 # Button that removes one number; uses `{number}`.
 phone-remove = Fjern { $number }
-# Shown after a number was removed.
-phone-removed = Nummeret er fjernet.
+# Shown after a number was removed; uses `{number}`.
+phone-removed = Nummeret { $number } er fjernet.
+# Shown when the number to remove is not registered (removed already, in another tab).
+phone-not-registered = Nummeret er ikke registrert, så ingenting ble fjernet.
 # Heading of the support box.
 support-title = Trenger du hjelp?
 # Label before the support phone number.

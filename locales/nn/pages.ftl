@@ -68,8 +68,8 @@ forbidden-title = Ingen tilgang
 forbidden-csrf = Skjemaet hadde gått ut på tid eller kom frå ei anna side. Gå tilbake, last inn sida på nytt og prøv igjen.
 # Body for a form posted with another content type than a browser's form (415).
 form-type-body = Skjemaet må sendast frå sida i ein nettlesar (som application/x-www-form-urlencoded). Gå tilbake, last inn sida på nytt og prøv igjen.
-# Body for access denied by policy; uses `{service}`.
-forbidden-policy = Du har ikkje tilgang til { $service } herifrå akkurat no.
+# Body for access denied by an explicit deny rule without its own message; uses `{service}`.
+forbidden-policy = Tilgangsreglane til kommunen lèt deg ikkje opne { $service }. Treng du det i arbeidet ditt, kontakt IT-brukarstøtta.
 # Body for access denied because no rule gives the user's groups the service; uses `{service}`.
 forbidden-groups = Kontoen din gir ikkje tilgang til { $service }. Treng du det i arbeidet ditt, be leiaren din om å få det lagt til.
 # Heading for page not found (404).

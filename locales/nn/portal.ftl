@@ -18,8 +18,10 @@ account-email = Eingongskodar på e-post blir sende til
 account-email-none = Det er ikkje registrert nokon e-postadresse for deg. Kontakt IT-brukarstøtta om du vil få kodar på e-post.
 # Button that removes one number; uses `{number}`.
 phone-remove = Fjern { $number }
-# Shown after a number was removed.
-phone-removed = Nummeret er fjerna.
+# Shown after a number was removed; uses `{number}`.
+phone-removed = Nummeret { $number } er fjerna.
+# Shown when the number to remove is not registered (removed already, in another tab).
+phone-not-registered = Nummeret er ikkje registrert, så ingenting vart fjerna.
 # Heading of the support box.
 support-title = Treng du hjelp?
 # Label before the support phone number.

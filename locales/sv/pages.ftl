@@ -71,8 +71,8 @@ forbidden-title = Åtkomst nekad
 forbidden-csrf = Formuläret hade gått ut eller kom från en annan sida. Gå tillbaka, ladda om sidan och försök igen.
 # Body for a form posted with another content type than a browser's form (415).
 form-type-body = Formuläret måste skickas från sidan i en webbläsare (som application/x-www-form-urlencoded). Gå tillbaka, ladda om sidan och försök igen.
-# Body for access denied by policy; uses `{service}`.
-forbidden-policy = Du har inte tillgång till { $service } härifrån just nu.
+# Body for access denied by an explicit deny rule without its own message; uses `{service}`.
+forbidden-policy = Kommunens åtkomstregler låter dig inte öppna { $service }. Behöver du det i ditt arbete, kontakta IT-supporten.
 # Body for access denied because no rule gives the user's groups the service; uses `{service}`.
 forbidden-groups = Ditt konto ger inte tillgång till { $service }. Behöver du det i ditt arbete, be din chef att lägga till det.
 # Heading for page not found (404).

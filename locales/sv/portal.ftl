@@ -18,8 +18,10 @@ account-email = Engångskoder via e-post skickas till
 account-email-none = Ingen e-postadress är registrerad för dig. Kontakta IT-supporten om du vill få koder via e-post.
 # Button that removes one number; uses `{number}`.
 phone-remove = Ta bort { $number }
-# Shown after a number was removed.
-phone-removed = Numret är borttaget.
+# Shown after a number was removed; uses `{number}`.
+phone-removed = Numret { $number } har tagits bort.
+# Shown when the number to remove is not registered (removed already, in another tab).
+phone-not-registered = Numret är inte registrerat, så inget togs bort.
 # Heading of the support box.
 support-title = Behöver du hjälp?
 # Label before the support phone number.

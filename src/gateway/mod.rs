@@ -967,15 +967,24 @@ pub fn request_target(ctx: &Ctx, req: &RequestHeader) -> String {
 
 /// The 403 page for a denial: what happened in the user's language, and the rule's own message if it has one.
 pub fn denial_page(gw: &Gateway, lang: Lang, service_title: &str, d: &Denial) -> Reply {
+    let message = d.message.as_ref().and_then(|m| m.get(lang.code()));
     let reason = match d.kind {
         DenyKind::Zone => Text::from(Msg::PortalNotFromThisNetwork),
         DenyKind::ClosedUntil(t) => Msg::PortalClosedUntil.arg("time", crate::pages::dates::local_time(t, lang)),
-        DenyKind::Rule => Msg::ForbiddenPolicy.arg("service", service_title),
+        // An explicit deny rule can match on anything (groups, paths, hours, zones): its own message says why;
+        // without one, the words say only what is true of every deny rule, never "from here right now".
+        DenyKind::Rule => {
+            let reason = match message {
+                Some(m) => Text::verbatim(m),
+                None => Msg::ForbiddenPolicy.arg("service", service_title),
+            };
+            return Reply::error_page_paragraphs(gw, lang, 403, Msg::ForbiddenTitle, vec![reason]);
+        }
         // No rule lets the user's groups in, from any zone at any time: "from here right now" would be untrue.
         DenyKind::NoAccess => Msg::ForbiddenGroups.arg("service", service_title),
     };
     let mut body = vec![reason];
-    if let Some(m) = d.message.as_ref().and_then(|m| m.get(lang.code())) {
+    if let Some(m) = message {
         body.push(Text::verbatim(m));
     }
     Reply::error_page_paragraphs(gw, lang, 403, Msg::ForbiddenTitle, body)

@@ -107,9 +107,14 @@ impl Reply {
     }
 
     /// An error page whose body has several paragraphs.
-    pub fn error_page_paragraphs(_gw: &Gateway, lang: Lang, status: u16, title: Msg, body: Vec<Text>) -> Reply {
+    pub fn error_page_paragraphs(gw: &Gateway, lang: Lang, status: u16, title: Msg, body: Vec<Text>) -> Reply {
+        Self::error_page_notices(gw, lang, status, title, body.into_iter().map(pages::Notice::from).collect())
+    }
+
+    /// An error page whose paragraphs may end in a link.
+    pub fn error_page_notices(_gw: &Gateway, lang: Lang, status: u16, title: Msg, body: Vec<pages::Notice>) -> Reply {
         let ctx = PageCtx { lang, user: None };
-        Reply::html(status, pages::error_page(&ctx, title, &body))
+        Reply::html(status, pages::error_page_notices(&ctx, title, &body))
     }
 
     /// Writes the response, with security headers, to the client.

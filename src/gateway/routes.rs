@@ -98,6 +98,7 @@ pub const ROUTES: &[Route] = &[
     post("/.portvakt/second-factor/verify", h!(second_factor::verify)),
     get("/.portvakt/account", h!(account::get)),
     post("/.portvakt/account/phones", h!(account::phones)),
+    post("/.portvakt/account/phones/remove", h!(account::remove_phone)),
     get("/.portvakt/logout", h!(logout::get)),
     post("/.portvakt/logout", h!(logout::post)),
     get("/.portvakt/portal", h!(portal::get)),

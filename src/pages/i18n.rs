@@ -289,7 +289,7 @@ messages! {
     ForbiddenCsrf = "forbidden-csrf",
     /// Body for a form posted with another content type than a browser's form (415).
     FormTypeBody = "form-type-body",
-    /// Body for access denied by policy; uses `{service}`.
+    /// Body for access denied by an explicit deny rule without its own message; uses `{service}`.
     ForbiddenPolicy = "forbidden-policy",
     /// Body for access denied because no rule gives the user's groups the service; uses `{service}`.
     ForbiddenGroups = "forbidden-groups",
@@ -539,8 +539,10 @@ messages! {
     AccountEmailNone = "account-email-none",
     /// Button that removes one number; uses `{number}`.
     PhoneRemove = "phone-remove",
-    /// Shown after a number was removed.
+    /// Shown after a number was removed; uses `{number}`.
     PhoneRemoved = "phone-removed",
+    /// Shown when the number to remove is not registered (removed already, in another tab).
+    PhoneNotRegistered = "phone-not-registered",
     /// Heading of the support box.
     SupportTitle = "support-title",
     /// Label before the support phone number.

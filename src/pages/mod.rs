@@ -22,6 +22,8 @@ pub const CSS_PATH: &str = "/.portvakt/static/portvakt.css";
 pub const DEFAULT_FAVICON: &[u8] = include_bytes!("../../assets/favicon.svg");
 /// Where the favicon is served (with `?v=` and its version).
 pub const FAVICON_PATH: &str = "/.portvakt/static/favicon";
+/// The account page (SMS numbers, eID link), linked from the header and from every page that names it.
+pub const ACCOUNT_PATH: &str = "/.portvakt/account";
 /// Where the configured logo is served (with `?v=` and its version).
 pub const LOGO_PATH: &str = "/.portvakt/static/logo";
 
@@ -250,7 +252,7 @@ pub fn logged_out_page(ctx: &PageCtx<'_>) -> String {
 struct ErrorPage<'a> {
     ctx: &'a PageCtx<'a>,
     title: String,
-    body: &'a [Text],
+    body: &'a [Notice],
 }
 
 /// `templates/logout_confirm.html`.
@@ -269,6 +271,12 @@ pub fn logout_confirm_page(ctx: &PageCtx<'_>, csrf: &str) -> String {
 
 /// An error page: what happened and what to do (a paragraph each), with a way back.
 pub fn error_page(ctx: &PageCtx<'_>, title: Msg, body: &[Text]) -> String {
+    let body: Vec<Notice> = body.iter().cloned().map(Notice::from).collect();
+    error_page_notices(ctx, title, &body)
+}
+
+/// An error page whose paragraphs may end in a link (e.g. to the account page where a number is registered).
+pub fn error_page_notices(ctx: &PageCtx<'_>, title: Msg, body: &[Notice]) -> String {
     render(&ErrorPage { ctx, title: ctx.t(title), body })
 }
 
@@ -353,17 +361,34 @@ pub fn second_factor_page(ctx: &PageCtx<'_>, v: &SecondFactorView<'_>) -> String
     })
 }
 
+/// A registered SMS number on the account page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneRow {
+    /// As shown ("070•••45 67").
+    pub masked: String,
+    /// In E.164, as its Remove button sends it.
+    pub e164: String,
+}
+
 /// What the account page shows.
 #[derive(Debug, Clone, Default)]
 pub struct AccountView<'a> {
-    /// Registered numbers, masked.
-    pub phones_masked: &'a [String],
+    /// Login name.
+    pub username: &'a str,
+    /// The user group (realm) the user logged in through, by its label.
+    pub realm: &'a str,
+    /// The address e-mail codes go to, from the directory.
+    pub email: Option<&'a str>,
+    /// Registered numbers.
+    pub phones: &'a [PhoneRow],
     /// Values to refill the form with.
     pub phone1: &'a str,
     /// Second number field.
     pub phone2: &'a str,
     /// Whether numbers may be changed from here.
     pub can_edit: bool,
+    /// Why not, and from where it can be done (when they may not).
+    pub refusal: Option<Text>,
     /// Session CSRF token.
     pub csrf: &'a str,
     /// Success notice.
@@ -507,15 +532,20 @@ mod tests {
                 &["value", "number", "sfrd", "csrf", "address", "tries", "providertitle", "lead"],
             );
 
-            let phones = [h("phone")];
+            let phones = [PhoneRow { masked: h("phone"), e164: h("e164") }];
             let (p1, p2) = (h("p1"), h("p2"));
+            let (user, realm, mail) = (h("user"), h("realm"), h("mail"));
             let account = account_page(
                 &ctx,
                 &AccountView {
-                    phones_masked: &phones,
+                    username: &user,
+                    realm: &realm,
+                    email: Some(&mail),
+                    phones: &phones,
                     phone1: &p1,
                     phone2: &p2,
                     can_edit: true,
+                    refusal: None,
                     csrf: &csrf,
                     notice: Some(Text::verbatim(h("notice")).into()),
                     errors: vec![Msg::PhoneInvalid.arg("input", h("input")).arg("reason", h("reason")).into()],
@@ -525,8 +555,14 @@ mod tests {
             assert_escaped(
                 "account",
                 &account,
-                &["phone", "p1", "p2", "notice", "input", "reason", "eidp", "person", "date"],
+                &["phone", "e164", "p1", "p2", "notice", "input", "reason", "eidp", "person", "date"],
             );
+            assert_escaped("account", &account, &["user", "realm", "mail"]);
+            let refused = account_page(
+                &ctx,
+                &AccountView { refusal: Some(Text::verbatim(h("where"))), csrf: &csrf, ..Default::default() },
+            );
+            assert_escaped("account from outside", &refused, &["where"]);
 
             let (email, sent_to) = (h("email"), h("sentto"));
             let link = eid::link_page(
@@ -637,15 +673,23 @@ mod tests {
         pages.push(("step-up to eID high".into(), second_factor_page(&ctx, &eid_only)));
         let no_channels = SecondFactorView { eid_providers: &providers, ..Default::default() };
         pages.push(("second factor without channels".into(), second_factor_page(&ctx, &no_channels)));
-        let phones = [v.clone()];
+        let phones = [PhoneRow { masked: v.clone(), e164: v.clone() }];
         for (can_edit, linked) in [(true, Some(("Zq", v.clone(), v.clone()))), (false, None)] {
             let account = AccountView {
-                phones_masked: if can_edit { &phones } else { &[] },
+                username: "Zq",
+                realm: "Zq",
+                email: if can_edit { Some("Zq") } else { None },
+                phones: if can_edit { &phones } else { &[] },
                 phone1: "Zq",
                 phone2: "",
                 can_edit,
+                refusal: if can_edit { None } else { Some(Msg::PhonesOnlyInternal.into()) },
                 csrf: "Zq",
-                notice: Some(Msg::PhonesSaved.into()),
+                notice: Some(if can_edit {
+                    Msg::PhonesSaved.into()
+                } else {
+                    Msg::PhoneRemoved.arg("number", "Zq").into()
+                }),
                 errors: vec![Msg::PhonesTooMany.into()],
                 eid: Some(eid::AccountEid { linked, csrf: "Zq" }),
             };

@@ -1,6 +1,7 @@
 //! Every integration test in one crate (one binary to build and link): the gateway over real sockets, the real
 //! `portvakt` process, and the real peers it talks to. Each module is one area; `common` is the shared harness.
 
+mod account_page;
 mod account_zones;
 mod audit_trail;
 mod browser;

@@ -1,6 +1,6 @@
 //! The account page: SMS numbers (changed only from allowed zones, after the password), and the eID link.
 
-use crate::access::{AccountAction, Actor};
+use crate::access::{AccountAction, Actor, Decision};
 use crate::account::EidLink;
 use crate::audit::Change;
 use crate::gateway::extract::{self, LoggedIn};
@@ -8,7 +8,7 @@ use crate::gateway::handler::{account_key, unavailable, Handled};
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::notify::EmailMessage;
-use crate::pages::{self, AccountView, Lang, Msg, Notice, PageCtx};
+use crate::pages::{self, AccountView, Lang, Msg, Notice, PageCtx, PhoneRow, Text};
 use crate::phone::PhoneError;
 use crate::services::account_changes;
 use crate::session::SessionRecord;
@@ -29,19 +29,38 @@ impl Render<'_> {
     }
 }
 
-/// Whether this session may change its SMS numbers from the zone of this request.
-fn phones_allowed(gw: &Gateway, ctx: &Ctx, rec: &SessionRecord) -> bool {
-    let Some(zone) = ctx.zone.as_ref() else { return false };
-    let who = Actor {
+/// Who asks, for the account-action rules.
+fn actor(rec: &SessionRecord) -> Actor<'_> {
+    Actor {
         user: &rec.username,
         groups: &rec.groups,
         realm: &rec.realm,
         institution: rec.institution.as_deref(),
         methods: rec.methods,
         assurance: rec.assurance,
-    };
+    }
+}
+
+/// Whether this session may change its SMS numbers from the zone of this request: `Ok`, or what to tell the user
+/// about where it can be done (the deciding rule's message, which names the networks, else the generic words).
+fn phones_permission(gw: &Gateway, ctx: &Ctx, rec: &SessionRecord, lang: Lang) -> Result<(), Text> {
+    let refused = |message: Option<&str>| message.map_or_else(|| Text::from(Msg::PhonesOnlyInternal), Text::verbatim);
+    let Some(zone) = ctx.zone.as_ref() else { return Err(refused(None)) };
     let fallback = &gw.state.cfg.accounts.phone_zones;
-    gw.state.access.account_action_allowed(AccountAction::ChangePhones, &who, zone, gw.state.clock.now(), fallback)
+    let now = gw.state.clock.now();
+    match gw.state.access.account_action_decision(AccountAction::ChangePhones, &actor(rec), zone, now, fallback) {
+        Decision::Allow => Ok(()),
+        Decision::Deny(d) => Err(refused(d.message.as_ref().and_then(|m| m.get(lang.code())))),
+        Decision::StepUp(s) => Err(refused(s.message.as_ref().and_then(|m| m.get(lang.code())))),
+    }
+}
+
+/// Refuses an account change from a zone where it is not allowed: a 403 page that says from where it can be done.
+fn refuse_zone(gw: &Gateway, ctx: &Ctx, rec: &SessionRecord, lang: Lang, where_: Text) -> Handled {
+    let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
+    tracing::warn!(user = %rec.username, zone = %zone, "number change refused outside the allowed zones");
+    account_changes::refused(rec, Change::Phones, account_changes::Refusal::Zone);
+    Ok(Reply::error_page(gw, lang, 403, Msg::ForbiddenTitle, where_))
 }
 
 /// The account page's eID card for a session (`None` without eID configured).
@@ -64,7 +83,8 @@ fn eid_card<'a>(
 async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRecord, v: Render<'_>) -> Handled {
     let account = gw.state.accounts.get(&account_key(rec)).await.map_err(unavailable("account store"))?;
     let country = &gw.state.cfg.accounts.default_country;
-    let masked: Vec<String> = account.phones.iter().map(|p| crate::phone::mask(p, country)).collect();
+    let phones: Vec<PhoneRow> =
+        account.phones.iter().map(|p| PhoneRow { masked: crate::phone::mask(p, country), e164: p.clone() }).collect();
     let lang = ctx.lang(session.req_header());
     let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
     // Unless a failed form is shown again as typed, the fields hold the registered numbers: the form replaces the
@@ -75,13 +95,19 @@ async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRec
     } else {
         (v.phone1, v.phone2)
     };
+    let realm = gw.state.cfg.directories.iter().find(|d| d.name == rec.realm).map_or(rec.realm.as_str(), |d| &d.title);
+    let refusal = phones_permission(gw, ctx, rec, lang).err();
     let html = pages::account_page(
         &pctx,
         &AccountView {
-            phones_masked: &masked,
+            username: &rec.username,
+            realm,
+            email: rec.email.as_deref(),
+            phones: &phones,
             phone1,
             phone2,
-            can_edit: phones_allowed(gw, ctx, rec),
+            can_edit: refusal.is_none(),
+            refusal,
             csrf: &rec.csrf,
             notice: v.notice,
             errors: v.errors,
@@ -127,11 +153,8 @@ fn normalize_phones(gw: &Gateway, lang: Lang, typed: [&str; 2]) -> Result<Vec<St
 pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     let (LoggedIn { rec, .. }, form) = extract::session_form(gw, session, ctx).await?;
     let lang = ctx.lang(session.req_header());
-    if !phones_allowed(gw, ctx, &rec) {
-        let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
-        tracing::warn!(user = %rec.username, zone = %zone, "number change refused outside the allowed zones");
-        account_changes::refused(&rec, Change::Phones, account_changes::Refusal::Zone);
-        return Ok(Reply::error_page(gw, lang, 403, Msg::ForbiddenTitle, Msg::PhonesOnlyInternal));
+    if let Err(where_) = phones_permission(gw, ctx, &rec, lang) {
+        return refuse_zone(gw, ctx, &rec, lang, where_);
     }
     let (phone1, phone2) = (form.trimmed("phone1"), form.trimmed("phone2"));
     let refill = |errors: Vec<Notice>| Render { status: 400, phone1: &phone1, phone2: &phone2, notice: None, errors };
@@ -159,6 +182,41 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
         announce_phone_change(gw, lang, &rec, old);
     }
     let notice = Some(Notice::from(Msg::PhonesSaved));
+    render(gw, ctx, session, &rec, Render::plain(200, notice, vec![])).await
+}
+
+/// How often a removal is tried again when the numbers changed between reading and writing them (another tab).
+const REMOVE_ATTEMPTS: usize = 3;
+
+/// POST /.portvakt/account/phones/remove: `phone` (a registered number, as the page's Remove button sends it);
+/// removes that number only and says which; refused (403) outside the allowed zones like any number change.
+pub async fn remove_phone(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let (LoggedIn { rec, .. }, form) = extract::session_form(gw, session, ctx).await?;
+    let lang = ctx.lang(session.req_header());
+    if let Err(where_) = phones_permission(gw, ctx, &rec, lang) {
+        return refuse_zone(gw, ctx, &rec, lang, where_);
+    }
+    let number = form.trimmed("phone");
+    let (accounts, key) = (gw.state.accounts.as_ref(), account_key(&rec));
+    let mut base = accounts.get(&key).await.map_err(unavailable("account store"))?.phones;
+    if !base.contains(&number) {
+        let errors = vec![Notice::from(Msg::PhoneNotRegistered)];
+        return render(gw, ctx, session, &rec, Render::plain(409, None, errors)).await;
+    }
+    // The store replaces the whole list: when another change came in between (the list written over is not the
+    // one expected there), the removal is applied again to that list, so the other change is kept.
+    let mut expected = base.clone();
+    for _ in 0..REMOVE_ATTEMPTS {
+        let kept: Vec<String> = base.iter().filter(|p| **p != number).cloned().collect();
+        let old = account_changes::set_phones(accounts, &rec, &key, kept.clone()).await?;
+        if old == expected {
+            break;
+        }
+        (base, expected) = (old, kept);
+    }
+    announce_phone_change(gw, lang, &rec, base);
+    let masked = crate::phone::mask(&number, &gw.state.cfg.accounts.default_country);
+    let notice = Some(Notice::from(Msg::PhoneRemoved.arg("number", masked)));
     render(gw, ctx, session, &rec, Render::plain(200, notice, vec![])).await
 }
 

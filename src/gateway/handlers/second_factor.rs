@@ -207,21 +207,22 @@ async fn page(
     let message = offer.step.as_ref().and_then(|s| s.message.as_ref()).and_then(|m| m.get(lang.code()));
     let needs_eid = offer.step.as_ref().filter(|s| !s.code_suffices()).and_then(|s| s.eid);
     if offer.is_empty() && offer.step.is_some() {
-        let mut body = Vec::new();
+        let mut body: Vec<Notice> = Vec::new();
         match (message, needs_eid) {
-            (Some(m), _) => body.push(Text::verbatim(m)),
-            (None, Some(level)) => body.push(Msg::StepUpNeedsEid.arg("level", level.as_str())),
+            (Some(m), _) => body.push(Text::verbatim(m).into()),
+            (None, Some(level)) => body.push(Msg::StepUpNeedsEid.arg("level", level.as_str()).into()),
             (None, None) => {}
         }
         let any_level =
             needs_eid.is_some_and(|l| gw.state.cfg.eid.providers.iter().any(|p| crate::eid::best_assurance(p) >= l));
         body.push(match needs_eid {
-            Some(_) if any_level => Text::from(Msg::EidLinkOnlyAtWorkBody),
-            Some(level) => Msg::StepUpEidNotOffered.arg("level", level.as_str()),
-            None => Text::from(Msg::NoChannels),
+            Some(_) if any_level => Msg::EidLinkOnlyAtWorkBody.into(),
+            Some(level) => Msg::StepUpEidNotOffered.arg("level", level.as_str()).into(),
+            // The page the words name, one click away.
+            None => Notice::from(Msg::NoChannels).with_link(pages::ACCOUNT_PATH, Msg::PhonesTitle),
         });
         tracing::info!(user = %rec.username, zone = %zone.name, rd, "step-up needed that this user cannot make here");
-        return Ok(Reply::error_page_paragraphs(gw, lang, 403, Msg::StepUpImpossibleTitle, body));
+        return Ok(Reply::error_page_notices(gw, lang, 403, Msg::StepUpImpossibleTitle, body));
     }
     let now = gw.state.clock.now();
     let max_tries = gw.state.second_factor.settings().max_tries;
