@@ -39,7 +39,7 @@ pub struct FileConfig {
     pub login: crate::regulation::config::FileLogin,
     /// One-time codes.
     #[serde(default)]
-    pub second_factor: FileSecondFactor,
+    pub second_factor: crate::second_factor::config::FileSecondFactor,
     /// The account store and self-service numbers.
     #[serde(default)]
     pub accounts: FileAccounts,
@@ -136,51 +136,6 @@ pub struct FileTls {
     pub key: Spanned<String>,
     /// How long a TLS session ticket lets a client resume; also the ticket key period.
     pub session_ticket_lifetime: Option<Spanned<ConfigDuration>>,
-}
-
-/// `[second_factor]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileSecondFactor {
-    /// How long a code is valid.
-    pub code_lifetime: Option<Spanned<ConfigDuration>>,
-    /// Wrong tries per code.
-    pub max_tries: Option<Spanned<u32>>,
-    /// Consecutive wrong codes before the account's code step is locked.
-    pub lockout_after: Option<Spanned<u32>>,
-    /// Lock duration.
-    pub lockout_time: Option<ConfigDuration>,
-    /// SMS code length.
-    pub sms_code_length: Option<Spanned<usize>>,
-    /// SMS code alphabet.
-    pub sms_alphabet: Option<Spanned<String>>,
-    /// E-mail code length.
-    pub email_code_length: Option<Spanned<usize>>,
-    /// E-mail code alphabet.
-    pub email_alphabet: Option<Spanned<String>>,
-    /// Send limits.
-    #[serde(default)]
-    pub limits: FileSendLimits,
-}
-
-/// `[second_factor.limits]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileSendLimits {
-    /// Minimum time between sends to one number or address.
-    pub destination_cooldown: Option<ConfigDuration>,
-    /// Sends per number or address per day.
-    pub per_destination_per_day: Option<Spanned<u32>>,
-    /// Sends per login attempt.
-    pub per_challenge: Option<Spanned<u32>>,
-    /// Sends per account per hour.
-    pub per_account_per_hour: Option<Spanned<u32>>,
-    /// Sends per client address per hour.
-    pub per_address_per_hour: Option<Spanned<u32>>,
-    /// Sends per hour for the whole gateway.
-    pub per_hour: Option<Spanned<u32>>,
-    /// Country prefixes SMS may go to.
-    pub allowed_country_prefixes: Option<Vec<Spanned<String>>>,
 }
 
 /// `[accounts]`.

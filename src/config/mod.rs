@@ -281,7 +281,7 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
         d
     });
     let login = crate::regulation::config::validate(c, &f.login);
-    let second_factor = second_factor(c, &f.second_factor);
+    let second_factor = crate::second_factor::config::validate(c, &f.second_factor);
     let accounts = accounts(c, &f.accounts, &zone_names);
     let base = c.base_dir().to_path_buf();
     let email = f.email.as_ref().and_then(|e| match crate::notify::config::validate_email(c.src(), e, &base) {
@@ -594,81 +594,6 @@ fn listeners(
             pinned_zone: l.zone.as_ref().map(|z| z.get_ref().clone()),
         });
     }
-    out
-}
-
-fn code_format(
-    c: &mut Checker<'_>,
-    len: &Option<Spanned<usize>>,
-    alphabet: &Option<Spanned<String>>,
-) -> crate::second_factor::code::CodeFormat {
-    let mut f = crate::second_factor::code::CodeFormat::default();
-    if let Some(l) = len {
-        if !(4..=12).contains(l.get_ref()) {
-            c.err(l, "code length must be between 4 and 12");
-        } else {
-            f.length = *l.get_ref();
-        }
-    }
-    if let Some(a) = alphabet {
-        let chars: Vec<char> = a.get_ref().chars().collect();
-        let mut uniq = chars.clone();
-        uniq.sort();
-        uniq.dedup();
-        if chars.len() < 10
-            || uniq.len() != chars.len()
-            || chars.iter().any(|c| !c.is_ascii_alphanumeric() || c.is_ascii_lowercase())
-        {
-            c.err(a, "alphabet must be at least 10 different characters from A-Z and 0-9 (upper case; codes are typed in any case)");
-        } else {
-            f.alphabet = chars;
-        }
-    }
-    f
-}
-
-fn second_factor(c: &mut Checker<'_>, s: &file::FileSecondFactor) -> crate::second_factor::SecondFactorSettings {
-    let mut out = crate::second_factor::SecondFactorSettings::default();
-    if let Some(d) = &s.code_lifetime {
-        let v = d.get_ref().0;
-        if v < Duration::from_secs(30) || v > Duration::from_secs(3600) {
-            c.err(d, "code_lifetime must be between \"30s\" and \"1h\"");
-        } else {
-            out.code_lifetime = v;
-        }
-    }
-    out.max_tries = c.positive(&s.max_tries, 5, 20);
-    out.lockout_after = c.positive(&s.lockout_after, 10, 1000);
-    if let Some(d) = s.lockout_time {
-        out.lockout_time = d.0;
-    }
-    out.sms_code = code_format(c, &s.sms_code_length, &s.sms_alphabet);
-    out.email_code = code_format(c, &s.email_code_length, &s.email_alphabet);
-    let l = &s.limits;
-    let d = crate::second_factor::limits::LimitSettings::default();
-    out.limits = crate::second_factor::limits::LimitSettings {
-        destination_cooldown: l.destination_cooldown.map(|x| x.0).unwrap_or(d.destination_cooldown),
-        per_destination_per_day: c.positive(&l.per_destination_per_day, d.per_destination_per_day, 1000),
-        per_challenge: c.positive(&l.per_challenge, d.per_challenge, 100),
-        per_account_per_hour: c.positive(&l.per_account_per_hour, d.per_account_per_hour, 1000),
-        per_address_per_hour: c.positive(&l.per_address_per_hour, d.per_address_per_hour, 100_000),
-        per_hour: c.positive(&l.per_hour, d.per_hour, 10_000_000),
-        allowed_prefixes: match &l.allowed_country_prefixes {
-            None => d.allowed_prefixes,
-            Some(v) => v
-                .iter()
-                .filter_map(|p| {
-                    let ok = p.get_ref().len() >= 2
-                        && p.get_ref().starts_with('+')
-                        && p.get_ref().chars().skip(1).all(|c| c.is_ascii_digit());
-                    if !ok {
-                        c.err(p, format!("\"{}\" is not a country prefix like \"+46\"", p.get_ref()));
-                    }
-                    ok.then(|| p.get_ref().clone())
-                })
-                .collect(),
-        },
-    };
     out
 }
 

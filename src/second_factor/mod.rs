@@ -5,6 +5,7 @@
 //! failures per account lock the step for a while. No HTTP here: the web handlers in `gateway` are thin.
 
 pub mod code;
+pub mod config;
 pub mod limits;
 
 use crate::clock::{Instant, SharedClock};
