@@ -1,6 +1,8 @@
 //! The account store: what users register themselves (SMS numbers, the eID linked to the account). It must survive a restart:
 //! the default keeps a JSON file, rewritten atomically (temporary file, fsync, rename) on the blocking pool.
 
+pub mod config;
+
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -42,7 +42,7 @@ pub struct FileConfig {
     pub second_factor: crate::second_factor::config::FileSecondFactor,
     /// The account store and self-service numbers.
     #[serde(default)]
-    pub accounts: FileAccounts,
+    pub accounts: crate::account::config::FileAccounts,
     /// Where shared state lives (`[store]`, validated by the store module).
     pub store: Option<crate::store::config::FileStore>,
     /// E-mail delivery (codes, notices); without it, codes are not offered by e-mail.
@@ -136,18 +136,6 @@ pub struct FileTls {
     pub key: Spanned<String>,
     /// How long a TLS session ticket lets a client resume; also the ticket key period.
     pub session_ticket_lifetime: Option<Spanned<ConfigDuration>>,
-}
-
-/// `[accounts]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileAccounts {
-    /// Account store file.
-    pub path: Option<Spanned<String>>,
-    /// Zones from which numbers may be registered.
-    pub phone_zones: Option<Vec<Spanned<String>>>,
-    /// Country prefix for national numbers, e.g. "+46".
-    pub default_country: Option<Spanned<String>>,
 }
 
 /// `[assertion]`.

@@ -9,6 +9,7 @@ pub mod error;
 pub mod file;
 pub mod secret;
 
+pub use crate::account::config::AccountSettings;
 pub use crate::directory::config::{DirectoryKind, DirectorySettings};
 pub use crate::protected::config::{PortalShow, ServiceSettings, UpstreamAddr};
 pub use crate::regulation::config::LoginSettings;
@@ -81,17 +82,6 @@ pub struct Config {
     pub support: Option<crate::branding::Support>,
     /// Settings that are valid but weaken a default on purpose: `portvakt check` prints them and still says ok.
     pub warnings: Vec<ConfigError>,
-}
-
-/// Where accounts are stored and who may register numbers.
-#[derive(Debug, Clone)]
-pub struct AccountSettings {
-    /// Account store file.
-    pub path: PathBuf,
-    /// Zones from which numbers may be registered.
-    pub phone_zones: Vec<String>,
-    /// Country prefix for national numbers.
-    pub default_country: String,
 }
 
 /// Process and HTTP settings.
@@ -282,7 +272,7 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
     });
     let login = crate::regulation::config::validate(c, &f.login);
     let second_factor = crate::second_factor::config::validate(c, &f.second_factor);
-    let accounts = accounts(c, &f.accounts, &zone_names);
+    let accounts = crate::account::config::validate(c, &f.accounts, &zone_names);
     let base = c.base_dir().to_path_buf();
     let email = f.email.as_ref().and_then(|e| match crate::notify::config::validate_email(c.src(), e, &base) {
         Ok(s) => Some(s),
@@ -595,28 +585,6 @@ fn listeners(
         });
     }
     out
-}
-
-fn accounts(c: &mut Checker<'_>, a: &file::FileAccounts, zones: &HashSet<String>) -> AccountSettings {
-    let path = match &a.path {
-        Some(p) => c.resolve(p.get_ref()),
-        None => PathBuf::from("/var/lib/portvakt/accounts.json"),
-    };
-    let (phone_zones, errors) = crate::zones::config::zone_list(c.src(), a.phone_zones.as_deref(), zones);
-    c.extend(errors);
-    let default_country = match &a.default_country {
-        Some(dc) => {
-            let ok = dc.get_ref().starts_with('+')
-                && dc.get_ref().len() >= 2
-                && dc.get_ref().chars().skip(1).all(|ch| ch.is_ascii_digit());
-            if !ok {
-                c.err(dc, "default_country must be a prefix like \"+46\"");
-            }
-            dc.get_ref().clone()
-        }
-        None => "+46".to_string(),
-    };
-    AccountSettings { path, phone_zones, default_country }
 }
 
 #[cfg(test)]
