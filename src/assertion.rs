@@ -1,5 +1,7 @@
 //! The signed identity assertion (ES256 JWT) sent to backends, and the JWKS that lets them verify it.
 
+pub mod config;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};

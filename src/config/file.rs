@@ -33,7 +33,7 @@ pub struct FileConfig {
     pub services: Vec<crate::protected::config::FileService>,
     /// Signed identity assertion sent to backends.
     #[serde(default)]
-    pub assertion: FileAssertion,
+    pub assertion: crate::assertion::config::FileAssertion,
     /// Failed-login regulation.
     #[serde(default)]
     pub login: crate::regulation::config::FileLogin,
@@ -136,16 +136,4 @@ pub struct FileTls {
     pub key: Spanned<String>,
     /// How long a TLS session ticket lets a client resume; also the ticket key period.
     pub session_ticket_lifetime: Option<Spanned<ConfigDuration>>,
-}
-
-/// `[assertion]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileAssertion {
-    /// `iss` claim.
-    pub issuer: Option<String>,
-    /// PKCS#8 PEM P-256 key; generated at start when absent.
-    pub key_file: Option<Spanned<String>>,
-    /// Token lifetime.
-    pub lifetime: Option<ConfigDuration>,
 }

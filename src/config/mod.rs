@@ -10,6 +10,7 @@ pub mod file;
 pub mod secret;
 
 pub use crate::account::config::AccountSettings;
+pub use crate::assertion::config::AssertionSettings;
 pub use crate::directory::config::{DirectoryKind, DirectorySettings};
 pub use crate::protected::config::{PortalShow, ServiceSettings, UpstreamAddr};
 pub use crate::regulation::config::LoginSettings;
@@ -149,17 +150,6 @@ pub struct TlsFiles {
 /// Default `[tls] session_ticket_lifetime`: a browser that left in the afternoon resumes the next morning.
 pub const DEFAULT_SESSION_TICKET_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// Assertion settings.
-#[derive(Debug, Clone)]
-pub struct AssertionSettings {
-    /// `iss` claim.
-    pub issuer: String,
-    /// Signing key file; `None` means a key generated at start.
-    pub key_file: Option<PathBuf>,
-    /// Token lifetime.
-    pub lifetime: Duration,
-}
-
 impl Config {
     /// Loads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
@@ -242,27 +232,7 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
     let services = crate::protected::config::validate(c, &f.services);
     crate::protected::config::zone_floors(c, &f.services, &zones, remote_login, &zone_names, f.policies_dir.is_some());
     let forwarding = crate::forwarding::config::validate(c, &f.forwarding);
-    let assertion = AssertionSettings {
-        issuer: f
-            .assertion
-            .issuer
-            .clone()
-            .or_else(|| server.public_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_string()))
-            .unwrap_or_else(|| "portvakt".to_string()),
-        key_file: f.assertion.key_file.as_ref().map(|k| {
-            let p = c.resolve(k.get_ref());
-            match std::fs::read_to_string(&p) {
-                Ok(pem) => {
-                    if crate::assertion::SigningKey::from_pem(&pem).is_err() {
-                        c.err(k, format!("{} is not a PKCS#8 PEM P-256 (ES256) private key", p.display()));
-                    }
-                }
-                Err(e) => c.err(k, format!("cannot read assertion key {}: {e}", p.display())),
-            }
-            p
-        }),
-        lifetime: f.assertion.lifetime.map(|d| d.0).unwrap_or(Duration::from_secs(60)),
-    };
+    let assertion = crate::assertion::config::validate(c, &f.assertion, server.public_url.as_ref());
     let policies_dir = f.policies_dir.as_ref().map(|p| {
         let d = c.resolve(p.get_ref());
         if !d.is_dir() {

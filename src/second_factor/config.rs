@@ -102,6 +102,7 @@ pub fn validate(c: &mut Checker<'_>, s: &FileSecondFactor) -> SecondFactorSettin
     out
 }
 
+/// A code length from 4 to 12 and an alphabet of at least 10 different characters from A-Z and 0-9.
 fn code_format(c: &mut Checker<'_>, len: &Option<Spanned<usize>>, alphabet: &Option<Spanned<String>>) -> CodeFormat {
     let mut f = CodeFormat::default();
     if let Some(l) = len {
