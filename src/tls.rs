@@ -8,6 +8,8 @@
 //! every `session_ticket_lifetime`: a ticket opens under its own period's key while that period or the next one
 //! lasts, and only while it is younger than the lifetime. Nothing is kept per client on the server.
 
+pub mod config;
+
 use crate::clock::SharedClock;
 use crate::store::seal::Secrets;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};

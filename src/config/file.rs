@@ -15,7 +15,7 @@ pub struct FileConfig {
     #[serde(default)]
     pub listeners: Vec<FileListener>,
     /// Certificate and key for TLS listeners.
-    pub tls: Option<FileTls>,
+    pub tls: Option<crate::tls::config::FileTls>,
     /// Network classification.
     #[serde(default)]
     pub network: crate::zones::config::FileNetwork,
@@ -124,16 +124,4 @@ pub struct FileListener {
     pub behind_tls_proxy: bool,
     /// Every request on this listener counts as coming from this zone.
     pub zone: Option<Spanned<String>>,
-}
-
-/// `[tls]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileTls {
-    /// PEM certificate chain.
-    pub cert: Spanned<String>,
-    /// PEM private key.
-    pub key: Spanned<String>,
-    /// How long a TLS session ticket lets a client resume; also the ticket key period.
-    pub session_ticket_lifetime: Option<Spanned<ConfigDuration>>,
 }

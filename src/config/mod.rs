@@ -15,6 +15,7 @@ pub use crate::directory::config::{DirectoryKind, DirectorySettings};
 pub use crate::protected::config::{PortalShow, ServiceSettings, UpstreamAddr};
 pub use crate::regulation::config::LoginSettings;
 pub use crate::session::config::SessionSettings;
+pub use crate::tls::config::{TlsFiles, DEFAULT_SESSION_TICKET_LIFETIME};
 pub use crate::zones::config::{LoginRequirement, ZoneSettings, REMOTE_ZONE};
 pub use check::{normalize_host, valid_name};
 
@@ -136,20 +137,6 @@ impl ListenerSettings {
     }
 }
 
-/// Certificate and key files.
-#[derive(Debug, Clone)]
-pub struct TlsFiles {
-    /// PEM certificate chain.
-    pub cert: PathBuf,
-    /// PEM private key.
-    pub key: PathBuf,
-    /// How long a session ticket lets a client resume its TLS session (and how often the ticket key changes).
-    pub session_ticket_lifetime: Duration,
-}
-
-/// Default `[tls] session_ticket_lifetime`: a browser that left in the afternoon resumes the next morning.
-pub const DEFAULT_SESSION_TICKET_LIFETIME: Duration = Duration::from_secs(24 * 3600);
-
 impl Config {
     /// Loads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
@@ -224,7 +211,7 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
     let server = server(c, &f.server);
     let zones = crate::zones::config::zones(c, &f.zones);
     let zone_names: HashSet<String> = zones.iter().map(|z| z.name.clone()).chain([REMOTE_ZONE.to_string()]).collect();
-    let tls = f.tls.as_ref().and_then(|t| tls(c, t));
+    let tls = f.tls.as_ref().and_then(|t| crate::tls::config::validate(c, t));
     let listeners = listeners(c, &f.listeners, &zone_names, tls.is_some());
     let (trusted_proxies, remote_login) = crate::zones::config::network(c, &f.network);
     let session = crate::session::config::validate(c, &f.session);
@@ -463,47 +450,6 @@ fn edge_limits(c: &mut Checker<'_>, s: &file::FileServer, max_header_bytes: usiz
         http2_max_concurrent_streams,
         http2_max_header_list_size: u32::try_from(max_header_bytes).unwrap_or(u32::MAX),
     }
-}
-
-fn tls(c: &mut Checker<'_>, t: &file::FileTls) -> Option<TlsFiles> {
-    let cert = c.resolve(t.cert.get_ref());
-    let key = c.resolve(t.key.get_ref());
-    let mut ok = true;
-    match std::fs::read(&cert) {
-        Err(e) => {
-            c.err(&t.cert, format!("cannot read certificate {}: {e}", cert.display()));
-            ok = false;
-        }
-        Ok(bytes) => {
-            let certs: Vec<_> = rustls_pemfile::certs(&mut bytes.as_slice()).collect();
-            if certs.is_empty() || certs.iter().any(|c| c.is_err()) {
-                c.err(&t.cert, format!("{} holds no PEM certificate", cert.display()));
-                ok = false;
-            }
-        }
-    }
-    match std::fs::read(&key) {
-        Err(e) => {
-            c.err(&t.key, format!("cannot read private key {}: {e}", key.display()));
-            ok = false;
-        }
-        Ok(bytes) => match rustls_pemfile::private_key(&mut bytes.as_slice()) {
-            Ok(Some(_)) => {}
-            _ => {
-                c.err(&t.key, format!("{} holds no PEM private key", key.display()));
-                ok = false;
-            }
-        },
-    }
-    let session_ticket_lifetime = match &t.session_ticket_lifetime {
-        Some(d) if d.get_ref().0 < Duration::from_secs(60) || d.get_ref().0 > Duration::from_secs(7 * 24 * 3600) => {
-            c.err(d, "session_ticket_lifetime must be between \"1m\" and \"7d\" (TLS 1.3's limit)");
-            DEFAULT_SESSION_TICKET_LIFETIME
-        }
-        Some(d) => d.get_ref().0,
-        None => DEFAULT_SESSION_TICKET_LIFETIME,
-    };
-    ok.then_some(TlsFiles { cert, key, session_ticket_lifetime })
 }
 
 fn listeners(
