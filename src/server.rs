@@ -1,6 +1,8 @@
 //! Builds the pingora server from a validated config and runs it: one proxy service per listener, TLS with
 //! reloadable certificates, and background services for session expiry, backend DNS, SIGHUP reloads and systemd.
 
+pub mod config;
+
 use crate::assertion::SigningKey;
 use crate::clock::SharedClock;
 use crate::config::{Config, TlsFiles};

@@ -10,7 +10,7 @@ use toml::Spanned;
 pub struct FileConfig {
     /// Process and HTTP limits.
     #[serde(default)]
-    pub server: FileServer,
+    pub server: crate::server::config::FileServer,
     /// Listening sockets.
     #[serde(default)]
     pub listeners: Vec<FileListener>,
@@ -67,45 +67,6 @@ pub struct FileConfig {
     pub branding: Option<crate::branding::FileBranding>,
     /// How users reach IT support, shown on the login, code, error and denial pages ([`crate::branding`]).
     pub support: Option<Spanned<crate::branding::FileSupport>>,
-}
-
-/// `[server]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileServer {
-    /// Worker threads per listener.
-    pub threads: Option<usize>,
-    /// Public base URL of the portal, e.g. "https://portal.kommune.no".
-    pub public_url: Option<Spanned<String>>,
-    /// Extra host names that belong to the gateway (valid `rd` targets).
-    #[serde(default)]
-    pub hosts: Vec<Spanned<String>>,
-    /// How long to keep serving after SIGTERM.
-    pub grace_period: Option<ConfigDuration>,
-    /// How long to wait for runtimes to stop after the grace period.
-    pub graceful_shutdown_timeout: Option<ConfigDuration>,
-    /// Pid file path.
-    pub pid_file: Option<String>,
-    /// Socket used for zero-downtime upgrades.
-    pub upgrade_socket: Option<String>,
-    /// Largest accepted request header block in bytes.
-    pub max_header_bytes: Option<Spanned<usize>>,
-    /// Largest accepted form body to the gateway's own pages, in bytes.
-    pub max_form_bytes: Option<Spanned<usize>>,
-    /// Log format: "text" or "json".
-    pub log_format: Option<Spanned<String>>,
-    /// URL of the password help page.
-    pub password_help_url: Option<String>,
-    /// Time from a request head's first bytes (or a new connection) to its end.
-    pub request_head_timeout: Option<Spanned<ConfigDuration>>,
-    /// Idle wait for the next request on a kept-alive connection.
-    pub keepalive_timeout: Option<Spanned<ConfigDuration>>,
-    /// Concurrent client connections in total.
-    pub max_connections: Option<Spanned<usize>>,
-    /// Concurrent client connections per client address (IPv6: per /64).
-    pub max_connections_per_client: Option<Spanned<usize>>,
-    /// Concurrent streams per HTTP/2 connection.
-    pub http2_max_concurrent_streams: Option<Spanned<u32>>,
 }
 
 /// One `[[listeners]]` entry.

@@ -14,6 +14,7 @@ pub use crate::assertion::config::AssertionSettings;
 pub use crate::directory::config::{DirectoryKind, DirectorySettings};
 pub use crate::protected::config::{PortalShow, ServiceSettings, UpstreamAddr};
 pub use crate::regulation::config::LoginSettings;
+pub use crate::server::config::{ListenerSettings, ServerSettings};
 pub use crate::session::config::SessionSettings;
 pub use crate::tls::config::{TlsFiles, DEFAULT_SESSION_TICKET_LIFETIME};
 pub use crate::zones::config::{LoginRequirement, ZoneSettings, REMOTE_ZONE};
@@ -84,35 +85,6 @@ pub struct Config {
     pub support: Option<crate::branding::Support>,
     /// Settings that are valid but weaken a default on purpose: `portvakt check` prints them and still says ok.
     pub warnings: Vec<ConfigError>,
-}
-
-/// Process and HTTP settings.
-#[derive(Debug, Clone)]
-pub struct ServerSettings {
-    /// Worker threads per listener.
-    pub threads: usize,
-    /// Portal base URL (scheme, host, optional port), without a trailing slash.
-    pub public_url: Option<url::Url>,
-    /// Host names (lower case, no port) that belong to the gateway.
-    pub hosts: Vec<String>,
-    /// Serving time after SIGTERM.
-    pub grace_period: Duration,
-    /// Runtime stop timeout after the grace period.
-    pub graceful_shutdown_timeout: Duration,
-    /// Pid file.
-    pub pid_file: String,
-    /// Upgrade socket.
-    pub upgrade_socket: String,
-    /// Largest request header block accepted.
-    pub max_header_bytes: usize,
-    /// Largest form body accepted on gateway pages.
-    pub max_form_bytes: usize,
-    /// Emit JSON logs instead of text.
-    pub log_json: bool,
-    /// Link to the password help page.
-    pub password_help_url: Option<String>,
-    /// Connection limits: deadlines, caps and HTTP/2 limits.
-    pub limits: crate::edge::EdgeLimits,
 }
 
 /// A listening socket.
@@ -208,7 +180,7 @@ impl Config {
 }
 
 fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
-    let server = server(c, &f.server);
+    let server = crate::server::config::validate(c, &f.server);
     let zones = crate::zones::config::zones(c, &f.zones);
     let zone_names: HashSet<String> = zones.iter().map(|z| z.name.clone()).chain([REMOTE_ZONE.to_string()]).collect();
     let tls = f.tls.as_ref().and_then(|t| crate::tls::config::validate(c, t));
@@ -333,122 +305,6 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
         branding,
         support,
         warnings: Vec::new(),
-    }
-}
-
-fn server(c: &mut Checker<'_>, s: &file::FileServer) -> ServerSettings {
-    let public_url = s.public_url.as_ref().and_then(|u| match url::Url::parse(u.get_ref()) {
-        Ok(url) if (url.scheme() == "https" || url.scheme() == "http") && url.host_str().is_some() => Some(url),
-        Ok(_) => {
-            c.err(u, "public_url must be an http:// or https:// URL with a host");
-            None
-        }
-        Err(e) => {
-            c.err(u, format!("public_url is not a valid URL: {e}"));
-            None
-        }
-    });
-    let mut hosts: Vec<String> = Vec::new();
-    if let Some(h) = public_url.as_ref().and_then(|u| u.host_str()) {
-        hosts.push(h.to_ascii_lowercase());
-    }
-    for h in &s.hosts {
-        match normalize_host(h.get_ref()) {
-            Some(n) => hosts.push(n),
-            None => c.err(h, format!("\"{}\" is not a valid host name", h.get_ref())),
-        }
-    }
-    let max_header_bytes = match &s.max_header_bytes {
-        Some(v) if *v.get_ref() < 1024 || *v.get_ref() > 1_048_576 => {
-            c.err(v, "max_header_bytes must be between 1024 and 1048576");
-            32 * 1024
-        }
-        Some(v) => *v.get_ref(),
-        None => 32 * 1024,
-    };
-    let max_form_bytes = match &s.max_form_bytes {
-        Some(v) if *v.get_ref() < 256 || *v.get_ref() > 1_048_576 => {
-            c.err(v, "max_form_bytes must be between 256 and 1048576");
-            16 * 1024
-        }
-        Some(v) => *v.get_ref(),
-        None => 16 * 1024,
-    };
-    let log_json = match &s.log_format {
-        None => false,
-        Some(f) => match f.get_ref().as_str() {
-            "text" => false,
-            "json" => true,
-            _ => {
-                c.err(f, "log_format must be \"text\" or \"json\"");
-                false
-            }
-        },
-    };
-    let limits = edge_limits(c, s, max_header_bytes);
-    ServerSettings {
-        threads: s.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
-        public_url,
-        hosts,
-        grace_period: s.grace_period.map(|d| d.0).unwrap_or(Duration::from_secs(10)),
-        graceful_shutdown_timeout: s.graceful_shutdown_timeout.map(|d| d.0).unwrap_or(Duration::from_secs(5)),
-        pid_file: s.pid_file.clone().unwrap_or_else(|| "/run/portvakt/portvakt.pid".into()),
-        upgrade_socket: s.upgrade_socket.clone().unwrap_or_else(|| "/run/portvakt/upgrade.sock".into()),
-        max_header_bytes,
-        max_form_bytes,
-        log_json,
-        password_help_url: s.password_help_url.clone(),
-        limits,
-    }
-}
-
-/// The `[server]` keys of [`crate::edge::EdgeLimits`], each checked against its range.
-fn edge_limits(c: &mut Checker<'_>, s: &file::FileServer, max_header_bytes: usize) -> crate::edge::EdgeLimits {
-    let d = crate::edge::EdgeLimits::default();
-    let mut duration =
-        |v: &Option<Spanned<duration::ConfigDuration>>, name: &str, default: Duration, max: Duration| match v {
-            Some(t) if t.get_ref().0 < Duration::from_secs(1) || t.get_ref().0 > max => {
-                c.err(t, format!("{name} must be between \"1s\" and \"{}\"", humantime::format_duration(max)));
-                default
-            }
-            Some(t) => t.get_ref().0,
-            None => default,
-        };
-    let request_head_timeout =
-        duration(&s.request_head_timeout, "request_head_timeout", d.request_head_timeout, Duration::from_secs(300));
-    let keepalive_timeout =
-        duration(&s.keepalive_timeout, "keepalive_timeout", d.keepalive_timeout, Duration::from_secs(3600));
-    let max_connections = match &s.max_connections {
-        Some(v) if *v.get_ref() == 0 || *v.get_ref() > 1_000_000 => {
-            c.err(v, "max_connections must be between 1 and 1000000");
-            d.max_connections
-        }
-        Some(v) => *v.get_ref(),
-        None => d.max_connections,
-    };
-    let max_connections_per_client = match &s.max_connections_per_client {
-        Some(v) if *v.get_ref() == 0 || *v.get_ref() > max_connections => {
-            c.err(v, format!("max_connections_per_client must be between 1 and max_connections ({max_connections})"));
-            d.max_connections_per_client.min(max_connections)
-        }
-        Some(v) => *v.get_ref(),
-        None => d.max_connections_per_client.min(max_connections),
-    };
-    let http2_max_concurrent_streams = match &s.http2_max_concurrent_streams {
-        Some(v) if *v.get_ref() == 0 || *v.get_ref() > 1000 => {
-            c.err(v, "http2_max_concurrent_streams must be between 1 and 1000");
-            d.http2_max_concurrent_streams
-        }
-        Some(v) => *v.get_ref(),
-        None => d.http2_max_concurrent_streams,
-    };
-    crate::edge::EdgeLimits {
-        request_head_timeout,
-        keepalive_timeout,
-        max_connections,
-        max_connections_per_client,
-        http2_max_concurrent_streams,
-        http2_max_header_list_size: u32::try_from(max_header_bytes).unwrap_or(u32::MAX),
     }
 }
 

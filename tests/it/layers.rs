@@ -46,7 +46,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "branding",
         ],
     ),
-    ("config: composes every section into one validated Config", &["admin::config", "config"]),
+    ("config: composes every section into one validated Config", &["admin::config", "server::config", "config"]),
     ("pages: HTML and strings", &["pages"]),
     ("gateway: router, extractors, handlers, proxy phases", &["gateway"]),
     ("server, its admin listener and health, binary upgrade, demo", &["admin", "health", "upgrade", "server", "demo"]),
