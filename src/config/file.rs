@@ -13,7 +13,7 @@ pub struct FileConfig {
     pub server: crate::server::config::FileServer,
     /// Listening sockets.
     #[serde(default)]
-    pub listeners: Vec<FileListener>,
+    pub listeners: Vec<crate::server::config::FileListener>,
     /// Certificate and key for TLS listeners.
     pub tls: Option<crate::tls::config::FileTls>,
     /// Network classification.
@@ -67,22 +67,4 @@ pub struct FileConfig {
     pub branding: Option<crate::branding::FileBranding>,
     /// How users reach IT support, shown on the login, code, error and denial pages ([`crate::branding`]).
     pub support: Option<Spanned<crate::branding::FileSupport>>,
-}
-
-/// One `[[listeners]]` entry.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileListener {
-    /// "ip:port".
-    pub address: Spanned<String>,
-    /// Terminate TLS here (needs `[tls]`).
-    #[serde(default)]
-    pub tls: bool,
-    /// For plain listeners: redirect to HTTPS (default) or serve plain HTTP.
-    pub redirect_to_https: Option<bool>,
-    /// For plain listeners behind a TLS-terminating load balancer: treat requests as HTTPS.
-    #[serde(default)]
-    pub behind_tls_proxy: bool,
-    /// Every request on this listener counts as coming from this zone.
-    pub zone: Option<Spanned<String>>,
 }

@@ -87,28 +87,6 @@ pub struct Config {
     pub warnings: Vec<ConfigError>,
 }
 
-/// A listening socket.
-#[derive(Debug, Clone)]
-pub struct ListenerSettings {
-    /// Bound address.
-    pub address: SocketAddr,
-    /// Terminates TLS.
-    pub tls: bool,
-    /// Plain listener that only redirects to HTTPS.
-    pub redirect_to_https: bool,
-    /// Requests count as HTTPS (TLS terminated in front of us).
-    pub behind_tls_proxy: bool,
-    /// Zone every request here is classified as.
-    pub pinned_zone: Option<String>,
-}
-
-impl ListenerSettings {
-    /// Whether the browser sees this listener over HTTPS.
-    pub fn is_https(&self) -> bool {
-        self.tls || self.behind_tls_proxy
-    }
-}
-
 impl Config {
     /// Loads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
@@ -184,7 +162,7 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
     let zones = crate::zones::config::zones(c, &f.zones);
     let zone_names: HashSet<String> = zones.iter().map(|z| z.name.clone()).chain([REMOTE_ZONE.to_string()]).collect();
     let tls = f.tls.as_ref().and_then(|t| crate::tls::config::validate(c, t));
-    let listeners = listeners(c, &f.listeners, &zone_names, tls.is_some());
+    let listeners = crate::server::config::listeners(c, &f.listeners, &zone_names, tls.is_some());
     let (trusted_proxies, remote_login) = crate::zones::config::network(c, &f.network);
     let session = crate::session::config::validate(c, &f.session);
     let directories = crate::directory::config::validate(c, &f.directories);
@@ -306,57 +284,6 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
         support,
         warnings: Vec::new(),
     }
-}
-
-fn listeners(
-    c: &mut Checker<'_>,
-    ls: &[file::FileListener],
-    zones: &HashSet<String>,
-    have_tls: bool,
-) -> Vec<ListenerSettings> {
-    if ls.is_empty() {
-        c.err_nopos("no [[listeners]] configured: add at least one, e.g. address = \"0.0.0.0:443\", tls = true");
-    }
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for l in ls {
-        let address = match l.address.get_ref().parse::<SocketAddr>() {
-            Ok(a) => a,
-            Err(_) => {
-                c.err(
-                    &l.address,
-                    format!(
-                        "\"{}\" is not an ip:port address (e.g. \"0.0.0.0:443\" or \"[::]:443\")",
-                        l.address.get_ref()
-                    ),
-                );
-                continue;
-            }
-        };
-        if !seen.insert(address) {
-            c.err(&l.address, format!("listener {address} is configured twice"));
-        }
-        if l.tls && !have_tls {
-            c.err(&l.address, "this listener has tls = true but there is no valid [tls] section with cert and key");
-        }
-        if let Some(z) = &l.zone {
-            if !zones.contains(z.get_ref()) {
-                c.err(z, format!("unknown zone \"{}\": define it under [[zones]] or use \"remote\"", z.get_ref()));
-            }
-        }
-        let redirect_to_https = !l.tls && l.redirect_to_https.unwrap_or(!l.behind_tls_proxy);
-        if redirect_to_https && !have_tls && l.redirect_to_https.is_none() {
-            c.err(&l.address, "a plain listener redirects to HTTPS by default, but no TLS listener exists: set redirect_to_https = false to serve plain HTTP");
-        }
-        out.push(ListenerSettings {
-            address,
-            tls: l.tls,
-            redirect_to_https,
-            behind_tls_proxy: l.behind_tls_proxy,
-            pinned_zone: l.zone.as_ref().map(|z| z.get_ref().clone()),
-        });
-    }
-    out
 }
 
 #[cfg(test)]

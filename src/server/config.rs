@@ -5,6 +5,8 @@
 use crate::config::check::{normalize_host, Checker};
 use crate::config::duration::ConfigDuration;
 use serde::Deserialize;
+use std::collections::HashSet;
+use std::net::SocketAddr;
 use std::time::Duration;
 use toml::Spanned;
 
@@ -191,4 +193,97 @@ pub fn edge_limits(c: &mut Checker<'_>, s: &FileServer, max_header_bytes: usize)
         http2_max_concurrent_streams,
         http2_max_header_list_size: u32::try_from(max_header_bytes).unwrap_or(u32::MAX),
     }
+}
+
+/// One `[[listeners]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileListener {
+    /// "ip:port".
+    pub address: Spanned<String>,
+    /// Terminate TLS here (needs `[tls]`).
+    #[serde(default)]
+    pub tls: bool,
+    /// For plain listeners: redirect to HTTPS (default) or serve plain HTTP.
+    pub redirect_to_https: Option<bool>,
+    /// For plain listeners behind a TLS-terminating load balancer: treat requests as HTTPS.
+    #[serde(default)]
+    pub behind_tls_proxy: bool,
+    /// Every request on this listener counts as coming from this zone.
+    pub zone: Option<Spanned<String>>,
+}
+
+/// A listening socket.
+#[derive(Debug, Clone)]
+pub struct ListenerSettings {
+    /// Bound address.
+    pub address: SocketAddr,
+    /// Terminates TLS.
+    pub tls: bool,
+    /// Plain listener that only redirects to HTTPS.
+    pub redirect_to_https: bool,
+    /// Requests count as HTTPS (TLS terminated in front of us).
+    pub behind_tls_proxy: bool,
+    /// Zone every request here is classified as.
+    pub pinned_zone: Option<String>,
+}
+
+impl ListenerSettings {
+    /// Whether the browser sees this listener over HTTPS.
+    pub fn is_https(&self) -> bool {
+        self.tls || self.behind_tls_proxy
+    }
+}
+
+/// `[[listeners]]`: at least one, each an `ip:port` given once, TLS only with a valid `[tls]`, a pinned zone that
+/// exists, and a plain listener that redirects to HTTPS only where some listener serves it.
+pub fn listeners(
+    c: &mut Checker<'_>,
+    ls: &[FileListener],
+    zones: &HashSet<String>,
+    have_tls: bool,
+) -> Vec<ListenerSettings> {
+    if ls.is_empty() {
+        c.err_nopos("no [[listeners]] configured: add at least one, e.g. address = \"0.0.0.0:443\", tls = true");
+    }
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for l in ls {
+        let address = match l.address.get_ref().parse::<SocketAddr>() {
+            Ok(a) => a,
+            Err(_) => {
+                c.err(
+                    &l.address,
+                    format!(
+                        "\"{}\" is not an ip:port address (e.g. \"0.0.0.0:443\" or \"[::]:443\")",
+                        l.address.get_ref()
+                    ),
+                );
+                continue;
+            }
+        };
+        if !seen.insert(address) {
+            c.err(&l.address, format!("listener {address} is configured twice"));
+        }
+        if l.tls && !have_tls {
+            c.err(&l.address, "this listener has tls = true but there is no valid [tls] section with cert and key");
+        }
+        if let Some(z) = &l.zone {
+            if !zones.contains(z.get_ref()) {
+                c.err(z, format!("unknown zone \"{}\": define it under [[zones]] or use \"remote\"", z.get_ref()));
+            }
+        }
+        let redirect_to_https = !l.tls && l.redirect_to_https.unwrap_or(!l.behind_tls_proxy);
+        if redirect_to_https && !have_tls && l.redirect_to_https.is_none() {
+            c.err(&l.address, "a plain listener redirects to HTTPS by default, but no TLS listener exists: set redirect_to_https = false to serve plain HTTP");
+        }
+        out.push(ListenerSettings {
+            address,
+            tls: l.tls,
+            redirect_to_https,
+            behind_tls_proxy: l.behind_tls_proxy,
+            pinned_zone: l.zone.as_ref().map(|z| z.get_ref().clone()),
+        });
+    }
+    out
 }
