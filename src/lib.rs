@@ -27,18 +27,21 @@
 //! - [`directory`]: users and password checks: users file (hashing on the blocking pool), LDAP / Active Directory;
 //!   owns `[[directories]]` ([`directory::config`]).
 //! - [`notify`]: sending codes: e-mail over SMTP, SMS through 46elks or a webhook, or printed (log) for the demo.
-//! - [`edge`]: connection caps, TLS handshake, request head and keep-alive deadlines, HTTP/2 limits.
+//! - [`edge`]: connection caps, TLS handshake, request head and keep-alive deadlines, HTTP/2 limits (their keys are
+//!   in `[server]`, checked by [`server::config::edge_limits`]).
 //! - [`metrics`]: Prometheus metrics (`portvakt_*`), counted from audit events and pingora's logging phase.
-//! - [`tls`]: the rustls server configuration and session tickets shared by instances with the same store keys.
+//! - [`tls`]: the rustls server configuration and session tickets shared by instances with the same store keys;
+//!   owns `[tls]` ([`tls::config`]).
 //!
 //! Domain services:
 //! - [`instrument`]: store and directory operations counted and timed, as wrappers put in place at start.
 //! - [`session`]: session IDs, records and timeouts; owns `[session]` ([`session::config`]). [`regulation`]: bans
 //!   after repeated failed logins; owns `[login]` ([`regulation::config`]).
-//! - [`second_factor`]: one-time codes: challenges, lockout, send limits.
-//! - [`account`]: what users register themselves (SMS numbers), persisted.
+//! - [`second_factor`]: one-time codes: challenges, lockout, send limits; owns `[second_factor]`
+//!   ([`second_factor::config`]).
+//! - [`account`]: what users register themselves (SMS numbers), persisted; owns `[accounts]` ([`account::config`]).
 //! - [`assertion`]: the signed identity JWT for backends and its JWKS (a signing failure is an error, never an
-//!   unsigned token); [`assertion_cache`] reuses them.
+//!   unsigned token), owns `[assertion]` ([`assertion::config`]); [`assertion_cache`] reuses them.
 //! - [`eid`]: eID login (OpenID Connect) and its flows. [`access`]: the access decision for a session, zone, service.
 //! - [`audit`]: the typed audit trail ([`audit::AuditEvent`]), its request scope, and its writer (file or journal).
 //! - [`services`]: what the gateway's pages call: password login, sending codes, eID linking.
@@ -46,12 +49,15 @@
 //! - [`branding`]: the municipality's name, logo, favicon, colour and footer links; how to reach IT support; owns
 //!   `[branding]` and `[support]`.
 //!
-//! Each section of the config file belongs to the module it configures (its `File*` struct, settings type and
-//! validation, with the core [`config::check::Checker`]); sections not moved yet (`[server]`, `[[listeners]]`,
-//! `[tls]`, `[assertion]`, `[second_factor]`, `[accounts]`) are still validated in [`config`].
+//! Each section of the config file belongs to the module it configures: its `File*` struct, settings type and
+//! validation live in that module's `config` (with the core [`config::check::Checker`]), and [`config`] only
+//! composes them (see "Adding a config section" in [`config`]). `[server]` and `[[listeners]]` are in
+//! [`server::config`], `[tls]` in [`tls::config`], `[second_factor]` in [`second_factor::config`], `[accounts]` in
+//! [`account::config`], `[assertion]` in [`assertion::config`].
 //!
 //! Composition and serving:
-//! - [`admin::config`]: the `[admin]` section, below [`config`], which composes it.
+//! - [`admin::config`] and [`server::config`]: the `[admin]`, `[server]` and `[[listeners]]` sections, below
+//!   [`config`], which composes them (the modules they configure sit above it).
 //! - [`config`]: the TOML file format and the validated [`config::Config`], composed from each section's settings;
 //!   `check` reports `FILE:LINE:COL`; policy loading against the config ([`config::Config::load_policies`]).
 //! - [`pages`]: HTML pages as askama templates (`templates/`, one base layout, escaping by construction), strings in

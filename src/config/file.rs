@@ -1,6 +1,5 @@
 //! The TOML file format, as written by admins. Converted into the validated [`super::Config`]; nothing else reads it.
 
-use super::duration::ConfigDuration;
 use serde::Deserialize;
 use toml::Spanned;
 

@@ -2,6 +2,20 @@
 //!
 //! Relative paths in the file are relative to the file's own directory. All problems found are reported together,
 //! each with file, line and column.
+//!
+//! # Adding a config section
+//! A section `[example]` that configures module `foo` touches the module `foo`, three lines in `config` and
+//! the README (checked by `tests/it/config_sections.rs` and `tests/it/layers.rs`):
+//! 1. In `src/foo/config.rs` (or `src/foo.rs` for a small module): `FileExample` (serde, `deny_unknown_fields`,
+//!    `Spanned` values where an error must point at them), `ExampleSettings`, and
+//!    `pub fn validate(c: &mut Checker<'_>, f: &FileExample) -> ExampleSettings`, reporting each problem with
+//!    `c.err(&value, "...")` so it prints as `FILE:LINE:COL: message`. Unit tests for its messages go there too.
+//! 2. One field in `FileConfig` (`src/config/file.rs`): `pub example: crate::foo::config::FileExample`, and one line
+//!    in `convert` plus one field in `Config` (`src/config/mod.rs`) that calls `validate`.
+//! 3. A `###` heading naming `[example]` in README's configuration reference with every key, and a commented
+//!    example in `config/portvakt.toml` when operators need it.
+//! 4. If `foo` sits above `config` in tests/it/layers.rs, list `foo::config` in the config layer there (as
+//!    `admin::config` and `server::config` are).
 
 pub mod check;
 pub mod duration;
@@ -25,9 +39,7 @@ use error::{ConfigError, ConfigErrors, SourceFile};
 use file::FileConfig;
 use ipnet::IpNet;
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use toml::Spanned;
 
 /// The validated configuration the rest of the program uses.
@@ -289,6 +301,7 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn load(text: &str) -> Result<Config, ConfigErrors> {
         Config::from_source(&SourceFile { path: "t.toml".into(), text: text.into() })

@@ -7,6 +7,7 @@ mod audit_trail;
 mod browser;
 mod cli;
 mod common;
+mod config_sections;
 mod demo;
 mod eid;
 mod eid_backchannel;
