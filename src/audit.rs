@@ -159,6 +159,9 @@ pub enum AuditEvent<'a> {
         assurance: Assurance,
         /// The account it maps to, when known.
         who: Who<'a>,
+        /// The account was read from its last-known directory entry (the directory did not answer); written as
+        /// `"from_snapshot": true` in `detail`, with reason `directory_unavailable`.
+        from_snapshot: bool,
     },
     /// A session was created after a complete login.
     SessionCreated {
@@ -419,9 +422,12 @@ impl Observer {
                 put("channel", s(channel));
                 ("code_sent", *outcome, *reason, *who, Some(channel), None, None)
             }
-            AuditEvent::Eid { provider, outcome, reason, assurance, who } => {
+            AuditEvent::Eid { provider, outcome, reason, assurance, who, from_snapshot } => {
                 put("provider", s(provider));
                 put("assurance", s(assurance.as_str()));
+                if *from_snapshot {
+                    put("from_snapshot", Value::Bool(true));
+                }
                 ("eid", *outcome, *reason, *who, Some("eid"), None, None)
             }
             AuditEvent::SessionCreated { methods, who } => {

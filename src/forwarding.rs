@@ -138,9 +138,73 @@ impl HeaderFilter {
     }
 }
 
+/// Whether a byte of a group name is sent as it is in `X-Portvakt-Groups`: visible ASCII except `,` (the list
+/// separator) and `%` (the escape). This keeps RFC 3986's unreserved characters and every other character policy
+/// group names use today, so names backends already see are unchanged.
+fn group_byte_kept(b: u8) -> bool {
+    b.is_ascii_graphic() && b != b',' && b != b'%'
+}
+
+/// One group name as `X-Portvakt-Groups` carries it: percent-encoded (RFC 3986 `%XX`, upper-case hex) where a byte
+/// is `,`, `%`, space, a control or not ASCII (each UTF-8 byte), so a name can never split the list or break the
+/// header. Borrowed when nothing needs encoding (every plain name).
+pub fn encode_group(name: &str) -> Cow<'_, str> {
+    if name.bytes().all(group_byte_kept) {
+        return Cow::Borrowed(name);
+    }
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(name.len() * 3);
+    for b in name.bytes() {
+        if group_byte_kept(b) {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The `X-Portvakt-Groups` value: each name [`encode_group`]d, joined by `,`.
+pub fn groups_header(groups: &[String]) -> String {
+    let mut out = String::with_capacity(groups.iter().map(|g| g.len() + 1).sum());
+    for (i, g) in groups.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&encode_group(g));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Plain names pass unchanged; `,`, `%`, space, controls and non-ASCII are percent-encoded per UTF-8 byte, so
+    /// the list splits on `,` into exactly the names, which decode back to the originals.
+    #[test]
+    fn group_names_are_percent_encoded() {
+        assert!(matches!(encode_group("finance-staff"), Cow::Borrowed("finance-staff")));
+        for kept in ["payroll", "hr_admins", "a.b~c", "Team:1/2@x+y=z;(q)*!$&'", "ALL-CAPS"] {
+            assert_eq!(encode_group(kept), kept);
+        }
+        assert_eq!(encode_group("Lön, ekonomi"), "L%C3%B6n%2C%20ekonomi");
+        assert_eq!(encode_group("100%"), "100%25");
+        assert_eq!(encode_group("a\r\nX-Evil: 1"), "a%0D%0AX-Evil:%201");
+        assert_eq!(encode_group("tab\tdel\u{7f}"), "tab%09del%7F");
+        let groups = vec!["Lön, ekonomi".to_string(), "payroll".to_string(), "ø".to_string()];
+        let header = groups_header(&groups);
+        assert_eq!(header, "L%C3%B6n%2C%20ekonomi,payroll,%C3%B8");
+        let back: Vec<String> = header
+            .split(',')
+            .map(|g| percent_encoding::percent_decode_str(g).decode_utf8().unwrap().into_owned())
+            .collect();
+        assert_eq!(back, groups);
+        assert_eq!(groups_header(&[]), "");
+        assert!(::http::HeaderValue::from_str(&header).is_ok());
+    }
 
     /// Built-in names and prefixes are recognised in any case and with underscores; ordinary headers are not.
     #[test]

@@ -45,6 +45,7 @@ pub fn stores(s: &Stores, m: &Arc<Metrics>) -> Stores {
         regulation: Arc::new(timed(&s.regulation, "regulation", m)),
         rate_limits: Arc::new(timed(&s.rate_limits, "rate_limits", m)),
         accounts: Arc::new(timed(&s.accounts, "accounts", m)),
+        snapshots: Arc::new(timed(&s.snapshots, "snapshots", m)),
         probe: Arc::new(timed(&s.probe, "probe", m)),
     }
 }
@@ -138,6 +139,9 @@ impl FlowStore for Timed<dyn FlowStore> {
     async fn take(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
         timed!(self, "take", self.inner.take(key))
     }
+    async fn use_once(&self, key: &Key, ttl: Duration) -> Result<bool, StoreError> {
+        timed!(self, "use_once", self.inner.use_once(key, ttl))
+    }
     async fn sweep(&self, now: Instant, limit: usize) -> Result<usize, StoreError> {
         timed!(self, "sweep", self.inner.sweep(now, limit))
     }
@@ -188,6 +192,16 @@ impl AccountStore for Timed<dyn AccountStore> {
     }
     async fn unlink_eid(&self, account: &str) -> Result<Option<EidLink>, StoreError> {
         timed!(self, "unlink_eid", self.inner.unlink_eid(account))
+    }
+}
+
+#[async_trait]
+impl SnapshotStore for Timed<dyn SnapshotStore> {
+    async fn put_snapshot(&self, account: &str, entry: Vec<u8>, ttl: Duration) -> Result<(), StoreError> {
+        timed!(self, "put_snapshot", self.inner.put_snapshot(account, entry, ttl))
+    }
+    async fn snapshot(&self, account: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        timed!(self, "snapshot", self.inner.snapshot(account))
     }
 }
 

@@ -2,9 +2,11 @@
 //! LDAP table is [`super::ldap::config`].
 
 use crate::config::check::{normalize_host, valid_name, Checker};
+use crate::config::duration::ConfigDuration;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::time::Duration;
 use toml::Spanned;
 
 /// One `[[directories]]` entry.
@@ -27,6 +29,9 @@ pub struct FileDirectory {
     /// Users may also log in with their e-mail address instead of their username.
     #[serde(default)]
     pub login_by_email: bool,
+    /// For kind = "ldap": how old a last-known directory entry may be for an eID login while the directory does
+    /// not answer ("0s" turns it off).
+    pub outage_grace: Option<Spanned<ConfigDuration>>,
 }
 
 /// A user directory.
@@ -42,7 +47,14 @@ pub struct DirectorySettings {
     pub hosts: Vec<String>,
     /// Users may log in with their e-mail address.
     pub login_by_email: bool,
+    /// How old a last-known directory entry may be for an eID login during a directory outage (zero: never).
+    pub outage_grace: Duration,
 }
+
+/// Default of `outage_grace`: a working day.
+pub const DEFAULT_OUTAGE_GRACE: Duration = Duration::from_secs(8 * 3600);
+/// Longest `outage_grace`: a week (a disabled account must not stay usable for longer through a dead directory).
+pub const MAX_OUTAGE_GRACE: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// A directory backend and its settings.
 #[derive(Debug, Clone)]
@@ -121,8 +133,20 @@ pub fn validate(c: &mut Checker<'_>, ds: &[FileDirectory]) -> Vec<DirectorySetti
                 None => c.err(h, format!("\"{}\" is not a valid host name", h.get_ref())),
             }
         }
+        let outage_grace = match &d.outage_grace {
+            None => DEFAULT_OUTAGE_GRACE,
+            Some(g) if !matches!(kind, DirectoryKind::Ldap(_)) => {
+                c.err(g, "outage_grace is for kind = \"ldap\": a users file is always there to answer");
+                Duration::ZERO
+            }
+            Some(g) if g.get_ref().0 > MAX_OUTAGE_GRACE => {
+                c.err(g, "outage_grace may be at most \"7d\": an account disabled during a longer outage would stay usable by eID");
+                MAX_OUTAGE_GRACE
+            }
+            Some(g) => g.get_ref().0,
+        };
         let title = d.title.clone().unwrap_or_else(|| name.clone());
-        out.push(DirectorySettings { title, name, kind, hosts, login_by_email: d.login_by_email });
+        out.push(DirectorySettings { title, name, kind, hosts, login_by_email: d.login_by_email, outage_grace });
     }
     out
 }

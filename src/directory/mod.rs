@@ -8,6 +8,7 @@ pub mod config;
 pub mod file;
 pub mod ldap;
 pub mod password;
+pub mod snapshot;
 
 pub use crate::identity::User;
 
@@ -17,25 +18,43 @@ use config::{DirectoryKind, DirectorySettings};
 use std::path::Path;
 use std::sync::Arc;
 
-/// Why a directory refused a login whose password it did not call wrong (Active Directory's bind codes).
+/// Why a directory refused a login whose password it did not call wrong (Active Directory's bind codes), one
+/// variant per code so the audit trail tells them apart; pages group those where the user's action is the same
+/// ([`Refusal::must_change_password`], [`Refusal::disabled`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    /// The password was right but has expired or must be reset (AD 532, 773).
+    /// The password was right but has expired (AD 532).
+    PasswordExpired,
+    /// The password was right but must be changed at next logon (AD 773).
     PasswordMustChange,
-    /// The account is disabled (AD 533) or expired (AD 701).
+    /// The account is disabled (AD 533, or `userAccountControl` ACCOUNTDISABLE with the AD preset).
     Disabled,
+    /// The account has expired (AD 701).
+    AccountExpired,
     /// The account is locked after too many wrong passwords (AD 775).
     Locked,
 }
 
 impl Refusal {
-    /// The audit reason logged for this refusal.
+    /// The audit reason logged for this refusal (one per AD code).
     pub fn reason(self) -> &'static str {
         match self {
+            Refusal::PasswordExpired => "password_expired",
             Refusal::PasswordMustChange => "password_must_change",
             Refusal::Disabled => "account_disabled",
+            Refusal::AccountExpired => "account_expired",
             Refusal::Locked => "account_locked",
         }
+    }
+
+    /// Whether the user's way out is to change the password (532, 773): the same page, with the change link.
+    pub fn must_change_password(self) -> bool {
+        matches!(self, Refusal::PasswordExpired | Refusal::PasswordMustChange)
+    }
+
+    /// Whether the account cannot be used until an administrator acts (533, 701): the "account disabled" page.
+    pub fn disabled(self) -> bool {
+        matches!(self, Refusal::Disabled | Refusal::AccountExpired)
     }
 }
 
@@ -66,9 +85,11 @@ pub trait Directory: Send + Sync + std::fmt::Debug {
     fn title(&self) -> &str;
     /// Checks a password; `Ok(None)` for an unknown user or a wrong password, in about the same time.
     async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, DirectoryError>;
-    /// Looks a user up without a password (for session refresh and account pages).
+    /// Looks a user up without a password (for session refresh and account pages); a disabled account is
+    /// [`DirectoryError::Refused`] with [`Refusal::Disabled`].
     async fn lookup(&self, username: &str) -> Result<Option<User>, DirectoryError>;
-    /// The user whose e-mail address is `email` (compared case-insensitively); used to link an eID.
+    /// The user whose e-mail address is `email` (compared case-insensitively); used to link an eID. A disabled
+    /// account is [`DirectoryError::Refused`] with [`Refusal::Disabled`].
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, DirectoryError>;
     /// Every group name this directory knows, for checking policies; `None` if it can't list them.
     fn groups(&self) -> Option<std::collections::HashSet<String>> {

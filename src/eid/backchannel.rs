@@ -9,7 +9,7 @@
 
 use super::{flow, Eid, EidError, IAT_SKEW};
 use crate::clock::Instant;
-use crate::store::{Quota, RateDecision, RateLimitStore, StoreError};
+use crate::store::{FlowStore, Key, StoreError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use openidconnect::core::CoreJwsSigningAlgorithm;
@@ -219,13 +219,12 @@ fn subject_key(provider: &str, sub: &str) -> [u8; 32] {
     flow::hash(&format!("backchannel-sub\n{provider}\n{sub}"))
 }
 
-/// Marks the token's `jti` used in the shared store: `true` the first time, `false` for a replay (on any instance
-/// sharing the store, for as long as the token could otherwise be accepted). A one-per-window rate limit is an
-/// atomic "first use" check in every backend.
-pub async fn consume_jti(store: &dyn RateLimitStore, l: &Logout, now: Instant) -> Result<bool, StoreError> {
-    let key = format!("eid-logout-jti:{}:{}", l.provider, B64.encode(flow::hash(&l.jti)));
-    let quota = Quota { count: 1, window: JTI_WINDOW };
-    Ok(matches!(store.hit(&key, quota, now).await?, RateDecision::Ok))
+/// Marks the token's `jti` used in the shared store with its single-use operation ([`FlowStore::use_once`]):
+/// `true` the first time, `false` for a replay, on any instance sharing the store, for as long as the token could
+/// otherwise be accepted. Of racing deliveries of one token exactly one gets `true`.
+pub async fn consume_jti(store: &dyn FlowStore, l: &Logout) -> Result<bool, StoreError> {
+    let key = Key::of_token(&format!("eid-logout-jti\n{}\n{}", l.provider, l.jti));
+    store.use_once(&key, JTI_WINDOW).await
 }
 
 #[cfg(test)]

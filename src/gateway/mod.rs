@@ -13,6 +13,7 @@ pub mod http;
 pub mod reply;
 pub mod routes;
 pub mod routing;
+pub mod snapshots;
 pub mod upstream;
 
 use crate::access::{self, Decision, Denial, DenyKind, Facts};
@@ -395,7 +396,9 @@ impl Gateway {
 
     /// Checks the session's account in its directory again when the directory's refresh interval has passed since
     /// the last check (or always, with `force`, at step-up): a deleted or disabled account ends the session
-    /// (`None`), changed groups, name and e-mail are stored. A directory that cannot answer is a 503, never a logout.
+    /// (`None`), changed groups, name and e-mail are stored. A directory that cannot answer is a 503, never a logout;
+    /// a session started from a last-known entry (eID during an outage) is checked every
+    /// [`SNAPSHOT_RECHECK`] instead and keeps working within the realm's `outage_grace` until the directory answers.
     pub async fn refresh_account(
         &self,
         id: &SessionId,
@@ -405,7 +408,8 @@ impl Gateway {
         let Some(dir) = self.state.directory(Some(&rec.realm)) else { return Ok(Some(rec)) };
         let Some(every) = dir.refresh_interval() else { return Ok(Some(rec)) };
         let now = self.state.clock.now();
-        if !force && now.since(rec.checked.unwrap_or(rec.created)) < every {
+        let due = if rec.from_snapshot.is_some() { every.min(SNAPSHOT_RECHECK) } else { every };
+        if !force && now.since(rec.checked.unwrap_or(rec.created)) < due {
             return Ok(Some(rec));
         }
         let store_err = |e: crate::session::StoreError| Error::explain(HTTPStatus(503), format!("session store: {e}"));
@@ -414,23 +418,39 @@ impl Gateway {
                 if u.groups != rec.groups {
                     tracing::info!(user = %rec.username, realm = %rec.realm, groups = %u.groups.join(","), "groups changed in the directory");
                 }
+                self.remember_entry(&u).await;
                 rec.groups = u.groups;
                 rec.institution = u.institution;
                 rec.directory_phones = u.phones;
                 rec.display_name = u.display_name;
                 rec.email = u.email;
                 rec.checked = Some(now);
+                rec.from_snapshot = None;
                 let kept = self.state.sessions.update(id, &rec).await.map_err(store_err)?;
                 Ok(kept.then_some(rec))
             }
-            Ok(None) => {
+            Ok(None) | Err(crate::directory::DirectoryError::Refused { .. }) => {
+                // Gone, or disabled (a lookup checks no password, so its only refusal is a disabled account).
+                self.remember_refused(&rec.realm, &rec.username).await;
                 crate::services::sessions::revoke(&self.state.sessions, id, &rec).await.map_err(store_err)?;
                 Ok(None)
             }
-            Err(e) => Err(Error::explain(HTTPStatus(503), format!("directory: {e}"))),
+            Err(e) => match rec.from_snapshot {
+                Some(fetched) if now.since(fetched) < self.outage_grace(&rec.realm) => {
+                    tracing::warn!(user = %rec.username, realm = %rec.realm, error = %e, "directory still unavailable: the session from the last-known entry goes on");
+                    rec.checked = Some(now);
+                    let kept = self.state.sessions.update(id, &rec).await.map_err(store_err)?;
+                    Ok(kept.then_some(rec))
+                }
+                _ => Err(Error::explain(HTTPStatus(503), format!("directory: {e}"))),
+            },
         }
     }
 }
+
+/// How often a session started from a last-known directory entry asks its directory again (at most its refresh
+/// interval), so it is refreshed soon after the directory answers without a lookup on every request.
+pub const SNAPSHOT_RECHECK: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The client's side of the connection failed (closed, reset, or a read or write on it failed): nothing can be
 /// answered, and nothing is wrong with the gateway or the backend.
@@ -621,7 +641,7 @@ impl ProxyHttp for Gateway {
             (&ctx.identity, ctx.service.and_then(|i| self.state.cfg.services.get(i).map(|s| (i, s))))
         {
             up.insert_header("x-portvakt-user", rec.username.as_str())?;
-            up.insert_header("x-portvakt-groups", rec.groups.join(","))?;
+            up.insert_header("x-portvakt-groups", crate::forwarding::groups_header(&rec.groups))?;
             up.insert_header("x-portvakt-methods", rec.methods.header_value())?;
             up.insert_header("x-portvakt-zone", zone)?;
             // Inbound X-Portvakt-* headers are already removed (headers.rs): this is the only one the backend sees.
@@ -1028,6 +1048,7 @@ mod tests {
             }),
             created: crate::clock::Instant(0),
             checked: None,
+            from_snapshot: None,
             last_seen: crate::clock::Instant(0),
             csrf: "csrf-secret-value".into(),
         };

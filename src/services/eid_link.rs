@@ -6,7 +6,7 @@ use super::Unavailable;
 use crate::account::{AccountStore, EidLink, LinkOutcome};
 use crate::audit::{self, AuditEvent, Outcome};
 use crate::clock::SharedClock;
-use crate::directory::{SharedDirectory, User};
+use crate::directory::{DirectoryError, SharedDirectory, User};
 use crate::eid::config::Institution;
 use crate::eid::flow::LinkFlow;
 use crate::eid::Eid;
@@ -24,6 +24,8 @@ pub enum EmailLookup {
     NotMunicipal(String),
     /// No directory of the owning institutions has this address.
     NoAccount,
+    /// The account with this address is disabled in its directory.
+    Disabled,
     /// The account.
     Found(User),
 }
@@ -37,6 +39,8 @@ pub enum CodeStart {
     NotMunicipal(String),
     /// No account has this address.
     NoAccount,
+    /// The account with this address is disabled.
+    Disabled,
     /// The account already has an eID linked.
     AlreadyLinked,
     /// A limit refused the code.
@@ -102,8 +106,11 @@ impl EidLinking<'_> {
             if !owners.iter().any(|i| i.has_realm(d.name())) {
                 continue;
             }
-            if let Some(u) = d.find_by_email(email).await.map_err(Unavailable::of("directory"))? {
-                return Ok(EmailLookup::Found(u));
+            match d.find_by_email(email).await {
+                Ok(Some(u)) => return Ok(EmailLookup::Found(u)),
+                Ok(None) => {}
+                Err(DirectoryError::Refused { .. }) => return Ok(EmailLookup::Disabled),
+                Err(e) => return Err(Unavailable::of("directory")(e)),
             }
         }
         Ok(EmailLookup::NoAccount)
@@ -128,6 +135,10 @@ impl EidLinking<'_> {
                 return Ok(CodeStart::NotMunicipal(domain));
             }
             EmailLookup::NoAccount => return Ok(CodeStart::NoAccount),
+            EmailLookup::Disabled => {
+                tracing::info!(provider = %flow.provider, "eID link refused: the account with this address is disabled");
+                return Ok(CodeStart::Disabled);
+            }
         };
         let account = super::login::account_key(&user.realm, &user.username);
         let existing = self.accounts.get(&account).await.map_err(Unavailable::of("account store"))?;

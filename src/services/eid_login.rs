@@ -18,6 +18,8 @@ pub enum Refusal {
     NoMappedAccount,
     /// Linked to an account the directory no longer has.
     AccountGone,
+    /// Linked to an account the directory calls disabled.
+    AccountDisabled,
 }
 
 impl Refusal {
@@ -28,6 +30,7 @@ impl Refusal {
             Refusal::NotLinked => "not_linked",
             Refusal::NoMappedAccount => "no_mapped_account",
             Refusal::AccountGone => "account_gone",
+            Refusal::AccountDisabled => "account_disabled",
         }
     }
 }
@@ -35,7 +38,7 @@ impl Refusal {
 /// Records a refused eID login (`eid`, failure) at the assurance the provider proved (none before it answered).
 pub fn refused(provider: &str, why: Refusal, assurance: Assurance, who: Who<'_>) {
     let reason = Some(why.as_str());
-    audit::emit(AuditEvent::Eid { provider, outcome: Outcome::Failure, reason, assurance, who });
+    audit::emit(AuditEvent::Eid { provider, outcome: Outcome::Failure, reason, assurance, who, from_snapshot: false });
 }
 
 /// Records a failed eID step (`eid`): `error` when the provider or the store failed, `failure` when the answer was
@@ -53,26 +56,34 @@ pub fn failed(provider: &str, e: &EidError) -> bool {
         EidError::Store(_) => (Outcome::Error, "store_unavailable"),
     };
     let (assurance, who) = (Assurance::None, Who::default());
-    audit::emit(AuditEvent::Eid { provider, outcome, reason: Some(reason), assurance, who });
+    audit::emit(AuditEvent::Eid { provider, outcome, reason: Some(reason), assurance, who, from_snapshot: false });
     outcome == Outcome::Error
 }
 
 /// Starts the session of a verified eID for `user`, recording the eID result with its assurance (`eid`) and the
-/// session (`session_created`).
+/// session (`session_created`). `from_snapshot` is when the last-known directory entry `user` came from was fetched
+/// (the directory did not answer): the session is marked to be checked again as soon as it answers, and the `eid`
+/// event says `directory_unavailable` and `from_snapshot`.
 pub async fn start_session(
     sessions: &Sessions,
     user: &crate::directory::User,
     v: &Verified,
+    from_snapshot: Option<crate::clock::Instant>,
 ) -> Result<(SessionId, SessionRecord), StoreError> {
-    let (id, rec) = sessions.create_eid(user, v.assurance, v.login()).await?;
+    let (id, mut rec) = sessions.create_eid(user, v.assurance, v.login()).await?;
+    if from_snapshot.is_some() {
+        rec.from_snapshot = from_snapshot;
+        sessions.update(&id, &rec).await?;
+    }
     let key = id.key();
     let who = Who::user(&rec.username, &rec.realm).with_session(&key);
     audit::emit(AuditEvent::Eid {
         provider: &v.provider,
         outcome: Outcome::Success,
-        reason: None,
+        reason: from_snapshot.map(|_| "directory_unavailable"),
         assurance: v.assurance,
         who,
+        from_snapshot: from_snapshot.is_some(),
     });
     audit::emit(AuditEvent::SessionCreated { methods: &rec.methods.header_value(), who });
     Ok((id, rec))

@@ -29,7 +29,7 @@ pub enum LoginOutcome {
     Refused {
         /// Why.
         reason: Refusal,
-        /// Where to change the password, for [`Refusal::PasswordMustChange`].
+        /// Where to change the password, for [`Refusal::must_change_password`].
         password_change_url: Option<String>,
     },
     /// The directory did not answer; the attempt is not counted.
@@ -119,7 +119,7 @@ impl PasswordLogin<'_> {
             Err(DirectoryError::Refused { reason, password_change_url, .. }) => {
                 // The directory's own state (AD: must change password, disabled, locked). "Must change" comes only
                 // after a right password: not a guess, so not counted; disabled and locked stay counted.
-                if reason == Refusal::PasswordMustChange {
+                if reason.must_change_password() {
                     self.regulator.not_checked(&account, client).await.map_err(&store)?;
                 }
                 tracing::info!(user = %username, client = %shown, realm = %dir.name(), reason = reason.reason(), "login refused by the directory");

@@ -88,6 +88,10 @@ pub struct SessionRecord {
     /// check it again after that long.
     #[serde(default)]
     pub checked: Option<Instant>,
+    /// The login used a last-known directory entry fetched then (an eID login while the directory did not
+    /// answer): the account is checked again at every request until the directory answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_snapshot: Option<Instant>,
     /// Last request seen.
     pub last_seen: Instant,
     /// Token that POST forms of this session must carry.
@@ -254,6 +258,7 @@ impl Sessions {
             eid,
             created: now,
             checked: Some(now),
+            from_snapshot: None,
             last_seen: now,
             csrf: random_token(),
         };
@@ -525,6 +530,7 @@ mod tests {
             eid: Some(EidLogin { provider: "idporten".into(), sid: None, id_token: "eyJ-id-token-secret".into() }),
             created: Instant(0),
             checked: None,
+            from_snapshot: None,
             last_seen: Instant(0),
             csrf: "csrf-secret-value".into(),
         };

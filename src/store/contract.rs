@@ -64,6 +64,8 @@ where
     account_failures_lock(&make().await).await;
     flows_single_use_under_concurrency(&make().await).await;
     flows_expire(&make().await).await;
+    marks_single_use_under_concurrency(&make().await).await;
+    snapshots_replace_and_expire(&make().await).await;
     regulation_counted_before_check(&make().await).await;
     rate_limits_gcra(&make().await).await;
     accounts_link_rules(&make().await).await;
@@ -320,6 +322,50 @@ pub async fn flows_expire(b: &Backend) {
     b.advance(MIN).await;
     assert_eq!(f.sweep(b.now(), 100).await.unwrap(), 1);
     assert!(f.get(&key(2)).await.unwrap().is_some());
+}
+
+/// 50 parallel `use_once` of one key: exactly one sets the mark; later calls are refused while it lives, another
+/// key is free, a flow under the same key is a different thing, and once the TTL has passed the key is free again.
+pub async fn marks_single_use_under_concurrency(b: &Backend) {
+    let f = b.stores.flows.clone();
+    f.put(&key(1), b"flow".to_vec(), 30 * MIN).await.unwrap();
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let f = f.clone();
+            tokio::spawn(async move { f.use_once(&key(1), 10 * MIN).await.unwrap() })
+        })
+        .collect();
+    let mut won = 0;
+    for t in tasks {
+        won += usize::from(t.await.unwrap());
+    }
+    assert_eq!(won, 1);
+    assert!(!f.use_once(&key(1), 10 * MIN).await.unwrap());
+    assert!(f.use_once(&key(2), 10 * MIN).await.unwrap());
+    assert_eq!(f.get(&key(1)).await.unwrap().as_deref(), Some(&b"flow"[..]));
+    b.advance(9 * MIN).await;
+    assert!(!f.use_once(&key(1), 10 * MIN).await.unwrap(), "still marked before its TTL");
+    b.advance(MIN).await;
+    assert!(f.use_once(&key(1), 10 * MIN).await.unwrap(), "free again after its TTL");
+    assert!(!f.use_once(&key(1), 10 * MIN).await.unwrap());
+}
+
+/// A last-known directory entry is read back as written, replaced by a newer one, kept per account, and gone at
+/// its TTL.
+pub async fn snapshots_replace_and_expire(b: &Backend) {
+    let s = &b.stores.snapshots;
+    assert_eq!(s.snapshot("staff:anna").await.unwrap(), None);
+    s.put_snapshot("staff:anna", b"groups: payroll".to_vec(), 60 * MIN).await.unwrap();
+    s.put_snapshot("staff:bjorn", b"groups: none".to_vec(), 10 * MIN).await.unwrap();
+    assert_eq!(s.snapshot("staff:anna").await.unwrap().as_deref(), Some(&b"groups: payroll"[..]));
+    b.advance(5 * MIN).await;
+    s.put_snapshot("staff:anna", b"groups: teachers".to_vec(), 60 * MIN).await.unwrap();
+    assert_eq!(s.snapshot("staff:anna").await.unwrap().as_deref(), Some(&b"groups: teachers"[..]));
+    assert_eq!(s.snapshot("staff:bjorn").await.unwrap().as_deref(), Some(&b"groups: none"[..]));
+    assert_eq!(s.snapshot("other:anna").await.unwrap(), None);
+    b.advance(5 * MIN).await;
+    assert_eq!(s.snapshot("staff:bjorn").await.unwrap(), None, "gone at its TTL");
+    assert!(s.snapshot("staff:anna").await.unwrap().is_some());
 }
 
 /// 50 parallel attempts: exactly `max_failures` allowed; a refund lifts the ban it caused; bans end.

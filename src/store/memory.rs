@@ -88,6 +88,8 @@ pub struct MemoryStore {
     challenges: Mutex<HashMap<Key, Timed<ChallengeEntry>>>,
     failures: Mutex<HashMap<String, Timed<AccountFailures>>>,
     flows: Mutex<HashMap<Key, Timed<Vec<u8>>>>,
+    marks: Mutex<HashMap<Key, Timed<()>>>,
+    snapshots: Mutex<HashMap<String, Timed<Vec<u8>>>>,
     regulation: Mutex<HashMap<String, RegEntry>>,
     limiters: Mutex<HashMap<Quota, Arc<Keyed>>>,
     accounts: Mutex<AccountMaps>,
@@ -102,6 +104,8 @@ impl MemoryStore {
             challenges: Default::default(),
             failures: Default::default(),
             flows: Default::default(),
+            marks: Default::default(),
+            snapshots: Default::default(),
             regulation: Default::default(),
             limiters: Default::default(),
             accounts: Default::default(),
@@ -357,8 +361,35 @@ impl FlowStore for MemoryStore {
         Ok(self.flows.lock().remove(key).filter(|t| t.deadline > now).map(|t| t.value))
     }
 
+    async fn use_once(&self, key: &Key, ttl: Duration) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let mut marks = self.marks.lock();
+        if marks.get(key).is_some_and(|t| t.deadline > now) {
+            return Ok(false);
+        }
+        marks.insert(*key, Timed { value: (), deadline: now.plus(ttl) });
+        Ok(true)
+    }
+
     async fn sweep(&self, now: Instant, limit: usize) -> Result<usize, StoreError> {
-        Ok(sweep_map(&mut self.flows.lock(), now, limit).len())
+        let flows = sweep_map(&mut self.flows.lock(), now, limit).len();
+        let marks = sweep_map(&mut self.marks.lock(), now, limit.saturating_sub(flows)).len();
+        let snapshots = sweep_map(&mut self.snapshots.lock(), now, limit.saturating_sub(flows + marks)).len();
+        Ok(flows + marks + snapshots)
+    }
+}
+
+#[async_trait::async_trait]
+impl SnapshotStore for MemoryStore {
+    async fn put_snapshot(&self, account: &str, entry: Vec<u8>, ttl: Duration) -> Result<(), StoreError> {
+        let deadline = self.deadline(ttl);
+        self.snapshots.lock().insert(account.to_string(), Timed { value: entry, deadline });
+        Ok(())
+    }
+
+    async fn snapshot(&self, account: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let now = self.clock.now();
+        Ok(self.snapshots.lock().get(account).filter(|t| t.deadline > now).map(|t| t.value.clone()))
     }
 }
 

@@ -323,8 +323,26 @@ pub trait FlowStore: Send + Sync + fmt::Debug {
     async fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError>;
     /// The live flow, removed: of any number of racing calls exactly one gets it.
     async fn take(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Removes at most `limit` flows that expired before `now`; returns how many.
+    /// Marks `key` used for `ttl` (e.g. a back-channel logout token's `jti`): `true` for the call that made the
+    /// mark, `false` while a mark lives. One atomic step: of any number of racing calls, on any instance sharing the
+    /// store, exactly one gets `true`. Marks live apart from flows (the same key names two different things).
+    async fn use_once(&self, key: &Key, ttl: Duration) -> Result<bool, StoreError>;
+    /// Removes at most `limit` flows and marks that expired before `now`; returns how many.
     async fn sweep(&self, now: Instant, limit: usize) -> Result<usize, StoreError>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Last-known directory entries
+
+/// The last directory entry read for each account ("realm:username"), as opaque bytes, kept so an eID login can
+/// go on while the directory does not answer (`outage_grace`). Sealed at rest by persistent backends like any
+/// value; each write carries a TTL and replaces the previous entry.
+#[async_trait::async_trait]
+pub trait SnapshotStore: Send + Sync + fmt::Debug {
+    /// Stores the account's entry for at most `ttl`, replacing an older one.
+    async fn put_snapshot(&self, account: &str, entry: Vec<u8>, ttl: Duration) -> Result<(), StoreError>;
+    /// The account's live entry.
+    async fn snapshot(&self, account: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -482,6 +500,8 @@ pub struct Stores {
     pub rate_limits: std::sync::Arc<dyn RateLimitStore>,
     /// Accounts.
     pub accounts: std::sync::Arc<dyn AccountStore>,
+    /// Last-known directory entries.
+    pub snapshots: std::sync::Arc<dyn SnapshotStore>,
     /// Write, read back and delete a probe entry: startup and readiness ask this.
     pub probe: std::sync::Arc<dyn Probe>,
 }
@@ -496,6 +516,7 @@ impl Stores {
             + RegulationStore
             + RateLimitStore
             + AccountStore
+            + SnapshotStore
             + Probe
             + 'static,
     {
@@ -506,6 +527,7 @@ impl Stores {
             regulation: s.clone(),
             rate_limits: s.clone(),
             accounts: s.clone(),
+            snapshots: s.clone(),
             probe: s,
         }
     }

@@ -673,6 +673,32 @@ impl FlowStore for SqliteStore {
         .await
     }
 
+    async fn use_once(&self, key: &Key, ttl: Duration) -> Result<bool, StoreError> {
+        let key = *key;
+        // A mark is a row of the flows table under its own index ("once"), so the flows' sweep removes it; the
+        // write transaction makes check-and-set one step across processes sharing the file.
+        self.tx(move |tx, s, now| {
+            let k = s.k("once", &key);
+            let live: Option<i64> = tx
+                .query_row("SELECT deadline FROM flows WHERE k = ?1 AND deadline > ?2", params![k, at(now)], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(map_err)?;
+            if live.is_some() {
+                return Ok(false);
+            }
+            let v = s.seal("marks", &k, &[])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO flows (k, deadline, v) VALUES (?1, ?2, ?3)",
+                params![k, at(now.plus(ttl)), v],
+            )
+            .map_err(map_err)?;
+            Ok(true)
+        })
+        .await
+    }
+
     async fn sweep(&self, now: Instant, limit: usize) -> Result<usize, StoreError> {
         self.tx(move |tx, _, _| {
             tx.execute(
@@ -920,6 +946,38 @@ impl AccountStore for SqliteStore {
                     .map_err(map_err)?;
             }
             Ok(old)
+        })
+        .await
+    }
+}
+
+#[async_trait::async_trait]
+impl SnapshotStore for SqliteStore {
+    async fn put_snapshot(&self, account: &str, entry: Vec<u8>, ttl: Duration) -> Result<(), StoreError> {
+        let account = account.to_string();
+        // Kept in the flows table under their own index ("snapshot"), sealed, so the flows' sweep removes them.
+        self.tx(move |tx, s, now| {
+            let k = s.kn("snapshot", &account);
+            let v = s.seal("snapshots", &k, &entry)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO flows (k, deadline, v) VALUES (?1, ?2, ?3)",
+                params![k, at(now.plus(ttl)), v],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn snapshot(&self, account: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let account = account.to_string();
+        self.read(move |tx, s, now| {
+            let k = s.kn("snapshot", &account);
+            let v: Option<Vec<u8>> = tx
+                .query_row("SELECT v FROM flows WHERE k = ?1 AND deadline > ?2", params![k, at(now)], |r| r.get(0))
+                .optional()
+                .map_err(map_err)?;
+            v.map(|v| s.open("snapshots", &k, &v)).transpose()
         })
         .await
     }

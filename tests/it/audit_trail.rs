@@ -217,9 +217,9 @@ async fn eid_journey_leaves_no_secrets_in_the_audit_trail() {
 }
 
 /// Active Directory's refusals (the stand-in domain controller of tests/it/common/ad.rs answers with AD's recorded
-/// `data XXX` diagnostics) are audit reasons: 773 and 532 `password_must_change`, 533 and 701 `account_disabled`,
-/// 775 `account_locked`, 52e `wrong_password`; a stopped domain controller is an `error` with
-/// `directory_unavailable`, never a wrong password.
+/// `data XXX` diagnostics) are audit reasons, one per code: 773 `password_must_change`, 532 `password_expired`,
+/// 533 `account_disabled`, 701 `account_expired`, 775 `account_locked`, 52e `wrong_password`; a stopped domain
+/// controller is an `error` with `directory_unavailable`, never a wrong password.
 #[tokio::test(flavor = "multi_thread")]
 async fn active_directory_refusals_are_audit_reasons() {
     use crate::common::ad::{AccountState, AdServer, AdUser};
@@ -254,9 +254,9 @@ async fn active_directory_refusals_are_audit_reasons() {
     let base = env.http_url();
     let tries = [
         ("must.change", PASSWORD, "password_must_change"), // data 773
-        ("pw.expired", PASSWORD, "password_must_change"),  // data 532
+        ("pw.expired", PASSWORD, "password_expired"),      // data 532
         ("disabled", PASSWORD, "account_disabled"),        // data 533
-        ("acct.expired", PASSWORD, "account_disabled"),    // data 701
+        ("acct.expired", PASSWORD, "account_expired"),     // data 701
         ("locked.out", PASSWORD, "account_locked"),        // data 775
         ("ok.user", "not the password", "wrong_password"), // data 52e
     ];
@@ -279,7 +279,8 @@ async fn active_directory_refusals_are_audit_reasons() {
     }
 }
 
-/// An eID login whose linked account lives in an Active Directory that has stopped answering gets the 503 page
+/// With last-known entries turned off (`outage_grace = "0s"`), an eID login whose linked account lives in an Active
+/// Directory that has stopped answering gets the 503 page
 /// ("temporarily unavailable", session kept): no session is issued without the directory's word (no bypass), the
 /// browser's existing session keeps working (no logout), and the audit trail has no eID success; once the domain
 /// controller answers again the same eID login works without a restart.
@@ -304,7 +305,9 @@ async fn eid_login_during_directory_outage_is_a_503_not_a_logout_or_bypass() {
         r#"{{"ad:anna": {{"phones": [], "eid": {{"provider": "idporten", "person_id": "{PID}", "linked_at": 1795420800000}}}}}}"#
     );
     let e = crate::eid::start(Setup {
-        directories: Some(ad.directory_toml("ad", &pw, "")),
+        directories: Some(
+            ad.directory_toml("ad", &pw, "").replace("kind = \"ldap\"\n", "kind = \"ldap\"\noutage_grace = \"0s\"\n"),
+        ),
         accounts: Some(accounts),
         extra: "[audit]\nfile = \"audit.jsonl\"\n".into(),
         ..Default::default()

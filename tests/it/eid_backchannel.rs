@@ -23,6 +23,11 @@ struct Pair {
 }
 
 fn pair() -> Pair {
+    pair_on(None)
+}
+
+/// Like [`pair`], on a shared Redis server at `redis` (its port) instead of the SQLite file when given.
+fn pair_on(redis: Option<u16>) -> Pair {
     let keys = tempfile::tempdir().unwrap();
     std::fs::write(keys.path().join("store-keys"), Secrets::generate_file_text()).unwrap();
     let accounts = keys.path().join("accounts.json");
@@ -42,17 +47,31 @@ fn pair() -> Pair {
         "backchannel_logout_session_required": true,
     });
     let op = TestOp::start(vec![client]);
+    // Several instances on Redis sign assertions with one key file ([assertion], where `extra` starts).
+    let signing = keys.path().join("assertion-key.pem");
+    std::fs::write(&signing, rcgen::KeyPair::generate().unwrap().serialize_pem()).unwrap();
+    let assertion_key =
+        if redis.is_some() { format!("key_file = \"{}\"\n\n", signing.display()) } else { String::new() };
     let extra = format!(
-        "[email]\nkind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\
+        "{assertion_key}[email]\nkind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\
          from = \"Portvakt <noreply@kommune.example>\"\ntimeout = \"5s\"\n\n\
          [[institutions]]\nname = \"kommune\"\nemail_domains = [\"kommune.example\"]\n\n\
          [[eid.providers]]\nname = \"idporten\"\nissuer = \"{}\"\nclient_id = \"portvakt\"\n\
          client_secret = \"klient-hemlighet\"\ntimeout = \"5s\"\n\n\
-         [store]\nkind = \"sqlite\"\npath = \"{}\"\nkeys_file = \"{}\"\n",
+         {}",
         free_port(),
         op.issuer(),
-        keys.path().join("state.db").display(),
-        keys.path().join("store-keys").display()
+        match redis {
+            None => format!(
+                "[store]\nkind = \"sqlite\"\npath = \"{}\"\nkeys_file = \"{}\"\n",
+                keys.path().join("state.db").display(),
+                keys.path().join("store-keys").display()
+            ),
+            Some(port) => format!(
+                "[store]\nkind = \"redis\"\nkeys_file = \"{}\"\n\n[store.redis]\nurl = \"redis://127.0.0.1:{port}\"\n",
+                keys.path().join("store-keys").display()
+            ),
+        }
     );
     let opts = |http_port| Opts {
         http_port,
@@ -215,4 +234,42 @@ async fn logout_at_the_provider_reaches_the_other_instance() {
     assert!(back_to.is_none(), "the OP showed its own logged-out page: {back_to:?}");
     assert_eq!(p.status_on(&p.a, &session).await, 401, "ended through B by the OP's logout token:\n{}", p.op.log());
     assert!(!p.op.log().contains("backchannel.error"), "{}", p.op.log());
+}
+
+/// One logout token delivered 40 times at once, alternately to two gateways sharing one store, on SQLite and then
+/// on Redis: the store's take-once operation lets exactly one delivery through (200); the other 39 are refused as
+/// replayed (400), and the session ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_replays_on_two_instances_exactly_one_accepted() {
+    for redis in [None, Some(crate::common::redis::RedisServer::start())] {
+        let backend = if redis.is_some() { "redis" } else { "sqlite" };
+        let p = pair_on(redis.as_ref().map(|r| r.port()));
+        let (session, claims) = p.login().await;
+        assert_eq!(p.status_on(&p.a, &session).await, 200);
+        let sid = claims["sid"].as_str().unwrap().to_string();
+        let token = p.op.logout_token("portvakt", json!({ "sid": sid })).await;
+        let tasks: Vec<_> = (0..40)
+            .map(|i| {
+                let url =
+                    format!("{}/.portvakt/eid/backchannel-logout", if i % 2 == 0 { &p.a } else { &p.b }.http_url());
+                let token = token.clone();
+                tokio::spawn(async move {
+                    let r = reqwest::Client::new().post(url).form(&[("logout_token", token)]).send().await.unwrap();
+                    let status = r.status().as_u16();
+                    (status, r.text().await.unwrap())
+                })
+            })
+            .collect();
+        let (mut accepted, mut replayed) = (0, 0);
+        for t in tasks {
+            match t.await.unwrap() {
+                (200, _) => accepted += 1,
+                (400, body) if body.contains("replayed") => replayed += 1,
+                other => panic!("{backend}: {other:?}"),
+            }
+        }
+        assert_eq!((accepted, replayed), (1, 39), "{backend}");
+        assert_eq!(p.status_on(&p.a, &session).await, 401, "{backend}");
+        assert_eq!(p.status_on(&p.b, &session).await, 401, "{backend}");
+    }
 }

@@ -97,6 +97,40 @@ async fn ldaps_login_with_nested_groups_reaches_policy() {
     assert_eq!(backend_identity(&env, &c, &kim, "/self-service/").await.0, 200);
 }
 
+/// A slapd group whose name has a comma, a space and a non-ASCII letter ("Lön, ekonomi") reaches the backend
+/// percent-encoded in `X-Portvakt-Groups` (`l%C3%B6n%2C%20ekonomi`: names are lower-cased as every directory group
+/// name is), so the comma-separated list still splits into the real groups; plain ASCII names are unchanged, the
+/// signed assertion carries the raw UTF-8 name, and a client's own `X-Portvakt-Groups` never reaches the backend.
+#[tokio::test(flavor = "multi_thread")]
+async fn group_names_are_percent_encoded_in_the_groups_header() {
+    use base64::Engine;
+    let slapd = Slapd::start();
+    let dn = format!("cn=Lön\\, ekonomi,ou=groups,{}", crate::common::ldap::SUFFIX);
+    let b64 = base64::engine::general_purpose::STANDARD;
+    slapd.modify(&format!(
+        "dn:: {}\nchangetype: add\nobjectClass: groupOfNames\ncn:: {}\nmember: {}\n",
+        b64.encode(&dn),
+        b64.encode("Lön, ekonomi"),
+        crate::common::ldap::person_dn("anna", "admin")
+    ));
+    let env = gateway(&slapd, "", Some(PAYROLL_POLICY));
+    let c = client_from(INTERNAL);
+    let cookie = login_realm(&c, &env.http_url(), "anna", PASSWORD, "admin").await.cookie.unwrap();
+    let (s, v) = get_json(
+        &c,
+        &format!("{}/expense/claims", env.http_url()),
+        &cookie,
+        &[("x-portvakt-groups", "admins"), ("X_Portvakt_Groups", "admins")],
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let h = &v["headers"];
+    assert_eq!(h["x-portvakt-groups"], serde_json::json!(["finance-staff,l%C3%B6n%2C%20ekonomi,payroll"]), "{h}");
+    assert!(h.get("x_portvakt_groups").is_none(), "{h}");
+    let claims = verified_claims(&env, &c, h["x-portvakt-assertion"][0].as_str().unwrap(), "expense").await;
+    assert_eq!(claims["groups"], serde_json::json!(["finance-staff", "lön, ekonomi", "payroll"]));
+}
+
 /// Login over `ldap://` upgraded with StartTLS (the CA checked, hostname verified) works the same; the e-mail
 /// attribute is a login name too.
 #[tokio::test(flavor = "multi_thread")]
@@ -828,10 +862,11 @@ async fn step_up_rechecks_the_directory() {
 
 /// Active Directory's refusal pages end to end, against the stand-in domain controller in tests/it/common/ad.rs
 /// (real LDAPv3 over TCP, AD's recorded `data XXX` diagnostics; slapd cannot send these). Realm `ad` uses the AD
-/// preset as shipped (its user filter hides accounts with ACCOUNTDISABLE set); realm `ad-all` drops that clause,
-/// so a disabled account's bind answer (533) is what the user sees. Each page: 773 and 532 say the password must be
-/// changed, with the configured link, and count nothing; 533 and 701 say disabled or expired; 775 says locked;
-/// 52e is the normal wrong-password page. Nested groups arrive through AD's in-chain rule.
+/// preset as shipped: its user filter finds accounts with ACCOUNTDISABLE set and refuses them by their
+/// `userAccountControl`, after a right password only (a wrong one is AD's 52e, the normal page). Each page: 773
+/// and 532 say the password must be changed, with the configured link, and count nothing; 533 and 701 say disabled
+/// or expired (also for an account whose bind AD would accept but whose flag says disabled); 775 says locked; 52e
+/// is the normal wrong-password page. Nested groups arrive through AD's in-chain rule.
 #[tokio::test(flavor = "multi_thread")]
 async fn active_directory_refusal_pages() {
     use crate::common::ad::{group_dn, user_dn, AccountState, AdServer, AdUser};
@@ -850,6 +885,7 @@ async fn active_directory_refusal_pages() {
             user("acct.expired", AccountState::AccountExpired, false),
             user("locked.out", AccountState::Locked, false),
             user("uac.disabled", AccountState::Disabled, true),
+            user("flag.only", AccountState::Normal, true),
         ],
         &[("Lon", vec![group_dn("Ekonomi")]), ("Ekonomi", vec![user_dn("ok.user")])],
     );
@@ -893,6 +929,8 @@ async fn active_directory_refusal_pages() {
         ("pw.expired", "ad", MUST_CHANGE),
         ("acct.expired", "ad", DISABLED),
         ("uac.disabled", "ad-all", DISABLED),
+        ("uac.disabled", "ad", DISABLED),
+        ("flag.only", "ad", DISABLED),
         ("locked.out", "ad", LOCKED),
     ] {
         let l = login_realm(&c, &base, who, PASSWORD, realm).await;
@@ -906,18 +944,181 @@ async fn active_directory_refusal_pages() {
     assert!(alert(&login_realm(&c, &base, "locked.out", "guess", "ad").await.body).starts_with(LOCKED));
     let wrong = login_realm(&c, &base, "ok.user", "not the password", "ad").await;
     assert!(alert(&wrong.body).starts_with(WRONG), "{}", wrong.body);
-    // The preset's own filter hides a disabled account: the normal wrong-password page, no bind as that user.
-    let hidden = login_realm(&c, &base, "uac.disabled", PASSWORD, "ad").await;
-    assert!(alert(&hidden.body).starts_with(WRONG), "{}", hidden.body);
-    assert!(
-        ad.binds().iter().filter(|d| d.eq_ignore_ascii_case(&user_dn("uac.disabled"))).count() == 1,
-        "only the ad-all realm bound as the disabled account: {:?}",
-        ad.binds()
-    );
+    // A disabled account with a wrong password: the normal wrong-password page (its state is not told to a guess).
+    for who in ["uac.disabled", "flag.only"] {
+        let guess = login_realm(&c, &base, who, "guess", "ad").await;
+        assert!(alert(&guess.body).starts_with(WRONG), "{who}: {}", guess.body);
+    }
     // "Must change" comes after a right password and is not counted (max_failures = 3): five in a row, then the
     // account is still not banned, as the page still says "must change" rather than "too many attempts".
     for _ in 0..5 {
         let l = login_realm(&c, &base, "must.change", PASSWORD, "ad").await;
         assert!(alert(&l.body).starts_with(MUST_CHANGE), "{}", l.body);
     }
+}
+
+/// An eID login through the provider for `pid`, ending at the gateway's answer to the callback.
+async fn eid_as(e: &crate::eid::EidEnv, b: &mut crate::eid::Browser, source: &str, pid: &str) -> reqwest::Response {
+    let url = e.begin(b, "/self-service/").await;
+    let back = e.op.browser(source).authorize(&url, pid, crate::common::oidc::LOA_SUBSTANTIAL).await;
+    b.get(&back.callback).await
+}
+
+/// The Active Directory preset refuses disabled accounts by `userAccountControl` (ACCOUNTDISABLE) without a
+/// password too: an eID linked to a disabled account gets the "account disabled" page (403), linking an eID by the
+/// e-mail address of a disabled account is refused with the same page and sends no code, and a session whose account
+/// is disabled in AD meanwhile ends at the first request after the refresh interval (injected clock).
+#[tokio::test(flavor = "multi_thread")]
+async fn active_directory_disabled_accounts_without_a_password() {
+    use crate::common::ad::{AccountState, AdServer, AdUser};
+    use crate::eid::{Browser, Setup, PID};
+    const DISABLED: &str = "Your account is disabled or has expired. Contact IT support.";
+    const OFF_PID: &str = "01017012345";
+    let user = |sam: &str, disabled: bool| AdUser {
+        sam: sam.into(),
+        display_name: format!("{sam} Testsson"),
+        password: PASSWORD.into(),
+        state: if disabled { AccountState::Disabled } else { AccountState::Normal },
+        uac_disabled: disabled,
+    };
+    let ad = AdServer::start(vec![user("anna", false), user("off", true)], &[]);
+    let ad_port = ad.port;
+    let pw_dir = tempfile::tempdir().unwrap();
+    let pw = pw_dir.path().join("ad-pw");
+    std::fs::write(&pw, format!("{}\n", crate::common::ad::SERVICE_PW)).unwrap();
+    let accounts = format!(
+        r#"{{"ad:anna": {{"phones": [], "eid": {{"provider": "idporten", "person_id": "{PID}", "linked_at": 1795420800000}}}},
+            "ad:off": {{"phones": [], "eid": {{"provider": "idporten", "person_id": "{OFF_PID}", "linked_at": 1795420800000}}}}}}"#
+    );
+    let e = crate::eid::start(Setup {
+        directories: Some(ad.directory_toml("ad", &pw, "")),
+        accounts: Some(accounts),
+        ..Default::default()
+    });
+    // A linked eID of a disabled account.
+    let mut b = Browser::from(INTERNAL);
+    let r = eid_as(&e, &mut b, INTERNAL, OFF_PID).await;
+    assert_eq!(r.status(), 403);
+    assert!(b.cookie("portvakt").is_none());
+    assert!(r.text().await.unwrap().contains(DISABLED));
+    // Linking a new eID by the disabled account's address.
+    let mut b = Browser::from(INTERNAL);
+    let r = eid_as(&e, &mut b, INTERNAL, "24048812345").await;
+    assert_eq!(crate::eid::location(&r), "/.portvakt/eid/link");
+    let link = format!("{}/.portvakt/eid/link", e.base);
+    let csrf = hidden_field(&b.get(&link).await.text().await.unwrap(), "csrf").unwrap();
+    let r = b.post(&link, &[("csrf", &csrf), ("email", "off@kommune.example")]).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains(DISABLED));
+    assert!(e.smtp.messages().is_empty(), "no link code for a disabled account");
+    // anna logs in by eID; AD then disables her: the session ends after the refresh interval.
+    let mut b = Browser::from(INTERNAL);
+    assert_eq!(eid_as(&e, &mut b, INTERNAL, PID).await.status(), 303);
+    let url = format!("{}/self-service/", e.base);
+    assert_eq!(get_json(&b.http, &url, &b.cookie_header(), &[]).await.0, 200);
+    drop(ad);
+    let _ad = AdServer::start_on(ad_port, vec![user("anna", true), user("off", true)], &[]);
+    e.env.clock.advance(Duration::from_secs(4 * 60));
+    assert_eq!(get_json(&b.http, &url, &b.cookie_header(), &[]).await.0, 200, "checked only every 5 minutes");
+    e.env.clock.advance(Duration::from_secs(61));
+    assert_eq!(get_json(&b.http, &url, &b.cookie_header(), &[]).await.0, 401, "the disabled account's session ended");
+}
+
+/// eID while the directory is down: each directory read of an account keeps its last-known entry. With slapd
+/// stopped, an eID login of a linked account uses that entry within `outage_grace` (its groups reach the backend,
+/// the audit trail says `directory_unavailable` and `from_snapshot`), and its session keeps working during the
+/// outage; once slapd answers, the next refresh (at most 30 s later, injected clock) applies the directory's current
+/// groups, and a session from an entry of an account disabled meanwhile ends. After the grace (injected clock) the
+/// eID login is the 503 page again, and a password login during the outage always is.
+#[tokio::test(flavor = "multi_thread")]
+async fn eid_during_a_directory_outage_uses_the_last_known_entry() {
+    use crate::eid::{Browser, Setup, PID};
+    let mut slapd = Slapd::start();
+    let accounts = format!(
+        r#"{{"admin:anna": {{"phones": [], "eid": {{"provider": "idporten", "person_id": "{PID}", "linked_at": 1795420800000}}}}}}"#
+    );
+    let dirs = slapd
+        .directory_toml("admin", "Administration", PEOPLE_ADMIN, "")
+        .replace("kind = \"ldap\"\n", "kind = \"ldap\"\noutage_grace = \"1h\"\n");
+    let e = crate::eid::start(Setup {
+        directories: Some(dirs),
+        accounts: Some(accounts),
+        id_token_ttl_secs: Some(4 * 3600),
+        extra: "[audit]\nfile = \"audit.jsonl\"\n".into(),
+        ..Default::default()
+    });
+    let audit = e.env.dir.path().join("audit.jsonl");
+    let url = format!("{}/self-service/", e.base);
+    let groups = |v: &serde_json::Value| v["headers"]["x-portvakt-groups"][0].as_str().unwrap_or("").to_string();
+    // The directory answers: the entry is kept. Then anna gets one more group, unseen until slapd answers again.
+    let mut first = Browser::from(INTERNAL);
+    assert_eq!(eid_as(&e, &mut first, INTERNAL, PID).await.status(), 303);
+    slapd.modify(&format!(
+        "dn: cn=admin-staff,ou=groups,{}\nchangetype: modify\nadd: member\nmember: {}\n",
+        crate::common::ldap::SUFFIX,
+        crate::common::ldap::person_dn("anna", "admin")
+    ));
+    slapd.stop();
+
+    let mut b = Browser::from(INTERNAL);
+    let r = eid_as(&e, &mut b, INTERNAL, PID).await;
+    assert_eq!(r.status(), 303, "eID works from the last-known entry: {}", r.text().await.unwrap());
+    let (s, v) = get_json(&b.http, &url, &b.cookie_header(), &[]).await;
+    assert_eq!((s, groups(&v).as_str()), (200, "finance-staff,payroll"), "{v}");
+    e.env.clock.advance(Duration::from_secs(31));
+    assert_eq!(get_json(&b.http, &url, &b.cookie_header(), &[]).await.0, 200, "no 503 while the grace lasts");
+    // A password login is never served from an entry.
+    let pw = login_realm(&b.http, &e.base, "anna", PASSWORD, "admin").await;
+    assert_eq!(pw.status, 503, "{}", pw.body);
+    let lines = {
+        let start = std::time::Instant::now();
+        loop {
+            let text = std::fs::read_to_string(&audit).unwrap_or_default();
+            let l: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+            if l.iter().filter(|l| l["event"] == "eid").count() >= 2 || start.elapsed() > Duration::from_secs(10) {
+                break l;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let eid: Vec<_> = lines.iter().filter(|l| l["event"] == "eid").collect();
+    assert_eq!(eid.len(), 2, "{lines:#?}");
+    assert_eq!(
+        (eid[0]["outcome"].as_str(), eid[0]["detail"].get("from_snapshot")),
+        (Some("success"), None),
+        "{lines:#?}"
+    );
+    assert_eq!(eid[1]["outcome"], "success", "{lines:#?}");
+    assert_eq!(eid[1]["reason"], "directory_unavailable", "{lines:#?}");
+    assert_eq!(eid[1]["detail"]["from_snapshot"], true, "{lines:#?}");
+
+    // slapd answers again: the next refresh reads the directory's groups.
+    slapd.resume();
+    e.env.clock.advance(Duration::from_secs(31));
+    let (s, v) = get_json(&b.http, &url, &b.cookie_header(), &[]).await;
+    assert_eq!((s, groups(&v).as_str()), (200, "admin-staff,finance-staff,payroll"), "{v}");
+
+    // anna is disabled while slapd is down again: her new session from the entry ends once slapd answers.
+    slapd.disable("anna", "admin");
+    slapd.stop();
+    let mut c = Browser::from(INTERNAL);
+    assert_eq!(eid_as(&e, &mut c, INTERNAL, PID).await.status(), 303, "the entry was not disabled");
+    assert_eq!(get_json(&c.http, &url, &c.cookie_header(), &[]).await.0, 200);
+    slapd.resume();
+    e.env.clock.advance(Duration::from_secs(31));
+    assert_eq!(get_json(&c.http, &url, &c.cookie_header(), &[]).await.0, 401, "disabled: the session ended");
+
+    // Re-enabled and read once more (a fresh entry); then an outage longer than the grace: 503, no session.
+    slapd.modify(&format!(
+        "dn: {}\nchangetype: modify\ndelete: description\n",
+        crate::common::ldap::person_dn("anna", "admin")
+    ));
+    let mut d = Browser::from(INTERNAL);
+    assert_eq!(eid_as(&e, &mut d, INTERNAL, PID).await.status(), 303);
+    slapd.stop();
+    e.env.clock.advance(Duration::from_secs(3600));
+    let mut late = Browser::from(INTERNAL);
+    let r = eid_as(&e, &mut late, INTERNAL, PID).await;
+    assert_eq!(r.status(), 503, "the entry is older than the grace");
+    assert!(late.cookie("portvakt").is_none());
 }

@@ -16,8 +16,10 @@ pub fn data_code(diagnostic: &str) -> Option<String> {
 /// (AD 52e, 525, or a server that says nothing more).
 pub fn classify(diagnostic: &str) -> Option<Refusal> {
     match data_code(diagnostic).as_deref() {
-        Some("773") | Some("532") => Some(Refusal::PasswordMustChange),
-        Some("533") | Some("701") => Some(Refusal::Disabled),
+        Some("532") => Some(Refusal::PasswordExpired),
+        Some("773") => Some(Refusal::PasswordMustChange),
+        Some("533") => Some(Refusal::Disabled),
+        Some("701") => Some(Refusal::AccountExpired),
         Some("775") => Some(Refusal::Locked),
         _ => None,
     }
@@ -37,9 +39,17 @@ mod tests {
         assert_eq!(classify(&ad("52e")), None);
         assert_eq!(classify(&ad("525")), None);
         assert_eq!(classify(&ad("773")), Some(Refusal::PasswordMustChange));
-        assert_eq!(classify(&ad("532")), Some(Refusal::PasswordMustChange));
+        assert_eq!(classify(&ad("532")), Some(Refusal::PasswordExpired));
         assert_eq!(classify(&ad("533")), Some(Refusal::Disabled));
-        assert_eq!(classify(&ad("701")), Some(Refusal::Disabled));
+        assert_eq!(classify(&ad("701")), Some(Refusal::AccountExpired));
+        // One audit reason per code; pages group them by what the user can do.
+        let all = ["532", "773", "533", "701", "775"].map(|c| classify(&ad(c)).unwrap());
+        assert_eq!(
+            all.map(Refusal::reason),
+            ["password_expired", "password_must_change", "account_disabled", "account_expired", "account_locked"]
+        );
+        assert_eq!(all.map(Refusal::must_change_password), [true, true, false, false, false]);
+        assert_eq!(all.map(Refusal::disabled), [false, false, true, true, false]);
         assert_eq!(classify(&ad("775")), Some(Refusal::Locked));
         // Windows Server 2003-era wording, same code position.
         assert_eq!(

@@ -32,7 +32,8 @@ pub struct FileLdap {
     pub bind_password_file: Spanned<String>,
     /// Where users are searched (subtree).
     pub base_dn: Spanned<String>,
-    /// Extra filter every user must match (disabled accounts are excluded here).
+    /// Extra filter every user must match (e.g. only people; with the AD preset disabled accounts are found and
+    /// refused by their `userAccountControl`).
     pub user_filter: Option<Spanned<String>>,
     /// Attributes a typed username is compared with (any of them may match).
     pub login_attributes: Option<Vec<Spanned<String>>>,
@@ -125,7 +126,8 @@ pub struct LdapSettings {
     pub groups: GroupSource,
     /// Follow nested groups.
     pub nested_groups: bool,
-    /// Active Directory preset in force (nested groups via the in-chain rule).
+    /// Active Directory preset in force (nested groups via the in-chain rule, `userAccountControl` read for the
+    /// disabled flag).
     pub active_directory: bool,
     /// Normalised group DN → short name.
     pub group_map: Option<BTreeMap<String, String>>,
@@ -313,11 +315,9 @@ pub fn validate(src: &SourceFile, f: &FileLdap, base: &Path) -> Result<LdapSetti
             v.err(dn, format!("{k} \"{}\" is not a DN, e.g. \"DC=kommune,DC=example\"", dn.get_ref()));
         }
     }
-    let default_user_filter = if ad {
-        "(&(objectCategory=person)(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))"
-    } else {
-        "(objectClass=person)"
-    };
+    // Disabled AD accounts are found, not hidden: the preset reads userAccountControl's ACCOUNTDISABLE bit, so a
+    // disabled user gets the "account disabled" page (after a right password) instead of "wrong password".
+    let default_user_filter = if ad { "(&(objectCategory=person)(objectClass=user))" } else { "(objectClass=person)" };
     let user_filter = match &f.user_filter {
         Some(u) => filter(&mut v, u, "user_filter"),
         None => default_user_filter.to_string(),
@@ -465,8 +465,9 @@ mod tests {
         }
     }
 
-    /// The AD preset logs in by sAMAccountName, UPN or mail, excludes disabled accounts and nests groups in the
-    /// server with the in-chain rule; the password comes from its file and never prints.
+    /// The AD preset logs in by sAMAccountName, UPN or mail, finds disabled accounts (their userAccountControl
+    /// refuses them, not the filter) and nests groups in the server with the in-chain rule; the password comes
+    /// from its file and never prints.
     #[test]
     fn active_directory_preset_defaults() {
         let (_d, c) = load(AD);
@@ -474,7 +475,7 @@ mod tests {
         let s = ldap_of(&c);
         assert_eq!(s.login_attributes, ["sAMAccountName", "userPrincipalName", "mail"]);
         assert_eq!(s.username_attribute, "sAMAccountName");
-        assert!(s.user_filter.contains("(!(userAccountControl:1.2.840.113556.1.4.803:=2))"), "{}", s.user_filter);
+        assert_eq!(s.user_filter, "(&(objectCategory=person)(objectClass=user))");
         assert!(s.nested_groups && s.active_directory);
         match &s.groups {
             GroupSource::Search { filter, .. } => {
@@ -485,6 +486,33 @@ mod tests {
         assert_eq!(s.bind_password.expose(), "s3cret");
         assert!(!format!("{c:?}").contains("s3cret"));
         assert_eq!(s.refresh_interval, Duration::from_secs(300));
+    }
+
+    /// `outage_grace` is "8h" by default and "0s" turns it off; more than a week, a bad duration, or the key on a
+    /// users file is an error at the key's position.
+    #[test]
+    fn outage_grace_validated() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bind-pw"), "s3cret\n").unwrap();
+        let load = |ad_grace: &str, file_grace: &str| {
+            let text = format!(
+                "[[listeners]]\naddress = \"127.0.0.1:8080\"\nredirect_to_https = false\n\n\
+                 [[directories]]\nname = \"staff\"\nkind = \"file\"\npath = \"users.toml\"\n{file_grace}\n\
+                 [[directories]]\nname = \"ad\"\nkind = \"ldap\"\n{ad_grace}\n[directories.ldap]\n{AD}"
+            );
+            let src = SourceFile { path: dir.path().join("t.toml"), text };
+            Config::from_source(&src).map_err(|e| e.to_string().replace(&format!("{}/", dir.path().display()), ""))
+        };
+        let grace = |c: &Config| c.directories.iter().find(|d| d.name == "ad").unwrap().outage_grace;
+        assert_eq!(grace(&load("", "").unwrap()), Duration::from_secs(8 * 3600));
+        assert_eq!(grace(&load("outage_grace = \"0s\"", "").unwrap()), Duration::ZERO);
+        assert_eq!(grace(&load("outage_grace = \"7d\"", "").unwrap()), Duration::from_secs(7 * 86400));
+        let e = load("outage_grace = \"8d\"", "").unwrap_err();
+        assert!(e.contains("t.toml:13:16: outage_grace may be at most \"7d\""), "{e}");
+        let e = load("outage_grace = \"soon\"", "").unwrap_err();
+        assert!(e.contains("t.toml:13:16") && e.contains("invalid duration"), "{e}");
+        let e = load("", "outage_grace = \"1h\"").unwrap_err();
+        assert!(e.contains("t.toml:9:16: outage_grace is for kind = \"ldap\""), "{e}");
     }
 
     /// Plain ldap:// is refused unless insecure_plaintext is set, and then only for a loopback host; each error

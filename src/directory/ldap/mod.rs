@@ -26,6 +26,10 @@ const MAX_NESTING: usize = 8;
 /// Most groups collected for one user (also each group search's size limit).
 const MAX_GROUPS: usize = 1000;
 const GROUP_SEARCH_LIMIT: i32 = 1000;
+/// Active Directory's account flags; bit [`ACCOUNTDISABLE`] marks a disabled account.
+const USER_ACCOUNT_CONTROL: &str = "userAccountControl";
+/// `userAccountControl` bit of a disabled account.
+const ACCOUNTDISABLE: u64 = 0x2;
 /// A pooled connection idle longer than this is checked before use.
 const HEALTH_CHECK_AFTER: Duration = Duration::from_secs(30);
 
@@ -250,6 +254,9 @@ impl LdapDirectory {
         }
         attrs.extend(self.s.institution_attribute.iter().cloned());
         attrs.extend(self.s.phone_attribute.iter().cloned());
+        if self.s.active_directory {
+            attrs.push(USER_ACCOUNT_CONTROL.to_string());
+        }
         self.search(&self.s.base_dn, Scope::Subtree, &filter, &attrs, 2).await
     }
 
@@ -287,6 +294,33 @@ impl LdapDirectory {
     /// Values of an attribute, found case-insensitively (servers answer with their own spelling).
     fn values<'e>(entry: &'e SearchEntry, attr: &str) -> &'e [String] {
         entry.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(attr)).map(|(_, v)| v.as_slice()).unwrap_or(&[])
+    }
+
+    /// Whether an entry is a disabled account: with the AD preset, `userAccountControl` has ACCOUNTDISABLE (0x2).
+    fn disabled(&self, entry: &SearchEntry) -> bool {
+        self.s.active_directory
+            && Self::values(entry, USER_ACCOUNT_CONTROL)
+                .first()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .is_some_and(|uac| uac & ACCOUNTDISABLE != 0)
+    }
+
+    /// The refusal of a disabled account.
+    fn refused(&self, reason: Refusal) -> DirectoryError {
+        DirectoryError::Refused {
+            realm: self.name.clone(),
+            reason,
+            password_change_url: self.s.password_change_url.clone(),
+        }
+    }
+
+    /// The user an entry found without a password describes; a disabled account is refused.
+    async fn found(&self, entry: Option<SearchEntry>) -> Result<Option<User>, DirectoryError> {
+        match entry {
+            Some(e) if self.disabled(&e) => Err(self.refused(Refusal::Disabled)),
+            Some(e) => self.user_from(&e).await,
+            None => Ok(None),
+        }
     }
 
     /// The user an entry describes, with their groups; `None` if it lacks the username attribute.
@@ -472,13 +506,12 @@ impl Directory for LdapDirectory {
         match self.bind_as(&entry.dn, password).await? {
             BindOutcome::Ok => {}
             BindOutcome::Wrong => return Ok(None),
-            BindOutcome::Refused(reason) => {
-                return Err(DirectoryError::Refused {
-                    realm: self.name.clone(),
-                    reason,
-                    password_change_url: self.s.password_change_url.clone(),
-                })
-            }
+            BindOutcome::Refused(reason) => return Err(self.refused(reason)),
+        }
+        // AD answers a disabled account's right password with 533 itself; should a bind succeed anyway, the flag
+        // still refuses it (and only now, after the password was right).
+        if self.disabled(&entry) {
+            return Err(self.refused(Refusal::Disabled));
         }
         self.user_from(&entry).await
     }
@@ -488,10 +521,8 @@ impl Directory for LdapDirectory {
             return Ok(None);
         }
         let term = format!("({}={})", self.s.username_attribute, filter_value(username));
-        match self.find_one(&term, "lookup").await? {
-            Some(e) => self.user_from(&e).await,
-            None => Ok(None),
-        }
+        let entry = self.find_one(&term, "lookup").await?;
+        self.found(entry).await
     }
 
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, DirectoryError> {
@@ -499,10 +530,8 @@ impl Directory for LdapDirectory {
             return Ok(None);
         }
         let term = format!("({}={})", self.s.mail_attribute, filter_value(email));
-        match self.find_one(&term, "e-mail address").await? {
-            Some(e) => self.user_from(&e).await,
-            None => Ok(None),
-        }
+        let entry = self.find_one(&term, "e-mail address").await?;
+        self.found(entry).await
     }
 
     fn groups(&self) -> Option<HashSet<String>> {

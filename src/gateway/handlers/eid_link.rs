@@ -97,6 +97,7 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
         CodeStart::NotAnEmail => refuse(gw, ctx, 400, fill(Msg::EidNotAnEmail)),
         CodeStart::NotMunicipal(domain) => refuse(gw, ctx, 400, Msg::EidPrivateDomain.arg("domain", &domain)),
         CodeStart::NoAccount => refuse(gw, ctx, 400, Msg::EidNoAccount.arg("email", &email)),
+        CodeStart::Disabled => refuse(gw, ctx, 403, fill(Msg::AccountDisabled)),
         CodeStart::AlreadyLinked => refuse(gw, ctx, 409, fill(Msg::EidAlreadyLinked)),
         CodeStart::Refused(r) => {
             let (msg, wait) = code_refusal(gw, r);

@@ -2,10 +2,12 @@
 
 use crate::access::{AccountAction, Actor};
 use crate::audit;
+use crate::audit::Who;
 use crate::eid::{Callback, EidError, Start, Verified};
 use crate::gateway::handler::{after_login_target, unavailable, Handled};
 use crate::gateway::http::{self, query_param};
 use crate::gateway::reply::Reply;
+use crate::gateway::snapshots::EidAccount;
 use crate::gateway::{Ctx, Gateway};
 use crate::methods::Assurance;
 use crate::pages::{self, Lang, Msg, PageCtx, Text};
@@ -171,15 +173,18 @@ async fn mapped_log_in(
     v: &Verified,
 ) -> Handled {
     let lang = ctx.lang(session.req_header());
-    let user = match gw.state.directory(Some(realm)) {
-        Some(d) if settings.person_claim_label() == "email" => {
-            d.find_by_email(&v.person_id).await.map_err(unavailable("directory"))?
+    let found = match gw.state.directory(Some(realm)) {
+        Some(d) if settings.person_claim_label() == "email" => d.find_by_email(&v.person_id).await,
+        Some(d) => d.lookup(&crate::directory::normalize_username(&v.person_id)).await,
+        None => Ok(None),
+    };
+    let user = match found {
+        Ok(u) => u,
+        Err(crate::directory::DirectoryError::Refused { .. }) => {
+            tracing::warn!(provider = %v.provider, realm, "eID names a disabled account in the mapped directory");
+            return Ok(account_disabled(lang, v, Who::default()));
         }
-        Some(d) => {
-            let username = crate::directory::normalize_username(&v.person_id);
-            d.lookup(&username).await.map_err(unavailable("directory"))?
-        }
-        None => None,
+        Err(e) => return Err(unavailable("directory")(e)),
     };
     let Some(user) = user.filter(|u| u.realm == realm) else {
         tracing::warn!(provider = %v.provider, realm, "eID names no account in the mapped directory");
@@ -189,23 +194,39 @@ async fn mapped_log_in(
     log_in(gw, session, ctx, &format!("{}:{}", user.realm, user.username), v).await
 }
 
+/// The page for an eID that names a disabled account (403), recorded as `account_disabled`.
+fn account_disabled(lang: Lang, v: &Verified, who: Who<'_>) -> Reply {
+    eid_login::refused(&v.provider, Refusal::AccountDisabled, v.assurance, who);
+    eid_page(lang, 403, Msg::EidFailedTitle, Text::from(Msg::AccountDisabled))
+}
+
 /// Starts the eID session for `account` ("realm:username") and sends the browser on.
 pub async fn log_in(gw: &Gateway, session: &mut Session, ctx: &mut Ctx, account: &str, v: &Verified) -> Handled {
     let lang = ctx.lang(session.req_header());
     let (realm, username) = account.split_once(':').unwrap_or(("", account));
-    let user = match gw.state.directory(Some(realm)) {
-        Some(d) => d.lookup(username).await.map_err(unavailable("directory"))?,
-        None => None,
-    };
-    let Some(user) = user else {
-        tracing::warn!(account, provider = %v.provider, "eID is linked to an account the directory no longer has");
-        eid_login::refused(&v.provider, Refusal::AccountGone, v.assurance, audit::Who::user(username, realm));
-        let body = Text::from(Msg::EidAccountGone);
-        return Ok(eid_page(lang, 403, Msg::EidFailedTitle, body));
+    // The directory's word, or while it does not answer the account's last-known entry within `outage_grace`.
+    let (user, from_snapshot) = match gw
+        .eid_account(realm, username)
+        .await
+        .map_err(unavailable("last-known directory entries"))?
+    {
+        EidAccount::Found(user, from_snapshot) => (user, from_snapshot),
+        EidAccount::Gone => {
+            tracing::warn!(account, provider = %v.provider, "eID is linked to an account the directory no longer has");
+            eid_login::refused(&v.provider, Refusal::AccountGone, v.assurance, audit::Who::user(username, realm));
+            let body = Text::from(Msg::EidAccountGone);
+            return Ok(eid_page(lang, 403, Msg::EidFailedTitle, body));
+        }
+        EidAccount::Disabled => {
+            tracing::warn!(account, provider = %v.provider, "eID is linked to an account the directory calls disabled");
+            return Ok(account_disabled(lang, v, Who::user(username, realm)));
+        }
+        EidAccount::Unavailable(e) => return Err(unavailable("directory")(e)),
     };
     gw.end_current_session(session.req_header(), ctx).await?;
-    let (id, rec) =
-        eid_login::start_session(&gw.state.sessions, &user, v).await.map_err(unavailable("session store"))?;
+    let (id, rec) = eid_login::start_session(&gw.state.sessions, &user, v, from_snapshot)
+        .await
+        .map_err(unavailable("session store"))?;
     let zone = ctx.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default();
     tracing::info!(user = %rec.username, realm = %rec.realm, provider = %v.provider, acr = %v.acr, zone = %zone, "eID login");
     // A back-channel logout may name only `sub`: remember whose it is for as long as the session can live.
@@ -264,7 +285,7 @@ pub async fn backchannel_logout(gw: &Gateway, session: &mut Session, ctx: &mut C
             return Ok(refuse(400, "invalid_request", &e.to_string()));
         }
     };
-    match consume_jti(gw.state.stores.rate_limits.as_ref(), &l, gw.state.clock.now()).await {
+    match consume_jti(gw.state.stores.flows.as_ref(), &l).await {
         Ok(true) => {}
         Ok(false) => {
             tracing::warn!(provider = %l.provider, "back-channel logout refused: {}", LogoutError::Replayed);

@@ -3,7 +3,7 @@
 //! [`PasswordLogin`]: crate::services::login::PasswordLogin
 
 use crate::access::{self, Decision};
-use crate::directory::{normalize_username, Refusal};
+use crate::directory::{normalize_username, DirectoryError};
 use crate::gateway::extract;
 use crate::gateway::handler::{page_ctx, too_many_attempts, unavailable, Handled, PORTAL};
 use crate::gateway::http::{self, query_param, safe_redirect};
@@ -96,8 +96,9 @@ async fn login_name(gw: &Gateway, realm: &str, typed: &str) -> Result<String, ()
     match dir.find_by_email(typed).await {
         Ok(Some(user)) => Ok(user.username),
         // No account with this address (or two share it): the password is checked against the name as typed,
-        // which fails in the same time as a wrong password.
-        Ok(None) => Ok(typed.to_string()),
+        // which fails in the same time as a wrong password. A disabled account likewise: the directory says so
+        // only after a right password (AD's 533), never to a guess at an address.
+        Ok(None) | Err(DirectoryError::Refused { .. }) => Ok(typed.to_string()),
         Err(e) => {
             tracing::error!(error = %e, realm = %dir.name(), "directory unavailable during login by e-mail address");
             Err(())
@@ -145,13 +146,16 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
         }
         LoginOutcome::TooManyAttempts(wait) => return Ok(too_many_attempts(gw, ctx, session, wait)),
         LoginOutcome::Refused { reason, password_change_url } => {
-            let m = match reason {
-                Refusal::PasswordMustChange => Msg::PasswordMustChange,
-                Refusal::Disabled => Msg::AccountDisabled,
-                Refusal::Locked => Msg::AccountLocked,
+            // One audit reason per AD code; one page per thing the user can do.
+            let m = if reason.must_change_password() {
+                Msg::PasswordMustChange
+            } else if reason.disabled() {
+                Msg::AccountDisabled
+            } else {
+                Msg::AccountLocked
             };
             let mut msg = Notice::from(m);
-            if let (Refusal::PasswordMustChange, Some(url)) = (reason, password_change_url) {
+            if let (true, Some(url)) = (reason.must_change_password(), password_change_url) {
                 msg = msg.with_link(url, Msg::PasswordChangeLink);
             }
             return Ok(render(gw, ctx, session.req_header(), refill(msg, 0)));
@@ -162,6 +166,8 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
             return Ok(render(gw, ctx, session.req_header(), refill(msg, 503)).header("retry-after", "60"));
         }
     };
+    // What the directory just said is the account's last-known entry (eID during a directory outage).
+    gw.remember_entry(&user).await;
     // A session the client already had is ended, never upgraded: the new login gets a new ID.
     gw.end_current_session(session.req_header(), ctx).await?;
     let (id, rec) = crate::services::sessions::create(&gw.state.sessions, &user, Methods::of(Method::Password))

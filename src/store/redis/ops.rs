@@ -32,6 +32,20 @@ return {r[1], tostring(t)}
     )
 });
 
+/// A single-use mark: set when there is none whose deadline (the value, ms) is after now. The deadline is checked
+/// against the gateway's clock, not only Redis's expiry. KEYS[1] mark; ARGV now_ms, deadline_ms, ttl_ms. Returns 1
+/// when this call set the mark, 0 when a live one was there.
+static USE_ONCE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local d = redis.call('GET', KEYS[1])
+if d and tonumber(d) and tonumber(d) > tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+",
+    )
+});
+
 /// Replaces the sealed record of an existing session hash, keeping `t`; nothing when the session is gone.
 /// KEYS[1] session; ARGV value, ttl_ms. Returns 1 when replaced, 0 when there was no session.
 static REPLACE_EXISTING: LazyLock<Script> = LazyLock::new(|| {
@@ -155,6 +169,17 @@ impl Redis {
         let cmd = redis::cmd("SET").arg(self.key(key)).arg(value).arg("NX").arg("PX").arg(ms(ttl)).clone();
         let r: Option<String> = self.query(&cmd, Retry::Once).await?;
         Ok(r.is_some())
+    }
+
+    /// Sets a single-use mark that lives until `deadline_ms` on the caller's clock (and `ttl` on Redis's): `true`
+    /// when this call set it, `false` when a live one was there. One script: of racing callers exactly one wins.
+    pub async fn use_once(&self, key: &[u8], now_ms: u64, deadline_ms: u64, ttl: Duration) -> Result<bool, StoreError> {
+        let k = self.key(key);
+        let mut inv = USE_ONCE.key(&k);
+        inv.arg(now_ms).arg(deadline_ms).arg(ms(ttl));
+        // Not retried: a lost reply after the mark was set must not turn into a second, losing call.
+        let n: i64 = self.script(&inv, Retry::Once).await?;
+        Ok(n == 1)
     }
 
     /// Reads a value.

@@ -13,7 +13,8 @@ use crate::store::seal::Secrets;
 use crate::store::{
     Account, AccountFailures, AccountStore, BanState, ChallengeEntry, ChallengeStore, Consumed, EidLink, EidSid,
     FlowStore, Key, LinkOutcome, Lockout, NewCode, Opened, Probe, Quota, RateDecision, RateLimitStore,
-    RegulationLimits, RegulationStore, SessionEntry, SessionScope, SessionStore, StoreError, Stores, Touch,
+    RegulationLimits, RegulationStore, SessionEntry, SessionScope, SessionStore, SnapshotStore, StoreError, Stores,
+    Touch,
 };
 use redis::Script;
 use std::sync::{Arc, LazyLock};
@@ -806,6 +807,12 @@ impl FlowStore for RedisStore {
         }
     }
 
+    async fn use_once(&self, key: &Key, ttl: Duration) -> Result<bool, StoreError> {
+        let (suffix, _) = self.token_key("o", key);
+        let now = self.now();
+        self.redis.use_once(&suffix, now, now.saturating_add(ms(ttl)), ttl.saturating_add(GC_SLACK)).await
+    }
+
     async fn sweep(&self, now: Instant, limit: usize) -> Result<usize, StoreError> {
         // A flow's deadline is sealed with it; open each to decide (sweeps are rare and flows few).
         let mut n = 0;
@@ -842,11 +849,37 @@ impl FlowStore for RedisStore {
 }
 
 impl RedisStore {
+    /// The key and sealing context of an account's last-known directory entry.
+    fn snapshot_key(&self, account: &str) -> (Vec<u8>, [u8; 32]) {
+        self.name_key("dir", account)
+    }
+
     fn open_flow(&self, ad: &[u8], v: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let plain = self.secrets.open(ad, v)?;
         let (d, flow) = plain.split_at_checked(8).ok_or_else(|| corrupt("an eID flow"))?;
         let deadline = u64::from_be_bytes(d.try_into().map_err(|_| corrupt("an eID flow"))?);
         Ok((deadline > self.now()).then(|| flow.to_vec()))
+    }
+}
+
+#[async_trait::async_trait]
+impl SnapshotStore for RedisStore {
+    async fn put_snapshot(&self, account: &str, entry: Vec<u8>, ttl: Duration) -> Result<(), StoreError> {
+        // Sealed with its deadline in front, as a flow is: read back only while the gateway's clock allows.
+        let (suffix, ad) = self.snapshot_key(account);
+        let deadline = self.now().saturating_add(ms(ttl));
+        let mut plain = deadline.to_be_bytes().to_vec();
+        plain.extend_from_slice(&entry);
+        let sealed = self.secrets.seal(&ad, &plain)?;
+        self.redis.put(&suffix, &sealed, ttl.saturating_add(GC_SLACK)).await
+    }
+
+    async fn snapshot(&self, account: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let (suffix, ad) = self.snapshot_key(account);
+        match self.redis.get(&suffix).await? {
+            None => Ok(None),
+            Some(v) => self.open_flow(&ad, &v),
+        }
     }
 }
 
