@@ -152,15 +152,14 @@ pub fn encode_group(name: &str) -> Cow<'_, str> {
     if name.bytes().all(group_byte_kept) {
         return Cow::Borrowed(name);
     }
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    use std::fmt::Write;
     let mut out = String::with_capacity(name.len() * 3);
     for b in name.bytes() {
         if group_byte_kept(b) {
             out.push(char::from(b));
         } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xf)]));
+            // Writing to a String cannot fail.
+            let _ = write!(out, "%{b:02X}");
         }
     }
     Cow::Owned(out)
