@@ -1037,7 +1037,8 @@ mod tests {
         .await;
     }
 
-    /// The file is 0600, and a dump holds no token hash, account name, code MAC of a guessable code, or person ID.
+    /// The file is 0600, and a dump holds no token hash, account name, code MAC of a guessable code, person ID, or
+    /// last-known directory entry.
     #[tokio::test]
     async fn file_private_and_opaque() {
         use std::os::unix::fs::PermissionsExt;
@@ -1059,6 +1060,15 @@ mod tests {
         SessionStore::create(&s, &key, entry, Duration::from_secs(900)).await.unwrap();
         let link = EidLink { provider: "idporten".into(), person_id: "12345678901".into(), linked_at: now };
         s.link_eid("staff:anna-account", link).await.unwrap();
+        // A last-known directory entry is sealed too: neither the account nor what the directory said shows.
+        s.put_snapshot(
+            "staff:anna-account",
+            b"{\"display_name\":\"Anna Lindqvist\"}".to_vec(),
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+        assert!(s.snapshot("staff:anna-account").await.unwrap().is_some());
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         drop(s);
