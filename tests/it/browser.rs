@@ -71,7 +71,15 @@ fn texts(lang: Lang) -> Value {
         "CodeLabel": m(Msg::CodeLabel),
         "VerifyButton": m(Msg::VerifyButton),
         "AccountTitle": m(Msg::AccountTitle),
+        "AccountLink": m(Msg::AccountLink),
+        "Phone1Label": m(Msg::Phone1Label),
         "Phone2Label": m(Msg::Phone2Label),
+        "PhoneRemove": p(Msg::PhoneRemove, "number"),
+        "PhoneRemoved": p(Msg::PhoneRemoved, "number"),
+        "StepUpTitle": m(Msg::StepUpTitle),
+        "PortalStepUp": m(Msg::PortalStepUp),
+        "PortalStepUpEidHigh": Msg::PortalStepUpEid.arg("level", "high").render(lang),
+        "EidLoginHigh": Msg::EidLoginWithAt.arg("provider", EID_TITLE).arg("level", "high").render(lang),
         "ConfirmPassword": m(Msg::ConfirmPassword),
         "SaveButton": m(Msg::SaveButton),
         "PhonesSaved": m(Msg::PhonesSaved),
@@ -210,39 +218,70 @@ fn pid(i: usize) -> String {
     format!("0101{:07}", 1_000_000 + i)
 }
 
-/// Where this run's artifacts go: `target/browser-artifacts/run-<time>-<pid>/`.
-fn artifacts_dir() -> PathBuf {
+/// Where a journey set's artifacts go: `target/browser-artifacts/run-<time>-<pid>-<set>/`.
+fn artifacts_dir(set: &str) -> PathBuf {
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target/browser-artifacts")
-        .join(format!("run-{stamp}-{}", std::process::id()))
+        .join(format!("run-{stamp}-{}-{set}", std::process::id()))
 }
 
-/// Sends the gateway's log (this process's tracing output) to `path`.
+/// The file the gateway's log goes to now (the journey set running).
+static LOG_FILE: std::sync::Mutex<Option<std::fs::File>> = std::sync::Mutex::new(None);
+
+/// Journey sets run one after another: one Chromium at a time on two cores, and one gateway log file at a time.
+static ONE_SET_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Writes to [`LOG_FILE`] (nowhere while no journey set runs).
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match LOG_FILE.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            Some(f) => f.write(buf),
+            None => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Sends the gateway's log (this process's tracing output) to `path`, for the journey set that runs now.
 fn log_to(path: &Path) {
-    let file = std::fs::File::create(path).unwrap();
+    *LOG_FILE.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::fs::File::create(path).unwrap());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new("info,pingora_core=warn,pingora_proxy=warn"))
         .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(file))
+        .with_writer(|| LogWriter)
         .try_init();
 }
 
-/// Every journey of issue #16 this harness covers, in all five languages at 320 and 1280 px, in real Chromium
-/// against the real gateway and peers: internal password login and logout, remote password + SMS code typed in lower
-/// case (and the account page refusing number changes from outside), remote password + e-mail code, eID via the test
-/// OpenID Provider, adding a second number on the account page while keeping the first, and the idle timeout —
-/// each Portvakt page state with 0 axe-core violations and each login completed by keyboard.
-#[test]
-fn journeys_in_five_languages_at_two_widths() {
+/// Checks that Chromium and the driver's packages are installed, takes this set's turn and starts its artifacts
+/// directory with the gateway's log in it.
+fn begin_set(set: &str) -> (std::sync::MutexGuard<'static, ()>, PathBuf) {
     let node_modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/browser/node_modules");
     assert!(
         Path::new(CHROMIUM).exists() && node_modules.join("playwright-core").exists(),
         "Chromium or the driver's npm packages are missing: run scripts/install-test-deps"
     );
-    let artifacts = artifacts_dir();
+    let turn = ONE_SET_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let artifacts = artifacts_dir(set);
     std::fs::create_dir_all(&artifacts).unwrap();
     log_to(&artifacts.join("gateway.log"));
+    (turn, artifacts)
+}
+
+/// Every journey of issue #16 this harness covers, in all five languages at 320 and 1280 px, in real Chromium
+/// against the real gateway and peers: internal password login and logout, remote password + SMS code typed in lower
+/// case (and the account page refusing number changes from outside), remote password + e-mail code, eID via the test
+/// OpenID Provider, the account page from the header's link (adding a second number keeps the first, then one is
+/// removed by its own button and the page names it), and the idle timeout —
+/// each Portvakt page state with 0 axe-core violations and each login completed by keyboard.
+#[test]
+fn journeys_in_five_languages_at_two_widths() {
+    let (_turn, artifacts) = begin_set("five-languages");
 
     let mut journeys = Vec::new();
     // The idle journeys move their gateway's clock: they run first, one after another, on a gateway of their own.
@@ -366,6 +405,15 @@ timeout = "5s"
             })
         })
         .collect();
+    run_driver(&artifacts, &control, plan_journeys);
+    drop((env, idle_env, op));
+    let _ = std::fs::remove_dir_all(&artifacts);
+}
+
+/// Runs the driver over `journeys` with the harness's `control` server, writing plan and results into `artifacts`;
+/// fails with every failed journey's error (screenshots, pages and the gateway log stay in `artifacts`).
+fn run_driver(artifacts: &Path, control: &Control, journeys: Vec<Value>) {
+    let count = journeys.len();
     let results_path = artifacts.join("results.json");
     let plan = json!({
         "chromium": CHROMIUM,
@@ -374,7 +422,7 @@ timeout = "5s"
         "results": results_path,
         "concurrency": CONCURRENCY,
         "deadlineMs": DEADLINE.as_millis() as u64,
-        "journeys": plan_journeys,
+        "journeys": journeys,
     });
     let plan_path = artifacts.join("plan.json");
     std::fs::write(&plan_path, serde_json::to_vec_pretty(&plan).unwrap()).unwrap();
@@ -408,13 +456,151 @@ timeout = "5s"
         failed.is_empty() && out.status.success(),
         "{} of {} journeys failed (screenshots, pages and the gateway log in {}):\n{}\n{stderr}",
         failed.len(),
-        journeys.len(),
+        count,
         artifacts.display(),
         failed.join("\n\n")
     );
-    assert_eq!(results.len(), journeys.len(), "every journey ran");
+    assert_eq!(results.len(), count, "every journey ran");
     // Every journey checked at least one Portvakt page with axe-core, except eID's login page being its only one.
-    assert!(states >= journeys.len(), "only {states} page states were checked with axe-core");
-    drop((env, idle_env, op));
+    assert!(states >= count, "only {states} page states were checked with axe-core");
+}
+
+/// The shipped policy files as one file (the second's `timezone` line dropped: the first sets the same).
+fn shipped_policies() -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let services = std::fs::read_to_string(dir.join("services.toml")).unwrap();
+    let account = std::fs::read_to_string(dir.join("account.toml")).unwrap();
+    let account: String = account.lines().filter(|l| !l.starts_with("timezone")).map(|l| format!("{l}\n")).collect();
+    format!("{services}\n{account}")
+}
+
+/// The shipped rule for signing from outside: its message in `lang`, as the step-up page shows it.
+fn signing_message(lang: Lang) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/services.toml");
+    let file: toml::Value = toml::from_str(&std::fs::read_to_string(dir).unwrap()).unwrap();
+    let rule = file["rule"].as_array().unwrap().iter().find(|r| r["id"].as_str() == Some("signing-remote-eid-high"));
+    rule.expect("the shipped signing rule")["message"][lang.code()].as_str().unwrap().to_string()
+}
+
+/// The journeys from outside that need eID at a higher level, with the shipped policies (`policies/`), in Norwegian
+/// bokmål and English at 320 and 1280 px: an eID login at substantial steps up to high at the test OpenID Provider
+/// to open signing; and a user logged in with an SMS code is offered eID at level high for signing, on the step-up
+/// page and on the portal's tile, never another code (which before #16.1 landed back on the code page forever).
+/// Every Portvakt page state passes axe-core; the steps are taken by keyboard where Portvakt's pages are concerned.
+#[test]
+fn step_up_and_signing_from_outside() {
+    let (_turn, artifacts) = begin_set("step-up");
+    let mut journeys = Vec::new();
+    for kind in ["stepup", "signing"] {
+        for lang in [Lang::Nb, Lang::En] {
+            for width in WIDTHS {
+                journeys.push(Journey { kind, lang, width });
+            }
+        }
+    }
+    let smtp = Arc::new(SmtpServer::start());
+    let sms = Arc::new(Elks46Server::start(ELKS_USER, ELKS_PASS));
+    // eID logins come back to the listener pinned to `remote`: its address is the public URL.
+    let (port, remote_port) = (free_port(), free_port());
+    let remote = format!("http://127.0.0.1:{remote_port}");
+    let op = TestOp::start(vec![OpClient::basic(
+        "portvakt",
+        "klient-hemlighet",
+        &format!("{remote}/.portvakt/eid/callback"),
+    )]);
+    let mut users = String::new();
+    let mut accounts = serde_json::Map::new();
+    for (i, j) in journeys.iter().enumerate() {
+        let id = j.id();
+        users.push_str(&format!(
+            "[[users]]\nusername = \"{id}\"\npassword_hash = \"{{hash}}\"\nname = \"Test {id}\"\nemail = \"{id}@kommune.example\"\ngroups = [\"staff\"]\n\n"
+        ));
+        let link = json!({ "provider": "idporten", "person_id": pid(i), "linked_at": 1_795_420_800_000u64 });
+        accounts.insert(format!("staff:{id}"), json!({ "phones": [phone(i, 1)], "eid": link }));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let accounts_path = dir.path().join("accounts.json");
+    std::fs::write(&accounts_path, Value::Object(accounts).to_string()).unwrap();
+    let extra = format!(
+        r#"
+[sms]
+kind = "46elks"
+api_url = "{sms_url}"
+username = "{ELKS_USER}"
+password = "{ELKS_PASS}"
+from = "Kommunen"
+timeout = "5s"
+
+[email]
+kind = "smtp"
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+from = "Portvakt <noreply@kommune.example>"
+timeout = "5s"
+
+[[zones]]
+name = "schools"
+cidrs = ["10.64.0.0/12"]
+
+[[institutions]]
+name = "kommune"
+title = "Eksempel kommune"
+email_domains = ["kommune.example"]
+
+[[eid.providers]]
+name = "idporten"
+title = "{EID_TITLE}"
+issuer = "{issuer}"
+client_id = "portvakt"
+client_secret = "klient-hemlighet"
+acr_values = ["idporten-loa-substantial"]
+timeout = "5s"
+"#,
+        smtp_port = smtp.port,
+        sms_url = sms.url,
+        issuer = op.issuer(),
+    );
+    let env = Env::start(Opts {
+        http_port: Some(port),
+        remote_port: Some(remote_port),
+        server_extra: format!("public_url = \"{remote}\""),
+        extra,
+        extra_users: users,
+        accounts: Some(accounts_path),
+        policies: Some(shipped_policies()),
+        threads: Some(2),
+        ..Default::default()
+    });
+    let control = Control::start(env.clock.clone(), smtp.clone(), sms.clone());
+    let plan: Vec<Value> = journeys
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            let id = j.id();
+            json!({
+                "id": id,
+                "kind": j.kind,
+                "lang": j.lang.code(),
+                "locale": locale(j.lang),
+                "width": j.width,
+                "base": env.http_url(),
+                "remote": remote,
+                "user": id,
+                "password": PASSWORD,
+                "email": format!("{id}@kommune.example"),
+                "phone": phone(i, 1),
+                "pid": pid(i),
+                "acr": "idporten-loa-substantial",
+                "acrHigh": "idporten-loa-high",
+                "eidTitle": EID_TITLE,
+                "signingTitle": "Signing",
+                "signingMessage": signing_message(j.lang),
+                "texts": texts(j.lang),
+            })
+        })
+        .collect();
+    run_driver(&artifacts, &control, plan);
+    drop((env, op));
     let _ = std::fs::remove_dir_all(&artifacts);
 }

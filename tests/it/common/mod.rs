@@ -102,6 +102,9 @@ pub struct Opts {
     pub policies: Option<String>,
     /// Port for the plain listener, chosen beforehand (e.g. to register a callback URL at a test OP first).
     pub http_port: Option<u16>,
+    /// Port for the plain listener pinned to `remote`, chosen beforehand (e.g. as the `public_url` of a browser
+    /// test whose eID logins come back from outside).
+    pub remote_port: Option<u16>,
     /// Extra lines for the `[server]` table.
     pub server_extra: String,
     /// Worker threads per listener (1 when `None`).
@@ -161,7 +164,7 @@ impl Env {
         )
         .unwrap();
         let http = opts.http_port.unwrap_or_else(free_port);
-        let (https, pinned_remote, redirect) = (free_port(), free_port(), free_port());
+        let (https, pinned_remote, redirect) = (free_port(), opts.remote_port.unwrap_or_else(free_port), free_port());
         let b = &backends.addrs;
         let third = opts.dead_backend.unwrap_or(b[2]);
         let session = opts

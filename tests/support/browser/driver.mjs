@@ -191,6 +191,13 @@ class Run {
   }
 }
 
+/** The test OP's own login page (not Portvakt's, so not axe-checked): national identity number and level. */
+async function opLogin(page, pid, acr) {
+  await page.getByLabel('Fødselsnummer').fill(pid, { timeout: STEP_TIMEOUT_MS });
+  await page.getByLabel('Nivå').selectOption(acr);
+  await page.getByRole('button', { name: 'Logg inn', exact: true }).click();
+}
+
 // ---- the journeys -------------------------------------------------------------------------------------------------
 
 const JOURNEYS = {
@@ -258,33 +265,101 @@ const JOURNEYS = {
     await r.heading(t.LoginTitle);
     await r.check('login page with eID');
     await r.kbPress('link', fill(t.EidLoginWith, { provider: j.eidTitle }));
-    // The test OP's own page (not Portvakt's, so not axe-checked): national identity number and level.
-    await page.getByLabel('Fødselsnummer').fill(j.pid, { timeout: STEP_TIMEOUT_MS });
-    await page.getByLabel('Nivå').selectOption(j.acr);
-    await page.getByRole('button', { name: 'Logg inn', exact: true }).click();
+    await opLogin(page, j.pid, j.acr);
     await r.atService('/self-service/', 'eid');
   },
 
-  /** Account page on the internal network: add a second number; the first one stays. */
+  /** Account page on the internal network, reached from the portal header's link: the first number is pre-filled,
+   * a second one is added and the first stays; then the first is removed by its own button, the page says which
+   * number went, and only the second is left. */
   async account(r) {
     const { page, t, j } = r;
-    await page.goto(`${j.base}/.portvakt/account`);
+    await page.goto(`${j.base}/.portvakt/portal`);
     await r.passwordLogin('internal');
+    await r.heading(t.PortalTitle);
+    await r.kbPress('link', t.AccountLink);
     await r.heading(t.AccountTitle);
     await r.check('account page');
-    const list = page.getByRole('list').filter({ hasText: j.phoneMasked });
-    await list.waitFor({ timeout: STEP_TIMEOUT_MS });
-    // The second field is empty; the first holds the registered number, so saving keeps it.
+    await page.getByRole('definition').filter({ hasText: j.user }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.getByRole('definition').filter({ hasText: j.email }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    const removeButton = (masked) => page.getByRole('button', { name: fill(t.PhoneRemove, { number: masked }), exact: true });
+    expect(await removeButton(j.phoneMasked).count() === 1, `no Remove button for ${j.phoneMasked}`);
+    // The first field holds the registered number and the second is empty, so saving keeps the first.
+    const first = await page.getByLabel(t.Phone1Label, { exact: true }).inputValue();
+    expect(first === j.phone, `the first number field holds "${first}", expected ${j.phone}`);
     const second = page.getByLabel(t.Phone2Label, { exact: true });
     expect(await second.inputValue() === '', 'the second number field is not empty');
     await r.kbType(t.Phone2Label, j.newPhone);
     await r.kbType(t.ConfirmPassword, j.password);
     await r.kbPress('button', t.SaveButton);
-    await page.getByText(t.PhonesSaved, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.getByRole('status').filter({ hasText: t.PhonesSaved }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await r.check('account page: saved');
-    const items = await page.getByRole('listitem').allInnerTexts();
-    expect(items.includes(j.phoneMasked), `after saving, the first number ${j.phoneMasked} is gone: ${items}`);
-    expect(items.includes(j.newPhoneMasked), `after saving, the new number ${j.newPhoneMasked} is missing: ${items}`);
+    expect(await removeButton(j.phoneMasked).count() === 1, `after saving, the first number ${j.phoneMasked} is gone`);
+    expect(await removeButton(j.newPhoneMasked).count() === 1, `after saving, ${j.newPhoneMasked} is missing`);
+    // Remove the first number by its own button (keyboard only).
+    await r.kbPress('button', fill(t.PhoneRemove, { number: j.phoneMasked }));
+    const removed = fill(t.PhoneRemoved, { number: j.phoneMasked });
+    await page.getByRole('status').filter({ hasText: removed }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await r.check('account page: number removed');
+    expect(await removeButton(j.phoneMasked).count() === 0, `${j.phoneMasked} is still listed after its removal`);
+    expect(await removeButton(j.newPhoneMasked).count() === 1, `${j.newPhoneMasked} went with the other number`);
+    const kept = await page.getByLabel(t.Phone1Label, { exact: true }).inputValue();
+    expect(kept === j.newPhone, `after the removal the first field holds "${kept}", expected ${j.newPhone}`);
+  },
+
+  /** eID from outside at substantial, then the signing service (the shipped rule needs high from outside): the
+   * step-up page offers only the eID button at level high, the provider asks again, and signing opens. */
+  async stepup(r) {
+    const { page, t, j } = r;
+    await page.goto(`${j.remote}/signing/contract`);
+    await r.heading(t.LoginTitle);
+    await r.check('login page from outside');
+    await r.kbPress('link', fill(t.EidLoginWith, { provider: j.eidTitle }));
+    await opLogin(page, j.pid, j.acr);
+    await r.heading(t.StepUpTitle);
+    await page.getByText(j.signingMessage, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    expect(await page.getByRole('radio').count() === 0, 'the eID-only step-up offers a code channel');
+    await r.check('step-up to eID high');
+    await r.kbPress('link', t.EidLoginHigh);
+    await opLogin(page, j.pid, j.acrHigh);
+    await r.atService('/signing/contract', 'eid');
+  },
+
+  /** Signing from outside with the shipped policies, for a user logged in with an SMS code: the page offers eID at
+   * level high and no other code (before #16.1 a second code landed back on the code page forever); the portal's
+   * tile says the same; eID at high opens signing. */
+  async signing(r) {
+    const { page, t, j } = r;
+    await page.goto(`${j.remote}/expense/claims`);
+    await r.passwordLogin('remote');
+    await r.heading(t.SecondFactorTitle);
+    await r.kbChoose(pattern(t.ChannelSms));
+    await r.kbPress('button', t.SendCode);
+    await page.getByLabel(t.CodeLabel, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    const code = await newestCode('sms', j.phone);
+    await r.kbType(t.CodeLabel, code);
+    await r.kbPress('button', t.VerifyButton);
+    await r.atService('/expense/claims', 'password,sms');
+    await page.goto(`${j.remote}/signing/contract`);
+    await r.heading(t.StepUpTitle);
+    await page.getByText(j.signingMessage, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    expect(await page.getByRole('radio').count() === 0, 'signing from outside offers another code');
+    expect(await page.getByLabel(t.CodeLabel, { exact: true }).count() === 0, 'signing from outside asks for a code');
+    await r.check('signing from outside: eID high only');
+    await page.goto(`${j.remote}/.portvakt/portal`);
+    await r.heading(t.PortalTitle);
+    await r.check('portal after an SMS login from outside');
+    const tile = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: j.signingTitle, exact: true }) });
+    expect(await tile.getByRole('link', { name: t.PortalStepUpEidHigh, exact: true }).count() === 1,
+      'the signing tile does not offer eID at level high');
+    expect(await tile.getByRole('link', { name: t.PortalStepUp, exact: true }).count() === 0,
+      'the signing tile offers a one-time code');
+    // The tile's way leads to the service's own start page.
+    await tile.getByRole('link', { name: t.PortalStepUpEidHigh, exact: true }).click();
+    await r.heading(t.StepUpTitle);
+    await r.kbPress('link', t.EidLoginHigh);
+    await opLogin(page, j.pid, j.acrHigh);
+    await r.atService('/signing/', 'eid');
   },
 
   /** Idle timeout: the harness moves the gateway's clock past idle_timeout; the next page is the login page with
