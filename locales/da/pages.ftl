@@ -168,6 +168,11 @@ send-limit-cooldown = Vi har lige sendt en kode. Vent { $seconds ->
         [one] { $seconds } sekund
        *[other] { $seconds } sekunder
     }, før du beder om en ny.
+# Shown when a new code is asked for too soon after one sent for another login; uses `{seconds}`.
+send-limit-cooldown-elsewhere = En kode blev lige sendt til samme nummer eller adresse for et andet login, og den gælder kun der. Vent { $seconds ->
+        [one] { $seconds } sekund
+       *[other] { $seconds } sekunder
+    }, og bed så om en ny kode her.
 # Shown when too many codes have been asked for; uses `{minutes}`.
 send-limit-reached = Der er bedt om for mange koder. Prøv igen om { $minutes ->
         [one] { $minutes } minut

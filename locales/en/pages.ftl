@@ -171,6 +171,11 @@ send-limit-cooldown = A code was just sent. Wait { $seconds ->
         [one] { $seconds } second
        *[other] { $seconds } seconds
     } before asking for another.
+# Shown when a new code is asked for too soon after one sent for another login; uses `{seconds}`.
+send-limit-cooldown-elsewhere = A code was sent to the same number or address moments ago for another login, and it works only there. Wait { $seconds ->
+        [one] { $seconds } second
+       *[other] { $seconds } seconds
+    }, then ask for a new code here.
 # Shown when too many codes have been asked for; uses `{minutes}`.
 send-limit-reached = Too many codes have been requested. Try again in { $minutes ->
         [one] { $minutes } minute

@@ -168,6 +168,11 @@ send-limit-cooldown = Vi har nettopp sendt en kode. Vent { $seconds ->
         [one] { $seconds } sekund
        *[other] { $seconds } sekunder
     } før du ber om en ny.
+# Shown when a new code is asked for too soon after one sent for another login; uses `{seconds}`.
+send-limit-cooldown-elsewhere = En kode ble nettopp sendt til samme nummer eller adresse for en annen innlogging, og den gjelder bare der. Vent { $seconds ->
+        [one] { $seconds } sekund
+       *[other] { $seconds } sekunder
+    } og be så om en ny kode her.
 # Shown when too many codes have been asked for; uses `{minutes}`.
 send-limit-reached = Det er bedt om for mange koder. Prøv igjen om { $minutes ->
         [one] { $minutes } minutt

@@ -150,6 +150,8 @@ send-failed-sms = Vi fekk ikkje sendt SMS-en akkurat no. Prøv e-post i staden, 
 send-failed-email = Vi fekk ikkje sendt e-posten akkurat no. Prøv SMS i staden, eller prøv igjen om nokre minutt.
 # Shown when a new code is asked for too soon; uses `{seconds}`.
 send-limit-cooldown = Vi har nettopp sendt ein kode. Vent { $seconds } sekund før du ber om ein ny.
+# Shown when a new code is asked for too soon after one sent for another login; uses `{seconds}`.
+send-limit-cooldown-elsewhere = Ein kode vart nettopp send til same nummer eller adresse for ei anna innlogging, og han gjeld berre der. Vent { $seconds } sekund og be så om ein ny kode her.
 # Shown when too many codes have been asked for; uses `{minutes}`.
 send-limit-reached = Det er bede om for mange kodar. Prøv igjen om { $minutes } minutt.
 # Shown when codes cannot be sent to the number's country.

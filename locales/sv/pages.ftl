@@ -168,6 +168,11 @@ send-limit-cooldown = Vi har precis skickat en kod. Vänta { $seconds ->
         [one] { $seconds } sekund
        *[other] { $seconds } sekunder
     } innan du ber om en ny.
+# Shown when a new code is asked for too soon after one sent for another login; uses `{seconds}`.
+send-limit-cooldown-elsewhere = En kod skickades nyss till samma nummer eller adress för en annan inloggning, och den gäller bara där. Vänta { $seconds ->
+        [one] { $seconds } sekund
+       *[other] { $seconds } sekunder
+    } och be sedan om en ny kod här.
 # Shown when too many codes have been asked for; uses `{minutes}`.
 send-limit-reached = För många koder har begärts. Försök igen om { $minutes ->
         [one] { $minutes } minut

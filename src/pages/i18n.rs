@@ -371,6 +371,8 @@ messages! {
     SendFailedEmail = "send-failed-email",
     /// Shown when a new code is asked for too soon; uses `{seconds}`.
     SendLimitCooldown = "send-limit-cooldown",
+    /// Shown when a new code is asked for too soon after one sent for another login; uses `{seconds}`.
+    SendLimitCooldownElsewhere = "send-limit-cooldown-elsewhere",
     /// Shown when too many codes have been asked for; uses `{minutes}`.
     SendLimitReached = "send-limit-reached",
     /// Shown when codes cannot be sent to the number's country.

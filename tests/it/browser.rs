@@ -68,6 +68,7 @@ fn texts(lang: Lang) -> Value {
         "ChannelSms": p(Msg::ChannelSms, "number"),
         "ChannelEmail": p(Msg::ChannelEmail, "address"),
         "SendCode": m(Msg::SendCode),
+        "SendLimitCooldownElsewhere": p(Msg::SendLimitCooldownElsewhere, "seconds"),
         "CodeLabel": m(Msg::CodeLabel),
         "VerifyButton": m(Msg::VerifyButton),
         "AccountTitle": m(Msg::AccountTitle),
@@ -487,6 +488,8 @@ fn signing_message(lang: Lang) -> String {
 /// to open signing; and a user logged in with an SMS code is offered eID at level high for signing, on the step-up
 /// page and on the portal's tile, never another code (which before #16.1 landed back on the code page forever).
 /// Every Portvakt page state passes axe-core; the steps are taken by keyboard where Portvakt's pages are concerned.
+/// With them, session 8's walk: send, reload, Back, Forward keep the code field, and a second login within the
+/// cooldown is told why it gets no code and when it can ask (then does).
 #[test]
 fn step_up_and_signing_from_outside() {
     let (_turn, artifacts) = begin_set("step-up");
@@ -498,6 +501,8 @@ fn step_up_and_signing_from_outside() {
             }
         }
     }
+    // Session 8's refused send, on a phone-sized screen.
+    journeys.push(Journey { kind: "resend", lang: Lang::En, width: 320 });
     let smtp = Arc::new(SmtpServer::start());
     let sms = Arc::new(Elks46Server::start(ELKS_USER, ELKS_PASS));
     // eID logins come back to the listener pinned to `remote`: its address is the public URL.

@@ -6,6 +6,7 @@ mod account_zones;
 mod audit_trail;
 mod browser;
 mod cli;
+mod code_resend;
 mod common;
 mod config_sections;
 mod demo;

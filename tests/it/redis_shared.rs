@@ -486,13 +486,16 @@ mod parallel {
         let mut statuses = Vec::new();
         for t in tasks {
             let (s, body) = t.await.unwrap();
+            // A send refused before the one that passed had stored its code finds no code of this login yet.
             if s == "cooldown" {
                 assert!(body.contains("A code was just sent"), "{body}");
+            } else if s == "cooldown-other" {
+                assert!(body.contains("for another login"), "{body}");
             }
             statuses.push(s);
         }
         assert_eq!(statuses.iter().filter(|s| *s == "sent").count(), 1, "{statuses:?}");
-        assert_eq!(statuses.iter().filter(|s| *s == "cooldown").count(), 11, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| s.starts_with("cooldown")).count(), 11, "{statuses:?}");
         smtp.wait_for(4, Duration::from_secs(10));
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(smtp.messages().len(), 4, "one more code, to anna");

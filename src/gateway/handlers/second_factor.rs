@@ -151,13 +151,25 @@ fn refusal_query(r: Refusal) -> (&'static str, Option<Duration>) {
 fn send_notice(gw: &Gateway, req: &RequestHeader) -> (Option<Notice>, Option<Channel>, u16, Option<Duration>) {
     let channel = query_param(req, "c").as_deref().and_then(Channel::parse);
     // Only the shown number of seconds comes from the query; a day at most.
-    let wait = query_param(req, "w").and_then(|w| w.parse::<u64>().ok()).unwrap_or(0).min(86_400);
+    let mut wait = query_param(req, "w").and_then(|w| w.parse::<u64>().ok()).unwrap_or(0).min(86_400);
+    // The wait ends at `u` (ms): a reload, Back or Forward after it shows the page as it is now, not a refusal
+    // that no longer holds (a phone reloads the tab when its user comes back from the SMS app).
+    if let Some(until) = query_param(req, "u").and_then(|u| u.parse::<u64>().ok()) {
+        let left = crate::clock::Instant(until).since(gw.state.clock.now());
+        if left.is_zero() {
+            return (None, channel, 200, None);
+        }
+        wait = wait.min(left.as_secs() + u64::from(left.subsec_millis() > 0));
+    }
     let minutes = wait.div_ceil(60).max(1);
     let text = match query_param(req, "r").as_deref() {
         Some("locked") => Msg::SecondFactorLocked.arg("minutes", minutes),
         Some("cap") => Msg::SendLimitReached.arg("minutes", gw.codes().lifetime_minutes()),
         Some("country") => Text::from(Msg::SendLimitCountry),
         Some("cooldown") => Msg::SendLimitCooldown.arg("seconds", wait.max(1)),
+        // The code that went out moments ago belongs to another login (another browser, or a login made again):
+        // this page has no field for it, so say why and when a code can be asked for here.
+        Some("cooldown-other") => Msg::SendLimitCooldownElsewhere.arg("seconds", wait.max(1)),
         Some("limit") => Msg::SendLimitReached.arg("minutes", minutes),
         // The provider's failure is not the user's: the page preselects the other way.
         Some("failed") => {
@@ -304,14 +316,24 @@ pub async fn send(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     };
     let client = ctx.client.and_then(|c| c.0);
     let code_req = CodeRequest { key: id.key(), account: &account, channel, destination: &dest, client };
-    let (result, wait) = match gw.codes().send(code_req, compose).await? {
+    let (mut result, wait) = match gw.codes().send(code_req, compose).await? {
         SendOutcome::Sent => ("sent", None),
         SendOutcome::Refused(r) => refusal_query(r),
         SendOutcome::NotDelivered(_) => ("failed", None),
     };
+    if result == "cooldown" {
+        let max_tries = gw.state.second_factor.settings().max_tries;
+        let now = gw.state.clock.now();
+        let own = gw.state.second_factor.pending(&id.key()).await.map_err(unavailable("challenge store"))?;
+        if !own.is_some_and(|c| c.expires > now && c.failures < max_tries) {
+            result = "cooldown-other";
+        }
+    }
     let mut loc = format!("/.portvakt/second-factor?rd={}&r={result}&c={}", http::url_encode(rd), channel.as_str());
     if let Some(w) = wait {
-        loc.push_str(&format!("&w={}", w.as_secs().max(1)));
+        let secs = w.as_secs().max(1);
+        let until = gw.state.clock.now().plus(Duration::from_secs(secs));
+        loc.push_str(&format!("&w={secs}&u={}", until.0));
     }
     Ok(Reply::see_other(&loc))
 }

@@ -362,6 +362,60 @@ const JOURNEYS = {
     await r.atService('/signing/', 'eid');
   },
 
+  /** The walk that once found no code field (session 8): password from outside, send, reload, Back and Forward keep
+   * the field; a second login of the same user in another browser within the cooldown is told that the code sent
+   * moments ago was for the other login and when it can ask here (no field: it has no code); after the wait (the
+   * gateway's clock moved on) a reload shows no stale refusal, the send goes through and its code logs in. */
+  async resend(r) {
+    const { page, t, j } = r;
+    const field = (p) => p.getByLabel(t.CodeLabel, { exact: true });
+    await page.goto(`${j.remote}/expense/claims`);
+    await r.passwordLogin('remote');
+    await r.heading(t.SecondFactorTitle);
+    await r.kbChoose(pattern(t.ChannelSms));
+    await r.kbPress('button', t.SendCode);
+    await field(page).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await r.check('code sent');
+    await page.reload();
+    await field(page).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.goBack();
+    await r.heading(t.SecondFactorTitle);
+    await field(page).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.goForward();
+    await field(page).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await r.check('code page after reload, Back and Forward');
+
+    const other = await page.context().browser().newContext({
+      bypassCSP: true, locale: j.locale, viewport: page.viewportSize(),
+    });
+    try {
+      const p2 = await other.newPage();
+      const r2 = new Run(j, p2);
+      await p2.goto(`${j.remote}/expense/claims`);
+      await r2.passwordLogin('remote, second browser');
+      await r2.heading(t.SecondFactorTitle);
+      await r2.kbChoose(pattern(t.ChannelSms));
+      await r2.kbPress('button', t.SendCode);
+      const elsewhere = p2.getByRole('alert').filter({ hasText: pattern(t.SendLimitCooldownElsewhere) });
+      await elsewhere.waitFor({ timeout: STEP_TIMEOUT_MS });
+      expect(await field(p2).count() === 0, 'the second login shows a code field without a code of its own');
+      await r2.check('second login: send refused by the cooldown');
+      await control('POST', '/advance?seconds=31');
+      await p2.reload();
+      await r2.heading(t.SecondFactorTitle);
+      expect(await p2.getByRole('alert').count() === 0, 'after the wait, a reload still shows the refusal');
+      await r2.kbPress('button', t.SendCode);
+      await field(p2).waitFor({ timeout: STEP_TIMEOUT_MS });
+      const code = await newestCode('sms', j.phone);
+      await r2.kbType(t.CodeLabel, code);
+      await r2.kbPress('button', t.VerifyButton);
+      await r2.atService('/expense/claims', 'password,sms');
+      r.states.push(...r2.states);
+    } finally {
+      await other.close();
+    }
+  },
+
   /** Idle timeout: the harness moves the gateway's clock past idle_timeout; the next page is the login page with
    * the notice saying why. */
   async idle(r) {
