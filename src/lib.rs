@@ -25,7 +25,8 @@
 //! - [`store`]: traits of atomic operations on shared state, their backends, sealing for persistent ones; store
 //!   errors ([`store::StoreError`]) and `[store]`.
 //! - [`directory`]: users and password checks: users file (hashing on the blocking pool), LDAP / Active Directory;
-//!   owns `[[directories]]` ([`directory::config`]).
+//!   owns `[[directories]]` ([`directory::config`]); last-known entries for eID during an outage
+//!   ([`directory::snapshot`], used by `gateway::snapshots`).
 //! - [`notify`]: sending codes: e-mail over SMTP, SMS through 46elks or a webhook, or printed (log) for the demo.
 //! - [`edge`]: connection caps, TLS handshake, request head and keep-alive deadlines, HTTP/2 limits (their keys are
 //!   in `[server]`, checked by [`server::config::edge_limits`]).

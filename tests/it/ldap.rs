@@ -1,7 +1,8 @@
 //! LDAP directories against a real OpenLDAP `slapd` (tests/it/common/ldap.rs) over LDAPS and StartTLS with a test
 //! CA: login, wrong password and unknown user, filter injection, nested groups in policies, two realms, accounts
 //! disabled during a session and at step-up, the directory going away and coming back, failover across several
-//! URLs, eID linking by slapd's `mail`, SMS codes to slapd's `mobile`, and policies by realm and institution.
+//! URLs, eID linking by slapd's `mail`, SMS codes to slapd's `mobile`, policies by realm and institution, group
+//! names percent-encoded in `X-Portvakt-Groups`, and eID logins from the last-known entry while slapd is down.
 //!
 //! What slapd cannot emulate: Active Directory's `data XXX` bind diagnostics and its matching rules
 //! (`LDAP_MATCHING_RULE_IN_CHAIN`, `…_BIT_AND`). Those run against a small stand-in domain controller
