@@ -42,3 +42,4 @@ mod store_processes;
 mod store_sqlite;
 mod tls_resumption;
 mod upgrade;
+mod upstream_pool;

@@ -15,6 +15,8 @@
 //! Connecting to servers
 
 pub mod http;
+// Portvakt patch: idle pooled connections without a task each (see PATCH.md, section 7).
+mod idle;
 pub mod l4;
 #[cfg(feature = "any_tls")]
 mod tls;
@@ -179,6 +181,9 @@ pub struct TransportConnector {
     /// for periodic metric reporting without needing access to the connector itself.
     unexpected_data_conn_count: Arc<AtomicU64>,
     keepalive_pool_callback: Option<PoolCallback>,
+    // Portvakt patch: the pool's idle connections, watched by one task instead of one each; `None` when a
+    // `keepalive_pool_callback` wants pingora's own per-connection watch (see PATCH.md, section 7).
+    idle: Option<Arc<idle::IdleSet>>,
 }
 
 const DEFAULT_POOL_SIZE: usize = 128;
@@ -209,6 +214,7 @@ impl TransportConnector {
             bind_to_v6,
             preferred_http_version: PreferredHttpVersion::new(),
             unexpected_data_conn_count: Arc::new(AtomicU64::new(0)),
+            idle: keepalive_pool_callback.is_none().then(Default::default),
             keepalive_pool_callback,
         }
     }
@@ -252,9 +258,12 @@ impl TransportConnector {
         match self.connection_pool.get(&peer.reuse_hash()) {
             Some(s) => {
                 debug!("find reusable stream, trying to acquire it");
-                {
-                    let _ = s.lock().await;
-                } // wait for the idle poll to release it
+                let id = s.lock().await.id(); // wait for the idle poll to release it
+                // Portvakt patch: without an idle watch, expiry and the sweep are checked here (PATCH.md, section 7).
+                if self.idle.as_ref().is_some_and(|idle| !idle.taken(id, &s)) {
+                    debug!("pooled connection expired or closed while idle");
+                    return None;
+                }
                 match Arc::try_unwrap(s) {
                     Ok(l) => {
                         let mut stream = l.into_inner();
@@ -322,6 +331,18 @@ impl TransportConnector {
         let meta = ConnectionMeta::new(key, id);
         debug!("Try to keepalive client session");
         let stream = Arc::new(Mutex::new(stream));
+        // Portvakt patch: list the connection as idle instead of spawning a task to watch it (PATCH.md, section 7).
+        if let Some(idle) = &self.idle {
+            idle.released(
+                &self.connection_pool,
+                &meta,
+                &stream,
+                idle_timeout,
+                &self.unexpected_data_conn_count,
+            );
+            let _ = self.connection_pool.put(&meta, stream);
+            return;
+        }
         let locked_stream = stream.clone().try_lock_owned().unwrap(); // safe as we just created it
         let (notify_close, watch_use) = self.connection_pool.put(&meta, stream);
         let idle_meta = IdleConnection::new(meta);
