@@ -7,14 +7,34 @@
 use crate::config::check::Checker;
 use bytes::Bytes;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use toml::Spanned;
 
 /// Largest logo or favicon file accepted.
 pub const MAX_IMAGE_BYTES: usize = 512 * 1024;
 
-/// Lowest contrast of white text on the primary colour (WCAG 1.4.3, normal text): the header and the buttons are
-/// white on it.
+/// Lowest contrast of text with its background (WCAG 1.4.3, normal text): the header and the buttons are white on
+/// the primary colour, and links are in the primary colour on the page's light backgrounds.
 pub const MIN_CONTRAST: f64 = 4.5;
+
+/// Lowest contrast of a focus ring with the colours next to it (WCAG 1.4.11 and 2.4.13).
+pub const MIN_FOCUS_CONTRAST: f64 = 3.0;
+
+/// White: the text on the primary colour, and the focus ring inside the header (which is the primary colour).
+pub const WHITE: [u8; 3] = [255, 255, 255];
+
+/// The focus ring outside the header (`--focus` in `assets/portvakt.css`): near-black, at least 3:1 on every light
+/// background whatever the primary colour.
+pub const FOCUS_RING: [u8; 3] = [0x1b, 0x1f, 0x24];
+
+/// The light backgrounds of the stylesheet (`assets/portvakt.css`) that links in the primary colour sit on, with
+/// their names for messages: cards, the page, notices and error boxes.
+pub const LIGHT_BACKGROUNDS: [(&str, [u8; 3]); 4] = [
+    ("the cards (#ffffff)", [0xff, 0xff, 0xff]),
+    ("the page background (#f6f7f9)", [0xf6, 0xf7, 0xf9]),
+    ("notices (#e8f1fb)", [0xe8, 0xf1, 0xfb]),
+    ("error messages (#fdecec)", [0xfd, 0xec, 0xec]),
+];
 
 /// Language codes `default_language` accepts (the pages' languages; "no" means bokmål).
 pub const LANGUAGE_CODES: &[&str] = &["sv", "nb", "nn", "da", "en", "no"];
@@ -44,6 +64,8 @@ pub struct FileBranding {
 pub struct FileFooterLink {
     /// Link text.
     pub title: Spanned<String>,
+    /// Link text per page language (`sv`, `nb`, `nn`, `da`, `en`), where it differs from `title`.
+    pub titles: Option<BTreeMap<String, Spanned<String>>>,
     /// An https:// or http:// URL, or a path on the gateway's host starting with "/".
     pub url: Spanned<String>,
 }
@@ -60,6 +82,8 @@ pub struct FileSupport {
     pub url: Option<Spanned<String>>,
     /// Opening hours as shown, e.g. "Mon–Fri 08:00–15:30".
     pub hours: Option<Spanned<String>>,
+    /// Opening hours per page language (`sv`, `nb`, `nn`, `da`, `en`), where they read differently from `hours`.
+    pub hours_by_language: Option<BTreeMap<String, Spanned<String>>>,
 }
 
 /// An image served by the gateway: its bytes, content type and a short content hash for its URL.
@@ -88,8 +112,17 @@ impl std::fmt::Debug for Image {
 pub struct FooterLink {
     /// Link text.
     pub title: String,
+    /// Link text per language code, where configured.
+    pub titles: BTreeMap<String, String>,
     /// Where it goes.
     pub url: String,
+}
+
+impl FooterLink {
+    /// The link text in a page language (its code), or `title`.
+    pub fn title_in(&self, lang: &str) -> &str {
+        self.titles.get(lang).map_or(&self.title, String::as_str)
+    }
 }
 
 /// The validated `[branding]`.
@@ -122,6 +155,15 @@ pub struct Support {
     pub url: Option<String>,
     /// Opening hours as shown.
     pub hours: Option<String>,
+    /// Opening hours per language code, where configured.
+    pub hours_by_language: BTreeMap<String, String>,
+}
+
+impl Support {
+    /// The opening hours in a page language (its code), or `hours`.
+    pub fn hours_in(&self, lang: &str) -> Option<&str> {
+        self.hours_by_language.get(lang).or(self.hours.as_ref()).map(String::as_str)
+    }
 }
 
 /// Checks `[branding]`; images are read here.
@@ -142,19 +184,13 @@ pub fn validate_branding(c: &mut Checker<'_>, f: Option<&FileBranding>) -> Brand
             c.err(col, format!("primary_color \"{}\" is not a colour like \"#0b5cad\"", col.get_ref()));
             return None;
         };
-        let ratio = contrast(rgb, [255, 255, 255]);
-        if ratio < MIN_CONTRAST {
-            c.err(
-                col,
-                format!(
-                    "primary_color {} has a contrast of {ratio:.1}:1 with the white text on it; WCAG needs at \
-                     least {MIN_CONTRAST}:1: choose a darker colour",
-                    col.get_ref()
-                ),
-            );
-            return None;
+        match primary_color_problem(rgb) {
+            Some(problem) => {
+                c.err(col, format!("primary_color {} {problem}", col.get_ref()));
+                None
+            }
+            None => Some(col.get_ref().trim().to_ascii_lowercase()),
         }
-        Some(col.get_ref().trim().to_ascii_lowercase())
     });
     let mut footer_links = Vec::new();
     for l in &f.footer_links {
@@ -170,7 +206,8 @@ pub fn validate_branding(c: &mut Checker<'_>, f: Option<&FileBranding>) -> Brand
             );
             continue;
         }
-        footer_links.push(FooterLink { title: title.to_string(), url: l.url.get_ref().trim().to_string() });
+        let titles = translations(c, l.titles.as_ref(), 80, "a footer link's title");
+        footer_links.push(FooterLink { title: title.to_string(), titles, url: l.url.get_ref().trim().to_string() });
     }
     let default_language = f.default_language.as_ref().and_then(|l| {
         let code = l.get_ref().trim().to_ascii_lowercase();
@@ -229,10 +266,60 @@ pub fn validate_support(
             s.hours = Some(v.to_string());
         }
     }
+    s.hours_by_language = translations(c, f.hours_by_language.as_ref(), 120, "hours");
     if f.phone.is_none() && f.email.is_none() && f.url.is_none() {
         c.err_at(at, "[support] needs at least one of phone, email or url: how users reach IT support");
     }
     Some(s)
+}
+
+/// Languages a per-language text may be given in.
+const TEXT_LANGUAGES: [&str; 5] = ["sv", "nb", "nn", "da", "en"];
+
+/// Checks a table of texts per page language: known language codes, 1 to `max` characters without control
+/// characters each.
+fn translations(
+    c: &mut Checker<'_>,
+    t: Option<&BTreeMap<String, Spanned<String>>>,
+    max: usize,
+    what: &str,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (lang, text) in t.into_iter().flatten() {
+        let v = text.get_ref().trim();
+        if !TEXT_LANGUAGES.contains(&lang.as_str()) {
+            c.err(text, format!("\"{lang}\" is not a page language: use {}", TEXT_LANGUAGES.join(", ")));
+        } else if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
+            c.err(text, format!("{what} must be 1 to {max} characters, without control characters"));
+        } else {
+            out.insert(lang.clone(), v.to_string());
+        }
+    }
+    out
+}
+
+/// Why a primary colour would make a page inaccessible, or None when it keeps every text at 4.5:1 and the focus
+/// ring at 3:1: white text (header, buttons) on it and links in it on each light background. The focus ring inside
+/// the header is white on it, so the text's 4.5:1 also gives the ring more than its 3:1; outside the header the
+/// ring is [`FOCUS_RING`] on the light backgrounds, whatever the primary colour.
+pub fn primary_color_problem(rgb: [u8; 3]) -> Option<String> {
+    let white = contrast(rgb, WHITE);
+    if white < MIN_CONTRAST {
+        return Some(format!(
+            "has a contrast of {white:.1}:1 with the white text on it; WCAG needs at least {MIN_CONTRAST}:1: choose a \
+             darker colour"
+        ));
+    }
+    for (name, bg) in LIGHT_BACKGROUNDS {
+        let ratio = contrast(rgb, bg);
+        if ratio < MIN_CONTRAST {
+            return Some(format!(
+                "has a contrast of {ratio:.1}:1 as link text on {name}; WCAG needs at least {MIN_CONTRAST}:1: choose \
+                 a darker colour"
+            ));
+        }
+    }
+    None
 }
 
 /// An http(s) URL with a host.
@@ -354,5 +441,36 @@ mod tests {
         assert_eq!(parse_hex_color("#abc"), Some([0xaa, 0xbb, 0xcc]));
         assert_eq!(parse_hex_color("0b5cad"), None);
         assert_eq!(parse_hex_color("#0b5cag"), None);
+    }
+
+    /// The focus ring outside the header keeps 3:1 against every light background of the stylesheet, and the
+    /// header's white ring 3:1 against the default primary colour; the default colour passes its own check.
+    #[test]
+    fn focus_ring_contrast_on_every_background() {
+        for (name, bg) in LIGHT_BACKGROUNDS {
+            let ratio = contrast(FOCUS_RING, bg);
+            assert!(ratio >= MIN_FOCUS_CONTRAST, "focus ring on {name}: {ratio:.2}:1");
+        }
+        let accent = parse_hex_color("#0b5cad").unwrap();
+        assert!(contrast(WHITE, accent) >= MIN_FOCUS_CONTRAST);
+        assert_eq!(primary_color_problem(accent), None);
+        // The old ring, #f5b700, had 1.8:1 on white (issue #16.8): the same check refuses it.
+        assert!(contrast(parse_hex_color("#f5b700").unwrap(), WHITE) < MIN_FOCUS_CONTRAST);
+    }
+
+    /// A primary colour is refused when white text on it, or links in it on a notice, fall below 4.5:1, and kept
+    /// when both reach it; the message names the ratio and where.
+    #[test]
+    fn primary_color_needs_text_contrast_everywhere() {
+        let problem = |hex: &str| primary_color_problem(parse_hex_color(hex).unwrap());
+        assert!(problem("#f5b700").unwrap().contains("with the white text on it"));
+        // #2f73b8: 4.9:1 with white, but links in it on the light blue notice have 4.3:1.
+        let rgb = parse_hex_color("#2f73b8").unwrap();
+        assert!(contrast(rgb, WHITE) >= MIN_CONTRAST, "{}", contrast(rgb, WHITE));
+        let p = problem("#2f73b8").expect("too light for links on notices");
+        assert!(p.contains("as link text on notices (#e8f1fb)"), "{p}");
+        for ok in ["#0b5cad", "#7a1f5c", "#1b1f24", "#000000"] {
+            assert_eq!(problem(ok), None, "{ok}");
+        }
     }
 }

@@ -61,9 +61,48 @@ impl From<crate::services::Unavailable> for HandlerError {
 /// Where the portal lives: the target after login when `rd` is missing or not ours.
 pub const PORTAL: &str = "/.portvakt/portal";
 
-/// The page context for a request: its language, and the user shown in the header (with the logout form's token).
-pub fn page_ctx<'a>(ctx: &mut Ctx, req: &RequestHeader, user: Option<(&'a str, &'a str)>) -> PageCtx<'a> {
-    PageCtx { lang: ctx.lang(req), user }
+/// The page context for a request: its language, the municipality's chrome, the page the language switcher comes
+/// back to, and the user shown in the header (with the logout form's token).
+pub fn page_ctx<'a>(
+    gw: &'a Gateway,
+    ctx: &mut Ctx,
+    req: &RequestHeader,
+    user: Option<(&'a str, &'a str)>,
+) -> PageCtx<'a> {
+    PageCtx { lang: ctx.lang(req), user, chrome: &gw.state.chrome, here: return_path(ctx, req) }
+}
+
+/// Gateway pages a language switch may come back to by GET; every other gateway path (the eID callback, the
+/// language endpoint itself, static files) comes back to the portal.
+const RETURNABLE: [&str; 7] = [
+    "/.portvakt/login",
+    "/.portvakt/second-factor",
+    "/.portvakt/portal",
+    "/.portvakt/account",
+    "/.portvakt/logout",
+    "/.portvakt/logged-out",
+    "/.portvakt/eid/link",
+];
+
+/// Where the language switcher on this request's page comes back to: the same page by GET. A page answering a
+/// form (POST) comes back to the page the form is on (`/.portvakt/second-factor/verify` to
+/// `/.portvakt/second-factor`), a service's page to the same path; a gateway path that is not a page, to the portal.
+pub fn return_path(ctx: &Ctx, req: &RequestHeader) -> String {
+    let Some(path) = ctx.path.as_deref() else { return PORTAL.to_string() };
+    if !crate::canonical::is_reserved(path) {
+        return if req.method == ::http::Method::GET { super::request_target(ctx, req) } else { path.to_string() };
+    }
+    let Some(page) =
+        RETURNABLE.iter().find(|p| path == **p || path.strip_prefix(**p).is_some_and(|r| r.starts_with('/')))
+    else {
+        return PORTAL.to_string();
+    };
+    match req.method {
+        ::http::Method::GET | ::http::Method::HEAD if path == *page => super::request_target(ctx, req),
+        // After the logout form, the session is gone: the logged-out page.
+        _ if *page == "/.portvakt/logout" && req.method == ::http::Method::POST => "/.portvakt/logged-out".to_string(),
+        _ => page.to_string(),
+    }
 }
 
 /// 403: the form's CSRF token is missing or wrong, or the form was posted from another site.

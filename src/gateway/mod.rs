@@ -91,6 +91,8 @@ pub struct State {
     pub favicon: crate::branding::Image,
     /// Portvakt's own mark, served as the logo when none is configured.
     pub default_logo: crate::branding::Image,
+    /// What every page shows around its content: name, logo, favicon, footer links, support.
+    pub chrome: crate::pages::Chrome,
 }
 
 /// Delivery and storage a [`State`] is built with.
@@ -163,7 +165,9 @@ impl State {
         let default_lang = cfg.branding.default_language.as_deref().and_then(Lang::from_code).unwrap_or(Lang::En);
         let stylesheet = crate::pages::stylesheet(cfg.branding.primary_color.as_deref()).into();
         let favicon = cfg.branding.favicon.clone().unwrap_or_else(crate::pages::default_favicon);
+        let chrome = crate::pages::Chrome::new(&cfg.branding, cfg.support.as_ref(), &favicon);
         State {
+            chrome,
             default_lang,
             stylesheet,
             favicon,
@@ -343,6 +347,7 @@ impl Gateway {
         if let Ok((old, _)) = self.current_session(req, ctx).await? {
             let _ = self.state.sessions.end(&old).await;
         }
+        ctx.set_page_user(None);
         Ok(())
     }
 
@@ -389,7 +394,12 @@ impl Gateway {
             .await
             .map_err(|e| Error::explain(HTTPStatus(503), format!("session store: {e}")))?;
         match r {
-            Ok(rec) => Ok(self.refresh_account(&id, rec, false).await?.map(|rec| (id, rec)).ok_or(Invalid::Missing)),
+            Ok(rec) => {
+                let rec = self.refresh_account(&id, rec, false).await?;
+                // Kept for the header of an error page later in this request, which then needs no store call.
+                ctx.set_page_user(rec.as_ref());
+                Ok(rec.map(|rec| (id, rec)).ok_or(Invalid::Missing))
+            }
             Err(why) => Ok(Err(why)),
         }
     }
@@ -486,9 +496,24 @@ pub struct Ctx {
     /// Seconds of the idle timeout the session was judged by (the zone's policy rule or `session.idle_timeout`),
     /// once the session was looked up: an idle logout names it.
     pub idle_applied: std::sync::atomic::AtomicU64,
+    /// The display name and CSRF token of the live session this request presented, once looked up: the header of
+    /// an error or denial page shows them (with the logout button) without asking the store again.
+    pub page_user: std::sync::Mutex<Option<(String, String)>>,
 }
 
 impl Ctx {
+    /// Remembers the session shown in the header of this request's pages (None: no live session).
+    pub fn set_page_user(&self, rec: Option<&SessionRecord>) {
+        if let Ok(mut u) = self.page_user.lock() {
+            *u = rec.map(|r| (r.display_name.clone(), r.csrf.clone()));
+        }
+    }
+
+    /// The display name and CSRF token for the header, when this request presented a live session.
+    pub fn page_user(&self) -> Option<(String, String)> {
+        self.page_user.lock().ok().and_then(|u| u.clone())
+    }
+
     /// The idle timeout the session was judged by, once looked up.
     pub fn idle_applied(&self) -> Option<std::time::Duration> {
         let secs = self.idle_applied.load(std::sync::atomic::Ordering::Relaxed);
@@ -780,7 +805,7 @@ impl ProxyHttp for Gateway {
                 tracing::warn!(service = %service, status = code, error = %e, "request failed");
             }
             let r = Reply::error_page(self, lang, code, title, body);
-            if let Err(we) = r.send(self, session).await {
+            if let Err(we) = r.send(self, session, ctx).await {
                 tracing::debug!(error = %we, "could not send error page");
             }
         }
@@ -796,7 +821,7 @@ impl Gateway {
             let lang = ctx.lang(req);
             let r = Reply::error_page(self, lang, 431, Msg::BadRequestTitle, Msg::HeadersTooLargeBody);
             session.set_keepalive(None);
-            r.send(self, session).await?;
+            r.send(self, session, ctx).await?;
             return Ok(true);
         }
         // RFC 9112 3.2: an HTTP/1.1 request needs exactly one valid Host header.
@@ -804,7 +829,7 @@ impl Gateway {
             let lang = ctx.lang(req);
             let r = Reply::error_page(self, lang, 400, Msg::BadRequestTitle, Msg::BadRequestBody);
             session.set_keepalive(None);
-            r.send(self, session).await?;
+            r.send(self, session, ctx).await?;
             return Ok(true);
         }
         // Classify the client.
@@ -827,12 +852,12 @@ impl Gateway {
 
         if req.method == ::http::Method::OPTIONS && req.raw_path() == b"*" {
             // A question about the server itself (RFC 9110 9.3.7): the gateway answers, no backend is asked.
-            return Reply::text(200, "").header("allow", ALLOWED_METHODS).send(self, session).await.map(|()| true);
+            return Reply::text(200, "").header("allow", ALLOWED_METHODS).send(self, session, ctx).await.map(|()| true);
         }
         let path = req.uri.path();
         if self.listener.redirect_to_https && path != "/.portvakt/healthz" && path != "/.portvakt/readyz" {
             let r = https_redirect(self, req);
-            r.send(self, session).await?;
+            r.send(self, session, ctx).await?;
             return Ok(true);
         }
         let host = http::host_of(req).unwrap_or_default();
@@ -853,7 +878,7 @@ impl Gateway {
                 );
                 let lang = ctx.lang(req);
                 let body = Msg::BadPathBody.arg("reason", why.to_string());
-                Reply::error_page(self, lang, 400, Msg::BadRequestTitle, body).send(self, session).await?;
+                Reply::error_page(self, lang, 400, Msg::BadRequestTitle, body).send(self, session, ctx).await?;
                 return Ok(true);
             }
         };
@@ -862,7 +887,7 @@ impl Gateway {
         let service = match resolved.target {
             routing::Target::Gateway => {
                 let r = routes::dispatch(self, session, ctx).await?;
-                r.send(self, session).await?;
+                r.send(self, session, ctx).await?;
                 return Ok(true);
             }
             routing::Target::Nowhere => {
@@ -872,7 +897,7 @@ impl Gateway {
                     let lang = ctx.lang(req);
                     Reply::error_page(self, lang, 404, Msg::NotFoundTitle, Msg::NotFoundBody)
                 };
-                r.send(self, session).await?;
+                r.send(self, session, ctx).await?;
                 return Ok(true);
             }
             routing::Target::Service(i) => i,
@@ -894,7 +919,7 @@ impl Gateway {
                 Reply::text(401, "authentication required: log in at /.portvakt/login\n")
                     .header("www-authenticate", "Portvakt realm=\"portvakt\"")
             };
-            r.send(self, session).await?;
+            r.send(self, session, ctx).await?;
             return Ok(true);
         };
         let svc_name = self.state.cfg.services.get(service).map(|s| s.name.as_str()).unwrap_or("");
@@ -912,7 +937,7 @@ impl Gateway {
                 } else {
                     Reply::text(401, "a stronger login is required from this network\n")
                 };
-                r.send(self, session).await?;
+                r.send(self, session, ctx).await?;
                 Ok(true)
             }
             Decision::Deny(d) => {
@@ -928,7 +953,7 @@ impl Gateway {
                     "access denied"
                 );
                 crate::services::sessions::policy_denied(svc_name, &d, &sid, &rec);
-                denial_page(self, lang, title, &d).send(self, session).await?;
+                denial_page(self, lang, title, &d).send(self, session, ctx).await?;
                 Ok(true)
             }
         }

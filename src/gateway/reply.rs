@@ -1,6 +1,6 @@
 //! Responses written by the gateway itself, each with the security headers every gateway page carries.
 
-use super::Gateway;
+use super::{Ctx, Gateway};
 use crate::pages::{self, Lang, Msg, PageCtx, Text};
 use bytes::Bytes;
 use pingora::prelude::*;
@@ -20,6 +20,19 @@ pub struct Reply {
     is_page: bool,
     frame_ancestors: Option<String>,
     cache_control: &'static str,
+    /// A page rendered when it is sent, with the request's chrome, language switcher and header user.
+    deferred: Option<Box<Deferred>>,
+}
+
+/// A page whose HTML is written when the reply is sent: error and message pages are built where no page context is
+/// at hand (deep in a handler, in `fail_to_proxy`) and still show the municipality's chrome and, when the request
+/// presented a live session, the "logged in as" header with the logout button.
+#[derive(Debug)]
+enum Deferred {
+    /// An error page: title and paragraphs.
+    Error { lang: Lang, title: Msg, body: Vec<pages::Notice> },
+    /// A message page with a button to the login page; `alert` marks a problem.
+    Message { lang: Lang, title: Msg, body: Text, alert: bool },
 }
 
 impl Reply {
@@ -33,6 +46,7 @@ impl Reply {
             is_page: true,
             frame_ancestors: None,
             cache_control: NO_STORE,
+            deferred: None,
         }
     }
 
@@ -46,6 +60,7 @@ impl Reply {
             is_page: false,
             frame_ancestors: None,
             cache_control: NO_STORE,
+            deferred: None,
         }
     }
 
@@ -59,6 +74,7 @@ impl Reply {
             is_page: false,
             frame_ancestors: None,
             cache_control: NO_STORE,
+            deferred: None,
         }
     }
 
@@ -113,12 +129,42 @@ impl Reply {
 
     /// An error page whose paragraphs may end in a link.
     pub fn error_page_notices(_gw: &Gateway, lang: Lang, status: u16, title: Msg, body: Vec<pages::Notice>) -> Reply {
-        let ctx = PageCtx { lang, user: None };
-        Reply::html(status, pages::error_page_notices(&ctx, title, &body))
+        let mut r = Reply::html(status, String::new());
+        r.deferred = Some(Box::new(Deferred::Error { lang, title, body }));
+        r
     }
 
-    /// Writes the response, with security headers, to the client.
-    pub async fn send(self, gw: &Gateway, session: &mut Session) -> Result<()> {
+    /// A page with one message and a button to the login page (an eID login that did not go through, a session
+    /// that has just ended); `alert` marks a problem rather than news.
+    pub fn message_page(lang: Lang, status: u16, title: Msg, body: Text, alert: bool) -> Reply {
+        let mut r = Reply::html(status, String::new());
+        r.deferred = Some(Box::new(Deferred::Message { lang, title, body, alert }));
+        r
+    }
+
+    /// The HTML of a deferred page for this request: no store call (a page about a store outage must render).
+    fn render_deferred(d: &Deferred, gw: &Gateway, session: &Session, ctx: &Ctx) -> Bytes {
+        let user = ctx.page_user();
+        let lang = match d {
+            Deferred::Error { lang, .. } | Deferred::Message { lang, .. } => *lang,
+        };
+        let pctx = PageCtx {
+            lang,
+            user: user.as_ref().map(|(n, c)| (n.as_str(), c.as_str())),
+            chrome: &gw.state.chrome,
+            here: super::handler::return_path(ctx, session.req_header()),
+        };
+        match d {
+            Deferred::Error { title, body, .. } => pages::error_page_notices(&pctx, *title, body).into(),
+            Deferred::Message { title, body, alert, .. } => pages::message_page(&pctx, *title, body, *alert).into(),
+        }
+    }
+
+    /// Writes the response, with security headers, to the client; a deferred page is rendered now, for `ctx`.
+    pub async fn send(mut self, gw: &Gateway, session: &mut Session, ctx: &Ctx) -> Result<()> {
+        if let Some(d) = self.deferred.take() {
+            self.body = Reply::render_deferred(&d, gw, session, ctx);
+        }
         let mut h = ResponseHeader::build(self.status, Some(8 + self.headers.len()))?;
         h.insert_header("content-type", self.content_type)?;
         h.insert_header("content-length", self.body.len().to_string())?;

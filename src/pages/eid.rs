@@ -94,7 +94,7 @@ mod tests {
     /// The login buttons carry the provider and the return address, escaped.
     #[test]
     fn buttons() {
-        let ctx = PageCtx { lang: Lang::Nb, user: None };
+        let ctx = PageCtx::new(Lang::Nb, None);
         let p = [ProviderButton { name: "idporten".into(), title: "ID-porten".into(), level: None }];
         let v = LoginView { rd: "/expense/?a=1&b=\"x\"", eid_providers: &p, ..Default::default() };
         let html = login_page(&ctx, &v);

@@ -11,6 +11,7 @@ pub mod eid;
 pub mod escape;
 pub mod i18n;
 
+use crate::branding::{Branding, FooterLink, Image, Support};
 use askama::Template;
 pub use i18n::{Arg, Lang, Msg, Text};
 
@@ -26,6 +27,48 @@ pub const FAVICON_PATH: &str = "/.portvakt/static/favicon";
 pub const ACCOUNT_PATH: &str = "/.portvakt/account";
 /// Where the configured logo is served (with `?v=` and its version).
 pub const LOGO_PATH: &str = "/.portvakt/static/logo";
+/// The language switcher's endpoint (`?lang=CODE&rd=PATH`).
+pub const LANGUAGE_PATH: &str = "/.portvakt/language";
+/// The portal.
+pub const PORTAL_PATH: &str = "/.portvakt/portal";
+/// Name shown in the header and titles when `[branding] name` is not configured.
+pub const DEFAULT_NAME: &str = "Portvakt";
+
+/// What every page shows around its content: the municipality's name and logo, the favicon, the footer links and
+/// how to reach IT support (`[branding]` and `[support]`).
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    /// The name in the header, the page titles and the logo's alt text.
+    pub name: String,
+    /// The logo's URL (with its version), when a logo is configured.
+    pub logo_src: Option<String>,
+    /// The favicon's URL (with its version).
+    pub favicon_href: String,
+    /// Footer links.
+    pub footer_links: Vec<FooterLink>,
+    /// IT support, when configured.
+    pub support: Option<Support>,
+}
+
+impl Chrome {
+    /// The chrome of a configured gateway; `favicon` is the one served (the configured one or Portvakt's).
+    pub fn new(branding: &Branding, support: Option<&Support>, favicon: &Image) -> Chrome {
+        Chrome {
+            name: branding.name.clone().unwrap_or_else(|| DEFAULT_NAME.to_string()),
+            logo_src: branding.logo.as_ref().map(|l| format!("{LOGO_PATH}?v={}", l.version)),
+            favicon_href: format!("{FAVICON_PATH}?v={}", favicon.version),
+            footer_links: branding.footer_links.clone(),
+            support: support.cloned(),
+        }
+    }
+
+    /// Portvakt's own chrome: its name and favicon, no logo, footer links or support.
+    pub fn portvakt() -> &'static Chrome {
+        static PORTVAKT: std::sync::LazyLock<Chrome> =
+            std::sync::LazyLock::new(|| Chrome::new(&Branding::default(), None, &default_favicon()));
+        &PORTVAKT
+    }
+}
 
 /// The stylesheet, with the municipality's primary colour (checked for contrast when the config was loaded).
 pub fn stylesheet(primary_color: Option<&str>) -> String {
@@ -47,9 +90,23 @@ pub struct Notice {
     pub text: Text,
     /// A link shown after the words.
     pub link: Option<Link>,
+    /// The ids of the form fields this error is about: they get `aria-invalid` and point at it with
+    /// `aria-describedby` (WCAG 3.3.1).
+    pub fields: &'static [&'static str],
 }
 
 impl Notice {
+    /// The same notice, as an error about these form fields (their ids).
+    pub fn about(mut self, fields: &'static [&'static str]) -> Notice {
+        self.fields = fields;
+        self
+    }
+
+    /// Whether this notice is an error about the form field `id`.
+    pub fn is_about(&self, id: &str) -> bool {
+        self.fields.contains(&id)
+    }
+
     /// The same notice with a link after the words.
     pub fn with_link(mut self, href: impl Into<String>, label: impl Into<Text>) -> Notice {
         self.link = Some(Link { href: href.into(), label: label.into() });
@@ -59,13 +116,13 @@ impl Notice {
 
 impl From<Text> for Notice {
     fn from(text: Text) -> Notice {
-        Notice { text, link: None }
+        Notice { text, link: None, fields: &[] }
     }
 }
 
 impl From<Msg> for Notice {
     fn from(m: Msg) -> Notice {
-        Notice { text: m.into(), link: None }
+        Notice { text: m.into(), link: None, fields: &[] }
     }
 }
 
@@ -79,15 +136,44 @@ pub struct Link {
 }
 
 /// What every page needs to know about its reader.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PageCtx<'a> {
     /// Page language.
     pub lang: Lang,
     /// The logged-in user's display name and the session's CSRF token, for the logout button.
     pub user: Option<(&'a str, &'a str)>,
+    /// The municipality's name, logo, favicon, footer links and support.
+    pub chrome: &'a Chrome,
+    /// The page the language switcher comes back to: a path on this host (with its query).
+    pub here: String,
 }
 
-impl PageCtx<'_> {
+impl<'a> PageCtx<'a> {
+    /// A page context with Portvakt's own chrome, whose language switcher returns to the portal (tests, and pages
+    /// rendered without a gateway).
+    pub fn new(lang: Lang, user: Option<(&'a str, &'a str)>) -> PageCtx<'a> {
+        PageCtx { lang, user, chrome: Chrome::portvakt(), here: PORTAL_PATH.to_string() }
+    }
+
+    /// The language switcher's link to `lang`: sets the language and comes back to this page.
+    pub fn switch_href(&self, lang: &Lang) -> String {
+        format!("{LANGUAGE_PATH}?lang={}&rd={}", lang.code(), crate::canonical::url_encode(&self.here))
+    }
+
+    /// The languages the switcher offers, in their order.
+    pub fn languages(&self) -> [Lang; 5] {
+        Lang::ALL
+    }
+
+    /// Opening hours of IT support in this page's language.
+    pub fn support_hours(&self) -> Option<&'a str> {
+        self.chrome.support.as_ref().and_then(|s| s.hours_in(self.lang.code()))
+    }
+
+    /// A footer link's text in this page's language.
+    pub fn footer_title<'b>(&self, l: &'b FooterLink) -> &'b str {
+        l.title_in(self.lang.code())
+    }
     /// The message in this page's language.
     pub fn t(&self, m: Msg) -> String {
         m.text(self.lang)
@@ -420,7 +506,7 @@ mod tests {
     /// Values put into pages are escaped, so a username can't inject markup.
     #[test]
     fn values_are_escaped() {
-        let ctx = PageCtx { lang: Lang::En, user: Some(("<b>x</b>", "tok\"en")) };
+        let ctx = PageCtx::new(Lang::En, Some(("<b>x</b>", "tok\"en")));
         let html = login_page(&ctx, &LoginView { rd: "\"><script>", username: "<img>", ..Default::default() });
         assert!(!html.contains("<script>"));
         assert!(!html.contains("<img>"));
@@ -449,7 +535,7 @@ mod tests {
     fn every_page_escapes_every_value() {
         let (name, csrf) = (h("username"), h("csrf"));
         for lang in Lang::ALL {
-            let ctx = PageCtx { lang, user: Some((&name, &csrf)) };
+            let ctx = PageCtx::new(lang, Some((&name, &csrf)));
             let realms = [
                 RealmChoice { name: h("realm1"), title: h("realmtitle1") },
                 RealmChoice { name: h("realm2"), title: h("realmtitle2") },
@@ -582,11 +668,36 @@ mod tests {
         }
     }
 
+    /// The configured name, footer links and support details are escaped like every other value, in the header,
+    /// the title, the logo's alt text, the footer and the support box.
+    #[test]
+    fn chrome_values_are_escaped() {
+        let chrome = Chrome {
+            name: h("name"),
+            logo_src: Some(h("logo")),
+            favicon_href: h("favicon"),
+            footer_links: vec![FooterLink { title: h("footer"), titles: Default::default(), url: h("footerurl") }],
+            support: Some(Support {
+                phone: Some(h("phone")),
+                phone_link: Some(h("tel")),
+                email: Some(h("email")),
+                url: Some(h("help")),
+                hours: Some(h("hours")),
+                hours_by_language: Default::default(),
+            }),
+        };
+        let ctx = PageCtx { lang: Lang::En, user: None, chrome: &chrome, here: h("here") };
+        let html = login_page(&ctx, &LoginView::default());
+        let fields = ["name", "logo", "favicon", "footer", "footerurl", "phone", "tel", "email", "help", "hours"];
+        assert_escaped("login", &html, &fields);
+        assert!(!html.contains("<script\"'&here"), "{html}");
+    }
+
     /// Every page in `lang`, with every optional part shown (notices, errors, realms, eID, tiles in every state),
     /// values from callers set to "Zq" (a word in no language) and counts to 2 and 1.
     fn all_pages(lang: Lang) -> Vec<(String, String)> {
         let v = "Zq".to_string();
-        let ctx = PageCtx { lang, user: Some(("Zq", "Zq")) };
+        let ctx = PageCtx::new(lang, Some(("Zq", "Zq")));
         let realms =
             [RealmChoice { name: v.clone(), title: v.clone() }, RealmChoice { name: "b".into(), title: v.clone() }];
         let providers = [eid::ProviderButton { name: v.clone(), title: v.clone(), level: None }];
@@ -771,7 +882,7 @@ mod tests {
     #[test]
     fn english_check_finds_english() {
         let fragments = english_fragments();
-        let text = visible_text(&login_page(&PageCtx { lang: Lang::En, user: None }, &LoginView::default())).join(" ");
+        let text = visible_text(&login_page(&PageCtx::new(Lang::En, None), &LoginView::default())).join(" ");
         let found =
             fragments.iter().filter(|(m, f)| !m.text(Lang::Sv).contains(f.as_str()) && text.contains(f.as_str()));
         assert!(found.count() >= 3, "{text}");
@@ -780,7 +891,7 @@ mod tests {
     /// The group choice appears only when there is more than one realm.
     #[test]
     fn realm_choice_only_with_several() {
-        let ctx = PageCtx { lang: Lang::Sv, user: None };
+        let ctx = PageCtx::new(Lang::Sv, None);
         let one = [RealmChoice { name: "a".into(), title: "A".into() }];
         let two = [one[0].clone(), RealmChoice { name: "b".into(), title: "B".into() }];
         assert!(!login_page(&ctx, &LoginView { realms: &one, ..Default::default() }).contains("<select"));

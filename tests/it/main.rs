@@ -5,6 +5,7 @@ mod account_page;
 mod account_zones;
 mod audit_trail;
 mod browser;
+mod chrome;
 mod cli;
 mod code_resend;
 mod common;

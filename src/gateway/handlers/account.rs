@@ -4,11 +4,11 @@ use crate::access::{AccountAction, Actor, Decision};
 use crate::account::EidLink;
 use crate::audit::Change;
 use crate::gateway::extract::{self, LoggedIn};
-use crate::gateway::handler::{account_key, unavailable, Handled};
+use crate::gateway::handler::{account_key, page_ctx, unavailable, Handled};
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::notify::EmailMessage;
-use crate::pages::{self, AccountView, Lang, Msg, Notice, PageCtx, PhoneRow, Text};
+use crate::pages::{self, AccountView, Lang, Msg, Notice, PhoneRow, Text};
 use crate::phone::PhoneError;
 use crate::services::account_changes;
 use crate::session::SessionRecord;
@@ -86,7 +86,7 @@ async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRec
     let phones: Vec<PhoneRow> =
         account.phones.iter().map(|p| PhoneRow { masked: crate::phone::mask(p, country), e164: p.clone() }).collect();
     let lang = ctx.lang(session.req_header());
-    let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
+    let pctx = page_ctx(gw, ctx, session.req_header(), Some((&rec.display_name, &rec.csrf)));
     // Unless a failed form is shown again as typed, the fields hold the registered numbers: the form replaces the
     // whole list, so empty fields would delete a number the user only meant to keep (issue #16.3).
     let (phone1, phone2) = if v.phone1.is_empty() && v.phone2.is_empty() {
@@ -257,9 +257,9 @@ pub async fn eid_unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> H
     }
     if rec.eid.is_some() {
         // This very session was an eID login and has just ended.
-        let pctx = PageCtx { lang, user: None };
-        let html = pages::message_page(&pctx, Msg::EidAccountTitle, &Msg::EidUnlinked.into(), false);
-        return Ok(Reply::html(200, html).header("set-cookie", gw.cookie_header(&gw.cookies.session, "", true)));
+        ctx.set_page_user(None);
+        let page = Reply::message_page(lang, 200, Msg::EidAccountTitle, Msg::EidUnlinked.into(), false);
+        return Ok(page.header("set-cookie", gw.cookie_header(&gw.cookies.session, "", true)));
     }
     render(gw, ctx, session, &rec, Render::plain(200, Some(Msg::EidUnlinked.into()), vec![])).await
 }

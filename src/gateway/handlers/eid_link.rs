@@ -7,13 +7,15 @@ use super::eid_login::{eid_page, link_allowed, log_in, valid_token};
 use crate::eid::flow::LinkFlow;
 use crate::eid::Verified;
 use crate::gateway::extract;
-use crate::gateway::handler::{code_refusal, too_many_attempts, unavailable, with_retry_after, Handled, HandlerError};
+use crate::gateway::handler::{
+    code_refusal, page_ctx, too_many_attempts, unavailable, with_retry_after, Handled, HandlerError,
+};
 use crate::gateway::http;
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::notify::EmailMessage;
 use crate::pages::eid::{link_page, LinkView};
-use crate::pages::{Lang, Msg, PageCtx, Text};
+use crate::pages::{Lang, Msg, Notice, Text};
 use crate::second_factor::VerifyError;
 use crate::services::codes::CodeMessage;
 use crate::services::eid_link::{CodeStart, LinkResult};
@@ -44,8 +46,7 @@ async fn link_state(
 fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, status: u16, v: LinkView<'_>) -> Reply {
     let req = session.req_header();
     let (csrf, fresh) = extract::prelogin_csrf(gw, req);
-    let lang = ctx.lang(req);
-    let pctx = PageCtx { lang, user: None };
+    let pctx = page_ctx(gw, ctx, req, None);
     let minutes = gw.codes().lifetime_minutes();
     let html = link_page(&pctx, &LinkView { csrf: &csrf, minutes, ..v });
     let r = Reply::html(status, html);
@@ -122,7 +123,7 @@ async fn type_code(
     let refill = |error: Text, keep: bool| LinkView {
         email: &sent_to,
         code_sent_to: keep.then_some(sent_to.as_str()),
-        error: Some(error.into()),
+        error: Some(Notice::from(error).about(&["code"])),
         ..Default::default()
     };
     let (account, email) = match gw.eid_linking().link(token, &flow, key, code).await? {

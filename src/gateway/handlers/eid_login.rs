@@ -10,15 +10,14 @@ use crate::gateway::reply::Reply;
 use crate::gateway::snapshots::EidAccount;
 use crate::gateway::{Ctx, Gateway};
 use crate::methods::Assurance;
-use crate::pages::{self, Lang, Msg, PageCtx, Text};
+use crate::pages::{self, Lang, Msg, Text};
 use crate::services::eid_login::{self, Refusal};
 use crate::session::{Method, Methods, SessionFilter, SessionId};
 use pingora::proxy::Session;
 
 /// An eID error page with a way back to the login page.
 pub fn eid_page(lang: Lang, status: u16, title: Msg, body: impl Into<Text>) -> Reply {
-    let ctx = PageCtx { lang, user: None };
-    Reply::html(status, pages::message_page(&ctx, title, &body.into(), true))
+    Reply::message_page(lang, status, title, body.into(), true)
 }
 
 /// Whether a cookie value has the shape of our 256-bit tokens.

@@ -31,7 +31,7 @@ struct LoginRender<'a> {
 
 fn render(gw: &Gateway, ctx: &mut Ctx, req: &RequestHeader, v: LoginRender<'_>) -> Reply {
     let (csrf, fresh) = extract::prelogin_csrf(gw, req);
-    let pctx = page_ctx(ctx, req, None);
+    let pctx = page_ctx(gw, ctx, req, None);
     let buttons = gw.eid_buttons(ctx, pctx.lang);
     let html = pages::login_page(
         &pctx,
@@ -141,7 +141,7 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     let user = match outcome {
         LoginOutcome::Success(user) => user,
         LoginOutcome::Failed => {
-            let msg = login_failed(gw, ctx, session.req_header());
+            let msg = login_failed(gw, ctx, session.req_header()).about(&["username", "password"]);
             return Ok(render(gw, ctx, session.req_header(), refill(msg, 0)));
         }
         LoginOutcome::TooManyAttempts(wait) => return Ok(too_many_attempts(gw, ctx, session, wait)),

@@ -17,11 +17,11 @@ pub const LOGGED_OUT: &str = "/.portvakt/logged-out";
 pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     match gw.current_session(session.req_header(), ctx).await? {
         Ok((_, rec)) => {
-            let pctx = page_ctx(ctx, session.req_header(), Some((&rec.display_name, &rec.csrf)));
+            let pctx = page_ctx(gw, ctx, session.req_header(), Some((&rec.display_name, &rec.csrf)));
             Ok(Reply::html(200, pages::logout_confirm_page(&pctx, &rec.csrf)))
         }
         Err(_) => {
-            let pctx = page_ctx(ctx, session.req_header(), None);
+            let pctx = page_ctx(gw, ctx, session.req_header(), None);
             Ok(Reply::html(200, pages::logged_out_page(&pctx)))
         }
     }

@@ -3,12 +3,12 @@
 use crate::access::{Decision, DenyKind};
 use crate::config::REMOTE_ZONE;
 use crate::gateway::extract;
-use crate::gateway::handler::Handled;
+use crate::gateway::handler::{page_ctx, Handled};
 use crate::gateway::http;
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::methods::{Assurance, Method, Methods};
-use crate::pages::{self, Msg, PageCtx, Tile, TileState};
+use crate::pages::{self, Msg, Tile, TileState};
 use crate::protected::PortalShow;
 use crate::session::SessionRecord;
 use pingora::proxy::Session;
@@ -53,7 +53,7 @@ pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled 
         })
         .collect();
     let label = if zone.name != REMOTE_ZONE { Msg::ZoneInternal } else { Msg::ZoneRemote };
-    let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
+    let pctx = page_ctx(gw, ctx, req, Some((&rec.display_name, &rec.csrf)));
     Ok(Reply::html(200, pages::portal_page(&pctx, &rec.display_name, label, &tiles)))
 }
 

@@ -8,14 +8,14 @@ use crate::access::{Decision, StepUp};
 use crate::audit;
 use crate::gateway::extract::{self, LoggedIn};
 use crate::gateway::handler::{
-    account_key, after_login_target, to_login, unavailable, with_retry_after, Handled, HandlerError,
+    account_key, after_login_target, page_ctx, to_login, unavailable, with_retry_after, Handled, HandlerError,
 };
 use crate::gateway::http::{self, query_param};
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::notify::EmailMessage;
 use crate::pages::eid::ProviderButton;
-use crate::pages::{self, ChannelChoice, Lang, Msg, Notice, PageCtx, SecondFactorView, Text};
+use crate::pages::{self, ChannelChoice, Lang, Msg, Notice, SecondFactorView, Text};
 use crate::second_factor::limits::LimitHit;
 use crate::second_factor::{Channel, VerifyError};
 use crate::services::codes::{CodeMessage, CodeRequest, Refusal, SendOutcome, StepRefusal};
@@ -263,7 +263,7 @@ async fn page(
         (None, Some(level)) => Some(Msg::StepUpNeedsEid.arg("level", level.as_str())),
         (None, None) => None,
     };
-    let pctx = PageCtx { lang, user: Some((&rec.display_name, &rec.csrf)) };
+    let pctx = page_ctx(gw, ctx, req, Some((&rec.display_name, &rec.csrf)));
     let html = pages::second_factor_page(
         &pctx,
         &SecondFactorView {
@@ -377,5 +377,7 @@ pub async fn verify(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
     // The code field stays while the code sent is still good (a wrong try); the page finds that out itself.
     let selected = pending.map(|c| c.channel);
     let req = session.req_header();
-    page(gw, ctx, req, &id, &rec, rd, status, Some(msg.into()), selected).await
+    // A wrong, expired or used-up code is an error about the code field.
+    let notice = Notice::from(msg).about(if status == 429 { &[] } else { &["code"] });
+    page(gw, ctx, req, &id, &rec, rd, status, Some(notice), selected).await
 }

@@ -27,8 +27,8 @@ pub async fn readyz(gw: &Gateway, _session: &mut Session, _ctx: &mut Ctx) -> Han
 }
 
 /// GET /.portvakt/logged-out: where a provider's logout returns to.
-pub async fn logged_out(_gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
-    let pctx = page_ctx(ctx, session.req_header(), None);
+pub async fn logged_out(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let pctx = page_ctx(gw, ctx, session.req_header(), None);
     Ok(Reply::html(200, pages::logged_out_page(&pctx)))
 }
 
