@@ -18,7 +18,8 @@ pub struct Reply {
     headers: Vec<(&'static str, String)>,
     body: Bytes,
     is_page: bool,
-    frame_ancestors: Option<String>,
+    /// `frame-ancestors` origins (boxed: a handler error carries a whole reply, kept small).
+    frame_ancestors: Option<Box<str>>,
     cache_control: &'static str,
     /// A page rendered when it is sent, with the request's chrome, language switcher and header user.
     deferred: Option<Box<Deferred>>,
@@ -108,7 +109,7 @@ impl Reply {
 
     /// Lets `origins` frame this reply (front-channel logout is loaded in the provider's iframe); nothing else may.
     pub fn framable_by(mut self, origins: String) -> Reply {
-        self.frame_ancestors = Some(origins);
+        self.frame_ancestors = Some(origins.into_boxed_str());
         self
     }
 
