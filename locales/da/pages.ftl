@@ -206,8 +206,8 @@ phones-none = Ingen numre er registreret.
 phone1-label = Mobilnummer 1
 # Label of the second, optional mobile number field.
 phone2-label = Mobilnummer 2 (valgfrit)
-# Help text for the mobile number fields.
-phones-help = Kun cifre, for eksempel 0701234567. Lad et felt stå tomt for at fjerne et nummer.
+# Help text for the mobile number fields; uses `{example}` (a mobile number of the reader's country).
+phones-help = For eksempel { $example }. Et nummer fra et andet land begynder med + og landekoden. Lad et felt stå tomt for at fjerne et nummer.
 # Label of the password field that confirms a change.
 confirm-password = Din adgangskode, for at bekræfte ændringen
 # Text of the save button.
@@ -228,10 +228,14 @@ phones-changed-subject = Dine numre til loginkoder er blevet ændret
 phones-changed-body = Mobilnumrene til dine loginkoder blev ændret { $time }. Hvis det ikke var dig, der gjorde det, så kontakt IT-supporten med det samme.
 # SMS telling that the numbers were changed; keep under 160 characters.
 phones-changed-sms = Dine numre til loginkoder er blevet ændret. Hvis det ikke var dig, så kontakt IT-supporten.
-# Why a number was refused: not only digits; fills `{reason}`.
-phone-reason-digits = brug kun cifre, for eksempel 0701234567
+# Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.
+phone-reason-digits = brug kun cifre, for eksempel { $example }
 # Why a number was refused: too short or too long; fills `{reason}`.
 phone-reason-length = det har for få eller for mange cifre
+# Why a number was refused: no phone has it in its country; fills `{reason}`.
+phone-reason-invalid = det nummer findes ikke; tjek cifrene, og skriv et nummer fra et andet land med + og landekoden
+# Why a number was refused: a real number that cannot get an SMS; fills `{reason}`.
+phone-reason-not-mobile = det er ikke et mobilnummer; skriv et nummer fra et andet land med + og landekoden
 # Why a number was refused: its country is not allowed; fills `{reason}`.
 phone-reason-country = numre i det land kan ikke modtage koder
 # Shown when the user directory cannot be reached: the password was not checked and nothing was counted.

@@ -209,8 +209,8 @@ phones-none = No numbers registered.
 phone1-label = Mobile number 1
 # Label of the second, optional mobile number field.
 phone2-label = Mobile number 2 (optional)
-# Help text for the mobile number fields.
-phones-help = Digits only, for example 0701234567. Leave a field empty to remove a number.
+# Help text for the mobile number fields; uses `{example}` (a mobile number of the reader's country).
+phones-help = For example { $example }. A number from another country begins with + and its country code. Leave a field empty to remove a number.
 # Label of the password field that confirms a change.
 confirm-password = Your password, to confirm the change
 # Text of the save button.
@@ -231,10 +231,14 @@ phones-changed-subject = Your numbers for login codes were changed
 phones-changed-body = The mobile numbers for your login codes were changed on { $time }. If you did not do this, contact the service desk at once.
 # SMS telling that the numbers were changed; keep under 160 characters.
 phones-changed-sms = Your numbers for login codes were changed. If this was not you, contact the service desk.
-# Why a number was refused: not only digits; fills `{reason}`.
-phone-reason-digits = use digits only, like 0701234567
+# Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.
+phone-reason-digits = use digits only, like { $example }
 # Why a number was refused: too short or too long; fills `{reason}`.
 phone-reason-length = it has too few or too many digits
+# Why a number was refused: no phone has it in its country; fills `{reason}`.
+phone-reason-invalid = no phone has that number; check the digits, and begin a number from another country with + and its country code
+# Why a number was refused: a real number that cannot get an SMS; fills `{reason}`.
+phone-reason-not-mobile = it is not a mobile number; begin a number from another country with + and its country code
 # Why a number was refused: its country is not allowed; fills `{reason}`.
 phone-reason-country = numbers in that country cannot receive codes
 # Shown when the user directory cannot be reached: the password was not checked and nothing was counted.

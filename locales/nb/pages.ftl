@@ -206,8 +206,8 @@ phones-none = Ingen nummer er registrert.
 phone1-label = Mobilnummer 1
 # Label of the second, optional mobile number field.
 phone2-label = Mobilnummer 2 (valgfritt)
-# Help text for the mobile number fields.
-phones-help = Bare sifre, for eksempel 0701234567. La et felt stå tomt for å fjerne et nummer.
+# Help text for the mobile number fields; uses `{example}` (a mobile number of the reader's country).
+phones-help = For eksempel { $example }. Et nummer fra et annet land begynner med + og landskoden. La et felt stå tomt for å fjerne et nummer.
 # Label of the password field that confirms a change.
 confirm-password = Passordet ditt, for å bekrefte endringen
 # Text of the save button.
@@ -228,10 +228,14 @@ phones-changed-subject = Numrene dine for innloggingskoder er endret
 phones-changed-body = Mobilnumrene for innloggingskodene dine ble endret { $time }. Hvis det ikke var du som gjorde dette, kontakt IT-brukerstøtten med en gang.
 # SMS telling that the numbers were changed; keep under 160 characters.
 phones-changed-sms = Numrene dine for innloggingskoder er endret. Hvis det ikke var deg, kontakt IT-brukerstøtten.
-# Why a number was refused: not only digits; fills `{reason}`.
-phone-reason-digits = bruk bare sifre, for eksempel 0701234567
+# Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.
+phone-reason-digits = bruk bare sifre, for eksempel { $example }
 # Why a number was refused: too short or too long; fills `{reason}`.
 phone-reason-length = det har for få eller for mange sifre
+# Why a number was refused: no phone has it in its country; fills `{reason}`.
+phone-reason-invalid = det nummeret finnes ikke; sjekk sifrene, og skriv et nummer fra et annet land med + og landskoden
+# Why a number was refused: a real number that cannot get an SMS; fills `{reason}`.
+phone-reason-not-mobile = det er ikke et mobilnummer; skriv et nummer fra et annet land med + og landskoden
 # Why a number was refused: its country is not allowed; fills `{reason}`.
 phone-reason-country = nummer i det landet kan ikke motta koder
 # Shown when the user directory cannot be reached: the password was not checked and nothing was counted.

@@ -179,8 +179,8 @@ phones-none = Ingen nummer er registrerte.
 phone1-label = Mobilnummer 1
 # Label of the second, optional mobile number field.
 phone2-label = Mobilnummer 2 (valfritt)
-# Help text for the mobile number fields.
-phones-help = Berre siffer, til dømes 0701234567. La eit felt stå tomt for å fjerne eit nummer.
+# Help text for the mobile number fields; uses `{example}` (a mobile number of the reader's country).
+phones-help = Til dømes { $example }. Eit nummer frå eit anna land byrjar med + og landskoden. La eit felt stå tomt for å fjerne eit nummer.
 # Label of the password field that confirms a change.
 confirm-password = Passordet ditt, for å stadfeste endringa
 # Text of the save button.
@@ -201,10 +201,14 @@ phones-changed-subject = Numra dine for innloggingskodar er endra
 phones-changed-body = Mobilnumra for innloggingskodane dine vart endra { $time }. Viss det ikkje var du som gjorde dette, kontakt IT-brukarstøtta med ein gong.
 # SMS telling that the numbers were changed; keep under 160 characters.
 phones-changed-sms = Numra dine for innloggingskodar er endra. Viss det ikkje var deg, kontakt IT-brukarstøtta.
-# Why a number was refused: not only digits; fills `{reason}`.
-phone-reason-digits = bruk berre siffer, til dømes 0701234567
+# Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.
+phone-reason-digits = bruk berre siffer, til dømes { $example }
 # Why a number was refused: too short or too long; fills `{reason}`.
 phone-reason-length = det har for få eller for mange siffer
+# Why a number was refused: no phone has it in its country; fills `{reason}`.
+phone-reason-invalid = det nummeret finst ikkje; sjekk sifra, og skriv eit nummer frå eit anna land med + og landskoden
+# Why a number was refused: a real number that cannot get an SMS; fills `{reason}`.
+phone-reason-not-mobile = det er ikkje eit mobilnummer; skriv eit nummer frå eit anna land med + og landskoden
 # Why a number was refused: its country is not allowed; fills `{reason}`.
 phone-reason-country = nummer i det landet kan ikkje ta imot kodar
 # Shown when the user directory cannot be reached: the password was not checked and nothing was counted.

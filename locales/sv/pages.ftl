@@ -206,8 +206,8 @@ phones-none = Inga nummer är registrerade.
 phone1-label = Mobilnummer 1
 # Label of the second, optional mobile number field.
 phone2-label = Mobilnummer 2 (frivilligt)
-# Help text for the mobile number fields.
-phones-help = Bara siffror, till exempel 0701234567. Lämna ett fält tomt för att ta bort ett nummer.
+# Help text for the mobile number fields; uses `{example}` (a mobile number of the reader's country).
+phones-help = Till exempel { $example }. Ett nummer från ett annat land börjar med + och landsnumret. Lämna ett fält tomt för att ta bort ett nummer.
 # Label of the password field that confirms a change.
 confirm-password = Ditt lösenord, för att bekräfta ändringen
 # Text of the save button.
@@ -228,10 +228,14 @@ phones-changed-subject = Dina nummer för inloggningskoder har ändrats
 phones-changed-body = Mobilnumren för dina inloggningskoder ändrades { $time }. Om det inte var du som gjorde ändringen, kontakta IT-supporten direkt.
 # SMS telling that the numbers were changed; keep under 160 characters.
 phones-changed-sms = Dina nummer för inloggningskoder har ändrats. Om det inte var du, kontakta IT-supporten.
-# Why a number was refused: not only digits; fills `{reason}`.
-phone-reason-digits = använd bara siffror, till exempel 0701234567
+# Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.
+phone-reason-digits = använd bara siffror, till exempel { $example }
 # Why a number was refused: too short or too long; fills `{reason}`.
 phone-reason-length = det har för få eller för många siffror
+# Why a number was refused: no phone has it in its country; fills `{reason}`.
+phone-reason-invalid = det numret finns inte; kontrollera siffrorna, och skriv ett nummer från ett annat land med + och landsnumret
+# Why a number was refused: a real number that cannot get an SMS; fills `{reason}`.
+phone-reason-not-mobile = det är inte ett mobilnummer; skriv ett nummer från ett annat land med + och landsnumret
 # Why a number was refused: its country is not allowed; fills `{reason}`.
 phone-reason-country = nummer i det landet kan inte ta emot koder
 # Shown when the user directory cannot be reached: the password was not checked and nothing was counted.

@@ -328,6 +328,23 @@ path = "users.toml"
         assert_eq!(c.listeners.len(), 1);
     }
 
+    /// `[accounts] default_region` takes an ISO country code (Sweden by default; the older `default_country`
+    /// prefix still names a country), and a wrong or contradicting value is reported at its position.
+    #[test]
+    fn accounts_default_region() {
+        use crate::phone::Region;
+        let acc = |body: &str| load(&format!("{MIN}\n[accounts]\n{body}\n"));
+        assert_eq!(load(MIN).unwrap().accounts.default_region, Region::SE);
+        assert_eq!(acc("default_region = \"no\"").unwrap().accounts.default_region, Region::NO);
+        assert_eq!(acc("default_country = \"+45\"").unwrap().accounts.default_region, Region::DK);
+        let s = acc("default_region = \"Norway\"").unwrap_err().to_string();
+        assert!(s.starts_with("t.toml:12:18: default_region \"Norway\" is not a country code"), "{s}");
+        let s = acc("default_country = \"+999\"").unwrap_err().to_string();
+        assert!(s.starts_with("t.toml:12:19: default_country \"+999\" is no country's calling code"), "{s}");
+        let s = acc("default_region = \"SE\"\ndefault_country = \"+47\"").unwrap_err().to_string();
+        assert!(s.starts_with("t.toml:13:19: default_country \"+47\" is not the country of default_region"), "{s}");
+    }
+
     /// Path settings per service load with their defaults, and bad values and non-canonical prefixes are reported
     /// at their position with what to write instead.
     #[test]

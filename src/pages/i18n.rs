@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use crate::phone::Region;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::Loader;
 use unic_langid::{langid, LanguageIdentifier};
@@ -81,6 +82,17 @@ impl Lang {
             Lang::Nn => "Norsk nynorsk",
             Lang::Da => "Dansk",
             Lang::En => "English",
+        }
+    }
+
+    /// The country whose phone numbers a reader of this language writes in national form and expects to see so:
+    /// Sweden, Norway, Denmark; English names no country and gets `default` (`[accounts] default_region`).
+    pub fn region(self, default: Region) -> Region {
+        match self {
+            Lang::Sv => Region::SE,
+            Lang::Nb | Lang::Nn => Region::NO,
+            Lang::Da => Region::DK,
+            Lang::En => default,
         }
     }
 
@@ -405,7 +417,7 @@ messages! {
     Phone1Label = "phone1-label",
     /// Label of the second, optional mobile number field.
     Phone2Label = "phone2-label",
-    /// Help text for the mobile number fields.
+    /// Help text for the mobile number fields; uses `{example}` (a mobile number of the reader's country).
     PhonesHelp = "phones-help",
     /// Label of the password field that confirms a change.
     ConfirmPassword = "confirm-password",
@@ -427,10 +439,14 @@ messages! {
     PhonesChangedBody = "phones-changed-body",
     /// SMS telling that the numbers were changed; keep under 160 characters.
     PhonesChangedSms = "phones-changed-sms",
-    /// Why a number was refused: not only digits; fills `{reason}`.
+    /// Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.
     PhoneReasonDigits = "phone-reason-digits",
     /// Why a number was refused: too short or too long; fills `{reason}`.
     PhoneReasonLength = "phone-reason-length",
+    /// Why a number was refused: no phone has it in its country; fills `{reason}`.
+    PhoneReasonInvalid = "phone-reason-invalid",
+    /// Why a number was refused: a real number that cannot get an SMS; fills `{reason}`.
+    PhoneReasonNotMobile = "phone-reason-not-mobile",
     /// Why a number was refused: its country is not allowed; fills `{reason}`.
     PhoneReasonCountry = "phone-reason-country",
     /// Shown when the user directory cannot be reached: the password was not checked and nothing was counted.

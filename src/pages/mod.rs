@@ -471,6 +471,8 @@ pub struct AccountView<'a> {
     pub phone1: &'a str,
     /// Second number field.
     pub phone2: &'a str,
+    /// An example mobile number of the reader's country, as its people write it ("070-123 45 67").
+    pub example: &'a str,
     /// Whether numbers may be changed from here.
     pub can_edit: bool,
     /// Why not, and from where it can be done (when they may not).
@@ -630,6 +632,7 @@ mod tests {
                     phones: &phones,
                     phone1: &p1,
                     phone2: &p2,
+                    example: &h("example"),
                     can_edit: true,
                     refusal: None,
                     csrf: &csrf,
@@ -641,7 +644,7 @@ mod tests {
             assert_escaped(
                 "account",
                 &account,
-                &["phone", "e164", "p1", "p2", "notice", "input", "reason", "eidp", "person", "date"],
+                &["phone", "e164", "p1", "p2", "example", "notice", "input", "reason", "eidp", "person", "date"],
             );
             assert_escaped("account", &account, &["user", "realm", "mail"]);
             let refused = account_page(
@@ -793,6 +796,7 @@ mod tests {
                 phones: if can_edit { &phones } else { &[] },
                 phone1: "Zq",
                 phone2: "",
+                example: "070-123 45 67",
                 can_edit,
                 refusal: if can_edit { None } else { Some(Msg::PhonesOnlyInternal.into()) },
                 csrf: "Zq",

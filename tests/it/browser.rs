@@ -209,9 +209,9 @@ fn phone(i: usize, k: usize) -> String {
     format!("+46701{i:03}{k}{k}{k}")
 }
 
-/// The number as the account page masks it.
-fn masked(e164: &str) -> String {
-    portvakt::phone::mask(e164, "+46")
+/// The number as the account page in `lang` masks it (the test gateway's default region is Sweden).
+fn masked(e164: &str, lang: Lang) -> String {
+    portvakt::phone::mask(e164, lang.region(portvakt::phone::Region::SE))
 }
 
 /// A national identity number unique to journey number `i`.
@@ -394,9 +394,9 @@ timeout = "5s"
                 "password": PASSWORD,
                 "email": format!("{id}@kommune.example"),
                 "phone": phone(i, 1),
-                "phoneMasked": masked(&phone(i, 1)),
+                "phoneMasked": masked(&phone(i, 1), j.lang),
                 "newPhone": phone(i, 2),
-                "newPhoneMasked": masked(&phone(i, 2)),
+                "newPhoneMasked": masked(&phone(i, 2), j.lang),
                 "pid": pid(i),
                 "acr": "idporten-loa-substantial",
                 "eidTitle": EID_TITLE,

@@ -835,7 +835,7 @@ async fn step_up_rechecks_the_directory() {
     let base = env.http_url();
     let verify = format!("{base}/.portvakt/second-factor/verify");
 
-    let (cookie, csrf, code) = remote_login_to_sms(&env, &sms, "dave", "+47•••45 67", "+4741234567").await;
+    let (cookie, csrf, code) = remote_login_to_sms(&env, &sms, "dave", "+47 4•••45 67", "+4741234567").await;
     slapd.disable("dave", "admin");
     let (s, loc, stepped, _) = post_form(&c, &verify, &cookie, &[("csrf", &csrf), ("code", &code), ("rd", "/")]).await;
     assert_eq!(s, 303);

@@ -28,6 +28,7 @@ mod oidc_harness;
 mod ops;
 mod pages;
 mod paths;
+mod phone_numbers;
 mod policies;
 mod portal;
 mod process;

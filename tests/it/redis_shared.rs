@@ -524,7 +524,7 @@ async fn old_accounts_file_is_imported_into_redis() {
     let start = || Env::start(Opts { extra: extra.clone(), accounts: Some(accounts.clone()), ..Default::default() });
     let (a, b) = (start(), start());
     assert!(!accounts.exists() && dir.path().join("accounts.json.imported").exists());
-    let masked = portvakt::phone::mask("+4791234567", "+46");
+    let masked = portvakt::phone::mask("+4791234567", portvakt::phone::Region::SE);
     let c = client_from(INTERNAL);
     let cookie = login(&c, &a.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     for gw in [&a, &b] {

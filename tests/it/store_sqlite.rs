@@ -130,7 +130,7 @@ async fn old_accounts_file_is_imported_once() {
     let store = state(dir.path());
     let accounts = dir.path().join("accounts.json");
     std::fs::write(&accounts, r#"{"staff:anna": {"phones": ["+4791234567"]}}"#).unwrap();
-    let masked = portvakt::phone::mask("+4791234567", "+46");
+    let masked = portvakt::phone::mask("+4791234567", portvakt::phone::Region::SE);
     let c = client_from(INTERNAL);
     let start = || Env::start(Opts { extra: store.clone(), accounts: Some(accounts.clone()), ..Opts::default() });
     let account_page = |base: String, cookie: String| {

@@ -82,10 +82,10 @@ fn eid_card<'a>(
 
 async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRecord, v: Render<'_>) -> Handled {
     let account = gw.state.accounts.get(&account_key(rec)).await.map_err(unavailable("account store"))?;
-    let country = &gw.state.cfg.accounts.default_country;
-    let phones: Vec<PhoneRow> =
-        account.phones.iter().map(|p| PhoneRow { masked: crate::phone::mask(p, country), e164: p.clone() }).collect();
     let lang = ctx.lang(session.req_header());
+    let reader = lang.region(gw.state.cfg.accounts.default_region);
+    let phones: Vec<PhoneRow> =
+        account.phones.iter().map(|p| PhoneRow { masked: crate::phone::mask(p, reader), e164: p.clone() }).collect();
     let pctx = page_ctx(gw, ctx, session.req_header(), Some((&rec.display_name, &rec.csrf)));
     // Unless a failed form is shown again as typed, the fields hold the registered numbers: the form replaces the
     // whole list, so empty fields would delete a number the user only meant to keep (issue #16.3).
@@ -95,6 +95,7 @@ async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRec
     } else {
         (v.phone1, v.phone2)
     };
+    let example = reader.example_mobile().unwrap_or_default();
     let realm = gw.state.cfg.directories.iter().find(|d| d.name == rec.realm).map_or(rec.realm.as_str(), |d| &d.title);
     let refusal = phones_permission(gw, ctx, rec, lang).err();
     let html = pages::account_page(
@@ -106,6 +107,7 @@ async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRec
             phones: &phones,
             phone1,
             phone2,
+            example: &example,
             can_edit: refusal.is_none(),
             refusal,
             csrf: &rec.csrf,
@@ -125,20 +127,25 @@ pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled 
 
 /// The typed numbers in E.164, or a message per number that is not one.
 fn normalize_phones(gw: &Gateway, lang: Lang, typed: [&str; 2]) -> Result<Vec<String>, Vec<Notice>> {
-    let country = &gw.state.cfg.accounts.default_country;
+    // A national number is read in the country of the page's language ("0701234567" on a Swedish page, "91234567"
+    // on a Norwegian one); English pages use `[accounts] default_region`.
+    let region = lang.region(gw.state.cfg.accounts.default_region);
     let allowed = &gw.state.cfg.second_factor.limits.allowed_prefixes;
     let (mut numbers, mut errors) = (Vec::new(), Vec::new());
     for t in typed.into_iter().filter(|t| !t.is_empty()) {
-        match crate::phone::normalize(t, country, allowed) {
+        match crate::phone::normalize(t, region, allowed) {
             Ok(n) if !numbers.contains(&n) => numbers.push(n),
             Ok(_) => {}
             Err(e) => {
+                let example = region.example_mobile().unwrap_or_default();
                 let reason = match e {
-                    PhoneError::NotDigits => Msg::PhoneReasonDigits,
-                    PhoneError::Length => Msg::PhoneReasonLength,
-                    PhoneError::Country => Msg::PhoneReasonCountry,
+                    PhoneError::NotDigits => Msg::PhoneReasonDigits.arg("example", example),
+                    PhoneError::Length => Msg::PhoneReasonLength.into(),
+                    PhoneError::Invalid => Msg::PhoneReasonInvalid.into(),
+                    PhoneError::NotMobile => Msg::PhoneReasonNotMobile.into(),
+                    PhoneError::Country => Msg::PhoneReasonCountry.into(),
                 };
-                errors.push(Msg::PhoneInvalid.arg("input", t).arg("reason", reason.text(lang)).into());
+                errors.push(Msg::PhoneInvalid.arg("input", t).arg("reason", reason.render(lang)).into());
             }
         }
     }
@@ -215,7 +222,7 @@ pub async fn remove_phone(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) ->
         (base, expected) = (old, kept);
     }
     announce_phone_change(gw, lang, &rec, base);
-    let masked = crate::phone::mask(&number, &gw.state.cfg.accounts.default_country);
+    let masked = crate::phone::mask(&number, lang.region(gw.state.cfg.accounts.default_region));
     let notice = Some(Notice::from(Msg::PhoneRemoved.arg("number", masked)));
     render(gw, ctx, session, &rec, Render::plain(200, notice, vec![])).await
 }

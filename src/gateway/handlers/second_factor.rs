@@ -37,9 +37,10 @@ impl UserChannels {
         let account = gw.state.accounts.get(&account_key(rec)).await.map_err(unavailable("account store"))?;
         let mut list = Vec::new();
         if gw.state.sms.is_some() {
-            let country = &gw.state.cfg.accounts.default_country;
+            // Directory numbers in national form are read in the gateway's default region, whatever the page's language.
+            let region = gw.state.cfg.accounts.default_region;
             let mut numbers: Vec<String> = Vec::new();
-            let from_directory = rec.directory_phones.iter().filter_map(|p| match crate::phone::normalize(p, country, &[]) {
+            let from_directory = rec.directory_phones.iter().filter_map(|p| match crate::phone::normalize(p, region, &[]) {
                 Ok(n) => Some(n),
                 Err(e) => {
                     tracing::warn!(user = %rec.username, realm = %rec.realm, error = %e, "a directory phone number is not usable for codes");
@@ -65,13 +66,13 @@ impl UserChannels {
         self.list.iter().find(|(ch, _)| *ch == c).map(|(_, d)| d.as_str())
     }
 
-    fn choices(&self, gw: &Gateway) -> Vec<ChannelChoice> {
-        let country = &gw.state.cfg.accounts.default_country;
+    fn choices(&self, gw: &Gateway, lang: Lang) -> Vec<ChannelChoice> {
+        let reader = lang.region(gw.state.cfg.accounts.default_region);
         self.list
             .iter()
             .map(|(c, d)| {
                 let label = match c {
-                    Channel::Sms(_) => Msg::ChannelSms.arg("number", crate::phone::mask(d, country)),
+                    Channel::Sms(_) => Msg::ChannelSms.arg("number", crate::phone::mask(d, reader)),
                     Channel::Email => Msg::ChannelEmail.arg("address", crate::phone::mask_email(d)),
                 };
                 ChannelChoice { value: c.as_str().to_string(), label }
@@ -79,12 +80,12 @@ impl UserChannels {
             .collect()
     }
 
-    fn sent_message(&self, gw: &Gateway, c: Channel) -> Option<Text> {
+    fn sent_message(&self, gw: &Gateway, lang: Lang, c: Channel) -> Option<Text> {
         let dest = self.destination(c)?;
         let minutes = gw.codes().lifetime_minutes();
         Some(match c {
             Channel::Sms(_) => Msg::CodeSentSms
-                .arg("number", crate::phone::mask(dest, &gw.state.cfg.accounts.default_country))
+                .arg("number", crate::phone::mask(dest, lang.region(gw.state.cfg.accounts.default_region)))
                 .arg("minutes", minutes),
             Channel::Email => Msg::CodeSentEmail.arg("address", crate::phone::mask_email(dest)).arg("minutes", minutes),
         })
@@ -246,7 +247,7 @@ async fn page(
         .map_err(unavailable("challenge store"))?
         .filter(|c| c.expires > now && c.failures < max_tries)
         .filter(|c| offer.channels.destination(c.channel).is_some());
-    let sent = pending.as_ref().and_then(|c| offer.channels.sent_message(gw, c.channel));
+    let sent = pending.as_ref().and_then(|c| offer.channels.sent_message(gw, lang, c.channel));
     // When the destination's cooldown ends: the code went out a code lifetime before it expires.
     let resend_in = pending.as_ref().and_then(|c| {
         let lifetime = gw.state.second_factor.settings().code_lifetime;
@@ -257,7 +258,7 @@ async fn page(
         (left > Duration::ZERO).then(|| left.as_secs() + u64::from(left.subsec_millis() > 0))
     });
     let selected = selected.or(pending.as_ref().map(|c| c.channel)).map(Channel::as_str).unwrap_or("");
-    let choices = offer.channels.choices(gw);
+    let choices = offer.channels.choices(gw, lang);
     let lead = match (message, needs_eid) {
         (Some(m), _) => Some(Text::verbatim(m)),
         (None, Some(level)) => Some(Msg::StepUpNeedsEid.arg("level", level.as_str())),

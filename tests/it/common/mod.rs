@@ -121,6 +121,8 @@ pub struct Opts {
     pub directories: Option<String>,
     /// The assertion signing key instead of one generated at start (e.g. an unusable one).
     pub signing_key: Option<portvakt::assertion::SigningKey>,
+    /// Extra lines for the `[accounts]` table (e.g. `default_region = "NO"`).
+    pub accounts_extra: String,
 }
 
 /// A running gateway with its backends and clock; stopped on drop.
@@ -242,6 +244,7 @@ upstreams = ["{third}"]
 
 [accounts]
 path = "{accounts}"
+{accounts_extra}
 
 [assertion]
 issuer = "https://portal.kommune.example"
@@ -255,6 +258,7 @@ issuer = "https://portal.kommune.example"
                 "[[directories]]\nname = \"staff\"\nkind = \"file\"\npath = \"users.toml\"\n".into()
             }),
             server_extra = opts.server_extra,
+            accounts_extra = opts.accounts_extra,
             threads = opts.threads.unwrap_or(1),
             hosts = opts.hosts.as_deref().unwrap_or("[\"portal.kommune.example\"]"),
             accounts = opts.accounts.clone().unwrap_or_else(|| dir.path().join("accounts.json")).display(),
