@@ -19,18 +19,6 @@ impl Instant {
         Instant(self.0.saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
     }
 
-    /// "2026-11-23 10:15 UTC": for notices, readable and unambiguous across time zones.
-    pub fn utc_minute(self) -> String {
-        let stamp = humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(self.0)).to_string();
-        format!("{} UTC", stamp.get(..16).unwrap_or(&stamp).replace('T', " "))
-    }
-
-    /// "2026-11-23" (UTC): for dates shown on pages.
-    pub fn utc_date(self) -> String {
-        let stamp = humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(self.0)).to_string();
-        stamp.get(..10).unwrap_or_default().to_string()
-    }
-
     /// Whole seconds since the Unix epoch, for JWT claims.
     pub fn unix_seconds(self) -> u64 {
         self.0 / 1000

@@ -85,14 +85,14 @@ eid-code-body =
 eid-linked-subject = Et eID er knyttet til din konto
 # Body of the "linked" notice; uses `{provider}` and `{time}`.
 eid-linked-body =
-    Et eID hos { $provider } blev knyttet til din konto { $time }. Fra nu af kan det bruges til at logge ind overalt.
+    Et eID hos { $provider } blev knyttet til din konto den { $time }. Fra nu af kan det bruges til at logge ind overalt.
 
     Hvis det ikke var dig, så kontakt IT-supporten med det samme.
 # Subject of the "unlinked" notice.
 eid-unlinked-subject = Tilknytningen af eID til din konto er fjernet
 # Body of the "unlinked" notice; uses `{provider}` and `{time}`.
 eid-unlinked-body =
-    Dit eID hos { $provider } blev fjernet fra din konto { $time }.
+    Dit eID hos { $provider } blev fjernet fra din konto den { $time }.
 
     Hvis det ikke var dig, så kontakt IT-supporten med det samme.
 eid-not-from-here = Dette eID kan ikke bruges, hvor du er nu. Log ind på en anden måde eller fra kommunens netværk.

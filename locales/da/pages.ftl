@@ -43,11 +43,11 @@ portal-closed-until = Lukket indtil { $time }
 # Service status: the user has no access.
 portal-no-access = Du har ikke adgang til denne tjeneste
 # Where the user is connected from; uses `{zone}`.
-portal-zone = Du er forbundet fra: { $zone }
-# Zone name for the municipality's own network.
-zone-internal = kommunens netværk
-# Zone name for anywhere outside the municipality's network.
-zone-remote = uden for kommunens netværk
+portal-zone = Du er forbundet { $zone }.
+# Where from, for {zone}: the municipality's own network.
+zone-internal = fra kommunens netværk
+# Where from, for {zone}: anywhere outside the municipality's network.
+zone-remote = fra et sted uden for kommunens netværk
 # Log out link or button.
 logout = Log ud
 # Heading of the logged-out page.
@@ -225,7 +225,7 @@ phones-too-many = Du kan registrere højst to numre.
 # Subject of the e-mail telling that the numbers were changed.
 phones-changed-subject = Dine numre til loginkoder er blevet ændret
 # Body of the e-mail telling that the numbers were changed; uses `{time}`.
-phones-changed-body = Mobilnumrene til dine loginkoder blev ændret { $time }. Hvis det ikke var dig, der gjorde det, så kontakt IT-supporten med det samme.
+phones-changed-body = Mobilnumrene til dine loginkoder blev ændret den { $time }. Hvis det ikke var dig, der gjorde det, så kontakt IT-supporten med det samme.
 # SMS telling that the numbers were changed; keep under 160 characters.
 phones-changed-sms = Dine numre til loginkoder er blevet ændret. Hvis det ikke var dig, så kontakt IT-supporten.
 # Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.

@@ -85,14 +85,14 @@ eid-code-body =
 eid-linked-subject = An eID was linked to your account
 # Body of the "linked" notice; uses `{provider}` and `{time}`.
 eid-linked-body =
-    An eID at { $provider } was linked to your account { $time }. From now on it can be used to log in from anywhere.
+    An eID at { $provider } was linked to your account on { $time }. From now on it can be used to log in from anywhere.
 
     If it wasn't you, contact IT support right away.
 # Subject of the "unlinked" notice.
 eid-unlinked-subject = The eID link to your account was removed
 # Body of the "unlinked" notice; uses `{provider}` and `{time}`.
 eid-unlinked-body =
-    The eID at { $provider } was unlinked from your account { $time }.
+    The eID at { $provider } was unlinked from your account on { $time }.
 
     If it wasn't you, contact IT support right away.
 eid-not-from-here = This eID can't be used from where you are. Log in another way, or from the municipality's network.

@@ -43,11 +43,11 @@ portal-closed-until = Closed until { $time }
 # Service status: the user has no access.
 portal-no-access = You do not have access to this service
 # Where the user is connected from; uses `{zone}`.
-portal-zone = You are connected from: { $zone }
-# Zone name for the municipality's own network.
-zone-internal = the municipality's network
-# Zone name for anywhere outside the municipality's network.
-zone-remote = outside the municipality's network
+portal-zone = You are connected { $zone }.
+# Where from, for {zone}: the municipality's own network.
+zone-internal = from the municipality's network
+# Where from, for {zone}: anywhere outside the municipality's network.
+zone-remote = from outside the municipality's network
 # Log out link or button.
 logout = Log out
 # Heading of the logged-out page.

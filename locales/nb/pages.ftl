@@ -43,11 +43,11 @@ portal-closed-until = Stengt til { $time }
 # Service status: the user has no access.
 portal-no-access = Du har ikke tilgang til denne tjenesten
 # Where the user is connected from; uses `{zone}`.
-portal-zone = Du er koblet til fra: { $zone }
-# Zone name for the municipality's own network.
-zone-internal = kommunens nettverk
-# Zone name for anywhere outside the municipality's network.
-zone-remote = utenfor kommunens nettverk
+portal-zone = Du er koblet til { $zone }.
+# Where from, for {zone}: the municipality's own network.
+zone-internal = fra kommunens nettverk
+# Where from, for {zone}: anywhere outside the municipality's network.
+zone-remote = fra et sted utenfor kommunens nettverk
 # Log out link or button.
 logout = Logg ut
 # Heading of the logged-out page.

@@ -43,11 +43,11 @@ portal-closed-until = Stengd til { $time }
 # Service status: the user has no access.
 portal-no-access = Du har ikkje tilgang til denne tenesta
 # Where the user is connected from; uses `{zone}`.
-portal-zone = Du er kopla til frå: { $zone }
-# Zone name for the municipality's own network.
-zone-internal = nettverket til kommunen
-# Zone name for anywhere outside the municipality's network.
-zone-remote = utanfor nettverket til kommunen
+portal-zone = Du er kopla til { $zone }.
+# Where from, for {zone}: the municipality's own network.
+zone-internal = frå nettverket til kommunen
+# Where from, for {zone}: anywhere outside the municipality's network.
+zone-remote = frå ein stad utanfor nettverket til kommunen
 # Log out link or button.
 logout = Logg ut
 # Heading of the logged-out page.

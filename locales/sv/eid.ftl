@@ -85,14 +85,14 @@ eid-code-body =
 eid-linked-subject = En e-legitimation har kopplats till ditt konto
 # Body of the "linked" notice; uses `{provider}` and `{time}`.
 eid-linked-body =
-    En e-legitimation hos { $provider } kopplades till ditt konto { $time }. Från och med nu kan den användas för att logga in varifrån som helst.
+    En e-legitimation hos { $provider } kopplades till ditt konto den { $time }. Från och med nu kan den användas för att logga in varifrån som helst.
 
     Om det inte var du, kontakta IT-supporten direkt.
 # Subject of the "unlinked" notice.
 eid-unlinked-subject = Kopplingen av e-legitimation till ditt konto har tagits bort
 # Body of the "unlinked" notice; uses `{provider}` and `{time}`.
 eid-unlinked-body =
-    E-legitimationen hos { $provider } kopplades bort från ditt konto { $time }.
+    E-legitimationen hos { $provider } kopplades bort från ditt konto den { $time }.
 
     Om det inte var du, kontakta IT-supporten direkt.
 eid-not-from-here = Den här e-legitimationen kan inte användas där du är nu. Logga in på ett annat sätt, eller från kommunens nät.

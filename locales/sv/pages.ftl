@@ -43,11 +43,11 @@ portal-closed-until = Stängd till { $time }
 # Service status: the user has no access.
 portal-no-access = Du har inte behörighet till den här tjänsten
 # Where the user is connected from; uses `{zone}`.
-portal-zone = Du är ansluten från: { $zone }
-# Zone name for the municipality's own network.
-zone-internal = kommunens nätverk
-# Zone name for anywhere outside the municipality's network.
-zone-remote = utanför kommunens nätverk
+portal-zone = Du är ansluten { $zone }.
+# Where from, for {zone}: the municipality's own network.
+zone-internal = från kommunens nätverk
+# Where from, for {zone}: anywhere outside the municipality's network.
+zone-remote = från en plats utanför kommunens nätverk
 # Log out link or button.
 logout = Logga ut
 # Heading of the logged-out page.
@@ -225,7 +225,7 @@ phones-too-many = Du kan registrera högst två nummer.
 # Subject of the e-mail telling that the numbers were changed.
 phones-changed-subject = Dina nummer för inloggningskoder har ändrats
 # Body of the e-mail telling that the numbers were changed; uses `{time}`.
-phones-changed-body = Mobilnumren för dina inloggningskoder ändrades { $time }. Om det inte var du som gjorde ändringen, kontakta IT-supporten direkt.
+phones-changed-body = Mobilnumren för dina inloggningskoder ändrades den { $time }. Om det inte var du som gjorde ändringen, kontakta IT-supporten direkt.
 # SMS telling that the numbers were changed; keep under 160 characters.
 phones-changed-sms = Dina nummer för inloggningskoder har ändrats. Om det inte var du, kontakta IT-supporten.
 # Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.

@@ -277,9 +277,9 @@ messages! {
     PortalNoAccess = "portal-no-access",
     /// Where the user is connected from; uses `{zone}`.
     PortalZone = "portal-zone",
-    /// Zone name for the municipality's own network.
+    /// Where from, for `{zone}`: the municipality's own network.
     ZoneInternal = "zone-internal",
-    /// Zone name for anywhere outside the municipality's network.
+    /// Where from, for `{zone}`: anywhere outside the municipality's network.
     ZoneRemote = "zone-remote",
     /// Log out link or button.
     Logout = "logout",

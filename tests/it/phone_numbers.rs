@@ -172,3 +172,29 @@ async fn example_numbers_per_language_and_default_region() {
     assert_eq!(status, 200, "{html}");
     assert!(registered(&html).contains("9•••45 67"), "{html}");
 }
+
+/// The e-mail that announces a number change says when in the reader's language and the gateway's time zone
+/// ("30 november 2026 kl. 05:00 CET"), no longer as "2026-11-30 04:00 UTC" in every language.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn number_change_mail_says_when_in_the_readers_language() {
+    let smtp = crate::common::smtp::SmtpServer::start();
+    let sms = Elks46Server::start(ELKS_USER, ELKS_PASS);
+    let extra = format!(
+        "\n[email]\nkind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\
+         from = \"Portvakt <noreply@kommune.example>\"\ntimeout = \"5s\"\n\
+         \n[sms]\nkind = \"46elks\"\napi_url = \"{}\"\nusername = \"{ELKS_USER}\"\npassword = \"{ELKS_PASS}\"\n\
+         from = \"Kommunen\"\ntimeout = \"2s\"\n",
+        smtp.port, sms.url
+    );
+    let env = Env::start(Opts { extra, ..Default::default() });
+    // 2026-11-30 04:00 UTC, 05:00 in Oslo and Stockholm.
+    env.clock.set(portvakt::clock::Instant(1_796_011_200_000));
+    let (status, html) = save(&env, "sv", "070-123 45 67", "").await;
+    assert_eq!(status, 200, "{html}");
+    let mail = smtp.wait_for(1, std::time::Duration::from_secs(10)).remove(0);
+    assert!(mail.body.contains("ändrades den 30 november 2026 kl. 05:00 CET."), "{}", mail.body);
+    let (status, html) = save(&env, "en", "070-123 45 67", "+47 912 34 567").await;
+    assert_eq!(status, 200, "{html}");
+    let mail = smtp.wait_for(2, std::time::Duration::from_secs(10)).remove(1);
+    assert!(mail.body.contains("were changed on 30 November 2026 at 05:00 CET."), "{}", mail.body);
+}

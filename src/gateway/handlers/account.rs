@@ -68,6 +68,7 @@ fn eid_card<'a>(
     gw: &'a Gateway,
     rec: &'a SessionRecord,
     link: Option<&'a EidLink>,
+    lang: Lang,
 ) -> Option<pages::eid::AccountEid<'a>> {
     if !gw.state.eid.enabled() {
         return None;
@@ -75,7 +76,7 @@ fn eid_card<'a>(
     let linked = link.map(|l| {
         let title =
             gw.state.eid.provider(&l.provider).map(|p| p.settings.title.as_str()).unwrap_or(l.provider.as_str());
-        (title, crate::eid::mask_person_id(&l.person_id), l.linked_at.utc_date())
+        (title, crate::eid::mask_person_id(&l.person_id), crate::pages::dates::local_date(l.linked_at, lang))
     });
     Some(pages::eid::AccountEid { linked, csrf: &rec.csrf })
 }
@@ -113,7 +114,7 @@ async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRec
             csrf: &rec.csrf,
             notice: v.notice,
             errors: v.errors,
-            eid: eid_card(gw, rec, account.eid.as_ref()),
+            eid: eid_card(gw, rec, account.eid.as_ref(), lang),
         },
     );
     Ok(Reply::html(v.status, html))
@@ -230,7 +231,7 @@ pub async fn remove_phone(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) ->
 /// Tells the user, by e-mail and on every number registered before the change, that their numbers changed: a thief
 /// who adds a number while keeping the owner's is announced on the owner's phone too.
 fn announce_phone_change(gw: &Gateway, lang: Lang, rec: &SessionRecord, old: Vec<String>) {
-    let time = gw.state.clock.now().utc_minute();
+    let time = crate::pages::dates::local_date_time(gw.state.clock.now(), lang);
     let msg = EmailMessage {
         subject: Msg::PhonesChangedSubject.text(lang),
         body: Msg::PhonesChangedBody.arg("time", time).render(lang),

@@ -168,7 +168,7 @@ async fn type_code(
 
 /// Sends a link or unlink notice to the account's e-mail, in the background.
 pub fn announce(gw: &Gateway, lang: Lang, to: Option<String>, subject: Msg, body: Msg, provider: &str) {
-    let time = gw.state.clock.now().utc_minute();
+    let time = crate::pages::dates::local_date_time(gw.state.clock.now(), lang);
     let msg = EmailMessage {
         subject: subject.text(lang),
         body: body.arg("provider", provider).arg("time", time).render(lang),
