@@ -52,6 +52,12 @@ impl AccountId {
         let (realm, username) = key.split_once(':')?;
         Some(AccountId::new(realm, username))
     }
+
+    /// Reads a store key back where one is expected to be well formed: a key without `:` (none is ever written)
+    /// names that username in no realm, which no directory has, so it finds no account rather than failing.
+    pub fn from_key(key: &str) -> AccountId {
+        AccountId::parse(key).unwrap_or_else(|| AccountId::new("", key))
+    }
 }
 
 impl fmt::Display for AccountId {
@@ -165,5 +171,7 @@ mod tests {
         assert_eq!(AccountId::parse("staff:anna"), Some(a));
         assert_eq!(AccountId::parse("staff:a:b"), Some(AccountId::new("staff", "a:b")));
         assert_eq!(AccountId::parse("nocolon"), None);
+        assert_eq!(AccountId::from_key("staff:a:b"), AccountId::new("staff", "a:b"));
+        assert_eq!(AccountId::from_key("nocolon"), AccountId::new("", "nocolon"));
     }
 }

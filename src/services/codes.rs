@@ -8,6 +8,7 @@
 
 use super::Unavailable;
 use crate::audit::{self, AuditEvent, Outcome, Who};
+use crate::identity::AccountId;
 use crate::notify::{EmailMessage, EmailSender, NotifyError, SmsSender};
 use crate::second_factor::limits::{CheckError, LimitHit};
 use crate::second_factor::{Channel, IssueError, SecondFactor, VerifyError};
@@ -123,8 +124,8 @@ impl CodeSender<'_> {
         compose: impl FnOnce(&str) -> CodeMessage,
     ) -> Result<SendOutcome, Unavailable> {
         let is_sms = matches!(req.channel, Channel::Sms(_));
-        let (realm, user) = req.account.split_once(':').unwrap_or(("", req.account));
-        let who = Who::user(user, realm).with_session(&req.key);
+        let id = AccountId::from_key(req.account);
+        let who = Who::user(&id.username, &id.realm).with_session(&req.key);
         let channel = if is_sms { "sms" } else { "email" };
         let refused = |reason| AuditEvent::CodeSent { channel, outcome: Outcome::Failure, reason: Some(reason), who };
         match self.second_factor.precheck(&req.key, req.account).await {

@@ -10,6 +10,7 @@ use crate::directory::{DirectoryError, SharedDirectory, User};
 use crate::eid::config::Institution;
 use crate::eid::flow::LinkFlow;
 use crate::eid::Eid;
+use crate::identity::AccountId;
 use crate::second_factor::{Channel, VerifyError};
 use crate::session::SessionKey;
 use std::net::IpAddr;
@@ -186,8 +187,8 @@ impl EidLinking<'_> {
         }
         let _ = self.eid.end_link_flow(token).await;
         tracing::info!(account = %account, provider = %flow.provider, "eID linked");
-        let (realm, user) = account.split_once(':').unwrap_or(("", account.as_str()));
-        let (who, change) = (audit::Who::user(user, realm), audit::Change::EidLink);
+        let id = AccountId::from_key(&account);
+        let (who, change) = (audit::Who::user(&id.username, &id.realm), audit::Change::EidLink);
         audit::emit(AuditEvent::AccountChanged { change, outcome: Outcome::Success, reason: None, who });
         Ok(LinkResult::Linked { account, email })
     }

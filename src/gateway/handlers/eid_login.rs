@@ -9,6 +9,7 @@ use crate::gateway::http::{self, query_param};
 use crate::gateway::reply::Reply;
 use crate::gateway::snapshots::EidAccount;
 use crate::gateway::{Ctx, Gateway};
+use crate::identity::AccountId;
 use crate::methods::Assurance;
 use crate::pages::{self, Lang, Msg, Text};
 use crate::services::eid_login::{self, Refusal};
@@ -190,7 +191,7 @@ async fn mapped_log_in(
         eid_login::refused(&v.provider, Refusal::NoMappedAccount, v.assurance, audit::Who::default());
         return Ok(eid_page(lang, 403, Msg::EidFailedTitle, Text::from(Msg::EidNoMappedAccount)));
     };
-    log_in(gw, session, ctx, &format!("{}:{}", user.realm, user.username), v).await
+    log_in(gw, session, ctx, &AccountId::new(&user.realm, &user.username).key(), v).await
 }
 
 /// The page for an eID that names a disabled account (403), recorded as `account_disabled`.
@@ -202,7 +203,8 @@ fn account_disabled(lang: Lang, v: &Verified, who: Who<'_>) -> Reply {
 /// Starts the eID session for `account` ("realm:username") and sends the browser on.
 pub async fn log_in(gw: &Gateway, session: &mut Session, ctx: &mut Ctx, account: &str, v: &Verified) -> Handled {
     let lang = ctx.lang(session.req_header());
-    let (realm, username) = account.split_once(':').unwrap_or(("", account));
+    let id = AccountId::from_key(account);
+    let (realm, username) = (id.realm.as_str(), id.username.as_str());
     // The directory's word, or while it does not answer the account's last-known entry within `outage_grace`.
     let (user, from_snapshot) = match gw
         .eid_account(realm, username)
@@ -302,8 +304,9 @@ pub async fn backchannel_logout(gw: &Gateway, session: &mut Session, ctx: &mut C
         }
         (None, Some(sub)) => match gw.state.eid.subject_account(&l.provider, sub).await {
             Ok(Some(account)) => {
-                let (realm, username) = account.split_once(':').unwrap_or(("", account.as_str()));
-                eid_login::end_sessions(sessions, observer, &SessionFilter::EidOfUser { realm, username }).await
+                let AccountId { realm, username } = AccountId::from_key(&account);
+                let filter = SessionFilter::EidOfUser { realm: &realm, username: &username };
+                eid_login::end_sessions(sessions, observer, &filter).await
             }
             Ok(None) => Ok(0),
             Err(e) => Err(e),
