@@ -49,7 +49,7 @@ impl EidButtons<'_> {
 }
 
 /// What the link page shows.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct LinkView<'a> {
     /// Link-step CSRF token.
     pub csrf: &'a str,
@@ -62,6 +62,8 @@ pub struct LinkView<'a> {
     /// Problem to show.
     pub error: Option<Notice>,
 }
+
+super::debug_redacting_csrf!(LinkView { email, code_sent_to, minutes, error });
 
 /// `templates/eid_link.html`.
 #[derive(Template)]
@@ -78,13 +80,15 @@ pub fn link_page(ctx: &PageCtx<'_>, v: &LinkView<'_>) -> String {
 }
 
 /// The eID part of the account page.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct AccountEid<'a> {
     /// Provider title, masked person ID and link date, when linked.
     pub linked: Option<(&'a str, String, String)>,
     /// Session CSRF token.
     pub csrf: &'a str,
 }
+
+super::debug_redacting_csrf!(AccountEid { linked });
 
 #[cfg(test)]
 mod tests {

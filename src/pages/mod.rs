@@ -135,8 +135,28 @@ pub struct Link {
     pub label: Text,
 }
 
+/// What `Debug` prints instead of a CSRF token: the token is a secret of the session, and logs must not carry it.
+pub const REDACTED: &str = "<redacted>";
+
+/// `Debug` for a page view holding a CSRF token: every field as derived, `csrf` as [`REDACTED`]. The fields are
+/// destructured, so a field added to the view and not named here is a compile error.
+macro_rules! debug_redacting_csrf {
+    ($view:ident { $($field:ident),* $(,)? }) => {
+        impl std::fmt::Debug for $view<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let $view { csrf: _, $($field),* } = self;
+                f.debug_struct(stringify!($view))
+                    $(.field(stringify!($field), $field))*
+                    .field("csrf", &$crate::pages::REDACTED)
+                    .finish()
+            }
+        }
+    };
+}
+pub(crate) use debug_redacting_csrf;
+
 /// What every page needs to know about its reader.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PageCtx<'a> {
     /// Page language.
     pub lang: Lang,
@@ -146,6 +166,19 @@ pub struct PageCtx<'a> {
     pub chrome: &'a Chrome,
     /// The page the language switcher comes back to: a path on this host (with its query).
     pub here: String,
+}
+
+impl std::fmt::Debug for PageCtx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let PageCtx { lang, user, chrome, here } = self;
+        let user = user.map(|(name, _csrf)| (name, REDACTED));
+        f.debug_struct("PageCtx")
+            .field("lang", lang)
+            .field("user", &user)
+            .field("chrome", chrome)
+            .field("here", here)
+            .finish()
+    }
 }
 
 impl<'a> PageCtx<'a> {
@@ -207,7 +240,7 @@ pub struct RealmChoice {
 }
 
 /// What the login page shows.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct LoginView<'a> {
     /// Where to go after login.
     pub rd: &'a str,
@@ -228,6 +261,17 @@ pub struct LoginView<'a> {
     /// eID providers offered.
     pub eid_providers: &'a [eid::ProviderButton],
 }
+
+debug_redacting_csrf!(LoginView {
+    rd,
+    realms,
+    selected_realm,
+    username,
+    error,
+    notice,
+    password_help_url,
+    eid_providers
+});
 
 /// `templates/login.html`.
 #[derive(Template)]
@@ -402,7 +446,7 @@ pub struct ChannelChoice {
 }
 
 /// What the second-factor page shows.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SecondFactorView<'a> {
     /// Channels the user has.
     pub channels: &'a [ChannelChoice],
@@ -425,6 +469,18 @@ pub struct SecondFactorView<'a> {
     /// No code would do: only the eID buttons are offered, and the page is titled for that.
     pub eid_only: bool,
 }
+
+debug_redacting_csrf!(SecondFactorView {
+    channels,
+    selected,
+    rd,
+    sent,
+    error,
+    eid_providers,
+    lead,
+    resend_in,
+    eid_only
+});
 
 /// `templates/second_factor.html`.
 #[derive(Template)]
@@ -457,7 +513,7 @@ pub struct PhoneRow {
 }
 
 /// What the account page shows.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct AccountView<'a> {
     /// Login name.
     pub username: &'a str,
@@ -487,6 +543,20 @@ pub struct AccountView<'a> {
     pub eid: Option<eid::AccountEid<'a>>,
 }
 
+debug_redacting_csrf!(AccountView {
+    username,
+    realm,
+    email,
+    phones,
+    phone1,
+    phone2,
+    can_edit,
+    refusal,
+    notice,
+    errors,
+    eid
+});
+
 /// `templates/account.html`.
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -504,6 +574,35 @@ pub fn account_page(ctx: &PageCtx<'_>, v: &AccountView<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Debug` of every view that holds a CSRF token, and of the page context, prints the other fields and never
+    /// the token.
+    #[test]
+    fn debug_of_views_leaves_out_the_csrf_token() {
+        let token = "csrf-Tok3n-that-must-not-leak";
+        let ctx = PageCtx::new(Lang::Sv, Some(("Anna Berg", token)));
+        let linked = Some(("ID-porten", "•••••1234".to_string(), "2026-11-30".to_string()));
+        let printed = [
+            format!("{ctx:?}"),
+            format!("{:?}", LoginView { csrf: token, username: "anna", ..Default::default() }),
+            format!("{:?}", SecondFactorView { csrf: token, selected: "sms:0", ..Default::default() }),
+            format!(
+                "{:?}",
+                AccountView {
+                    csrf: token,
+                    username: "anna",
+                    eid: Some(eid::AccountEid { linked, csrf: token }),
+                    ..Default::default()
+                }
+            ),
+            format!("{:?}", eid::LinkView { csrf: token, email: "anna@kommune.example", ..Default::default() }),
+        ];
+        let shown = ["Anna Berg", "anna", "sms:0", "ID-porten", "anna@kommune.example"];
+        for (debug, field) in printed.iter().zip(shown) {
+            assert!(!debug.contains(token), "{debug}");
+            assert!(debug.contains(REDACTED) && debug.contains(field), "{debug}");
+        }
+    }
 
     /// Values put into pages are escaped, so a username can't inject markup.
     #[test]
