@@ -344,11 +344,28 @@ impl Gateway {
 
     /// Ends the session this request presents, if it is live: a new login never upgrades an old session.
     pub async fn end_current_session(&self, req: &RequestHeader, ctx: &Ctx) -> Result<()> {
-        if let Ok((old, _)) = self.current_session(req, ctx).await? {
-            let _ = self.state.sessions.end(&old).await;
+        if let Ok((old, rec)) = self.current_session(req, ctx).await? {
+            let _ = self.end_session(&old, &rec, crate::services::sessions::End::Replaced).await;
         }
         ctx.set_page_user(None);
         Ok(())
+    }
+
+    /// Ends one session through the sessions service (store, log, audit event); returns the `Set-Cookie` value
+    /// that clears the session cookie when this end clears it ([`crate::services::sessions::End::clears_cookie`]).
+    pub async fn end_session(
+        &self,
+        id: &SessionId,
+        rec: &SessionRecord,
+        why: crate::services::sessions::End,
+    ) -> std::result::Result<Option<String>, crate::session::StoreError> {
+        crate::services::sessions::end(&self.state.sessions, id, rec, why).await?;
+        Ok(why.clears_cookie().then(|| self.clear_session_cookie()))
+    }
+
+    /// The `Set-Cookie` value that removes the session cookie from the browser.
+    pub fn clear_session_cookie(&self) -> String {
+        self.cookie_header(&self.cookies.session, "", true)
     }
 
     /// The access facts for a session asking for a service (or account action) now.
@@ -442,7 +459,8 @@ impl Gateway {
             Ok(None) | Err(crate::directory::DirectoryError::Refused { .. }) => {
                 // Gone, or disabled (a lookup checks no password, so its only refusal is a disabled account).
                 self.remember_refused(&rec.realm, &rec.username).await;
-                crate::services::sessions::revoke(&self.state.sessions, id, &rec).await.map_err(store_err)?;
+                let gone = crate::services::sessions::End::AccountGone;
+                self.end_session(id, &rec, gone).await.map_err(store_err)?;
                 Ok(None)
             }
             Err(e) => match rec.from_snapshot {

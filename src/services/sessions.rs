@@ -69,26 +69,46 @@ pub async fn step_up(
     Ok((new_id, next))
 }
 
-/// Ends a session at the user's request (`session_ended`, `logout`).
-pub async fn logout(sessions: &Sessions, id: &SessionId, rec: &SessionRecord) -> Result<(), StoreError> {
-    sessions.end(id).await?;
-    tracing::info!(user = %rec.username, "logout");
-    ended(id, rec, EndReason::Logout);
-    Ok(())
+/// Why the gateway ends one session now; the idle timeout and the lifetime end sessions in [`validate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The user logged out (`session_ended`, `logout`); the reply clears the session cookie.
+    Logout,
+    /// The directory no longer has the account, or has disabled it (`session_ended`, `revoked`).
+    AccountGone,
+    /// A new login on this browser replaces the session (no event: the login that replaces it is recorded).
+    Replaced,
 }
 
-/// Ends a session whose account the directory no longer has, or has disabled (`session_ended`, `revoked`).
-pub async fn revoke(sessions: &Sessions, id: &SessionId, rec: &SessionRecord) -> Result<(), StoreError> {
-    tracing::info!(user = %rec.username, realm = %rec.realm, reason = "account_gone", "session ended: the directory no longer has this account, or it is disabled");
-    sessions.end(id).await?;
-    ended(id, rec, EndReason::Revoked);
-    Ok(())
-}
-
-fn ended(id: &SessionId, rec: &SessionRecord, reason: EndReason) {
+/// The one place that ends a single session: removes it from the store, logs it and records its audit event.
+/// Whether the reply clears the session cookie is [`End::clears_cookie`]; the gateway writes that header
+/// (`Gateway::end_session`).
+pub async fn end(sessions: &Sessions, id: &SessionId, rec: &SessionRecord, why: End) -> Result<(), StoreError> {
+    let reason = match why {
+        End::Logout => {
+            sessions.end(id).await?;
+            tracing::info!(user = %rec.username, "logout");
+            EndReason::Logout
+        }
+        End::AccountGone => {
+            tracing::info!(user = %rec.username, realm = %rec.realm, reason = "account_gone", "session ended: the directory no longer has this account, or it is disabled");
+            sessions.end(id).await?;
+            EndReason::Revoked
+        }
+        End::Replaced => return sessions.end(id).await,
+    };
     let key = id.key();
     let who = Who::user(&rec.username, &rec.realm).with_session(&key);
     audit::emit(AuditEvent::SessionEnded { reason, who });
+    Ok(())
+}
+
+impl End {
+    /// Whether the reply to this request clears the session cookie: after a logout. A replaced session's cookie is
+    /// overwritten by the new login's, and a revoked account's request goes on as one without a session.
+    pub fn clears_cookie(self) -> bool {
+        self == End::Logout
+    }
 }
 
 /// Records a request of this session that a policy refused with 403 (`policy_denied`): the deciding rule's id

@@ -319,13 +319,16 @@ impl Sessions {
         };
         let mut rec: SessionRecord =
             serde_json::from_slice(&entry.data).map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?;
-        if now >= entry.expires || now.since(rec.created) >= self.settings.absolute_lifetime {
+        let why = if now >= entry.expires || now.since(rec.created) >= self.settings.absolute_lifetime {
+            Some(Invalid::Lifetime)
+        } else if now.since(entry.last_seen) >= idle(rec.methods).min(max_idle) {
+            Some(Invalid::IdleTimeout)
+        } else {
+            None
+        };
+        if let Some(why) = why {
             self.store.end(&key).await?;
-            return Ok(Err(Ended { why: Invalid::Lifetime, record: Some(Box::new(rec)) }));
-        }
-        if now.since(entry.last_seen) >= idle(rec.methods).min(max_idle) {
-            self.store.end(&key).await?;
-            return Ok(Err(Ended { why: Invalid::IdleTimeout, record: Some(Box::new(rec)) }));
+            return Ok(Err(Ended { why, record: Some(Box::new(rec)) }));
         }
         rec.last_seen = now;
         Ok(Ok(rec))

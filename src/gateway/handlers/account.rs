@@ -267,7 +267,7 @@ pub async fn eid_unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> H
         // This very session was an eID login and has just ended.
         ctx.set_page_user(None);
         let page = Reply::message_page(lang, 200, Msg::EidAccountTitle, Msg::EidUnlinked.into(), false);
-        return Ok(page.header("set-cookie", gw.cookie_header(&gw.cookies.session, "", true)));
+        return Ok(page.header("set-cookie", gw.clear_session_cookie()));
     }
     render(gw, ctx, session, &rec, Render::plain(200, Some(Msg::EidUnlinked.into()), vec![])).await
 }

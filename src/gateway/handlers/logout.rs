@@ -6,6 +6,7 @@ use crate::gateway::handler::{csrf_refused, page_ctx, unavailable, Handled};
 use crate::gateway::reply::Reply;
 use crate::gateway::{Ctx, Gateway};
 use crate::pages;
+use crate::services::sessions::End;
 use crate::session::token_eq;
 use pingora::proxy::Session;
 
@@ -33,11 +34,13 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     let form = extract::form(gw, session, ctx).await?;
     let mut provider_logout = None;
     // Without a session there is nothing to end, and the cookie is cleared anyway.
+    let mut clear = gw.clear_session_cookie();
     if let Ok((id, rec)) = gw.current_session(session.req_header(), ctx).await? {
         if !token_eq(&rec.csrf, form.get("csrf")) {
             return Ok(csrf_refused(gw, ctx, session));
         }
-        crate::services::sessions::logout(&gw.state.sessions, &id, &rec).await.map_err(unavailable("session store"))?;
+        let end = gw.end_session(&id, &rec, End::Logout).await.map_err(unavailable("session store"))?;
+        clear = end.unwrap_or(clear);
         // An eID login also ends the provider's session, or the next eID login would pass without a question.
         if let (Some(login), Some(base)) = (&rec.eid, &gw.state.cfg.server.public_url) {
             let back = format!("{}{LOGGED_OUT}", base.as_str().trim_end_matches('/'));
@@ -45,7 +48,6 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
             provider_logout = gw.state.eid.end_session_url(login, &back, lang.code()).await;
         }
     }
-    let clear = gw.cookie_header(&gw.cookies.session, "", true);
     let to = provider_logout.as_deref().unwrap_or(LOGGED_OUT);
     Ok(Reply::see_other(to).header("set-cookie", clear).header("clear-site-data", "\"cache\""))
 }
