@@ -123,7 +123,25 @@ async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRec
 /// GET /.portvakt/account.
 pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     let rec = extract::logged_in(gw, session, ctx).await?.rec;
-    render(gw, ctx, session, &rec, Render::plain(200, None, vec![])).await
+    let (notice, errors) = removal_notice(session.req_header());
+    render(gw, ctx, session, &rec, Render::plain(200, notice, errors)).await
+}
+
+/// Longest masked number a removal notice names (a masked E.164 number is far shorter).
+const MAX_MASKED_LEN: usize = 32;
+
+/// The notice a removal's redirect names (`removed=` the masked number, or `r=not-registered`). Only the characters
+/// a masked number has are shown, so a crafted link cannot put other words on the page.
+fn removal_notice(req: &pingora_http::RequestHeader) -> (Option<Notice>, Vec<Notice>) {
+    if crate::gateway::http::query_param(req, "r").as_deref() == Some("not-registered") {
+        return (None, vec![Notice::from(Msg::PhoneNotRegistered)]);
+    }
+    let masked = crate::gateway::http::query_param(req, "removed").filter(|m| {
+        !m.is_empty()
+            && m.chars().count() <= MAX_MASKED_LEN
+            && m.chars().all(|c| c.is_ascii_digit() || " +-()\u{2022}".contains(c))
+    });
+    (masked.map(|m| Notice::from(Msg::PhoneRemoved.arg("number", m))), vec![])
 }
 
 /// The typed numbers in E.164, or a message per number that is not one.
@@ -197,7 +215,8 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
 const REMOVE_ATTEMPTS: usize = 3;
 
 /// POST /.portvakt/account/phones/remove: `phone` (a registered number, as the page's Remove button sends it);
-/// removes that number only and says which; refused (403) outside the allowed zones like any number change.
+/// removes that number only and answers 303 to the page, which says which number was removed (or that it was not
+/// registered); refused (403) outside the allowed zones like any number change.
 pub async fn remove_phone(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     let (LoggedIn { rec, .. }, form) = extract::session_form(gw, session, ctx).await?;
     let lang = ctx.lang(session.req_header());
@@ -207,9 +226,9 @@ pub async fn remove_phone(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) ->
     let number = form.trimmed("phone");
     let (accounts, key) = (gw.state.accounts.as_ref(), account_key(&rec));
     let mut base = accounts.get(&key).await.map_err(unavailable("account store"))?.phones;
+    // The answers are redirects to the page (POST-redirect-GET): reload and Back never post the removal again.
     if !base.contains(&number) {
-        let errors = vec![Notice::from(Msg::PhoneNotRegistered)];
-        return render(gw, ctx, session, &rec, Render::plain(409, None, errors)).await;
+        return Ok(Reply::see_other(&format!("{}?r=not-registered", pages::ACCOUNT_PATH)));
     }
     // The store replaces the whole list: when another change came in between (the list written over is not the
     // one expected there), the removal is applied again to that list, so the other change is kept.
@@ -224,8 +243,7 @@ pub async fn remove_phone(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) ->
     }
     announce_phone_change(gw, lang, &rec, base);
     let masked = crate::phone::mask(&number, lang.region(gw.state.cfg.accounts.default_region));
-    let notice = Some(Notice::from(Msg::PhoneRemoved.arg("number", masked)));
-    render(gw, ctx, session, &rec, Render::plain(200, notice, vec![])).await
+    Ok(Reply::see_other(&format!("{}?removed={}", pages::ACCOUNT_PATH, crate::canonical::url_encode(&masked))))
 }
 
 /// Tells the user, by e-mail and on every number registered before the change, that their numbers changed: a thief
