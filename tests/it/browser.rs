@@ -609,3 +609,116 @@ timeout = "5s"
     drop((env, op));
     let _ = std::fs::remove_dir_all(&artifacts);
 }
+
+/// The 1x1 PNG logo of the branded gateway (its signature is what the gateway checks).
+const LOGO_PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d,
+    0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// The municipality's pages (#16.7, #16.8) in all five languages, on a gateway with `[branding]` and `[support]`:
+/// switching the language with the header's switcher (plain links, no JavaScript) comes back to the same page in the
+/// chosen language, with the name, logo and support phone shown, and the choice holds through login and portal; a
+/// service's logout link asks first and its button logs out (Back shows no resubmission) at 320 and 1280 px; and at
+/// 320 px a user with a 60-character e-mail address and a long name gets no page that scrolls sideways. Every
+/// Portvakt page state passes axe-core (wcag2a, wcag2aa, wcag21aa, wcag22aa).
+#[test]
+fn language_switch_logout_link_and_narrow_screens() {
+    let (_turn, artifacts) = begin_set("pages");
+    let mut journeys = Vec::new();
+    for lang in Lang::ALL {
+        for kind in ["language", "logoutlink"] {
+            for width in WIDTHS {
+                journeys.push(Journey { kind, lang, width });
+            }
+        }
+        journeys.push(Journey { kind: "narrow", lang, width: 320 });
+    }
+    let smtp = Arc::new(SmtpServer::start());
+    let sms = Arc::new(Elks46Server::start(ELKS_USER, ELKS_PASS));
+    let email = |id: &str| format!("{id}.with.a.long.address.for.narrow.screens@kommune.example");
+    let mut users = String::new();
+    for j in &journeys {
+        let id = j.id();
+        users.push_str(&format!(
+            "[[users]]\nusername = \"{id}\"\npassword_hash = \"{{hash}}\"\nname = \"Test {id} Marie-Louise \
+             Johannessen-Kristiansen\"\nemail = \"{}\"\ngroups = [\"staff\"]\n\n",
+            email(&id)
+        ));
+    }
+    let assets = tempfile::tempdir().unwrap();
+    let logo = assets.path().join("logo.png");
+    std::fs::write(&logo, LOGO_PNG).unwrap();
+    let extra = format!(
+        r##"
+[email]
+kind = "smtp"
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+from = "Portvakt <noreply@kommune.example>"
+timeout = "5s"
+
+[branding]
+name = "Tromsø kommune"
+logo = "{logo}"
+primary_color = "#7a1f5c"
+
+[[branding.footer_links]]
+title = "Personvern"
+url = "https://tromso.kommune.no/personvern"
+
+[support]
+phone = "+47 77 79 00 00"
+email = "it-hjelp@tromso.kommune.no"
+url = "https://tromso.kommune.no/it-hjelp"
+hours = "08:00–15:30"
+"##,
+        smtp_port = smtp.port,
+        logo = logo.display(),
+    );
+    let env = Env::start(Opts { extra, extra_users: users, threads: Some(2), ..Default::default() });
+    let control = Control::start(env.clock.clone(), smtp.clone(), sms.clone());
+    let remote = format!("http://{}", env.pinned_remote);
+    let plan: Vec<Value> = journeys
+        .iter()
+        .map(|j| {
+            let id = j.id();
+            let mut texts = texts(j.lang);
+            texts["LogoutConfirmTitle"] = json!(Msg::LogoutConfirmTitle.text(j.lang));
+            texts["SupportTitle"] = json!(Msg::SupportTitle.text(j.lang));
+            // The switch starts from another language than the journey's: English, or Swedish for English.
+            let start = if j.kind == "language" && j.lang != Lang::En {
+                Lang::En
+            } else if j.kind == "language" {
+                Lang::Sv
+            } else {
+                j.lang
+            };
+            let address = email(&id);
+            assert!(address.chars().count() >= 60, "{address}");
+            json!({
+                "id": id,
+                "kind": j.kind,
+                "lang": j.lang.code(),
+                "locale": locale(start),
+                "width": j.width,
+                "base": env.http_url(),
+                "remote": remote,
+                "user": id,
+                "password": PASSWORD,
+                "email": address,
+                "autonym": j.lang.autonym(),
+                "brand": "Tromsø kommune",
+                "supportPhone": "+47 77 79 00 00",
+                "supportTel": "+4777790000",
+                "texts": texts,
+            })
+        })
+        .collect();
+    run_driver(&artifacts, &control, plan);
+    drop(env);
+    let _ = std::fs::remove_dir_all(&artifacts);
+}

@@ -362,6 +362,104 @@ const JOURNEYS = {
     await r.atService('/signing/', 'eid');
   },
 
+  /** The language switcher (#16.7), without JavaScript: on the login page in the browser's language, the link
+   * naming the journey's language in itself (with lang and hreflang) sets it and comes back to the same page, now in
+   * that language with the link marked current; the municipality's name, logo (alt text = name) and support phone
+   * are there; the choice holds through the login, the service and the portal. */
+  async language(r) {
+    const { page, t, j } = r;
+    await page.goto(`${j.base}/self-service/`);
+    await page.waitForLoadState('load');
+    const before = page.url();
+    const link = page.getByRole('link', { name: j.autonym, exact: true });
+    expect(await link.getAttribute('lang') === j.lang && await link.getAttribute('hreflang') === j.lang,
+      `the switcher's ${j.autonym} link is not marked as ${j.lang}`);
+    expect(await link.getAttribute('aria-current') === null, `${j.autonym} is marked current before the switch`);
+    await r.tabTo(link, `language link ${j.autonym}`);
+    await page.keyboard.press('Enter');
+    await r.heading(t.LoginTitle);
+    expect(page.url() === before, `the switcher came back to ${page.url()}, not ${before}`);
+    await r.check('login page after the language switch');
+    const current = page.getByRole('link', { name: j.autonym, exact: true });
+    expect(await current.getAttribute('aria-current') === 'true', `${j.autonym} is not marked current`);
+    expect(await page.getByRole('img', { name: j.brand, exact: true }).isVisible(), `no logo named ${j.brand}`);
+    const title = await page.title();
+    expect(title.endsWith(`– ${j.brand}`), `the title "${title}" does not name ${j.brand}`);
+    const support = page.getByRole('complementary', { name: t.SupportTitle, exact: true });
+    const tel = support.getByRole('link', { name: j.supportPhone, exact: true });
+    expect(await tel.getAttribute('href') === `tel:${j.supportTel}`, 'the support phone is no tel: link');
+    await r.kbType(t.Username, j.user);
+    await r.kbType(t.Password, j.password);
+    await r.kbPress('button', t.LoginButton);
+    await r.atService('/self-service/', 'password');
+    await page.goto(`${j.base}/.portvakt/portal`);
+    await r.heading(t.PortalTitle);
+    await r.check('portal in the chosen language');
+  },
+
+  /** Logout by a link (#16.7): a service links to GET /.portvakt/logout, which asks first; the button there ends
+   * the session (POST, then 303 to a page of its own), Back shows no form resubmission, and the service asks for a
+   * login again. */
+  async logoutlink(r) {
+    const { page, t, j } = r;
+    await page.goto(`${j.base}/self-service/`);
+    await r.passwordLogin('internal');
+    await r.atService('/self-service/', 'password');
+    await page.goto(`${j.base}/.portvakt/logout`);
+    await r.heading(t.LogoutConfirmTitle);
+    await r.check('logout: confirm page');
+    const button = page.getByRole('main').getByRole('button', { name: t.Logout, exact: true });
+    await r.tabTo(button, 'the confirm page\'s logout button');
+    await page.keyboard.press('Enter');
+    await r.heading(t.LoggedOutTitle);
+    await r.check('logged out');
+    await page.goBack();
+    await page.waitForLoadState('load');
+    await r.heading(t.LoggedOutTitle);
+    await page.goto(`${j.base}/self-service/`);
+    await r.heading(t.LoginTitle);
+  },
+
+  /** A phone-sized screen (320 px, as 1280 px at 400 % zoom) with a 60-character e-mail address and a long name:
+   * no page scrolls sideways (login, code page before and after sending, the portal, the account page showing the
+   * whole address, an error page). */
+  async narrow(r) {
+    const { page, t, j } = r;
+    const noScroll = async (state) => {
+      const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      expect(sw <= iw, `${state}: the page scrolls sideways at ${iw} px (it is ${sw} px wide)`);
+    };
+    await page.goto(`${j.remote}/expense/claims`);
+    await r.heading(t.LoginTitle);
+    await noScroll('login page');
+    await r.passwordLogin('remote');
+    await r.heading(t.SecondFactorTitle);
+    await page.getByRole('radio', { name: pattern(t.ChannelEmail) }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await noScroll('code page');
+    await r.check('code page at 320 px');
+    await r.kbChoose(pattern(t.ChannelEmail));
+    await r.kbPress('button', t.SendCode);
+    await page.getByLabel(t.CodeLabel, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await noScroll('code sent to the e-mail address');
+    const code = await newestCode('mail', j.email);
+    await r.kbType(t.CodeLabel, code);
+    await r.kbPress('button', t.VerifyButton);
+    await r.atService('/expense/claims', 'password,email');
+    await page.goto(`${j.remote}/.portvakt/portal`);
+    await r.heading(t.PortalTitle);
+    await noScroll('portal');
+    await r.check('portal at 320 px');
+    // The account page shows the whole address codes go to (the code page masks it).
+    await page.goto(`${j.remote}/.portvakt/account`);
+    await r.heading(t.AccountTitle);
+    await page.getByText(j.email, { exact: true }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await noScroll('account page with the 60-character e-mail address');
+    await r.check('account page at 320 px');
+    await page.goto(`${j.remote}/.portvakt/no-such-page`);
+    await noScroll('error page');
+    await r.check('error page at 320 px');
+  },
+
   /** The walk that once found no code field (session 8): password from outside, send, reload, Back and Forward keep
    * the field; a second login of the same user in another browser within the cooldown is told that the code sent
    * moments ago was for the other login and when it can ask here (no field: it has no code); after the wait (the
