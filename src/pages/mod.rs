@@ -550,6 +550,7 @@ debug_redacting_csrf!(AccountView {
     phones,
     phone1,
     phone2,
+    example,
     can_edit,
     refusal,
     notice,
