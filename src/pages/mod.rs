@@ -796,6 +796,24 @@ mod tests {
         assert!(!html.contains("<script\"'&here"), "{html}");
     }
 
+    /// The shipped stylesheet's focus ring is the colour `branding` measures ([`crate::branding::FOCUS_RING`], at
+    /// least 3:1 on every light background), 3 px wide with a 2 px offset, and white inside the header (on the
+    /// primary colour, whose 4.5:1 with white `portvakt check` enforces).
+    #[test]
+    fn stylesheet_focus_ring_is_the_measured_one() {
+        let [r, g, b] = crate::branding::FOCUS_RING;
+        assert!(CSS.contains(&format!("--focus: #{r:02x}{g:02x}{b:02x};")), "{CSS}");
+        assert!(CSS.contains(":focus { outline: 3px solid var(--focus); outline-offset: 2px; }"), "{CSS}");
+        assert!(CSS.contains("header :focus { outline-color: #fff; }"), "{CSS}");
+        let accent = CSS.split("--accent: ").nth(1).and_then(|a| a.get(..7)).unwrap();
+        let accent = crate::branding::parse_hex_color(accent).unwrap();
+        assert_eq!(crate::branding::primary_color_problem(accent), None);
+        for (name, bg) in crate::branding::LIGHT_BACKGROUNDS {
+            let hex = format!("#{:02x}{:02x}{:02x}", bg[0], bg[1], bg[2]);
+            assert!(CSS.contains(&hex) || hex == "#ffffff", "{name} is not a background of the stylesheet");
+        }
+    }
+
     /// Every page in `lang`, with every optional part shown (notices, errors, realms, eID, tiles in every state),
     /// values from callers set to "Zq" (a word in no language) and counts to 2 and 1.
     fn all_pages(lang: Lang) -> Vec<(String, String)> {
