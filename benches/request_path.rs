@@ -6,11 +6,13 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use pingora_http::RequestHeader;
 use portvakt::access;
 use portvakt::assertion::{Claims, SigningKey};
+use portvakt::assertion_cache::{AssertionCache, CacheKey, IdentityHeaders};
 use portvakt::config::LoginRequirement;
 use portvakt::gateway::headers::HeaderFilter;
-use portvakt::session::{Method, Methods};
+use portvakt::session::{Method, Methods, SessionId, SessionRecord};
 use portvakt::zones::Zone;
 use std::hint::black_box;
+use std::sync::Arc;
 
 /// What a browser sends to a service behind the gateway, plus two forged identity headers to strip.
 fn browser_request() -> RequestHeader {
@@ -111,6 +113,61 @@ fn identity(c: &mut Criterion) {
             up.insert_header("x-portvakt-groups", groups.join(",")).expect("header");
             up.insert_header("x-portvakt-methods", methods.header_value()).expect("header");
             up.insert_header("x-portvakt-zone", "internal").expect("header");
+            black_box(up)
+        })
+    });
+    // A request of a session whose assertion is cached: before session 9 the cache held the token and every request
+    // built the other values and copied all of them into the header map; now a hit hands out finished values that
+    // share their bytes (docs/BENCHMARKS.md, session 9, finding 11).
+    let rec = SessionRecord {
+        username: "anna".into(),
+        display_name: "Anna Lindqvist".into(),
+        realm: "staff".into(),
+        groups: groups.clone(),
+        institution: Some("Skolförvaltningen".into()),
+        directory_phones: vec![],
+        email: Some("anna@kommune.example".into()),
+        methods,
+        assurance: portvakt::methods::Assurance::default(),
+        eid: None,
+        created: portvakt::clock::Instant(0),
+        checked: None,
+        from_snapshot: None,
+        last_seen: portvakt::clock::Instant(0),
+        csrf: "csrf".into(),
+    };
+    let cached_token: Arc<str> = Arc::from(token.as_str());
+    let cache = AssertionCache::default();
+    let ck = CacheKey { session: SessionId::generate().key(), service: 0, zone: Arc::from("internal") };
+    let built = IdentityHeaders::build(&rec, "internal", portvakt::forwarding::groups_header(&rec.groups), &token);
+    cache.put(ck.clone(), &rec, built.expect("headers"), now, now + 60);
+    g.bench_function("identity headers, cached assertion, values built per request (before)", |b| {
+        b.iter(|| {
+            let mut up = base.clone();
+            let t = black_box(&cached_token).clone();
+            up.insert_header("x-portvakt-user", rec.username.as_str()).expect("header");
+            up.insert_header("x-portvakt-groups", portvakt::forwarding::groups_header(&rec.groups)).expect("header");
+            up.insert_header("x-portvakt-methods", rec.methods.header_value()).expect("header");
+            up.insert_header("x-portvakt-zone", "internal").expect("header");
+            if let Some(i) = &rec.institution {
+                up.insert_header("x-portvakt-institution", i.as_str()).expect("header");
+            }
+            up.insert_header("x-portvakt-assertion", &*t).expect("header");
+            black_box(up)
+        })
+    });
+    g.bench_function("identity headers from the cache (as now)", |b| {
+        b.iter(|| {
+            let mut up = base.clone();
+            let ids = cache.get(black_box(&ck), now + 1, &rec).expect("cached");
+            up.insert_header("x-portvakt-user", ids.user).expect("header");
+            up.insert_header("x-portvakt-groups", ids.groups).expect("header");
+            up.insert_header("x-portvakt-methods", ids.methods).expect("header");
+            up.insert_header("x-portvakt-zone", ids.zone).expect("header");
+            if let Some(i) = ids.institution {
+                up.insert_header("x-portvakt-institution", i).expect("header");
+            }
+            up.insert_header("x-portvakt-assertion", ids.assertion).expect("header");
             black_box(up)
         })
     });

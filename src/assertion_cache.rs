@@ -1,7 +1,12 @@
-//! Reuse of signed assertions: an ES256 signature per proxied request would dominate the gateway's CPU, so a token
-//! is reused for the same session, service and zone while more than half of its lifetime remains.
+//! Reuse of signed assertions and of the identity headers around them: an ES256 signature per proxied request would
+//! dominate the gateway's CPU, so a token is reused for the same session, service and zone while more than half of its
+//! lifetime remains. With it the gateway keeps the finished `X-Portvakt-*` header values, so a proxied request copies
+//! and joins none of them (docs/BENCHMARKS.md, session 9, finding 11); they are reused only while the session's
+//! identity facts are the ones they were built from (a directory refresh that changes the groups gets new ones).
 
-use crate::session::SessionKey;
+use crate::methods::Methods;
+use crate::session::{SessionKey, SessionRecord};
+use http::HeaderValue;
 use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,9 +22,101 @@ pub struct CacheKey {
     pub zone: Arc<str>,
 }
 
-/// A cached token with its reuse and expiry times.
+/// The identity headers for one session, service and zone, ready to insert: cloning one shares its bytes.
+#[derive(Clone)]
+pub struct IdentityHeaders {
+    /// `X-Portvakt-User`.
+    pub user: HeaderValue,
+    /// `X-Portvakt-Groups`.
+    pub groups: HeaderValue,
+    /// `X-Portvakt-Methods`.
+    pub methods: HeaderValue,
+    /// `X-Portvakt-Zone`.
+    pub zone: HeaderValue,
+    /// `X-Portvakt-Institution`, where the user has one.
+    pub institution: Option<HeaderValue>,
+    /// `X-Portvakt-Assertion`: the signed token.
+    pub assertion: HeaderValue,
+}
+
+/// Leaves out the signed token (a bearer credential for the backend).
+impl std::fmt::Debug for IdentityHeaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityHeaders")
+            .field("user", &self.user)
+            .field("groups", &self.groups)
+            .field("methods", &self.methods)
+            .field("zone", &self.zone)
+            .field("institution", &self.institution)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A header value could not be built from the session's facts (a byte HTTP does not allow in a header).
+#[derive(Debug, thiserror::Error)]
+#[error("identity header {0} holds a byte not allowed in an HTTP header")]
+pub struct InvalidIdentity(pub &'static str);
+
+impl IdentityHeaders {
+    /// The headers for `rec` in `zone`, with its `groups` value (encoded by the caller) and the signed `assertion`.
+    pub fn build(
+        rec: &SessionRecord,
+        zone: &str,
+        groups: String,
+        assertion: &str,
+    ) -> Result<IdentityHeaders, InvalidIdentity> {
+        let value = |name: &'static str, v: String| HeaderValue::try_from(v).map_err(|_| InvalidIdentity(name));
+        Ok(IdentityHeaders {
+            user: value("x-portvakt-user", rec.username.clone())?,
+            groups: value("x-portvakt-groups", groups)?,
+            methods: value("x-portvakt-methods", rec.methods.header_value())?,
+            zone: value("x-portvakt-zone", zone.to_string())?,
+            institution: match &rec.institution {
+                Some(i) => Some(value("x-portvakt-institution", i.clone())?),
+                None => None,
+            },
+            assertion: value("x-portvakt-assertion", assertion.to_string())?,
+        })
+    }
+}
+
+/// The session facts the headers and the token were made from; reuse needs them unchanged.
+#[derive(PartialEq, Eq)]
+struct Facts {
+    username: String,
+    display_name: String,
+    realm: String,
+    groups: Vec<String>,
+    institution: Option<String>,
+    methods: Methods,
+}
+
+impl Facts {
+    fn of(rec: &SessionRecord) -> Facts {
+        Facts {
+            username: rec.username.clone(),
+            display_name: rec.display_name.clone(),
+            realm: rec.realm.clone(),
+            groups: rec.groups.clone(),
+            institution: rec.institution.clone(),
+            methods: rec.methods,
+        }
+    }
+
+    fn matches(&self, rec: &SessionRecord) -> bool {
+        self.username == rec.username
+            && self.display_name == rec.display_name
+            && self.realm == rec.realm
+            && self.groups == rec.groups
+            && self.institution == rec.institution
+            && self.methods == rec.methods
+    }
+}
+
+/// Cached headers with their facts and reuse and expiry times.
 struct Entry {
-    token: Arc<str>,
+    headers: IdentityHeaders,
+    facts: Facts,
     /// Reuse until this unix second (half the token's lifetime).
     reuse_until: u64,
     /// The token's own expiry.
@@ -36,7 +133,7 @@ impl std::fmt::Debug for Entry {
     }
 }
 
-/// Signed tokens by session, service and zone.
+/// Signed tokens and identity headers by session, service and zone.
 #[derive(Debug, Default)]
 pub struct AssertionCache {
     map: RwLock<HashMap<CacheKey, Entry>>,
@@ -46,18 +143,20 @@ pub struct AssertionCache {
 const MAX_ENTRIES: usize = 200_000;
 
 impl AssertionCache {
-    /// A cached token still good for reuse at `now` (unix seconds).
-    pub fn get(&self, key: &CacheKey, now: u64) -> Option<Arc<str>> {
-        self.map.read().get(key).filter(|e| now < e.reuse_until).map(|e| e.token.clone())
+    /// Cached headers still good for reuse at `now` (unix seconds), made from the same facts as `rec` has.
+    pub fn get(&self, key: &CacheKey, now: u64, rec: &SessionRecord) -> Option<IdentityHeaders> {
+        self.map.read().get(key).filter(|e| now < e.reuse_until && e.facts.matches(rec)).map(|e| e.headers.clone())
     }
 
-    /// Stores a token issued at `iat` that expires at `exp`.
-    pub fn put(&self, key: CacheKey, token: Arc<str>, iat: u64, exp: u64) {
+    /// Stores the headers made from `rec` with a token issued at `iat` that expires at `exp`.
+    pub fn put(&self, key: CacheKey, rec: &SessionRecord, headers: IdentityHeaders, iat: u64, exp: u64) {
+        let entry =
+            Entry { headers, facts: Facts::of(rec), reuse_until: iat + exp.saturating_sub(iat) / 2, expires: exp };
         let mut m = self.map.write();
         if m.len() >= MAX_ENTRIES {
             m.clear();
         }
-        m.insert(key, Entry { token, reuse_until: iat + exp.saturating_sub(iat) / 2, expires: exp });
+        m.insert(key, entry);
     }
 
     /// Drops tokens that have expired; run periodically.
@@ -84,26 +183,110 @@ mod tests {
     use super::*;
     use crate::session::SessionId;
 
-    /// A token is reused only during the first half of its lifetime and for the same session, service and zone.
+    fn record() -> SessionRecord {
+        SessionRecord {
+            username: "anna".into(),
+            display_name: "Anna Lindqvist".into(),
+            realm: "staff".into(),
+            groups: vec!["staff".into(), "payroll".into()],
+            institution: None,
+            directory_phones: vec![],
+            email: None,
+            methods: Methods::default(),
+            assurance: crate::methods::Assurance::default(),
+            eid: None,
+            created: crate::clock::Instant(0),
+            checked: None,
+            from_snapshot: None,
+            last_seen: crate::clock::Instant(0),
+            csrf: "csrf".into(),
+        }
+    }
+
+    /// Headers are reused only during the first half of the token's lifetime and for the same session, service and
+    /// zone.
     #[test]
     fn reuse_window_and_key() {
         let c = AssertionCache::default();
+        let rec = record();
         let s = SessionId::generate().key();
         let k = CacheKey { session: s, service: 1, zone: Arc::from("internal") };
-        c.put(k.clone(), Arc::from("tok"), 1000, 1060);
-        assert_eq!(c.get(&k, 1029).as_deref(), Some("tok"));
-        assert_eq!(c.get(&k, 1030), None);
-        assert_eq!(c.get(&CacheKey { service: 2, ..k.clone() }, 1000), None);
-        assert_eq!(c.get(&CacheKey { zone: Arc::from("remote"), ..k.clone() }, 1000), None);
+        c.put(
+            k.clone(),
+            &rec,
+            IdentityHeaders::build(&rec, "internal", rec.groups.join(","), "tok").unwrap(),
+            1000,
+            1060,
+        );
+        assert_eq!(c.get(&k, 1029, &rec).map(|h| h.assertion), Some(HeaderValue::from_static("tok")));
+        assert!(c.get(&k, 1030, &rec).is_none());
+        assert!(c.get(&CacheKey { service: 2, ..k.clone() }, 1000, &rec).is_none());
+        assert!(c.get(&CacheKey { zone: Arc::from("remote"), ..k.clone() }, 1000, &rec).is_none());
         assert_eq!(c.purge(1059), 0);
         assert_eq!(c.purge(1060), 1);
     }
 
-    /// A cached entry's Debug leaves out the signed token.
+    /// A session whose groups (or other identity facts) changed, as a directory refresh does, gets no headers made
+    /// from the old ones.
+    #[test]
+    fn changed_facts_are_not_served_from_the_cache() {
+        let c = AssertionCache::default();
+        let rec = record();
+        let k = CacheKey { session: SessionId::generate().key(), service: 0, zone: Arc::from("internal") };
+        c.put(
+            k.clone(),
+            &rec,
+            IdentityHeaders::build(&rec, "internal", rec.groups.join(","), "tok").unwrap(),
+            1000,
+            1060,
+        );
+        let mut fewer = rec.clone();
+        fewer.groups.pop();
+        assert!(c.get(&k, 1001, &fewer).is_none(), "a removed group was still served");
+        let mut other = rec.clone();
+        other.institution = Some("Skolförvaltningen".into());
+        assert!(c.get(&k, 1001, &other).is_none());
+        assert!(c.get(&k, 1001, &rec).is_some());
+    }
+
+    /// A request served from the cache copies no header bytes: every hit hands out the same shared buffer.
+    #[test]
+    fn cached_values_share_their_bytes() {
+        let c = AssertionCache::default();
+        let rec = record();
+        let k = CacheKey { session: SessionId::generate().key(), service: 0, zone: Arc::from("internal") };
+        c.put(
+            k.clone(),
+            &rec,
+            IdentityHeaders::build(&rec, "internal", rec.groups.join(","), &"e".repeat(600)).unwrap(),
+            1000,
+            1060,
+        );
+        let a = c.get(&k, 1001, &rec).unwrap();
+        let b = c.get(&k, 1002, &rec).unwrap();
+        for (x, y) in [(&a.assertion, &b.assertion), (&a.groups, &b.groups), (&a.user, &b.user)] {
+            assert_eq!(x.as_bytes().as_ptr(), y.as_bytes().as_ptr(), "a cache hit copied a header value");
+        }
+    }
+
+    /// Building refuses a value HTTP cannot carry instead of forwarding it.
+    #[test]
+    fn a_control_byte_is_refused() {
+        let mut rec = record();
+        rec.username = "anna\r\nX-Evil: 1".into();
+        let e = IdentityHeaders::build(&rec, "internal", rec.groups.join(","), "tok").unwrap_err();
+        assert_eq!(e.0, "x-portvakt-user");
+    }
+
+    /// The Debug of cached headers and of an entry leave out the signed token.
     #[test]
     fn debug_leaves_out_the_token() {
-        let e = Entry { token: Arc::from("eyJ-assertion-secret"), reuse_until: 1, expires: 2 };
-        let shown = format!("{e:?}");
-        assert!(shown.contains("reuse_until") && !shown.contains("eyJ-assertion-secret"), "{shown}");
+        let rec = record();
+        let h = IdentityHeaders::build(&rec, "internal", String::new(), "eyJ-assertion-secret").unwrap();
+        let e = Entry { headers: h.clone(), facts: Facts::of(&rec), reuse_until: 1, expires: 2 };
+        for shown in [format!("{e:?}"), format!("{h:?}")] {
+            assert!(!shown.contains("eyJ-assertion-secret"), "{shown}");
+        }
+        assert!(format!("{e:?}").contains("reuse_until"));
     }
 }

@@ -683,19 +683,13 @@ impl ProxyHttp for Gateway {
         if let (Some((skey, rec)), Some((svc_idx, svc))) =
             (&ctx.identity, ctx.service.and_then(|i| self.state.cfg.services.get(i).map(|s| (i, s))))
         {
-            up.insert_header("x-portvakt-user", rec.username.as_str())?;
-            up.insert_header("x-portvakt-groups", crate::forwarding::groups_header(&rec.groups))?;
-            up.insert_header("x-portvakt-methods", rec.methods.header_value())?;
-            up.insert_header("x-portvakt-zone", zone)?;
-            // Inbound X-Portvakt-* headers are already removed (headers.rs): this is the only one the backend sees.
-            if let Some(i) = &rec.institution {
-                up.insert_header("x-portvakt-institution", i.as_str())?;
-            }
             let now = self.state.clock.now().unix_seconds();
             let zone_arc = ctx.zone.as_ref().map(|z| z.name_arc.clone()).unwrap_or_else(|| Arc::from(zone));
             let key = crate::assertion_cache::CacheKey { session: *skey, service: svc_idx, zone: zone_arc };
-            let token = match self.state.assertions.get(&key, now) {
-                Some(t) => t,
+            // Token and header values are made once per session, service and zone (and again when the session's
+            // identity changes or the token is half used): a request then only inserts shared values.
+            let ids = match self.state.assertions.get(&key, now, rec) {
+                Some(h) => h,
                 None => {
                     let exp = now + self.state.cfg.assertion.lifetime.as_secs();
                     let signed = self.state.key.sign(&Claims {
@@ -713,18 +707,30 @@ impl ProxyHttp for Gateway {
                         institution: rec.institution.as_deref(),
                     });
                     // Fail closed: a request whose identity cannot be vouched for is not forwarded at all.
-                    let t: Arc<str> = match signed {
-                        Ok(t) => Arc::from(t),
+                    let built = signed.map_err(|e| e.to_string()).and_then(|t| {
+                        let groups = crate::forwarding::groups_header(&rec.groups);
+                        crate::assertion_cache::IdentityHeaders::build(rec, zone, groups, &t).map_err(|e| e.to_string())
+                    });
+                    let h = match built {
+                        Ok(h) => h,
                         Err(e) => {
                             tracing::error!(error = %e, service = %svc.name, "not forwarded: {e}");
-                            return Err(Error::explain(HTTPStatus(500), e.to_string()));
+                            return Err(Error::explain(HTTPStatus(500), e));
                         }
                     };
-                    self.state.assertions.put(key, t.clone(), now, exp);
-                    t
+                    self.state.assertions.put(key, rec, h.clone(), now, exp);
+                    h
                 }
             };
-            up.insert_header("x-portvakt-assertion", &*token)?;
+            up.insert_header("x-portvakt-user", ids.user)?;
+            up.insert_header("x-portvakt-groups", ids.groups)?;
+            up.insert_header("x-portvakt-methods", ids.methods)?;
+            up.insert_header("x-portvakt-zone", ids.zone)?;
+            // Inbound X-Portvakt-* headers are already removed (headers.rs): this is the only one the backend sees.
+            if let Some(i) = ids.institution {
+                up.insert_header("x-portvakt-institution", i)?;
+            }
+            up.insert_header("x-portvakt-assertion", ids.assertion)?;
         }
 
         // Forwarding headers: extend the chain only when the peer is a proxy we trust.
