@@ -328,6 +328,24 @@ path = "users.toml"
         assert_eq!(c.listeners.len(), 1);
     }
 
+    /// A service title is a string or a table per page language; another language or a non-string is reported at
+    /// the value with what to write.
+    #[test]
+    fn service_titles_per_language() {
+        let svc = |title: &str| {
+            load(&format!("{MIN}\n[[services]]\nname = \"a\"\ntitle = {title}\nupstreams = [\"127.0.0.1:1\"]\n"))
+        };
+        let c = svc("{ sv = \"Lön\", en = \"Payroll\" }").unwrap();
+        assert_eq!(c.services[0].title_in("sv", "en"), "Lön");
+        assert_eq!(c.services[0].title_in("da", "en"), "Payroll");
+        assert_eq!(c.services[0].title_in("da", "nb"), "Lön");
+        assert_eq!(svc("\"Lön\"").unwrap().services[0].title_in("en", "sv"), "Lön");
+        let s = svc("{ de = \"Gehalt\" }").unwrap_err().to_string();
+        assert!(s.starts_with("t.toml:13:9: title: \"de\" is not a page language: use sv, nb, nn, da, en"), "{s}");
+        let s = svc("42").unwrap_err().to_string();
+        assert!(s.starts_with("t.toml:13:9: title must be a string, or a table of strings per language"), "{s}");
+    }
+
     /// `[accounts] default_region` takes an ISO country code (Sweden by default; the older `default_country`
     /// prefix still names a country), and a wrong or contradicting value is reported at its position.
     #[test]

@@ -817,8 +817,12 @@ impl ProxyHttp for Gateway {
         session.set_keepalive(None);
         if code > 0 && session.response_written().is_none() {
             let lang = ctx.lang(session.req_header());
-            let service =
-                ctx.service.and_then(|i| self.state.cfg.services.get(i)).map(|s| s.title.clone()).unwrap_or_default();
+            let default = self.state.default_lang.code();
+            let service = ctx
+                .service
+                .and_then(|i| self.state.cfg.services.get(i))
+                .map(|s| s.title_in(lang.code(), default).to_string())
+                .unwrap_or_default();
             let (title, body) = match code {
                 502 | 504 => (Msg::BadGatewayTitle, Msg::BadGatewayBody.arg("service", &service)),
                 503 => (Msg::UnavailableTitle, Text::from(Msg::UnavailableBody)),
@@ -966,7 +970,9 @@ impl Gateway {
             }
             Decision::Deny(d) => {
                 let lang = ctx.lang(session.req_header());
-                let title = self.state.cfg.services.get(service).map(|s| s.title.as_str()).unwrap_or("");
+                let default = self.state.default_lang.code();
+                let title =
+                    self.state.cfg.services.get(service).map(|s| s.title_in(lang.code(), default)).unwrap_or("");
                 tracing::info!(
                     user = %rec.username,
                     zone = %zone.name,

@@ -117,7 +117,9 @@ mod tests {
         ServiceSettings {
             name: name.into(),
             title: name.into(),
+            title_by_language: Default::default(),
             description: String::new(),
+            description_by_language: Default::default(),
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
             path_prefix: prefix.into(),
             upstreams: vec![],

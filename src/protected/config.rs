@@ -4,7 +4,7 @@ use crate::config::check::{normalize_host, valid_name, Checker};
 use crate::config::duration::ConfigDuration;
 use crate::zones::config::{LoginRequirement, ZoneSettings};
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use std::time::Duration;
 use toml::Spanned;
@@ -15,10 +15,11 @@ use toml::Spanned;
 pub struct FileService {
     /// Unique name; also the assertion audience.
     pub name: Spanned<String>,
-    /// Title on the portal.
-    pub title: Option<String>,
-    /// One-line description on the portal.
-    pub description: Option<String>,
+    /// Title on the portal and denial pages: a string for every language, or a table per page language
+    /// (`{ sv = "Lön", en = "Payroll" }`).
+    pub title: Option<Spanned<toml::Value>>,
+    /// One-line description on the portal, written like `title`.
+    pub description: Option<Spanned<toml::Value>>,
     /// Host names routed to this service (empty: any host).
     #[serde(default)]
     pub hosts: Vec<Spanned<String>>,
@@ -47,15 +48,58 @@ pub struct FileService {
     pub show: Option<Spanned<String>>,
 }
 
+/// The page languages a service's title and description may be written in.
+pub const TEXT_LANGUAGES: &[&str] = &["sv", "nb", "nn", "da", "en"];
+
+/// A title or description as written: a string (every language), or a table of strings per page language. Returns
+/// the text for any language (the string, else the first translation in [`TEXT_LANGUAGES`] order) and the
+/// translations; problems are reported at the value.
+fn texts(
+    c: &mut Checker<'_>,
+    v: Option<&Spanned<toml::Value>>,
+    key: &str,
+) -> (Option<String>, BTreeMap<String, String>) {
+    let Some(v) = v else { return (None, BTreeMap::new()) };
+    let mut by_language = BTreeMap::new();
+    match v.get_ref() {
+        toml::Value::String(s) => return (Some(s.clone()), by_language),
+        toml::Value::Table(t) if !t.is_empty() => {
+            for (lang, text) in t {
+                match text {
+                    _ if !TEXT_LANGUAGES.contains(&lang.as_str()) => {
+                        c.err(v, format!("{key}: \"{lang}\" is not a page language: use {}", TEXT_LANGUAGES.join(", ")))
+                    }
+                    toml::Value::String(s) if !s.trim().is_empty() => {
+                        by_language.insert(lang.clone(), s.trim().to_string());
+                    }
+                    _ => c.err(v, format!("{key}: the {lang} text must be a non-empty string")),
+                }
+            }
+        }
+        _ => c.err(
+            v,
+            format!(
+                "{key} must be a string, or a table of strings per language like {{ sv = \"Lön\", en = \"Payroll\" }}"
+            ),
+        ),
+    }
+    let any = TEXT_LANGUAGES.iter().find_map(|l| by_language.get(*l)).cloned();
+    (any, by_language)
+}
+
 /// A protected service.
 #[derive(Debug, Clone)]
 pub struct ServiceSettings {
     /// Unique name.
     pub name: String,
-    /// Portal title.
+    /// Portal title (where it is written per language: the first of them in sv, nb, nn, da, en order).
     pub title: String,
-    /// Portal description.
+    /// Portal title per page language code, where written so.
+    pub title_by_language: BTreeMap<String, String>,
+    /// Portal description (as `title`).
     pub description: String,
+    /// Portal description per page language code, where written so.
+    pub description_by_language: BTreeMap<String, String>,
     /// Host names (lower case); empty means any host.
     pub hosts: Vec<String>,
     /// Path prefix, starting with '/', without trailing slash unless it is "/".
@@ -76,6 +120,20 @@ pub struct ServiceSettings {
     pub path_rules: crate::canonical::PathRules,
     /// Who sees it on the portal.
     pub show: PortalShow,
+}
+
+impl ServiceSettings {
+    /// The title in page language `lang`: that language's, else the gateway's default language's (`default`), else
+    /// any written one.
+    pub fn title_in(&self, lang: &str, default: &str) -> &str {
+        self.title_by_language.get(lang).or_else(|| self.title_by_language.get(default)).unwrap_or(&self.title)
+    }
+
+    /// The description in page language `lang`, with the same fallback as [`ServiceSettings::title_in`].
+    pub fn description_in(&self, lang: &str, default: &str) -> &str {
+        let by = &self.description_by_language;
+        by.get(lang).or_else(|| by.get(default)).unwrap_or(&self.description)
+    }
 }
 
 /// Who sees a service on the portal (`show` in `[[services]]`).
@@ -195,9 +253,13 @@ pub fn validate(c: &mut Checker<'_>, ss: &[FileService]) -> Vec<ServiceSettings>
             Some(UpstreamAddr::Name(h, _)) => h.clone(),
             _ => String::new(),
         });
+        let (title, title_by_language) = texts(c, s.title.as_ref(), "title");
+        let (description, description_by_language) = texts(c, s.description.as_ref(), "description");
         out.push(ServiceSettings {
-            title: s.title.clone().unwrap_or_else(|| name.clone()),
-            description: s.description.clone().unwrap_or_default(),
+            title: title.unwrap_or_else(|| name.clone()),
+            title_by_language,
+            description: description.unwrap_or_default(),
+            description_by_language,
             name,
             hosts,
             path_prefix,

@@ -37,6 +37,7 @@ mod redis_store;
 mod regulation;
 mod router;
 mod second_factor;
+mod service_titles;
 mod stepup;
 mod store_cache;
 mod store_eid;

@@ -49,7 +49,9 @@ pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled 
                     }
                 },
             };
-            Tile { title: s.title.clone(), description: s.description.clone(), url, state }
+            let default = gw.state.default_lang.code();
+            let title = s.title_in(lang.code(), default).to_string();
+            Tile { title, description: s.description_in(lang.code(), default).to_string(), url, state }
         })
         .collect();
     let label = if zone.name != REMOTE_ZONE { Msg::ZoneInternal } else { Msg::ZoneRemote };
