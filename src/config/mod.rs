@@ -258,16 +258,6 @@ fn convert(c: &mut Checker<'_>, f: FileConfig) -> Config {
     if f.store.is_none() {
         c.warn_at(None, crate::store::config::NO_STORE_WARNING);
     }
-    if matches!(store, crate::store::config::StoreSettings::Redis { .. }) && f.assertion.key_file.is_none() {
-        // Instances sharing Redis share sessions: each must sign with the same key, or a backend that trusts
-        // one instance's JWKS refuses the assertions of the other.
-        let span = f.store.as_ref().and_then(|s| s.kind.as_ref()).map(|k| k.span());
-        c.err_at(
-            span,
-            "kind = \"redis\" (several instances) needs [assertion] key_file: the same signing key file on every \
-             instance (make one with `portvakt dev-cert` or openssl)",
-        );
-    }
     Config {
         store,
         eid,
