@@ -543,6 +543,24 @@ pub struct AccountView<'a> {
     pub eid: Option<eid::AccountEid<'a>>,
 }
 
+impl AccountView<'_> {
+    /// Whether an error on the page is about the form field `id` (`aria-invalid`).
+    pub fn invalid(&self, id: &str) -> bool {
+        self.errors.iter().any(|e| e.is_about(id))
+    }
+
+    /// The ids the field `id` is described by: the help line, then each error about it (`aria-describedby`).
+    pub fn described_by(&self, id: &str, help: &str) -> String {
+        let mut ids = help.to_string();
+        for (i, e) in self.errors.iter().enumerate() {
+            if e.is_about(id) {
+                ids.push_str(&format!(" account-error-{}", i + 1));
+            }
+        }
+        ids.trim_start().to_string()
+    }
+}
+
 debug_redacting_csrf!(AccountView {
     username,
     realm,

@@ -265,3 +265,40 @@ effect = "allow"
         }
     }
 }
+
+/// The start tag of the element with `id` (what a screen reader is told about that field).
+fn tag_with_id(html: &str, id: &str) -> String {
+    let i = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let start = html[..i].rfind('<').unwrap();
+    html[start..i + html[i..].find('>').unwrap() + 1].to_string()
+}
+
+/// WCAG 2.2 (#16 point 8): an error on the account page is tied to the field it is about. A number that is not a
+/// mobile number marks that field only invalid and points it at its error (after the help line); a wrong password
+/// marks the password field; the first error takes the focus when the page opens.
+#[tokio::test(flavor = "multi_thread")]
+async fn account_page_errors_are_tied_to_their_fields() {
+    let env = Env::start(Opts::default());
+    let base = env.http_url();
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &base, "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let (_, html) = page(&c, &format!("{base}/.portvakt/account"), &cookie, "en").await;
+    let csrf = hidden_field(&html, "csrf").unwrap();
+    let url = format!("{base}/.portvakt/account/phones");
+    let form = [("csrf", csrf.as_str()), ("password", PASSWORD), ("phone1", "+46701234567"), ("phone2", "12ab")];
+    let (s, html) = post(&c, &url, &cookie, &form).await;
+    assert_eq!(s, 400, "{html}");
+    let error = tag_with_id(&html, "account-error-1");
+    assert!(error.contains("role=\"alert\"") && error.contains("autofocus"), "{error}");
+    let phone2 = tag_with_id(&html, "phone2");
+    assert!(phone2.contains("aria-invalid=\"true\""), "{phone2}");
+    assert!(phone2.contains("aria-describedby=\"phone-help account-error-1\""), "{phone2}");
+    let phone1 = tag_with_id(&html, "phone1");
+    assert!(!phone1.contains("aria-invalid") && phone1.contains("aria-describedby=\"phone-help\""), "{phone1}");
+    let form = [("csrf", csrf.as_str()), ("password", "wrong"), ("phone1", "+46701234567"), ("phone2", "")];
+    let (s, html) = post(&c, &url, &cookie, &form).await;
+    assert_eq!(s, 400, "{html}");
+    let password = tag_with_id(&html, "password");
+    assert!(password.contains("aria-invalid=\"true\" aria-describedby=\"account-error-1\""), "{password}");
+    assert!(!tag_with_id(&html, "phone1").contains("aria-invalid"), "{html}");
+}

@@ -151,7 +151,8 @@ fn normalize_phones(gw: &Gateway, lang: Lang, typed: [&str; 2]) -> Result<Vec<St
     let region = lang.region(gw.state.cfg.accounts.default_region);
     let allowed = &gw.state.cfg.second_factor.limits.allowed_prefixes;
     let (mut numbers, mut errors) = (Vec::new(), Vec::new());
-    for t in typed.into_iter().filter(|t| !t.is_empty()) {
+    let fields: [&'static [&'static str]; 2] = [&["phone1"], &["phone2"]];
+    for (t, field) in typed.into_iter().zip(fields).filter(|(t, _)| !t.is_empty()) {
         match crate::phone::normalize(t, region, allowed) {
             Ok(n) if !numbers.contains(&n) => numbers.push(n),
             Ok(_) => {}
@@ -164,7 +165,9 @@ fn normalize_phones(gw: &Gateway, lang: Lang, typed: [&str; 2]) -> Result<Vec<St
                     PhoneError::NotMobile => Msg::PhoneReasonNotMobile.into(),
                     PhoneError::Country => Msg::PhoneReasonCountry.into(),
                 };
-                errors.push(Msg::PhoneInvalid.arg("input", t).arg("reason", reason.render(lang)).into());
+                errors.push(
+                    Notice::from(Msg::PhoneInvalid.arg("input", t).arg("reason", reason.render(lang))).about(field),
+                );
             }
         }
     }
@@ -184,7 +187,7 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
     }
     let (phone1, phone2) = (form.trimmed("phone1"), form.trimmed("phone2"));
     let refill = |errors: Vec<Notice>| Render { status: 400, phone1: &phone1, phone2: &phone2, notice: None, errors };
-    let too_many = || vec![Notice::from(Msg::PhonesTooMany)];
+    let too_many = || vec![Notice::from(Msg::PhonesTooMany).about(&["phone1", "phone2"])];
     let extra =
         form.iter().any(|(k, v)| k.starts_with("phone") && k != "phone1" && k != "phone2" && !v.trim().is_empty());
     if extra {
@@ -192,7 +195,7 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
     }
     if !extract::confirm_password(gw, ctx, session, &rec, &form).await? {
         account_changes::refused(&rec, Change::Phones, account_changes::Refusal::WrongPassword);
-        let errors = vec![Notice::from(Msg::PhonesPasswordWrong)];
+        let errors = vec![Notice::from(Msg::PhonesPasswordWrong).about(&["password"])];
         return render(gw, ctx, session, &rec, refill(errors)).await;
     }
     let numbers = match normalize_phones(gw, lang, [&phone1, &phone2]) {
