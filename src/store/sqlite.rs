@@ -632,12 +632,7 @@ impl FlowStore for SqliteStore {
         self.tx(move |tx, s, now| {
             let k = s.k("flow", &key);
             let v = s.seal("flows", &k, &flow)?;
-            tx.execute(
-                "INSERT OR REPLACE INTO flows (k, deadline, v) VALUES (?1, ?2, ?3)",
-                params![k, at(now.plus(ttl)), v],
-            )
-            .map_err(map_err)?;
-            Ok(())
+            put_flow_row(tx, &k, now.plus(ttl), &v)
         })
         .await
     }
@@ -646,10 +641,7 @@ impl FlowStore for SqliteStore {
         let key = *key;
         self.read(move |tx, s, now| {
             let k = s.k("flow", &key);
-            let v: Option<Vec<u8>> = tx
-                .query_row("SELECT v FROM flows WHERE k = ?1 AND deadline > ?2", params![k, at(now)], |r| r.get(0))
-                .optional()
-                .map_err(map_err)?;
+            let v = live_flow_row(tx, &k, now)?;
             v.map(|v| s.open("flows", &k, &v)).transpose()
         })
         .await
@@ -689,11 +681,7 @@ impl FlowStore for SqliteStore {
                 return Ok(false);
             }
             let v = s.seal("marks", &k, &[])?;
-            tx.execute(
-                "INSERT OR REPLACE INTO flows (k, deadline, v) VALUES (?1, ?2, ?3)",
-                params![k, at(now.plus(ttl)), v],
-            )
-            .map_err(map_err)?;
+            put_flow_row(tx, &k, now.plus(ttl), &v)?;
             Ok(true)
         })
         .await
@@ -959,12 +947,7 @@ impl SnapshotStore for SqliteStore {
         self.tx(move |tx, s, now| {
             let k = s.kn("snapshot", &account);
             let v = s.seal("snapshots", &k, &entry)?;
-            tx.execute(
-                "INSERT OR REPLACE INTO flows (k, deadline, v) VALUES (?1, ?2, ?3)",
-                params![k, at(now.plus(ttl)), v],
-            )
-            .map_err(map_err)?;
-            Ok(())
+            put_flow_row(tx, &k, now.plus(ttl), &v)
         })
         .await
     }
@@ -973,14 +956,25 @@ impl SnapshotStore for SqliteStore {
         let account = account.to_string();
         self.read(move |tx, s, now| {
             let k = s.kn("snapshot", &account);
-            let v: Option<Vec<u8>> = tx
-                .query_row("SELECT v FROM flows WHERE k = ?1 AND deadline > ?2", params![k, at(now)], |r| r.get(0))
-                .optional()
-                .map_err(map_err)?;
+            let v = live_flow_row(tx, &k, now)?;
             v.map(|v| s.open("snapshots", &k, &v)).transpose()
         })
         .await
     }
+}
+
+/// Writes a row of the flows table (flows, take-once marks and last-known entries share it, and its sweep).
+fn put_flow_row(tx: &Transaction<'_>, k: &[u8], deadline: Instant, v: &[u8]) -> Result<(), StoreError> {
+    tx.execute("INSERT OR REPLACE INTO flows (k, deadline, v) VALUES (?1, ?2, ?3)", params![k, at(deadline), v])
+        .map_err(map_err)?;
+    Ok(())
+}
+
+/// The sealed value of a flows-table row that has not expired at `now`.
+fn live_flow_row(tx: &Transaction<'_>, k: &[u8], now: Instant) -> Result<Option<Vec<u8>>, StoreError> {
+    tx.query_row("SELECT v FROM flows WHERE k = ?1 AND deadline > ?2", params![k, at(now)], |r| r.get(0))
+        .optional()
+        .map_err(map_err)
 }
 
 fn probe_tx(tx: &Transaction<'_>, now: Instant) -> Result<(), StoreError> {
