@@ -2,8 +2,8 @@
 //! linked. Both are single-use, expire, and are bound to the browser that started them by a cookie whose hash
 //! they hold.
 
+use super::Verified;
 use crate::clock::{Instant, SharedClock};
-use crate::methods::Assurance;
 use crate::store::{Key, StoreError};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -49,47 +49,17 @@ impl std::fmt::Debug for AuthFlow {
     }
 }
 
-/// A verified eID with no account link yet, keyed by the hash of the link cookie.
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A verified eID with no account link yet, keyed by the hash of the link cookie. Stored as one JSON object: the
+/// login's fields flattened beside `pending` and `expires`, as before this struct held a [`Verified`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LinkFlow {
-    /// Provider name.
-    pub provider: String,
-    /// The person's identifier (e.g. `pid`).
-    pub person_id: String,
-    /// Assurance of the eID login.
-    pub assurance: Assurance,
-    /// The `acr` it was made at.
-    pub acr: String,
-    /// Provider session ID.
-    pub sid: Option<String>,
-    /// The token's `sub`.
-    #[serde(default)]
-    pub sub: String,
-    /// The ID token (for `id_token_hint` at logout).
-    pub id_token: String,
-    /// Where to go after login.
-    pub rd: String,
+    /// The verified login (its `Debug` leaves out the ID token and the person's identifier).
+    #[serde(flatten)]
+    pub login: Verified,
     /// The account a code was sent for ("realm:username") and the address it went to.
     pub pending: Option<(String, String)>,
     /// The link page stops working after this.
     pub expires: Instant,
-}
-
-/// Leaves out the ID token.
-impl std::fmt::Debug for LinkFlow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LinkFlow")
-            .field("provider", &self.provider)
-            .field("person_id", &"<redacted: a national identity number>")
-            .field("assurance", &self.assurance)
-            .field("acr", &self.acr)
-            .field("sid", &self.sid)
-            .field("sub", &self.sub)
-            .field("rd", &self.rd)
-            .field("pending", &self.pending)
-            .field("expires", &self.expires)
-            .finish_non_exhaustive()
-    }
 }
 
 /// The account a provider's subject (`sub`) logged in as, for a back-channel logout that names only `sub`; keyed
@@ -166,6 +136,25 @@ impl Flows {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::methods::Assurance;
+
+    /// A link flow stored by an older version (one flat JSON object) reads back the same, and is written the same:
+    /// instances of two versions share flows during a rolling upgrade.
+    #[test]
+    fn link_flows_keep_their_stored_form() {
+        let stored = r#"{"Link":{"provider":"idporten","person_id":"12089912345","assurance":"high","acr":"idporten-loa-high","sid":"s1","sub":"sub-1","id_token":"eyJ","rd":"/lon","pending":["staff:anna","anna@kommune.example"],"expires":42}}"#;
+        let Flow::Link(l) = serde_json::from_str::<Flow>(stored).unwrap() else { panic!("not a link flow") };
+        assert_eq!((l.login.provider.as_str(), l.login.person_id.as_str()), ("idporten", "12089912345"));
+        assert_eq!((l.login.assurance, l.login.sub.as_str(), l.login.rd.as_str()), (Assurance::High, "sub-1", "/lon"));
+        assert_eq!(l.pending, Some(("staff:anna".into(), "anna@kommune.example".into())));
+        assert_eq!(l.expires, Instant(42));
+        let again: serde_json::Value = serde_json::to_value(Flow::Link(l)).unwrap();
+        assert_eq!(again, serde_json::from_str::<serde_json::Value>(stored).unwrap());
+        // Flows written before `sub` existed have none.
+        let old = stored.replace(r#""sub":"sub-1","#, "");
+        let Flow::Link(l) = serde_json::from_str::<Flow>(&old).unwrap() else { panic!("not a link flow") };
+        assert_eq!(l.login.sub, "");
+    }
 
     fn auth(expires: u64) -> Flow {
         Flow::Auth(AuthFlow {
@@ -212,14 +201,16 @@ mod tests {
         assert!(shown.contains("AuthFlow") && !shown.contains("nonce-secret"), "{shown}");
         assert!(!shown.contains("verifier-secret"), "{shown}");
         let l = LinkFlow {
-            provider: "p".into(),
-            person_id: "12089912345".into(),
-            assurance: Assurance::default(),
-            acr: "high".into(),
-            sid: None,
-            id_token: "eyJ-id-token-secret".into(),
-            sub: "s".into(),
-            rd: "/".into(),
+            login: Verified {
+                provider: "p".into(),
+                person_id: "12089912345".into(),
+                assurance: Assurance::default(),
+                acr: "high".into(),
+                sid: None,
+                id_token: "eyJ-id-token-secret".into(),
+                sub: "s".into(),
+                rd: "/".into(),
+            },
             pending: None,
             expires: Instant(1),
         };

@@ -124,7 +124,7 @@ pub enum EidError {
 }
 
 /// A verified eID login.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verified {
     /// Provider name.
     pub provider: String,
@@ -138,13 +138,14 @@ pub struct Verified {
     pub id_token: String,
     /// Provider session ID.
     pub sid: Option<String>,
-    /// The token's `sub` (back-channel logout may name only it).
+    /// The token's `sub` (back-channel logout may name only it); absent in link flows stored by older versions.
+    #[serde(default)]
     pub sub: String,
     /// Where to go next.
     pub rd: String,
 }
 
-/// Leaves out the raw ID token.
+/// Leaves out the raw ID token and the person's identifier.
 impl std::fmt::Debug for Verified {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Verified")
@@ -657,18 +658,8 @@ impl Eid {
     /// Stores a verified, unlinked eID until the user links it; returns the link cookie value.
     pub async fn park_for_link(&self, v: &Verified) -> Result<String, EidError> {
         let token = random_b64(32);
-        let f = LinkFlow {
-            provider: v.provider.clone(),
-            person_id: v.person_id.clone(),
-            assurance: v.assurance,
-            acr: v.acr.clone(),
-            sid: v.sid.clone(),
-            sub: v.sub.clone(),
-            id_token: v.id_token.clone(),
-            rd: v.rd.clone(),
-            pending: None,
-            expires: self.clock.now().plus(self.settings.flow_lifetime),
-        };
+        let f =
+            LinkFlow { login: v.clone(), pending: None, expires: self.clock.now().plus(self.settings.flow_lifetime) };
         self.flows.put(flow::hash(&token), Flow::Link(f)).await?;
         Ok(token)
     }

@@ -132,12 +132,12 @@ impl EidLinking<'_> {
             EmailLookup::Found(u) => u,
             EmailLookup::NotAnEmail => return Ok(CodeStart::NotAnEmail),
             EmailLookup::NotMunicipal(domain) => {
-                tracing::info!(provider = %flow.provider, domain = %domain, "eID link refused: not a municipal domain");
+                tracing::info!(provider = %flow.login.provider, domain = %domain, "eID link refused: not a municipal domain");
                 return Ok(CodeStart::NotMunicipal(domain));
             }
             EmailLookup::NoAccount => return Ok(CodeStart::NoAccount),
             EmailLookup::Disabled => {
-                tracing::info!(provider = %flow.provider, "eID link refused: the account with this address is disabled");
+                tracing::info!(provider = %flow.login.provider, "eID link refused: the account with this address is disabled");
                 return Ok(CodeStart::Disabled);
             }
         };
@@ -155,7 +155,7 @@ impl EidLinking<'_> {
             }
             SendOutcome::NotDelivered(_) => return Ok(CodeStart::NotDelivered),
         }
-        tracing::info!(account = %account, provider = %flow.provider, "eID link code sent");
+        tracing::info!(account = %account, provider = %flow.login.provider, "eID link code sent");
         flow.pending = Some((account, email.to_string()));
         self.eid.update_link_flow(token, flow).await.map_err(Unavailable::of("eID flow store"))?;
         Ok(CodeStart::Sent)
@@ -179,14 +179,17 @@ impl EidLinking<'_> {
             Err(VerifyError::Locked(w)) => return Ok(LinkResult::Locked(w)),
             Err(why) => return Ok(LinkResult::CodeGone(why)),
         }
-        let link =
-            EidLink { provider: flow.provider.clone(), person_id: flow.person_id.clone(), linked_at: self.clock.now() };
+        let link = EidLink {
+            provider: flow.login.provider.clone(),
+            person_id: flow.login.person_id.clone(),
+            linked_at: self.clock.now(),
+        };
         match self.accounts.link_eid(&account, link).await.map_err(Unavailable::of("account store"))? {
             LinkOutcome::Linked => {}
             LinkOutcome::AlreadyLinked | LinkOutcome::PersonTaken => return Ok(LinkResult::AlreadyLinked),
         }
         let _ = self.eid.end_link_flow(token).await;
-        tracing::info!(account = %account, provider = %flow.provider, "eID linked");
+        tracing::info!(account = %account, provider = %flow.login.provider, "eID linked");
         let id = AccountId::from_key(&account);
         let (who, change) = (audit::Who::user(&id.username, &id.realm), audit::Change::EidLink);
         audit::emit(AuditEvent::AccountChanged { change, outcome: Outcome::Success, reason: None, who });

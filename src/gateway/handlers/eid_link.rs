@@ -5,7 +5,6 @@
 
 use super::eid_login::{eid_page, link_allowed, log_in, valid_token};
 use crate::eid::flow::LinkFlow;
-use crate::eid::Verified;
 use crate::gateway::extract;
 use crate::gateway::handler::{
     code_refusal, page_ctx, too_many_attempts, unavailable, with_retry_after, Handled, HandlerError,
@@ -70,7 +69,7 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     let form = extract::prelogin_form(gw, session, ctx).await?;
     let (token, flow, key) = link_state(gw, session, ctx).await?;
     let lang = ctx.lang(session.req_header());
-    if !link_allowed(gw, ctx, flow.assurance) {
+    if !link_allowed(gw, ctx, flow.login.assurance) {
         let body = Text::from(Msg::EidLinkOnlyAtWorkBody);
         return Ok(eid_page(lang, 403, Msg::EidFailedTitle, body));
     }
@@ -150,19 +149,9 @@ async fn type_code(
             return Ok(render(gw, ctx, session, 409, refill(msg, false)));
         }
     };
-    let title = gw.state.eid.provider(&flow.provider).map(|p| p.settings.title.clone()).unwrap_or_default();
+    let title = gw.state.eid.provider(&flow.login.provider).map(|p| p.settings.title.clone()).unwrap_or_default();
     announce(gw, lang, Some(email), Msg::EidLinkedSubject, Msg::EidLinkedBody, &title);
-    let v = Verified {
-        provider: flow.provider,
-        person_id: flow.person_id,
-        assurance: flow.assurance,
-        acr: flow.acr,
-        id_token: flow.id_token,
-        sid: flow.sid,
-        sub: flow.sub,
-        rd: flow.rd,
-    };
-    let r = log_in(gw, session, ctx, &account, &v).await?;
+    let r = log_in(gw, session, ctx, &account, &flow.login).await?;
     Ok(r.header("set-cookie", gw.cookie_header(&gw.cookies.link, "", true)))
 }
 
