@@ -161,7 +161,11 @@ pub fn cookie_piece_name(piece: &str) -> &str {
 
 /// Removes the named cookies, keeping every other cookie as sent; drops the Cookie header if nothing remains.
 pub fn strip_cookies(req: &mut RequestHeader, names: &[String]) {
-    let ours = |piece: &str| names.iter().any(|x| x == cookie_piece_name(piece));
+    // The piece's name once, then compared with each of ours (not parsed again per name).
+    let ours = |piece: &str| {
+        let name = cookie_piece_name(piece);
+        names.iter().any(|x| x == name)
+    };
     let pieces = || {
         req.headers
             .get_all(http::header::COOKIE)

@@ -17,9 +17,10 @@ pub use crate::methods::{Assurance, Method, Methods};
 pub use crate::token::{random_token, token_eq};
 pub use config::SessionSettings;
 
-/// A session ID as held in the browser's cookie. Its `Debug` never shows the value.
+/// A session ID as held in the browser's cookie, with its store key (hashed once, not at every use on a request's
+/// path). Its `Debug` never shows the value.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SessionId(String);
+pub struct SessionId(String, SessionKey);
 
 impl fmt::Debug for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -32,13 +33,18 @@ impl SessionId {
     pub fn generate() -> SessionId {
         let mut b = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut b);
-        SessionId(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b))
+        SessionId::with_key(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b))
     }
 
     /// Accepts a cookie value only if it has the shape of an ID this gateway issues.
     pub fn parse(s: &str) -> Option<SessionId> {
         (s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-            .then(|| SessionId(s.to_string()))
+            .then(|| SessionId::with_key(s.to_string()))
+    }
+
+    fn with_key(id: String) -> SessionId {
+        let key = SessionKey::of_token(&id);
+        SessionId(id, key)
     }
 
     /// The cookie value.
@@ -48,7 +54,7 @@ impl SessionId {
 
     /// The store key: SHA-256 of the ID.
     pub fn key(&self) -> SessionKey {
-        SessionKey::of_token(&self.0)
+        self.1
     }
 }
 
@@ -200,12 +206,84 @@ pub struct Sessions {
     store: Arc<dyn SessionStore>,
     clock: SharedClock,
     settings: SessionSettings,
+    decoded: Arc<Decoded>,
+}
+
+/// Session records decoded from their stored bytes, by store key, with those bytes: a request whose store answer
+/// holds the same bytes gets a copy of the decoded record instead of decoding the JSON again
+/// (docs/BENCHMARKS.md, session 10). The bytes are the whole of what a record is decoded from, so a cached record
+/// is exactly what decoding would give, whatever changed them (a directory refresh, a step-up, another instance);
+/// idle and lifetime checks use the store's entry, never the cache. Bounded: an entry not used between two reaper
+/// runs is dropped ([`Sessions::purge_expired`]), and a full map starts over.
+#[derive(Default)]
+struct Decoded {
+    map: parking_lot::RwLock<std::collections::HashMap<SessionKey, DecodedRecord>>,
+    /// Records decoded from JSON so far (tests count them).
+    decodes: std::sync::atomic::AtomicU64,
+}
+
+/// One decoded record and the bytes it came from.
+struct DecodedRecord {
+    bytes: Vec<u8>,
+    rec: SessionRecord,
+    /// Used since the last purge.
+    used: std::sync::atomic::AtomicBool,
+}
+
+/// Decoded records held at most (as many as the store's session cache, [`crate::store::cache::CAPACITY`]).
+const DECODED_CAPACITY: usize = crate::store::cache::CAPACITY;
+
+/// Counts only: the records hold CSRF tokens and eID ID tokens.
+impl fmt::Debug for Decoded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decoded")
+            .field("records", &self.map.read().len())
+            .field("decodes", &self.decodes.load(std::sync::atomic::Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl Decoded {
+    /// The record stored as `bytes` under `key`: the cached copy when the bytes are the ones it was decoded from,
+    /// else decoded (and kept).
+    fn record(&self, key: &SessionKey, bytes: &[u8]) -> Result<SessionRecord, StoreError> {
+        if let Some(d) = self.map.read().get(key).filter(|d| d.bytes == bytes) {
+            d.used.store(true, std::sync::atomic::Ordering::Relaxed);
+            return Ok(d.rec.clone());
+        }
+        self.decodes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let rec: SessionRecord =
+            serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?;
+        let mut m = self.map.write();
+        if m.len() >= DECODED_CAPACITY && !m.contains_key(key) {
+            m.clear();
+        }
+        let used = std::sync::atomic::AtomicBool::new(true);
+        m.insert(*key, DecodedRecord { bytes: bytes.to_vec(), rec: rec.clone(), used });
+        Ok(rec)
+    }
+
+    /// Forgets the record under `key` (the session ended or was replaced).
+    fn forget(&self, key: &SessionKey) {
+        self.map.write().remove(key);
+    }
+
+    /// Drops the records not used since the last call.
+    fn purge_unused(&self) {
+        self.map.write().retain(|_, d| d.used.swap(false, std::sync::atomic::Ordering::Relaxed));
+    }
 }
 
 impl Sessions {
     /// Sessions over a store, clock and settings.
     pub fn new(store: Arc<dyn SessionStore>, clock: SharedClock, settings: SessionSettings) -> Sessions {
-        Sessions { store, clock, settings }
+        Sessions { store, clock, settings, decoded: Arc::default() }
+    }
+
+    /// How many session records were decoded from their stored JSON so far; a request for a session whose stored
+    /// bytes did not change since the last one decodes nothing.
+    pub fn records_decoded(&self) -> u64 {
+        self.decoded.decodes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The settings in force.
@@ -317,8 +395,7 @@ impl Sessions {
         let Some(entry) = self.store.get_and_touch(&key, touch, self.ttl()).await? else {
             return Ok(Err(Ended { why: Invalid::Missing, record: None }));
         };
-        let mut rec: SessionRecord =
-            serde_json::from_slice(&entry.data).map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?;
+        let mut rec = self.decoded.record(&key, &entry.data)?;
         let why = if now >= entry.expires || now.since(rec.created) >= self.settings.absolute_lifetime {
             Some(Invalid::Lifetime)
         } else if now.since(entry.last_seen) >= idle(rec.methods).min(max_idle) {
@@ -327,6 +404,7 @@ impl Sessions {
             None
         };
         if let Some(why) = why {
+            self.decoded.forget(&key);
             self.store.end(&key).await?;
             return Ok(Err(Ended { why, record: Some(Box::new(rec)) }));
         }
@@ -347,6 +425,7 @@ impl Sessions {
         next.csrf = random_token();
         let id = SessionId::generate();
         let entry = self.entry(&next)?;
+        self.decoded.forget(&old.key());
         if !self.store.rotate(&old.key(), &id.key(), entry, self.ttl()).await? {
             return Err(StoreError::Conflict("the session ended while it was being renewed".into()));
         }
@@ -362,6 +441,7 @@ impl Sessions {
 
     /// Ends a session (logout).
     pub async fn end(&self, id: &SessionId) -> Result<(), StoreError> {
+        self.decoded.forget(&id.key());
         self.store.end(&id.key()).await.map(|_| ())
     }
 
@@ -379,6 +459,7 @@ impl Sessions {
 
     /// Drops expired records, at most `limit` per call; run periodically by the reaper.
     pub async fn purge_expired(&self, limit: usize) -> Result<usize, StoreError> {
+        self.decoded.purge_unused();
         self.store.sweep(self.clock.now(), limit).await
     }
 }
@@ -446,6 +527,32 @@ mod tests {
         assert!(s.validate(&id).await.unwrap().is_ok());
     }
 
+    /// A record is decoded once while its stored bytes stay the same (touches change only the entry's
+    /// `last_seen`); changed bytes, as a directory refresh's update writes, are decoded again, so the copy served is
+    /// always what the store holds; the reaper drops records no request used since its previous run.
+    #[tokio::test]
+    async fn decoded_records_follow_the_stored_bytes() {
+        let clock = ManualClock::new();
+        let s = sessions(clock.clone());
+        let (id, mut rec) = s.create(&user(), Methods::of(Method::Password)).await.unwrap();
+        for _ in 0..5 {
+            clock.advance(Duration::from_secs(40));
+            assert_eq!(s.validate(&id).await.unwrap().unwrap().groups, vec!["staff".to_string()]);
+        }
+        assert_eq!(s.records_decoded(), 1, "five requests, one decode");
+        rec.groups = vec!["staff".into(), "payroll".into()];
+        assert!(s.update(&id, &rec).await.unwrap());
+        assert_eq!(s.validate(&id).await.unwrap().unwrap().groups, rec.groups, "the changed record is served");
+        assert_eq!(s.records_decoded(), 2);
+        s.purge_expired(100).await.unwrap();
+        assert!(s.validate(&id).await.unwrap().is_ok());
+        assert_eq!(s.records_decoded(), 2, "used since the last purge: kept");
+        s.purge_expired(100).await.unwrap();
+        s.purge_expired(100).await.unwrap();
+        assert!(s.validate(&id).await.unwrap().is_ok());
+        assert_eq!(s.records_decoded(), 3, "unused between two purges: dropped, decoded again");
+    }
+
     /// IDs are 256-bit base64url strings and only that shape parses.
     #[test]
     fn id_shape() {
@@ -457,6 +564,9 @@ mod tests {
         assert!(SessionId::parse(&format!("{}+", "a".repeat(42))).is_none());
         assert_ne!(SessionId::generate(), SessionId::generate());
         assert_eq!(format!("{id:?}"), "SessionId(..)");
+        // The key kept with the ID is the hash of its value, for generated and for parsed IDs.
+        assert_eq!(id.key(), SessionKey::of_token(id.as_str()));
+        assert_eq!(SessionId::parse(id.as_str()).map(|p| p.key()), Some(id.key()));
     }
 
     /// Activity keeps a session alive; 15 idle minutes end it, and it stays ended.

@@ -35,6 +35,7 @@ mod process;
 mod redis_shared;
 mod redis_store;
 mod regulation;
+mod request_costs;
 mod router;
 mod second_factor;
 mod service_titles;

@@ -143,6 +143,8 @@ pub struct Env {
     pub backends: Backends,
     /// Config path.
     pub config: PathBuf,
+    /// The gateway's shared state (counters that tests read, such as session records decoded).
+    pub state: Arc<portvakt::gateway::State>,
     stop: Option<tokio::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -274,7 +276,7 @@ issuer = "https://portal.kommune.example"
             ..Deps::default()
         };
         let state = build_state(cfg, &deps).unwrap();
-        let server = build_server(state).unwrap();
+        let server = build_server(state.clone()).unwrap();
         let (tx, rx) = tokio::sync::mpsc::channel(1);
         let thread = std::thread::spawn(move || {
             server.run(pingora::server::RunArgs {
@@ -290,6 +292,7 @@ issuer = "https://portal.kommune.example"
             redirect: ([127, 0, 0, 1], redirect).into(),
             backends,
             config,
+            state,
             stop: Some(tx),
             thread: Some(thread),
         };
