@@ -34,11 +34,11 @@ eid-not-an-email = That is not an e-mail address. Type your whole work address, 
 # No account with that address; uses `{email}`.
 eid-no-account = No account has the address { $email }. Check the spelling, or use the address shown in your work e-mail program.
 # The account already has an eID linked.
-eid-already-linked = This account already has an eID linked. If that link is wrong, log in with your password, unlink it on the account page, and link again.
+eid-already-linked = This account already has an eID linked. If that link is wrong, log in with your password, unlink it under “My account”, and link again.
 # Title: linking only from work.
 eid-link-only-at-work-title = First eID login must be made at work
 # Body: linking only from work.
-eid-link-only-at-work-body = Your eID is not linked to an account yet. Linking needs your work e-mail, so the first eID login must be made on the municipality's network (for example on your work computer). After that, eID login works from anywhere. Until then, log in with username, password and a code.
+eid-link-only-at-work-body = Your eID is not linked to an account yet. Linking needs your work e-mail address, so the first eID login must be made on the municipality's network (for example on your work PC). After that, eID login works from anywhere. Until then, log in with username, password and a one-time code.
 # The link step expired.
 eid-link-expired = The link step took too long or was already finished. Start the eID login again.
 # Title of eID failure pages.
@@ -49,18 +49,18 @@ eid-flow-missing = The eID login took too long, was already used, or was started
 eid-cancelled = The eID login was cancelled. You can start it again, or log in with your username and password.
 # The provider returned an error; uses `{error}`.
 eid-provider-error = The eID service answered with an error ({ $error }). Try again in a moment.
-# The provider can't be reached.
-eid-unavailable = The eID service can't be reached right now. Try again in a few minutes, or log in with username, password and a code.
+# The provider cannot be reached.
+eid-unavailable = The eID service cannot be reached right now. Try again in a few minutes, or log in with username, password and a one-time code.
 # The answer could not be verified.
 eid-invalid = The answer from the eID service could not be verified, so you have not been logged in. Start again; if it happens again, contact IT support.
 # The login's level was too low.
-eid-acr-too-low = Your eID login had a lower security level than this portal requires. Log in again with a stronger eID (for example BankID).
+eid-acr-too-low = Your eID login was at a lower security level than the login service accepts. Log in again with an eID at a higher level.
 # The linked account no longer exists.
 eid-account-gone = Your eID is linked to an account that no longer exists. Contact IT support to have the link removed.
 # Account page heading.
 eid-account-title = eID
 # Linked; uses `{provider}`, `{person}`, `{date}`.
-eid-account-linked = Your account is linked to an eID at { $provider } (person { $person }) since { $date }.
+eid-account-linked = Your account has been linked to an eID from { $provider } (ID number { $person }) since { $date }.
 # Nothing linked.
 eid-account-none = No eID is linked. Log in with eID on the municipality's network to link one.
 # Unlink explanation.
@@ -85,15 +85,17 @@ eid-code-body =
 eid-linked-subject = An eID was linked to your account
 # Body of the "linked" notice; uses `{provider}` and `{time}`.
 eid-linked-body =
-    An eID at { $provider } was linked to your account on { $time }. From now on it can be used to log in from anywhere.
+    An eID from { $provider } was linked to your account on { $time }. From now on it can be used to log in from anywhere.
 
-    If it wasn't you, contact IT support right away.
+    If this was not you, contact IT support at once.
 # Subject of the "unlinked" notice.
 eid-unlinked-subject = The eID link to your account was removed
 # Body of the "unlinked" notice; uses `{provider}` and `{time}`.
 eid-unlinked-body =
-    The eID at { $provider } was unlinked from your account on { $time }.
+    The eID from { $provider } was unlinked from your account on { $time }.
 
-    If it wasn't you, contact IT support right away.
-eid-not-from-here = This eID can't be used from where you are. Log in another way, or from the municipality's network.
-eid-no-mapped-account = Your organisation account has no account in this service's user directory. Contact IT support.
+    If this was not you, contact IT support at once.
+# The eID's provider may not be used from the zone the user is in.
+eid-not-from-here = This eID cannot be used from where you are now. Log in another way, or from the municipality's network.
+# The eID maps to an account in a directory, and that directory has no such account.
+eid-no-mapped-account = The account you logged in with has no matching account in the municipality's user directory. Contact IT support.

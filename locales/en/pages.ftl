@@ -4,7 +4,7 @@
 # Heading of the login page.
 login-title = Log in
 # Explanation at the top of the login page.
-login-intro = Log in with your municipal username and password — the same ones you use on your work PC.
+login-intro = Log in with your municipal username and password – the same ones you use on your work PC.
 # Label of the username field.
 username = Username
 # Label of the password field.
@@ -12,7 +12,7 @@ password = Password
 # Label of the user group (realm) choice.
 realm = User group
 # Help text for the user group choice.
-realm-help = Choose the group you belong to. Heads of schools, school nurses and assistants choose the administrative group.
+realm-help = Choose the group you belong to. Head teachers, school nurses and assistants choose the administrative group.
 # Text of the login button.
 login-button = Log in
 # Shown when the username or password is wrong.
@@ -72,9 +72,9 @@ forbidden-csrf = The form had expired or came from another page. Go back, reload
 # Body for a form posted with another content type than a browser's form (415).
 form-type-body = The form must be sent from the page in a browser (as application/x-www-form-urlencoded). Go back, reload the page and try again.
 # Body for access denied by an explicit deny rule without its own message; uses `{service}`.
-forbidden-policy = The municipality's access rules do not let you open { $service }. If you need it for your work, contact IT support.
+forbidden-policy = The municipality's access rules do not let you open { $service }. If you need the service for your work, contact IT support.
 # Body for access denied because no rule gives the user's groups the service; uses `{service}`.
-forbidden-groups = Your account does not give access to { $service }. If you need it for your work, ask your manager to have it added.
+forbidden-groups = Your account does not give access to { $service }. If you need the service for your work, ask your manager to arrange access for you.
 # Heading for page not found (404).
 not-found-title = Page not found
 # Body for page not found (404).
@@ -82,19 +82,19 @@ not-found-body = There is no page at this address. Check the address, or go to y
 # Heading when a service does not answer (502/504).
 bad-gateway-title = The service is not answering
 # Body when a service does not answer; uses `{service}`.
-bad-gateway-body = { $service } could not be reached just now. Your other services still work. Try again in a few minutes; if the problem continues, contact the service desk.
+bad-gateway-body = { $service } could not be reached just now. Your other services still work. Try again in a few minutes. If the problem continues, contact IT support.
 # Heading when a request body is too large (413).
 too-large-title = The request was too large
 # Body when a request body is too large (413).
-too-large-body = What was sent was larger than the gateway accepts. Go back and try again with less content.
+too-large-body = What was sent was larger than the login service accepts. Go back and try again with less content.
 # Body when request headers are too large (431).
 headers-too-large-body = Your browser sent too much data with the request, often because of old cookies. Clear the cookies for this site and try again.
 # Heading for a malformed request (400).
 bad-request-title = The request could not be understood
 # Body for a malformed request (400).
-bad-request-body = The gateway could not understand the request. Go back and try again.
+bad-request-body = The login service could not understand the request. Go back and try again.
 # Body when the request's path is refused (400); uses `{reason}` (English, technical).
-bad-path-body = The address in this request is in a form the gateway does not accept ({ $reason }). Check the link, or type the address again.
+bad-path-body = The address in this request is in a form the login service does not accept ({ $reason }). Check the link, or type the address again.
 # Heading when rate limited (429).
 too-many-attempts-title = Too many attempts
 # Body when rate limited; uses `{seconds}`.
@@ -103,15 +103,15 @@ too-many-attempts-body = There have been too many attempts. Wait { $seconds ->
        *[other] { $seconds } seconds
     } and try again.
 # Body for an internal error (500).
-internal-error-body = An error occurred in the gateway. Try again in a moment; if the problem continues, contact the service desk.
+internal-error-body = An error occurred in the login service. Try again in a moment. If the problem continues, contact IT support.
 # Heading when the gateway is unavailable (503).
 unavailable-title = Temporarily unavailable
 # Body when the gateway is unavailable (503).
-unavailable-body = The login service is temporarily unavailable. Your session is kept; try again in a minute.
+unavailable-body = The login service is temporarily unavailable. You have not been logged out. Try again in a minute.
 # Text of the skip link for keyboard and screen reader users.
 skip-to-content = Skip to content
 # Heading of the account page.
-account-title = Your account
+account-title = My account
 # Shows who is logged in; uses `{name}`.
 signed-in-as = Logged in as { $name }
 # Heading of the page where a one-time code is sent and typed.
@@ -145,7 +145,7 @@ send-new-code = Send a new code
 # Link to get the code another way.
 use-other-channel = Send the code another way
 # Shown when the typed code is wrong; uses `{tries}`.
-code-wrong = The code is not right. You have { $tries ->
+code-wrong = The code is wrong. You have { $tries ->
         [one] { $tries } try
        *[other] { $tries } tries
     } left.
@@ -182,11 +182,11 @@ send-limit-reached = Too many codes have been requested. Try again in { $minutes
        *[other] { $minutes } minutes
     }.
 # Shown when codes cannot be sent to the number's country.
-send-limit-country = Codes cannot be sent to numbers in this country. Use e-mail or eID.
+send-limit-country = Codes cannot be sent to numbers in this country. Use e-mail or eID instead.
 # Text of the SMS with the code; uses `{code}` and `{minutes}`; keep under 160 characters.
-code-sms-text = Your login code: { $code }. Valid for { $minutes } min. Never share it with anyone.
+code-sms-text = Your one-time code: { $code }. Valid for { $minutes } min. Never share it with anyone.
 # Subject of the e-mail with the code.
-code-email-subject = Your login code
+code-email-subject = Your one-time code
 # Body of the e-mail with the code; uses `{code}` and `{minutes}`.
 code-email-body =
     Your one-time code is: { $code }
@@ -196,7 +196,7 @@ code-email-body =
                *[other] { $minutes } minutes
             } and can be used once.
 
-    If you did not try to log in, someone may know your password: change it and contact the service desk.
+    If you did not try to log in, someone may know your password. Change your password and contact IT support.
 # Heading of the page for the user's SMS numbers.
 phones-title = My SMS numbers
 # Explanation at the top of the SMS numbers page.
@@ -220,17 +220,17 @@ phones-saved = Your numbers were saved.
 # Shown when numbers are changed from outside the municipality's network.
 phones-only-internal = For your security, numbers can only be changed from the municipality's network (for example on your work PC).
 # Shown when the confirming password is wrong.
-phones-password-wrong = The password is not right. Nothing was changed.
+phones-password-wrong = The password is wrong. Nothing was changed.
 # Shown when a typed number is refused; uses `{input}` and `{reason}`.
 phone-invalid = “{ $input }” is not a mobile number we can use: { $reason }.
 # Shown when more than two numbers are given.
 phones-too-many = You can register at most two numbers.
 # Subject of the e-mail telling that the numbers were changed.
-phones-changed-subject = Your numbers for login codes were changed
+phones-changed-subject = Your numbers for one-time codes were changed
 # Body of the e-mail telling that the numbers were changed; uses `{time}`.
-phones-changed-body = The mobile numbers for your login codes were changed on { $time }. If you did not do this, contact the service desk at once.
+phones-changed-body = The mobile numbers for your one-time codes were changed on { $time }. If you did not do this, contact IT support at once.
 # SMS telling that the numbers were changed; keep under 160 characters.
-phones-changed-sms = Your numbers for login codes were changed. If this was not you, contact the service desk.
+phones-changed-sms = Your numbers for one-time codes were changed. If this was not you, contact IT support.
 # Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.
 phone-reason-digits = use digits only, like { $example }
 # Why a number was refused: too short or too long; fills `{reason}`.
@@ -242,7 +242,7 @@ phone-reason-not-mobile = it is not a mobile number; begin a number from another
 # Why a number was refused: its country is not allowed; fills `{reason}`.
 phone-reason-country = numbers in that country cannot receive codes
 # Shown when the user directory cannot be reached: the password was not checked and nothing was counted.
-directory-down = We cannot check your password right now because the user directory is not answering. Please try again in a few minutes. This attempt does not count as a wrong password.
+directory-down = We cannot check your password right now because the user directory is not answering. Try again in a few minutes. This attempt does not count as a wrong password.
 # Shown after a right password that the directory says must be changed first.
 password-must-change = Your password is correct, but it must be changed before you can log in.
 # Link text to the page where the password is changed.
@@ -264,9 +264,9 @@ step-up-needs-eid = This service needs an eID login at level { $level ->
        *[other] substantial
     }. A one-time code is not enough.
 # Heading of the page for a step-up this user cannot make here.
-step-up-impossible-title = This login is not possible here
+step-up-impossible-title = The login this service needs is not offered here
 # No configured eID can give the level needed; uses `{level}`.
 step-up-eid-not-offered = This service needs an eID login at level { $level ->
         [high] high
        *[other] substantial
-    }, and this portal offers no eID at that level. Open the service from the municipality's network, or contact IT support.
+    }, and no eID at that level can be used here. Open the service from the municipality's network, or contact IT support.

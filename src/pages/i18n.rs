@@ -991,8 +991,8 @@ mod tests {
     /// Counts take the language's singular and plural: "1 try left", "1 minut", "5 minuter".
     #[test]
     fn plurals_follow_cldr() {
-        assert_eq!(Msg::CodeWrong.arg("tries", 1u64).render(Lang::En), "The code is not right. You have 1 try left.");
-        assert_eq!(Msg::CodeWrong.arg("tries", 2u64).render(Lang::En), "The code is not right. You have 2 tries left.");
+        assert_eq!(Msg::CodeWrong.arg("tries", 1u64).render(Lang::En), "The code is wrong. You have 1 try left.");
+        assert_eq!(Msg::CodeWrong.arg("tries", 2u64).render(Lang::En), "The code is wrong. You have 2 tries left.");
         let sv = |n: u64| Msg::SendLimitReached.arg("minutes", n).render(Lang::Sv);
         assert_eq!(sv(1), "För många koder har begärts. Försök igen om 1 minut.");
         assert_eq!(sv(5), "För många koder har begärts. Försök igen om 5 minuter.");

@@ -324,7 +324,7 @@ async fn link_at_work_then_log_in_remotely_then_unlink() {
     // The account page shows the link, masked, and unlinks it after the password.
     let page = home.get(&format!("{}/.portvakt/account", e.base)).await;
     let html = page.text().await.unwrap();
-    assert!(html.contains("ID-porten (person ••••••••345)"), "{html}");
+    assert!(html.contains("ID-porten (ID number ••••••••345)"), "{html}");
     assert!(!html.contains(PID), "the full person ID is never shown");
     let csrf = hidden_field(&html, "csrf").unwrap();
     let unlink = format!("{}/.portvakt/account/eid/unlink", e.base);

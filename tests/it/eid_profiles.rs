@@ -187,7 +187,7 @@ async fn entra_id_tokens_map_oid_to_that_account_only() {
     let mut b = Browser::from(INTERNAL);
     let r = s.login(&mut b, "entra", STRANGER, "mfa").await;
     assert_eq!(r.status(), 403);
-    assert!(r.text().await.unwrap().contains("no account in this service"));
+    assert!(r.text().await.unwrap().contains("no matching account in the municipality"));
     assert!(b.cookie("portvakt").is_none() && b.cookie("portvakt-link").is_none());
 
     // A token from another tenant (wrong tid), otherwise valid and for the mapped account: refused.

@@ -428,7 +428,7 @@ async fn third_number_and_bad_input_refused() {
     )
     .await;
     assert_eq!(s, 400);
-    assert!(body.contains("The password is not right. Nothing was changed."), "{body}");
+    assert!(body.contains("The password is wrong. Nothing was changed."), "{body}");
     assert!(body.contains("No numbers registered"));
 }
 
