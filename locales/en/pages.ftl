@@ -22,7 +22,7 @@ password-help = Forgotten your password?
 # Heading of the service portal.
 portal-title = Your services
 # Introduction on the portal; uses `{name}`.
-portal-intro = You are logged in as { $name }. These are the services you can use now:
+portal-intro = You are logged in as { $name }. These are your services:
 # Shown on the portal when no services are open.
 portal-empty = No services are open to you right now.
 # Button to open a service.
@@ -107,7 +107,7 @@ internal-error-body = An error occurred in the login service. Try again in a mom
 # Heading when the gateway is unavailable (503).
 unavailable-title = Temporarily unavailable
 # Body when the gateway is unavailable (503).
-unavailable-body = The login service is temporarily unavailable. You have not been logged out. Try again in a minute.
+unavailable-body = The login service is temporarily unavailable. If you are logged in, you stay logged in. Try again in a minute.
 # Text of the skip link for keyboard and screen reader users.
 skip-to-content = Skip to content
 # Heading of the account page.

@@ -3,7 +3,7 @@
 # Heading of the page that asks before logging out.
 logout-confirm-title = Log out?
 # Question on the page that asks before logging out.
-logout-confirm-body = Do you want to log out? You will be logged out of all the services you opened through this page.
+logout-confirm-body = You will be logged out of all the services you have opened with this login.
 # Label of the language switcher.
 language-choice = Language
 # Link to the account page.

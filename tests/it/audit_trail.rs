@@ -326,7 +326,7 @@ async fn eid_login_during_directory_outage_is_a_503_not_a_logout_or_bypass() {
     assert_eq!(r.status(), 503, "the directory cannot confirm the account");
     let issued = r.headers().get_all("set-cookie").iter().any(|v| v.to_str().unwrap().starts_with("portvakt="));
     let page = r.text().await.unwrap();
-    assert!(page.contains("Temporarily unavailable") && page.contains("try again in a minute"), "{page}");
+    assert!(page.contains("Temporarily unavailable") && page.contains("Try again in a minute"), "{page}");
     assert!(!issued, "no session without the directory's word");
     assert_eq!(b.cookie("portvakt"), Some(session.as_str()), "the browser's session is not cleared");
     assert_eq!(get_json(&b.http, &expense, &format!("portvakt={session}"), &[]).await.0, 200, "no logout");

@@ -439,7 +439,7 @@ async fn number_change_is_announced() {
     let e = start("", None);
     assert_eq!(e.register("anna", &["0701234567"]).await.0, 200);
     let mails = e.smtp.wait_for(1, Duration::from_secs(10));
-    assert!(mails[0].subject.contains("numbers for login codes were changed"), "{:?}", mails[0]);
+    assert!(mails[0].subject.contains("numbers for one-time codes were changed"), "{:?}", mails[0]);
     assert_eq!(e.register("anna", &["0709999999"]).await.0, 200);
     for _ in 0..100 {
         if !e.sms.messages().is_empty() {
