@@ -13,7 +13,7 @@ eid-login-with-at = Logga in med { $provider } (nivå { $level ->
 # Title of the link page.
 eid-link-title = Koppla din e-legitimation till ditt konto
 # Explains linking.
-eid-link-intro = Det här är din första inloggning med e-legitimation här. Skriv din e-postadress i jobbet: vi skickar en kod dit, och när du anger den kopplas din e-legitimation till ditt konto. Därefter fungerar inloggning med e-legitimation varifrån som helst.
+eid-link-intro = Det är första gången du loggar in med e-legitimation här. Skriv din e-postadress i jobbet: vi skickar en kod dit, och när du skriver in koden kopplas din e-legitimation till ditt konto. Därefter fungerar inloggning med e-legitimation varifrån som helst.
 # E-mail field label.
 eid-email-label = E-postadress i jobbet
 # Send button.
@@ -34,11 +34,11 @@ eid-not-an-email = Det är inte en e-postadress. Skriv hela adressen i jobbet, t
 # No account with that address; uses `{email}`.
 eid-no-account = Inget konto har adressen { $email }. Kontrollera stavningen, eller använd adressen som syns i ditt e-postprogram i jobbet.
 # The account already has an eID linked.
-eid-already-linked = Det här kontot har redan en kopplad e-legitimation. Om kopplingen är fel: logga in med lösenord, ta bort kopplingen på kontosidan och koppla igen.
+eid-already-linked = Det här kontot har redan en kopplad e-legitimation. Om kopplingen är fel: logga in med lösenord, ta bort kopplingen under ”Mitt konto” och koppla igen.
 # Title: linking only from work.
 eid-link-only-at-work-title = Första inloggningen med e-legitimation måste göras på jobbet
 # Body: linking only from work.
-eid-link-only-at-work-body = Din e-legitimation är inte kopplad till något konto än. Kopplingen kräver din e-post i jobbet, så den första inloggningen med e-legitimation måste göras i kommunens nätverk (till exempel på din jobbdator). Därefter fungerar den varifrån som helst. Till dess loggar du in med användarnamn, lösenord och kod.
+eid-link-only-at-work-body = Din e-legitimation är inte kopplad till något konto än. Kopplingen kräver din e-postadress i jobbet, så den första inloggningen med e-legitimation måste göras i kommunens nätverk (till exempel på din jobbdator). Därefter fungerar den varifrån som helst. Till dess loggar du in med användarnamn, lösenord och engångskod.
 # The link step expired.
 eid-link-expired = Kopplingen tog för lång tid eller är redan klar. Börja om inloggningen med e-legitimation.
 # Title of eID failure pages.
@@ -50,17 +50,17 @@ eid-cancelled = Inloggningen med e-legitimation avbröts. Du kan börja om, elle
 # The provider returned an error; uses `{error}`.
 eid-provider-error = Tjänsten för e-legitimation svarade med ett fel ({ $error }). Försök igen om en stund.
 # The provider can't be reached.
-eid-unavailable = Tjänsten för e-legitimation går inte att nå just nu. Försök igen om några minuter, eller logga in med användarnamn, lösenord och kod.
+eid-unavailable = Tjänsten för e-legitimation går inte att nå just nu. Försök igen om några minuter, eller logga in med användarnamn, lösenord och engångskod.
 # The answer could not be verified.
 eid-invalid = Svaret från tjänsten för e-legitimation kunde inte kontrolleras, så du har inte loggats in. Börja om; händer det igen, kontakta IT-supporten.
 # The login's level was too low.
-eid-acr-too-low = Din inloggning med e-legitimation hade lägre säkerhetsnivå än portalen kräver. Logga in igen med en starkare e-legitimation (till exempel BankID).
+eid-acr-too-low = Din inloggning med e-legitimation hade lägre säkerhetsnivå än inloggningstjänsten godtar. Logga in igen med en e-legitimation på högre nivå.
 # The linked account no longer exists.
 eid-account-gone = Din e-legitimation är kopplad till ett konto som inte längre finns. Kontakta IT-supporten så tas kopplingen bort.
 # Account page heading.
 eid-account-title = E-legitimation
 # Linked; uses `{provider}`, `{person}`, `{date}`.
-eid-account-linked = Ditt konto är kopplat till en e-legitimation hos { $provider } (person { $person }) sedan { $date }.
+eid-account-linked = Ditt konto är kopplat till en e-legitimation hos { $provider } (id-nummer { $person }) sedan { $date }.
 # Nothing linked.
 eid-account-none = Ingen e-legitimation är kopplad. Logga in med e-legitimation i kommunens nätverk för att koppla en.
 # Unlink explanation.
@@ -95,5 +95,5 @@ eid-unlinked-body =
     E-legitimationen hos { $provider } kopplades bort från ditt konto den { $time }.
 
     Om det inte var du, kontakta IT-supporten direkt.
-eid-not-from-here = Den här e-legitimationen kan inte användas där du är nu. Logga in på ett annat sätt, eller från kommunens nät.
-eid-no-mapped-account = Ditt organisationskonto har inget konto i den här tjänstens användarkatalog. Kontakta IT-supporten.
+eid-not-from-here = Den här e-legitimationen kan inte användas där du är nu. Logga in på ett annat sätt, eller från kommunens nätverk.
+eid-no-mapped-account = Kontot du loggade in med har inget motsvarande konto i kommunens användarkatalog. Kontakta IT-supporten.

@@ -22,7 +22,7 @@ password-help = Har du glömt ditt lösenord?
 # Heading of the service portal.
 portal-title = Dina tjänster
 # Introduction on the portal; uses `{name}`.
-portal-intro = Du är inloggad som { $name }. Det här är tjänsterna du kan använda nu:
+portal-intro = Du är inloggad som { $name }. Det här är dina tjänster:
 # Shown on the portal when no services are open.
 portal-empty = Inga tjänster är öppna för dig just nu.
 # Button to open a service.
@@ -57,7 +57,7 @@ logged-out-body = Du har loggats ut. Om du sitter vid en delad eller offentlig d
 # Link to log in again.
 login-again = Logga in igen
 # Shown after logout for inactivity; uses `{minutes}`.
-session-expired = Du loggades ut eftersom du inte har varit aktiv på mer än { $minutes ->
+session-expired = Du har loggats ut eftersom du inte har varit aktiv på mer än { $minutes ->
         [one] { $minutes } minut
        *[other] { $minutes } minuter
     }. Logga in igen.
@@ -72,9 +72,9 @@ forbidden-csrf = Formuläret hade gått ut eller kom från en annan sida. Gå ti
 # Body for a form posted with another content type than a browser's form (415).
 form-type-body = Formuläret måste skickas från sidan i en webbläsare (som application/x-www-form-urlencoded). Gå tillbaka, ladda om sidan och försök igen.
 # Body for access denied by an explicit deny rule without its own message; uses `{service}`.
-forbidden-policy = Kommunens åtkomstregler låter dig inte öppna { $service }. Behöver du det i ditt arbete, kontakta IT-supporten.
+forbidden-policy = Enligt kommunens behörighetsregler får du inte öppna { $service }. Behöver du tjänsten i ditt arbete, kontakta IT-supporten.
 # Body for access denied because no rule gives the user's groups the service; uses `{service}`.
-forbidden-groups = Ditt konto ger inte tillgång till { $service }. Behöver du det i ditt arbete, be din chef att lägga till det.
+forbidden-groups = Ditt konto ger inte tillgång till { $service }. Behöver du tjänsten i ditt arbete, be din chef att ordna behörighet åt dig.
 # Heading for page not found (404).
 not-found-title = Sidan hittades inte
 # Body for page not found (404).
@@ -86,13 +86,13 @@ bad-gateway-body = Det gick inte att nå { $service } just nu. Dina andra tjäns
 # Heading when a request body is too large (413).
 too-large-title = Förfrågan var för stor
 # Body when a request body is too large (413).
-too-large-body = Det du skickade var större än vad som kan tas emot. Gå tillbaka och försök igen med mindre innehåll.
+too-large-body = Det du skickade var större än vad inloggningstjänsten tar emot. Gå tillbaka och försök igen med mindre innehåll.
 # Body when request headers are too large (431).
 headers-too-large-body = Din webbläsare skickade för mycket data, ofta på grund av gamla kakor (cookies). Rensa kakorna för den här webbplatsen och försök igen.
 # Heading for a malformed request (400).
 bad-request-title = Förfrågan kunde inte förstås
 # Body for a malformed request (400).
-bad-request-body = Det gick inte att förstå förfrågan. Gå tillbaka och försök igen.
+bad-request-body = Inloggningstjänsten kunde inte förstå förfrågan. Gå tillbaka och försök igen.
 # Body when the request's path is refused (400); uses `{reason}` (English, technical).
 bad-path-body = Adressen i förfrågan har en form som inloggningstjänsten inte godtar ({ $reason }). Kontrollera länken eller skriv adressen igen.
 # Heading when rate limited (429).
@@ -107,11 +107,11 @@ internal-error-body = Ett fel uppstod i inloggningstjänsten. Försök igen om e
 # Heading when the gateway is unavailable (503).
 unavailable-title = Tillfälligt otillgänglig
 # Body when the gateway is unavailable (503).
-unavailable-body = Inloggningstjänsten är tillfälligt otillgänglig. Din inloggning finns kvar; försök igen om en minut.
+unavailable-body = Inloggningstjänsten är tillfälligt otillgänglig. Om du är inloggad förblir du inloggad. Försök igen om en minut.
 # Text of the skip link for keyboard and screen reader users.
 skip-to-content = Hoppa till innehållet
 # Heading of the account page.
-account-title = Ditt konto
+account-title = Mitt konto
 # Shows who is logged in; uses `{name}`.
 signed-in-as = Inloggad som { $name }
 # Heading of the page where a one-time code is sent and typed.
@@ -179,11 +179,11 @@ send-limit-reached = För många koder har begärts. Försök igen om { $minutes
        *[other] { $minutes } minuter
     }.
 # Shown when codes cannot be sent to the number's country.
-send-limit-country = Det går inte att skicka koder till nummer i det här landet. Använd e-post eller e-legitimation.
+send-limit-country = Det går inte att skicka koder till nummer i det här landet. Använd e-post eller e-legitimation i stället.
 # Text of the SMS with the code; uses `{code}` and `{minutes}`; keep under 160 characters.
-code-sms-text = Din inloggningskod: { $code }. Gäller i { $minutes } min. Dela aldrig koden med någon.
+code-sms-text = Din engångskod: { $code }. Gäller i { $minutes } min. Dela aldrig koden med någon.
 # Subject of the e-mail with the code.
-code-email-subject = Din inloggningskod
+code-email-subject = Din engångskod
 # Body of the e-mail with the code; uses `{code}` and `{minutes}`.
 code-email-body =
     Din engångskod är: { $code }
@@ -223,11 +223,11 @@ phone-invalid = ”{ $input }” är inte ett mobilnummer som vi kan använda: {
 # Shown when more than two numbers are given.
 phones-too-many = Du kan registrera högst två nummer.
 # Subject of the e-mail telling that the numbers were changed.
-phones-changed-subject = Dina nummer för inloggningskoder har ändrats
+phones-changed-subject = Dina nummer för engångskoder har ändrats
 # Body of the e-mail telling that the numbers were changed; uses `{time}`.
-phones-changed-body = Mobilnumren för dina inloggningskoder ändrades den { $time }. Om det inte var du som gjorde ändringen, kontakta IT-supporten direkt.
+phones-changed-body = Mobilnumren för dina engångskoder ändrades den { $time }. Om det inte var du som gjorde ändringen, kontakta IT-supporten direkt.
 # SMS telling that the numbers were changed; keep under 160 characters.
-phones-changed-sms = Dina nummer för inloggningskoder har ändrats. Om det inte var du, kontakta IT-supporten.
+phones-changed-sms = Dina nummer för engångskoder har ändrats. Om det inte var du, kontakta IT-supporten.
 # Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.
 phone-reason-digits = använd bara siffror, till exempel { $example }
 # Why a number was refused: too short or too long; fills `{reason}`.
@@ -239,7 +239,7 @@ phone-reason-not-mobile = det är inte ett mobilnummer; skriv ett nummer från e
 # Why a number was refused: its country is not allowed; fills `{reason}`.
 phone-reason-country = nummer i det landet kan inte ta emot koder
 # Shown when the user directory cannot be reached: the password was not checked and nothing was counted.
-directory-down = Vi kan inte kontrollera ditt lösenord just nu eftersom katalogtjänsten inte svarar. Försök igen om några minuter. Försöket räknas inte som ett felaktigt lösenord.
+directory-down = Vi kan inte kontrollera ditt lösenord just nu eftersom användarkatalogen inte svarar. Försök igen om några minuter. Försöket räknas inte som ett felaktigt lösenord.
 # Shown after a right password that the directory says must be changed first.
 password-must-change = Lösenordet stämmer, men du måste byta det innan du kan logga in.
 # Link text to the page where the password is changed.
@@ -261,9 +261,9 @@ step-up-needs-eid = Den här tjänsten kräver inloggning med e-legitimation på
        *[other] väsentlig
     }. En engångskod räcker inte.
 # Heading of the page for a step-up this user cannot make here.
-step-up-impossible-title = Den här inloggningen går inte att göra här
+step-up-impossible-title = Inloggningen som tjänsten kräver finns inte här
 # No configured eID can give the level needed; uses `{level}`.
 step-up-eid-not-offered = Den här tjänsten kräver inloggning med e-legitimation på nivå { $level ->
         [high] hög
        *[other] väsentlig
-    }, och portalen erbjuder ingen e-legitimation på den nivån. Öppna tjänsten från kommunens nätverk eller kontakta IT-supporten.
+    }, och här går det inte att logga in med e-legitimation på den nivån. Öppna tjänsten från kommunens nätverk eller kontakta IT-supporten.

@@ -3,7 +3,7 @@
 # Heading of the page that asks before logging out.
 logout-confirm-title = Logga ut?
 # Question on the page that asks before logging out.
-logout-confirm-body = Vill du logga ut? Du loggas ut från alla tjänster som du har öppnat via den här sidan.
+logout-confirm-body = Du loggas ut från alla tjänster som du har öppnat med den här inloggningen.
 # Label of the language switcher.
 language-choice = Språk
 # Link to the account page.

@@ -239,7 +239,7 @@ effect = "allow"
     let cookie = login(&c, &base, "bjorn", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     let generic = [
         ("en", "The municipality&#x27;s access rules do not let you open Signing."),
-        ("sv", "Kommunens åtkomstregler låter dig inte öppna Signing."),
+        ("sv", "Enligt kommunens behörighetsregler får du inte öppna Signing."),
         ("nb", "Kommunens tilgangsregler lar deg ikke åpne Signing."),
         ("nn", "Tilgangsreglane til kommunen lèt deg ikkje opne Signing."),
         ("da", "Kommunens adgangsregler giver dig ikke adgang til Signing."),

@@ -90,7 +90,7 @@ async fn locked_store_is_503_then_recovers() {
     assert_eq!(r.status(), 503);
     assert!(r.headers().get_all("set-cookie").iter().all(|v| !v.to_str().unwrap().starts_with("portvakt=")));
     let body = r.text().await.unwrap();
-    assert!(body.contains("Din inloggning finns kvar"), "{body}");
+    assert!(body.contains("Om du är inloggad förblir du inloggad"), "{body}");
     assert!(!body.contains("svc1"), "nothing proxied");
     let ready = c.get(format!("{}/.portvakt/readyz", env.http_url())).send().await.unwrap();
     assert_eq!(ready.status(), 503);
