@@ -13,7 +13,7 @@ eid-login-with-at = Logg inn med { $provider } (nivå { $level ->
 # Title of the link page.
 eid-link-title = Koble eID-en din til kontoen din
 # Explains linking.
-eid-link-intro = Dette er din første innlogging med eID her. Skriv jobb-e-postadressen din: vi sender en kode dit, og når du skriver den inn, blir eID-en koblet til kontoen din. Deretter virker innlogging med eID fra hvor som helst.
+eid-link-intro = Det er første gang du logger inn med eID her. Skriv e-postadressen din på jobb: vi sender en kode dit, og når du skriver den inn, blir eID-en koblet til kontoen din. Deretter virker innlogging med eID fra hvor som helst.
 # E-mail field label.
 eid-email-label = E-postadresse på jobb
 # Send button.
@@ -34,11 +34,11 @@ eid-not-an-email = Det er ikke en e-postadresse. Skriv hele jobbadressen, for ek
 # No account with that address; uses `{email}`.
 eid-no-account = Ingen konto har adressen { $email }. Sjekk stavingen, eller bruk adressen som vises i e-postprogrammet ditt på jobb.
 # The account already has an eID linked.
-eid-already-linked = Denne kontoen har allerede en koblet eID. Hvis koblingen er feil: logg inn med passord, fjern koblingen på kontosiden og koble på nytt.
+eid-already-linked = Denne kontoen har allerede en koblet eID. Hvis koblingen er feil: logg inn med passord, fjern koblingen under «Min konto» og koble på nytt.
 # Title: linking only from work.
 eid-link-only-at-work-title = Første innlogging med eID må gjøres på jobb
 # Body: linking only from work.
-eid-link-only-at-work-body = eID-en din er ikke koblet til noen konto ennå. Koblingen krever jobb-e-posten din, så første innlogging med eID må gjøres på kommunens nettverk (for eksempel på jobbdatamaskinen). Deretter virker den fra hvor som helst. Inntil da logger du inn med brukernavn, passord og kode.
+eid-link-only-at-work-body = eID-en din er ikke koblet til noen konto ennå. Koblingen krever e-postadressen din på jobb, så første innlogging med eID må gjøres på kommunens nettverk (for eksempel på jobb-PC-en). Deretter virker den fra hvor som helst. Inntil da logger du inn med brukernavn, passord og engangskode.
 # The link step expired.
 eid-link-expired = Koblingen tok for lang tid eller er allerede fullført. Start innloggingen med eID på nytt.
 # Title of eID failure pages.
@@ -50,17 +50,17 @@ eid-cancelled = Innloggingen med eID ble avbrutt. Du kan starte på nytt, eller 
 # The provider returned an error; uses `{error}`.
 eid-provider-error = eID-tjenesten svarte med en feil ({ $error }). Prøv igjen om litt.
 # The provider can't be reached.
-eid-unavailable = eID-tjenesten kan ikke nås akkurat nå. Prøv igjen om noen minutter, eller logg inn med brukernavn, passord og kode.
+eid-unavailable = eID-tjenesten kan ikke nås akkurat nå. Prøv igjen om noen minutter, eller logg inn med brukernavn, passord og engangskode.
 # The answer could not be verified.
 eid-invalid = Svaret fra eID-tjenesten kunne ikke kontrolleres, så du er ikke logget inn. Start på nytt; skjer det igjen, kontakt IT-brukerstøtten.
 # The login's level was too low.
-eid-acr-too-low = Innloggingen med eID hadde lavere sikkerhetsnivå enn portalen krever. Logg inn igjen med en sterkere eID (for eksempel BankID).
+eid-acr-too-low = Innloggingen med eID hadde lavere sikkerhetsnivå enn innloggingstjenesten godtar. Logg inn igjen med en eID på høyere nivå.
 # The linked account no longer exists.
 eid-account-gone = eID-en din er koblet til en konto som ikke finnes lenger. Kontakt IT-brukerstøtten for å få fjernet koblingen.
 # Account page heading.
 eid-account-title = eID
 # Linked; uses `{provider}`, `{person}`, `{date}`.
-eid-account-linked = Kontoen din er koblet til en eID hos { $provider } (person { $person }) siden { $date }.
+eid-account-linked = Kontoen din er koblet til en eID hos { $provider } (ID-nummer { $person }) siden { $date }.
 # Nothing linked.
 eid-account-none = Ingen eID er koblet. Logg inn med eID på kommunens nettverk for å koble en.
 # Unlink explanation.
@@ -70,7 +70,7 @@ eid-unlink-button = Fjern koblingen
 # Unlinked notice.
 eid-unlinked = eID-en din er ikke lenger koblet. Logg ut og lukk nettleseren før du kobler på nytt.
 # Wrong password at unlink.
-eid-unlink-password-wrong = Passordet stemmer ikke. eID-en er fortsatt koblet.
+eid-unlink-password-wrong = Passordet er feil. eID-en er fortsatt koblet.
 # Subject of the code e-mail.
 eid-code-subject = Koden din for å koble eID
 # Body of the code e-mail; uses `{code}` and `{minutes}`.
@@ -95,5 +95,5 @@ eid-unlinked-body =
     eID-en hos { $provider } ble koblet fra kontoen din { $time }.
 
     Hvis det ikke var deg, kontakt IT-brukerstøtten med en gang.
-eid-not-from-here = Denne eID-en kan ikke brukes der du er nå. Logg inn på en annen måte, eller fra kommunens nett.
-eid-no-mapped-account = Organisasjonskontoen din har ingen konto i brukerkatalogen til denne tjenesten. Kontakt IT-brukerstøtten.
+eid-not-from-here = Denne eID-en kan ikke brukes der du er nå. Logg inn på en annen måte, eller fra kommunens nettverk.
+eid-no-mapped-account = Kontoen du logget inn med, har ingen tilsvarende konto i kommunens brukerkatalog. Kontakt IT-brukerstøtten.

@@ -22,7 +22,7 @@ password-help = Har du glemt passordet?
 # Heading of the service portal.
 portal-title = Tjenestene dine
 # Introduction on the portal; uses `{name}`.
-portal-intro = Du er logget inn som { $name }. Dette er tjenestene du kan bruke nå:
+portal-intro = Du er logget inn som { $name }. Dette er tjenestene dine:
 # Shown on the portal when no services are open.
 portal-empty = Ingen tjenester er åpne for deg akkurat nå.
 # Button to open a service.
@@ -43,7 +43,7 @@ portal-closed-until = Stengt til { $time }
 # Service status: the user has no access.
 portal-no-access = Du har ikke tilgang til denne tjenesten
 # Where the user is connected from; uses `{zone}`.
-portal-zone = Du er koblet til { $zone }.
+portal-zone = Du er tilkoblet { $zone }.
 # Where from, for {zone}: the municipality's own network.
 zone-internal = fra kommunens nettverk
 # Where from, for {zone}: anywhere outside the municipality's network.
@@ -57,7 +57,7 @@ logged-out-body = Du er nå logget ut. Hvis du bruker en delt eller offentlig da
 # Link to log in again.
 login-again = Logg inn igjen
 # Shown after logout for inactivity; uses `{minutes}`.
-session-expired = Du ble logget ut fordi du ikke har vært aktiv på mer enn { $minutes ->
+session-expired = Du ble logget ut fordi du ikke hadde vært aktiv på mer enn { $minutes ->
         [one] { $minutes } minutt
        *[other] { $minutes } minutter
     }. Logg inn igjen.
@@ -72,9 +72,9 @@ forbidden-csrf = Skjemaet var utløpt eller kom fra en annen side. Gå tilbake, 
 # Body for a form posted with another content type than a browser's form (415).
 form-type-body = Skjemaet må sendes fra siden i en nettleser (som application/x-www-form-urlencoded). Gå tilbake, last inn siden på nytt og prøv igjen.
 # Body for access denied by an explicit deny rule without its own message; uses `{service}`.
-forbidden-policy = Kommunens tilgangsregler lar deg ikke åpne { $service }. Trenger du det i arbeidet ditt, kontakt IT-brukerstøtten.
+forbidden-policy = Kommunens tilgangsregler lar deg ikke åpne { $service }. Trenger du tjenesten i arbeidet ditt, kontakt IT-brukerstøtten.
 # Body for access denied because no rule gives the user's groups the service; uses `{service}`.
-forbidden-groups = Kontoen din gir ikke tilgang til { $service }. Trenger du det i arbeidet ditt, be lederen din om å få det lagt til.
+forbidden-groups = Kontoen din gir ikke tilgang til { $service }. Trenger du tjenesten i arbeidet ditt, be lederen din om å ordne tilgang for deg.
 # Heading for page not found (404).
 not-found-title = Fant ikke siden
 # Body for page not found (404).
@@ -86,15 +86,15 @@ bad-gateway-body = Vi får ikke kontakt med { $service } akkurat nå. De andre t
 # Heading when a request body is too large (413).
 too-large-title = Forespørselen var for stor
 # Body when a request body is too large (413).
-too-large-body = Det du sendte, var større enn det som kan tas imot. Gå tilbake og prøv igjen med mindre innhold.
+too-large-body = Det du sendte, var større enn det innloggingstjenesten tar imot. Gå tilbake og prøv igjen med mindre innhold.
 # Body when request headers are too large (431).
 headers-too-large-body = Nettleseren din sendte for mye data, ofte på grunn av gamle informasjonskapsler (cookies). Slett informasjonskapslene for dette nettstedet og prøv igjen.
 # Heading for a malformed request (400).
 bad-request-title = Forespørselen ble ikke forstått
 # Body for a malformed request (400).
-bad-request-body = Vi forsto ikke forespørselen. Gå tilbake og prøv igjen.
+bad-request-body = Innloggingstjenesten forsto ikke forespørselen. Gå tilbake og prøv igjen.
 # Body when the request's path is refused (400); uses `{reason}` (English, technical).
-bad-path-body = Adressen i forespørselen har en form som innloggingstjenesten ikke godtar ({ $reason }). Kontroller lenken, eller skriv adressen på nytt.
+bad-path-body = Adressen i forespørselen har en form som innloggingstjenesten ikke godtar ({ $reason }). Sjekk lenken, eller skriv adressen på nytt.
 # Heading when rate limited (429).
 too-many-attempts-title = For mange forsøk
 # Body when rate limited; uses `{seconds}`.
@@ -107,11 +107,11 @@ internal-error-body = Det oppstod en feil i innloggingstjenesten. Prøv igjen om
 # Heading when the gateway is unavailable (503).
 unavailable-title = Midlertidig utilgjengelig
 # Body when the gateway is unavailable (503).
-unavailable-body = Innloggingstjenesten er midlertidig utilgjengelig. Innloggingen din er tatt vare på; prøv igjen om et minutt.
+unavailable-body = Innloggingstjenesten er midlertidig utilgjengelig. Er du logget inn, forblir du logget inn. Prøv igjen om et minutt.
 # Text of the skip link for keyboard and screen reader users.
 skip-to-content = Hopp til innholdet
 # Heading of the account page.
-account-title = Kontoen din
+account-title = Min konto
 # Shows who is logged in; uses `{name}`.
 signed-in-as = Logget inn som { $name }
 # Heading of the page where a one-time code is sent and typed.
@@ -145,7 +145,7 @@ send-new-code = Send en ny kode
 # Link to get the code another way.
 use-other-channel = Send koden på en annen måte
 # Shown when the typed code is wrong; uses `{tries}`.
-code-wrong = Koden er ikke riktig. Du har { $tries } forsøk igjen.
+code-wrong = Koden er feil. Du har { $tries } forsøk igjen.
 # Shown when the code has expired.
 code-expired = Koden har gått ut. Send en ny kode.
 # Shown when the code was typed wrong too many times.
@@ -179,11 +179,11 @@ send-limit-reached = Det er bedt om for mange koder. Prøv igjen om { $minutes -
        *[other] { $minutes } minutter
     }.
 # Shown when codes cannot be sent to the number's country.
-send-limit-country = Vi kan ikke sende koder til nummer i dette landet. Bruk e-post eller eID.
+send-limit-country = Vi kan ikke sende koder til nummer i dette landet. Bruk e-post eller eID i stedet.
 # Text of the SMS with the code; uses `{code}` and `{minutes}`; keep under 160 characters.
-code-sms-text = Innloggingskoden din: { $code }. Gjelder i { $minutes } min. Del aldri koden med noen.
+code-sms-text = Engangskoden din: { $code }. Gjelder i { $minutes } min. Del aldri koden med noen.
 # Subject of the e-mail with the code.
-code-email-subject = Innloggingskoden din
+code-email-subject = Engangskoden din
 # Body of the e-mail with the code; uses `{code}` and `{minutes}`.
 code-email-body =
     Engangskoden din er: { $code }
@@ -217,17 +217,17 @@ phones-saved = Numrene dine er lagret.
 # Shown when numbers are changed from outside the municipality's network.
 phones-only-internal = Av hensyn til sikkerheten din kan numrene bare endres fra kommunens nettverk (for eksempel på jobb-PC-en).
 # Shown when the confirming password is wrong.
-phones-password-wrong = Passordet er ikke riktig. Ingenting ble endret.
+phones-password-wrong = Passordet er feil. Ingenting ble endret.
 # Shown when a typed number is refused; uses `{input}` and `{reason}`.
 phone-invalid = «{ $input }» er ikke et mobilnummer vi kan bruke: { $reason }.
 # Shown when more than two numbers are given.
 phones-too-many = Du kan registrere høyst to nummer.
 # Subject of the e-mail telling that the numbers were changed.
-phones-changed-subject = Numrene dine for innloggingskoder er endret
+phones-changed-subject = Numrene dine for engangskoder er endret
 # Body of the e-mail telling that the numbers were changed; uses `{time}`.
-phones-changed-body = Mobilnumrene for innloggingskodene dine ble endret { $time }. Hvis det ikke var du som gjorde dette, kontakt IT-brukerstøtten med en gang.
+phones-changed-body = Mobilnumrene for engangskodene dine ble endret { $time }. Hvis det ikke var du som gjorde dette, kontakt IT-brukerstøtten med en gang.
 # SMS telling that the numbers were changed; keep under 160 characters.
-phones-changed-sms = Numrene dine for innloggingskoder er endret. Hvis det ikke var deg, kontakt IT-brukerstøtten.
+phones-changed-sms = Numrene dine for engangskoder er endret. Hvis det ikke var deg, kontakt IT-brukerstøtten.
 # Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.
 phone-reason-digits = bruk bare sifre, for eksempel { $example }
 # Why a number was refused: too short or too long; fills `{reason}`.
@@ -239,15 +239,15 @@ phone-reason-not-mobile = det er ikke et mobilnummer; skriv et nummer fra et ann
 # Why a number was refused: its country is not allowed; fills `{reason}`.
 phone-reason-country = nummer i det landet kan ikke motta koder
 # Shown when the user directory cannot be reached: the password was not checked and nothing was counted.
-directory-down = Vi kan ikke sjekke passordet ditt akkurat nå fordi katalogtjenesten ikke svarer. Prøv igjen om noen minutter. Forsøket telles ikke som feil passord.
+directory-down = Vi kan ikke sjekke passordet ditt akkurat nå fordi brukerkatalogen ikke svarer. Prøv igjen om noen minutter. Forsøket telles ikke som feil passord.
 # Shown after a right password that the directory says must be changed first.
 password-must-change = Passordet er riktig, men du må bytte det før du kan logge inn.
 # Link text to the page where the password is changed.
 password-change-link = Bytt passord
 # Shown when the directory says the account is disabled or expired.
-account-disabled = Kontoen din er deaktivert eller utløpt. Kontakt IT-brukerstøtte.
+account-disabled = Kontoen din er deaktivert eller utløpt. Kontakt IT-brukerstøtten.
 # Shown when the directory says the account is locked.
-account-locked = Kontoen din er låst etter for mange feil passord. Prøv igjen senere eller kontakt IT-brukerstøtte.
+account-locked = Kontoen din er låst etter for mange feil passord. Prøv igjen senere eller kontakt IT-brukerstøtten.
 # Next to the send button while a new code may not be asked for yet; uses `{seconds}`.
 resend-in = Du kan be om en ny kode om { $seconds ->
         [one] { $seconds } sekund
@@ -261,9 +261,9 @@ step-up-needs-eid = Denne tjenesten krever innlogging med eID på nivå { $level
        *[other] betydelig
     }. En engangskode er ikke nok.
 # Heading of the page for a step-up this user cannot make here.
-step-up-impossible-title = Denne innloggingen er ikke mulig her
+step-up-impossible-title = Innloggingen tjenesten krever, er ikke tilgjengelig her
 # No configured eID can give the level needed; uses `{level}`.
 step-up-eid-not-offered = Denne tjenesten krever innlogging med eID på nivå { $level ->
         [high] høyt
        *[other] betydelig
-    }, og portalen tilbyr ingen eID på det nivået. Åpne tjenesten fra kommunens nettverk, eller kontakt IT-brukerstøtte.
+    }, og her kan du ikke logge inn med eID på det nivået. Åpne tjenesten fra kommunens nettverk, eller kontakt IT-brukerstøtten.

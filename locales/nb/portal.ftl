@@ -3,7 +3,7 @@
 # Heading of the page that asks before logging out.
 logout-confirm-title = Logge ut?
 # Question on the page that asks before logging out.
-logout-confirm-body = Vil du logge ut? Du blir logget ut av alle tjenestene du har åpnet via denne siden.
+logout-confirm-body = Du blir logget ut av alle tjenestene du har åpnet med denne innloggingen.
 # Label of the language switcher.
 language-choice = Språk
 # Link to the account page.
