@@ -13,7 +13,7 @@ eid-login-with-at = Logg inn med { $provider } (nivå { $level ->
 # Title of the link page.
 eid-link-title = Kople eID-en din til kontoen din
 # Explains linking.
-eid-link-intro = Dette er den første innlogginga di med eID her. Skriv e-postadressa di på jobb: vi sender ein kode dit, og når du skriv han inn, blir eID-en kopla til kontoen din. Deretter verkar innlogging med eID frå kvar som helst.
+eid-link-intro = Det er første gongen du loggar inn med eID her. Skriv e-postadressa di på jobb: vi sender ein kode dit, og når du skriv han inn, blir eID-en kopla til kontoen din. Deretter verkar innlogging med eID frå kvar som helst.
 # E-mail field label.
 eid-email-label = E-postadresse på jobb
 # Send button.
@@ -31,11 +31,11 @@ eid-not-an-email = Det er ikkje ei e-postadresse. Skriv heile jobbadressa, til d
 # No account with that address; uses `{email}`.
 eid-no-account = Ingen konto har adressa { $email }. Sjekk stavinga, eller bruk adressa som står i e-postprogrammet ditt på jobb.
 # The account already has an eID linked.
-eid-already-linked = Denne kontoen har alt ein kopla eID. Viss koplinga er feil: logg inn med passord, fjern koplinga på kontosida og kople på nytt.
+eid-already-linked = Denne kontoen har alt ein kopla eID. Viss koplinga er feil: logg inn med passord, fjern koplinga under «Min konto» og kople på nytt.
 # Title: linking only from work.
 eid-link-only-at-work-title = Første innlogging med eID må gjerast på jobb
 # Body: linking only from work.
-eid-link-only-at-work-body = eID-en din er ikkje kopla til nokon konto enno. Koplinga krev e-posten din på jobb, så første innlogging med eID må gjerast på nettverket til kommunen (til dømes på jobbdatamaskina). Deretter verkar ho frå kvar som helst. Inntil då loggar du inn med brukarnamn, passord og kode.
+eid-link-only-at-work-body = eID-en din er ikkje kopla til nokon konto enno. Koplinga krev e-postadressa di på jobb, så første innlogging med eID må gjerast på nettverket til kommunen (til dømes på jobb-PC-en). Deretter verkar ho frå kvar som helst. Inntil då loggar du inn med brukarnamn, passord og eingongskode.
 # The link step expired.
 eid-link-expired = Koplinga tok for lang tid eller er alt fullført. Start innlogginga med eID på nytt.
 # Title of eID failure pages.
@@ -47,17 +47,17 @@ eid-cancelled = Innlogginga med eID vart avbroten. Du kan starte på nytt, eller
 # The provider returned an error; uses `{error}`.
 eid-provider-error = eID-tenesta svarte med ein feil ({ $error }). Prøv igjen om litt.
 # The provider can't be reached.
-eid-unavailable = eID-tenesta kan ikkje nåast akkurat no. Prøv igjen om nokre minutt, eller logg inn med brukarnamn, passord og kode.
+eid-unavailable = eID-tenesta kan ikkje nåast akkurat no. Prøv igjen om nokre minutt, eller logg inn med brukarnamn, passord og eingongskode.
 # The answer could not be verified.
 eid-invalid = Svaret frå eID-tenesta kunne ikkje kontrollerast, så du er ikkje logga inn. Start på nytt; skjer det igjen, kontakt IT-brukarstøtta.
 # The login's level was too low.
-eid-acr-too-low = Innlogginga med eID hadde lågare tryggleiksnivå enn portalen krev. Logg inn igjen med ein sterkare eID (til dømes BankID).
+eid-acr-too-low = Innlogginga med eID hadde lågare tryggleiksnivå enn innloggingstenesta godtek. Logg inn igjen med ein eID på høgare nivå.
 # The linked account no longer exists.
 eid-account-gone = eID-en din er kopla til ein konto som ikkje finst lenger. Kontakt IT-brukarstøtta for å få fjerna koplinga.
 # Account page heading.
 eid-account-title = eID
 # Linked; uses `{provider}`, `{person}`, `{date}`.
-eid-account-linked = Kontoen din er kopla til ein eID hos { $provider } (person { $person }) sidan { $date }.
+eid-account-linked = Kontoen din er kopla til ein eID hos { $provider } (ID-nummer { $person }) sidan { $date }.
 # Nothing linked.
 eid-account-none = Ingen eID er kopla. Logg inn med eID på nettverket til kommunen for å kople ein.
 # Unlink explanation.
@@ -67,7 +67,7 @@ eid-unlink-button = Fjern koplinga
 # Unlinked notice.
 eid-unlinked = eID-en din er ikkje lenger kopla. Logg ut og lukk nettlesaren før du koplar på nytt.
 # Wrong password at unlink.
-eid-unlink-password-wrong = Passordet stemmer ikkje. eID-en er framleis kopla.
+eid-unlink-password-wrong = Passordet er feil. eID-en er framleis kopla.
 # Subject of the code e-mail.
 eid-code-subject = Koden din for å kople eID
 # Body of the code e-mail; uses `{code}` and `{minutes}`.
@@ -89,5 +89,5 @@ eid-unlinked-body =
     eID-en hos { $provider } vart kopla frå kontoen din { $time }.
 
     Viss det ikkje var deg, kontakt IT-brukarstøtta med ein gong.
-eid-not-from-here = Denne eID-en kan ikkje brukast der du er no. Logg inn på ein annan måte, eller frå nettet til kommunen.
-eid-no-mapped-account = Organisasjonskontoen din har ingen konto i brukarkatalogen til denne tenesta. Kontakt IT-brukarstøtta.
+eid-not-from-here = Denne eID-en kan ikkje brukast der du er no. Logg inn på ein annan måte, eller frå nettverket til kommunen.
+eid-no-mapped-account = Kontoen du logga inn med, har ingen tilsvarande konto i brukarkatalogen til kommunen. Kontakt IT-brukarstøtta.

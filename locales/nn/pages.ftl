@@ -22,7 +22,7 @@ password-help = Har du gløymt passordet?
 # Heading of the service portal.
 portal-title = Tenestene dine
 # Introduction on the portal; uses `{name}`.
-portal-intro = Du er logga inn som { $name }. Dette er tenestene du kan bruke no:
+portal-intro = Du er logga inn som { $name }. Dette er tenestene dine:
 # Shown on the portal when no services are open.
 portal-empty = Ingen tenester er opne for deg akkurat no.
 # Button to open a service.
@@ -43,7 +43,7 @@ portal-closed-until = Stengd til { $time }
 # Service status: the user has no access.
 portal-no-access = Du har ikkje tilgang til denne tenesta
 # Where the user is connected from; uses `{zone}`.
-portal-zone = Du er kopla til { $zone }.
+portal-zone = Du er tilkopla { $zone }.
 # Where from, for {zone}: the municipality's own network.
 zone-internal = frå nettverket til kommunen
 # Where from, for {zone}: anywhere outside the municipality's network.
@@ -57,7 +57,7 @@ logged-out-body = Du er no logga ut. Om du brukar ei delt eller offentleg datama
 # Link to log in again.
 login-again = Logg inn igjen
 # Shown after logout for inactivity; uses `{minutes}`.
-session-expired = Du vart logga ut fordi du ikkje har vore aktiv på meir enn { $minutes } minutt. Logg inn igjen.
+session-expired = Du vart logga ut fordi du ikkje hadde vore aktiv på meir enn { $minutes } minutt. Logg inn igjen.
 # Link back to the service portal.
 back-to-portal = Tilbake til tenestene dine
 # Generic error heading.
@@ -69,9 +69,9 @@ forbidden-csrf = Skjemaet hadde gått ut på tid eller kom frå ei anna side. G�
 # Body for a form posted with another content type than a browser's form (415).
 form-type-body = Skjemaet må sendast frå sida i ein nettlesar (som application/x-www-form-urlencoded). Gå tilbake, last inn sida på nytt og prøv igjen.
 # Body for access denied by an explicit deny rule without its own message; uses `{service}`.
-forbidden-policy = Tilgangsreglane til kommunen lèt deg ikkje opne { $service }. Treng du det i arbeidet ditt, kontakt IT-brukarstøtta.
+forbidden-policy = Tilgangsreglane til kommunen lèt deg ikkje opne { $service }. Treng du tenesta i arbeidet ditt, kontakt IT-brukarstøtta.
 # Body for access denied because no rule gives the user's groups the service; uses `{service}`.
-forbidden-groups = Kontoen din gir ikkje tilgang til { $service }. Treng du det i arbeidet ditt, be leiaren din om å få det lagt til.
+forbidden-groups = Kontoen din gir ikkje tilgang til { $service }. Treng du tenesta i arbeidet ditt, be leiaren din om å ordne tilgang for deg.
 # Heading for page not found (404).
 not-found-title = Fann ikkje sida
 # Body for page not found (404).
@@ -83,15 +83,15 @@ bad-gateway-body = Vi får ikkje kontakt med { $service } akkurat no. Dei andre 
 # Heading when a request body is too large (413).
 too-large-title = Førespurnaden var for stor
 # Body when a request body is too large (413).
-too-large-body = Det du sende, var større enn det som kan takast imot. Gå tilbake og prøv igjen med mindre innhald.
+too-large-body = Det du sende, var større enn det innloggingstenesta tek imot. Gå tilbake og prøv igjen med mindre innhald.
 # Body when request headers are too large (431).
 headers-too-large-body = Nettlesaren din sende for mykje data, ofte på grunn av gamle informasjonskapslar (cookies). Slett informasjonskapslane for denne nettstaden og prøv igjen.
 # Heading for a malformed request (400).
 bad-request-title = Førespurnaden vart ikkje forstått
 # Body for a malformed request (400).
-bad-request-body = Vi forstod ikkje førespurnaden. Gå tilbake og prøv igjen.
+bad-request-body = Innloggingstenesta forstod ikkje førespurnaden. Gå tilbake og prøv igjen.
 # Body when the request's path is refused (400); uses `{reason}` (English, technical).
-bad-path-body = Adressa i førespurnaden har ei form som innloggingstenesta ikkje godtek ({ $reason }). Kontroller lenkja, eller skriv adressa på nytt.
+bad-path-body = Adressa i førespurnaden har ei form som innloggingstenesta ikkje godtek ({ $reason }). Sjekk lenkja, eller skriv adressa på nytt.
 # Heading when rate limited (429).
 too-many-attempts-title = For mange forsøk
 # Body when rate limited; uses `{seconds}`.
@@ -101,11 +101,11 @@ internal-error-body = Det oppstod ein feil i innloggingstenesta. Prøv igjen om 
 # Heading when the gateway is unavailable (503).
 unavailable-title = Mellombels utilgjengeleg
 # Body when the gateway is unavailable (503).
-unavailable-body = Innloggingstenesta er mellombels utilgjengeleg. Innlogginga di er teken vare på; prøv igjen om eit minutt.
+unavailable-body = Innloggingstenesta er mellombels utilgjengeleg. Er du logga inn, er du framleis logga inn. Prøv igjen om eit minutt.
 # Text of the skip link for keyboard and screen reader users.
 skip-to-content = Hopp til innhaldet
 # Heading of the account page.
-account-title = Kontoen din
+account-title = Min konto
 # Shows who is logged in; uses `{name}`.
 signed-in-as = Logga inn som { $name }
 # Heading of the page where a one-time code is sent and typed.
@@ -133,7 +133,7 @@ send-new-code = Send ein ny kode
 # Link to get the code another way.
 use-other-channel = Send koden på ein annan måte
 # Shown when the typed code is wrong; uses `{tries}`.
-code-wrong = Koden er ikkje rett. Du har { $tries } forsøk att.
+code-wrong = Koden er feil. Du har { $tries } forsøk att.
 # Shown when the code has expired.
 code-expired = Koden har gått ut på tid. Send ein ny kode.
 # Shown when the code was typed wrong too many times.
@@ -155,11 +155,11 @@ send-limit-cooldown-elsewhere = Ein kode vart nettopp send til same nummer eller
 # Shown when too many codes have been asked for; uses `{minutes}`.
 send-limit-reached = Det er bede om for mange kodar. Prøv igjen om { $minutes } minutt.
 # Shown when codes cannot be sent to the number's country.
-send-limit-country = Vi kan ikkje sende kodar til nummer i dette landet. Bruk e-post eller eID.
+send-limit-country = Vi kan ikkje sende kodar til nummer i dette landet. Bruk e-post eller eID i staden.
 # Text of the SMS with the code; uses `{code}` and `{minutes}`; keep under 160 characters.
-code-sms-text = Innloggingskoden din: { $code }. Gjeld i { $minutes } min. Del aldri koden med nokon.
+code-sms-text = Eingongskoden din: { $code }. Gjeld i { $minutes } min. Del aldri koden med nokon.
 # Subject of the e-mail with the code.
-code-email-subject = Innloggingskoden din
+code-email-subject = Eingongskoden din
 # Body of the e-mail with the code; uses `{code}` and `{minutes}`.
 code-email-body =
     Eingongskoden din er: { $code }
@@ -190,17 +190,17 @@ phones-saved = Numra dine er lagra.
 # Shown when numbers are changed from outside the municipality's network.
 phones-only-internal = Av omsyn til tryggleiken din kan numra berre endrast frå nettverket til kommunen (til dømes på jobb-PC-en).
 # Shown when the confirming password is wrong.
-phones-password-wrong = Passordet er ikkje rett. Ingenting vart endra.
+phones-password-wrong = Passordet er feil. Ingenting vart endra.
 # Shown when a typed number is refused; uses `{input}` and `{reason}`.
 phone-invalid = «{ $input }» er ikkje eit mobilnummer vi kan bruke: { $reason }.
 # Shown when more than two numbers are given.
 phones-too-many = Du kan registrere høgst to nummer.
 # Subject of the e-mail telling that the numbers were changed.
-phones-changed-subject = Numra dine for innloggingskodar er endra
+phones-changed-subject = Numra dine for eingongskodar er endra
 # Body of the e-mail telling that the numbers were changed; uses `{time}`.
-phones-changed-body = Mobilnumra for innloggingskodane dine vart endra { $time }. Viss det ikkje var du som gjorde dette, kontakt IT-brukarstøtta med ein gong.
+phones-changed-body = Mobilnumra for eingongskodane dine vart endra { $time }. Viss det ikkje var du som gjorde dette, kontakt IT-brukarstøtta med ein gong.
 # SMS telling that the numbers were changed; keep under 160 characters.
-phones-changed-sms = Numra dine for innloggingskodar er endra. Viss det ikkje var deg, kontakt IT-brukarstøtta.
+phones-changed-sms = Numra dine for eingongskodar er endra. Viss det ikkje var deg, kontakt IT-brukarstøtta.
 # Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.
 phone-reason-digits = bruk berre siffer, til dømes { $example }
 # Why a number was refused: too short or too long; fills `{reason}`.
@@ -212,7 +212,7 @@ phone-reason-not-mobile = det er ikkje eit mobilnummer; skriv eit nummer frå ei
 # Why a number was refused: its country is not allowed; fills `{reason}`.
 phone-reason-country = nummer i det landet kan ikkje ta imot kodar
 # Shown when the user directory cannot be reached: the password was not checked and nothing was counted.
-directory-down = Vi kan ikkje sjekke passordet ditt akkurat no fordi katalogtenesta ikkje svarar. Prøv igjen om nokre minutt. Forsøket vert ikkje rekna som feil passord.
+directory-down = Vi kan ikkje sjekke passordet ditt akkurat no fordi brukarkatalogen ikkje svarar. Prøv igjen om nokre minutt. Forsøket blir ikkje rekna som feil passord.
 # Shown after a right password that the directory says must be changed first.
 password-must-change = Passordet er rett, men du må byte det før du kan logge inn.
 # Link text to the page where the password is changed.
@@ -234,9 +234,9 @@ step-up-needs-eid = Denne tenesta krev innlogging med eID på nivå { $level ->
        *[other] betydeleg
     }. Ein eingongskode er ikkje nok.
 # Heading of the page for a step-up this user cannot make here.
-step-up-impossible-title = Denne innlogginga er ikkje mogleg her
+step-up-impossible-title = Innlogginga tenesta krev, er ikkje tilgjengeleg her
 # No configured eID can give the level needed; uses `{level}`.
 step-up-eid-not-offered = Denne tenesta krev innlogging med eID på nivå { $level ->
         [high] høgt
        *[other] betydeleg
-    }, og portalen tilbyr ingen eID på det nivået. Opne tenesta frå nettverket til kommunen, eller kontakt IT-brukarstøtta.
+    }, og her kan du ikkje logge inn med eID på det nivået. Opne tenesta frå nettverket til kommunen, eller kontakt IT-brukarstøtta.

@@ -3,7 +3,7 @@
 # Heading of the page that asks before logging out.
 logout-confirm-title = Logge ut?
 # Question on the page that asks before logging out.
-logout-confirm-body = Vil du logge ut? Du blir logga ut av alle tenestene du har opna via denne sida.
+logout-confirm-body = Du blir logga ut av alle tenestene du har opna med denne innlogginga.
 # Label of the language switcher.
 language-choice = Språk
 # Link to the account page.
