@@ -13,9 +13,9 @@ eid-login-with-at = Log ind med { $provider } (niveau { $level ->
 # Title of the link page.
 eid-link-title = Knyt dit eID til din konto
 # Explains linking.
-eid-link-intro = Det er første gang, du logger ind med eID her. Skriv din arbejdsmail: vi sender en kode dertil, og når du indtaster den, bliver dit eID knyttet til din konto. Derefter virker login med eID overalt.
+eid-link-intro = Det er første gang, du logger ind med eID her. Skriv din e-mailadresse på arbejdet: vi sender en kode dertil, og når du indtaster den, bliver dit eID knyttet til din konto. Derefter virker login med eID overalt.
 # E-mail field label.
-eid-email-label = Arbejdsmailadresse
+eid-email-label = E-mailadresse på arbejdet
 # Send button.
 eid-send-code = Send kode
 # Code sent; uses `{email}` and `{minutes}`.
@@ -24,21 +24,21 @@ eid-code-sent = Vi har sendt en kode til { $email }. Den gælder i { $minutes ->
        *[other] { $minutes } minutter
     }.
 # Code field label.
-eid-code-label = Koden fra mailen
+eid-code-label = Koden fra e-mailen
 # Link button.
 eid-link-button = Knyt og log ind
 # Private or foreign domain; uses `{domain}`.
-eid-private-domain = { $domain } er ikke et af kommunens maildomæner. Brug din arbejdsadresse: en privat adresse kan give dig en andens adgang.
+eid-private-domain = { $domain } er ikke et af kommunens e-maildomæner. Brug din e-mailadresse på arbejdet: en privat adresse kan give dig en andens adgang.
 # Not an e-mail address.
-eid-not-an-email = Det er ikke en mailadresse. Skriv hele din arbejdsadresse, for eksempel navn@kommune.dk.
+eid-not-an-email = Det er ikke en e-mailadresse. Skriv hele din e-mailadresse på arbejdet, for eksempel navn@kommune.dk.
 # No account with that address; uses `{email}`.
-eid-no-account = Ingen konto har adressen { $email }. Tjek stavningen, eller brug adressen, der står i dit mailprogram på arbejdet.
+eid-no-account = Ingen konto har adressen { $email }. Tjek stavningen, eller brug adressen, der står i dit e-mailprogram på arbejdet.
 # The account already has an eID linked.
-eid-already-linked = Denne konto har allerede et tilknyttet eID. Hvis tilknytningen er forkert: log ind med adgangskode, fjern den på kontosiden, og knyt igen.
+eid-already-linked = Denne konto har allerede et tilknyttet eID. Hvis tilknytningen er forkert: log ind med adgangskode, fjern den under »Min konto«, og knyt igen.
 # Title: linking only from work.
 eid-link-only-at-work-title = Første login med eID skal ske på arbejdet
 # Body: linking only from work.
-eid-link-only-at-work-body = Dit eID er endnu ikke knyttet til en konto. Tilknytningen kræver din arbejdsmail, så første login med eID skal ske på kommunens netværk (for eksempel på din arbejdscomputer). Derefter virker det overalt. Indtil da logger du ind med brugernavn, adgangskode og kode.
+eid-link-only-at-work-body = Dit eID er endnu ikke knyttet til en konto. Tilknytningen kræver din e-mailadresse på arbejdet, så første login med eID skal ske på kommunens netværk (for eksempel på din arbejds-pc). Derefter virker det overalt. Indtil da logger du ind med brugernavn, adgangskode og engangskode.
 # The link step expired.
 eid-link-expired = Tilknytningen tog for lang tid eller er allerede gennemført. Start login med eID forfra.
 # Title of eID failure pages.
@@ -50,21 +50,21 @@ eid-cancelled = Login med eID blev afbrudt. Du kan starte forfra eller logge ind
 # The provider returned an error; uses `{error}`.
 eid-provider-error = eID-tjenesten svarede med en fejl ({ $error }). Prøv igen om lidt.
 # The provider can't be reached.
-eid-unavailable = eID-tjenesten kan ikke nås lige nu. Prøv igen om et par minutter, eller log ind med brugernavn, adgangskode og kode.
+eid-unavailable = eID-tjenesten kan ikke nås lige nu. Prøv igen om et par minutter, eller log ind med brugernavn, adgangskode og engangskode.
 # The answer could not be verified.
 eid-invalid = Svaret fra eID-tjenesten kunne ikke kontrolleres, så du er ikke logget ind. Start forfra; sker det igen, kontakt IT-supporten.
 # The login's level was too low.
-eid-acr-too-low = Dit login med eID havde et lavere sikkerhedsniveau, end portalen kræver. Log ind igen med et stærkere eID (for eksempel MitID med app).
+eid-acr-too-low = Dit login med eID havde et lavere sikkerhedsniveau, end login-tjenesten accepterer. Log ind igen med et eID på et højere niveau.
 # The linked account no longer exists.
 eid-account-gone = Dit eID er knyttet til en konto, der ikke længere findes. Kontakt IT-supporten for at få tilknytningen fjernet.
 # Account page heading.
 eid-account-title = eID
 # Linked; uses `{provider}`, `{person}`, `{date}`.
-eid-account-linked = Din konto er knyttet til et eID hos { $provider } (person { $person }) siden { $date }.
+eid-account-linked = Din konto er knyttet til et eID hos { $provider } (ID-nummer { $person }) siden { $date }.
 # Nothing linked.
 eid-account-none = Intet eID er knyttet. Log ind med eID på kommunens netværk for at knytte et.
 # Unlink explanation.
-eid-unlink-intro = Hvis dette ikke er dit eID, så fjern tilknytningen. Bekræft med din adgangskode. Log derefter ud, luk browseren, og knyt igen med den rigtige mailadresse.
+eid-unlink-intro = Hvis dette ikke er dit eID, så fjern tilknytningen. Bekræft med din adgangskode. Log derefter ud, luk browseren, og knyt igen med den rigtige e-mailadresse.
 # Unlink button.
 eid-unlink-button = Fjern tilknytningen
 # Unlinked notice.
@@ -80,7 +80,7 @@ eid-code-body =
                *[other] { $minutes } minutter
             }.
 
-    Hvis du ikke forsøgte at knytte et eID til din konto, så se bort fra denne mail og giv IT-supporten besked.
+    Hvis du ikke forsøgte at knytte et eID til din konto, så se bort fra denne e-mail og giv IT-supporten besked.
 # Subject of the "linked" notice.
 eid-linked-subject = Et eID er knyttet til din konto
 # Body of the "linked" notice; uses `{provider}` and `{time}`.
@@ -96,4 +96,4 @@ eid-unlinked-body =
 
     Hvis det ikke var dig, så kontakt IT-supporten med det samme.
 eid-not-from-here = Dette eID kan ikke bruges, hvor du er nu. Log ind på en anden måde eller fra kommunens netværk.
-eid-no-mapped-account = Din organisationskonto har ingen konto i denne tjenestes brugerkatalog. Kontakt IT-supporten.
+eid-no-mapped-account = Den konto, du loggede ind med, har ingen tilsvarende konto i kommunens brugerkatalog. Kontakt IT-supporten.

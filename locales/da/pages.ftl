@@ -22,7 +22,7 @@ password-help = Har du glemt din adgangskode?
 # Heading of the service portal.
 portal-title = Dine tjenester
 # Introduction on the portal; uses `{name}`.
-portal-intro = Du er logget ind som { $name }. Her er de tjenester, du kan bruge nu:
+portal-intro = Du er logget ind som { $name }. Her er dine tjenester:
 # Shown on the portal when no services are open.
 portal-empty = Der er ingen tjenester, du kan bruge lige nu.
 # Button to open a service.
@@ -57,7 +57,7 @@ logged-out-body = Du er nu logget ud. Hvis du sidder ved en delt eller offentlig
 # Link to log in again.
 login-again = Log ind igen
 # Shown after logout for inactivity; uses `{minutes}`.
-session-expired = Du blev logget ud, fordi du ikke har været aktiv i mere end { $minutes ->
+session-expired = Du blev logget ud, fordi du ikke havde været aktiv i mere end { $minutes ->
         [one] { $minutes } minut
        *[other] { $minutes } minutter
     }. Log ind igen.
@@ -72,9 +72,9 @@ forbidden-csrf = Formularen var udløbet eller kom fra en anden side. Gå tilbag
 # Body for a form posted with another content type than a browser's form (415).
 form-type-body = Formularen skal sendes fra siden i en browser (som application/x-www-form-urlencoded). Gå tilbage, genindlæs siden, og prøv igen.
 # Body for access denied by an explicit deny rule without its own message; uses `{service}`.
-forbidden-policy = Kommunens adgangsregler giver dig ikke adgang til { $service }. Har du brug for det i dit arbejde, så kontakt IT-support.
+forbidden-policy = Kommunens adgangsregler giver dig ikke adgang til { $service }. Har du brug for tjenesten i dit arbejde, så kontakt IT-supporten.
 # Body for access denied because no rule gives the user's groups the service; uses `{service}`.
-forbidden-groups = Din konto giver ikke adgang til { $service }. Har du brug for det i dit arbejde, så bed din leder om at få det tilføjet.
+forbidden-groups = Din konto giver ikke adgang til { $service }. Har du brug for tjenesten i dit arbejde, så bed din leder om at skaffe dig adgang.
 # Heading for page not found (404).
 not-found-title = Siden blev ikke fundet
 # Body for page not found (404).
@@ -86,13 +86,13 @@ bad-gateway-body = Vi kan ikke få forbindelse til { $service } lige nu. Dine an
 # Heading when a request body is too large (413).
 too-large-title = Forespørgslen var for stor
 # Body when a request body is too large (413).
-too-large-body = Det, du sendte, var større, end der kan modtages. Gå tilbage, og prøv igen med mindre indhold.
+too-large-body = Det, du sendte, var større, end login-tjenesten kan modtage. Gå tilbage, og prøv igen med mindre indhold.
 # Body when request headers are too large (431).
-headers-too-large-body = Din browser sendte for meget data, ofte på grund af gamle cookies. Ryd cookies for denne hjemmeside, og prøv igen.
+headers-too-large-body = Din browser sendte for meget data, ofte på grund af gamle cookies. Ryd cookies for dette websted, og prøv igen.
 # Heading for a malformed request (400).
 bad-request-title = Forespørgslen kunne ikke forstås
 # Body for a malformed request (400).
-bad-request-body = Vi kunne ikke forstå forespørgslen. Gå tilbage, og prøv igen.
+bad-request-body = Login-tjenesten kunne ikke forstå forespørgslen. Gå tilbage, og prøv igen.
 # Body when the request's path is refused (400); uses `{reason}` (English, technical).
 bad-path-body = Adressen i forespørgslen har en form, som login-tjenesten ikke accepterer ({ $reason }). Kontrollér linket, eller skriv adressen igen.
 # Heading when rate limited (429).
@@ -107,11 +107,11 @@ internal-error-body = Der opstod en fejl i login-tjenesten. Prøv igen om lidt. 
 # Heading when the gateway is unavailable (503).
 unavailable-title = Midlertidigt utilgængelig
 # Body when the gateway is unavailable (503).
-unavailable-body = Login-tjenesten er midlertidigt utilgængelig. Dit login er bevaret; prøv igen om et minut.
+unavailable-body = Login-tjenesten er midlertidigt utilgængelig. Er du logget ind, forbliver du logget ind. Prøv igen om et minut.
 # Text of the skip link for keyboard and screen reader users.
 skip-to-content = Spring til indholdet
 # Heading of the account page.
-account-title = Din konto
+account-title = Min konto
 # Shows who is logged in; uses `{name}`.
 signed-in-as = Logget ind som { $name }
 # Heading of the page where a one-time code is sent and typed.
@@ -145,7 +145,7 @@ send-new-code = Send en ny kode
 # Link to get the code another way.
 use-other-channel = Send koden på en anden måde
 # Shown when the typed code is wrong; uses `{tries}`.
-code-wrong = Koden er ikke rigtig. Du har { $tries } forsøg tilbage.
+code-wrong = Koden er forkert. Du har { $tries } forsøg tilbage.
 # Shown when the code has expired.
 code-expired = Koden er udløbet. Send en ny kode.
 # Shown when the code was typed wrong too many times.
@@ -179,11 +179,11 @@ send-limit-reached = Der er bedt om for mange koder. Prøv igen om { $minutes ->
        *[other] { $minutes } minutter
     }.
 # Shown when codes cannot be sent to the number's country.
-send-limit-country = Vi kan ikke sende koder til numre i dette land. Brug e-mail eller eID.
+send-limit-country = Vi kan ikke sende koder til numre i dette land. Brug e-mail eller eID i stedet.
 # Text of the SMS with the code; uses `{code}` and `{minutes}`; keep under 160 characters.
-code-sms-text = Din loginkode: { $code }. Gælder i { $minutes } min. Del aldrig koden med nogen.
+code-sms-text = Din engangskode: { $code }. Gælder i { $minutes } min. Del aldrig koden med nogen.
 # Subject of the e-mail with the code.
-code-email-subject = Din loginkode
+code-email-subject = Din engangskode
 # Body of the e-mail with the code; uses `{code}` and `{minutes}`.
 code-email-body =
     Din engangskode er: { $code }
@@ -217,17 +217,17 @@ phones-saved = Dine numre er gemt.
 # Shown when numbers are changed from outside the municipality's network.
 phones-only-internal = Af hensyn til din sikkerhed kan numrene kun ændres fra kommunens netværk (for eksempel på din arbejds-pc).
 # Shown when the confirming password is wrong.
-phones-password-wrong = Adgangskoden er ikke rigtig. Der blev ikke ændret noget.
+phones-password-wrong = Adgangskoden er forkert. Der blev ikke ændret noget.
 # Shown when a typed number is refused; uses `{input}` and `{reason}`.
 phone-invalid = »{ $input }« er ikke et mobilnummer, vi kan bruge: { $reason }.
 # Shown when more than two numbers are given.
 phones-too-many = Du kan registrere højst to numre.
 # Subject of the e-mail telling that the numbers were changed.
-phones-changed-subject = Dine numre til loginkoder er blevet ændret
+phones-changed-subject = Dine numre til engangskoder er blevet ændret
 # Body of the e-mail telling that the numbers were changed; uses `{time}`.
-phones-changed-body = Mobilnumrene til dine loginkoder blev ændret den { $time }. Hvis det ikke var dig, der gjorde det, så kontakt IT-supporten med det samme.
+phones-changed-body = Mobilnumrene til dine engangskoder blev ændret den { $time }. Hvis det ikke var dig, der gjorde det, så kontakt IT-supporten med det samme.
 # SMS telling that the numbers were changed; keep under 160 characters.
-phones-changed-sms = Dine numre til loginkoder er blevet ændret. Hvis det ikke var dig, så kontakt IT-supporten.
+phones-changed-sms = Dine numre til engangskoder er blevet ændret. Hvis det ikke var dig, så kontakt IT-supporten.
 # Why a number was refused: not only digits; fills `{reason}`; uses `{example}`.
 phone-reason-digits = brug kun cifre, for eksempel { $example }
 # Why a number was refused: too short or too long; fills `{reason}`.
@@ -239,7 +239,7 @@ phone-reason-not-mobile = det er ikke et mobilnummer; skriv et nummer fra et and
 # Why a number was refused: its country is not allowed; fills `{reason}`.
 phone-reason-country = numre i det land kan ikke modtage koder
 # Shown when the user directory cannot be reached: the password was not checked and nothing was counted.
-directory-down = Vi kan ikke kontrollere din adgangskode lige nu, fordi katalogtjenesten ikke svarer. Prøv igen om et par minutter. Forsøget tæller ikke som en forkert adgangskode.
+directory-down = Vi kan ikke kontrollere din adgangskode lige nu, fordi brugerkataloget ikke svarer. Prøv igen om et par minutter. Forsøget tæller ikke som en forkert adgangskode.
 # Shown after a right password that the directory says must be changed first.
 password-must-change = Adgangskoden er rigtig, men du skal skifte den, før du kan logge ind.
 # Link text to the page where the password is changed.
@@ -261,9 +261,9 @@ step-up-needs-eid = Denne tjeneste kræver login med eID på niveau { $level ->
        *[other] betydelig
     }. En engangskode er ikke nok.
 # Heading of the page for a step-up this user cannot make here.
-step-up-impossible-title = Dette login er ikke muligt her
+step-up-impossible-title = Det login, tjenesten kræver, findes ikke her
 # No configured eID can give the level needed; uses `{level}`.
 step-up-eid-not-offered = Denne tjeneste kræver login med eID på niveau { $level ->
         [high] høj
        *[other] betydelig
-    }, og portalen tilbyder ikke eID på det niveau. Åbn tjenesten fra kommunens netværk, eller kontakt IT-supporten.
+    }, og her kan du ikke logge ind med eID på det niveau. Åbn tjenesten fra kommunens netværk, eller kontakt IT-supporten.

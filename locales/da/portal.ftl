@@ -3,7 +3,7 @@
 # Heading of the page that asks before logging out.
 logout-confirm-title = Log ud?
 # Question on the page that asks before logging out.
-logout-confirm-body = Vil du logge ud? Du bliver logget ud af alle de tjenester, du har åbnet via denne side.
+logout-confirm-body = Du bliver logget ud af alle de tjenester, du har åbnet med dette login.
 # Label of the language switcher.
 language-choice = Sprog
 # Link to the account page.
