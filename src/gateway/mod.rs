@@ -572,6 +572,21 @@ impl Ctx {
     }
 }
 
+// Names of the headers `upstream_request_filter` adds, built once: pingora-http inserts a pre-built `HeaderName`
+// without parsing or copying it (vendor/pingora-http/PATCH.md, section 1), and a static one clones for free. All
+// lowercase, so they reach the backend spelled exactly as the string names did before.
+static X_PORTVAKT_USER: ::http::HeaderName = ::http::HeaderName::from_static("x-portvakt-user");
+static X_PORTVAKT_GROUPS: ::http::HeaderName = ::http::HeaderName::from_static("x-portvakt-groups");
+static X_PORTVAKT_METHODS: ::http::HeaderName = ::http::HeaderName::from_static("x-portvakt-methods");
+static X_PORTVAKT_ZONE: ::http::HeaderName = ::http::HeaderName::from_static("x-portvakt-zone");
+static X_PORTVAKT_INSTITUTION: ::http::HeaderName = ::http::HeaderName::from_static("x-portvakt-institution");
+static X_PORTVAKT_ASSERTION: ::http::HeaderName = ::http::HeaderName::from_static("x-portvakt-assertion");
+static X_FORWARDED_FOR: ::http::HeaderName = ::http::HeaderName::from_static("x-forwarded-for");
+static X_FORWARDED_HOST: ::http::HeaderName = ::http::HeaderName::from_static("x-forwarded-host");
+static X_FORWARDED_PROTO: ::http::HeaderName = ::http::HeaderName::from_static("x-forwarded-proto");
+/// At most this many header names are added to an upstream request (the nine above and `Host`).
+const UPSTREAM_HEADERS_ADDED: usize = 10;
+
 #[async_trait]
 impl ProxyHttp for Gateway {
     type CTX = Ctx;
@@ -661,6 +676,8 @@ impl ProxyHttp for Gateway {
             up.remove_header(&n);
         }
         http::strip_cookies(up, &self.cookies.all);
+        // Room for the headers added below in one step (pingora grows its two header maps one insert at a time).
+        up.reserve(UPSTREAM_HEADERS_ADDED)?;
         // One Content-Length value, as RFC 9110 8.6 allows a recipient to reconcile `5, 5` and repeated lines.
         // pingora refuses differing values before this point; refuse them here too rather than guess.
         match http::single_content_length(up) {
@@ -722,15 +739,15 @@ impl ProxyHttp for Gateway {
                     h
                 }
             };
-            up.insert_header("x-portvakt-user", ids.user)?;
-            up.insert_header("x-portvakt-groups", ids.groups)?;
-            up.insert_header("x-portvakt-methods", ids.methods)?;
-            up.insert_header("x-portvakt-zone", ids.zone)?;
+            up.insert_header(&X_PORTVAKT_USER, ids.user)?;
+            up.insert_header(&X_PORTVAKT_GROUPS, ids.groups)?;
+            up.insert_header(&X_PORTVAKT_METHODS, ids.methods)?;
+            up.insert_header(&X_PORTVAKT_ZONE, ids.zone)?;
             // Inbound X-Portvakt-* headers are already removed (headers.rs): this is the only one the backend sees.
             if let Some(i) = ids.institution {
-                up.insert_header("x-portvakt-institution", i)?;
+                up.insert_header(&X_PORTVAKT_INSTITUTION, i)?;
             }
-            up.insert_header("x-portvakt-assertion", ids.assertion)?;
+            up.insert_header(&X_PORTVAKT_ASSERTION, ids.assertion)?;
         }
 
         // Forwarding headers: extend the chain only when the peer is a proxy we trust.
@@ -751,14 +768,14 @@ impl ProxyHttp for Gateway {
         };
         up.remove_header("x-forwarded-for");
         if !xff.is_empty() {
-            up.insert_header("x-forwarded-for", xff)?;
+            up.insert_header(&X_FORWARDED_FOR, xff)?;
         }
         let host = http::authority_of(session.req_header()).unwrap_or_default();
         if !(trusted && up.headers.contains_key("x-forwarded-host")) {
-            up.insert_header("x-forwarded-host", host.as_str())?;
+            up.insert_header(&X_FORWARDED_HOST, host.as_str())?;
         }
         if !(trusted && up.headers.contains_key("x-forwarded-proto")) {
-            up.insert_header("x-forwarded-proto", if self.listener.is_https() { "https" } else { "http" })?;
+            up.insert_header(&X_FORWARDED_PROTO, if self.listener.is_https() { "https" } else { "http" })?;
         }
         up.remove_header("forwarded");
         // HTTP/2 requests carry the host in the URI; HTTP/1.1 backends need a Host header.

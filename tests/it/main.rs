@@ -47,3 +47,4 @@ mod store_sqlite;
 mod tls_resumption;
 mod upgrade;
 mod upstream_pool;
+mod upstream_wire;

@@ -1,0 +1,104 @@
+//! The request head a backend receives, byte for byte: header names the gateway adds are spelled as they always
+//! were, and the client's own header names keep the case the client wrote (vendored pingora-http, patch 1).
+
+use crate::common::*;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A backend that hands the raw head of each request it receives to the test and answers it with 200.
+async fn recording_backend() -> (std::net::SocketAddr, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let Ok(n) = s.read(&mut chunk).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head: Vec<u8> = buf.drain(..end + 4).collect();
+                        let _ = tx.send(String::from_utf8_lossy(&head).into_owned());
+                        if s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (addr, rx)
+}
+
+/// One HTTP/1.1 request written by hand (so header names go out exactly as written here); returns the status line.
+fn raw_get(addr: std::net::SocketAddr, head: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = s.read(&mut chunk).unwrap();
+        assert!(n > 0, "gateway closed before answering");
+        got.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8_lossy(&got).lines().next().unwrap_or_default().to_string()
+}
+
+/// Identity and forwarding headers reach the backend as lowercase `x-portvakt-*`/`x-forwarded-*` lines and `Host`,
+/// exactly as the gateway wrote them before they were inserted under pre-built names, once each; the client's own
+/// `X-Custom-Case` and `User-Agent` keep the client's case.
+#[tokio::test(flavor = "multi_thread")]
+async fn backends_see_header_names_spelled_as_before() {
+    let (addr, mut heads) = recording_backend().await;
+    let env = Env::start(Opts { dead_backend: Some(addr), ..Default::default() });
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let gw = env.http;
+    let status = tokio::task::spawn_blocking(move || {
+        raw_get(
+            gw,
+            &format!(
+                "GET /signing/doc?id=7 HTTP/1.1\r\nHost: {gw}\r\nUser-Agent: wire-test\r\nX-Custom-Case: 1\r\n\
+                 Cookie: {cookie}\r\nX-Portvakt-User: mallory\r\nAccept: */*\r\n\r\n"
+            ),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    let head = tokio::time::timeout(Duration::from_secs(10), heads.recv()).await.unwrap().unwrap();
+    let lines: Vec<&str> = head.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "GET /signing/doc?id=7 HTTP/1.1", "{head}");
+    let names: Vec<&str> = lines[1..].iter().map(|l| l.split(':').next().unwrap()).collect();
+    for expected in [
+        "x-portvakt-user",
+        "x-portvakt-groups",
+        "x-portvakt-methods",
+        "x-portvakt-zone",
+        "x-portvakt-assertion",
+        "x-forwarded-for",
+        "x-forwarded-host",
+        "x-forwarded-proto",
+        "Host",
+        "User-Agent",
+        "X-Custom-Case",
+        "Accept",
+    ] {
+        assert_eq!(names.iter().filter(|n| **n == expected).count(), 1, "{expected} once, spelled so, in:\n{head}");
+    }
+    assert!(lines.contains(&"x-portvakt-user: anna"), "{head}");
+    assert!(lines.contains(&"x-portvakt-zone: internal"), "{head}");
+    assert!(lines.contains(&"x-forwarded-for: 127.0.0.1"), "{head}");
+    assert!(lines.contains(&"x-forwarded-proto: http"), "{head}");
+    assert!(lines.contains(&"X-Custom-Case: 1"), "{head}");
+    assert!(!head.contains("mallory") && !head.to_lowercase().contains("cookie"), "{head}");
+}
