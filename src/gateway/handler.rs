@@ -69,7 +69,13 @@ pub fn page_ctx<'a>(
     req: &RequestHeader,
     user: Option<(&'a str, &'a str)>,
 ) -> PageCtx<'a> {
-    PageCtx { lang: ctx.lang(req), user, chrome: &gw.state.chrome, here: return_path(ctx, req) }
+    PageCtx {
+        lang: ctx.lang(req),
+        user,
+        chrome: &gw.state.chrome,
+        here: return_path(ctx, req),
+        answers_form: req.method == ::http::Method::POST,
+    }
 }
 
 /// Gateway pages a language switch may come back to by GET; every other gateway path (the eID callback, the

@@ -143,7 +143,7 @@ impl State {
             }
         }
         let csp = format!(
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+            "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
         );
         let stores = services.stores;
         let regulator = crate::regulation::Regulator::new(

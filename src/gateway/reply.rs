@@ -154,6 +154,7 @@ impl Reply {
             user: user.as_ref().map(|(n, c)| (n.as_str(), c.as_str())),
             chrome: &gw.state.chrome,
             here: super::handler::return_path(ctx, session.req_header()),
+            answers_form: session.req_header().method == ::http::Method::POST,
         };
         match d {
             Deferred::Error { title, body, .. } => pages::error_page_notices(&pctx, *title, body).into(),

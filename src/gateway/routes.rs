@@ -88,6 +88,7 @@ pub const ROUTES: &[Route] = &[
     get("/.portvakt/logged-out", h!(system::logged_out)),
     get("/.portvakt/jwks.json", h!(system::jwks)),
     get(crate::pages::CSS_PATH, h!(system::stylesheet)),
+    get(crate::pages::FORM_ANSWER_JS_PATH, h!(system::form_answer_script)),
     get(crate::pages::FAVICON_PATH, h!(system::favicon)),
     get(crate::pages::LOGO_PATH, h!(system::logo)),
     get("/.portvakt/language", h!(system::language)),

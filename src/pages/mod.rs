@@ -19,6 +19,11 @@ pub use i18n::{Arg, Lang, Msg, Text};
 pub const CSS: &str = include_str!("../../assets/portvakt.css");
 /// Where the stylesheet is served.
 pub const CSS_PATH: &str = "/.portvakt/static/portvakt.css";
+/// The script a page answering a form loads: it makes that history entry a GET of the form's page (Back and reload
+/// never send the form again); progressive enhancement, the pages need no JavaScript.
+pub const FORM_ANSWER_JS: &str = include_str!("../../assets/form-answer.js");
+/// Where [`FORM_ANSWER_JS`] is served.
+pub const FORM_ANSWER_JS_PATH: &str = "/.portvakt/static/form-answer.js";
 /// Portvakt's own favicon, used when `[branding] favicon` is not configured.
 pub const DEFAULT_FAVICON: &[u8] = include_bytes!("../../assets/favicon.svg");
 /// Where the favicon is served (with `?v=` and its version).
@@ -166,17 +171,20 @@ pub struct PageCtx<'a> {
     pub chrome: &'a Chrome,
     /// The page the language switcher comes back to: a path on this host (with its query).
     pub here: String,
+    /// This page answers a form (POST): it loads [`FORM_ANSWER_JS`], which makes its history entry a GET of `here`.
+    pub answers_form: bool,
 }
 
 impl std::fmt::Debug for PageCtx<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let PageCtx { lang, user, chrome, here } = self;
+        let PageCtx { lang, user, chrome, here, answers_form } = self;
         let user = user.map(|(name, _csrf)| (name, REDACTED));
         f.debug_struct("PageCtx")
             .field("lang", lang)
             .field("user", &user)
             .field("chrome", chrome)
             .field("here", here)
+            .field("answers_form", answers_form)
             .finish()
     }
 }
@@ -185,7 +193,7 @@ impl<'a> PageCtx<'a> {
     /// A page context with Portvakt's own chrome, whose language switcher returns to the portal (tests, and pages
     /// rendered without a gateway).
     pub fn new(lang: Lang, user: Option<(&'a str, &'a str)>) -> PageCtx<'a> {
-        PageCtx { lang, user, chrome: Chrome::portvakt(), here: PORTAL_PATH.to_string() }
+        PageCtx { lang, user, chrome: Chrome::portvakt(), here: PORTAL_PATH.to_string(), answers_form: false }
     }
 
     /// The language switcher's link to `lang`: sets the language and comes back to this page.
@@ -807,7 +815,7 @@ mod tests {
                 hours_by_language: Default::default(),
             }),
         };
-        let ctx = PageCtx { lang: Lang::En, user: None, chrome: &chrome, here: h("here") };
+        let ctx = PageCtx { lang: Lang::En, user: None, chrome: &chrome, here: h("here"), answers_form: false };
         let html = login_page(&ctx, &LoginView::default());
         let fields = ["name", "logo", "favicon", "footer", "footerurl", "phone", "tel", "email", "help", "hours"];
         assert_escaped("login", &html, &fields);

@@ -28,10 +28,11 @@ async fn page(c: &reqwest::Client, url: &str, cookie: &str, lang: &str) -> (u16,
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-/// POSTs a form with a session cookie; (status, body).
+/// POSTs a form with a session cookie in English; (status, the page shown: after a 303, the page it leads to).
 async fn post(c: &reqwest::Client, url: &str, cookie: &str, form: &[(&str, &str)]) -> (u16, String) {
     let r = c.post(url).header("cookie", cookie).header("accept-language", "en").form(form).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+    let base = &url[..url.find("/.portvakt/").unwrap()];
+    shown_after(c, base, r, cookie, &[("accept-language", "en")]).await
 }
 
 /// POSTs a form with a session cookie; (status, Location).
@@ -71,7 +72,8 @@ async fn anna_with_numbers(env: &Env, numbers: &[&str]) -> (reqwest::Client, Str
         form.push((k, n));
     }
     let (s, body) = post(&c, &format!("{}/.portvakt/account/phones", env.http_url()), &cookie, &form).await;
-    assert_eq!(s, 200, "{body}");
+    assert_eq!(s, 303, "{body}");
+    assert!(body.contains(&saved("en")), "{body}");
     (c, cookie)
 }
 

@@ -185,6 +185,17 @@ impl Browser {
         self.keep(&r);
         r
     }
+
+    /// The page a form's 303 leads to (POST-redirect-GET), as this browser GETs it from `base`; panics when `r` is
+    /// no 303 to one of the gateway's pages or that page does not answer 200.
+    pub(crate) async fn after_see_other(&mut self, base: &str, r: reqwest::Response) -> String {
+        let to = location(&r);
+        assert_eq!(r.status(), 303, "{to}: {}", r.text().await.unwrap());
+        assert!(to.starts_with("/.portvakt/"), "a 303 to {to:?}, not to one of the gateway's pages");
+        let page = self.get(&format!("{base}{to}")).await;
+        assert_eq!(page.status(), 200, "the page after the redirect to {to}");
+        page.text().await.unwrap()
+    }
 }
 
 pub(crate) fn location(r: &reqwest::Response) -> String {
@@ -286,8 +297,9 @@ async fn link_at_work_then_log_in_remotely_then_unlink() {
     assert!(e.smtp.messages().is_empty(), "no code for refused addresses");
 
     let r = b.post(&link_url, &[("csrf", &csrf), ("email", " Anna@Kommune.example ")]).await;
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("We sent a code to anna@kommune.example"));
+    assert_eq!(location(&r), "/.portvakt/eid/link", "sent: POST-redirect-GET to the page with the code form");
+    let html = b.after_see_other(&e.base, r).await;
+    assert!(html.contains("We sent a code to anna@kommune.example") && html.contains("id=\"code\""), "{html}");
     let mail = e.smtp.wait_for(1, Duration::from_secs(10)).remove(0);
     assert_eq!(mail.to, "anna@kommune.example");
     assert_eq!(mail.subject, "Your code for linking eID");
@@ -333,8 +345,8 @@ async fn link_at_work_then_log_in_remotely_then_unlink() {
     assert!(r.text().await.unwrap().contains("The password is wrong. The eID is still linked."));
     assert!(std::fs::read_to_string(e.env.dir.path().join("accounts.json")).unwrap().contains(PID));
     let r = home.post(&unlink, &[("csrf", &csrf), ("password", PASSWORD)]).await;
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("Your eID is no longer linked"));
+    assert_eq!(location(&r), "/.portvakt/logged-out?r=eid-unlinked", "this eID session ended with its link");
+    assert!(home.after_see_other(&e.base, r).await.contains("Your eID is no longer linked"));
     assert!(!std::fs::read_to_string(e.env.dir.path().join("accounts.json")).unwrap().contains(PID));
     let mails = e.smtp.wait_for(3, Duration::from_secs(10));
     assert_eq!(mails[2].subject, "The eID link to your account was removed");

@@ -678,7 +678,7 @@ timeout = "5s"
     assert!(smtp.messages().is_empty(), "no code for an address slapd lacks or two accounts share");
 
     let r = b.post(&link, &[("csrf", &csrf), ("email", "Anna@Kommune.Example")]).await;
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 303);
     let mail = smtp.wait_for(1, Duration::from_secs(10)).remove(0);
     assert_eq!(mail.to, "anna@kommune.example", "slapd's address for anna");
     let r = b.post(&link, &[("csrf", &csrf), ("code", &code_in(&mail.body))]).await;
@@ -806,7 +806,7 @@ async fn remote_login_with_slapd_password_and_sms_code() {
         &[("csrf", &csrf), ("password", PASSWORD), ("phone1", "070-111 22 33")],
     )
     .await;
-    assert_eq!(s, 200, "{body}");
+    assert_eq!(s, 303, "{body}");
     let (cookie, csrf, code) = remote_login_to_sms(&env, &sms, "kim", "070•••22 33", "+46701112233").await;
     let (s, _, stepped, body) = post_form(
         &c,

@@ -31,6 +31,7 @@ mod paths;
 mod phone_numbers;
 mod policies;
 mod portal;
+mod post_redirect_get;
 mod process;
 mod redis_shared;
 mod redis_store;

@@ -234,7 +234,7 @@ async fn audit_schema_and_no_secrets() {
     let csrf = hidden_field(&html, "csrf").unwrap();
     let form = [("csrf", csrf.as_str()), ("password", PASSWORD), ("phone1", "+4791234567")];
     let r = inside.post(e.url("/.portvakt/account/phones")).header("cookie", &cookie).form(&form).send().await.unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let teacher = login(&inside, &e.env.http_url(), "bjorn", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     assert_eq!(get_json(&inside, &e.url("/expense/claims"), &teacher, &[]).await.0, 403);
     let remote = client_from(REMOTE);

@@ -35,7 +35,8 @@ async fn account_page(env: &Env, c: &reqwest::Client, cookie: &str, lang: &str) 
     r.text().await.unwrap()
 }
 
-/// Saves numbers through the account page's form read in `lang`; returns the status and the page shown.
+/// Saves numbers through the account page's form read in `lang`; returns the status and the page shown (after a
+/// save's 303, the account page it leads to).
 async fn save(env: &Env, lang: &str, phone1: &str, phone2: &str) -> (u16, String) {
     let (c, cookie) = internal_session(env).await;
     let csrf = hidden_field(&account_page(env, &c, &cookie, lang).await, "csrf").unwrap();
@@ -47,7 +48,7 @@ async fn save(env: &Env, lang: &str, phone1: &str, phone2: &str) -> (u16, String
         .send()
         .await
         .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+    shown_after(&c, &env.http_url(), r, &cookie, &[("accept-language", lang)]).await
 }
 
 /// The code page a remote login lands on, in `lang`; returns the page and its CSRF token.
@@ -82,7 +83,8 @@ fn registered(html: &str) -> &str {
 async fn norwegian_and_swedish_numbers_as_each_reader_writes_them() {
     let (env, sms) = start("");
     let (status, html) = save(&env, "nb", "912 34 567", "+46 70 123 45 67").await;
-    assert_eq!(status, 200, "{html}");
+    assert_eq!(status, 303, "{html}");
+    assert!(html.contains(&saved("nb")), "the page after the redirect says the numbers were saved: {html}");
     let list = registered(&html);
     assert!(list.contains("9•••45 67") && list.contains("+46 70•••45 67"), "{list}");
     assert!(!list.contains("091"), "{list}");
@@ -115,7 +117,7 @@ async fn norwegian_and_swedish_numbers_as_each_reader_writes_them() {
 async fn danish_numbers_national_and_international() {
     let (env, sms) = start("");
     let (status, html) = save(&env, "da", "20 12 34 56", "0047 912 34 567").await;
-    assert_eq!(status, 200, "{html}");
+    assert_eq!(status, 303, "{html}");
     let list = registered(&html);
     assert!(list.contains("2•••34 56") && list.contains("+47 9•••45 67"), "{list}");
     let (c, cookie) = internal_session(&env).await;
@@ -169,7 +171,7 @@ async fn example_numbers_per_language_and_default_region() {
         assert!(lang == "sv" || !html.contains("070"), "{lang}: {html}");
     }
     let (status, html) = save(&env, "en", "91234567", "").await;
-    assert_eq!(status, 200, "{html}");
+    assert_eq!(status, 303, "{html}");
     assert!(registered(&html).contains("9•••45 67"), "{html}");
 }
 
@@ -190,11 +192,11 @@ async fn number_change_mail_says_when_in_the_readers_language() {
     // 2026-11-30 04:00 UTC, 05:00 in Oslo and Stockholm.
     env.clock.set(portvakt::clock::Instant(1_796_011_200_000));
     let (status, html) = save(&env, "sv", "070-123 45 67", "").await;
-    assert_eq!(status, 200, "{html}");
+    assert_eq!(status, 303, "{html}");
     let mail = smtp.wait_for(1, std::time::Duration::from_secs(10)).remove(0);
     assert!(mail.body.contains("ändrades den 30 november 2026 kl. 05:00 CET."), "{}", mail.body);
     let (status, html) = save(&env, "en", "070-123 45 67", "+47 912 34 567").await;
-    assert_eq!(status, 200, "{html}");
+    assert_eq!(status, 303, "{html}");
     let mail = smtp.wait_for(2, std::time::Duration::from_secs(10)).remove(1);
     assert!(mail.body.contains("were changed on 30 November 2026 at 05:00 CET."), "{}", mail.body);
 }

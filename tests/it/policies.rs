@@ -182,7 +182,7 @@ async fn account_phones_governed_by_policy() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 303);
     // The rule with no zone does not open it to a password-only session from remote.
     let html = account_page(outside.clone(), remote_cookie.clone(), url.clone()).await;
     assert!(!html.contains("name=\"phone1\""), "{html}");

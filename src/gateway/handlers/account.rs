@@ -123,18 +123,28 @@ async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRec
 /// GET /.portvakt/account.
 pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     let rec = extract::logged_in(gw, session, ctx).await?.rec;
-    let (notice, errors) = removal_notice(session.req_header());
+    let (notice, errors) = query_notice(session.req_header());
     render(gw, ctx, session, &rec, Render::plain(200, notice, errors)).await
 }
+
+/// `r=` of the redirect after the numbers were saved.
+const SAVED: &str = "saved";
+/// `r=` of the redirect after the eID link was removed (by a session that was not made with it).
+pub const EID_UNLINKED: &str = "eid-unlinked";
 
 /// Longest masked number a removal notice names (a masked E.164 number is far shorter).
 const MAX_MASKED_LEN: usize = 32;
 
-/// The notice a removal's redirect names (`removed=` the masked number, or `r=not-registered`). Only the characters
-/// a masked number has are shown, so a crafted link cannot put other words on the page.
-fn removal_notice(req: &pingora_http::RequestHeader) -> (Option<Notice>, Vec<Notice>) {
-    if crate::gateway::http::query_param(req, "r").as_deref() == Some("not-registered") {
-        return (None, vec![Notice::from(Msg::PhoneNotRegistered)]);
+/// The notice a change's redirect names (POST-redirect-GET): `r=saved` (the numbers were saved),
+/// `r=eid-unlinked`, `r=not-registered` (a removal of a number that was not there), or `removed=` the masked number.
+/// Only fixed words and the characters a masked number has are shown, so a crafted link cannot put other words on
+/// the page.
+fn query_notice(req: &pingora_http::RequestHeader) -> (Option<Notice>, Vec<Notice>) {
+    match crate::gateway::http::query_param(req, "r").as_deref() {
+        Some(SAVED) => return (Some(Notice::from(Msg::PhonesSaved)), vec![]),
+        Some(EID_UNLINKED) => return (Some(Notice::from(Msg::EidUnlinked)), vec![]),
+        Some("not-registered") => return (None, vec![Notice::from(Msg::PhoneNotRegistered)]),
+        _ => {}
     }
     let masked = crate::gateway::http::query_param(req, "removed").filter(|m| {
         !m.is_empty()
@@ -178,7 +188,8 @@ fn normalize_phones(gw: &Gateway, lang: Lang, typed: [&str; 2]) -> Result<Vec<St
     }
 }
 
-/// POST /.portvakt/account/phones: `phone1`, `phone2`, `password`; refused (403) outside the allowed zones.
+/// POST /.portvakt/account/phones: `phone1`, `phone2`, `password`; refused (403) outside the allowed zones. Saved,
+/// the answer is a 303 to the page, which says so; a refused form is shown again as typed, with its errors (400).
 pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     let (LoggedIn { rec, .. }, form) = extract::session_form(gw, session, ctx).await?;
     let lang = ctx.lang(session.req_header());
@@ -210,8 +221,8 @@ pub async fn phones(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handl
     if old != numbers {
         announce_phone_change(gw, lang, &rec, old);
     }
-    let notice = Some(Notice::from(Msg::PhonesSaved));
-    render(gw, ctx, session, &rec, Render::plain(200, notice, vec![])).await
+    // POST-redirect-GET: Back and reload after saving show the page, never "Confirm Form Resubmission".
+    Ok(Reply::see_other(&format!("{}?r={SAVED}", pages::ACCOUNT_PATH)))
 }
 
 /// How often a removal is tried again when the numbers changed between reading and writing them (another tab).
@@ -269,7 +280,9 @@ fn announce_phone_change(gw: &Gateway, lang: Lang, rec: &SessionRecord, old: Vec
     });
 }
 
-/// POST /.portvakt/account/eid/unlink: `password`; removes the eID link and ends the sessions made with it.
+/// POST /.portvakt/account/eid/unlink: `password`; removes the eID link and ends the sessions made with it, then
+/// 303 to the account page (or, when this session was made with that eID and has ended, to the logged-out page),
+/// which says the link was removed.
 pub async fn eid_unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     let (LoggedIn { rec, .. }, form) = extract::session_form(gw, session, ctx).await?;
     let lang = ctx.lang(session.req_header());
@@ -284,11 +297,11 @@ pub async fn eid_unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> H
         let title = gw.state.eid.provider(&l.provider).map(|p| p.settings.title.clone()).unwrap_or(l.provider);
         super::eid_link::announce(gw, lang, rec.email.clone(), Msg::EidUnlinkedSubject, Msg::EidUnlinkedBody, &title);
     }
+    // POST-redirect-GET, as after every change: Back and reload never post the unlink again.
     if rec.eid.is_some() {
-        // This very session was an eID login and has just ended.
-        ctx.set_page_user(None);
-        let page = Reply::message_page(lang, 200, Msg::EidAccountTitle, Msg::EidUnlinked.into(), false);
-        return Ok(page.header("set-cookie", gw.clear_session_cookie()));
+        // This very session was an eID login and has just ended: the logged-out page says why.
+        let to = format!("{}?r={EID_UNLINKED}", super::logout::LOGGED_OUT);
+        return Ok(Reply::see_other(&to).header("set-cookie", gw.clear_session_cookie()));
     }
-    render(gw, ctx, session, &rec, Render::plain(200, Some(Msg::EidUnlinked.into()), vec![])).await
+    Ok(Reply::see_other(&format!("{}?r={EID_UNLINKED}", pages::ACCOUNT_PATH)))
 }

@@ -56,7 +56,10 @@ fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, status: u16, v: LinkVi
     }
 }
 
-/// GET /.portvakt/eid/link.
+/// The link page.
+const LINK_PATH: &str = "/.portvakt/eid/link";
+
+/// GET /.portvakt/eid/link: the e-mail form, with the code form once a code was sent.
 pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     let (_, flow, _) = link_state(gw, session, ctx).await?;
     let sent = flow.pending.as_ref().map(|(_, e)| e.as_str());
@@ -64,7 +67,8 @@ pub async fn get(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled 
     Ok(render(gw, ctx, session, 200, v))
 }
 
-/// POST /.portvakt/eid/link: `email` sends a code; `code` links and logs in.
+/// POST /.portvakt/eid/link: `email` sends a code (then 303 to the page, which has the code form); `code` links and
+/// logs in (303 on).
 pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
     let form = extract::prelogin_form(gw, session, ctx).await?;
     let (token, flow, key) = link_state(gw, session, ctx).await?;
@@ -91,9 +95,9 @@ pub async fn post(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled
     let client = ctx.client.and_then(|c| c.0);
     let fill = Text::from;
     Ok(match gw.eid_linking().send_code(&token, flow, key, &email, client, compose).await? {
-        CodeStart::Sent => {
-            render(gw, ctx, session, 200, LinkView { email: &email, code_sent_to: Some(&email), ..Default::default() })
-        }
+        // POST-redirect-GET: the page shows the code form for the address the flow sent to; reload and Back never
+        // send another code.
+        CodeStart::Sent => Reply::see_other(LINK_PATH),
         CodeStart::NotAnEmail => refuse(gw, ctx, 400, fill(Msg::EidNotAnEmail)),
         CodeStart::NotMunicipal(domain) => refuse(gw, ctx, 400, Msg::EidPrivateDomain.arg("domain", &domain)),
         CodeStart::NoAccount => refuse(gw, ctx, 400, Msg::EidNoAccount.arg("email", &email)),

@@ -1,5 +1,5 @@
-//! Pages without a user: health, readiness, the JWKS, the stylesheet, favicon and logo, the language switcher, and
-//! the "logged out" page.
+//! Pages without a user: health, readiness, the JWKS, the stylesheet, the form-answer script, favicon and logo, the
+//! language switcher, and the "logged out" page.
 
 use crate::gateway::handler::{page_ctx, Handled};
 use crate::gateway::http::query_param;
@@ -26,8 +26,15 @@ pub async fn readyz(gw: &Gateway, _session: &mut Session, _ctx: &mut Ctx) -> Han
     })
 }
 
-/// GET /.portvakt/logged-out: where a provider's logout returns to.
+/// GET /.portvakt/logged-out: where logout and a provider's logout return to; `r=eid-unlinked` after an eID login
+/// removed its own eID link (which ended the session).
 pub async fn logged_out(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> Handled {
+    let req = session.req_header();
+    if query_param(req, "r").as_deref() == Some(super::account::EID_UNLINKED) {
+        let lang = ctx.lang(req);
+        let body = pages::Msg::EidUnlinked.into();
+        return Ok(Reply::message_page(lang, 200, pages::Msg::EidAccountTitle, body, false));
+    }
     let pctx = page_ctx(gw, ctx, session.req_header(), None);
     Ok(Reply::html(200, pages::logged_out_page(&pctx)))
 }
@@ -40,6 +47,11 @@ pub async fn jwks(gw: &Gateway, _session: &mut Session, _ctx: &mut Ctx) -> Handl
 /// GET the stylesheet (with the configured primary colour).
 pub async fn stylesheet(gw: &Gateway, _session: &mut Session, _ctx: &mut Ctx) -> Handled {
     Ok(Reply::bytes(200, "text/css; charset=utf-8", gw.state.stylesheet.clone()))
+}
+
+/// GET the script of pages that answer a form ([`pages::FORM_ANSWER_JS`]).
+pub async fn form_answer_script(_gw: &Gateway, _session: &mut Session, _ctx: &mut Ctx) -> Handled {
+    Ok(Reply::bytes(200, "text/javascript; charset=utf-8", Bytes::from_static(pages::FORM_ANSWER_JS.as_bytes())))
 }
 
 /// Cache-Control of images whose URL carries their version: a changed file gets a new URL.

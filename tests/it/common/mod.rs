@@ -513,3 +513,31 @@ pub async fn browse(c: &reqwest::Client, url: &str, cookie: &str, headers: &[(&s
     }
     rb.send().await.unwrap()
 }
+
+/// What a browser shows after a POST answered the POST-redirect-GET way: when `r` is a 303 to one of the gateway's
+/// own pages (`/.portvakt/...`), that page as the browser GETs it next (same cookie and headers; it must answer
+/// 200); any other answer's own body. Returns the POST's status and that HTML.
+pub async fn shown_after(
+    c: &reqwest::Client,
+    base: &str,
+    r: reqwest::Response,
+    cookie: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String) {
+    let status = r.status().as_u16();
+    if status != 303 {
+        return (status, r.text().await.unwrap());
+    }
+    let to = r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    assert!(to.starts_with("/.portvakt/"), "a 303 to {to:?}, not to one of the gateway's pages");
+    let page = browse(c, &format!("{base}{to}"), cookie, headers).await;
+    assert_eq!(page.status(), 200, "the page after the redirect to {to}");
+    (status, page.text().await.unwrap())
+}
+
+/// "Your numbers were saved." in a language (`sv`, `nb`, `nn`, `da`, `en`): the notice the account page shows after
+/// the save's redirect.
+pub fn saved(lang: &str) -> String {
+    let lang = portvakt::pages::Lang::from_code(lang).unwrap();
+    portvakt::pages::Msg::PhonesSaved.text(lang)
+}

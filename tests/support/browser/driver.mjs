@@ -156,6 +156,89 @@ class Run {
     throw new JourneyError(`radio ${name}: not chosen with the arrow keys`);
   }
 
+  /** The accessible description Chromium computes for the element with `id` (DevTools' Accessibility domain). */
+  async description(id) {
+    const cdp = await this.page.context().newCDPSession(this.page);
+    try {
+      const { result } = await cdp.send('Runtime.evaluate', {
+        expression: `document.getElementById(${JSON.stringify(id)})`,
+      });
+      expect(result.objectId, `no element #${id}`);
+      const { nodes } = await cdp.send('Accessibility.getPartialAXTree', { objectId: result.objectId, fetchRelatives: false });
+      return nodes[0]?.description?.value ?? '';
+    } finally {
+      await cdp.detach();
+    }
+  }
+
+  /** After a refused form: the error (an alert matching `message`) is where the browser put the focus, as the page
+   * design says (the error above the form takes it when the page opens), and the field it is about (`field`, a
+   * locator) is invalid and has the error's text in its accessible description. */
+  async errorFocus(state, field, message) {
+    const { page } = this;
+    const alert = page.getByRole('alert').filter({ hasText: message });
+    await alert.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const [alertId, fieldId] = [await alert.getAttribute('id'), await field.getAttribute('id')];
+    const text = (await alert.innerText()).replace(/\s+/g, ' ').trim();
+    // Autofocus runs once the page is shown; give it a frame or two.
+    let focused = null;
+    for (let i = 0; i < 20 && focused !== alertId; i++) {
+      focused = await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || null);
+      if (focused !== alertId) await page.waitForTimeout(25);
+    }
+    expect(focused === alertId, `${state}: the focus is on ${focused}, not on the error #${alertId} ("${text}")`);
+    expect(await field.getAttribute('aria-invalid') === 'true', `${state}: #${fieldId} is not marked invalid`);
+    const described = (await this.description(fieldId)).replace(/\s+/g, ' ');
+    expect(described.includes(text), `${state}: #${fieldId}'s accessible description "${described}" lacks "${text}"`);
+  }
+
+  /** After a successful form, the page shown came by GET (POST-redirect-GET): a reload sends no form again, and
+   * after leaving the page, Back shows it again as it was, with no "Confirm Form Resubmission" (net::ERR_CACHE_MISS). */
+  async backSafe(state) {
+    const { page } = this;
+    const [url, title] = [page.url(), await page.title()];
+    const same = async (what) => {
+      await page.waitForLoadState('load');
+      const body = await page.evaluate(() => document.body?.innerText ?? '');
+      expect(!body.includes('ERR_CACHE_MISS') && !/Confirm Form Resubmission/i.test(body),
+        `${state}: ${what} shows "Confirm Form Resubmission" at ${url}`);
+      expect(page.url() === url && await page.title() === title,
+        `${state}: ${what} shows "${await page.title()}" at ${page.url()}, not "${title}" at ${url}`);
+    };
+    const reloaded = await page.reload();
+    const method = reloaded?.request().method();
+    expect(method === 'GET', `${state}: reloading ${url} sent ${method}, not GET`);
+    await same('reload');
+    await page.goto('about:blank');
+    try {
+      await page.goBack();
+    } catch (e) {
+      throw new JourneyError(`${state}: Back to ${url} failed: ${e.message.split('\n')[0]}`);
+    }
+    await same('Back');
+  }
+
+  /** After a refused form and then a successful one: Back goes to the entry of the refused form, which shows the
+   * form's page again by GET at path `p` (its page turned that entry into a GET), never "Confirm Form
+   * Resubmission"; Forward comes back. */
+  async backOverRefused(state, p) {
+    const { page } = this;
+    const after = page.url();
+    try {
+      await page.goBack();
+    } catch (e) {
+      throw new JourneyError(`${state}: Back failed: ${e.message.split('\n')[0]}`);
+    }
+    await page.waitForLoadState('load');
+    const body = await page.evaluate(() => document.body?.innerText ?? '');
+    expect(!body.includes('ERR_CACHE_MISS') && !/Confirm Form Resubmission/i.test(body),
+      `${state}: Back shows "Confirm Form Resubmission" at ${page.url()}`);
+    expect(new URL(page.url()).pathname === p, `${state}: Back shows ${page.url()}, expected the page at ${p}`);
+    await page.goForward();
+    await page.waitForLoadState('load');
+    expect(page.url() === after, `${state}: Forward shows ${page.url()}, not ${after}`);
+  }
+
   /** Waits until the page's URL path is `p` (exact). */
   async at(p) {
     await this.page.waitForURL((u) => u.pathname === p, { timeout: STEP_TIMEOUT_MS });
@@ -201,18 +284,33 @@ async function opLogin(page, pid, acr) {
 // ---- the journeys -------------------------------------------------------------------------------------------------
 
 const JOURNEYS = {
-  /** Internal password login by keyboard, the service, the portal, logout with the header's button. */
+  /** Internal password login by keyboard, first with a wrong password (the error takes the focus and describes the
+   * password field), the service, the portal, logout with the header's button; Back and reload after the login and
+   * after the logout show the pages again, never "Confirm Form Resubmission". */
   async password(r) {
     const { page, t, j } = r;
     await page.goto(`${j.base}/self-service/`);
-    await r.passwordLogin('internal');
+    await r.heading(t.LoginTitle);
+    await r.kbType(t.Username, j.user);
+    await r.kbType(t.Password, `${j.password}-wrong`);
+    await r.kbPress('button', t.LoginButton);
+    await r.heading(t.LoginTitle);
+    await r.errorFocus('wrong password', page.getByLabel(t.Password, { exact: true }), t.LoginFailed);
+    await r.check('login page: wrong password');
+    const kept = await page.getByLabel(t.Username, { exact: true }).inputValue();
+    expect(kept === j.user, `after a wrong password the username field holds "${kept}"`);
+    await r.kbType(t.Password, j.password);
+    await r.kbPress('button', t.LoginButton);
     await r.atService('/self-service/', 'password');
+    await r.backOverRefused('Back over the wrong password', '/.portvakt/login');
+    await r.backSafe('service after the login');
     await page.goto(`${j.base}/.portvakt/portal`);
     await r.heading(t.PortalTitle);
     await r.check('portal');
     await r.kbPress('button', t.Logout);
     await r.heading(t.LoggedOutTitle);
     await r.check('logged out');
+    await r.backSafe('logged out');
     // The session is gone: the service sends the browser to the login page again.
     await page.goto(`${j.base}/self-service/`);
     await r.heading(t.LoginTitle);
@@ -229,10 +327,20 @@ const JOURNEYS = {
     await r.kbPress('button', t.SendCode);
     await page.getByLabel(t.CodeLabel, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await r.check('second factor: code sent by SMS');
+    await r.backSafe('code page after the send');
     const code = await newestCode('sms', j.phone);
+    // A wrong code first: the error takes the focus and describes the code field, which stays.
+    await r.kbType(t.CodeLabel, 'zzz-zzz');
+    await r.kbPress('button', t.VerifyButton);
+    await r.errorFocus('wrong code', page.getByLabel(t.CodeLabel, { exact: true }), pattern(t.CodeWrong));
+    await r.check('second factor: wrong code');
+    await page.getByLabel(t.CodeLabel, { exact: true }).fill('');
     await r.kbType(t.CodeLabel, code.toLowerCase());
     await r.kbPress('button', t.VerifyButton);
     await r.atService('/expense/claims', 'password,sms');
+    // The code page of a session that now has its code goes on to the service: Back lands there again.
+    await r.backOverRefused('Back over the wrong code', '/expense/claims');
+    await r.backSafe('service after the code');
     // From outside, the numbers cannot be changed: the page says so and offers no form.
     await page.goto(`${j.remote}/.portvakt/account`);
     await r.heading(t.AccountTitle);
@@ -258,7 +366,10 @@ const JOURNEYS = {
     await r.atService('/expense/claims', 'password,email');
   },
 
-  /** eID: the login page's provider button, the test OpenID Provider's login, back to the service. */
+  /** eID at work: the login page's provider button, the test OpenID Provider's login; the first time, the link
+   * page sends a code to the municipal address (read from the real SMTP server) and the code links and logs in to
+   * the service; then the account page's Unlink (with the password) ends this eID session and the page says why.
+   * Back and reload after sending the code, linking and unlinking show the pages again, never a resubmission. */
   async eid(r) {
     const { page, t, j } = r;
     await page.goto(`${j.base}/self-service/`);
@@ -266,7 +377,32 @@ const JOURNEYS = {
     await r.check('login page with eID');
     await r.kbPress('link', fill(t.EidLoginWith, { provider: j.eidTitle }));
     await opLogin(page, j.pid, j.acr);
+    await r.heading(t.EidLinkTitle);
+    await r.check('eID link page');
+    await r.kbType(t.EidEmailLabel, j.email);
+    await r.kbPress('button', t.EidSendCode);
+    await page.getByLabel(t.EidCodeLabel, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await r.check('eID link page: code sent');
+    await r.backSafe('eID link page after the send');
+    const code = await newestCode('mail', j.email);
+    await r.kbType(t.EidCodeLabel, code);
+    await r.kbPress('button', t.EidLinkButton);
     await r.atService('/self-service/', 'eid');
+    await r.backSafe('service after linking');
+    await page.goto(`${j.base}/.portvakt/account`);
+    await r.heading(t.AccountTitle);
+    await r.check('account page of an eID login');
+    // The eID card's password field (the numbers form above has one with the same label).
+    const password = page.getByLabel(t.ConfirmPassword, { exact: true }).last();
+    await r.tabTo(password, 'the eID card\'s password field');
+    await page.keyboard.type(j.password);
+    await r.kbPress('button', t.EidUnlinkButton);
+    await r.heading(t.EidAccountTitle);
+    await page.getByText(t.EidUnlinked, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await r.check('eID unlinked: the session ended');
+    await r.backSafe('page after unlinking');
+    await page.goto(`${j.base}/self-service/`);
+    await r.heading(t.LoginTitle);
   },
 
   /** Account page on the internal network, reached from the portal header's link: the first number is pre-filled,
@@ -289,11 +425,21 @@ const JOURNEYS = {
     expect(first === j.phone, `the first number field holds "${first}", expected ${j.phone}`);
     const second = page.getByLabel(t.Phone2Label, { exact: true });
     expect(await second.inputValue() === '', 'the second number field is not empty');
+    // A number that is none first: the error takes the focus and describes that field; what was typed stays.
+    await r.kbType(t.Phone2Label, '12ab');
+    await r.kbType(t.ConfirmPassword, j.password);
+    await r.kbPress('button', t.SaveButton);
+    await r.errorFocus('invalid number', second, pattern(t.PhoneInvalid));
+    await r.check('account page: invalid number');
+    expect(await second.inputValue() === '12ab', 'the refused number is not shown as typed');
+    await second.fill('');
     await r.kbType(t.Phone2Label, j.newPhone);
     await r.kbType(t.ConfirmPassword, j.password);
     await r.kbPress('button', t.SaveButton);
     await page.getByRole('status').filter({ hasText: t.PhonesSaved }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await r.check('account page: saved');
+    await r.backOverRefused('Back over the refused number', '/.portvakt/account');
+    await r.backSafe('account page after saving');
     expect(await removeButton(j.phoneMasked).count() === 1, `after saving, the first number ${j.phoneMasked} is gone`);
     expect(await removeButton(j.newPhoneMasked).count() === 1, `after saving, ${j.newPhoneMasked} is missing`);
     // Remove the first number by its own button (keyboard only).
@@ -301,6 +447,7 @@ const JOURNEYS = {
     const removed = fill(t.PhoneRemoved, { number: j.phoneMasked });
     await page.getByRole('status').filter({ hasText: removed }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await r.check('account page: number removed');
+    await r.backSafe('account page after a removal');
     expect(await removeButton(j.phoneMasked).count() === 0, `${j.phoneMasked} is still listed after its removal`);
     expect(await removeButton(j.newPhoneMasked).count() === 1, `${j.newPhoneMasked} went with the other number`);
     const kept = await page.getByLabel(t.Phone1Label, { exact: true }).inputValue();
