@@ -44,7 +44,7 @@ eid-link-expired = Tilknytningen tog for lang tid eller er allerede gennemført.
 # Title of eID failure pages.
 eid-failed-title = Login med eID gik ikke igennem
 # Flow missing, used or from another browser.
-eid-flow-missing = Login med eID tog for lang tid, er allerede brugt, eller blev startet i en anden browser. Start forfra fra login-siden.
+eid-flow-missing = Login med eID tog for lang tid, er allerede brugt, eller blev startet i en anden browser. Start igen fra login-siden.
 # The user cancelled at the provider.
 eid-cancelled = Login med eID blev afbrudt. Du kan starte forfra eller logge ind med brugernavn og adgangskode.
 # The provider returned an error; uses `{error}`.

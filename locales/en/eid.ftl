@@ -13,7 +13,7 @@ eid-login-with-at = Log in with { $provider } (level { $level ->
 # Title of the link page.
 eid-link-title = Link your eID to your account
 # Explains linking.
-eid-link-intro = This is your first eID login here. Type your work e-mail address: we send a code there, and when you enter it your eID is linked to your account. After that, eID login works from anywhere.
+eid-link-intro = This is your first eID login here. Type your work e-mail address: we will send a code there, and when you enter it, your eID is linked to your account. After that, eID login works from anywhere.
 # E-mail field label.
 eid-email-label = Work e-mail address
 # Send button.

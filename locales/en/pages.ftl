@@ -94,7 +94,7 @@ bad-request-title = The request could not be understood
 # Body for a malformed request (400).
 bad-request-body = The login service could not understand the request. Go back and try again.
 # Body when the request's path is refused (400); uses `{reason}` (English, technical).
-bad-path-body = The address in this request is in a form the login service does not accept ({ $reason }). Check the link, or type the address again.
+bad-path-body = The address in this request is in a form the login service does not accept (technical detail: { $reason }). Check the link, or type the address again.
 # Heading when rate limited (429).
 too-many-attempts-title = Too many attempts
 # Body when rate limited; uses `{seconds}`.

@@ -94,7 +94,7 @@ bad-request-title = Forespørselen ble ikke forstått
 # Body for a malformed request (400).
 bad-request-body = Innloggingstjenesten forsto ikke forespørselen. Gå tilbake og prøv igjen.
 # Body when the request's path is refused (400); uses `{reason}` (English, technical).
-bad-path-body = Adressen i forespørselen har en form som innloggingstjenesten ikke godtar ({ $reason }). Sjekk lenken, eller skriv adressen på nytt.
+bad-path-body = Adressen i forespørselen har en form som innloggingstjenesten ikke godtar (teknisk detalj: { $reason }). Sjekk lenken, eller skriv adressen på nytt.
 # Heading when rate limited (429).
 too-many-attempts-title = For mange forsøk
 # Body when rate limited; uses `{seconds}`.

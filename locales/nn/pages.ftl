@@ -91,7 +91,7 @@ bad-request-title = Førespurnaden vart ikkje forstått
 # Body for a malformed request (400).
 bad-request-body = Innloggingstenesta forstod ikkje førespurnaden. Gå tilbake og prøv igjen.
 # Body when the request's path is refused (400); uses `{reason}` (English, technical).
-bad-path-body = Adressa i førespurnaden har ei form som innloggingstenesta ikkje godtek ({ $reason }). Sjekk lenkja, eller skriv adressa på nytt.
+bad-path-body = Adressa i førespurnaden har ei form som innloggingstenesta ikkje godtek (teknisk detalj: { $reason }). Sjekk lenkja, eller skriv adressa på nytt.
 # Heading when rate limited (429).
 too-many-attempts-title = For mange forsøk
 # Body when rate limited; uses `{seconds}`.

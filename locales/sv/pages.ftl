@@ -94,7 +94,7 @@ bad-request-title = Förfrågan kunde inte förstås
 # Body for a malformed request (400).
 bad-request-body = Inloggningstjänsten kunde inte förstå förfrågan. Gå tillbaka och försök igen.
 # Body when the request's path is refused (400); uses `{reason}` (English, technical).
-bad-path-body = Adressen i förfrågan har en form som inloggningstjänsten inte godtar ({ $reason }). Kontrollera länken eller skriv adressen igen.
+bad-path-body = Adressen i förfrågan har en form som inloggningstjänsten inte godtar (teknisk uppgift: { $reason }). Kontrollera länken eller skriv adressen igen.
 # Heading when rate limited (429).
 too-many-attempts-title = För många försök
 # Body when rate limited; uses `{seconds}`.
