@@ -60,7 +60,7 @@ login-again = Log in again
 session-expired = You were logged out because you were inactive for more than { $minutes ->
         [one] { $minutes } minute
        *[other] { $minutes } minutes
-    }. Please log in again.
+    }. Log in again.
 # Link back to the service portal.
 back-to-portal = Back to your services
 # Generic error heading.
