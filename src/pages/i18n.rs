@@ -964,6 +964,84 @@ mod tests {
         }
     }
 
+    /// One term per concept (docs/WORDING.md): the variants the native-speaker read replaced do not come back in any
+    /// message of that language, nor does an eID brand in the neutral eID wording.
+    #[test]
+    fn one_term_per_concept() {
+        let avoid: &[(&str, &[&str])] = &[
+            (
+                "en",
+                &[
+                    "service desk",
+                    "the gateway",
+                    "login code",
+                    "work computer",
+                    "can't",
+                    "wasn't",
+                    "this portal",
+                    "BankID",
+                ],
+            ),
+            ("sv", &["katalogtjänst", "inloggningskod", "portalen", "kommunens nät.", "BankID"]),
+            (
+                "nb",
+                &[
+                    "IT-brukerstøtte.",
+                    "IT-brukerstøtte ",
+                    "katalogtjenest",
+                    "innloggingskode",
+                    "jobbdatamaskin",
+                    "jobb-e-post",
+                    "portalen",
+                    "kommunens nett.",
+                    "BankID",
+                ],
+            ),
+            (
+                "nn",
+                &[
+                    " vert ",
+                    "katalogteneste",
+                    "innloggingskode",
+                    "jobbdatamaskin",
+                    "portalen",
+                    "nettet til kommunen",
+                    "BankID",
+                ],
+            ),
+            (
+                "da",
+                &[
+                    "IT-support.",
+                    "IT-support ",
+                    "katalogtjenest",
+                    "loginkode",
+                    " mail",
+                    "arbejdsmail",
+                    "arbejdsadresse",
+                    "arbejdscomputer",
+                    "hjemmeside",
+                    "portalen",
+                    "MitID",
+                ],
+            ),
+        ];
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+        let mut problems = Vec::new();
+        for (lang, words) in avoid {
+            for file in std::fs::read_dir(root.join(lang)).unwrap() {
+                let file = file.unwrap().path();
+                let source = std::fs::read_to_string(&file).unwrap();
+                for (n, line) in source.lines().enumerate().filter(|(_, l)| !l.starts_with('#')) {
+                    for word in words.iter().filter(|w| line.contains(**w)) {
+                        problems.push(format!("{}:{}: \"{word}\": {line}", file.display(), n + 1));
+                    }
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
     /// Messages that name an eID level say it in the page's language, and differently for high and substantial.
     #[test]
     fn levels_in_own_words() {

@@ -49,3 +49,4 @@ mod tls_resumption;
 mod upgrade;
 mod upstream_pool;
 mod upstream_wire;
+mod wording;
