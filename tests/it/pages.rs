@@ -25,7 +25,7 @@ async fn idle_notice_uses_the_singular_for_one_minute() {
     assert!(sv.contains("mer än 1 minut. Logga in igen."), "{sv}");
     assert!(!sv.contains("1 minuter"), "{sv}");
     let en = page_in(&env, "/.portvakt/login?expired=1", "en").await;
-    assert!(en.contains("for more than 1 minute. Please log in again."), "{en}");
+    assert!(en.contains("for more than 1 minute. Log in again."), "{en}");
     let da = page_in(&env, "/.portvakt/login?expired=1", "da").await;
     assert!(da.contains("mere end 1 minut. Log ind igen."), "{da}");
     for body in [sv, en, da] {
