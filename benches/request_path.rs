@@ -196,5 +196,32 @@ fn strip(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, access_decision, identity, strip);
+/// The backend's request target: before session 10 every proxied request built `path?query` anew, parsed it into a
+/// `Uri` and set it; now a target already sent as the canonical path is kept (docs/BENCHMARKS.md, session 10).
+fn upstream_target(c: &mut Criterion) {
+    let base = browser_request();
+    let path = "/app/payslips/2026-11";
+    let mut g = c.benchmark_group("target");
+    g.bench_function("upstream target rebuilt and parsed on every request (before)", |b| {
+        b.iter(|| {
+            let mut up = base.clone();
+            let target = match base.uri.query() {
+                Some(q) => format!("{path}?{q}"),
+                None => path.to_string(),
+            };
+            up.set_uri(http::Uri::try_from(target.as_str()).expect("uri"));
+            black_box(up)
+        })
+    });
+    g.bench_function("upstream target kept when sent in canonical form (as now)", |b| {
+        b.iter(|| {
+            let up = base.clone();
+            black_box(portvakt::gateway::origin_form_is(&base, black_box(path)));
+            black_box(up)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, upstream_target, access_decision, identity, strip);
 criterion_main!(benches);

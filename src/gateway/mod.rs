@@ -689,7 +689,8 @@ impl ProxyHttp for Gateway {
         }
         // The backend gets the canonical path the gateway decided on, in origin-form (also when the client sent an
         // absolute-form target), with the query as sent.
-        if let Some(p) = &ctx.path {
+        // A request already sent in that form (the usual case) keeps its target: no new string, URI parse or copy.
+        if let Some(p) = ctx.path.as_deref().filter(|p| !origin_form_is(session.req_header(), p)) {
             let target = request_target(ctx, session.req_header());
             let uri = ::http::Uri::try_from(target.as_str())
                 .map_err(|e| Error::because(HTTPStatus(400), format!("canonical path {p} is not a URI"), e))?;
@@ -1057,6 +1058,20 @@ pub fn request_target(ctx: &Ctx, req: &RequestHeader) -> String {
     }
 }
 
+/// Whether the request's target as sent is already `path` in origin-form with its query (`path?query`), i.e. what
+/// [`request_target`] would build: then the backend can be sent the target unchanged.
+pub fn origin_form_is(req: &RequestHeader, path: &str) -> bool {
+    if req.uri.scheme().is_some() || req.uri.authority().is_some() {
+        return false;
+    }
+    let raw = req.raw_path();
+    let Some(rest) = raw.strip_prefix(path.as_bytes()) else { return false };
+    match req.uri.query() {
+        None => rest.is_empty(),
+        Some(q) => rest.strip_prefix(b"?") == Some(q.as_bytes()),
+    }
+}
+
 /// The 403 page for a denial: what happened in the user's language, and the rule's own message if it has one.
 pub fn denial_page(gw: &Gateway, lang: Lang, service_title: &str, d: &Denial) -> Reply {
     let message = d.message.as_ref().and_then(|m| m.get(lang.code()));
@@ -1098,6 +1113,20 @@ mod tests {
         // Session, CSRF, eID binding, link and language cookies under each of the three prefixes are stripped
         // upstream.
         assert_eq!(CookieNames::new("portvakt", false, false).all.len(), 15);
+    }
+
+    /// A target sent as the canonical path (with or without its query) is kept as it is; one in absolute form, with
+    /// another spelling of the path, or with a query that differs is rebuilt by request_target.
+    #[test]
+    fn origin_form_targets_are_kept() {
+        let req = |t: &[u8]| RequestHeader::build("GET", t, None).unwrap();
+        assert!(origin_form_is(&req(b"/app/x"), "/app/x"));
+        assert!(origin_form_is(&req(b"/app/x?a=1&b=%20"), "/app/x"));
+        assert!(!origin_form_is(&req(b"/app/./x"), "/app/x"));
+        assert!(!origin_form_is(&req(b"/app/%78"), "/app/x"));
+        assert!(!origin_form_is(&req(b"/app/x/"), "/app/x"));
+        assert!(!origin_form_is(&req(b"http://portal.kommune.example/app/x"), "/app/x"));
+        assert!(!origin_form_is(&req(b"/app/xy"), "/app/x"));
     }
 
     /// A request context's Debug names the user but leaves out the session's CSRF token and eID ID token.
