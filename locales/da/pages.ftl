@@ -94,7 +94,7 @@ bad-request-title = Forespørgslen kunne ikke forstås
 # Body for a malformed request (400).
 bad-request-body = Login-tjenesten kunne ikke forstå forespørgslen. Gå tilbage, og prøv igen.
 # Body when the request's path is refused (400); uses `{reason}` (English, technical).
-bad-path-body = Adressen i forespørgslen har en form, som login-tjenesten ikke accepterer (teknisk detalje: { $reason }). Kontrollér linket, eller skriv adressen igen.
+bad-path-body = Adressen i forespørgslen har en form, som login-tjenesten ikke accepterer (teknisk detalje: { $reason }). Tjek linket, eller skriv adressen igen.
 # Heading when rate limited (429).
 too-many-attempts-title = For mange forsøg
 # Body when rate limited; uses `{seconds}`.

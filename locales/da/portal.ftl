@@ -33,4 +33,4 @@ support-web = Hjælpesider
 # Label before the support opening hours.
 support-hours = Åbningstider
 # Shown after every failed login where there are several groups; uses `{groups}`.
-wrong-group-hint = Kontrollér, at du har valgt den rigtige gruppe: { $groups }.
+wrong-group-hint = Tjek, at du har valgt den rigtige gruppe: { $groups }.

@@ -33,4 +33,4 @@ support-web = Hjelpesider
 # Label before the support opening hours.
 support-hours = Opningstider
 # Shown after every failed login where there are several groups; uses `{groups}`.
-wrong-group-hint = Kontroller at du har valt rett gruppe: { $groups }.
+wrong-group-hint = Sjekk at du har valt rett gruppe: { $groups }.
