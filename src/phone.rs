@@ -168,6 +168,17 @@ fn mode_for(n: &PhoneNumber, reader: Region) -> Mode {
     }
 }
 
+/// A stored E.164 number as a reader of `reader`'s country writes it, for a field they may edit and save again:
+/// national form for a number of that country ("+46701234567" → "070-123 45 67" for a Swedish reader), international
+/// form with spaces for any other ("+47 912 34 567"). [`normalize`] reads it back, on a page of the same region, as
+/// the same E.164 number. A value the metadata cannot parse is shown as stored.
+pub fn display(e164: &str, reader: Region) -> String {
+    match parse(None, e164) {
+        Some(n) => n.format().mode(mode_for(&n, reader)).to_string(),
+        None => e164.to_string(),
+    }
+}
+
 /// Masks a stored E.164 number for display, national form for a number of the reader's country, international otherwise: the trunk prefix or country code and the
 /// first digits that tell the kind of number, then "•••", then the last four digits; at least three digits are always
 /// hidden. "+46701234567" → "070•••45 67" for a Swedish reader, "+46 70•••45 67" for a Norwegian one;
@@ -218,6 +229,31 @@ mod tests {
 
     fn allowed() -> Vec<String> {
         vec!["+46".into(), "+47".into(), "+45".into()]
+    }
+
+    /// A number shown for editing is in the reader's national form when it is of the reader's country, else in
+    /// international form; read back on a page of the same country, each is the same E.164 number.
+    #[test]
+    fn display_round_trips_per_reader() {
+        let numbers = ["+46701234567", "+4791234567", "+4520123456", "+4740612345", "+46761234567"];
+        for reader in [Region::SE, Region::NO, Region::DK] {
+            for n in numbers {
+                let shown = display(n, reader);
+                assert_eq!(
+                    normalize(&shown, reader, &allowed()),
+                    Ok(n.to_string()),
+                    "{n} shown as {shown} in {reader:?}"
+                );
+                let own = reader.calling_code().is_some_and(|c| n.starts_with(&format!("+{c}")));
+                assert_eq!(shown.starts_with('+'), !own, "{n} shown as {shown} in {reader:?}");
+            }
+        }
+        assert_eq!(display("+46701234567", Region::SE), "070-123 45 67");
+        assert_eq!(display("+4791234567", Region::NO), "91 23 45 67");
+        assert_eq!(display("+4520123456", Region::DK), "20 12 34 56");
+        assert_eq!(display("+4791234567", Region::SE), "+47 91 23 45 67");
+        assert_eq!(display("+46701234567", Region::NO), "+46 70 123 45 67");
+        assert_eq!(display("not a number", Region::SE), "not a number");
     }
 
     /// National forms are read in the page's country and international forms in their own, for Swedish, Norwegian

@@ -55,7 +55,7 @@ fn texts(lang: Lang) -> Value {
     let m = |msg: Msg| msg.text(lang);
     // A message with variables, rendered with `{name}` in each (counts then take the plural form).
     let p = |msg: Msg, var: &'static str| msg.arg(var, format!("{{{var}}}")).render(lang);
-    json!({
+    let mut texts = json!({
         "LoginTitle": m(Msg::LoginTitle),
         "Username": m(Msg::Username),
         "Password": m(Msg::Password),
@@ -86,18 +86,26 @@ fn texts(lang: Lang) -> Value {
         "PhonesSaved": m(Msg::PhonesSaved),
         "PhonesOnlyInternal": m(Msg::PhonesOnlyInternal),
         "EidLoginWith": p(Msg::EidLoginWith, "provider"),
-        "LoginFailed": m(Msg::LoginFailed),
-        "CodeWrong": p(Msg::CodeWrong, "tries"),
-        "PhoneInvalid": Msg::PhoneInvalid.arg("input", "{input}").arg("reason", "{reason}").render(lang),
-        "EidEmailLabel": m(Msg::EidEmailLabel),
-        "EidSendCode": m(Msg::EidSendCode),
-        "EidCodeLabel": m(Msg::EidCodeLabel),
-        "EidLinkButton": m(Msg::EidLinkButton),
-        "EidLinkTitle": m(Msg::EidLinkTitle),
-        "EidAccountTitle": m(Msg::EidAccountTitle),
-        "EidUnlinkButton": m(Msg::EidUnlinkButton),
-        "EidUnlinked": m(Msg::EidUnlinked),
-    })
+    });
+    // More than one json! can take at once (its macro recursion limit).
+    let more = [
+        ("LoginFailed", m(Msg::LoginFailed)),
+        ("CodeWrong", p(Msg::CodeWrong, "tries")),
+        ("PhoneInvalid", Msg::PhoneInvalid.arg("input", "{input}").arg("reason", "{reason}").render(lang)),
+        ("EidEmailLabel", m(Msg::EidEmailLabel)),
+        ("EidSendCode", m(Msg::EidSendCode)),
+        ("EidCodeLabel", m(Msg::EidCodeLabel)),
+        ("EidLinkButton", m(Msg::EidLinkButton)),
+        ("EidLinkTitle", m(Msg::EidLinkTitle)),
+        ("EidAccountTitle", m(Msg::EidAccountTitle)),
+        ("EidUnlinkButton", m(Msg::EidUnlinkButton)),
+        ("EidUnlinked", m(Msg::EidUnlinked)),
+        ("BackToPortal", m(Msg::BackToPortal)),
+    ];
+    for (k, v) in more {
+        texts[k] = json!(v);
+    }
+    texts
 }
 
 /// The harness side of the driver: the newest SMS or e-mail to an address, and the gateway's clock.
@@ -223,6 +231,12 @@ fn phone(i: usize, k: usize) -> String {
 /// The number as the account page in `lang` masks it (the test gateway's default region is Sweden).
 fn masked(e164: &str, lang: Lang) -> String {
     portvakt::phone::mask(e164, lang.region(portvakt::phone::Region::SE))
+}
+
+/// The number as the account page in `lang` pre-fills it: the reader's national form for a Swedish number on a
+/// Swedish or English page (the default region is Sweden), international with spaces on the others.
+fn shown(e164: &str, lang: Lang) -> String {
+    portvakt::phone::display(e164, lang.region(portvakt::phone::Region::SE))
 }
 
 /// A national identity number unique to journey number `i`.
@@ -410,6 +424,8 @@ timeout = "5s"
                 "phoneMasked": masked(&phone(i, 1), j.lang),
                 "newPhone": phone(i, 2),
                 "newPhoneMasked": masked(&phone(i, 2), j.lang),
+                "phoneShown": shown(&phone(i, 1), j.lang),
+                "newPhoneShown": shown(&phone(i, 2), j.lang),
                 "pid": pid(i),
                 "acr": "idporten-loa-substantial",
                 "eidTitle": EID_TITLE,
@@ -496,26 +512,39 @@ fn signing_message(lang: Lang) -> String {
     rule.expect("the shipped signing rule")["message"][lang.code()].as_str().unwrap().to_string()
 }
 
-/// The journeys from outside that need eID at a higher level, with the shipped policies (`policies/`), in Norwegian
-/// bokmål and English at 320 and 1280 px: an eID login at substantial steps up to high at the test OpenID Provider
+/// The journeys from outside that need eID at a higher level, with the shipped policies (`policies/`), in all five
+/// languages at 320 and 1280 px: an eID login at substantial steps up to high at the test OpenID Provider
 /// to open signing; and a user logged in with an SMS code is offered eID at level high for signing, on the step-up
 /// page and on the portal's tile, never another code (which before #16.1 landed back on the code page forever).
 /// Every Portvakt page state passes axe-core; the steps are taken by keyboard where Portvakt's pages are concerned.
 /// With them, session 8's walk: send, reload, Back, Forward keep the code field, and a second login within the
-/// cooldown is told why it gets no code and when it can ask (then does).
+/// cooldown is told why it gets no code and when it can ask (then does); and 400 % zoom (WCAG 1.4.10 reflow, 320 ×
+/// 256 CSS px) in every language: login, code, portal, account, step-up and error pages do not scroll sideways and
+/// each one's primary control is reached by keyboard, in view and not covered.
 #[test]
 fn step_up_and_signing_from_outside() {
     let (_turn, artifacts) = begin_set("step-up");
     let mut journeys = Vec::new();
-    for kind in ["stepup", "signing"] {
-        for lang in [Lang::Nb, Lang::En] {
+    // PORTVAKT_JOURNEYS=zoom runs only those kinds (while working on one); the default is all of them.
+    let only = std::env::var("PORTVAKT_JOURNEYS").ok();
+    let wanted = |kind: &str| only.as_deref().is_none_or(|o| o.split(',').any(|k| k.trim() == kind));
+    for kind in ["stepup", "signing"].into_iter().filter(|k| wanted(k)) {
+        for lang in Lang::ALL {
             for width in WIDTHS {
                 journeys.push(Journey { kind, lang, width });
             }
         }
     }
+    // 400 % zoom: 320 × 256 CSS px, in every language (the words' lengths differ).
+    if wanted("zoom") {
+        for lang in Lang::ALL {
+            journeys.push(Journey { kind: "zoom", lang, width: 320 });
+        }
+    }
     // Session 8's refused send, on a phone-sized screen.
-    journeys.push(Journey { kind: "resend", lang: Lang::En, width: 320 });
+    if wanted("resend") {
+        journeys.push(Journey { kind: "resend", lang: Lang::En, width: 320 });
+    }
     let smtp = Arc::new(SmtpServer::start());
     let sms = Arc::new(Elks46Server::start(ELKS_USER, ELKS_PASS));
     // eID logins come back to the listener pinned to `remote`: its address is the public URL.
@@ -614,6 +643,7 @@ timeout = "5s"
                 "eidTitle": EID_TITLE,
                 "signingTitle": "Signing",
                 "signingMessage": signing_message(j.lang),
+                "height": if j.kind == "zoom" { 256 } else { 800 },
                 "texts": texts(j.lang),
             })
         })

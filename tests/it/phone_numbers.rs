@@ -200,3 +200,49 @@ async fn number_change_mail_says_when_in_the_readers_language() {
     let mail = smtp.wait_for(2, std::time::Duration::from_secs(10)).remove(1);
     assert!(mail.body.contains("were changed on 30 November 2026 at 05:00 CET."), "{}", mail.body);
 }
+
+/// The `value` of the input with `id` (HTML entities of a phone number's characters undone).
+fn field_value(html: &str, id: &str) -> String {
+    let i = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let rest = &html[i..html[i..].find('>').unwrap() + i];
+    let v = rest.find("value=\"").unwrap_or_else(|| panic!("#{id} has no value: {rest}")) + 7;
+    rest[v..v + rest[v..].find('"').unwrap()].replace("&#x2B;", "+").replace("&#43;", "+")
+}
+
+/// The numbers stored for anna, in E.164.
+fn stored(env: &Env) -> serde_json::Value {
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(env.dir.path().join("accounts.json")).unwrap()).unwrap();
+    file["staff:anna"]["phones"].clone()
+}
+
+/// The number fields open with the registered numbers as the reader writes them (#16 point 2): national form for
+/// a number of the page's country (English: `[accounts] default_region`, Sweden here), international form with
+/// spaces for any other, never E.164; saving the shown values unchanged, in every language, stores the same E.164
+/// numbers (and so announces no change).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn number_fields_show_each_readers_form_and_save_back_the_same() {
+    let (env, sms) = start("");
+    let (status, html) = save(&env, "sv", "070-123 45 67", "+47 912 34 567").await;
+    assert_eq!(status, 303, "{html}");
+    let before = stored(&env);
+    assert_eq!(before, serde_json::json!(["+46701234567", "+4791234567"]));
+    let (c, cookie) = internal_session(&env).await;
+    for (lang, shown1, shown2) in [
+        ("sv", "070-123 45 67", "+47 91 23 45 67"),
+        ("nb", "+46 70 123 45 67", "91 23 45 67"),
+        ("nn", "+46 70 123 45 67", "91 23 45 67"),
+        ("da", "+46 70 123 45 67", "+47 91 23 45 67"),
+        ("en", "070-123 45 67", "+47 91 23 45 67"),
+    ] {
+        let html = account_page(&env, &c, &cookie, lang).await;
+        let (phone1, phone2) = (field_value(&html, "phone1"), field_value(&html, "phone2"));
+        assert_eq!((phone1.as_str(), phone2.as_str()), (shown1, shown2), "{lang}");
+        let (status, html) = save(&env, lang, &phone1, &phone2).await;
+        assert_eq!(status, 303, "{lang}: the shown numbers saved back: {html}");
+        assert!(html.contains(&saved(lang)), "{lang}: {html}");
+        assert_eq!(stored(&env), before, "{lang}: saving the shown numbers changed them");
+    }
+    // Nothing changed, so nothing was announced on the numbers.
+    assert!(sms.messages().is_empty(), "{:?}", sms.messages());
+}

@@ -89,12 +89,14 @@ async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRec
         account.phones.iter().map(|p| PhoneRow { masked: crate::phone::mask(p, reader), e164: p.clone() }).collect();
     let pctx = page_ctx(gw, ctx, session.req_header(), Some((&rec.display_name, &rec.csrf)));
     // Unless a failed form is shown again as typed, the fields hold the registered numbers: the form replaces the
-    // whole list, so empty fields would delete a number the user only meant to keep (issue #16.3).
+    // whole list, so empty fields would delete a number the user only meant to keep (issue #16.3). They are shown as
+    // the reader writes them (national form for a number of the page's country, else international with spaces),
+    // which the save reads back as the same number.
     let (phone1, phone2) = if v.phone1.is_empty() && v.phone2.is_empty() {
-        let stored = |i: usize| account.phones.get(i).map_or("", String::as_str);
+        let stored = |i: usize| account.phones.get(i).map_or_else(String::new, |p| crate::phone::display(p, reader));
         (stored(0), stored(1))
     } else {
-        (v.phone1, v.phone2)
+        (v.phone1.to_string(), v.phone2.to_string())
     };
     let example = reader.example_mobile().unwrap_or_default();
     let realm = gw.state.cfg.directories.iter().find(|d| d.name == rec.realm).map_or(rec.realm.as_str(), |d| &d.title);
@@ -106,8 +108,8 @@ async fn render(gw: &Gateway, ctx: &mut Ctx, session: &Session, rec: &SessionRec
             realm,
             email: rec.email.as_deref(),
             phones: &phones,
-            phone1,
-            phone2,
+            phone1: &phone1,
+            phone2: &phone2,
             example: &example,
             can_edit: refusal.is_none(),
             refusal,
