@@ -46,7 +46,7 @@ async fn portal(c: &reqwest::Client, base: &str, cookie: &str) -> String {
 }
 
 /// `portvakt demo --policies`' config in the running gateway: the demo user sees self-service closed during the
-/// payroll night with the shipped reason and the time it opens, open by day; from the remote listener a password
+/// payroll night with the shipped reason and the time it opens (service titles in the reader's language), open by day; from the remote listener a password
 /// session is sent to the code page (step-up) for self-service, and the portal shows every service as needing a
 /// stronger login there.
 #[tokio::test(flavor = "multi_thread")]
@@ -84,6 +84,11 @@ async fn demo_with_shipped_policies_shows_hours_step_up_and_reasons() {
     assert_eq!(state_of(&html, "Self-service"), "closed", "{html}");
     assert!(card_of(&html, "Self-service").contains("05:00"), "{html}");
     assert_eq!(state_of(&html, "Expenses"), "open");
+    // The demo's services have titles in every page language (a Swedish reader of the demo sees no English titles).
+    let sv = browse(&c, &format!("{internal}/.portvakt/portal"), &cookie, &[("accept-language", "sv")]).await;
+    let sv = sv.text().await.unwrap();
+    assert_eq!(state_of(&sv, "Självservice"), "closed", "{sv}");
+    assert!(sv.contains("Tidrapporter, milersättning och kvitton") && !sv.contains("Self-service"), "{sv}");
     let r = browse(&c, &format!("{internal}/self-service/"), &cookie, &[("accept-language", "en")]).await;
     assert_eq!(r.status(), 403);
     let page = r.text().await.unwrap();
