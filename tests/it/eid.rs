@@ -342,7 +342,15 @@ async fn link_at_work_then_log_in_remotely_then_unlink() {
     let unlink = format!("{}/.portvakt/account/eid/unlink", e.base);
     let r = home.post(&unlink, &[("csrf", &csrf), ("password", "wrong")]).await;
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("The password is wrong. The eID is still linked."));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("The password is wrong. The eID is still linked."), "{html}");
+    // The error is tied to the unlink form's password field, not to the numbers form's.
+    let field = &html[html.find("id=\"unlink-password\"").unwrap()..];
+    let field = &field[..field.find('>').unwrap()];
+    assert!(field.contains("aria-invalid=\"true\" aria-describedby=\"account-error-1\""), "{field}");
+    if let Some(i) = html.find("id=\"password\"") {
+        assert!(!html[i..i + html[i..].find('>').unwrap()].contains("aria-invalid"), "{html}");
+    }
     assert!(std::fs::read_to_string(e.env.dir.path().join("accounts.json")).unwrap().contains(PID));
     let r = home.post(&unlink, &[("csrf", &csrf), ("password", PASSWORD)]).await;
     assert_eq!(location(&r), "/.portvakt/logged-out?r=eid-unlinked", "this eID session ended with its link");

@@ -289,7 +289,7 @@ pub async fn eid_unlink(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -> H
     let (LoggedIn { rec, .. }, form) = extract::session_form(gw, session, ctx).await?;
     let lang = ctx.lang(session.req_header());
     if !extract::confirm_password(gw, ctx, session, &rec, &form).await? {
-        let errors = vec![Notice::from(Msg::EidUnlinkPasswordWrong)];
+        let errors = vec![Notice::from(Msg::EidUnlinkPasswordWrong).about(&["unlink-password"])];
         return render(gw, ctx, session, &rec, Render::plain(400, None, errors)).await;
     }
     let (accounts, sessions, observer) = (gw.state.accounts.as_ref(), &gw.state.sessions, &gw.state.observer);
