@@ -102,3 +102,95 @@ async fn backends_see_header_names_spelled_as_before() {
     assert!(lines.contains(&"X-Custom-Case: 1"), "{head}");
     assert!(!head.contains("mallory") && !head.to_lowercase().contains("cookie"), "{head}");
 }
+
+/// A backend that reads one request head, reports how many header lines it had, and answers with `n` extra
+/// headers (`X-Many-0` …), its head written in three pieces so the gateway reads it in parts.
+async fn many_headers_backend(n: usize) -> (std::net::SocketAddr, tokio::sync::mpsc::UnboundedReceiver<usize>) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                s.set_nodelay(true).unwrap();
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let end = loop {
+                    if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break end;
+                    }
+                    let Ok(k) = s.read(&mut chunk).await else { return };
+                    if k == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..k]);
+                };
+                let _ = tx.send(String::from_utf8_lossy(&buf[..end]).split("\r\n").count() - 1);
+                let mut head = String::from("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n");
+                for i in 0..n {
+                    head.push_str(&format!("X-Many-{i}: value {i}\r\n"));
+                }
+                head.push_str("\r\nok");
+                let bytes = head.into_bytes();
+                let third = bytes.len() / 3;
+                for piece in [&bytes[..third], &bytes[third..2 * third], &bytes[2 * third..]] {
+                    if s.write_all(piece).await.is_err() {
+                        return;
+                    }
+                    // Separate reads on the gateway's side: the head is parsed as partial twice first.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            });
+        }
+    });
+    (addr, rx)
+}
+
+/// Heads full of headers and arriving in pieces are parsed whole in both directions (vendored pingora-core,
+/// PATCH.md section 8: the parsers' header room is no longer zeroed per head): a request with 150 headers sent in three writes reaches
+/// the backend with all of them, and the backend's 200 extra response headers, sent in three writes, all reach the
+/// client in order.
+#[tokio::test(flavor = "multi_thread")]
+async fn heads_in_pieces_and_full_of_headers_are_parsed_whole() {
+    let (addr, mut counts) = many_headers_backend(200).await;
+    let env = Env::start(Opts { dead_backend: Some(addr), ..Default::default() });
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let gw = env.http;
+    let response = tokio::task::spawn_blocking(move || {
+        let mut head = format!("GET /signing/many HTTP/1.1\r\nHost: {gw}\r\nCookie: {cookie}\r\n");
+        for i in 0..150 {
+            head.push_str(&format!("X-Req-{i}: {i}\r\n"));
+        }
+        head.push_str("\r\n");
+        let bytes = head.into_bytes();
+        let mut s = TcpStream::connect(gw).unwrap();
+        s.set_nodelay(true).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let third = bytes.len() / 3;
+        for piece in [&bytes[..third], &bytes[third..2 * third], &bytes[2 * third..]] {
+            s.write_all(piece).unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut got = Vec::new();
+        let mut chunk = [0u8; 8192];
+        while !got.windows(6).any(|w| w == b"\r\n\r\nok") {
+            let n = s.read(&mut chunk).unwrap();
+            assert!(n > 0, "gateway closed before answering");
+            got.extend_from_slice(&chunk[..n]);
+        }
+        String::from_utf8(got).unwrap()
+    })
+    .await
+    .unwrap();
+    let sent = tokio::time::timeout(Duration::from_secs(10), counts.recv()).await.unwrap().unwrap();
+    // 150 of the client's, Host, and what the gateway adds (identity and X-Forwarded-*); the cookie is removed.
+    assert!(sent >= 151 + 8, "the backend saw {sent} header lines");
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    let many: Vec<&str> = response.split("\r\n").filter(|l| l.starts_with("X-Many-")).collect();
+    assert_eq!(many.len(), 200, "{response}");
+    for (i, line) in many.iter().enumerate() {
+        assert_eq!(*line, format!("X-Many-{i}: value {i}"));
+    }
+}
