@@ -203,21 +203,21 @@ mod tests {
         }
     }
 
+    /// A cache holding headers for `record()` in zone "internal" of `service`, made at 1000 and expiring at 1060.
+    fn cached(service: usize, token: &str) -> (AssertionCache, SessionRecord, CacheKey) {
+        let c = AssertionCache::default();
+        let rec = record();
+        let k = CacheKey { session: SessionId::generate().key(), service, zone: Arc::from("internal") };
+        let headers = IdentityHeaders::build(&rec, "internal", rec.groups.join(","), token).unwrap();
+        c.put(k.clone(), &rec, headers, 1000, 1060);
+        (c, rec, k)
+    }
+
     /// Headers are reused only during the first half of the token's lifetime and for the same session, service and
     /// zone.
     #[test]
     fn reuse_window_and_key() {
-        let c = AssertionCache::default();
-        let rec = record();
-        let s = SessionId::generate().key();
-        let k = CacheKey { session: s, service: 1, zone: Arc::from("internal") };
-        c.put(
-            k.clone(),
-            &rec,
-            IdentityHeaders::build(&rec, "internal", rec.groups.join(","), "tok").unwrap(),
-            1000,
-            1060,
-        );
+        let (c, rec, k) = cached(1, "tok");
         assert_eq!(c.get(&k, 1029, &rec).map(|h| h.assertion), Some(HeaderValue::from_static("tok")));
         assert!(c.get(&k, 1030, &rec).is_none());
         assert!(c.get(&CacheKey { service: 2, ..k.clone() }, 1000, &rec).is_none());
@@ -230,16 +230,7 @@ mod tests {
     /// from the old ones.
     #[test]
     fn changed_facts_are_not_served_from_the_cache() {
-        let c = AssertionCache::default();
-        let rec = record();
-        let k = CacheKey { session: SessionId::generate().key(), service: 0, zone: Arc::from("internal") };
-        c.put(
-            k.clone(),
-            &rec,
-            IdentityHeaders::build(&rec, "internal", rec.groups.join(","), "tok").unwrap(),
-            1000,
-            1060,
-        );
+        let (c, rec, k) = cached(0, "tok");
         let mut fewer = rec.clone();
         fewer.groups.pop();
         assert!(c.get(&k, 1001, &fewer).is_none(), "a removed group was still served");
@@ -252,16 +243,7 @@ mod tests {
     /// A request served from the cache copies no header bytes: every hit hands out the same shared buffer.
     #[test]
     fn cached_values_share_their_bytes() {
-        let c = AssertionCache::default();
-        let rec = record();
-        let k = CacheKey { session: SessionId::generate().key(), service: 0, zone: Arc::from("internal") };
-        c.put(
-            k.clone(),
-            &rec,
-            IdentityHeaders::build(&rec, "internal", rec.groups.join(","), &"e".repeat(600)).unwrap(),
-            1000,
-            1060,
-        );
+        let (c, rec, k) = cached(0, &"e".repeat(600));
         let a = c.get(&k, 1001, &rec).unwrap();
         let b = c.get(&k, 1002, &rec).unwrap();
         for (x, y) in [(&a.assertion, &b.assertion), (&a.groups, &b.groups), (&a.user, &b.user)] {
