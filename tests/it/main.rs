@@ -22,6 +22,7 @@ mod hardening;
 mod hot_path;
 mod layers;
 mod ldap;
+mod light_load;
 mod limits;
 mod notify;
 mod oidc_harness;

@@ -28,16 +28,22 @@
 //! - create 34.317439ms total, 343ns avg per iteration
 //! - drop: 10.694154ms total, 106ns avg per iteration
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::thread::Thread;
 use std::time::{Duration, Instant};
 use thread_local::ThreadLocal;
 use tokio::sync::Notify;
 
 const RESOLUTION_MS: u64 = 10;
 const RESOLUTION_DURATION: Duration = Duration::from_millis(RESOLUTION_MS);
+// Portvakt patch: the longest the clock thread sleeps when no timer anyone waits on is due sooner. It must refresh
+// `clock_watchdog` well within DELAYS_SEC (whole seconds), or callers would take it for dead and start another.
+const MAX_SLEEP_MS: u64 = 500;
+// Portvakt patch: `TimerManager::planned` while the clock thread scans the timer trees or has not planned yet.
+const PLANNING: u64 = u64::MAX;
 
 // round to the NEXT timestamp based on the resolution
 #[inline]
@@ -94,6 +100,12 @@ impl Timer {
     pub fn subscribe(&self) -> TimerStub {
         TimerStub(self.0.clone(), self.1.clone())
     }
+
+    // Portvakt patch: whether a `TimerStub` of this timer is still alive. Stubs are only made under the tree's lock,
+    // so once this is false under the write lock it stays false: nobody can be notified, the timer can go.
+    fn is_awaited(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
+    }
 }
 
 /// The object that holds all the timers registered to it.
@@ -104,6 +116,10 @@ pub struct TimerManager {
     // Start a new clock thread if this is -1 or staled. The clock thread should keep updating this
     clock_watchdog: AtomicI64,
     paused: AtomicBool,
+    // Portvakt patch: when the clock thread will next look at the timers (ms since `zero`), or PLANNING, and the
+    // thread itself, so that a timer due before then can wake it.
+    planned: AtomicU64,
+    clock: Mutex<Option<Thread>>,
 }
 
 // Consider the clock thread is dead after it fails to update the thread in DELAYS_SEC
@@ -116,6 +132,8 @@ impl Default for TimerManager {
             zero: Instant::now(),
             clock_watchdog: AtomicI64::new(-DELAYS_SEC),
             paused: AtomicBool::new(false),
+            planned: AtomicU64::new(PLANNING),
+            clock: Mutex::new(None),
         }
     }
 }
@@ -126,18 +144,29 @@ impl TimerManager {
         Self::default()
     }
 
-    // This thread sleeps for a resolution time and then fires all the timers that are due to fire
+    // This thread fires all the timers that are due to fire, then sleeps until the next one is due
+    //
+    // Portvakt patch: 0.9.1 woke every RESOLUTION_MS (100 times a second, in an idle process too) and kept every
+    // timer until its deadline, also those whose timeouts had long finished. Now each pass also drops the timers
+    // nobody waits on any more and sleeps until the earliest remaining deadline, at most MAX_SLEEP_MS (for the
+    // watchdog); `register_timer` wakes the thread when it adds a deadline earlier than that.
     pub(crate) fn clock_thread(&self) {
+        *self.clock.lock() = Some(std::thread::current());
         loop {
-            std::thread::sleep(RESOLUTION_DURATION);
             let now = Instant::now() - self.zero;
             self.clock_watchdog
                 .store(now.as_secs() as i64, Ordering::Relaxed);
             if self.is_paused_for_fork() {
                 // just stop acquiring the locks, waiting for fork to happen
+                std::thread::sleep(RESOLUTION_DURATION);
                 continue;
             }
+            // Registrations from here until the plan is stored wake this thread again (an unpark before the park
+            // below makes it return at once), so a deadline added to a tree after the scan below passed it is
+            // never slept through.
+            self.planned.store(PLANNING, Ordering::SeqCst);
             let now = now.as_millis();
+            let mut next = now + MAX_SLEEP_MS as u128;
             // iterate through the timer tree for all threads
             for thread_timer in self.timers.iter() {
                 let mut timers = thread_timer.write();
@@ -158,8 +187,15 @@ impl TimerManager {
                         break;
                     }
                 }
+                timers.retain(|_, timer| timer.is_awaited());
+                if let Some((k, _)) = timers.iter().next() {
+                    next = next.min(k.0);
+                }
                 // write lock drops here
             }
+            self.planned.store(next as u64, Ordering::SeqCst);
+            let wake = self.zero + Duration::from_millis(next as u64);
+            std::thread::park_timeout(wake.saturating_duration_since(Instant::now()));
         }
     }
 
@@ -218,6 +254,15 @@ impl TimerManager {
         // only removes timer from the tree
         let stub = timer.subscribe();
         timers.insert(now, timer);
+        drop(timers);
+        // Portvakt patch: a new deadline before the clock thread's planned wake-up wakes it. (A timer found above
+        // needs no check: it was in the tree, awaited, when the clock last planned, or was added since by this
+        // thread, which checked then.)
+        if (now.0 as u64) < self.planned.load(Ordering::SeqCst) {
+            if let Some(clock) = self.clock.lock().as_ref() {
+                clock.unpark();
+            }
+        }
         stub
     }
 
@@ -301,6 +346,48 @@ mod tests {
         std::thread::sleep(Duration::from_secs(DELAYS_SEC as u64 + 1));
         assert!(tm.is_clock_running().is_err());
         assert!(tm.should_i_start_clock());
+    }
+
+    // Portvakt patch: a deadline before the clock thread's planned wake-up wakes it. Registered while the clock
+    // sleeps towards MAX_SLEEP_MS (500 ms), a 30 ms timer fires long before that.
+    #[tokio::test]
+    async fn a_timer_due_before_the_planned_wake_up_wakes_the_clock() {
+        let tm_a = Arc::new(TimerManager::new());
+        let tm = tm_a.clone();
+        std::thread::spawn(move || tm_a.clock_thread());
+        for _ in 0..100 {
+            if tm.planned.load(Ordering::SeqCst) != PLANNING {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let now = Instant::now();
+        tm.register_timer(Duration::from_millis(30)).poll().await;
+        let waited = now.elapsed();
+        assert!(
+            waited >= Duration::from_millis(30) && waited < Duration::from_millis(250),
+            "a 30 ms timer fired after {waited:?}"
+        );
+    }
+
+    // Portvakt patch: the clock thread's next pass drops the timers nobody waits on any more (finished timeouts),
+    // where 0.9.1 kept each until its deadline; one still awaited stays and still fires.
+    #[tokio::test]
+    async fn timers_nobody_waits_on_are_dropped_at_the_next_pass() {
+        let tm_a = Arc::new(TimerManager::new());
+        let tm = tm_a.clone();
+        std::thread::spawn(move || tm_a.clock_thread());
+        let kept = tm.register_timer(Duration::from_millis(1200));
+        for i in 0..100 {
+            drop(tm.register_timer(Duration::from_secs(60) + Duration::from_millis(i * 10)));
+        }
+        let in_trees = |tm: &TimerManager| tm.timers.iter().map(|t| t.read().len()).sum::<usize>();
+        assert_eq!(in_trees(&tm), 101);
+        std::thread::sleep(Duration::from_millis(MAX_SLEEP_MS + 200));
+        assert_eq!(in_trees(&tm), 1, "timers left after a pass of the clock");
+        let now = Instant::now();
+        kept.poll().await;
+        assert!(now.elapsed() < Duration::from_millis(1200));
     }
 
     #[tokio::test]
