@@ -19,6 +19,8 @@ use super::*;
 use crate::proxy_cache::{range_filter::RangeBodyFilter, ServeFromCache};
 use crate::proxy_common::*;
 use pingora_cache::CachePhase;
+use std::collections::VecDeque; // Portvakt patch (see PATCH.md, section 2)
+
 use pingora_core::protocols::http::{
     authority::{raw_target_authority, validate_request_authority},
     custom::CUSTOM_MESSAGE_QUEUE_SIZE,
@@ -382,25 +384,32 @@ where
         }
 
         // Batch: pull as many tasks as we can from rx
-        let mut tasks = Vec::with_capacity(TASK_BUFFER_SIZE);
-        tasks.push(initial_task);
+        // Portvakt patch (see PATCH.md, section 2): one buffer for the batch, filtered in place (taken from the
+        // front, pushed back at the end), instead of a second `Vec` for the filtered tasks on every call.
+        let mut tasks = VecDeque::with_capacity(TASK_BUFFER_SIZE);
+        tasks.push_back(initial_task);
         // tokio::task::unconstrained because now_or_never may yield None when the future is ready
         while let Some(maybe_task) = tokio::task::unconstrained(rx.recv()).now_or_never() {
             debug!("upstream event now: {:?}", maybe_task);
             if let Some(t) = maybe_task {
-                tasks.push(t);
+                tasks.push_back(t);
             } else {
                 break; // upstream closed
             }
         }
 
         /* run filters before sending to downstream */
-        let mut filtered_tasks = Vec::with_capacity(TASK_BUFFER_SIZE);
-        for mut t in tasks {
+        let batch = tasks.len();
+        for done in 0..batch {
+            let Some(mut t) = tasks.pop_front() else {
+                break;
+            };
             if self.revalidate_or_stale(session, &mut t, ctx).await {
                 serve_from_cache.enable();
                 response_state.enable_cached_response();
                 // skip downstream filtering entirely as the 304 will not be sent
+                // (the tasks after this one are dropped unfiltered, as before)
+                tasks.drain(..batch - done - 1);
                 break;
             }
             #[cfg(feature = "upstream_modules")]
@@ -425,7 +434,7 @@ where
                     return Err(e);
                 }
             }
-            filtered_tasks.push(task);
+            tasks.push_back(task);
         }
 
         if !serve_from_cache.should_send_to_downstream() {
@@ -433,7 +442,8 @@ where
             return Ok(None);
         }
 
-        let response_done = session.write_response_tasks(filtered_tasks).await?;
+        // Portvakt patch (see PATCH.md, section 2): a `VecDeque` becomes a `Vec` without allocating.
+        let response_done = session.write_response_tasks(Vec::from(tasks)).await?;
 
         Ok(Some(response_done))
     }

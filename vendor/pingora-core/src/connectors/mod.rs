@@ -270,7 +270,7 @@ impl TransportConnector {
                         // test_reusable_stream: we assume server would never actively send data
                         // first on an idle stream.
                         #[cfg(unix)]
-                        if peer.matches_fd(stream.id())
+                        if peer_matches_stream(peer, &stream) // Portvakt patch (PATCH.md, section 10)
                             && test_reusable_stream(&mut stream, &self.unexpected_data_conn_count)
                         {
                             Some(stream)
@@ -494,6 +494,36 @@ use futures::future::FutureExt;
 use tokio::io::AsyncReadExt;
 
 /// Test whether a stream is already closed or not reusable (server sent unexpected data)
+/// Portvakt patch (see PATCH.md, section 10): whether a pooled `stream` is connected to `peer`, without a
+/// `getpeername` system call on every reuse where the answer is already known. A stream that pingora connected
+/// itself (no CONNECT proxy, no custom L4 connector) carries in its socket digest the address it was connected to,
+/// recorded at connect time, and the stream owns its descriptor, so that address cannot change while it is pooled.
+/// Comparing with it keeps what the check is for (a connection is never handed to a peer at another address, even
+/// if two peers' pool keys collided) at no system call. Every other stream, and every peer whose `matches_fd` is its
+/// own (`Peer::matches_fd_is_address_check` is `false` by default), is checked by `matches_fd` as before.
+#[cfg(unix)]
+fn peer_matches_stream<P: Peer>(peer: &P, stream: &Stream) -> bool {
+    let connected_by_us = peer.matches_fd_is_address_check()
+        && peer.get_proxy().is_none()
+        && peer
+            .get_peer_options()
+            .is_none_or(|options| options.custom_l4.is_none());
+    let recorded = stream
+        .get_socket_digest()
+        .and_then(|digest| digest.peer_addr.get().cloned().flatten());
+    match recorded {
+        Some(addr) if connected_by_us => {
+            if &addr == peer.address() {
+                true
+            } else {
+                error!("Crit: pooled connection to {addr} offered to peer {}", peer.address());
+                false
+            }
+        }
+        _ => peer.matches_fd(stream.id()),
+    }
+}
+
 fn test_reusable_stream(stream: &mut Stream, unexpected_data_conn_count: &AtomicU64) -> bool {
     let mut buf = [0; 1];
     // tokio::task::unconstrained because now_or_never may yield None when the future is ready
@@ -607,6 +637,7 @@ mod tests {
     use tls::Connector;
 
     use super::*;
+    use crate::protocols::SocketDigest; // Portvakt patch (see PATCH.md, section 10)
     use crate::upstreams::peer::BasicPeer;
 
     #[tokio::test]
@@ -829,6 +860,62 @@ mod tests {
             .connect_local_addr()
             .expect("TLS handshake failure should retain the assigned local address");
         assert_ne!(local_addr.port(), 0);
+    }
+
+    // Portvakt patch (see PATCH.md, section 10): the pooled connection's peer check.
+    async fn local_listener() -> (tokio::net::TcpListener, BasicPeer) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let peer = BasicPeer::new(&listener.local_addr().unwrap().to_string());
+        (listener, peer)
+    }
+
+    /// A connection pooled under another peer's key (a key collision) is not handed to that peer: the address the
+    /// connection was made to differs from the peer's.
+    #[tokio::test]
+    async fn a_pooled_connection_is_not_reused_for_another_address() {
+        let (_a, peer_a) = local_listener().await;
+        let (_b, peer_b) = local_listener().await;
+        let connector = TransportConnector::new(None);
+        let stream = connector.new_stream(&peer_a).await.unwrap();
+        connector.release_stream(stream, peer_b.reuse_hash(), None);
+        assert!(connector.reused_stream(&peer_b).await.is_none());
+
+        let stream = connector.new_stream(&peer_a).await.unwrap();
+        connector.release_stream(stream, peer_a.reuse_hash(), None);
+        assert!(connector.reused_stream(&peer_a).await.is_some());
+    }
+
+    /// The reuse check reads the address recorded when pingora connected the stream and asks the kernel nothing
+    /// (no `getpeername` per reuse): a stream whose record names B is accepted for B although its socket is
+    /// connected to A. pingora 0.9.1 asked the kernel and refused it. Only pingora's connect path writes the record.
+    #[tokio::test]
+    async fn the_reuse_check_reads_the_recorded_address() {
+        let (_a, peer_a) = local_listener().await;
+        let (_b, peer_b) = local_listener().await;
+        let connector = TransportConnector::new(None);
+        let mut stream = connector.new_stream(&peer_a).await.unwrap();
+        let digest = SocketDigest::from_raw_fd(stream.id());
+        digest.peer_addr.set(Some(peer_b.address().clone())).unwrap();
+        stream.set_socket_digest(digest);
+        connector.release_stream(stream, peer_b.reuse_hash(), None);
+        assert!(connector.reused_stream(&peer_b).await.is_some());
+    }
+
+    /// Without a recorded address the kernel is asked, as before.
+    #[tokio::test]
+    async fn without_a_record_the_kernel_is_asked() {
+        let (_a, peer_a) = local_listener().await;
+        let (_b, peer_b) = local_listener().await;
+        let connector = TransportConnector::new(None);
+        let mut stream = connector.new_stream(&peer_a).await.unwrap();
+        stream.set_socket_digest(SocketDigest::from_raw_fd(stream.id()));
+        connector.release_stream(stream, peer_b.reuse_hash(), None);
+        assert!(connector.reused_stream(&peer_b).await.is_none());
+
+        let mut stream = connector.new_stream(&peer_a).await.unwrap();
+        stream.set_socket_digest(SocketDigest::from_raw_fd(stream.id()));
+        connector.release_stream(stream, peer_a.reuse_hash(), None);
+        assert!(connector.reused_stream(&peer_a).await.is_some());
     }
 
     #[tokio::test]

@@ -261,6 +261,14 @@ pub trait Peer: Display + Clone {
         self.address().check_fd_match(fd)
     }
 
+    /// Portvakt patch (see PATCH.md, section 10): whether [Self::matches_fd] compares the connection's peer address
+    /// with [Self::address] and nothing else (apart from a CONNECT proxy's next hop), so that a pooled connection
+    /// pingora connected itself can be checked against the address it recorded at connect time, without asking the
+    /// kernel. `false` by default, so a `Peer` with its own `matches_fd` keeps being asked.
+    fn matches_fd_is_address_check(&self) -> bool {
+        false
+    }
+
     #[cfg(windows)]
     fn matches_sock<V: AsRawSocket>(&self, sock: V) -> bool {
         use crate::protocols::ConnSockReusable;
@@ -349,6 +357,11 @@ impl Display for BasicPeer {
 impl Peer for BasicPeer {
     fn address(&self) -> &SocketAddr {
         &self._address
+    }
+
+    // Portvakt patch (see PATCH.md, section 10): the default `matches_fd`.
+    fn matches_fd_is_address_check(&self) -> bool {
+        true
     }
 
     fn tls(&self) -> bool {
@@ -853,6 +866,11 @@ impl Peer for HttpPeer {
         } else {
             self.address().check_fd_match(fd)
         }
+    }
+
+    // Portvakt patch (see PATCH.md, section 10): `matches_fd` above compares addresses only.
+    fn matches_fd_is_address_check(&self) -> bool {
+        true
     }
 
     #[cfg(windows)]

@@ -869,14 +869,22 @@ impl HttpSession {
 
         // no need to add these headers to 1xx responses
         if !header.status.is_informational() && self.update_resp_headers {
+            // Portvakt patch (see PATCH.md, section 9): make room for the names about to be added in one step. A
+            // response read from an upstream arrives as a clone whose maps are full, so each insert below grew
+            // both header maps (value and case) on its own: 8 allocations and 4 reallocations per response.
+            let missing = usize::from(!header.headers.contains_key(header::DATE))
+                + usize::from(!header.headers.contains_key(header::CONNECTION));
+            if missing > 0 {
+                header.reserve(missing)?;
+            }
             /* update headers */
             header.insert_header(header::DATE, date::get_cached_date())?;
 
-            // TODO: make these lazy static
+            // Portvakt patch (see PATCH.md, section 9): static values, not a copy of the text per response.
             let connection_value = if self.will_keepalive() {
-                "keep-alive"
+                HeaderValue::from_static("keep-alive")
             } else {
-                "close"
+                HeaderValue::from_static("close")
             };
             header.insert_header(header::CONNECTION, connection_value)?;
         }
@@ -4664,5 +4672,115 @@ mod test_pipelining {
         }
 
         assert!(prefix.is_empty());
+    }
+}
+
+// Portvakt patch (see PATCH.md, section 9): allocations made while a response head is prepared, counted per thread.
+#[cfg(test)]
+mod test_response_head_room {
+    use super::*;
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+    use std::str;
+    use tokio_test::io::Builder;
+
+    struct Counting;
+
+    thread_local! {
+        static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn count() {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+    }
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            count();
+            System.alloc(layout)
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            count();
+            System.alloc_zeroed(layout)
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            count();
+            System.realloc(ptr, layout, new_size)
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            System.dealloc(ptr, layout)
+        }
+    }
+
+    #[global_allocator]
+    static COUNTING: Counting = Counting;
+
+    fn allocations_in<T>(f: impl FnOnce() -> T) -> (usize, T) {
+        let before = ALLOCATIONS.with(Cell::get);
+        let out = f();
+        (ALLOCATIONS.with(Cell::get) - before, out)
+    }
+
+    /// A response as the proxy hands it over: parsed from an upstream's head, then cloned (the clone's maps are full).
+    fn upstream_response(extra: &[(&'static str, &'static str)]) -> ResponseHeader {
+        let mut parsed = ResponseHeader::build(200, Some(2 + extra.len())).unwrap();
+        parsed.append_header("Content-Type", "application/json").unwrap();
+        parsed.append_header("Content-Length", "128").unwrap();
+        for (name, value) in extra {
+            parsed.append_header(*name, *value).unwrap();
+        }
+        parsed.clone()
+    }
+
+    async fn session_after_request() -> HttpSession {
+        let input = b"GET / HTTP/1.1\r\nHost: pingora.org\r\n\r\n";
+        let mock_io = Builder::new().read(&input[..]).build();
+        let mut session = HttpSession::new(Box::new(mock_io));
+        session.read_request().await.unwrap();
+        session
+    }
+
+    /// Adding Date and Connection to a full response head grows each header map once, not once per name: at most 4
+    /// allocator calls more than for a head that already has both (0.9.1: 8 more; and 3 against 2 for the head that
+    /// has both, where 0.9.1 copied the Connection value).
+    #[tokio::test]
+    async fn date_and_connection_are_added_with_one_growth() {
+        // The first head on a thread formats and caches the date; count from the second on.
+        let mut session = session_after_request().await;
+        session.prepare_response_header(&mut upstream_response(&[])).unwrap();
+
+        let mut session = session_after_request().await;
+        let mut complete = upstream_response(&[("Date", "Mon, 30 Nov 2026 12:00:00 GMT"), ("Connection", "x")]);
+        let (base, wire) = allocations_in(|| session.prepare_response_header(&mut complete));
+        assert!(wire.unwrap().is_some());
+
+        let mut session = session_after_request().await;
+        let mut missing_both = upstream_response(&[]);
+        let (added, wire) = allocations_in(|| session.prepare_response_header(&mut missing_both));
+        let (wire, _) = wire.unwrap().unwrap();
+        assert!(
+            added <= base + 4,
+            "adding Date and Connection cost {added} allocations against {base} with both present"
+        );
+        let text = str::from_utf8(&wire).unwrap();
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+        assert!(text.contains("\r\nConnection: keep-alive\r\n"), "{text}");
+        assert!(text.contains("\r\nDate: "), "{text}");
+        assert!(text.contains("\r\nContent-Type: application/json\r\n"), "{text}");
+    }
+
+    /// A response that closes the connection still says so, and existing Date and Connection values are replaced
+    /// without making room for names that are already there.
+    #[tokio::test]
+    async fn connection_close_and_replaced_values_are_written_as_before() {
+        let mut session = session_after_request().await;
+        session.set_keepalive(None);
+        let mut resp = upstream_response(&[("Connection", "keep-alive"), ("Date", "old")]);
+        let (wire, _) = session.prepare_response_header(&mut resp).unwrap().unwrap();
+        let text = str::from_utf8(&wire).unwrap();
+        assert!(text.contains("\r\nConnection: close\r\n"), "{text}");
+        assert!(!text.contains("keep-alive"), "{text}");
+        assert!(!text.contains("Date: old"), "{text}");
+        assert_eq!(resp.headers.len(), 4, "{text}");
     }
 }
