@@ -4,6 +4,7 @@
 mod account_page;
 mod account_zones;
 mod audit_trail;
+mod bare_engine;
 mod browser;
 mod chrome;
 mod cli;
