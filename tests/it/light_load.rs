@@ -90,9 +90,9 @@ fn woke(before: &BTreeMap<u32, (String, u64)>, after: &BTreeMap<u32, (String, u6
 }
 
 /// pingora's clock thread (pingora-timeout's "Timer thread") wakes only when a timer someone waits on is due, or
-/// twice a second for its watchdog, not 100 times a second: over 40 authenticated requests paced 25 ms apart it
-/// wakes at most 10 times, over 3 idle seconds at most 10, and the whole gateway at most 10 times a second when idle.
-/// pingora-timeout 0.9.1 woke every 10 ms: about 100 and 300 times. Requests still time out and keep-alive
+/// twice a second for its watchdog, not 100 times a second: over 40 authenticated requests paced 25 ms apart, and
+/// over 3 idle seconds, it wakes at most 3 times a second (plus 3), and the whole idle gateway at most 10 times a
+/// second. pingora-timeout 0.9.1 woke every 10 ms: 127 and 296 times. Requests still time out and keep-alive
 /// connections still close (the `hot_path::`, `limits::` and `upstream_pool::` tests).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_clock_thread_sleeps_until_a_timer_is_due() {
@@ -116,14 +116,19 @@ async fn the_clock_thread_sleeps_until_a_timer_is_due() {
         .expect("pingora's clock thread runs once a timeout was registered");
 
     let before = wake_ups(pid);
+    let started = Instant::now();
     for _ in 0..40 {
         get().await;
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     let after = wake_ups(pid);
+    let paced_secs = started.elapsed().as_secs_f64();
     let paced = after[&clock].1 - before[&clock].1;
     let all: u64 = woke(&before, &after).iter().map(|(_, n)| n).sum();
-    eprintln!("40 paced requests: clock thread woke {paced} times; all threads {all}: {:?}", woke(&before, &after));
+    eprintln!(
+        "40 paced requests in {paced_secs:.1} s: clock thread woke {paced} times; all threads {all}: {:?}",
+        woke(&before, &after)
+    );
 
     let idle_from = wake_ups(pid);
     std::thread::sleep(Duration::from_secs(3));
@@ -135,8 +140,10 @@ async fn the_clock_thread_sleeps_until_a_timer_is_due() {
         woke(&idle_from, &idle_to)
     );
 
-    assert!(paced <= 10, "the clock thread woke {paced} times during 40 paced requests");
-    assert!(idle <= 10, "the clock thread woke {idle} times in 3 idle seconds");
+    // Twice a second for the watchdog, with room for a slow host; 0.9.1 woke 100 times a second.
+    let bound = |secs: f64| (3.0 * secs).ceil() as u64 + 3;
+    assert!(paced <= bound(paced_secs), "the clock thread woke {paced} times during 40 requests in {paced_secs:.1} s");
+    assert!(idle <= bound(3.0), "the clock thread woke {idle} times in 3 idle seconds");
     assert!(idle_all <= 30, "the idle gateway's threads woke {idle_all} times in 3 s");
     get().await; // and still answers after the idle stretch
 }

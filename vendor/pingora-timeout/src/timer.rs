@@ -172,8 +172,11 @@ impl TimerManager {
                 let mut timers = thread_timer.write();
                 // Fire all timers until now
                 loop {
-                    let key_to_remove = timers.iter().next().and_then(|(k, _)| {
-                        if k.not_after(now) {
+                    // Portvakt patch: also remove a first timer that is not due but that nobody waits on, so that
+                    // the first one left is the next deadline someone waits on. (Each timer is removed once; the
+                    // scan stops at the first awaited one, as it stopped at the first one not due.)
+                    let key_to_remove = timers.iter().next().and_then(|(k, t)| {
+                        if k.not_after(now) || !t.is_awaited() {
                             Some(*k)
                         } else {
                             None
@@ -187,7 +190,6 @@ impl TimerManager {
                         break;
                     }
                 }
-                timers.retain(|_, timer| timer.is_awaited());
                 if let Some((k, _)) = timers.iter().next() {
                     next = next.min(k.0);
                 }
@@ -370,24 +372,25 @@ mod tests {
         );
     }
 
-    // Portvakt patch: the clock thread's next pass drops the timers nobody waits on any more (finished timeouts),
-    // where 0.9.1 kept each until its deadline; one still awaited stays and still fires.
+    // Portvakt patch: the clock thread's next pass drops the timers nobody waits on any more (finished timeouts)
+    // that come before the first awaited one, where 0.9.1 kept each until its deadline; the awaited one stays and
+    // still fires.
     #[tokio::test]
     async fn timers_nobody_waits_on_are_dropped_at_the_next_pass() {
         let tm_a = Arc::new(TimerManager::new());
         let tm = tm_a.clone();
         std::thread::spawn(move || tm_a.clock_thread());
-        let kept = tm.register_timer(Duration::from_millis(1200));
         for i in 0..100 {
-            drop(tm.register_timer(Duration::from_secs(60) + Duration::from_millis(i * 10)));
+            drop(tm.register_timer(Duration::from_millis(800 + i * 10)));
         }
+        let kept = tm.register_timer(Duration::from_millis(2500));
         let in_trees = |tm: &TimerManager| tm.timers.iter().map(|t| t.read().len()).sum::<usize>();
         assert_eq!(in_trees(&tm), 101);
         std::thread::sleep(Duration::from_millis(MAX_SLEEP_MS + 200));
         assert_eq!(in_trees(&tm), 1, "timers left after a pass of the clock");
         let now = Instant::now();
         kept.poll().await;
-        assert!(now.elapsed() < Duration::from_millis(1200));
+        assert!(now.elapsed() < Duration::from_millis(2500));
     }
 
     #[tokio::test]
