@@ -1261,6 +1261,34 @@ impl SendBodyState {
     }
 }
 
+/// Portvakt patch (see PATCH.md, section 11): the cancel-safe write state of a [BodyWriter], boxed the first time it
+/// is changed. Until then it reads as `SendBodyState::new()`: every HTTP/1 session has two body writers (one per
+/// direction), and most never use the cancel-safe API, so boxing it up front cost two allocations per request.
+struct LazySendBodyState(Option<Box<SendBodyState>>);
+
+static IDLE_SEND_BODY_STATE: once_cell::sync::Lazy<SendBodyState> =
+    once_cell::sync::Lazy::new(SendBodyState::new);
+
+impl std::ops::Deref for LazySendBodyState {
+    type Target = SendBodyState;
+
+    fn deref(&self) -> &SendBodyState {
+        self.0.as_deref().unwrap_or(&IDLE_SEND_BODY_STATE)
+    }
+}
+
+impl std::ops::DerefMut for LazySendBodyState {
+    fn deref_mut(&mut self) -> &mut SendBodyState {
+        self.0.get_or_insert_with(|| Box::new(SendBodyState::new()))
+    }
+}
+
+impl std::fmt::Debug for LazySendBodyState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
 /// Tracks how response body bytes are framed and written to the wire.
 ///
 /// Supports both a legacy async API (`write_body` / `finish`) and a cancel-safe
@@ -1269,7 +1297,8 @@ impl SendBodyState {
 pub struct BodyWriter {
     pub body_mode: BodyMode,
     // Boxed to reduce inline size. Only used by the cancel-safe proxy task API.
-    send_body_state: Box<SendBodyState>,
+    // Portvakt patch (see PATCH.md, section 11): allocated when that API first changes it, not per writer.
+    send_body_state: LazySendBodyState,
     send_finish_state: FinishWriteState,
 }
 
@@ -1283,7 +1312,7 @@ impl BodyWriter {
     pub fn new() -> Self {
         BodyWriter {
             body_mode: BM::ToSelect,
-            send_body_state: Box::new(SendBodyState::new()),
+            send_body_state: LazySendBodyState(None), // Portvakt patch (see PATCH.md, section 11)
             send_finish_state: FinishWriteState::NotStarted,
         }
     }

@@ -287,9 +287,12 @@ impl HttpSession {
                         // while header_refs doesn't as it is still empty
                         let _num_headers = populate_headers(base, &mut header_refs, resp.headers);
 
+                        // Portvakt patch (see PATCH.md, section 12): room for the two names a downstream HTTP/1
+                        // session adds (Date, Connection). The proxy gets a clone of this head, and a clone keeps
+                        // the size of the index table, so adding them then needs no new table.
                         let mut response_header = match ResponseHeader::build(
                             resp.code.unwrap(),
-                            Some(resp.headers.len()),
+                            Some(resp.headers.len() + 2),
                         ) {
                             Ok(header) => Box::new(header),
                             Err(e) => return self.fail_response_header_read(e),
