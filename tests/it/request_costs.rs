@@ -45,3 +45,209 @@ async fn a_session_hit_decodes_nothing() {
     assert_eq!(logout(&c, &env.http_url(), &cookie).await, 200);
     assert_eq!(get_json(&c, &url, &cookie, &[]).await.0, 401, "refused after the logout");
 }
+
+// ---- Allocations per authenticated proxied request, counted in a process of its own ----
+//
+// Tests in this binary run in parallel in one process, so a global count would mix their allocations. The parent
+// test starts the backends and re-runs this test binary as a child (`current_exe`, an exact `--ignored` filter and
+// an environment variable) that hosts only the in-process gateway under the counting allocator below and answers
+// `count` on its stdin with its totals on stdout. The parent logs in, warms the path up (the session's first
+// decode, the identity headers' cache, the pooled backend connection), then reads the count around a fixed number
+// of requests on one keep-alive connection: what the gateway allocated to serve them, and nothing of the client's
+// or the backend's.
+
+/// Counts calls into the allocator once `COUNTING` is set (only in the child process); otherwise the system
+/// allocator with one relaxed load more.
+struct CountingAlloc;
+
+static COUNTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static ALLOCS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static REALLOCS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static FREES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl CountingAlloc {
+    fn count(c: &std::sync::atomic::AtomicU64) {
+        if COUNTING.load(std::sync::atomic::Ordering::Relaxed) {
+            c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+// SAFETY: every call is passed unchanged to the system allocator; counting touches only atomics.
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        Self::count(&ALLOCS);
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        Self::count(&ALLOCS);
+        unsafe { std::alloc::System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        Self::count(&REALLOCS);
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        Self::count(&FREES);
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+/// Set in the child process: the three backend addresses, comma-separated.
+const CHILD_ENV: &str = "PORTVAKT_TEST_ALLOC_CHILD";
+/// Prefix of the child's protocol lines on stdout (libtest prints its own lines there too).
+const MARK: &str = "@@alloc-child";
+
+/// The child's message in a line of its stdout: after `MARK`, which may follow libtest's `test NAME ... `.
+fn protocol_line(line: &str) -> Option<&str> {
+    line.find(MARK).map(|i| line[i + MARK.len()..].trim())
+}
+
+/// Allocator calls of the child process between two reads.
+#[derive(Debug, Clone, Copy)]
+struct AllocCount {
+    allocs: u64,
+    reallocs: u64,
+    frees: u64,
+}
+
+/// The child process hosting only a gateway, stopped when dropped.
+struct CountingGateway {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    http: String,
+}
+
+impl CountingGateway {
+    /// Re-runs this test binary with only `child_test` (exact name, ignored tests included), which hosts a gateway
+    /// in front of `backends` and prints `MARK ready ADDR`.
+    fn start(child_test: &str, backends: &[std::net::SocketAddr]) -> CountingGateway {
+        use std::io::BufRead;
+        let addrs: Vec<String> = backends.iter().map(|a| a.to_string()).collect();
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([child_test, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .env(CHILD_ENV, addrs.join(","))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let http = loop {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the child process ended before its gateway was ready");
+            if let Some(addr) = protocol_line(&line).and_then(|r| r.strip_prefix("ready ")) {
+                break format!("http://{addr}");
+            }
+        };
+        CountingGateway { child, stdin, stdout, http }
+    }
+
+    /// The child's allocator totals so far.
+    fn count(&mut self) -> AllocCount {
+        use std::io::{BufRead, Write};
+        writeln!(self.stdin, "count").unwrap();
+        self.stdin.flush().unwrap();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(self.stdout.read_line(&mut line).unwrap() > 0, "the child process ended");
+            if let Some(rest) = protocol_line(&line).and_then(|r| r.strip_prefix("count ")) {
+                let n: Vec<u64> = rest.split(' ').map(|x| x.parse().unwrap()).collect();
+                return AllocCount { allocs: n[0], reallocs: n[1], frees: n[2] };
+            }
+        }
+    }
+}
+
+impl Drop for CountingGateway {
+    fn drop(&mut self) {
+        use std::io::Write;
+        let _ = writeln!(self.stdin, "quit");
+        let _ = self.stdin.flush();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The child's side: hosts the test gateway in front of the parent's backends, counts every allocation from then
+/// on, and answers `count` lines on stdin until `quit` or the end of its input. Does nothing when run on its own.
+#[test]
+#[ignore = "run by an_authenticated_request_allocates_little in a process of its own"]
+fn allocation_counting_gateway() {
+    use std::io::BufRead;
+    let Ok(addrs) = std::env::var(CHILD_ENV) else { return };
+    let backend_addrs = addrs.split(',').map(|a| a.parse().unwrap()).collect();
+    let env = Env::start(Opts { backend_addrs: Some(backend_addrs), ..Opts::default() });
+    COUNTING.store(true, std::sync::atomic::Ordering::SeqCst);
+    println!("{MARK} ready {}", env.http);
+    let stdin = std::io::stdin();
+    let mut line = String::with_capacity(64);
+    loop {
+        line.clear();
+        if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 || line.trim() != "count" {
+            break;
+        }
+        let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::SeqCst);
+        println!("{MARK} count {} {} {}", load(&ALLOCS), load(&REALLOCS), load(&FREES));
+    }
+    drop(env);
+}
+
+/// Requests measured per count (after the warm-up).
+const COUNTED_REQUESTS: u64 = 200;
+
+/// An authenticated request proxied to a backend (session found in the memory store, built-in access rule, cached
+/// identity headers, pooled backend connection) makes at most the counted number of allocator calls in the
+/// gateway: counted in a process that hosts nothing else, over 200 requests on one keep-alive connection, each
+/// answered 200 with the user's identity. The bound is what the path costs after the cuts of
+/// docs/BENCHMARKS.md findings 20–24; undoing a cut raises the count above it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_authenticated_request_allocates_little() {
+    let backends = Backends::start(3);
+    let mut gw = tokio::task::block_in_place(|| {
+        CountingGateway::start("request_costs::allocation_counting_gateway", &backends.addrs)
+    });
+    let c = client_from(INTERNAL);
+    let url = format!("{}/expense/", gw.http);
+    let cookie = login(&c, &gw.http, "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let request = |i: u64| {
+        let (c, url, cookie) = (&c, &url, &cookie);
+        async move {
+            let (status, echo) = get_json(c, url, cookie, &[]).await;
+            assert_eq!(status, 200, "request {i}");
+            assert_eq!(echo["headers"]["x-portvakt-user"][0], "anna", "request {i}");
+        }
+    };
+    for i in 0..30 {
+        request(i).await;
+    }
+    let before = tokio::task::block_in_place(|| gw.count());
+    for i in 0..COUNTED_REQUESTS {
+        request(i).await;
+    }
+    let after = tokio::task::block_in_place(|| gw.count());
+    let per = |a: u64, b: u64| (b - a) as f64 / COUNTED_REQUESTS as f64;
+    let (allocs, reallocs, frees) =
+        (per(before.allocs, after.allocs), per(before.reallocs, after.reallocs), per(before.frees, after.frees));
+    eprintln!("gateway allocator calls per authenticated request: {allocs:.2} allocations, {reallocs:.2} reallocations, {frees:.2} frees");
+    assert!(allocs <= ALLOCS_PER_REQUEST, "{allocs:.2} allocations per request, bound {ALLOCS_PER_REQUEST}");
+    assert!(reallocs <= REALLOCS_PER_REQUEST, "{reallocs:.2} reallocations per request, bound {REALLOCS_PER_REQUEST}");
+}
+
+/// Bounds of [`an_authenticated_request_allocates_little`]: the counts on main after each cut, plus less than one
+/// allocation of slack for the rare background allocation (a timer wheel's growth) inside the counted window.
+const ALLOCS_PER_REQUEST: f64 = 117.0;
+/// See [`ALLOCS_PER_REQUEST`].
+const REALLOCS_PER_REQUEST: f64 = 6.5;

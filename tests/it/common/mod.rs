@@ -123,6 +123,8 @@ pub struct Opts {
     pub signing_key: Option<portvakt::assertion::SigningKey>,
     /// Extra lines for the `[accounts]` table (e.g. `default_region = "NO"`).
     pub accounts_extra: String,
+    /// Three backends running elsewhere (e.g. in another process) instead of three started here.
+    pub backend_addrs: Option<Vec<SocketAddr>>,
 }
 
 /// A running gateway with its backends and clock; stopped on drop.
@@ -152,7 +154,10 @@ pub struct Env {
 impl Env {
     /// Starts three backends and a gateway in front of them.
     pub fn start(opts: Opts) -> Env {
-        let backends = Backends::start(3);
+        let backends = match opts.backend_addrs.clone() {
+            Some(addrs) => Backends { addrs, stop: None },
+            None => Backends::start(3),
+        };
         let dir = tempfile::tempdir().unwrap();
         let cert = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
         std::fs::write(dir.path().join("cert.pem"), cert.cert.pem()).unwrap();
