@@ -13,12 +13,11 @@ import collections
 import re
 import sys
 
-# Frames that allocate on behalf of their caller: the allocator, std, generic containers and helpers.
-PASS_THROUGH = (
-    "mi_", "_mi_", "__rust_", "__rdl_", "__rg_", "alloc::", "core::", "std::", "hashbrown::", "smallvec::",
-    "bytes::", "serde::", "serde_json::", "<alloc::", "<core::", "<std::", "<hashbrown::", "<smallvec::",
-    "<bytes::", "<serde_json::", "<&", "<T as ", "<[", "<str", "<u8", "<usize", "<Option", "<Box<",
-)
+# Crates whose frames allocate on behalf of their caller: the allocator, std, generic containers and helpers.
+PASS_THROUGH = {
+    "mimalloc", "__rustc", "alloc", "core", "std", "hashbrown", "smallvec", "bytes", "serde", "serde_json",
+    "indexmap", "async_trait",
+}
 
 
 def crate_of(sym):
@@ -72,7 +71,7 @@ def main():
         if ours:
             source, fn = "portvakt", function_of(ours[0])
         else:
-            owner = next((f for f in stack if not f.startswith(PASS_THROUGH) and crate_of(f)), None)
+            owner = next((f for f in stack if crate_of(f) and crate_of(f) not in PASS_THROUGH), None)
             source = crate_of(owner) if owner else "(unknown)"
             fn = function_of(owner) if owner else "(no frame outside the allocator and std)"
         by_source[source] += 1
