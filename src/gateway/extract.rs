@@ -120,8 +120,8 @@ pub async fn prelogin_form(gw: &Gateway, session: &mut Session, ctx: &mut Ctx) -
 pub struct LoggedIn {
     /// The session ID.
     pub id: SessionId,
-    /// The session.
-    pub rec: SessionRecord,
+    /// The session (shared with the decoded-record cache).
+    pub rec: std::sync::Arc<SessionRecord>,
 }
 
 /// The request's live session; without one, a redirect to the login page that comes back here.

@@ -395,7 +395,7 @@ impl Gateway {
         &self,
         req: &RequestHeader,
         ctx: &Ctx,
-    ) -> Result<Result<(SessionId, SessionRecord), Invalid>> {
+    ) -> Result<Result<(SessionId, Arc<SessionRecord>), Invalid>> {
         let Some(id) = http::cookie(req, &self.cookies.session).and_then(SessionId::parse) else {
             return Ok(Err(Invalid::Missing));
         };
@@ -429,9 +429,9 @@ impl Gateway {
     pub async fn refresh_account(
         &self,
         id: &SessionId,
-        mut rec: SessionRecord,
+        mut rec: Arc<SessionRecord>,
         force: bool,
-    ) -> Result<Option<SessionRecord>> {
+    ) -> Result<Option<Arc<SessionRecord>>> {
         let Some(dir) = self.state.directory(Some(&rec.realm)) else { return Ok(Some(rec)) };
         let Some(every) = dir.refresh_interval() else { return Ok(Some(rec)) };
         let now = self.state.clock.now();
@@ -446,13 +446,16 @@ impl Gateway {
                     tracing::info!(user = %rec.username, realm = %rec.realm, groups = %u.groups.join(","), "groups changed in the directory");
                 }
                 self.remember_entry(&u).await;
-                rec.groups = u.groups;
-                rec.institution = u.institution;
-                rec.directory_phones = u.phones;
-                rec.display_name = u.display_name;
-                rec.email = u.email;
-                rec.checked = Some(now);
-                rec.from_snapshot = None;
+                // The shared record is copied only here, when the directory's answer changes it.
+                let rec_mut = Arc::make_mut(&mut rec);
+                rec_mut.groups = u.groups;
+                rec_mut.institution = u.institution;
+                rec_mut.directory_phones = u.phones;
+                rec_mut.display_name = u.display_name;
+                rec_mut.email = u.email;
+                rec_mut.checked = Some(now);
+                rec_mut.from_snapshot = None;
+                rec_mut.last_seen = now;
                 let kept = self.state.sessions.update(id, &rec).await.map_err(store_err)?;
                 Ok(kept.then_some(rec))
             }
@@ -466,7 +469,9 @@ impl Gateway {
             Err(e) => match rec.from_snapshot {
                 Some(fetched) if now.since(fetched) < self.outage_grace(&rec.realm) => {
                     tracing::warn!(user = %rec.username, realm = %rec.realm, error = %e, "directory still unavailable: the session from the last-known entry goes on");
-                    rec.checked = Some(now);
+                    let rec_mut = Arc::make_mut(&mut rec);
+                    rec_mut.checked = Some(now);
+                    rec_mut.last_seen = now;
                     let kept = self.state.sessions.update(id, &rec).await.map_err(store_err)?;
                     Ok(kept.then_some(rec))
                 }
@@ -502,7 +507,7 @@ pub struct Ctx {
     /// Routed service index.
     pub service: Option<usize>,
     /// Identity of an allowed request, with its session's store key.
-    pub identity: Option<(crate::session::SessionKey, SessionRecord)>,
+    pub identity: Option<(crate::session::SessionKey, Arc<SessionRecord>)>,
     /// Round-robin start for this request.
     pub upstream_first: Option<usize>,
     /// Connection attempts so far.
@@ -514,22 +519,24 @@ pub struct Ctx {
     /// Seconds of the idle timeout the session was judged by (the zone's policy rule or `session.idle_timeout`),
     /// once the session was looked up: an idle logout names it.
     pub idle_applied: std::sync::atomic::AtomicU64,
-    /// The display name and CSRF token of the live session this request presented, once looked up: the header of
-    /// an error or denial page shows them (with the logout button) without asking the store again.
-    pub page_user: std::sync::Mutex<Option<(String, String)>>,
+    /// The live session this request presented, once looked up: the header of an error or denial page shows its
+    /// display name and CSRF token (with the logout button) without asking the store again. Shared with the
+    /// decoded-record cache, so keeping it copies nothing.
+    pub page_user: std::sync::Mutex<Option<Arc<SessionRecord>>>,
 }
 
 impl Ctx {
     /// Remembers the session shown in the header of this request's pages (None: no live session).
-    pub fn set_page_user(&self, rec: Option<&SessionRecord>) {
+    pub fn set_page_user(&self, rec: Option<&Arc<SessionRecord>>) {
         if let Ok(mut u) = self.page_user.lock() {
-            *u = rec.map(|r| (r.display_name.clone(), r.csrf.clone()));
+            *u = rec.cloned();
         }
     }
 
     /// The display name and CSRF token for the header, when this request presented a live session.
     pub fn page_user(&self) -> Option<(String, String)> {
-        self.page_user.lock().ok().and_then(|u| u.clone())
+        let u = self.page_user.lock().ok()?;
+        u.as_ref().map(|r| (r.display_name.clone(), r.csrf.clone()))
     }
 
     /// The idle timeout the session was judged by, once looked up.
@@ -1153,7 +1160,8 @@ mod tests {
             last_seen: crate::clock::Instant(0),
             csrf: "csrf-secret-value".into(),
         };
-        let ctx = Ctx { identity: Some((crate::session::SessionId::generate().key(), rec)), ..Ctx::default() };
+        let ctx =
+            Ctx { identity: Some((crate::session::SessionId::generate().key(), Arc::new(rec))), ..Ctx::default() };
         let shown = format!("{ctx:?}");
         assert!(shown.contains("anna"), "{shown}");
         assert!(!shown.contains("csrf-secret-value") && !shown.contains("eyJ-id-token-secret"), "{shown}");

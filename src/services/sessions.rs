@@ -32,7 +32,7 @@ pub async fn validate(
     sessions: &Sessions,
     id: &SessionId,
     idle: &(dyn Fn(Methods) -> Duration + Sync),
-) -> Result<Result<SessionRecord, Invalid>, StoreError> {
+) -> Result<Result<std::sync::Arc<SessionRecord>, Invalid>, StoreError> {
     match sessions.validate_ending(id, idle).await? {
         Ok(rec) => Ok(Ok(rec)),
         Err(ended) => {

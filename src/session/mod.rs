@@ -18,9 +18,13 @@ pub use crate::token::{random_token, token_eq};
 pub use config::SessionSettings;
 
 /// A session ID as held in the browser's cookie, with its store key (hashed once, not at every use on a request's
-/// path). Its `Debug` never shows the value.
+/// path). Its `Debug` never shows the value. The 43 characters are kept inline: reading the cookie on a request
+/// allocates nothing.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SessionId(String, SessionKey);
+pub struct SessionId([u8; ID_LEN], SessionKey);
+
+/// Length of a session ID: 32 bytes in base64url without padding.
+const ID_LEN: usize = 43;
 
 impl fmt::Debug for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -33,23 +37,27 @@ impl SessionId {
     pub fn generate() -> SessionId {
         let mut b = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut b);
-        SessionId::with_key(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b))
+        let mut id = [0u8; ID_LEN];
+        // 32 bytes always encode to exactly 43 characters, so this cannot fail; an ID of zeros would never parse.
+        let _ = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_slice(b, &mut id);
+        SessionId::with_key(id)
     }
 
     /// Accepts a cookie value only if it has the shape of an ID this gateway issues.
     pub fn parse(s: &str) -> Option<SessionId> {
-        (s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-            .then(|| SessionId::with_key(s.to_string()))
+        let id: [u8; ID_LEN] = s.as_bytes().try_into().ok()?;
+        id.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_').then(|| SessionId::with_key(id))
     }
 
-    fn with_key(id: String) -> SessionId {
-        let key = SessionKey::of_token(&id);
+    fn with_key(id: [u8; ID_LEN]) -> SessionId {
+        let key = SessionKey::of_token(std::str::from_utf8(&id).unwrap_or_default());
         SessionId(id, key)
     }
 
     /// The cookie value.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only base64url characters are ever stored (generated or checked by `parse`), so this is always the ID.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// The store key: SHA-256 of the ID.
@@ -225,7 +233,7 @@ struct Decoded {
 /// One decoded record and the bytes it came from.
 struct DecodedRecord {
     bytes: Vec<u8>,
-    rec: SessionRecord,
+    rec: Arc<SessionRecord>,
     /// Used since the last purge.
     used: std::sync::atomic::AtomicBool,
 }
@@ -244,16 +252,16 @@ impl fmt::Debug for Decoded {
 }
 
 impl Decoded {
-    /// The record stored as `bytes` under `key`: the cached copy when the bytes are the ones it was decoded from,
-    /// else decoded (and kept).
-    fn record(&self, key: &SessionKey, bytes: &[u8]) -> Result<SessionRecord, StoreError> {
+    /// The record stored as `bytes` under `key`: the cached record (shared, not copied) when the bytes are the ones
+    /// it was decoded from, else decoded (and kept).
+    fn record(&self, key: &SessionKey, bytes: &[u8]) -> Result<Arc<SessionRecord>, StoreError> {
         if let Some(d) = self.map.read().get(key).filter(|d| d.bytes == bytes) {
             d.used.store(true, std::sync::atomic::Ordering::Relaxed);
             return Ok(d.rec.clone());
         }
         self.decodes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let rec: SessionRecord =
-            serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?;
+        let rec: Arc<SessionRecord> =
+            Arc::new(serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?);
         let mut m = self.map.write();
         if m.len() >= DECODED_CAPACITY && !m.contains_key(key) {
             m.clear();
@@ -366,8 +374,9 @@ impl Sessions {
         })
     }
 
-    /// Looks a session up, ends it if idle or too old, and records this request as activity.
-    pub async fn validate(&self, id: &SessionId) -> Result<Result<SessionRecord, Invalid>, StoreError> {
+    /// Looks a session up, ends it if idle or too old, and records this request as activity (in the store's entry;
+    /// the record's own `last_seen` is the one last written with it).
+    pub async fn validate(&self, id: &SessionId) -> Result<Result<Arc<SessionRecord>, Invalid>, StoreError> {
         let idle = self.settings.idle_timeout;
         self.validate_with(id, &|_| idle).await
     }
@@ -377,7 +386,7 @@ impl Sessions {
         &self,
         id: &SessionId,
         idle: &(dyn Fn(Methods) -> Duration + Sync),
-    ) -> Result<Result<SessionRecord, Invalid>, StoreError> {
+    ) -> Result<Result<Arc<SessionRecord>, Invalid>, StoreError> {
         Ok(self.validate_ending(id, idle).await?.map_err(|e| e.why))
     }
 
@@ -387,7 +396,7 @@ impl Sessions {
         &self,
         id: &SessionId,
         idle: &(dyn Fn(Methods) -> Duration + Sync),
-    ) -> Result<Result<SessionRecord, Ended>, StoreError> {
+    ) -> Result<Result<Arc<SessionRecord>, Ended>, StoreError> {
         let key = id.key();
         let now = self.clock.now();
         let max_idle = self.settings.idle_timeout;
@@ -395,7 +404,8 @@ impl Sessions {
         let Some(entry) = self.store.get_and_touch(&key, touch, self.ttl()).await? else {
             return Ok(Err(Ended { why: Invalid::Missing, record: None }));
         };
-        let mut rec = self.decoded.record(&key, &entry.data)?;
+        // Shared with the decoded-record cache: a request reads the record and copies nothing of it.
+        let rec = self.decoded.record(&key, &entry.data)?;
         let why = if now >= entry.expires || now.since(rec.created) >= self.settings.absolute_lifetime {
             Some(Invalid::Lifetime)
         } else if now.since(entry.last_seen) >= idle(rec.methods).min(max_idle) {
@@ -406,9 +416,8 @@ impl Sessions {
         if let Some(why) = why {
             self.decoded.forget(&key);
             self.store.end(&key).await?;
-            return Ok(Err(Ended { why, record: Some(Box::new(rec)) }));
+            return Ok(Err(Ended { why, record: Some(Box::new(SessionRecord::clone(&rec))) }));
         }
-        rec.last_seen = now;
         Ok(Ok(rec))
     }
 
@@ -434,8 +443,10 @@ impl Sessions {
 
     /// Stores a changed record under the same ID (account data refreshed from the directory); `false` (nothing
     /// written) when the session ended meanwhile, so a logout during the refresh is not undone.
+    /// The entry's `last_seen` is now (the update is made for a request that was just validated).
     pub async fn update(&self, id: &SessionId, rec: &SessionRecord) -> Result<bool, StoreError> {
-        let entry = self.entry(rec)?;
+        let mut entry = self.entry(rec)?;
+        entry.last_seen = self.clock.now();
         self.store.rotate(&id.key(), &id.key(), entry, self.ttl()).await
     }
 

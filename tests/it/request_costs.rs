@@ -246,8 +246,11 @@ async fn an_authenticated_request_allocates_little() {
     assert!(reallocs <= REALLOCS_PER_REQUEST, "{reallocs:.2} reallocations per request, bound {REALLOCS_PER_REQUEST}");
 }
 
-/// Bounds of [`an_authenticated_request_allocates_little`]: the counts on main after each cut, plus less than one
-/// allocation of slack for the rare background allocation (a timer wheel's growth) inside the counted window.
-const ALLOCS_PER_REQUEST: f64 = 117.0;
+/// Bounds of [`an_authenticated_request_allocates_little`]: the count after the last cut plus about half an
+/// allocation per request of slack for what the gateway's background work allocates inside the counted window
+/// (measured runs vary by ±0.2), so undoing any cut of one allocation per request or more fails the test.
+/// History (docs/BENCHMARKS.md, findings 20, 22): 116.3 before session 11; 115.0 after engine's pingora patches;
+/// 103.1 with the session record shared instead of copied (finding 22).
+const ALLOCS_PER_REQUEST: f64 = 103.6;
 /// See [`ALLOCS_PER_REQUEST`].
 const REALLOCS_PER_REQUEST: f64 = 6.5;
