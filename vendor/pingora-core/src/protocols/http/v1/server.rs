@@ -841,10 +841,12 @@ impl HttpSession {
     /// Prepare response header for writing: handle upgrades, set headers, initialize body writer.
     /// This contains all the synchronous logic that should happen before writing the header.
     /// Returns Ok(Some((bytes, should_flush))) if the header should be written, Ok(None) if should skip.
+    // Portvakt patch (see PATCH.md, section 13): the serialized head is returned as the `BytesMut` it was written
+    // into; `write_response_header` writes it from there, and only the proxy task API, which keeps it, freezes it.
     fn prepare_response_header(
         &mut self,
         header: &mut ResponseHeader,
-    ) -> Result<Option<(Bytes, bool)>> {
+    ) -> Result<Option<(BytesMut, bool)>> {
         // Check if we should ignore informational responses
         if header.status.is_informational() && self.ignore_info_resp(header.status.into()) {
             debug!("ignoring informational headers");
@@ -954,7 +956,7 @@ impl HttpSession {
         let should_flush = header.status.is_informational()
             || header.headers.get(header::CONTENT_LENGTH).is_none();
 
-        Ok(Some((write_buf.freeze(), should_flush)))
+        Ok(Some((write_buf, should_flush))) // Portvakt patch (see PATCH.md, section 13)
     }
 
     fn init_body_writer(&mut self, header: &ResponseHeader) {
@@ -1754,7 +1756,7 @@ impl HttpSession {
                     let flush = should_flush || self.body_writer.finished();
                     self.proxy_task_state
                         .header_writer()
-                        .send_header_task(write_buf, flush, None);
+                        .send_header_task(write_buf.freeze(), flush, None); // Portvakt patch (PATCH.md, section 13)
                     self.proxy_task_state.current_writer =
                         Some(ProxyTaskWriter::WritingHeader(header, end));
                 }
@@ -4797,6 +4799,21 @@ mod test_response_head_room {
         let text = str::from_utf8(&wire).unwrap();
         assert!(text.contains("\r\nConnection: keep-alive\r\n"), "{text}");
         assert!(text.contains("\r\nDate: "), "{text}");
+    }
+
+    /// A response head that needs nothing added is serialized into one buffer and written from it: 1 allocation,
+    /// where 0.9.1 also froze the buffer into shared `Bytes` (2; PATCH.md section 13).
+    #[tokio::test]
+    async fn a_prepared_head_costs_one_buffer() {
+        let mut session = session_after_request().await;
+        session.prepare_response_header(&mut upstream_response(&[])).unwrap();
+
+        let mut session = session_after_request().await;
+        let mut complete = upstream_response(&[("Date", "Mon, 30 Nov 2026 12:00:00 GMT"), ("Connection", "x")]);
+        let (n, wire) = allocations_in(|| session.prepare_response_header(&mut complete));
+        let (wire, _) = wire.unwrap().unwrap();
+        assert_eq!(n, 1);
+        assert!(str::from_utf8(&wire).unwrap().ends_with("\r\n\r\n"));
     }
 
     /// A body writer allocates nothing until the cancel-safe write API changes its state (PATCH.md section 11);
