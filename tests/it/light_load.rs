@@ -18,9 +18,9 @@ impl Drop for Running {
 }
 
 /// Starts `portvakt run` (two worker threads, the no-steal runtime) in a temporary directory with user `anna` and one
-/// service `/app` in front of `backend`, and waits until it answers; returns the process, its base URL and the
-/// directory (kept alive for the process).
-async fn start(backend: std::net::SocketAddr) -> (Running, String, tempfile::TempDir) {
+/// service `/app` in front of `backend` (with `service_extra` added to its table), and waits until it answers;
+/// returns the process, its base URL and the directory (kept alive for the process).
+async fn start(backend: std::net::SocketAddr, service_extra: &str) -> (Running, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
     std::fs::write(
@@ -34,7 +34,7 @@ async fn start(backend: std::net::SocketAddr) -> (Running, String, tempfile::Tem
          upgrade_socket = \"{d}/u.sock\"\n\n[[listeners]]\naddress = \"127.0.0.1:{port}\"\nredirect_to_https = false\n\n\
          [[zones]]\nname = \"internal\"\ncidrs = [\"127.0.0.1/32\"]\n\n[[directories]]\nname = \"staff\"\nkind = \"file\"\n\
          path = \"users.toml\"\n\n[accounts]\npath = \"accounts.json\"\n\n\
-         [[services]]\nname = \"app\"\npath_prefix = \"/app\"\nupstreams = [\"{backend}\"]\n",
+         [[services]]\nname = \"app\"\npath_prefix = \"/app\"\nupstreams = [\"{backend}\"]\n{service_extra}\n",
         d = dir.path().display()
     );
     let cfg_path = dir.path().join("portvakt.toml");
@@ -97,7 +97,7 @@ fn woke(before: &BTreeMap<u32, (String, u64)>, after: &BTreeMap<u32, (String, u6
 #[tokio::test(flavor = "multi_thread")]
 async fn the_clock_thread_sleeps_until_a_timer_is_due() {
     let backends = Backends::start(1);
-    let (child, base, _dir) = start(backends.addrs[0]).await;
+    let (child, base, _dir) = start(backends.addrs[0], "").await;
     let pid = child.0.id();
     let c = client_from(INTERNAL);
     let cookie = login(&c, &base, "anna", PASSWORD, "/app/", "portvakt", None).await.cookie.expect("logged in");
@@ -146,4 +146,36 @@ async fn the_clock_thread_sleeps_until_a_timer_is_due() {
     assert!(idle <= bound(3.0), "the clock thread woke {idle} times in 3 idle seconds");
     assert!(idle_all <= 30, "the idle gateway's threads woke {idle_all} times in 3 s");
     get().await; // and still answers after the idle stretch
+}
+
+/// With the clock thread asleep between deadlines, a timeout still fires on time: a backend that accepts the
+/// connection and never answers gets the user a 504 page after the service's `read_timeout` (1 s), not later, and the
+/// gateway serves the next request.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backend_that_never_answers_times_out_at_read_timeout() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let backend = silent.local_addr().unwrap();
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = held.clone();
+    std::thread::spawn(move || {
+        for s in silent.incoming().take(8).flatten() {
+            keep.lock().unwrap().push(s); // accepted and held open, never answered
+        }
+    });
+    let (_child, base, _dir) = start(backend, "read_timeout = \"1s\"").await;
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &base, "anna", PASSWORD, "/app/", "portvakt", None).await.cookie.expect("logged in");
+    for _ in 0..2 {
+        // Let the clock thread settle into its long sleep first.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let asked = Instant::now();
+        let r = c.get(format!("{base}/app/x")).header("cookie", cookie.as_str()).send().await.unwrap();
+        let waited = asked.elapsed();
+        assert_eq!(r.status(), 504, "a backend that never answers is a gateway timeout");
+        assert!(
+            waited >= Duration::from_millis(950) && waited < Duration::from_millis(2500),
+            "answered after {waited:?}, read_timeout is 1 s"
+        );
+    }
+    assert!(!held.lock().unwrap().is_empty(), "the gateway reached the backend");
 }
