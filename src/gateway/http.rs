@@ -35,6 +35,19 @@ pub fn authority_of(req: &RequestHeader) -> Option<String> {
     }
 }
 
+/// The same authority as [`authority_of`], as a header value: for the usual HTTP/1.1 request (origin-form target,
+/// a Host header) the Host header's own value, which shares the request head's bytes, so forwarding it copies
+/// nothing.
+pub fn authority_value(req: &RequestHeader) -> Option<http::HeaderValue> {
+    if let Some(a) = req.uri.authority() {
+        return http::HeaderValue::from_str(a.as_str()).ok();
+    }
+    match pingora_http::authority::raw_target_authority(req.raw_path()).authority() {
+        Some(a) => std::str::from_utf8(a).ok().and_then(|a| http::HeaderValue::from_str(a).ok()),
+        None => req.headers.get(http::header::HOST).filter(|v| v.to_str().is_ok()).cloned(),
+    }
+}
+
 /// Whether the request carries exactly one Host header with a valid authority (RFC 9112 3.2).
 pub fn valid_host_header(req: &RequestHeader) -> bool {
     let mut all = req.headers.get_all(http::header::HOST).into_iter();

@@ -778,17 +778,20 @@ impl ProxyHttp for Gateway {
         if !xff.is_empty() {
             up.insert_header(&X_FORWARDED_FOR, xff)?;
         }
-        let host = http::authority_of(session.req_header()).unwrap_or_default();
+        // The client's Host value itself (shared bytes, no copy) where it names the authority, as it usually does.
+        let host = http::authority_value(session.req_header()).filter(|h| !h.is_empty());
         if !(trusted && up.headers.contains_key("x-forwarded-host")) {
-            up.insert_header(&X_FORWARDED_HOST, host.as_str())?;
+            let value = host.clone().unwrap_or_else(|| ::http::HeaderValue::from_static(""));
+            up.insert_header(&X_FORWARDED_HOST, value)?;
         }
         if !(trusted && up.headers.contains_key("x-forwarded-proto")) {
-            up.insert_header(&X_FORWARDED_PROTO, if self.listener.is_https() { "https" } else { "http" })?;
+            let proto = if self.listener.is_https() { "https" } else { "http" };
+            up.insert_header(&X_FORWARDED_PROTO, ::http::HeaderValue::from_static(proto))?;
         }
         up.remove_header("forwarded");
         // HTTP/2 requests carry the host in the URI; HTTP/1.1 backends need a Host header.
-        if up.headers.get(::http::header::HOST).is_none() && !host.is_empty() {
-            up.insert_header(::http::header::HOST, host.as_str())?;
+        if let (None, Some(host)) = (up.headers.get(::http::header::HOST), host) {
+            up.insert_header(::http::header::HOST, host)?;
         }
         Ok(())
     }
