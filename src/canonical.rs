@@ -14,6 +14,7 @@
 //! The result is idempotent (`canonicalize(canonicalize(p)) == canonicalize(p)`) and never contains `//`, `/./`,
 //! `/../` or `%2F`. This module knows nothing of HTTP libraries; the gateway calls it once per request.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// What a service's backend makes of `;` in a path segment (`/a;jsessionid=1/b`).
@@ -146,6 +147,11 @@ impl Unit {
 
 /// The canonical form of `raw` (a path without query) for a backend that reads paths by `rules`.
 pub fn canonicalize(raw: &str, rules: PathRules) -> Result<String, PathError> {
+    canonicalize_borrowed(raw, rules).map(Cow::into_owned)
+}
+
+/// Like [`canonicalize`], borrowing `raw` itself when it is already canonical (the usual request): no copy.
+pub fn canonicalize_borrowed(raw: &str, rules: PathRules) -> Result<Cow<'_, str>, PathError> {
     let params = match rules.params {
         PathParams::Reject => Params::Reject,
         PathParams::Strip => Params::Strip,
@@ -157,10 +163,46 @@ pub fn canonicalize(raw: &str, rules: PathRules) -> Result<String, PathError> {
 /// The canonical form with `;` read as an ordinary character and letter case kept, refusing only what every
 /// service refuses: the reading used to find which service a path belongs to, before its own rules apply.
 pub fn canonicalize_for_routing(raw: &str) -> Result<String, PathError> {
+    canonical(raw, Params::Lenient, false).map(Cow::into_owned)
+}
+
+/// Like [`canonicalize_for_routing`], borrowing `raw` itself when it is already canonical.
+pub fn canonicalize_for_routing_borrowed(raw: &str) -> Result<Cow<'_, str>, PathError> {
     canonical(raw, Params::Lenient, false)
 }
 
-fn canonical(raw: &str, params: Params, case_insensitive: bool) -> Result<String, PathError> {
+/// Whether `raw` is its own canonical form under every reading, so no pass over it can change or refuse it:
+/// absolute; only characters that are written as they are (unreserved and the sub-delimiters allowed literally,
+/// no `%` escape, no `;` parameter, nothing outside ASCII); no empty segment but the last (no `//`); no `.` or
+/// `..` segment, and no segment ending in `.` (which case-insensitive services refuse). Anything else takes the
+/// full pass below; `canonical::tests::the_shortcut_agrees_with_the_full_pass` compares the two.
+fn already_canonical(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    if b.first() != Some(&b'/') {
+        return false;
+    }
+    let plain = |c: &u8| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+')
+            || matches!(c, b',' | b'=' | b':' | b'@' | b'/')
+    };
+    if !b.iter().all(plain) {
+        return false;
+    }
+    let segments = raw.get(1..).unwrap_or_default().split('/');
+    let last = raw.get(1..).unwrap_or_default().split('/').count().saturating_sub(1);
+    segments.enumerate().all(|(i, seg)| (!seg.is_empty() || i == last) && !seg.ends_with('.'))
+}
+
+fn canonical(raw: &str, params: Params, case_insensitive: bool) -> Result<Cow<'_, str>, PathError> {
+    if already_canonical(raw) {
+        return Ok(Cow::Borrowed(raw));
+    }
+    full_pass(raw, params, case_insensitive).map(Cow::Owned)
+}
+
+/// Decodes, checks and re-spells `raw` segment by segment.
+fn full_pass(raw: &str, params: Params, case_insensitive: bool) -> Result<String, PathError> {
     let units = decode(raw)?;
     let mut segments: Vec<&[Unit]> = Vec::new();
     // Whether the output ends in '/': after an empty, "." or ".." last segment.
@@ -486,6 +528,19 @@ mod tests {
                 prop_assert!(!once.ends_with("/.") && !once.ends_with("/.."), "{}", once);
                 // The canonical form decodes to valid UTF-8 (nothing to reinterpret).
                 prop_assert!(percent_encoding::percent_decode_str(&once).decode_utf8().is_ok());
+            }
+        }
+
+        /// A path the shortcut takes as already canonical is exactly what the full pass makes of it, under every
+        /// reading (parameters refused, stripped, kept or lenient; case-sensitive or not).
+        #[test]
+        fn the_shortcut_agrees_with_the_full_pass(raw in "/[a-zA-Z0-9./;:@=+,*()'&$!~_%-]{0,30}") {
+            if already_canonical(&raw) {
+                for params in [Params::Reject, Params::Strip, Params::Keep, Params::Lenient] {
+                    for ci in [false, true] {
+                        prop_assert_eq!(full_pass(&raw, params, ci), Ok(raw.clone()), "{:?} {}", params, ci);
+                    }
+                }
             }
         }
 

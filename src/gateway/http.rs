@@ -8,19 +8,22 @@ use std::collections::HashMap;
 /// absolute-form target (RFC 9112 3.2.2; pingora refuses a Host header that disagrees), or the Host header.
 pub fn host_of(req: &RequestHeader) -> Option<String> {
     let absolute = pingora_http::authority::raw_target_authority(req.raw_path()).authority();
+    let parsed;
     let raw = match (req.uri.authority(), absolute) {
-        (Some(a), _) => a.host().to_string(),
+        (Some(a), _) => a.host(),
         (None, Some(a)) => {
-            let auth = http::uri::Authority::try_from(a).ok()?;
-            auth.host().to_string()
+            parsed = http::uri::Authority::try_from(a).ok()?;
+            parsed.host()
         }
         (None, None) => {
             let h = req.headers.get(http::header::HOST)?.to_str().ok()?;
-            let auth: http::uri::Authority = h.parse().ok()?;
-            auth.host().to_string()
+            parsed = h.parse::<http::uri::Authority>().ok()?;
+            parsed.host()
         }
     };
-    let h = raw.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let h = raw.trim_start_matches('[').trim_end_matches(']');
+    // One copy: lower-cased only when it has capitals (a browser sends the host in lower case).
+    let h = if h.bytes().any(|b| b.is_ascii_uppercase()) { h.to_ascii_lowercase() } else { h.to_string() };
     (!h.is_empty()).then_some(h)
 }
 

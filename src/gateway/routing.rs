@@ -84,17 +84,18 @@ impl Router {
     /// reading that keeps `;` as an ordinary character, then that service's own rules give the canonical path,
     /// which must still belong to the same service (or the request is refused as ambiguous).
     pub fn resolve(&self, host: &str, raw: &str) -> Result<Resolved, PathError> {
-        let first = canonical::canonicalize_for_routing(raw)?;
+        // Both readings borrow `raw` when it is already canonical (the usual request): one copy, for the result.
+        let first = canonical::canonicalize_for_routing_borrowed(raw)?;
         let target = self.target(host, &first);
         let rules = match target {
             Target::Service(i) => self.rules.get(i).copied().unwrap_or_default(),
             Target::Gateway | Target::Nowhere => PathRules::default(),
         };
-        let path = canonical::canonicalize(raw, rules)?;
+        let path = canonical::canonicalize_borrowed(raw, rules)?;
         if path != first && self.target(host, &path) != target {
             return Err(PathError::Ambiguous);
         }
-        Ok(Resolved { target, path })
+        Ok(Resolved { target, path: path.into_owned() })
     }
 
     /// The path rules of a service.
