@@ -60,10 +60,10 @@ async fn a_session_hit_decodes_nothing() {
 /// allocator with one relaxed load more.
 struct CountingAlloc;
 
-static COUNTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-static ALLOCS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static REALLOCS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static FREES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+pub(crate) static COUNTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+pub(crate) static ALLOCS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+pub(crate) static REALLOCS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+pub(crate) static FREES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl CountingAlloc {
     fn count(c: &std::sync::atomic::AtomicU64) {
@@ -97,9 +97,9 @@ unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
 static GLOBAL: CountingAlloc = CountingAlloc;
 
 /// Set in the child process: the three backend addresses, comma-separated.
-const CHILD_ENV: &str = "PORTVAKT_TEST_ALLOC_CHILD";
+pub(crate) const CHILD_ENV: &str = "PORTVAKT_TEST_ALLOC_CHILD";
 /// Prefix of the child's protocol lines on stdout (libtest prints its own lines there too).
-const MARK: &str = "@@alloc-child";
+pub(crate) const MARK: &str = "@@alloc-child";
 
 /// The child's message in a line of its stdout: after `MARK`, which may follow libtest's `test NAME ... `.
 fn protocol_line(line: &str) -> Option<&str> {
@@ -108,24 +108,24 @@ fn protocol_line(line: &str) -> Option<&str> {
 
 /// Allocator calls of the child process between two reads.
 #[derive(Debug, Clone, Copy)]
-struct AllocCount {
-    allocs: u64,
-    reallocs: u64,
-    frees: u64,
+pub(crate) struct AllocCount {
+    pub(crate) allocs: u64,
+    pub(crate) reallocs: u64,
+    pub(crate) frees: u64,
 }
 
 /// The child process hosting only a gateway, stopped when dropped.
-struct CountingGateway {
+pub(crate) struct CountingGateway {
     child: std::process::Child,
     stdin: std::process::ChildStdin,
     stdout: std::io::BufReader<std::process::ChildStdout>,
-    http: String,
+    pub(crate) http: String,
 }
 
 impl CountingGateway {
     /// Re-runs this test binary with only `child_test` (exact name, ignored tests included), which hosts a gateway
     /// in front of `backends` and prints `MARK ready ADDR`.
-    fn start(child_test: &str, backends: &[std::net::SocketAddr]) -> CountingGateway {
+    pub(crate) fn start(child_test: &str, backends: &[std::net::SocketAddr]) -> CountingGateway {
         use std::io::BufRead;
         let addrs: Vec<String> = backends.iter().map(|a| a.to_string()).collect();
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
@@ -149,7 +149,7 @@ impl CountingGateway {
     }
 
     /// The child's allocator totals so far.
-    fn count(&mut self) -> AllocCount {
+    pub(crate) fn count(&mut self) -> AllocCount {
         use std::io::{BufRead, Write};
         writeln!(self.stdin, "count").unwrap();
         self.stdin.flush().unwrap();
