@@ -258,8 +258,8 @@ impl TimerManager {
         timers.insert(now, timer);
         drop(timers);
         // Portvakt patch: a new deadline before the clock thread's planned wake-up wakes it. (A timer found above
-        // needs no check: it was in the tree, awaited, when the clock last planned, or was added since by this
-        // thread, which checked then.)
+        // needs no check: the clock last planned no later than the first awaited timer of this tree, which the
+        // found one is not before, or the found one was added since by this thread, which checked then.)
         if (now.0 as u64) < self.planned.load(Ordering::SeqCst) {
             if let Some(clock) = self.clock.lock().as_ref() {
                 clock.unpark();
