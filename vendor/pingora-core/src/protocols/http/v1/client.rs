@@ -29,7 +29,7 @@ use super::body::{BodyReader, BodyWriter};
 use super::common::*;
 use crate::protocols::http::HttpTask;
 use crate::protocols::{Digest, SocketAddr, Stream, UniqueID, UniqueIDType};
-use crate::utils::{BufRef, KVRef};
+use crate::utils::BufRef; // Portvakt patch (see PATCH.md, section 14): `KVRef`s are made in `HeaderRefs`
 
 /// The HTTP 1.x client session
 pub struct HttpSession {
@@ -281,11 +281,8 @@ impl HttpSession {
                     HeaderParseState::Complete(s) => {
                         let total_read = self.response_header_read_buf.len();
                         let base = self.response_header_read_buf.as_ptr() as usize;
-                        let mut header_refs = Vec::<KVRef>::with_capacity(resp.headers.len());
-
-                        // Note: resp.headers has the correct number of headers
-                        // while header_refs doesn't as it is still empty
-                        let _num_headers = populate_headers(base, &mut header_refs, resp.headers);
+                        // Portvakt patch (see PATCH.md, section 14): the offsets on the stack, not in a `Vec`.
+                        let header_refs = HeaderRefs::from_parsed(base, resp.headers);
 
                         // Portvakt patch (see PATCH.md, section 12): room for the two names a downstream HTTP/1
                         // session adds (Date, Connection). The proxy gets a clone of this head, and a clone keeps
@@ -313,7 +310,7 @@ impl HttpSession {
 
                         let buf = std::mem::take(&mut self.response_header_read_buf).freeze();
 
-                        for header in header_refs {
+                        for header in header_refs.as_slice() {
                             let header_name = header.get_name_bytes(&buf);
                             let header_name = header_name.into_case_header_name();
                             let value_bytes = header.get_value_bytes(&buf);

@@ -288,6 +288,51 @@ pub(super) fn populate_headers(
     used_header_index
 }
 
+/// Portvakt patch (see PATCH.md, section 14): how many parsed headers' offsets are kept on the stack.
+pub(super) const INLINE_HEADER_REFS: usize = 32;
+
+/// Portvakt patch (see PATCH.md, section 14): the offsets of a parsed head's headers, on the stack for up to
+/// [INLINE_HEADER_REFS] headers and in a `Vec` beyond, so that a usual head costs no allocation for them.
+pub(super) enum HeaderRefs {
+    Inline([KVRef; INLINE_HEADER_REFS], usize),
+    Heap(Vec<KVRef>),
+}
+
+impl HeaderRefs {
+    /// The offsets (from `base`) of the names and values of `headers`, skipping empty names as
+    /// [populate_headers] does.
+    pub(super) fn from_parsed(base: usize, headers: &[httparse::Header]) -> Self {
+        if headers.len() > INLINE_HEADER_REFS {
+            let mut refs = Vec::with_capacity(headers.len());
+            populate_headers(base, &mut refs, headers);
+            return HeaderRefs::Heap(refs);
+        }
+        let mut refs: [KVRef; INLINE_HEADER_REFS] = std::array::from_fn(|_| KVRef::new(0, 0, 0, 0));
+        let mut used = 0;
+        for (slot, header) in refs
+            .iter_mut()
+            .zip(headers.iter().filter(|h| !h.name.is_empty()))
+        {
+            *slot = KVRef::new(
+                header.name.as_ptr() as usize - base,
+                header.name.len(),
+                header.value.as_ptr() as usize - base,
+                header.value.len(),
+            );
+            used += 1;
+        }
+        HeaderRefs::Inline(refs, used)
+    }
+
+    /// The offsets, in the order of the head.
+    pub(super) fn as_slice(&self) -> &[KVRef] {
+        match self {
+            HeaderRefs::Inline(refs, used) => refs.get(..*used).unwrap_or(&[]),
+            HeaderRefs::Heap(refs) => refs,
+        }
+    }
+}
+
 /// Parse a `Content-Length` field value as an ASCII digit string, matching
 /// hyper's `from_digits`
 /// (<https://github.com/hyperium/hyper/blob/v1.9.0/src/headers.rs#L72-L97>).

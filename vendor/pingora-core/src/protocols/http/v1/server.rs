@@ -40,7 +40,7 @@ use crate::protocols::http::{
     ReusableHttpStream,
 };
 use crate::protocols::{Digest, SocketAddr, Stream};
-use crate::utils::{BufRef, KVRef};
+use crate::utils::BufRef; // Portvakt patch (see PATCH.md, section 14): `KVRef`s are made in `HeaderRefs`
 
 /// Tracks which writer is currently processing a task.
 ///
@@ -368,10 +368,8 @@ impl HttpSession {
                         // `KVRef`s to record the offset of each piece of data, drop `req`, convert
                         // buf, the do the 0 copy update
                         let base = buf.as_ptr() as usize;
-                        let mut header_refs = Vec::<KVRef>::with_capacity(req.headers.len());
-                        // Note: req.headers has the correct number of headers
-                        // while header_refs doesn't as it is still empty
-                        let _num_headers = populate_headers(base, &mut header_refs, req.headers);
+                        // Portvakt patch (see PATCH.md, section 14): the offsets on the stack, not in a `Vec`.
+                        let header_refs = HeaderRefs::from_parsed(base, req.headers);
 
                         let mut request_header = Box::new(RequestHeader::build(
                             req.method.unwrap_or(""),
@@ -406,7 +404,7 @@ impl HttpSession {
                         };
                         let buf = buf.freeze();
 
-                        for header in header_refs {
+                        for header in header_refs.as_slice() {
                             let header_name = header.get_name_bytes(&buf);
                             let header_name = header_name.into_case_header_name();
                             let value_bytes = header.get_value_bytes(&buf);
@@ -4814,6 +4812,34 @@ mod test_response_head_room {
         let (wire, _) = wire.unwrap().unwrap();
         assert_eq!(n, 1);
         assert!(str::from_utf8(&wire).unwrap().ends_with("\r\n\r\n"));
+    }
+
+    /// The offsets of a parsed head's headers take no allocation up to 32 headers and keep every header, empty
+    /// names skipped, in order, on either side of that limit (PATCH.md section 14; 0.9.1 made a `Vec` per head).
+    #[test]
+    fn header_offsets_are_kept_on_the_stack_for_a_usual_head() {
+        use super::super::common::{HeaderRefs, INLINE_HEADER_REFS};
+        for count in [0, 3, INLINE_HEADER_REFS, INLINE_HEADER_REFS + 1, 150] {
+            let mut text = String::from("GET / HTTP/1.1\r\n");
+            for i in 0..count {
+                text.push_str(&format!("X-H{i}: v{i}\r\n"));
+            }
+            text.push_str("\r\n");
+            let buf = text.as_bytes();
+            let mut headers = vec![httparse::EMPTY_HEADER; 200];
+            let mut req = httparse::Request::new(&mut headers);
+            assert!(req.parse(buf).unwrap().is_complete());
+            let (n, refs) = allocations_in(|| HeaderRefs::from_parsed(buf.as_ptr() as usize, req.headers));
+            if count <= INLINE_HEADER_REFS {
+                assert_eq!(n, 0, "{count} headers");
+            }
+            let refs = refs.as_slice();
+            assert_eq!(refs.len(), count);
+            for (i, r) in refs.iter().enumerate() {
+                assert_eq!(r.get_name(buf), format!("X-H{i}").as_bytes());
+                assert_eq!(r.get_value(buf), format!("v{i}").as_bytes());
+            }
+        }
     }
 
     /// A body writer allocates nothing until the cancel-safe write API changes its state (PATCH.md section 11);
