@@ -45,16 +45,22 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that stands still until a test advances it.
+/// A clock that stands still until a test advances it, and counts how often it is read.
 #[derive(Debug)]
 pub struct ManualClock {
     now_ms: AtomicU64,
+    reads: AtomicU64,
 }
 
 impl ManualClock {
     /// A manual clock starting at the current wall-clock time.
     pub fn new() -> Arc<ManualClock> {
-        Arc::new(ManualClock { now_ms: AtomicU64::new(SystemClock.now().0) })
+        Arc::new(ManualClock { now_ms: AtomicU64::new(SystemClock.now().0), reads: AtomicU64::new(0) })
+    }
+
+    /// How many times the clock was read so far (tests count the reads a request makes).
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
     }
 
     /// Sets the clock to an exact instant.
@@ -71,6 +77,7 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
+        self.reads.fetch_add(1, Ordering::Relaxed);
         Instant(self.now_ms.load(Ordering::SeqCst))
     }
 }

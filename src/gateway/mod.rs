@@ -370,6 +370,18 @@ impl Gateway {
 
     /// The access facts for a session asking for a service (or account action) now.
     pub fn facts<'a>(&self, zone: &'a Zone, rec: &'a SessionRecord, service: &'a str, path: &'a str) -> Facts<'a> {
+        self.facts_at(zone, rec, service, path, self.state.clock.now())
+    }
+
+    /// The access facts at `at` (a proxied request's time, read once).
+    pub fn facts_at<'a>(
+        &self,
+        zone: &'a Zone,
+        rec: &'a SessionRecord,
+        service: &'a str,
+        path: &'a str,
+        at: crate::clock::Instant,
+    ) -> Facts<'a> {
         let below_floor_allowed =
             self.state.cfg.services.iter().any(|s| s.name == service && s.allow_below_zone_floor.contains(&zone.name));
         let case_insensitive = self.state.cfg.service(service).is_some_and(|s| s.path_rules.case_insensitive);
@@ -385,7 +397,7 @@ impl Gateway {
             institution: rec.institution.as_deref(),
             methods: rec.methods,
             assurance: rec.assurance,
-            at: self.state.clock.now(),
+            at,
         }
     }
 
@@ -407,7 +419,8 @@ impl Gateway {
             ctx.idle_applied.store(d.as_secs(), std::sync::atomic::Ordering::Relaxed);
             d
         };
-        let r = crate::services::sessions::validate(&self.state.sessions, &id, &idle)
+        let now = ctx.now(self.state.clock.as_ref());
+        let r = crate::services::sessions::validate(&self.state.sessions, &id, &idle, now)
             .await
             .map_err(|e| Error::explain(HTTPStatus(503), format!("session store: {e}")))?;
         match r {
@@ -523,6 +536,9 @@ pub struct Ctx {
     /// display name and CSRF token (with the logout button) without asking the store again. Shared with the
     /// decoded-record cache, so keeping it copies nothing.
     pub page_user: std::sync::Mutex<Option<Arc<SessionRecord>>>,
+    /// The request's time on the gateway's clock, read once when first needed: the session's idle and lifetime
+    /// checks, the access decision and the assertion's timestamps all use it.
+    pub now: std::sync::OnceLock<crate::clock::Instant>,
 }
 
 impl Ctx {
@@ -537,6 +553,11 @@ impl Ctx {
     pub fn page_user(&self) -> Option<(String, String)> {
         let u = self.page_user.lock().ok()?;
         u.as_ref().map(|r| (r.display_name.clone(), r.csrf.clone()))
+    }
+
+    /// The request's time (the `now` field), read from `clock` the first time it is asked for.
+    pub fn now(&self, clock: &dyn crate::clock::Clock) -> crate::clock::Instant {
+        *self.now.get_or_init(|| clock.now())
     }
 
     /// The idle timeout the session was judged by, once looked up.
@@ -708,7 +729,7 @@ impl ProxyHttp for Gateway {
         if let (Some((skey, rec)), Some((svc_idx, svc))) =
             (&ctx.identity, ctx.service.and_then(|i| self.state.cfg.services.get(i).map(|s| (i, s))))
         {
-            let now = self.state.clock.now().unix_seconds();
+            let now = ctx.now(self.state.clock.as_ref()).unix_seconds();
             let zone_arc = ctx.zone.as_ref().map(|z| z.name_arc.clone()).unwrap_or_else(|| Arc::from(zone));
             let key = crate::assertion_cache::CacheKey { session: *skey, service: svc_idx, zone: zone_arc };
             // Token and header values are made once per session, service and zone (and again when the session's
@@ -979,7 +1000,9 @@ impl Gateway {
             return Ok(true);
         };
         let svc_name = self.state.cfg.services.get(service).map(|s| s.name.as_str()).unwrap_or("");
-        let decision = self.state.access.decide(&self.facts(&zone, &rec, svc_name, ctx.path.as_deref().unwrap_or("/")));
+        let at = ctx.now(self.state.clock.as_ref());
+        let decision =
+            self.state.access.decide(&self.facts_at(&zone, &rec, svc_name, ctx.path.as_deref().unwrap_or("/"), at));
         match decision {
             Decision::Allow => {
                 ctx.identity = Some((sid.key(), rec));

@@ -32,8 +32,9 @@ pub async fn validate(
     sessions: &Sessions,
     id: &SessionId,
     idle: &(dyn Fn(Methods) -> Duration + Sync),
+    now: crate::clock::Instant,
 ) -> Result<Result<std::sync::Arc<SessionRecord>, Invalid>, StoreError> {
-    match sessions.validate_ending(id, idle).await? {
+    match sessions.validate_ending_at(id, idle, now).await? {
         Ok(rec) => Ok(Ok(rec)),
         Err(ended) => {
             let reason = match ended.why {

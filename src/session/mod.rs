@@ -397,8 +397,17 @@ impl Sessions {
         id: &SessionId,
         idle: &(dyn Fn(Methods) -> Duration + Sync),
     ) -> Result<Result<Arc<SessionRecord>, Ended>, StoreError> {
+        self.validate_ending_at(id, idle, self.clock.now()).await
+    }
+
+    /// Like [`Sessions::validate_ending`] at `now`, the time a request read once for all its checks.
+    pub async fn validate_ending_at(
+        &self,
+        id: &SessionId,
+        idle: &(dyn Fn(Methods) -> Duration + Sync),
+        now: Instant,
+    ) -> Result<Result<Arc<SessionRecord>, Ended>, StoreError> {
         let key = id.key();
-        let now = self.clock.now();
         let max_idle = self.settings.idle_timeout;
         let touch = crate::store::Touch { now, interval: self.settings.touch_interval, max_idle };
         let Some(entry) = self.store.get_and_touch(&key, touch, self.ttl()).await? else {
