@@ -782,22 +782,20 @@ impl ProxyHttp for Gateway {
         // Forwarding headers: extend the chain only when the peer is a proxy we trust.
         let peer_ip = session.client_addr().and_then(|a| a.as_inet()).map(|a| a.ip().to_canonical());
         let trusted = peer_ip.is_some_and(|ip| self.state.zones.is_trusted_proxy(ip));
-        let xff = match (trusted, peer_ip) {
+        // The chain a trusted proxy sent, extended by its address; else only the peer's address.
+        let chain = match (trusted, peer_ip) {
             (true, Some(ip)) => {
                 let prior: Vec<&str> =
                     up.headers.get_all("x-forwarded-for").into_iter().filter_map(|v| v.to_str().ok()).collect();
-                if prior.is_empty() {
-                    ip.to_string()
-                } else {
-                    format!("{}, {ip}", prior.join(", "))
-                }
+                (!prior.is_empty()).then(|| format!("{}, {ip}", prior.join(", ")))
             }
-            (_, Some(ip)) => ip.to_string(),
-            (_, None) => String::new(),
+            _ => None,
         };
         up.remove_header("x-forwarded-for");
-        if !xff.is_empty() {
-            up.insert_header(&X_FORWARDED_FOR, xff)?;
+        match (chain, peer_ip) {
+            (Some(chain), _) => up.insert_header(&X_FORWARDED_FOR, chain)?,
+            (None, Some(ip)) => up.insert_header(&X_FORWARDED_FOR, ip_header_value(ip))?,
+            (None, None) => {}
         }
         // The client's Host value itself (shared bytes, no copy) where it names the authority, as it usually does.
         let host = http::authority_value(session.req_header()).filter(|h| !h.is_empty());
@@ -1041,6 +1039,23 @@ impl Gateway {
     }
 }
 
+/// An address as a header value, formatted on the stack and copied once (not a `String` grown while formatting and
+/// then turned into the value).
+fn ip_header_value(ip: std::net::IpAddr) -> ::http::HeaderValue {
+    use std::io::Write as _;
+    // The longest address text is 45 bytes (an IPv6 address with an embedded IPv4 one).
+    let mut buf = [0u8; 48];
+    let mut w = &mut buf[..];
+    let room = w.len();
+    let n = match write!(w, "{ip}") {
+        Ok(()) => room - w.len(),
+        Err(_) => 0,
+    };
+    buf.get(..n)
+        .and_then(|b| ::http::HeaderValue::from_bytes(b).ok())
+        .unwrap_or_else(|| ::http::HeaderValue::from_static(""))
+}
+
 /// The answer on a plain-HTTP listener that only redirects: the same path on HTTPS, on a configured host.
 ///
 /// The request's Host names the target only when it is one of the gateway's configured hosts; any other Host (or
@@ -1146,6 +1161,15 @@ mod tests {
         // Session, CSRF, eID binding, link and language cookies under each of the three prefixes are stripped
         // upstream.
         assert_eq!(CookieNames::new("portvakt", false, false).all.len(), 15);
+    }
+
+    /// An address becomes the header value it prints as, the longest IPv6 spelling included.
+    #[test]
+    fn addresses_become_header_values() {
+        for ip in ["10.1.2.3", "::1", "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", "2001:db8::8a2e:370:7334"] {
+            let addr: std::net::IpAddr = ip.parse().unwrap();
+            assert_eq!(ip_header_value(addr).to_str().unwrap(), addr.to_string(), "{ip}");
+        }
     }
 
     /// A target sent as the canonical path (with or without its query) is kept as it is; one in absolute form, with
