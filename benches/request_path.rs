@@ -6,7 +6,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use pingora_http::RequestHeader;
 use portvakt::access;
 use portvakt::assertion::{Claims, SigningKey};
-use portvakt::assertion_cache::{AssertionCache, CacheKey, IdentityHeaders};
+use portvakt::assertion_cache::{AssertionCache, IdentityHeaders};
 use portvakt::config::LoginRequirement;
 use portvakt::gateway::headers::HeaderFilter;
 use portvakt::session::{Method, Methods, SessionId, SessionRecord};
@@ -138,9 +138,9 @@ fn identity(c: &mut Criterion) {
     };
     let cached_token: Arc<str> = Arc::from(token.as_str());
     let cache = AssertionCache::default();
-    let ck = CacheKey { session: SessionId::generate().key(), service: 0, zone: Arc::from("internal") };
+    let ck = SessionId::generate().key();
     let built = IdentityHeaders::build(&rec, "internal", portvakt::forwarding::groups_header(&rec.groups), &token);
-    cache.put(ck.clone(), &rec, built.expect("headers"), now, now + 60);
+    cache.put(ck, 0, "internal", &rec, built.expect("headers"), now, now + 60);
     g.bench_function("identity headers, cached assertion, values built per request (before)", |b| {
         b.iter(|| {
             let mut up = base.clone();
@@ -159,7 +159,7 @@ fn identity(c: &mut Criterion) {
     g.bench_function("identity headers from the cache (as now)", |b| {
         b.iter(|| {
             let mut up = base.clone();
-            let ids = cache.get(black_box(&ck), now + 1, &rec).expect("cached");
+            let ids = cache.get(black_box(&ck), 0, "internal", now + 1, &rec).expect("cached");
             up.insert_header("x-portvakt-user", ids.user).expect("header");
             up.insert_header("x-portvakt-groups", ids.groups).expect("header");
             up.insert_header("x-portvakt-methods", ids.methods).expect("header");
@@ -223,5 +223,34 @@ fn upstream_target(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, upstream_target, access_decision, identity, strip);
+/// What a reference count costs when another thread writes the same cache line, against one only this thread
+/// touches: the reason the assertion cache is kept per worker thread (docs/BENCHMARKS.md, session 11). A second
+/// thread clones and drops the shared value for as long as the measurement runs, then stops.
+fn shared_lines(c: &mut Criterion) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut g = c.benchmark_group("shared");
+    let value = http::HeaderValue::from_maybe_shared(bytes::Bytes::from("e".repeat(600))).expect("value");
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let other = value.clone();
+        let stop = &stop;
+        s.spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                black_box(other.clone());
+            }
+        });
+        g.bench_function("clone + drop of a header value another thread also clones (shared cache, before)", |b| {
+            b.iter(|| black_box(value.clone()))
+        });
+        stop.store(true, Ordering::Relaxed);
+    });
+    let own = http::HeaderValue::from_maybe_shared(bytes::Bytes::from("e".repeat(600))).expect("value");
+    let _keep = own.clone();
+    g.bench_function("clone + drop of a header value only this thread uses (per-thread cache, as now)", |b| {
+        b.iter(|| black_box(own.clone()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, upstream_target, access_decision, identity, strip, shared_lines);
 criterion_main!(benches);

@@ -730,11 +730,10 @@ impl ProxyHttp for Gateway {
             (&ctx.identity, ctx.service.and_then(|i| self.state.cfg.services.get(i).map(|s| (i, s))))
         {
             let now = ctx.now(self.state.clock.as_ref()).unix_seconds();
-            let zone_arc = ctx.zone.as_ref().map(|z| z.name_arc.clone()).unwrap_or_else(|| Arc::from(zone));
-            let key = crate::assertion_cache::CacheKey { session: *skey, service: svc_idx, zone: zone_arc };
-            // Token and header values are made once per session, service and zone (and again when the session's
-            // identity changes or the token is half used): a request then only inserts shared values.
-            let ids = match self.state.assertions.get(&key, now, rec) {
+            // Token and header values are made once per session, service and zone on each worker thread (and again
+            // when the session's identity changes or the token is half used): a request then only inserts values
+            // its own thread made, and touches nothing another thread writes.
+            let ids = match self.state.assertions.get(skey, svc_idx, zone, now, rec) {
                 Some(h) => h,
                 None => {
                     let exp = now + self.state.cfg.assertion.lifetime.as_secs();
@@ -764,7 +763,7 @@ impl ProxyHttp for Gateway {
                             return Err(Error::explain(HTTPStatus(500), e));
                         }
                     };
-                    self.state.assertions.put(key, rec, h.clone(), now, exp);
+                    self.state.assertions.put(*skey, svc_idx, zone, rec, h.clone(), now, exp);
                     h
                 }
             };
