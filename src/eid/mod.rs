@@ -34,6 +34,19 @@ use std::time::Duration;
 const METADATA_TTL: Duration = Duration::from_secs(3600);
 /// Least time between two key refreshes forced by an unknown signing key (so forged tokens can't cause a storm).
 const KEY_REFRESH_MIN: Duration = Duration::from_secs(30);
+
+/// How long a connection to a provider is kept for reuse: under the 5 s after which Node's and Apache's HTTP servers
+/// close an idle keep-alive connection, so the gateway lets go first. A connection reused just as the provider
+/// closed it fails the request ("connection closed before message completed"); at one request per login that was
+/// a failed eID login now and then.
+const PROVIDER_IDLE: Duration = Duration::from_secs(4);
+
+/// Whether a failed request may be sent once more on a new connection: the connection failed under it (closed or
+/// reset by the provider), not a timeout (a slow provider is not asked twice) and not a refused connection (a
+/// provider that is down stays down).
+fn resend_once(e: &reqwest::Error) -> bool {
+    e.is_request() && !e.is_timeout() && !e.is_connect()
+}
 /// Longest accepted person identifier.
 const MAX_PERSON_ID: usize = 256;
 /// Longest value of a passed-through start parameter (`login_hint`, a country).
@@ -254,6 +267,7 @@ impl Provider {
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(self.settings.timeout)
                 .connect_timeout(self.settings.timeout)
+                .pool_idle_timeout(PROVIDER_IDLE)
                 .user_agent(concat!("portvakt/", env!("CARGO_PKG_VERSION")));
             if let Some(ca) = &self.settings.ca_file {
                 let pem = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
@@ -277,7 +291,8 @@ impl Provider {
         }
         let issuer = IssuerUrl::new(self.settings.issuer.clone())
             .map_err(|e| EidError::Unavailable(format!("issuer URL: {e}")))?;
-        let fetched = Metadata::discover_async(issuer, self.http()?).await;
+        // Discovery and keys are GETs: one more try when the connection failed under the first.
+        let fetched = Metadata::discover_async(issuer, &Resending(self.http()?)).await;
         match fetched {
             Ok(meta) => {
                 for ep in [Some(meta.authorization_endpoint().url()), meta.token_endpoint().map(|t| t.url())]
@@ -352,19 +367,35 @@ impl Provider {
     }
 
     /// POSTs a form to a provider endpoint with client authentication; returns status and JSON body.
-    async fn post(&self, url: &str, mut fields: Vec<(String, String)>) -> Result<(u16, serde_json::Value), EidError> {
-        let (basic, auth_fields) = self.client_auth()?;
-        // A parameter may appear once (RFC 6749 §3.1): the authorization request may already name the client.
-        for (k, v) in auth_fields {
-            if !fields.iter().any(|(n, _)| *n == k) {
-                fields.push((k, v));
+    ///
+    /// When the connection fails under the request (the provider closed or reset a reused connection), the request
+    /// is sent once more on a new connection, with fresh client authentication (a new `jti`). Sending a token request
+    /// twice is harmless: if the first reached the provider, the code is spent and the second is refused, which is
+    /// what the user would have seen anyway.
+    async fn post(&self, url: &str, fields: Vec<(String, String)>) -> Result<(u16, serde_json::Value), EidError> {
+        let mut tries = 0;
+        let resp = loop {
+            tries += 1;
+            let (basic, auth_fields) = self.client_auth()?;
+            let mut fields = fields.clone();
+            // A parameter may appear once (RFC 6749 §3.1): the authorization request may already name the client.
+            for (k, v) in auth_fields {
+                if !fields.iter().any(|(n, _)| *n == k) {
+                    fields.push((k, v));
+                }
             }
-        }
-        let mut rb = self.http()?.post(url).header("accept", "application/json").form(&fields);
-        if let Some((id, secret)) = basic {
-            rb = rb.basic_auth(id, Some(secret));
-        }
-        let resp = rb.send().await.map_err(|e| EidError::Unavailable(format!("{url}: {e}")))?;
+            let mut rb = self.http()?.post(url).header("accept", "application/json").form(&fields);
+            if let Some((id, secret)) = basic {
+                rb = rb.basic_auth(id, Some(secret));
+            }
+            match rb.send().await {
+                Ok(resp) => break resp,
+                Err(e) if tries == 1 && resend_once(&e) => {
+                    tracing::info!(url, error = %e, "eID provider request failed on its connection; sent once more");
+                }
+                Err(e) => return Err(EidError::Unavailable(format!("{url}: {e}"))),
+            }
+        };
         let status = resp.status().as_u16();
         let body = resp.bytes().await.map_err(|e| EidError::Unavailable(format!("{url}: {e}")))?;
         if status >= 500 || (300..400).contains(&status) {
@@ -374,6 +405,40 @@ impl Provider {
             .map_err(|_| EidError::Unavailable(format!("{url} answered {status} without JSON")))?;
         Ok((status, json))
     }
+}
+
+/// The provider's HTTP client for openidconnect's requests (discovery, keys), sending a request once more when the
+/// connection failed under it (see [`resend_once`]).
+struct Resending<'a>(&'a reqwest::Client);
+
+impl<'c> openidconnect::AsyncHttpClient<'c> for Resending<'_> {
+    type Error = openidconnect::HttpClientError<reqwest::Error>;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<openidconnect::HttpResponse, Self::Error>> + Send + Sync + 'c>,
+    >;
+
+    fn call(&'c self, req: openidconnect::HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let again = req_copy(&req);
+            match self.0.call(req).await {
+                Err(openidconnect::HttpClientError::Reqwest(e)) if resend_once(&e) => {
+                    tracing::info!(error = %e, "eID provider request failed on its connection; sent once more");
+                    self.0.call(again).await
+                }
+                other => other,
+            }
+        })
+    }
+}
+
+/// A copy of a provider request, for sending it once more.
+fn req_copy(req: &openidconnect::HttpRequest) -> openidconnect::HttpRequest {
+    let mut copy = openidconnect::HttpRequest::new(req.body().clone());
+    *copy.method_mut() = req.method().clone();
+    *copy.uri_mut() = req.uri().clone();
+    *copy.version_mut() = req.version();
+    *copy.headers_mut() = req.headers().clone();
+    copy
 }
 
 /// The eID relying party: providers, flows in progress, the clock.
@@ -806,6 +871,95 @@ mod tests {
         assert_eq!(mask_person_id("12345678901"), "••••••••901");
         assert_eq!(mask_person_id("abc"), "••c");
         assert_eq!(mask_person_id(""), "");
+    }
+
+    /// Reads one HTTP/1.1 request (head and Content-Length body) from a test connection; false at end of stream.
+    fn read_request(conn: &mut std::net::TcpStream) -> bool {
+        use std::io::Read;
+        let mut got = Vec::new();
+        let mut byte = [0u8; 1];
+        while !got.ends_with(b"\r\n\r\n") {
+            match conn.read(&mut byte) {
+                Ok(1) => got.push(byte[0]),
+                _ => return false,
+            }
+        }
+        let head = String::from_utf8_lossy(&got).to_ascii_lowercase();
+        let len = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+            .unwrap_or(0);
+        let mut body = vec![0u8; len];
+        conn.read_exact(&mut body).is_ok()
+    }
+
+    /// A provider that closes a kept-alive connection just as the next token request arrives (as Node's and
+    /// Apache's servers do 5 s after the last answer) does not fail the login: the request is sent once more on a
+    /// new connection. Before, the second request failed with "error sending request".
+    #[tokio::test]
+    async fn a_connection_closed_under_a_request_is_retried_once_on_a_new_one() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let answer = |conn: &mut std::net::TcpStream, body: &str| {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
+                conn.write_all(format!("{head}{body}").as_bytes()).unwrap();
+            };
+            let mut requests = 0;
+            let (mut first, _) = listener.accept().unwrap();
+            assert!(read_request(&mut first));
+            requests += 1;
+            answer(&mut first, r#"{"n":1}"#);
+            // The next request on this connection arrives as the server lets the idle connection go.
+            if read_request(&mut first) {
+                requests += 1;
+            }
+            drop(first);
+            let (mut second, _) = listener.accept().unwrap();
+            assert!(read_request(&mut second));
+            requests += 1;
+            answer(&mut second, r#"{"n":2}"#);
+            requests
+        });
+        let text = r#"[server]
+public_url = "https://portal.kommune.example"
+
+[[listeners]]
+address = "127.0.0.1:8080"
+redirect_to_https = false
+
+[[directories]]
+name = "staff"
+kind = "file"
+path = "users.toml"
+
+[email]
+kind = "log"
+
+[[institutions]]
+name = "kommune"
+email_domains = ["kommune.example"]
+
+[[eid.providers]]
+name = "idporten"
+issuer = "https://idporten.example"
+client_id = "c"
+client_secret = "s"
+"#;
+        let src = crate::config::error::SourceFile { path: "t.toml".into(), text: text.into() };
+        let cfg = crate::config::Config::from_source(&src).unwrap();
+        let p = Provider::new(cfg.eid.providers[0].clone());
+        let fields = vec![("grant_type".to_string(), "authorization_code".to_string())];
+        let (status, body) = p.post(&url, fields.clone()).await.unwrap();
+        assert_eq!((status, body["n"].as_i64()), (200, Some(1)));
+        let second = p.post(&url, fields).await;
+        let (status, body) = second.unwrap_or_else(|e| panic!("the login failed: {e}"));
+        assert_eq!((status, body["n"].as_i64()), (200, Some(2)), "answered from the new connection");
+        assert_eq!(server.join().unwrap(), 3, "the token request was sent once more, once");
     }
 
     /// Debug of a verified login, a callback and a login start leaves out the ID token, the authorization code, the
