@@ -727,16 +727,18 @@ fn is_guid(s: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::config::error::SourceFile;
     use crate::config::Config;
     use crate::methods::Assurance;
 
-    fn load(text: &str) -> Result<Config, String> {
+    /// Loads a config from `text` as if read from `t.toml`; errors as their display.
+    pub(crate) fn load(text: &str) -> Result<Config, String> {
         Config::from_source(&SourceFile { path: "t.toml".into(), text: text.into() }).map_err(|e| e.to_string())
     }
 
-    const BASE: &str = r#"[server]
+    /// The least config eID providers can be added to: a server, a listener, a directory, e-mail and an institution.
+    pub(crate) const BASE: &str = r#"[server]
 public_url = "https://portal.kommune.example"
 
 [[listeners]]

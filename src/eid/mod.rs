@@ -925,33 +925,11 @@ mod tests {
             answer(&mut second, r#"{"n":2}"#);
             requests
         });
-        let text = r#"[server]
-public_url = "https://portal.kommune.example"
-
-[[listeners]]
-address = "127.0.0.1:8080"
-redirect_to_https = false
-
-[[directories]]
-name = "staff"
-kind = "file"
-path = "users.toml"
-
-[email]
-kind = "log"
-
-[[institutions]]
-name = "kommune"
-email_domains = ["kommune.example"]
-
-[[eid.providers]]
-name = "idporten"
-issuer = "https://idporten.example"
-client_id = "c"
-client_secret = "s"
-"#;
-        let src = crate::config::error::SourceFile { path: "t.toml".into(), text: text.into() };
-        let cfg = crate::config::Config::from_source(&src).unwrap();
+        let text = format!(
+            "{}\n[[eid.providers]]\nname = \"idporten\"\nissuer = \"https://idporten.example\"\nclient_id = \"c\"\nclient_secret = \"s\"\n",
+            config::tests::BASE
+        );
+        let cfg = config::tests::load(&text).unwrap();
         let p = Provider::new(cfg.eid.providers[0].clone());
         let fields = vec![("grant_type".to_string(), "authorization_code".to_string())];
         let (status, body) = p.post(&url, fields.clone()).await.unwrap();
