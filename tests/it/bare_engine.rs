@@ -334,22 +334,13 @@ fn connections_the_backend_closed_or_reset_are_not_reused() {
 #[test]
 #[ignore = "run by the_bare_engine_allocates_at_most_its_counted_floor in a process of its own"]
 fn allocation_counting_bare_proxy() {
-    use crate::request_costs::{ALLOCS, CHILD_ENV, COUNTING, FREES, MARK, REALLOCS};
+    use crate::request_costs::{CHILD_ENV, COUNTING, MARK};
     let Ok(addrs) = std::env::var(CHILD_ENV) else { return };
     let upstream = addrs.split(',').next().unwrap().parse().unwrap();
     let proxy = Proxy::start(upstream);
     COUNTING.store(true, Ordering::SeqCst);
     println!("{MARK} ready {}", proxy.addr);
-    let stdin = std::io::stdin();
-    let mut line = String::with_capacity(64);
-    loop {
-        line.clear();
-        if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 || line.trim() != "count" {
-            break;
-        }
-        let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::SeqCst);
-        println!("{MARK} count {} {} {}", load(&ALLOCS), load(&REALLOCS), load(&FREES));
-    }
+    crate::request_costs::answer_counts();
     drop(proxy);
 }
 

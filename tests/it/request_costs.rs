@@ -186,12 +186,19 @@ impl Drop for CountingGateway {
 #[test]
 #[ignore = "run by an_authenticated_request_allocates_little in a process of its own"]
 fn allocation_counting_gateway() {
-    use std::io::BufRead;
     let Ok(addrs) = std::env::var(CHILD_ENV) else { return };
     let backend_addrs = addrs.split(',').map(|a| a.parse().unwrap()).collect();
     let env = Env::start(Opts { backend_addrs: Some(backend_addrs), ..Opts::default() });
     COUNTING.store(true, std::sync::atomic::Ordering::SeqCst);
     println!("{MARK} ready {}", env.http);
+    answer_counts();
+    drop(env);
+}
+
+/// The child's side of the count protocol: starts counting, then answers each `count` line on stdin with the
+/// allocator calls so far, until stdin ends or another line comes.
+pub(crate) fn answer_counts() {
+    use std::io::BufRead;
     let stdin = std::io::stdin();
     let mut line = String::with_capacity(64);
     loop {
@@ -202,7 +209,6 @@ fn allocation_counting_gateway() {
         let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::SeqCst);
         println!("{MARK} count {} {} {}", load(&ALLOCS), load(&REALLOCS), load(&FREES));
     }
-    drop(env);
 }
 
 /// Requests measured per count (after the warm-up), and rounds of them.
