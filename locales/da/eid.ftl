@@ -67,6 +67,8 @@ eid-account-none = Intet eID er knyttet. Log ind med eID på kommunens netværk 
 eid-unlink-intro = Hvis dette ikke er dit eID, så fjern tilknytningen. Bekræft med din adgangskode. Log derefter ud, luk browseren, og knyt igen med den rigtige e-mailadresse.
 # Unlink button.
 eid-unlink-button = Fjern tilknytningen
+# Label of the unlink form's password field.
+eid-unlink-confirm-password = Din adgangskode, for at bekræfte at tilknytningen fjernes
 # Unlinked notice.
 eid-unlinked = Dit eID er ikke længere knyttet. Log ud og luk browseren, før du knytter igen.
 # Wrong password at unlink.

@@ -67,6 +67,8 @@ eid-account-none = No eID is linked. Log in with eID on the municipality's netwo
 eid-unlink-intro = If this is not your eID, unlink it. Confirm with your password. Then log out, close the browser, and link again with the right e-mail address.
 # Unlink button.
 eid-unlink-button = Unlink eID
+# Label of the unlink form's password field.
+eid-unlink-confirm-password = Your password, to confirm unlinking the eID
 # Unlinked notice.
 eid-unlinked = Your eID is no longer linked. Log out and close the browser before you link again.
 # Wrong password at unlink.

@@ -67,6 +67,8 @@ eid-account-none = Ingen eID er koblet. Logg inn med eID på kommunens nettverk 
 eid-unlink-intro = Hvis dette ikke er din eID, fjern koblingen. Bekreft med passordet ditt. Logg deretter ut, lukk nettleseren og koble på nytt med riktig e-postadresse.
 # Unlink button.
 eid-unlink-button = Fjern koblingen
+# Label of the unlink form's password field.
+eid-unlink-confirm-password = Passordet ditt, for å bekrefte at koblingen fjernes
 # Unlinked notice.
 eid-unlinked = eID-en din er ikke lenger koblet. Logg ut og lukk nettleseren før du kobler på nytt.
 # Wrong password at unlink.

@@ -64,6 +64,8 @@ eid-account-none = Ingen eID er kopla. Logg inn med eID på nettverket til kommu
 eid-unlink-intro = Viss dette ikkje er eID-en din, fjern koplinga. Stadfest med passordet ditt. Logg så ut, lukk nettlesaren og kople på nytt med rett e-postadresse.
 # Unlink button.
 eid-unlink-button = Fjern koplinga
+# Label of the unlink form's password field.
+eid-unlink-confirm-password = Passordet ditt, for å stadfeste at koplinga blir fjerna
 # Unlinked notice.
 eid-unlinked = eID-en din er ikkje lenger kopla. Logg ut og lukk nettlesaren før du koplar på nytt.
 # Wrong password at unlink.

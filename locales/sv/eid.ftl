@@ -67,6 +67,8 @@ eid-account-none = Ingen e-legitimation är kopplad. Logga in med e-legitimation
 eid-unlink-intro = Om det här inte är din e-legitimation, ta bort kopplingen. Bekräfta med ditt lösenord. Logga sedan ut, stäng webbläsaren och koppla igen med rätt e-postadress.
 # Unlink button.
 eid-unlink-button = Ta bort kopplingen
+# Label of the unlink form's password field.
+eid-unlink-confirm-password = Ditt lösenord, för att bekräfta att kopplingen tas bort
 # Unlinked notice.
 eid-unlinked = Din e-legitimation är inte längre kopplad. Logga ut och stäng webbläsaren innan du kopplar igen.
 # Wrong password at unlink.

@@ -523,6 +523,8 @@ messages! {
     EidUnlinkIntro = "eid-unlink-intro",
     /// Unlink button.
     EidUnlinkButton = "eid-unlink-button",
+    /// Label of the unlink form's password field (not the numbers form's, so each field has its own name).
+    EidUnlinkConfirmPassword = "eid-unlink-confirm-password",
     /// Unlinked notice.
     EidUnlinked = "eid-unlinked",
     /// Wrong password at unlink.

@@ -127,6 +127,18 @@ async fn every_post_form_answers_303_on_success() {
     let r = eb.post(&format!("{}/.portvakt/eid/link", e.base), &[("csrf", &link_csrf), ("code", &code)]).await;
     assert_eq!((r.status().as_u16(), location(&r).as_str()), (303, "/.portvakt/portal"), "the code links and logs in");
 
+    // Now the account page has two forms that ask for the password; a screen reader's list of fields tells the two
+    // fields apart only by their labels.
+    let account = b.get(&format!("{}/.portvakt/account", e.base)).await.text().await.unwrap();
+    let label = |id: &str| {
+        let at =
+            account.find(&format!("<label for=\"{id}\">")).unwrap_or_else(|| panic!("no label for {id}: {account}"));
+        let text = &account[at..];
+        text[text.find('>').unwrap() + 1..text.find("</label>").unwrap()].to_string()
+    };
+    assert_eq!(label("password"), Msg::ConfirmPassword.text(Lang::En));
+    assert_eq!(label("unlink-password"), "Your password, to confirm unlinking the eID");
+
     // The password session removes the link: back to the account page, which says so.
     let unlink = [("csrf", csrf.as_str()), ("password", PASSWORD)];
     let html = w.submit(&mut b, "/.portvakt/account/eid/unlink", &unlink, "/.portvakt/account?r=eid-unlinked").await;
