@@ -93,8 +93,23 @@ headers-too-large-body = Din browser sendte for meget data, ofte på grund af ga
 bad-request-title = Forespørgslen kunne ikke forstås
 # Body for a malformed request (400).
 bad-request-body = Login-tjenesten kunne ikke forstå forespørgslen. Gå tilbage, og prøv igen.
-# Body when the request's path is refused (400); uses `{reason}` (English, technical).
+# Body when the request's path is refused (400); uses `{reason}` (bad-path-reason, technical).
 bad-path-body = Adressen i forespørgslen har en form, som login-tjenesten ikke accepterer (teknisk detalje: { $reason }). Tjek linket, eller skriv adressen igen.
+# Why a request's path is refused, shown in bad-path-body as `{reason}`; `$why` is the reason's code.
+bad-path-reason = { $why ->
+    [not-absolute] stien begynder ikke med »/«
+    [invalid-escape] et »%«, der ikke efterfølges af to hexadecimale cifre
+    [encoded-slash] en kodet skråstreg (%2F)
+    [backslash] en omvendt skråstreg
+    [nul] en NUL-byte (%00)
+    [control] et kontroltegn
+    [invalid-utf8] bytes, der ikke er gyldig UTF-8 efter afkodning (som den overlange %C0%AF)
+    [double-encoding] dobbelt kodning (%25 efterfulgt af to hexadecimale cifre)
+    [path-params] en »;«-parameter i stien, som denne tjeneste afviser
+    [dot-params] et punktsegment med en »;«-parameter
+    [trailing-dot-or-space] et stisegment, der ender på punktum eller mellemrum, som denne tjenestes backend ignorerer
+   *[ambiguous] stiparametre, der ændrer, hvilken tjeneste stien hører til
+}
 # Heading when rate limited (429).
 too-many-attempts-title = For mange forsøg
 # Body when rate limited; uses `{seconds}`.

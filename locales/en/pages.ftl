@@ -93,8 +93,23 @@ headers-too-large-body = Your browser sent too much data with the request, often
 bad-request-title = The request could not be understood
 # Body for a malformed request (400).
 bad-request-body = The login service could not understand the request. Go back and try again.
-# Body when the request's path is refused (400); uses `{reason}` (English, technical).
+# Body when the request's path is refused (400); uses `{reason}` (bad-path-reason, technical).
 bad-path-body = The address in this request is in a form the login service does not accept (technical detail: { $reason }). Check the link, or type the address again.
+# Why a request's path is refused, shown in bad-path-body as `{reason}`; `$why` is the reason's code.
+bad-path-reason = { $why ->
+    [not-absolute] the path does not start with '/'
+    [invalid-escape] a '%' not followed by two hex digits
+    [encoded-slash] an encoded slash (%2F)
+    [backslash] a backslash
+    [nul] a NUL byte (%00)
+    [control] a control character
+    [invalid-utf8] bytes that are not valid UTF-8 after decoding (such as the overlong %C0%AF)
+    [double-encoding] a double encoding (%25 followed by two hex digits)
+    [path-params] a ';' path parameter, which this service refuses
+    [dot-params] a dot segment with a ';' parameter
+    [trailing-dot-or-space] a path segment ending in a dot or a space, which this service's backend ignores
+   *[ambiguous] path parameters that change which service the path belongs to
+}
 # Heading when rate limited (429).
 too-many-attempts-title = Too many attempts
 # Body when rate limited; uses `{seconds}`.

@@ -93,8 +93,23 @@ headers-too-large-body = Nettleseren din sendte for mye data, ofte på grunn av 
 bad-request-title = Forespørselen ble ikke forstått
 # Body for a malformed request (400).
 bad-request-body = Innloggingstjenesten forsto ikke forespørselen. Gå tilbake og prøv igjen.
-# Body when the request's path is refused (400); uses `{reason}` (English, technical).
+# Body when the request's path is refused (400); uses `{reason}` (bad-path-reason, technical).
 bad-path-body = Adressen i forespørselen har en form som innloggingstjenesten ikke godtar (teknisk detalj: { $reason }). Sjekk lenken, eller skriv adressen på nytt.
+# Why a request's path is refused, shown in bad-path-body as `{reason}`; `$why` is the reason's code.
+bad-path-reason = { $why ->
+    [not-absolute] stien begynner ikke med «/»
+    [invalid-escape] et «%» som ikke følges av to heksadesimale sifre
+    [encoded-slash] en kodet skråstrek (%2F)
+    [backslash] en omvendt skråstrek
+    [nul] en NUL-byte (%00)
+    [control] et kontrolltegn
+    [invalid-utf8] byte som ikke er gyldig UTF-8 etter dekoding (som den overlange %C0%AF)
+    [double-encoding] dobbel koding (%25 fulgt av to heksadesimale sifre)
+    [path-params] en «;»-parameter i stien, som denne tjenesten avviser
+    [dot-params] et punktsegment med en «;»-parameter
+    [trailing-dot-or-space] et stisegment som slutter på punktum eller mellomrom, som denne tjenestens bakende overser
+   *[ambiguous] stiparametere som endrer hvilken tjeneste stien hører til
+}
 # Heading when rate limited (429).
 too-many-attempts-title = For mange forsøk
 # Body when rate limited; uses `{seconds}`.

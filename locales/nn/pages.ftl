@@ -90,8 +90,23 @@ headers-too-large-body = Nettlesaren din sende for mykje data, ofte på grunn av
 bad-request-title = Førespurnaden vart ikkje forstått
 # Body for a malformed request (400).
 bad-request-body = Innloggingstenesta forstod ikkje førespurnaden. Gå tilbake og prøv igjen.
-# Body when the request's path is refused (400); uses `{reason}` (English, technical).
+# Body when the request's path is refused (400); uses `{reason}` (bad-path-reason, technical).
 bad-path-body = Adressa i førespurnaden har ei form som innloggingstenesta ikkje godtek (teknisk detalj: { $reason }). Sjekk lenkja, eller skriv adressa på nytt.
+# Why a request's path is refused, shown in bad-path-body as `{reason}`; `$why` is the reason's code.
+bad-path-reason = { $why ->
+    [not-absolute] stien byrjar ikkje med «/»
+    [invalid-escape] ein «%» som ikkje blir følgd av to heksadesimale siffer
+    [encoded-slash] ein koda skråstrek (%2F)
+    [backslash] ein omvend skråstrek
+    [nul] ein NUL-byte (%00)
+    [control] eit kontrollteikn
+    [invalid-utf8] byte som ikkje er gyldig UTF-8 etter dekoding (som den overlange %C0%AF)
+    [double-encoding] dobbel koding (%25 følgd av to heksadesimale siffer)
+    [path-params] ein «;»-parameter i stien, som denne tenesta avviser
+    [dot-params] eit punktsegment med ein «;»-parameter
+    [trailing-dot-or-space] eit stisegment som sluttar på punktum eller mellomrom, som bakenden til denne tenesta overser
+   *[ambiguous] stiparametrar som endrar kva teneste stien høyrer til
+}
 # Heading when rate limited (429).
 too-many-attempts-title = For mange forsøk
 # Body when rate limited; uses `{seconds}`.

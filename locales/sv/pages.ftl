@@ -93,8 +93,23 @@ headers-too-large-body = Din webbläsare skickade för mycket data, ofta på gru
 bad-request-title = Förfrågan kunde inte förstås
 # Body for a malformed request (400).
 bad-request-body = Inloggningstjänsten kunde inte förstå förfrågan. Gå tillbaka och försök igen.
-# Body when the request's path is refused (400); uses `{reason}` (English, technical).
+# Body when the request's path is refused (400); uses `{reason}` (bad-path-reason, technical).
 bad-path-body = Adressen i förfrågan har en form som inloggningstjänsten inte godtar (teknisk uppgift: { $reason }). Kontrollera länken eller skriv adressen igen.
+# Why a request's path is refused, shown in bad-path-body as `{reason}`; `$why` is the reason's code.
+bad-path-reason = { $why ->
+    [not-absolute] sökvägen börjar inte med ”/”
+    [invalid-escape] ett ”%” som inte följs av två hexadecimala siffror
+    [encoded-slash] ett kodat snedstreck (%2F)
+    [backslash] ett omvänt snedstreck
+    [nul] en NUL-byte (%00)
+    [control] ett styrtecken
+    [invalid-utf8] byte som inte är giltig UTF-8 efter avkodning (som den överlånga %C0%AF)
+    [double-encoding] dubbel kodning (%25 följt av två hexadecimala siffror)
+    [path-params] en ”;”-parameter i sökvägen, som den här tjänsten avvisar
+    [dot-params] ett punktsegment med en ”;”-parameter
+    [trailing-dot-or-space] ett sökvägssegment som slutar med punkt eller blanksteg, som den här tjänstens bakände bortser från
+   *[ambiguous] sökvägsparametrar som ändrar vilken tjänst sökvägen hör till
+}
 # Heading when rate limited (429).
 too-many-attempts-title = För många försök
 # Body when rate limited; uses `{seconds}`.

@@ -955,7 +955,8 @@ impl Gateway {
                     "path refused"
                 );
                 let lang = ctx.lang(req);
-                let body = Msg::BadPathBody.arg("reason", why.to_string());
+                let reason = Msg::BadPathReason.arg("why", why.code()).render(lang);
+                let body = Msg::BadPathBody.arg("reason", reason);
                 Reply::error_page(self, lang, 400, Msg::BadRequestTitle, body).send(self, session, ctx).await?;
                 return Ok(true);
             }

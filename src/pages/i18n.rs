@@ -323,8 +323,10 @@ messages! {
     BadRequestTitle = "bad-request-title",
     /// Body for a malformed request (400).
     BadRequestBody = "bad-request-body",
-    /// Body when the request's path is refused (400); uses `{reason}` (English, technical).
+    /// Body when the request's path is refused (400); uses `{reason}` (a `BadPathReason` in the same language).
     BadPathBody = "bad-path-body",
+    /// Why a path is refused; uses `{why}` (`canonical::PathError::code`).
+    BadPathReason = "bad-path-reason",
     /// Heading when rate limited (429).
     TooManyAttemptsTitle = "too-many-attempts-title",
     /// Body when rate limited; uses `{seconds}`.
@@ -714,6 +716,41 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet};
     use std::path::Path;
 
+    /// Every reason a path is refused has its own words in every language: none falls to the select's default, so a
+    /// reason added to `PathError` without its line in each Fluent file fails here.
+    #[test]
+    fn every_path_refusal_reason_is_said_in_every_language() {
+        use crate::canonical::PathError as E;
+        let all = [
+            E::NotAbsolute,
+            E::InvalidEscape,
+            E::EncodedSlash,
+            E::Backslash,
+            E::Nul,
+            E::Control,
+            E::InvalidUtf8,
+            E::DoubleEncoding,
+            E::PathParams,
+            E::DotParams,
+            E::TrailingDotOrSpace,
+            E::Ambiguous,
+        ];
+        // The list above is every variant: this match stops compiling when one is added.
+        for e in all {
+            match e {
+                E::NotAbsolute | E::InvalidEscape | E::EncodedSlash | E::Backslash | E::Nul | E::Control => {}
+                E::InvalidUtf8 | E::DoubleEncoding | E::PathParams | E::DotParams | E::TrailingDotOrSpace => {}
+                E::Ambiguous => {}
+            }
+        }
+        for lang in Lang::ALL {
+            let said: BTreeSet<String> =
+                all.iter().map(|e| Msg::BadPathReason.arg("why", e.code()).render(lang)).collect();
+            assert_eq!(said.len(), all.len(), "{lang:?}: two reasons read the same: {said:?}");
+        }
+        assert_eq!(Msg::BadPathReason.arg("why", E::EncodedSlash.code()).render(Lang::En), E::EncodedSlash.to_string());
+    }
+
     /// Shorthand for picking a language from a present header.
     fn pick(header: &str) -> Lang {
         Lang::from_accept_language(Some(header))
@@ -947,6 +984,8 @@ mod tests {
                         "minutes" | "seconds" | "tries" => text.arg(leak(var), 7u64),
                         // A selector: the message names the level in its own words (see `levels_in_own_words`).
                         "level" => text.arg(leak(var), "high"),
+                        // A selector: each refusal reason in words (see `every_path_refusal_reason_is_said_in_every_language`).
+                        "why" => text.arg(leak(var), "encoded-slash"),
                         _ => text.arg(leak(var), format!("«{var}»")),
                     };
                 }
@@ -954,7 +993,7 @@ mod tests {
                 assert!(!out.trim().is_empty(), "{m:?} is empty in {lang:?}");
                 assert!(!out.contains("Unknown localization key"), "{m:?} missing in {lang:?}");
                 assert!(!out.contains(['\u{2068}', '\u{2069}']), "{m:?} has isolation marks in {lang:?}: {out}");
-                for var in langs["en"][m.key()].iter().filter(|v| v.as_str() != "level") {
+                for var in langs["en"][m.key()].iter().filter(|v| !["level", "why"].contains(&v.as_str())) {
                     let shown = if ["minutes", "seconds", "tries"].contains(&var.as_str()) {
                         "7".into()
                     } else {

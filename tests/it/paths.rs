@@ -441,6 +441,15 @@ async fn refusal_page_says_why() {
     let a = h1(pe.env.http, "GET", "/expense/a;b", &[("accept-language", "sv")]).await;
     assert_eq!(a.status, 400);
     assert!(a.body.contains("Kontrollera länken"), "{}", a.body);
+    // The reason is in the reader's language too, not English inside a Swedish or Norwegian sentence.
+    assert!(
+        a.body.contains("(teknisk uppgift: en ”;”-parameter i sökvägen, som den här tjänsten avvisar)"),
+        "{}",
+        a.body
+    );
+    let a = h1(pe.env.http, "GET", "/expense/a%2fb", &[("cookie", &pe.anna), ("accept-language", "nb")]).await;
+    assert_eq!(a.status, 400);
+    assert!(a.body.contains("(teknisk detalj: en kodet skråstrek (%2F))"), "{}", a.body);
 }
 
 /// Without a session, the login redirect's `rd` is the canonical path with the query as sent.
