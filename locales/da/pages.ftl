@@ -93,6 +93,10 @@ headers-too-large-body = Din browser sendte for meget data, ofte på grund af ga
 bad-request-title = Forespørgslen kunne ikke forstås
 # Body for a malformed request (400).
 bad-request-body = Login-tjenesten kunne ikke forstå forespørgslen. Gå tilbage, og prøv igen.
+# Plain-text body of the 401 a client that does not ask for HTML gets without a session.
+plain-login-required = login kræves: log ind på /.portvakt/login
+# Plain-text body of the 401 a client that does not ask for HTML gets when this network needs a stronger login.
+plain-step-up-required = et stærkere login kræves fra dette netværk
 # Body when the request's path is refused (400); uses `{reason}` (bad-path-reason, technical).
 bad-path-body = Adressen i forespørgslen har en form, som login-tjenesten ikke accepterer (teknisk detalje: { $reason }). Tjek linket, eller skriv adressen igen.
 # Why a request's path is refused, shown in bad-path-body as `{reason}`; `$why` is the reason's code.

@@ -93,6 +93,10 @@ headers-too-large-body = Your browser sent too much data with the request, often
 bad-request-title = The request could not be understood
 # Body for a malformed request (400).
 bad-request-body = The login service could not understand the request. Go back and try again.
+# Plain-text body of the 401 a client that does not ask for HTML gets without a session.
+plain-login-required = authentication required: log in at /.portvakt/login
+# Plain-text body of the 401 a client that does not ask for HTML gets when this network needs a stronger login.
+plain-step-up-required = a stronger login is required from this network
 # Body when the request's path is refused (400); uses `{reason}` (bad-path-reason, technical).
 bad-path-body = The address in this request is in a form the login service does not accept (technical detail: { $reason }). Check the link, or type the address again.
 # Why a request's path is refused, shown in bad-path-body as `{reason}`; `$why` is the reason's code.

@@ -93,6 +93,10 @@ headers-too-large-body = Nettleseren din sendte for mye data, ofte på grunn av 
 bad-request-title = Forespørselen ble ikke forstått
 # Body for a malformed request (400).
 bad-request-body = Innloggingstjenesten forsto ikke forespørselen. Gå tilbake og prøv igjen.
+# Plain-text body of the 401 a client that does not ask for HTML gets without a session.
+plain-login-required = innlogging kreves: logg inn på /.portvakt/login
+# Plain-text body of the 401 a client that does not ask for HTML gets when this network needs a stronger login.
+plain-step-up-required = en sterkere innlogging kreves fra dette nettverket
 # Body when the request's path is refused (400); uses `{reason}` (bad-path-reason, technical).
 bad-path-body = Adressen i forespørselen har en form som innloggingstjenesten ikke godtar (teknisk detalj: { $reason }). Sjekk lenken, eller skriv adressen på nytt.
 # Why a request's path is refused, shown in bad-path-body as `{reason}`; `$why` is the reason's code.

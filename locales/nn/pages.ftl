@@ -90,6 +90,10 @@ headers-too-large-body = Nettlesaren din sende for mykje data, ofte på grunn av
 bad-request-title = Førespurnaden vart ikkje forstått
 # Body for a malformed request (400).
 bad-request-body = Innloggingstenesta forstod ikkje førespurnaden. Gå tilbake og prøv igjen.
+# Plain-text body of the 401 a client that does not ask for HTML gets without a session.
+plain-login-required = innlogging krevst: logg inn på /.portvakt/login
+# Plain-text body of the 401 a client that does not ask for HTML gets when this network needs a stronger login.
+plain-step-up-required = ei sterkare innlogging krevst frå dette nettverket
 # Body when the request's path is refused (400); uses `{reason}` (bad-path-reason, technical).
 bad-path-body = Adressa i førespurnaden har ei form som innloggingstenesta ikkje godtek (teknisk detalj: { $reason }). Sjekk lenkja, eller skriv adressa på nytt.
 # Why a request's path is refused, shown in bad-path-body as `{reason}`; `$why` is the reason's code.

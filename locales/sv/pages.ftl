@@ -93,6 +93,10 @@ headers-too-large-body = Din webbläsare skickade för mycket data, ofta på gru
 bad-request-title = Förfrågan kunde inte förstås
 # Body for a malformed request (400).
 bad-request-body = Inloggningstjänsten kunde inte förstå förfrågan. Gå tillbaka och försök igen.
+# Plain-text body of the 401 a client that does not ask for HTML gets without a session.
+plain-login-required = inloggning krävs: logga in på /.portvakt/login
+# Plain-text body of the 401 a client that does not ask for HTML gets when this network needs a stronger login.
+plain-step-up-required = en starkare inloggning krävs från det här nätverket
 # Body when the request's path is refused (400); uses `{reason}` (bad-path-reason, technical).
 bad-path-body = Adressen i förfrågan har en form som inloggningstjänsten inte godtar (teknisk uppgift: { $reason }). Kontrollera länken eller skriv adressen igen.
 # Why a request's path is refused, shown in bad-path-body as `{reason}`; `$why` is the reason's code.

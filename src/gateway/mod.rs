@@ -995,7 +995,8 @@ impl Gateway {
             let r = if http::wants_html(req) {
                 handler::to_login(ctx, req, invalid.unwrap_or(Invalid::Missing))
             } else {
-                Reply::text(401, "authentication required: log in at /.portvakt/login\n")
+                let lang = ctx.lang(req);
+                Reply::text(401, &format!("{}\n", Msg::PlainLoginRequired.text(lang)))
                     .header("www-authenticate", "Portvakt realm=\"portvakt\"")
             };
             r.send(self, session, ctx).await?;
@@ -1016,7 +1017,8 @@ impl Gateway {
                 let r = if http::wants_html(req) {
                     Reply::redirect(&format!("/.portvakt/second-factor?rd={}", http::url_encode(&rd)))
                 } else {
-                    Reply::text(401, "a stronger login is required from this network\n")
+                    let lang = ctx.lang(req);
+                    Reply::text(401, &format!("{}\n", Msg::PlainStepUpRequired.text(lang)))
                 };
                 r.send(self, session, ctx).await?;
                 Ok(true)

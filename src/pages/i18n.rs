@@ -323,6 +323,10 @@ messages! {
     BadRequestTitle = "bad-request-title",
     /// Body for a malformed request (400).
     BadRequestBody = "bad-request-body",
+    /// Plain-text 401 without a session, for clients that do not ask for HTML.
+    PlainLoginRequired = "plain-login-required",
+    /// Plain-text 401 when the network needs a stronger login, for clients that do not ask for HTML.
+    PlainStepUpRequired = "plain-step-up-required",
     /// Body when the request's path is refused (400); uses `{reason}` (a `BadPathReason` in the same language).
     BadPathBody = "bad-path-body",
     /// Why a path is refused; uses `{why}` (`canonical::PathError::code`).

@@ -121,9 +121,24 @@ async fn remote_without_second_factor_is_stopped() {
     let html = page.text().await.unwrap();
     assert!(html.contains("lang=\"sv\""));
     assert!(html.contains("Registrera ditt mobilnummer"), "the page says, in Swedish, what to do: {html}");
-    // A non-browser client gets 401, not a page.
+    // A non-browser client gets 401, not a page, and a line in its language that says why.
     let api = c.get(format!("{}/expense/", env.http_url())).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(api.status(), 401);
+    assert_eq!(api.text().await.unwrap(), "a stronger login is required from this network\n");
+    let api = c
+        .get(format!("{}/expense/", env.http_url()))
+        .header("cookie", &cookie)
+        .header("accept-language", "sv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 401);
+    assert_eq!(api.text().await.unwrap(), "en starkare inloggning krävs från det här nätverket\n");
+    // Without a session: where to log in, with the challenge header, in the reader's language.
+    let api = c.get(format!("{}/expense/", env.http_url())).header("accept-language", "nb").send().await.unwrap();
+    assert_eq!(api.status(), 401);
+    assert_eq!(api.headers()["www-authenticate"], "Portvakt realm=\"portvakt\"");
+    assert_eq!(api.text().await.unwrap(), "innlogging kreves: logg inn på /.portvakt/login\n");
 }
 
 /// A password session made inside, replayed from outside (same cookie), is sent to step up, never let through.
