@@ -96,6 +96,13 @@ impl ToTimeout for FastTimeout {
     fn create(d: Duration) -> Self {
         FastTimeout(d)
     }
+
+    // Portvakt patch: the stub, held inline by the `Timeout`, instead of a boxed future around it.
+    fn delay(&self) -> Delay {
+        Delay::Timer {
+            stub: TIMER_MANAGER.register_timer(self.0),
+        }
+    }
 }
 
 enum TimeoutKind {
@@ -122,6 +129,13 @@ impl ToTimeout for FastOrTokioTimeout {
         match self.kind {
             TimeoutKind::Fast => FastTimeout::create(self.duration).timeout(),
             TimeoutKind::Tokio => TokioTimeout::create(self.duration).timeout(),
+        }
+    }
+
+    fn delay(&self) -> Delay {
+        match self.kind {
+            TimeoutKind::Fast => FastTimeout::create(self.duration).delay(),
+            TimeoutKind::Tokio => TokioTimeout::create(self.duration).delay(),
         }
     }
 
@@ -153,7 +167,7 @@ where
 /// Similar to [tokio::time::sleep] but more efficient.
 pub async fn fast_sleep(duration: Duration) {
     check_clock_thread(&TIMER_MANAGER);
-    TIMER_MANAGER.register_timer(duration).poll().await
+    TIMER_MANAGER.register_timer(duration).await
 }
 
 /// Pause the timer for fork()
@@ -176,6 +190,58 @@ pub fn unpause() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Portvakt patch: the allocator calls of the current thread, for the tests below (other tests run in parallel).
+    struct CountingAlloc;
+
+    std::thread_local! {
+        static ALLOCS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    // SAFETY: every call is passed unchanged to the system allocator; counting touches a thread-local `Cell`.
+    unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+        unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+            let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+            std::alloc::System.alloc(layout)
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+            std::alloc::System.dealloc(ptr, layout)
+        }
+    }
+
+    #[global_allocator]
+    static GLOBAL: CountingAlloc = CountingAlloc;
+
+    // Portvakt patch: a pending fast timeout holds its timer inline and a timer is one allocation, so 100 timeouts
+    // made pending at once (one or two 10 ms deadlines, timers shared per deadline) allocate a few times, not 100
+    // boxed futures (and up to 2 `Arc`s per timer) as in 0.9.1.
+    #[test]
+    fn a_pending_timeout_allocates_no_future_of_its_own() {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        check_clock_thread(&TIMER_MANAGER);
+        let mut timeouts: Vec<_> = (0..100)
+            .map(|_| Box::pin(fast_timeout(Duration::from_secs(5), std::future::pending::<()>())))
+            .collect();
+        let before = ALLOCS.with(|n| n.get());
+        for t in timeouts.iter_mut() {
+            assert!(t.as_mut().poll(&mut cx).is_pending());
+        }
+        let allocs = ALLOCS.with(|n| n.get()) - before;
+        assert!(allocs <= 6, "100 pending timeouts allocated {allocs} times");
+    }
+
+    // Portvakt patch: a timer that fires before its stub is first polled still ends the wait (0.9.1 kept a `fired`
+    // flag for this; the stub now registers with the `Notify` when it is made).
+    #[tokio::test]
+    async fn a_timeout_first_polled_after_its_timer_fired_ends_at_once() {
+        let stub = TIMER_MANAGER.register_timer(Duration::from_millis(20));
+        check_clock_thread(&TIMER_MANAGER);
+        std::thread::sleep(Duration::from_millis(600));
+        let started = std::time::Instant::now();
+        let waited = tokio_timeout(Duration::from_secs(5), stub).await;
+        assert!(waited.is_ok(), "the fired timer's stub kept waiting");
+        assert!(started.elapsed() < Duration::from_millis(100));
+    }
 
     #[tokio::test]
     async fn test_timeout() {

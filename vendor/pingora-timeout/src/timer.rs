@@ -31,10 +31,15 @@
 use parking_lot::{Mutex, RwLock};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use pin_project_lite::pin_project;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 use thread_local::ThreadLocal;
+use tokio::sync::futures::OwnedNotified;
 use tokio::sync::Notify;
 
 const RESOLUTION_MS: u64 = 10;
@@ -72,33 +77,53 @@ impl Time {
     }
 }
 
-/// the stub for waiting for a timer to be expired.
-pub struct TimerStub(Arc<Notify>, Arc<AtomicBool>);
+pin_project! {
+    /// the stub for waiting for a timer to be expired.
+    ///
+    /// Portvakt patch: the stub is itself the future that waits (0.9.1 boxed an `async` block around a `Notified`),
+    /// and it registers its interest when it is made: a `notify_waiters` reaches an `OwnedNotified` from its
+    /// creation on, polled or not, so the timer needs no `fired` flag of its own (one `Arc` per timer, not two).
+    /// `None` is a timer that fired before the stub was made.
+    pub struct TimerStub {
+        #[pin]
+        notified: Option<OwnedNotified>,
+    }
+}
 
 impl TimerStub {
     /// Wait for the timer to expire.
     pub async fn poll(self) {
-        if self.1.load(Ordering::SeqCst) {
-            return;
-        }
-        self.0.notified().await;
+        self.await
     }
 }
 
-struct Timer(Arc<Notify>, Arc<AtomicBool>);
+impl Future for TimerStub {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.project().notified.as_pin_mut() {
+            Some(notified) => notified.poll(cx),
+            None => Poll::Ready(()),
+        }
+    }
+}
+
+// Portvakt patch: 0.9.1 kept a separate `Arc<AtomicBool>` (`fired`) beside the `Notify`; see `TimerStub`.
+struct Timer(Arc<Notify>);
 
 impl Timer {
     pub fn new() -> Self {
-        Timer(Arc::new(Notify::new()), Arc::new(AtomicBool::new(false)))
+        Timer(Arc::new(Notify::new()))
     }
 
     pub fn fire(&self) {
-        self.1.store(true, Ordering::SeqCst);
         self.0.notify_waiters();
     }
 
     pub fn subscribe(&self) -> TimerStub {
-        TimerStub(self.0.clone(), self.1.clone())
+        TimerStub {
+            notified: Some(self.0.clone().notified_owned()),
+        }
     }
 
     // Portvakt patch: whether a `TimerStub` of this timer is still alive. Stubs are only made under the tree's lock,
@@ -236,9 +261,7 @@ impl TimerManager {
             // The only possible register_timer() is from another thread which will
             // be entirely lost after fork()
             // TODO: buffer these register calls instead (without a lock)
-            let timer = Timer::new();
-            timer.fire();
-            return timer.subscribe();
+            return TimerStub { notified: None };
         }
         let now: Time = (Instant::now() + duration - self.zero).into();
         {
