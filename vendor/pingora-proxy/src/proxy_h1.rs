@@ -115,7 +115,9 @@ where
             return (false, true, Some(e));
         }
 
-        session.set_upstream_h1_upgrade_request_status(is_h1_upgrade_req(&req));
+        // Portvakt patch (see PATCH.md, section 4): the upgrade predicate is kept for the direct path below.
+        let upstream_upgrade_req = is_h1_upgrade_req(&req);
+        session.set_upstream_h1_upgrade_request_status(upstream_upgrade_req);
 
         session.upstream_compression.request_filter(&req);
 
@@ -140,6 +142,22 @@ where
             Ok(reader) => reader,
             Err(e) => return (false, false, Some(e)),
         };
+
+        // Portvakt patch (see PATCH.md, section 4): a request without a body to stream is proxied in one future,
+        // without the two halves' task pipes.
+        if downstream_custom_message_writer.is_none()
+            && downstream_custom_message_reader.is_none()
+            && !upstream_upgrade_req
+            && proxies_without_pipes(session)
+        {
+            session.as_mut().enable_retry_buffering();
+            return match self.proxy_1to1_direct(session, client_session, ctx).await {
+                Ok((downstream_can_reuse, upstream_can_reuse)) => {
+                    (downstream_can_reuse, upstream_can_reuse, None)
+                }
+                Err(e) => (false, false, Some(e)),
+            };
+        }
 
         let (tx_upstream, rx_upstream) = mpsc::channel::<HttpTask>(TASK_BUFFER_SIZE);
         let (tx_downstream, rx_downstream) = mpsc::channel::<HttpTask>(TASK_BUFFER_SIZE);
@@ -363,6 +381,115 @@ where
         Ok(upstream_can_reuse)
     }
 
+    /// Portvakt patch (see PATCH.md, section 4): proxies an HTTP/1 request that has no body to stream
+    /// ([`proxies_without_pipes`]) in one future: the (empty) request body through its filters and to the upstream,
+    /// then the response read, filtered and written downstream batch by batch while the client is watched for a
+    /// hang-up, as the two halves do together. Returns whether the downstream and the upstream session can be
+    /// reused.
+    async fn proxy_1to1_direct(
+        &self,
+        session: &mut Session,
+        client_session: &mut HttpSessionV1,
+        ctx: &mut SV::CTX,
+    ) -> Result<(bool, bool)>
+    where
+        SV: ProxyHttp + Send + Sync,
+        SV::CTX: Send + Sync,
+    {
+        // What the downstream half sends first: the retry buffer, if any, as the end of the request body.
+        let buffer = session.as_ref().get_retry_buffer();
+        let (request_task, _) = self.request_body_task(session, buffer, true, ctx).await?;
+
+        // What the upstream half does with it: a failed write is remembered, the response is still read.
+        let mut upstream_can_reuse = true;
+        let mut send_error = None;
+        if let Err(e) = send_body_to1(client_session, request_task).await {
+            warn!("send error, draining read buf: {e}");
+            upstream_can_reuse = false;
+            send_error = Some(e);
+        }
+
+        let mut response_state = ResponseStateMachine::new();
+        let mut serve_from_cache = proxy_cache::ServeFromCache::new();
+        let mut range_body_filter = proxy_cache::range_filter::RangeBodyFilter::new();
+
+        while !response_state.is_done() {
+            let read = tokio::select! {
+                read = client_session.read_response_task() => read,
+                // No body is expected: this ends only when the client hangs up or sends more than the request.
+                body = session.downstream_session.read_body_or_idle(true) => {
+                    match body {
+                        Ok(body) => {
+                            // HTTP/1 sessions never get here (they error or stay pending); the two halves would
+                            // run the request body filters again and drop the result, as this does.
+                            self.request_body_task(session, body, true, ctx).await?;
+                            continue;
+                        }
+                        Err(e) => return Err(e.into_down()),
+                    }
+                }
+            };
+
+            // One batch: the first task, and what the upstream session has ready without waiting, as many as the
+            // task pipe would have held.
+            let mut tasks = VecDeque::with_capacity(TASK_BUFFER_SIZE);
+            let mut upstream_done = false;
+            let mut next = Some(read);
+            while let Some(read) = next.take() {
+                match read {
+                    Ok(task) => {
+                        upstream_done = task.is_end();
+                        tasks.push_back(task);
+                    }
+                    Err(e) => {
+                        // A response read error: the message boundary was not established, no reuse.
+                        tasks.push_back(HttpTask::Failed(send_error.take().unwrap_or(e).into_up()));
+                        upstream_can_reuse = false;
+                        upstream_done = true;
+                    }
+                }
+                if !upstream_done && tasks.len() < TASK_BUFFER_SIZE {
+                    next = tokio::task::unconstrained(client_session.read_response_task())
+                        .now_or_never();
+                }
+            }
+
+            if serve_from_cache.should_discard_upstream() {
+                response_state.maybe_set_upstream_done(upstream_done);
+                continue;
+            }
+            let Some(response_done) = self
+                .filter_and_write_upstream_tasks(
+                    session,
+                    ctx,
+                    tasks,
+                    &mut serve_from_cache,
+                    &mut range_body_filter,
+                    &mut response_state,
+                )
+                .await?
+            else {
+                response_state.maybe_set_upstream_done(upstream_done);
+                continue;
+            };
+            // The end as written downstream, or the end of what the upstream sends (the two halves see the
+            // closed pipe then).
+            response_state.maybe_set_upstream_done(response_done || upstream_done);
+        }
+
+        let mut reuse_downstream = true;
+        match session.as_mut().finish_body().await {
+            Ok(_) => {
+                debug!("finished sending body to downstream");
+            }
+            Err(e) => {
+                error!("Error finish sending body to downstream: {}", e);
+                reuse_downstream = false;
+            }
+        }
+        Ok((reuse_downstream, upstream_can_reuse))
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn process_upstream_tasks(
         &self,
@@ -400,6 +527,33 @@ where
             }
         }
 
+        // Portvakt patch (see PATCH.md, section 4): the filters and the write, shared with the direct path.
+        self.filter_and_write_upstream_tasks(
+            session,
+            ctx,
+            tasks,
+            serve_from_cache,
+            range_body_filter,
+            response_state,
+        )
+        .await
+    }
+
+    /// Portvakt patch (see PATCH.md, section 4): runs the response filters over a batch of upstream tasks and
+    /// writes it downstream; `None` when nothing was written (served from cache).
+    async fn filter_and_write_upstream_tasks(
+        &self,
+        session: &mut Session,
+        ctx: &mut SV::CTX,
+        mut tasks: VecDeque<HttpTask>,
+        serve_from_cache: &mut ServeFromCache,
+        range_body_filter: &mut proxy_cache::range_filter::RangeBodyFilter,
+        response_state: &mut ResponseStateMachine,
+    ) -> Result<Option<bool>>
+    where
+        SV: ProxyHttp + Send + Sync,
+        SV::CTX: Send + Sync,
+    {
         /* run filters before sending to downstream */
         let batch = tasks.len();
         for done in 0..batch {
@@ -1032,11 +1186,35 @@ where
     async fn send_body_to_pipe(
         &self,
         session: &mut Session,
-        mut data: Option<Bytes>,
+        data: Option<Bytes>,
         end_of_body: bool,
         tx: mpsc::Permit<'_, HttpTask>,
         ctx: &mut SV::CTX,
     ) -> Result<bool>
+    where
+        SV: ProxyHttp + Send + Sync,
+        SV::CTX: Send + Sync,
+    {
+        // Portvakt patch (see PATCH.md, section 4): the filters are shared with the direct path.
+        let (task, end_of_body) = self
+            .request_body_task(session, data, end_of_body, ctx)
+            .await?;
+        if let Some(task) = task {
+            tx.send(task);
+        }
+        Ok(end_of_body)
+    }
+
+    /// Portvakt patch (see PATCH.md, section 4): runs the request body filters over a piece of the downstream
+    /// body; returns the task for the upstream (none for an empty piece before the end) and whether the downstream
+    /// finished sending the body.
+    async fn request_body_task(
+        &self,
+        session: &mut Session,
+        mut data: Option<Bytes>,
+        end_of_body: bool,
+        ctx: &mut SV::CTX,
+    ) -> Result<(Option<HttpTask>, bool)>
     where
         SV: ProxyHttp + Send + Sync,
         SV::CTX: Send + Sync,
@@ -1065,7 +1243,7 @@ where
          * Don't write 0 bytes to the network since it will be
          * treated as the terminating chunk */
         if !upstream_end_of_body && data.as_ref().is_some_and(|d| d.is_empty()) {
-            return Ok(false);
+            return Ok((None, false));
         }
 
         debug!(
@@ -1074,14 +1252,29 @@ where
         );
 
         // upgraded body needs to be marked
-        if session.was_upgraded() {
-            tx.send(HttpTask::UpgradedBody(data, upstream_end_of_body));
+        let task = if session.was_upgraded() {
+            HttpTask::UpgradedBody(data, upstream_end_of_body)
         } else {
-            tx.send(HttpTask::Body(data, upstream_end_of_body));
-        }
+            HttpTask::Body(data, upstream_end_of_body)
+        };
 
-        Ok(end_of_body)
+        Ok((Some(task), end_of_body))
     }
+}
+
+/// Portvakt patch (see PATCH.md, section 4): whether the request can be proxied without the two halves' task
+/// pipes: an HTTP/1 client (not a subrequest or custom session) whose request has no body (no `Content-Length`
+/// or `Transfer-Encoding`) and is not an upgrade, with the cache neither enabled nor bypassing (no revalidation or
+/// cache fill to run beside the upstream read).
+fn proxies_without_pipes(session: &mut Session) -> bool {
+    session.downstream_session.as_http1().is_some()
+        && !session.downstream_session.supports_proxy_task_api()
+        && !session.downstream_session.is_upgrade_req()
+        && !session.was_upgraded()
+        && !session.cache.enabled()
+        && !session.cache.bypassing()
+        && session.as_mut().is_body_empty()
+        && session.as_mut().is_body_done()
 }
 
 pub(crate) async fn send_body_to1(
@@ -1280,4 +1473,168 @@ mod tests {
         assert_eq!(err.etype(), &InvalidHTTPHeader);
         assert_eq!(err.esource(), &ErrorSource::Upstream);
     }
+}
+
+// Portvakt patch (see PATCH.md, section 4): what a request without a body costs through `proxy_1to1`, counted with
+// an allocator that counts per thread (the test runtime runs the proxy and both peers on one thread).
+#[cfg(test)]
+mod test_direct_path {
+    use super::*;
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+
+    struct Counting;
+
+    thread_local! {
+        static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn count() {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+    }
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            count();
+            System.alloc(layout)
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            count();
+            System.alloc_zeroed(layout)
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            count();
+            System.realloc(ptr, layout, new_size)
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            System.dealloc(ptr, layout)
+        }
+    }
+
+    #[global_allocator]
+    static COUNTING: Counting = Counting;
+
+    /// A proxy with every hook left at its default.
+    struct Plain;
+
+    #[async_trait]
+    impl ProxyHttp for Plain {
+        type CTX = ();
+
+        fn new_ctx(&self) -> Self::CTX {}
+
+        async fn upstream_peer(
+            &self,
+            _session: &mut Session,
+            _ctx: &mut Self::CTX,
+        ) -> Result<Box<HttpPeer>> {
+            unreachable!("the test calls proxy_1to1 directly")
+        }
+    }
+
+    /// A downstream session that has read `request`, and the client's end of its connection.
+    async fn downstream(request: &[u8]) -> (Session, DuplexStream) {
+        let (mut client, server) = tokio::io::duplex(4096);
+        client.write_all(request).await.unwrap();
+        let mut session = Session::new_h1(Box::new(server) as pingora_core::protocols::Stream);
+        session.read_request().await.unwrap();
+        (session, client)
+    }
+
+    /// An upstream session whose backend has already sent `response`, and the backend's end of its connection.
+    async fn upstream(response: &[u8], hang_up: bool) -> (HttpSessionV1, DuplexStream) {
+        let (mut backend, proxy_side) = tokio::io::duplex(4096);
+        backend.write_all(response).await.unwrap();
+        if hang_up {
+            backend.shutdown().await.unwrap();
+        }
+        (
+            HttpSessionV1::new(Box::new(proxy_side) as pingora_core::protocols::Stream),
+            backend,
+        )
+    }
+
+    /// Proxies `request` to a backend answering `response`; returns the allocations `proxy_1to1` made, its
+    /// outcome, what the client received and what the backend received.
+    async fn proxy_once(
+        request: &[u8],
+        response: &[u8],
+        hang_up: bool,
+    ) -> (usize, (bool, bool, Option<Box<Error>>), String, String) {
+        let proxy = HttpProxy::new(Plain, Arc::new(ServerConf::default()));
+        let peer = HttpPeer::new("127.0.0.1:80", false, String::new());
+        let (mut session, mut client) = downstream(request).await;
+        let (mut client_session, mut backend) = upstream(response, hang_up).await;
+        let mut ctx = ();
+        let before = ALLOCATIONS.with(Cell::get);
+        let outcome = proxy
+            .proxy_1to1(&mut session, &mut client_session, &peer, &mut ctx)
+            .await;
+        let allocations = ALLOCATIONS.with(Cell::get) - before;
+        drop(session);
+        drop(client_session);
+        let mut received = String::new();
+        client.read_to_string(&mut received).await.unwrap();
+        let mut sent = String::new();
+        backend.read_to_string(&mut sent).await.unwrap();
+        (allocations, outcome, received, sent)
+    }
+
+    /// A GET without a body goes to the backend and its answer to the client, both connections reusable, with at
+    /// most the direct path's allocations: the two halves' task pipes (two channels, 4 allocations) are not made.
+    #[tokio::test]
+    async fn a_request_without_a_body_is_proxied_without_task_pipes() {
+        let (allocations, (downstream_reuse, upstream_reuse, error), received, sent) = proxy_once(
+            b"GET /x HTTP/1.1\r\nHost: example.com\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+            false,
+        )
+        .await;
+        assert!(error.is_none(), "{error:?}");
+        assert!(downstream_reuse && upstream_reuse);
+        assert!(sent.starts_with("GET /x HTTP/1.1\r\n"), "{sent}");
+        assert!(received.starts_with("HTTP/1.1 200 OK\r\n"), "{received}");
+        assert!(received.ends_with("\r\n\r\nhello"), "{received}");
+        assert!(
+            allocations <= DIRECT_PATH_ALLOCATIONS,
+            "{allocations} allocations, bound {DIRECT_PATH_ALLOCATIONS}"
+        );
+    }
+
+    /// A request with a body still goes through the two halves and arrives whole.
+    #[tokio::test]
+    async fn a_request_with_a_body_still_streams_it() {
+        let (_, (downstream_reuse, upstream_reuse, error), received, sent) = proxy_once(
+            b"POST /x HTTP/1.1\r\nHost: example.com\r\nContent-Length: 4\r\n\r\nabcd",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+            false,
+        )
+        .await;
+        assert!(error.is_none(), "{error:?}");
+        assert!(downstream_reuse && upstream_reuse);
+        assert!(sent.ends_with("\r\n\r\nabcd"), "{sent}");
+        assert!(received.ends_with("\r\n\r\nok"), "{received}");
+    }
+
+    /// A backend that closes before its head is complete: the error comes back as an upstream error (what
+    /// `fail_to_proxy` and the retry decision see) and neither connection is reused.
+    #[tokio::test]
+    async fn an_upstream_that_hangs_up_is_an_upstream_error() {
+        let (_, (downstream_reuse, upstream_reuse, error), _, _) = proxy_once(
+            b"GET /x HTTP/1.1\r\nHost: example.com\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Le",
+            true,
+        )
+        .await;
+        let error = error.expect("a truncated head is an error");
+        assert_eq!(error.esource(), &ErrorSource::Upstream, "{error}");
+        assert!(!downstream_reuse && !upstream_reuse);
+    }
+
+    /// Counted by `a_request_without_a_body_is_proxied_without_task_pipes` (the proxy, both in-memory peers and the
+    /// runtime's own work on this thread): 45 with the two halves (pingora-proxy 0.9.1 with sections 2 and 3), 41
+    /// with this section's direct path; one of slack.
+    const DIRECT_PATH_ALLOCATIONS: usize = 42;
 }
