@@ -252,5 +252,60 @@ fn shared_lines(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, upstream_target, access_decision, identity, strip, shared_lines);
+/// Counting one finished request in the logging phase while another worker thread counts its own requests of the
+/// same zone and service: prometheus_client's families as before (two map read locks, label hashing, four `Arc`
+/// clones, the histogram's write lock, the counter) against the per-thread series now (docs/BENCHMARKS.md,
+/// session 12, finding 54). Each case runs its own kind of counting on the second thread.
+fn metrics_request(c: &mut Criterion) {
+    use portvakt::metrics::{Metrics, Name, RequestLabels, Served, ZoneService};
+    use prometheus_client::metrics::counter::Counter;
+    use prometheus_client::metrics::family::Family;
+    use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+    let mut g = c.benchmark_group("metrics");
+    let (zone, service): (Arc<str>, Arc<str>) = (Arc::from("internal"), Arc::from("wiki"));
+    let requests: Family<RequestLabels, Counter> = Family::default();
+    let durations: Family<ZoneService, Histogram, fn() -> Histogram> =
+        Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 3.0, 11)));
+    let before = |zone: &Arc<str>, service: &Arc<str>| {
+        let (zone, service) = (Name(zone.clone()), Name(service.clone()));
+        durations.get_or_create(&ZoneService { zone: zone.clone(), service: service.clone() }).observe(0.0007);
+        requests.get_or_create(&RequestLabels { zone, service, status: 200 }).inc();
+    };
+    let m = Metrics::new(&[zone.clone(), Arc::from("remote")], &[service.clone(), Arc::from("expense")]);
+    let now = || m.request(Some("internal"), Served::Service(0), 200, Duration::from_micros(700));
+    for (name, contended) in [("alone", false), ("while another thread counts too", true)] {
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            if contended {
+                let (stop, before) = (&stop, &before);
+                let (zone, service) = (zone.clone(), service.clone());
+                s.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        before(&zone, &service);
+                    }
+                });
+            }
+            g.bench_function(format!("families, {name} (before)"), |b| b.iter(|| before(black_box(&zone), &service)));
+            stop.store(true, Ordering::Relaxed);
+        });
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            if contended {
+                let (stop, now) = (&stop, &now);
+                s.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        now();
+                    }
+                });
+            }
+            g.bench_function(format!("per-thread series, {name} (as now)"), |b| b.iter(&now));
+            stop.store(true, Ordering::Relaxed);
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, upstream_target, access_decision, identity, strip, shared_lines, metrics_request);
 criterion_main!(benches);

@@ -30,7 +30,8 @@
 //! - [`notify`]: sending codes: e-mail over SMTP, SMS through 46elks or a webhook, or printed (log) for the demo.
 //! - [`edge`]: connection caps, TLS handshake, request head and keep-alive deadlines, HTTP/2 limits (their keys are
 //!   in `[server]`, checked by [`server::config::edge_limits`]).
-//! - [`metrics`]: Prometheus metrics (`portvakt_*`), counted from audit events and pingora's logging phase.
+//! - [`metrics`]: Prometheus metrics (`portvakt_*`), counted from audit events and pingora's logging phase; the request
+//!   series per worker thread ([`metrics::requests`]).
 //! - [`tls`]: the rustls server configuration and session tickets shared by instances with the same store keys;
 //!   owns `[tls]` ([`tls::config`]).
 //!

@@ -3,11 +3,13 @@
 //!
 //! Every name starts with `portvakt_`. Label values are bounded: zone and service names from the config, status
 //! codes, and fixed words from enums (`password`, `success`, `idle`, ...); never user names, addresses or paths.
-//! A metric update is an atomic add on a pre-registered series: the label sets of the request series are created at
-//! start for every zone × service, the rest on first use (a short write lock once, then read locks).
+//! The request series, updated by both worker threads on every request, are kept per thread and summed when
+//! `/metrics` is read ([`requests`]); their zone × service series exist from the start. The rest are updated on
+//! logins, denials, store and directory calls: an atomic add on a series created on first use (a short write lock
+//! once, then read locks).
 //!
 //! Domain code does not update counters by hand: it emits an [`crate::audit::AuditEvent`], and the event is counted
-//! here ([`Metrics::count_event`]) whether or not an audit file is written, so the audit trail and the metrics never
+//! here ([`crate::audit::Observer::emit`]) whether or not an audit file is written, so the audit trail and the metrics never
 //! disagree. Request, upstream, store and directory series are updated by the gateway's logging phase and the
 //! instrumented store and directory wrappers ([`crate::instrument`]).
 
@@ -20,6 +22,8 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
 use std::time::Duration;
+
+pub mod requests;
 
 /// A label value that is a name from the config (zone, service, directory, provider): shared, never copied.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -184,11 +188,6 @@ struct BuildLabels {
 
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
-fn request_histogram() -> Histogram {
-    // 0.5 ms .. ~33 s: gateway pages answer in well under a millisecond, slow backends in seconds.
-    Histogram::new(exponential_buckets(0.0005, 3.0, 11))
-}
-
 fn backend_histogram() -> Histogram {
     // 0.1 ms .. ~6.5 s: store and directory round trips, password hashing (~50-100 ms), LDAP binds.
     Histogram::new(exponential_buckets(0.0001, 3.0, 11))
@@ -200,16 +199,13 @@ pub struct Metrics {
     registry: Registry,
     /// Service names as label values, in config order.
     pub services: Vec<Arc<str>>,
-    /// The `service` label of the gateway's own pages.
-    pub gateway_service: Arc<str>,
-    /// The `service` label of requests that reached no service.
-    pub no_service: Arc<str>,
-    /// The `zone` label of requests refused before classification.
-    pub no_zone: Arc<str>,
-    /// `portvakt_requests_total{zone,service,status}`.
-    pub requests: Family<RequestLabels, Counter>,
-    /// `portvakt_request_duration_seconds{zone,service}`.
-    pub request_duration: Histograms<ZoneService>,
+    /// `portvakt_requests_total{zone,service,status}` and `portvakt_request_duration_seconds{zone,service}`, kept
+    /// per worker thread ([`requests`]).
+    pub requests: Arc<requests::RequestSeries>,
+    /// The request series' index of each service (config order), of the gateway's own pages and of "no service".
+    request_services: (Vec<usize>, usize, usize),
+    /// The request series' index of "no zone".
+    request_no_zone: usize,
     /// `portvakt_upstream_errors_total{service,kind}`.
     pub upstream_errors: Family<UpstreamLabels, Counter>,
     /// `portvakt_logins_total{method,zone,result}`: each login step (password, code, eID).
@@ -272,9 +268,31 @@ impl Metrics {
     /// the start with the statuses most requests get, so the hot path only takes read locks.
     pub fn new(zones: &[Arc<str>], services: &[Arc<str>]) -> Metrics {
         let mut r = Registry::with_prefix("portvakt");
+        // The request series: every zone × service (and the gateway's own pages) shown from the start, then the
+        // labels of requests refused before classification or routing. Each label value once (a service named
+        // like one of those words shares its series, as it did when series were found by label).
+        let mut zone_labels: Vec<Name> = Vec::new();
+        let mut service_labels: Vec<Name> = Vec::new();
+        let index_of = |labels: &mut Vec<Name>, name: &str| match labels.iter().position(|l| &*l.0 == name) {
+            Some(i) => i,
+            None => {
+                labels.push(Name::from(name));
+                labels.len() - 1
+            }
+        };
+        for z in zones {
+            index_of(&mut zone_labels, z);
+        }
+        let service_index: Vec<usize> = services.iter().map(|s| index_of(&mut service_labels, s)).collect();
+        let gateway_index = index_of(&mut service_labels, GATEWAY_SERVICE);
+        let shown = (zone_labels.len(), service_labels.len());
+        let no_zone_index = index_of(&mut zone_labels, "none");
+        let no_service_index = index_of(&mut service_labels, NO_SERVICE);
+        let request_series = Arc::new(requests::RequestSeries::new(zone_labels, service_labels, shown));
         let m = Metrics {
-            requests: Family::default(),
-            request_duration: Family::new_with_constructor(request_histogram),
+            requests: request_series.clone(),
+            request_services: (service_index, gateway_index, no_service_index),
+            request_no_zone: no_zone_index,
             upstream_errors: Family::default(),
             logins: Family::default(),
             login_duration: Family::new_with_constructor(backend_histogram),
@@ -296,16 +314,9 @@ impl Metrics {
             audit_dropped: Counter::default(),
             registry: Registry::default(),
             services: services.to_vec(),
-            gateway_service: Arc::from(GATEWAY_SERVICE),
-            no_service: Arc::from(NO_SERVICE),
-            no_zone: Arc::from("none"),
         };
-        r.register("requests", "Requests answered, by zone, service and status", m.requests.clone());
-        r.register(
-            "request_duration_seconds",
-            "Time from the request head to the last byte of the answer, by zone and service",
-            m.request_duration.clone(),
-        );
+        // Registered first, as the two families it replaces were.
+        r.register_collector(Box::new(requests::RequestCollector(request_series)));
         r.register("upstream_errors", "Requests a backend failed (connect, timeout, other)", m.upstream_errors.clone());
         r.register("logins", "Login steps (password, code, eID) by method, zone and result", m.logins.clone());
         r.register(
@@ -346,21 +357,6 @@ impl Metrics {
         r.register("account_changes", "Account changes by kind", m.account_changes.clone());
         r.register("audit_events_dropped", "Audit events lost because the writer fell behind", m.audit_dropped.clone());
         r.register("build", "Build information", Info::new(BuildLabels { version: env!("CARGO_PKG_VERSION") }));
-        let mut own: Vec<Arc<str>> = services.to_vec();
-        own.push(Arc::from(GATEWAY_SERVICE));
-        for z in zones {
-            for s in &own {
-                let (zone, service) = (Name(z.clone()), Name(s.clone()));
-                for status in [200u16, 302, 401, 403, 404, 502, 503] {
-                    let _ = m.requests.get_or_create(&RequestLabels {
-                        zone: zone.clone(),
-                        service: service.clone(),
-                        status,
-                    });
-                }
-                let _ = m.request_duration.get_or_create(&ZoneService { zone, service });
-            }
-        }
         // The series alerts and dashboards use exist at zero from the start, so the first event is an increase.
         let results = [result::SUCCESS, result::FAILURE, result::ERROR];
         for method in ["password", "sms", "email", "eid"] {
@@ -405,13 +401,18 @@ impl Metrics {
         out
     }
 
-    /// Counts one finished request (pingora's logging phase).
-    pub fn request(&self, zone: &Arc<str>, service: &Arc<str>, status: u16, took: Duration) {
-        let (zone, service) = (Name(zone.clone()), Name(service.clone()));
-        self.request_duration
-            .get_or_create(&ZoneService { zone: zone.clone(), service: service.clone() })
-            .observe(took.as_secs_f64());
-        self.requests.get_or_create(&RequestLabels { zone, service, status }).inc();
+    /// Counts one finished request (pingora's logging phase) of `zone` (`None`: refused before classification;
+    /// a name not in the config counts as `none`) and `served`, in this worker thread's own counters: no lock, no
+    /// label hashing, nothing the other worker threads write.
+    pub fn request(&self, zone: Option<&str>, served: Served, status: u16, took: Duration) {
+        let zone = zone.and_then(|z| self.requests.zone_index(z)).unwrap_or(self.request_no_zone);
+        let (by_config, gateway, nowhere) = &self.request_services;
+        let service = match served {
+            Served::Service(i) => by_config.get(i).copied().unwrap_or(*nowhere),
+            Served::Gateway => *gateway,
+            Served::Nowhere => *nowhere,
+        };
+        self.requests.observe(zone, service, status, took.as_secs_f64());
     }
 
     /// Counts a failed request to a backend.
@@ -434,6 +435,17 @@ impl Metrics {
             .get_or_create(&DirectoryOp { directory: directory.clone(), op })
             .observe(took.as_secs_f64());
     }
+}
+
+/// What answered a request, for its `service` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Served {
+    /// The service at this index of the config's services.
+    Service(usize),
+    /// The gateway's own pages (`portvakt`).
+    Gateway,
+    /// Nothing was routed (`none`).
+    Nowhere,
 }
 
 /// The `service` label of the gateway's own pages (`/.portvakt/...`).
@@ -484,7 +496,7 @@ mod tests {
     #[test]
     fn renders_prefixed_series() {
         let m = Metrics::new(&[Arc::from("internal")], &[Arc::from("wiki")]);
-        m.request(&Arc::from("internal"), &Arc::from("wiki"), 200, Duration::from_millis(3));
+        m.request(Some("internal"), Served::Service(0), 200, Duration::from_millis(3));
         let text = m.render();
         assert!(
             text.contains("portvakt_requests_total{zone=\"internal\",service=\"wiki\",status=\"200\"} 1"),
@@ -495,5 +507,100 @@ mod tests {
         for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
             assert!(line.starts_with("portvakt_"), "unprefixed series: {line}");
         }
+    }
+
+    /// The request series kept per thread expose what the prometheus_client families they replace exposed for the
+    /// same requests: the same names, HELP and TYPE lines, labels, bucket bounds and values (order aside),
+    /// including series at zero from the start, a status outside the lock-free set, and unclassified requests.
+    #[test]
+    fn request_series_expose_what_the_families_did() {
+        let zones: Vec<Arc<str>> = vec![Arc::from("internal"), Arc::from("remote")];
+        let services: Vec<Arc<str>> = vec![Arc::from("wiki"), Arc::from("expense")];
+        let m = Metrics::new(&zones, &services);
+        // The families as they were, fed the same requests.
+        let mut r = Registry::with_prefix("portvakt");
+        let requests: Family<RequestLabels, Counter> = Family::default();
+        let durations: Histograms<ZoneService> =
+            Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 3.0, 11)));
+        r.register("requests", "Requests answered, by zone, service and status", requests.clone());
+        r.register(
+            "request_duration_seconds",
+            "Time from the request head to the last byte of the answer, by zone and service",
+            durations.clone(),
+        );
+        let names = |s: &str| Name::from(s);
+        for z in ["internal", "remote"] {
+            for s in ["wiki", "expense", "portvakt"] {
+                for status in [200u16, 302, 401, 403, 404, 502, 503] {
+                    let _ = requests.get_or_create(&RequestLabels { zone: names(z), service: names(s), status });
+                }
+                let _ = durations.get_or_create(&ZoneService { zone: names(z), service: names(s) });
+            }
+        }
+        let cases = [
+            (Some("internal"), Served::Service(0), "internal", "wiki", 200, 3),
+            (Some("internal"), Served::Service(0), "internal", "wiki", 200, 40_000),
+            (Some("remote"), Served::Service(1), "remote", "expense", 418, 1),
+            (Some("remote"), Served::Gateway, "remote", "portvakt", 302, 0),
+            (Some("internal"), Served::Nowhere, "internal", "none", 404, 2),
+            (None, Served::Nowhere, "none", "none", 400, 1),
+            (Some("internal"), Served::Service(1), "internal", "expense", 0, 120),
+        ];
+        for (zone, served, zl, sl, status, ms) in cases {
+            let took = Duration::from_millis(ms);
+            m.request(zone, served, status, took);
+            requests.get_or_create(&RequestLabels { zone: names(zl), service: names(sl), status }).inc();
+            durations.get_or_create(&ZoneService { zone: names(zl), service: names(sl) }).observe(took.as_secs_f64());
+        }
+        let mut want = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut want, &r);
+        let ours = |line: &&str| {
+            ["portvakt_requests", "portvakt_request_duration_seconds"]
+                .iter()
+                .any(|n| line.strip_prefix("# HELP ").or(line.strip_prefix("# TYPE ")).unwrap_or(line).starts_with(n))
+        };
+        let sorted = |text: &str| {
+            let mut v: Vec<String> = text.lines().filter(ours).map(str::to_string).collect();
+            v.sort();
+            v
+        };
+        let got = m.render();
+        let (want, got) = (sorted(&want), sorted(&got));
+        assert!(want.len() > 100, "{want:#?}");
+        assert_eq!(got, want);
+    }
+
+    /// Requests counted on two threads are each counted in that thread's own counters (nothing shared is written
+    /// per request), and a scrape adds them up exactly.
+    #[test]
+    fn requests_count_per_thread_and_add_up() {
+        let m = Metrics::new(&[Arc::from("internal")], &[Arc::from("wiki")]);
+        // Both threads stay alive until both counted (a thread that ended leaves its slot to the next one).
+        let both = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            for n in [300u64, 500] {
+                let (m, both) = (&m, &both);
+                s.spawn(move || {
+                    for _ in 0..n {
+                        m.request(Some("internal"), Served::Service(0), 200, Duration::from_micros(700));
+                    }
+                    both.wait();
+                });
+            }
+        });
+        let mut per_thread = m.requests.per_thread_counts();
+        per_thread.sort_unstable();
+        assert_eq!(per_thread, [300, 500]);
+        let text = m.render();
+        assert!(
+            text.contains("portvakt_requests_total{zone=\"internal\",service=\"wiki\",status=\"200\"} 800\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "portvakt_request_duration_seconds_bucket{le=\"0.0015\",zone=\"internal\",service=\"wiki\"} 800\n"
+            ),
+            "{text}"
+        );
     }
 }

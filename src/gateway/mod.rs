@@ -642,15 +642,17 @@ impl ProxyHttp for Gateway {
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut Ctx) {
         let m = &self.state.observer.metrics;
         let status = session.response_written().map(|r| r.status.as_u16()).unwrap_or(0);
-        let zone = ctx.zone.as_ref().map(|z| &z.name_arc).unwrap_or(&m.no_zone);
-        let service = match ctx.service.and_then(|i| m.services.get(i)) {
-            Some(s) => s,
-            None if ctx.path.as_deref().is_some_and(|p| p.starts_with(RESERVED_PREFIX)) => &m.gateway_service,
-            None => &m.no_service,
+        let zone = ctx.zone.as_ref().map(|z| z.name.as_str());
+        let served = match ctx.service {
+            Some(i) => crate::metrics::Served::Service(i),
+            None if ctx.path.as_deref().is_some_and(|p| p.starts_with(RESERVED_PREFIX)) => {
+                crate::metrics::Served::Gateway
+            }
+            None => crate::metrics::Served::Nowhere,
         };
         let took = ctx.start.map(|s| s.elapsed()).unwrap_or_default();
-        m.request(zone, service, status, took);
-        if let (Some(e), Some(_)) = (e, ctx.service) {
+        m.request(zone, served, status, took);
+        if let (Some(e), Some(service)) = (e, ctx.service.and_then(|i| m.services.get(i))) {
             if *e.esource() == ErrorSource::Upstream {
                 let kind = match e.etype() {
                     ConnectTimedout | ConnectRefused | ConnectNoRoute | ConnectError | TLSHandshakeFailure => "connect",

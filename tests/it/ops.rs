@@ -67,6 +67,11 @@ struct OpsEnv {
 }
 
 fn start() -> OpsEnv {
+    start_with(None)
+}
+
+/// Like [`start`], with this many worker threads per listener.
+fn start_with(threads: Option<usize>) -> OpsEnv {
     let smtp = SmtpServer::start();
     let admin_port = free_port();
     let extra = format!(
@@ -74,7 +79,7 @@ fn start() -> OpsEnv {
          [admin]\nlisten = \"127.0.0.1:{admin_port}\"\n\n[audit]\nfile = \"audit.jsonl\"\ninstance = \"gw-test\"\n",
         smtp.port
     );
-    let env = Env::start(Opts { extra, policies: Some(POLICY.into()), ..Default::default() });
+    let env = Env::start(Opts { extra, policies: Some(POLICY.into()), threads, ..Default::default() });
     let audit = env.dir.path().join("audit.jsonl");
     OpsEnv { env, smtp, admin: format!("http://127.0.0.1:{admin_port}"), audit }
 }
@@ -219,6 +224,51 @@ async fn metrics_move_and_stay_off_the_public_listeners() {
 /// Every audit line has the same fields; the events of a journey carry what docs/audit.md says; and after logins,
 /// a wrong password, a code, a denial, a number change and a logout, the file holds no password, code, cookie,
 /// CSRF token or phone number.
+/// Requests answered by two worker threads at once, over many connections, are each counted exactly once in
+/// `/metrics` (the request series are kept per thread and added up when scraped), and the counts only grow.
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_on_two_threads_are_counted_exactly() {
+    let e = start_with(Some(2));
+    let inside = client_from(INTERNAL);
+    let cookie = login(&inside, &e.env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let proxied = "portvakt_requests_total{zone=\"internal\",service=\"self-service\",status=\"200\"}";
+    let took = "portvakt_request_duration_seconds_count{zone=\"internal\",service=\"self-service\"}";
+    let inf = "portvakt_request_duration_seconds_bucket{le=\"+Inf\",zone=\"internal\",service=\"self-service\"}";
+    let mut last = 0.0;
+    for round in 1..=2 {
+        // Eight clients of their own (eight connections), 25 requests each, all at once.
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (url, cookie) = (e.url("/self-service/x"), cookie.clone());
+            tasks.push(tokio::spawn(async move {
+                let c = client_from(INTERNAL);
+                for _ in 0..25 {
+                    assert_eq!(get_json(&c, &url, &cookie, &[]).await.0, 200);
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let want = f64::from(200 * round);
+        // Counted in pingora's logging phase, just after the answer went out: poll briefly.
+        let started = Instant::now();
+        let scrape = loop {
+            let s = e.scrape().await;
+            if value(&s, proxied) >= want || started.elapsed() > Duration::from_secs(5) {
+                break s;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert_eq!(value(&scrape, proxied), want, "{scrape}");
+        assert_eq!(value(&scrape, took), want, "{scrape}");
+        assert_eq!(value(&scrape, inf), want, "{scrape}");
+        assert!(value(&scrape, proxied) > last);
+        last = value(&scrape, proxied);
+        assert_eq!(scrape.matches("# TYPE portvakt_requests counter").count(), 1, "{scrape}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_schema_and_no_secrets() {
     let e = start();
