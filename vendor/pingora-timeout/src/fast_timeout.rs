@@ -230,6 +230,28 @@ mod tests {
         assert!(allocs <= 6, "100 pending timeouts allocated {allocs} times");
     }
 
+    // Portvakt patch: a thread's new timers reuse the `Notify`s of timers the clock thread removed with nobody
+    // waiting, so at light load, where most timeouts need a new 10 ms deadline, a timer allocates nothing once the
+    // clock has passed (10 new deadlines: 10 allocations without the reuse).
+    #[test]
+    fn new_timers_reuse_the_notify_of_finished_ones() {
+        let tm_a = Arc::new(TimerManager::new());
+        let tm = tm_a.clone();
+        std::thread::spawn(move || tm_a.clock_thread());
+        for i in 0..10 {
+            drop(tm.register_timer(Duration::from_millis(5_000 + i * 10)));
+        }
+        // the clock's next pass (at most 500 ms away) removes the ten, nobody waiting on them
+        std::thread::sleep(Duration::from_millis(800));
+        let mut stubs = Vec::with_capacity(10);
+        let before = ALLOCS.with(|n| n.get());
+        for i in 0..10 {
+            stubs.push(tm.register_timer(Duration::from_millis(6_000 + i * 10)));
+        }
+        let allocs = ALLOCS.with(|n| n.get()) - before;
+        assert!(allocs <= 1, "10 new timers allocated {allocs} times");
+    }
+
     // Portvakt patch: a timer that fires before its stub is first polled still ends the wait (0.9.1 kept a `fired`
     // flag for this; the stub now registers with the `Notify` when it is made).
     #[tokio::test]

@@ -133,10 +133,56 @@ impl Timer {
     }
 }
 
+// Portvakt patch: how many finished timers' `Notify`s a thread's tree keeps for its next new timers.
+const SPARE_TIMERS: usize = 16;
+
+// Portvakt patch: a thread's timer tree (read and written as the `BTreeMap` it derefs to) and the `Notify`s of timers
+// the clock thread removed with no stub left, which the thread's next new timers reuse instead of allocating.
+#[derive(Default)]
+struct Tree {
+    map: BTreeMap<Time, Timer>,
+    spare: Vec<Arc<Notify>>,
+}
+
+impl std::ops::Deref for Tree {
+    type Target = BTreeMap<Time, Timer>;
+    fn deref(&self) -> &Self::Target {
+        &self.map
+    }
+}
+
+impl std::ops::DerefMut for Tree {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.map
+    }
+}
+
+impl Tree {
+    // A timer removed from this tree, fired: its `Notify` is kept for reuse when no stub holds it. Stubs are only
+    // made while a timer is in its tree, so a count of 1 here stays 1: nobody waits on it or ever will, and a
+    // `Notify` that only `notify_waiters` was called on holds no permit.
+    fn recycle(&mut self, timer: Timer) {
+        if Arc::strong_count(&timer.0) == 1 && self.spare.len() < SPARE_TIMERS {
+            if self.spare.capacity() == 0 {
+                self.spare.reserve_exact(SPARE_TIMERS);
+            }
+            self.spare.push(timer.0);
+        }
+    }
+
+    // A new timer, on a recycled `Notify` where one is kept.
+    fn new_timer(&mut self) -> Timer {
+        match self.spare.pop() {
+            Some(notify) => Timer(notify),
+            None => Timer::new(),
+        }
+    }
+}
+
 /// The object that holds all the timers registered to it.
 pub struct TimerManager {
     // each thread insert into its local timer tree to avoid lock contention
-    timers: ThreadLocal<RwLock<BTreeMap<Time, Timer>>>,
+    timers: ThreadLocal<RwLock<Tree>>,
     zero: Instant, // the reference zero point of Timestamp
     // Start a new clock thread if this is -1 or staled. The clock thread should keep updating this
     clock_watchdog: AtomicI64,
@@ -210,7 +256,10 @@ impl TimerManager {
                     if let Some(k) = key_to_remove {
                         let timer = timers.remove(&k);
                         // safe to unwrap, the key is from iter().next()
-                        timer.unwrap().fire();
+                        let timer = timer.unwrap();
+                        timer.fire();
+                        // Portvakt patch: its `Notify` is kept for this thread's next new timer.
+                        timers.recycle(timer);
                     } else {
                         break;
                     }
@@ -265,14 +314,15 @@ impl TimerManager {
         }
         let now: Time = (Instant::now() + duration - self.zero).into();
         {
-            let timers = self.timers.get_or(|| RwLock::new(BTreeMap::new())).read();
+            let timers = self.timers.get_or(|| RwLock::new(Tree::default())).read();
             if let Some(t) = timers.get(&now) {
                 return t.subscribe();
             }
         } // drop read lock
 
-        let timer = Timer::new();
-        let mut timers = self.timers.get_or(|| RwLock::new(BTreeMap::new())).write();
+        let mut timers = self.timers.get_or(|| RwLock::new(Tree::default())).write();
+        // Portvakt patch: made under the write lock, on a recycled `Notify` where the clock kept one.
+        let timer = timers.new_timer();
         // Usually we check if another thread has insert the same node before we get the write lock,
         // but because only this thread will insert anything to its local timers tree, there
         // is no possible race that can happen. The only other thread is the clock thread who
