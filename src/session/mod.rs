@@ -218,14 +218,19 @@ pub struct Sessions {
 }
 
 /// Session records decoded from their stored bytes, by store key, with those bytes: a request whose store answer
-/// holds the same bytes gets a copy of the decoded record instead of decoding the JSON again
+/// holds the same bytes gets the decoded record instead of decoding the JSON again
 /// (docs/BENCHMARKS.md, session 10). The bytes are the whole of what a record is decoded from, so a cached record
 /// is exactly what decoding would give, whatever changed them (a directory refresh, a step-up, another instance);
 /// idle and lifetime checks use the store's entry, never the cache. Bounded: an entry not used between two reaper
 /// runs is dropped ([`Sessions::purge_expired`]), and a full map starts over.
+///
+/// Kept per worker thread (docs/BENCHMARKS.md, session 12, finding 56): a hit locks, reads and reference-counts
+/// only what its own thread decoded, so the record's reference count, its `used` mark and the map's lock are no
+/// longer cache lines both threads write on every request. A session used on two threads is decoded once on each;
+/// ending or replacing a session forgets it on every thread.
 #[derive(Default)]
 struct Decoded {
-    map: parking_lot::RwLock<std::collections::HashMap<SessionKey, DecodedRecord>>,
+    shards: thread_local::ThreadLocal<parking_lot::Mutex<std::collections::HashMap<SessionKey, DecodedRecord>>>,
     /// Records decoded from JSON so far (tests count them).
     decodes: std::sync::atomic::AtomicU64,
 }
@@ -235,50 +240,54 @@ struct DecodedRecord {
     bytes: Vec<u8>,
     rec: Arc<SessionRecord>,
     /// Used since the last purge.
-    used: std::sync::atomic::AtomicBool,
+    used: bool,
 }
 
-/// Decoded records held at most (as many as the store's session cache, [`crate::store::cache::CAPACITY`]).
+/// Decoded records held at most per thread (as many as the store's session cache, [`crate::store::cache::CAPACITY`]).
 const DECODED_CAPACITY: usize = crate::store::cache::CAPACITY;
 
 /// Counts only: the records hold CSRF tokens and eID ID tokens.
 impl fmt::Debug for Decoded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Decoded")
-            .field("records", &self.map.read().len())
+            .field("records", &self.shards.iter().map(|m| m.lock().len()).sum::<usize>())
             .field("decodes", &self.decodes.load(std::sync::atomic::Ordering::Relaxed))
             .finish()
     }
 }
 
 impl Decoded {
-    /// The record stored as `bytes` under `key`: the cached record (shared, not copied) when the bytes are the ones
-    /// it was decoded from, else decoded (and kept).
+    /// The record stored as `bytes` under `key`: this thread's decoded record (shared, not copied) when the bytes
+    /// are the ones it was decoded from, else decoded (and kept for this thread).
     fn record(&self, key: &SessionKey, bytes: &[u8]) -> Result<Arc<SessionRecord>, StoreError> {
-        if let Some(d) = self.map.read().get(key).filter(|d| d.bytes == bytes) {
-            d.used.store(true, std::sync::atomic::Ordering::Relaxed);
+        let shard = self.shards.get_or_default();
+        if let Some(d) = shard.lock().get_mut(key).filter(|d| d.bytes == bytes) {
+            d.used = true;
             return Ok(d.rec.clone());
         }
         self.decodes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let rec: Arc<SessionRecord> =
             Arc::new(serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?);
-        let mut m = self.map.write();
+        let mut m = shard.lock();
         if m.len() >= DECODED_CAPACITY && !m.contains_key(key) {
             m.clear();
         }
-        let used = std::sync::atomic::AtomicBool::new(true);
-        m.insert(*key, DecodedRecord { bytes: bytes.to_vec(), rec: rec.clone(), used });
+        m.insert(*key, DecodedRecord { bytes: bytes.to_vec(), rec: rec.clone(), used: true });
         Ok(rec)
     }
 
-    /// Forgets the record under `key` (the session ended or was replaced).
+    /// Forgets the record under `key` on every thread (the session ended or was replaced).
     fn forget(&self, key: &SessionKey) {
-        self.map.write().remove(key);
+        for shard in self.shards.iter() {
+            shard.lock().remove(key);
+        }
     }
 
-    /// Drops the records not used since the last call.
+    /// Drops the records not used since the last call, on every thread.
     fn purge_unused(&self) {
-        self.map.write().retain(|_, d| d.used.swap(false, std::sync::atomic::Ordering::Relaxed));
+        for shard in self.shards.iter() {
+            shard.lock().retain(|_, d| std::mem::replace(&mut d.used, false));
+        }
     }
 }
 
@@ -571,6 +580,46 @@ mod tests {
         s.purge_expired(100).await.unwrap();
         assert!(s.validate(&id).await.unwrap().is_ok());
         assert_eq!(s.records_decoded(), 3, "unused between two purges: dropped, decoded again");
+    }
+
+    /// Each worker thread reads the record it decoded itself (nothing of it is shared between threads, so a hit
+    /// writes no cache line the other thread writes); a session's end forgets it on every thread.
+    #[test]
+    fn decoded_records_are_kept_per_thread_and_forgotten_on_all() {
+        let clock = ManualClock::new();
+        let s = sessions(clock.clone());
+        let run = |f: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>| {
+            tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+        };
+        let mut id = None;
+        run(Box::pin(async { id = Some(s.create(&user(), Methods::of(Method::Password)).await.unwrap().0) }));
+        let id = id.unwrap();
+        // Both threads stay alive until both looked up (a thread that ended leaves its slot to the next one).
+        let both = std::sync::Barrier::new(2);
+        let records: Vec<(Arc<SessionRecord>, Arc<SessionRecord>)> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let (s, id, both) = (&s, &id, &both);
+                    scope.spawn(move || {
+                        let mut got = Vec::new();
+                        for _ in 0..2 {
+                            run(Box::pin(async { got.push(s.validate(id).await.unwrap().unwrap()) }));
+                        }
+                        both.wait();
+                        (got.remove(0), got.remove(0))
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert_eq!(s.records_decoded(), 2, "one decode per thread");
+        let [(a1, a2), (b1, b2)] = &records[..] else { panic!("two threads") };
+        assert!(Arc::ptr_eq(a1, a2) && Arc::ptr_eq(b1, b2), "a thread's second request reads its first decode");
+        assert!(!Arc::ptr_eq(a1, b1), "the threads share no record");
+        assert_eq!(**a1, **b1);
+        assert!(format!("{s:?}").contains("records: 2"), "{s:?}");
+        run(Box::pin(async { s.end(&id).await.unwrap() }));
+        assert!(format!("{s:?}").contains("records: 0"), "forgotten on both threads: {s:?}");
     }
 
     /// IDs are 256-bit base64url strings and only that shape parses.
