@@ -285,6 +285,9 @@ pub struct RequestFacts {
     pub service: Option<Arc<str>>,
 }
 
+/// Request ids a thread reserves at once ([`Observer::request_id`]).
+pub const REQUEST_ID_BLOCK: u64 = 1024;
+
 /// The audit destination and metrics of one gateway, and its instance name.
 #[derive(Debug)]
 pub struct Observer {
@@ -294,6 +297,8 @@ pub struct Observer {
     sink: Option<SyncSender<Vec<u8>>>,
     dropped: AtomicU64,
     next_id: AtomicU64,
+    /// Each thread's current block of request ids: (next, end).
+    ids: thread_local::ThreadLocal<std::cell::Cell<(u64, u64)>>,
 }
 
 impl Observer {
@@ -311,6 +316,7 @@ impl Observer {
             sink,
             dropped: AtomicU64::new(0),
             next_id: AtomicU64::new(seed),
+            ids: thread_local::ThreadLocal::new(),
         })
     }
 
@@ -322,12 +328,22 @@ impl Observer {
             sink: None,
             dropped: AtomicU64::new(0),
             next_id: AtomicU64::new(0),
+            ids: thread_local::ThreadLocal::new(),
         }
     }
 
-    /// A fresh request id.
+    /// A fresh request id, unique in this process. Each worker thread takes ids from a block of
+    /// [`REQUEST_ID_BLOCK`] it reserved, so a request writes no counter the other threads write (docs/BENCHMARKS.md,
+    /// session 12, finding 58); ids are unique, not in the order requests arrived across threads.
     pub fn request_id(&self) -> u64 {
-        self.next_id.fetch_add(1, Ordering::Relaxed)
+        let block = self.ids.get_or(|| std::cell::Cell::new((0, 0)));
+        let (mut next, mut end) = block.get();
+        if next == end {
+            next = self.next_id.fetch_add(REQUEST_ID_BLOCK, Ordering::Relaxed);
+            end = next.wrapping_add(REQUEST_ID_BLOCK);
+        }
+        block.set((next.wrapping_add(1), end));
+        next
     }
 
     /// Counts an event and writes its line, with the facts of the request it happened in.
@@ -733,5 +749,30 @@ mod tests {
         let json = text.lines().find_map(|l| l.strip_prefix("MESSAGE=")).unwrap();
         let rec: Record = serde_json::from_str(json).unwrap();
         assert_eq!((rec.event.as_str(), rec.instance.as_str()), ("reload", "gw1"));
+    }
+
+    /// Request ids taken on two threads at once are all distinct, and the counter both threads share is written
+    /// once per block of ids, not once per request.
+    #[test]
+    fn request_ids_are_unique_and_taken_in_blocks_per_thread() {
+        let obs = Observer::metrics_only(Arc::new(Metrics::new(&[], &[])));
+        let both = std::sync::Barrier::new(2);
+        let ids: Vec<u64> = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let (obs, both) = (&obs, &both);
+                    s.spawn(move || {
+                        let ids: Vec<u64> = (0..2000).map(|_| obs.request_id()).collect();
+                        both.wait();
+                        ids
+                    })
+                })
+                .collect();
+            threads.into_iter().flat_map(|t| t.join().unwrap()).collect()
+        });
+        let distinct: std::collections::HashSet<u64> = ids.iter().copied().collect();
+        assert_eq!(distinct.len(), 4000);
+        // Two blocks of 1024 per thread: the shared counter moved four times.
+        assert_eq!(obs.next_id.load(Ordering::Relaxed), 4 * REQUEST_ID_BLOCK);
     }
 }

@@ -411,7 +411,8 @@ impl Gateway {
         let Some(id) = http::cookie(req, &self.cookies.session).and_then(SessionId::parse) else {
             return Ok(Err(Invalid::Missing));
         };
-        let zone = ctx.zone.clone().unwrap_or_else(|| self.state.zones.remote().clone());
+        // Borrowed, not cloned: an `Arc` clone writes the zone's reference count, which both worker threads share.
+        let zone: &Zone = ctx.zone.as_deref().unwrap_or_else(|| self.state.zones.remote());
         let default = self.state.cfg.session.idle_timeout;
         // The timeout this session is judged by is kept in ctx, so an idle logout can name it on the login page.
         let idle = |m| {
@@ -922,13 +923,14 @@ impl Gateway {
                 .client_addr(p, req.headers.get_all("x-forwarded-for").into_iter().map(|v| v.as_bytes())),
             None => ClientAddr(None),
         };
-        let zone = match &self.listener.pinned_zone {
-            Some(z) => self.state.zones.by_name(z).unwrap_or_else(|| self.state.zones.remote()).clone(),
-            None => self.state.zones.classify(client).clone(),
+        // Borrowed from the zone table for this request's own use; `ctx` keeps one clone for the later phases.
+        let zone: &Arc<Zone> = match &self.listener.pinned_zone {
+            Some(z) => self.state.zones.by_name(z).unwrap_or_else(|| self.state.zones.remote()),
+            None => self.state.zones.classify(client),
         };
         crate::audit::update(|f| (f.client, f.zone) = (client.0, Some(zone.name_arc.clone())));
         ctx.client = Some(client);
-        ctx.zone = Some(zone);
+        ctx.zone = Some(zone.clone());
 
         if req.method == ::http::Method::OPTIONS && req.raw_path() == b"*" {
             // A question about the server itself (RFC 9110 9.3.7): the gateway answers, no backend is asked.
@@ -987,7 +989,6 @@ impl Gateway {
         let service_name = self.state.observer.metrics.services.get(service).cloned();
         crate::audit::update(|f| f.service = service_name);
 
-        let zone = ctx.zone.clone().unwrap_or_else(|| self.state.zones.remote().clone());
         let (id_and_rec, invalid) = match self.current_session(session.req_header(), ctx).await? {
             Ok(v) => (Some(v), None),
             Err(why) => (None, Some(why)),
@@ -1007,7 +1008,7 @@ impl Gateway {
         let svc_name = self.state.cfg.services.get(service).map(|s| s.name.as_str()).unwrap_or("");
         let at = ctx.now(self.state.clock.as_ref());
         let decision =
-            self.state.access.decide(&self.facts_at(&zone, &rec, svc_name, ctx.path.as_deref().unwrap_or("/"), at));
+            self.state.access.decide(&self.facts_at(zone, &rec, svc_name, ctx.path.as_deref().unwrap_or("/"), at));
         match decision {
             Decision::Allow => {
                 ctx.identity = Some((sid.key(), rec));

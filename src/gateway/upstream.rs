@@ -10,7 +10,7 @@ use hickory_resolver::TokioResolver;
 use pingora::server::ShutdownWatch;
 use pingora::services::background::BackgroundService;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,7 +29,9 @@ pub fn pool_key() -> u64 {
 pub struct Upstreams {
     configured: Vec<UpstreamAddr>,
     resolved: ArcSwap<Vec<SocketAddr>>,
-    next: AtomicUsize,
+    /// Each worker thread's round-robin position: a request writes no counter the other threads write
+    /// (docs/BENCHMARKS.md, session 12, finding 58). Threads start at different positions.
+    next: thread_local::ThreadLocal<std::cell::Cell<usize>>,
 }
 
 impl Upstreams {
@@ -42,7 +44,7 @@ impl Upstreams {
                 UpstreamAddr::Name(..) => None,
             })
             .collect();
-        Upstreams { configured, resolved: ArcSwap::from_pointee(literal), next: AtomicUsize::new(0) }
+        Upstreams { configured, resolved: ArcSwap::from_pointee(literal), next: thread_local::ThreadLocal::new() }
     }
 
     /// Whether any backend is a host name.
@@ -66,7 +68,10 @@ impl Upstreams {
         if list.is_empty() {
             return None;
         }
-        let start = *first.get_or_insert_with(|| self.next.fetch_add(1, Ordering::Relaxed));
+        let start = *first.get_or_insert_with(|| {
+            let next = self.next.get_or(|| std::cell::Cell::new(usize::try_from(pool_key()).unwrap_or(0)));
+            next.replace(next.get().wrapping_add(1))
+        });
         list.get(start.wrapping_add(attempt) % list.len()).copied()
     }
 
@@ -151,7 +156,7 @@ mod tests {
         assert_ne!(here, there);
     }
 
-    /// Round-robin spreads first tries; a retry moves to the next backend.
+    /// Round-robin spreads first tries (each thread goes round by itself); a retry moves to the next backend.
     #[test]
     fn round_robin_and_retry() {
         let a: SocketAddr = "127.0.0.1:1".parse().unwrap();
