@@ -117,7 +117,7 @@ pub struct HttpSession {
     /// response header to the client.
     upgraded: bool,
     /// Digest to track underlying connection metrics
-    digest: Box<Digest>,
+    digest: Digest, // Portvakt patch (see PATCH.md, section 15)
     /// Minimum send rate to the client
     min_send_rate: Option<usize>,
     /// When this is enabled informational response headers will not be proxied downstream
@@ -168,12 +168,13 @@ impl HttpSession {
     /// any other operations.
     pub fn new(underlying_stream: Stream) -> Self {
         // TODO: maybe we should put digest in the connection itself
-        let digest = Box::new(Digest {
+        // Portvakt patch (see PATCH.md, section 15): the digest lives in the session, not in a box of its own.
+        let digest = Digest {
             ssl_digest: underlying_stream.get_ssl_digest(),
             timing_digest: underlying_stream.get_timing_digest(),
             proxy_digest: underlying_stream.get_proxy_digest(),
             socket_digest: underlying_stream.get_socket_digest(),
-        });
+        };
 
         HttpSession {
             underlying_stream,
@@ -4849,6 +4850,21 @@ mod test_response_head_room {
         let (n, writer) = allocations_in(super::super::body::BodyWriter::new);
         assert_eq!(n, 0);
         drop(writer);
+    }
+
+    /// Portvakt patch (see PATCH.md, section 15): a session, server or client, keeps its connection digest inline;
+    /// 0.9.1 boxed it for every session, two per proxied request. A mock stream has no timing layers, so what is
+    /// left is what the session itself needs up front: nothing.
+    #[test]
+    fn a_session_keeps_its_digest_inline() {
+        let stream: Stream = Box::new(Builder::new().build());
+        let (n, session) = allocations_in(|| HttpSession::new(stream));
+        assert_eq!(n, 0, "server session");
+        assert!(session.digest().timing_digest.is_empty());
+        let stream: Stream = Box::new(Builder::new().build());
+        let (n, session) = allocations_in(|| super::super::client::HttpSession::new(stream));
+        assert_eq!(n, 0, "client session");
+        assert!(session.digest().socket_digest.is_none());
     }
 
     /// A response that closes the connection still says so, and existing Date and Connection values are replaced
