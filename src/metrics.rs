@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod requests;
+pub mod stores;
 
 /// A label value that is a name from the config (zone, service, directory, provider): shared, never copied.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -226,10 +227,9 @@ pub struct Metrics {
     pub sessions_ended: Family<ReasonLabel, Counter>,
     /// `portvakt_policy_denials_total{zone,service,kind}`.
     pub denials: Family<DenialLabels, Counter>,
-    /// `portvakt_store_operations_total{store,op,result}`.
-    pub store_ops: Family<StoreLabels, Counter>,
-    /// `portvakt_store_operation_duration_seconds{store,op}`.
-    pub store_duration: Histograms<StoreOp>,
+    /// `portvakt_store_operations_total{store,op,result}` and `portvakt_store_operation_duration_seconds{store,op}`,
+    /// kept per worker thread ([`stores`]).
+    pub stores: Arc<stores::StoreSeries>,
     /// `portvakt_directory_operations_total{directory,op,result}`.
     pub directory_ops: Family<DirectoryLabels, Counter>,
     /// `portvakt_directory_operation_duration_seconds{directory,op}`.
@@ -289,6 +289,7 @@ impl Metrics {
         let no_zone_index = index_of(&mut zone_labels, "none");
         let no_service_index = index_of(&mut service_labels, NO_SERVICE);
         let request_series = Arc::new(requests::RequestSeries::new(zone_labels, service_labels, shown));
+        let store_series = Arc::new(stores::StoreSeries::default());
         let m = Metrics {
             requests: request_series.clone(),
             request_services: (service_index, gateway_index, no_service_index),
@@ -303,8 +304,7 @@ impl Metrics {
             sessions_created: Counter::default(),
             sessions_ended: Family::default(),
             denials: Family::default(),
-            store_ops: Family::default(),
-            store_duration: Family::new_with_constructor(backend_histogram),
+            stores: store_series.clone(),
             directory_ops: Family::default(),
             directory_duration: Family::new_with_constructor(backend_histogram),
             eid_errors: Family::default(),
@@ -335,12 +335,7 @@ impl Metrics {
             m.sessions_ended.clone(),
         );
         r.register("policy_denials", "Requests denied by policy, by zone, service and kind", m.denials.clone());
-        r.register("store_operations", "State store operations by store, operation and result", m.store_ops.clone());
-        r.register(
-            "store_operation_duration_seconds",
-            "State store operation latency by store and operation",
-            m.store_duration.clone(),
-        );
+        r.register_collector(Box::new(stores::StoreCollector(store_series)));
         r.register(
             "directory_operations",
             "User directory operations by directory, operation and result",
@@ -420,11 +415,9 @@ impl Metrics {
         self.upstream_errors.get_or_create(&UpstreamLabels { service: Name(service.clone()), kind }).inc();
     }
 
-    /// Counts a store operation.
+    /// Counts a store operation, in this worker thread's own counters ([`stores`]).
     pub fn store_op(&self, store: &'static str, op: &'static str, ok: bool, took: Duration) {
-        let result = if ok { result::SUCCESS } else { result::ERROR };
-        self.store_ops.get_or_create(&StoreLabels { store, op, result }).inc();
-        self.store_duration.get_or_create(&StoreOp { store, op }).observe(took.as_secs_f64());
+        self.stores.observe(store, op, ok, took.as_secs_f64());
     }
 
     /// Counts a directory operation.
@@ -602,5 +595,63 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    /// The store series kept per thread expose what the prometheus_client families they replace exposed for the
+    /// same operations (names, HELP, TYPE, labels, buckets, values; series from their first operation), and each
+    /// thread counts into its own cells.
+    #[test]
+    fn store_series_expose_what_the_families_did() {
+        let m = Metrics::new(&[Arc::from("internal")], &[Arc::from("wiki")]);
+        let mut r = Registry::with_prefix("portvakt");
+        let ops: Family<StoreLabels, Counter> = Family::default();
+        let durations: Histograms<StoreOp> = Family::new_with_constructor(backend_histogram);
+        r.register("store_operations", "State store operations by store, operation and result", ops.clone());
+        r.register(
+            "store_operation_duration_seconds",
+            "State store operation latency by store and operation",
+            durations.clone(),
+        );
+        let cases = [
+            ("sessions", "get_and_touch", true, 80),
+            ("sessions", "get_and_touch", true, 9_000),
+            ("sessions", "get_and_touch", false, 2_000_000),
+            ("sessions", "create", true, 400),
+            ("challenges", "open", false, 10),
+        ];
+        let both = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            for half in [&cases[..2], &cases[2..]] {
+                let (m, both) = (&m, &both);
+                s.spawn(move || {
+                    for (store, op, ok, us) in half {
+                        m.store_op(store, op, *ok, Duration::from_micros(*us));
+                    }
+                    both.wait();
+                });
+            }
+        });
+        for (store, op, ok, us) in cases {
+            let result = if ok { result::SUCCESS } else { result::ERROR };
+            ops.get_or_create(&StoreLabels { store, op, result }).inc();
+            durations.get_or_create(&StoreOp { store, op }).observe(Duration::from_micros(us).as_secs_f64());
+        }
+        let mut per_thread = m.stores.per_thread_counts();
+        per_thread.sort_unstable();
+        assert_eq!(per_thread, [2, 3]);
+        let mut want = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut want, &r);
+        let ours = |line: &&str| {
+            let name = line.strip_prefix("# HELP ").or(line.strip_prefix("# TYPE ")).unwrap_or(line);
+            name.starts_with("portvakt_store_operation")
+        };
+        let sorted = |text: &str| {
+            let mut v: Vec<String> = text.lines().filter(ours).map(str::to_string).collect();
+            v.sort();
+            v
+        };
+        let (want, got) = (sorted(&want), sorted(&m.render()));
+        assert!(want.len() > 40, "{want:#?}");
+        assert_eq!(got, want);
     }
 }
