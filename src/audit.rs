@@ -505,8 +505,8 @@ fn now_rfc3339() -> String {
 /// The observer and facts of the request being handled, set by the gateway around each request.
 #[derive(Debug)]
 pub struct Scope {
-    /// The gateway's observer.
-    pub observer: Arc<Observer>,
+    /// The gateway's observer, behind an `Arc` of the worker thread's own (see `gateway::State::thread_observer`).
+    pub observer: Arc<Arc<Observer>>,
     /// The request's facts, filled in as the gateway learns them.
     pub facts: RefCell<RequestFacts>,
 }

@@ -83,6 +83,9 @@ pub struct State {
     pub eid: crate::eid::Eid,
     /// Metrics and the audit trail.
     pub observer: Arc<crate::audit::Observer>,
+    /// The observer as each worker thread's audit scopes hold it: cloning a thread's own outer `Arc` writes no
+    /// reference count the other threads write (docs/BENCHMARKS.md, session 12, finding 58).
+    pub thread_observer: thread_local::ThreadLocal<Arc<Arc<crate::audit::Observer>>>,
     /// Page language when neither the language cookie nor Accept-Language names one of ours.
     pub default_lang: Lang,
     /// The stylesheet, with the configured primary colour.
@@ -173,6 +176,7 @@ impl State {
             favicon,
             default_logo: crate::pages::default_favicon(),
             observer: services.observer,
+            thread_observer: thread_local::ThreadLocal::new(),
             eid,
             second_factor,
             accounts: stores.accounts.clone(),
@@ -636,7 +640,8 @@ impl ProxyHttp for Gateway {
     async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
         // Audit events emitted while the request is handled carry its address, zone, service and id.
         let facts = crate::audit::RequestFacts { id: ctx.request_id, start: ctx.start, ..Default::default() };
-        let scope = crate::audit::Scope { observer: self.state.observer.clone(), facts: facts.into() };
+        let observer = self.state.thread_observer.get_or(|| Arc::new(self.state.observer.clone())).clone();
+        let scope = crate::audit::Scope { observer, facts: facts.into() };
         crate::audit::scoped(scope, self.filter(session, ctx)).await
     }
 
