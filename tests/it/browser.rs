@@ -93,6 +93,7 @@ fn texts(lang: Lang) -> Value {
         ("CodeWrong", p(Msg::CodeWrong, "tries")),
         ("PhoneInvalid", Msg::PhoneInvalid.arg("input", "{input}").arg("reason", "{reason}").render(lang)),
         ("EidEmailLabel", m(Msg::EidEmailLabel)),
+        ("EidUnlinkConfirmPassword", m(Msg::EidUnlinkConfirmPassword)),
         ("EidSendCode", m(Msg::EidSendCode)),
         ("EidCodeLabel", m(Msg::EidCodeLabel)),
         ("EidLinkButton", m(Msg::EidLinkButton)),

@@ -413,8 +413,8 @@ const JOURNEYS = {
     await page.goto(`${j.base}/.portvakt/account`);
     await r.heading(t.AccountTitle);
     await r.check('account page of an eID login');
-    // The eID card's password field (the numbers form above has one with the same label).
-    const password = page.getByLabel(t.ConfirmPassword, { exact: true }).last();
+    // The eID card's password field, by its own label (the numbers form above asks for the password too).
+    const password = page.getByLabel(t.EidUnlinkConfirmPassword, { exact: true });
     await r.tabTo(password, 'the eID card\'s password field');
     await page.keyboard.type(j.password);
     await r.kbPress('button', t.EidUnlinkButton);
