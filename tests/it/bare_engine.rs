@@ -51,12 +51,23 @@ impl Proxy {
         P: ProxyHttp + Send + Sync + 'static,
         P::CTX: Send + Sync,
     {
+        Proxy::start_stopping(inner, false)
+    }
+
+    /// Like [`Proxy::start`]; stopping it is a graceful terminate (as SIGTERM, with a one-second grace period) when
+    /// `graceful`, else a fast shutdown.
+    fn start_stopping<P>(inner: P, graceful: bool) -> Proxy
+    where
+        P: ProxyHttp + Send + Sync + 'static,
+        P::CTX: Send + Sync,
+    {
         let dir = tempfile::tempdir().unwrap();
         let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
         let conf = ServerConf {
             threads: 1,
             work_stealing: false,
-            grace_period_seconds: Some(0),
+            // A graceful stop keeps the runtime a second after the shutdown begins, for what is in flight.
+            grace_period_seconds: Some(if graceful { 1 } else { 0 }),
             graceful_shutdown_timeout_seconds: Some(1),
             pid_file: dir.path().join("bare.pid").display().to_string(),
             upgrade_sock: dir.path().join("bare.sock").display().to_string(),
@@ -68,9 +79,13 @@ impl Proxy {
         server.add_service(svc);
         let (tx, rx) = tokio::sync::mpsc::channel(1);
         let thread = std::thread::spawn(move || {
-            server.run(pingora::server::RunArgs {
-                shutdown_signal: Box::new(portvakt::server::ChannelShutdown(tokio::sync::Mutex::new(rx))),
-            })
+            let rx = tokio::sync::Mutex::new(rx);
+            let shutdown_signal: Box<dyn pingora::server::ShutdownSignalWatch + Send> = if graceful {
+                Box::new(GracefulOnChannel(rx))
+            } else {
+                Box::new(portvakt::server::ChannelShutdown(rx))
+            };
+            server.run(pingora::server::RunArgs { shutdown_signal })
         });
         for _ in 0..200 {
             if TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
@@ -96,6 +111,17 @@ impl Drop for Proxy {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// A graceful terminate (what SIGTERM asks for) when anything arrives on the channel.
+struct GracefulOnChannel(tokio::sync::Mutex<tokio::sync::mpsc::Receiver<()>>);
+
+#[async_trait]
+impl pingora::server::ShutdownSignalWatch for GracefulOnChannel {
+    async fn recv(&self) -> pingora::server::ShutdownSignal {
+        let _ = self.0.lock().await.recv().await;
+        pingora::server::ShutdownSignal::GracefulTerminate
     }
 }
 
@@ -184,6 +210,34 @@ fn get(c: &mut BufReader<TcpStream>, path: &str) -> (String, Vec<u8>) {
         body
     };
     (head, body)
+}
+
+/// A request that reaches a kept-alive connection just after a graceful shutdown began is answered, with
+/// `Connection: close`, and the connection closed after it, instead of the connection being dropped under it (the
+/// client would see a reset and lose the request; pingora-proxy patch 05). This is what a binary upgrade under load
+/// does to the old process's connections.
+#[test]
+fn a_request_arriving_as_a_graceful_shutdown_begins_is_answered_then_the_connection_closes() {
+    let backend = Backend::start(answer_small);
+    let mut proxy = Proxy::start_stopping(Bare { upstream: backend.addr }, true);
+    let mut c = BufReader::new(proxy.connect());
+    let (head, body) = get(&mut c, "/first");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(body, b"hello");
+    // The connection waits for its next request when the shutdown begins (at once, on the signal). pingora's
+    // shutdown has no clock to inject; the pause lets it begin, well inside the half second a waiting connection
+    // is kept for a request on its way.
+    proxy.stop.take().unwrap().try_send(()).unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    c.get_mut().write_all(b"GET /second HTTP/1.1\r\nHost: app.example\r\n\r\n").unwrap();
+    let head = read_head(&mut c).expect("an answer, not a connection dropped under the request");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("connection: close"), "the last answer on this connection: {head}");
+    let mut body = vec![0; content_length(&head)];
+    c.read_exact(&mut body).unwrap();
+    assert_eq!(body, b"hello");
+    let mut rest = Vec::new();
+    assert_eq!(c.read_to_end(&mut rest).unwrap(), 0, "the connection is closed after it");
 }
 
 /// Keep-alive requests through the bare engine reuse one pooled upstream connection, and each response head carries

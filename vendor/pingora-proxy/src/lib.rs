@@ -80,6 +80,11 @@ use pingora_error::{Error, ErrorSource, ErrorType::*, OrErr, Result};
 
 const TASK_BUFFER_SIZE: usize = 4;
 
+/// Portvakt patch (see PATCH.md, section 5): how long, once shutdown has begun, a connection waiting for a request
+/// still waits for one already on its way (the first request of a connection accepted just before, or the next one
+/// on a kept-alive connection) before it is closed.
+const SHUTDOWN_READ_GRACE: Duration = Duration::from_millis(500);
+
 /// Caps per-proxy padding and one-time shutdown fan-out on very large hosts.
 const MAX_SHUTDOWN_NOTIFY_SHARDS: usize = 256;
 
@@ -329,14 +334,28 @@ where
     {
         // phase 1 read request header
 
-        let res = tokio::select! {
-            biased; // biased select is cheaper, and we don't want to drop already buffered requests
-            res = downstream_session.read_request() => { res }
-            _ = self.await_shutdown() => {
-                // service shutting down, dropping the connection to stop more req from coming in
-                return None;
+        // Portvakt patch (see PATCH.md, section 5): at shutdown a connection waiting for a request is kept a short
+        // while longer, so that a request already on its way is read and answered (and the connection closed after
+        // it) instead of the connection being reset under it.
+        let res = {
+            let read = downstream_session.read_request();
+            tokio::pin!(read);
+            tokio::select! {
+                biased; // biased select is cheaper, and we don't want to drop already buffered requests
+                res = &mut read => { res }
+                _ = self.await_shutdown() => {
+                    match time::timeout(SHUTDOWN_READ_GRACE, read).await {
+                        Ok(res) => res,
+                        // service shutting down, dropping the connection to stop more req from coming in
+                        Err(_) => return None,
+                    }
+                }
             }
         };
+        // Portvakt patch (see PATCH.md, section 5): a request read while shutting down is the connection's last.
+        if self.shutdown_flag.load(Ordering::Acquire) {
+            downstream_session.set_keepalive(None);
+        }
         match res {
             Ok(true) => {
                 // TODO: check n==0
