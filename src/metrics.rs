@@ -189,6 +189,28 @@ struct BuildLabels {
 
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
+/// The upper bounds of a histogram of `N` buckets, as prometheus_client's `exponential_buckets(start, 3.0, N - 1)`
+/// and `+Inf` give them (the per-thread series show the same `le` values as the families they replaced).
+fn bucket_bounds<const N: usize>(start: f64) -> [f64; N] {
+    let mut out = [f64::INFINITY; N];
+    let finite = u16::try_from(N.saturating_sub(1)).unwrap_or(u16::MAX);
+    for (slot, b) in out.iter_mut().zip(exponential_buckets(start, 3.0, finite)) {
+        *slot = b;
+    }
+    out
+}
+
+/// The bucket `seconds` falls in: the first whose bound is at least `seconds` (NaN: the last, `+Inf`), as
+/// prometheus_client's histogram places it.
+fn bucket_of(bounds: &[f64], seconds: f64) -> usize {
+    let last = bounds.len().saturating_sub(1);
+    if seconds.is_nan() {
+        last
+    } else {
+        bounds.iter().position(|b| *b >= seconds).unwrap_or(last)
+    }
+}
+
 fn backend_histogram() -> Histogram {
     // 0.1 ms .. ~6.5 s: store and directory round trips, password hashing (~50-100 ms), LDAP binds.
     Histogram::new(exponential_buckets(0.0001, 3.0, 11))

@@ -47,21 +47,9 @@ const SLOT: [u8; 600] = {
     t
 };
 
-/// The request-duration buckets' upper bounds without `+Inf`: 0.5 ms .. ~33 s (gateway pages answer in well under
-/// a millisecond, slow backends in seconds).
-const BOUNDS: usize = 11;
-/// Buckets including `+Inf`.
-const N_BUCKET: usize = BOUNDS + 1;
-
-/// The upper bounds of the duration histogram, as prometheus_client's `exponential_buckets(0.0005, 3.0, 11)` and
-/// `+Inf` give them (the same numbers, so the exposition shows the same `le` values as before).
-fn bounds() -> [f64; N_BUCKET] {
-    let mut out = [f64::INFINITY; N_BUCKET];
-    for (slot, b) in out.iter_mut().zip(prometheus_client::metrics::histogram::exponential_buckets(0.0005, 3.0, 11)) {
-        *slot = b;
-    }
-    out
-}
+/// The request-duration buckets, `+Inf` included: 0.5 ms .. ~33 s (gateway pages answer in well under a
+/// millisecond, slow backends in seconds).
+const N_BUCKET: usize = 12;
 
 /// One zone × service on one thread.
 struct Cell {
@@ -122,7 +110,8 @@ impl RequestSeries {
             zones,
             services,
             shown,
-            bounds: bounds(),
+            // The same numbers as the families' `exponential_buckets(0.0005, 3.0, 11)`.
+            bounds: super::bucket_bounds(0.0005),
             shards: ThreadLocal::new(),
             other: parking_lot::Mutex::new(BTreeMap::new()),
         }
@@ -161,8 +150,7 @@ impl RequestSeries {
             None => *self.other.lock().entry((zone, service, status)).or_insert(0) += 1,
         }
         // The first bucket whose bound is at least `seconds` (NaN: the last), as prometheus_client's histogram.
-        let b =
-            if seconds.is_nan() { BOUNDS } else { self.bounds.iter().position(|b| *b >= seconds).unwrap_or(BOUNDS) };
+        let b = super::bucket_of(&self.bounds, seconds);
         if let Some(c) = cell.buckets.get(b) {
             bump(c);
         }

@@ -20,15 +20,6 @@ use thread_local::ThreadLocal;
 /// Buckets including `+Inf`: 0.1 ms .. ~6.5 s (store and directory round trips).
 const N_BUCKET: usize = 12;
 
-/// Upper bounds as prometheus_client's `exponential_buckets(0.0001, 3.0, 11)` and `+Inf` give them.
-fn bounds() -> [f64; N_BUCKET] {
-    let mut out = [f64::INFINITY; N_BUCKET];
-    for (slot, b) in out.iter_mut().zip(prometheus_client::metrics::histogram::exponential_buckets(0.0001, 3.0, 11)) {
-        *slot = b;
-    }
-    out
-}
-
 /// One store operation's counts on one thread (or added up).
 #[derive(Clone, Copy, Default)]
 struct Cell {
@@ -56,7 +47,7 @@ impl std::fmt::Debug for StoreSeries {
 
 impl Default for StoreSeries {
     fn default() -> StoreSeries {
-        StoreSeries { bounds: bounds(), shards: ThreadLocal::new() }
+        StoreSeries { bounds: super::bucket_bounds(0.0001), shards: ThreadLocal::new() }
     }
 }
 
@@ -79,11 +70,7 @@ impl StoreSeries {
         } else {
             cell.err += 1;
         }
-        let b = if seconds.is_nan() {
-            N_BUCKET - 1
-        } else {
-            self.bounds.iter().position(|b| *b >= seconds).unwrap_or(N_BUCKET - 1)
-        };
+        let b = super::bucket_of(&self.bounds, seconds);
         if let Some(c) = cell.buckets.get_mut(b) {
             *c += 1;
         }
