@@ -102,6 +102,8 @@ fn texts(lang: Lang) -> Value {
         ("EidUnlinkButton", m(Msg::EidUnlinkButton)),
         ("EidUnlinked", m(Msg::EidUnlinked)),
         ("BackToPortal", m(Msg::BackToPortal)),
+        ("BadRequestTitle", m(Msg::BadRequestTitle)),
+        ("BadPathEncodedSlash", Msg::BadPathReason.arg("why", "encoded-slash").render(lang)),
     ];
     for (k, v) in more {
         texts[k] = json!(v);

@@ -325,7 +325,13 @@ const JOURNEYS = {
     await r.atService('/self-service/', 'password');
     await r.backOverRefused('Back over the wrong password', '/.portvakt/login');
     await r.backSafe('service after the login');
-    await page.goto(`${j.base}/.portvakt/portal`);
+    // A link with an encoded slash is refused: the page says why in the journey's language, and leads back.
+    const refused = await page.goto(`${j.base}/self-service/a%2fb`);
+    expect(refused.status() === 400, `a refused address answered ${refused.status()}, expected 400`);
+    await r.heading(t.BadRequestTitle);
+    await page.getByText(t.BadPathEncodedSlash, { exact: false }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await r.check('refused address');
+    await r.kbPress('link', t.BackToPortal);
     await r.heading(t.PortalTitle);
     await r.check('portal');
     await r.kbPress('button', t.Logout);
