@@ -355,40 +355,10 @@ fn journeys_in_five_languages_at_two_widths() {
     let accounts_path = dir.path().join("accounts.json");
     std::fs::write(&accounts_path, Value::Object(accounts).to_string()).unwrap();
     let extra = format!(
-        r#"
-[email]
-kind = "smtp"
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-from = "Portvakt <noreply@kommune.example>"
-timeout = "5s"
-
-[sms]
-kind = "46elks"
-api_url = "{sms_url}"
-username = "{ELKS_USER}"
-password = "{ELKS_PASS}"
-from = "Kommunen"
-timeout = "5s"
-
-[[institutions]]
-name = "kommune"
-title = "Eksempel kommune"
-email_domains = ["kommune.example"]
-
-[[eid.providers]]
-name = "idporten"
-title = "{EID_TITLE}"
-issuer = "{issuer}"
-client_id = "portvakt"
-client_secret = "klient-hemlighet"
-acr_values = ["idporten-loa-substantial"]
-timeout = "5s"
-"#,
-        smtp_port = smtp.port,
-        sms_url = sms.url,
-        issuer = op.issuer(),
+        "{}\n{}\n{KOMMUNE_INSTITUTION}\n{}",
+        smtp.email_toml(),
+        sms.sms_toml("5s"),
+        op.idporten_toml(EID_TITLE)
     );
     let env = Env::start(Opts {
         http_port: Some(port),
@@ -572,44 +542,10 @@ fn step_up_and_signing_from_outside() {
     let accounts_path = dir.path().join("accounts.json");
     std::fs::write(&accounts_path, Value::Object(accounts).to_string()).unwrap();
     let extra = format!(
-        r#"
-[sms]
-kind = "46elks"
-api_url = "{sms_url}"
-username = "{ELKS_USER}"
-password = "{ELKS_PASS}"
-from = "Kommunen"
-timeout = "5s"
-
-[email]
-kind = "smtp"
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-from = "Portvakt <noreply@kommune.example>"
-timeout = "5s"
-
-[[zones]]
-name = "schools"
-cidrs = ["10.64.0.0/12"]
-
-[[institutions]]
-name = "kommune"
-title = "Eksempel kommune"
-email_domains = ["kommune.example"]
-
-[[eid.providers]]
-name = "idporten"
-title = "{EID_TITLE}"
-issuer = "{issuer}"
-client_id = "portvakt"
-client_secret = "klient-hemlighet"
-acr_values = ["idporten-loa-substantial"]
-timeout = "5s"
-"#,
-        smtp_port = smtp.port,
-        sms_url = sms.url,
-        issuer = op.issuer(),
+        "{}\n{}\n[[zones]]\nname = \"schools\"\ncidrs = [\"10.64.0.0/12\"]\n\n{KOMMUNE_INSTITUTION}\n{}",
+        sms.sms_toml("5s"),
+        smtp.email_toml(),
+        op.idporten_toml(EID_TITLE)
     );
     let env = Env::start(Opts {
         http_port: Some(port),
@@ -699,14 +635,7 @@ fn language_switch_logout_link_and_narrow_screens() {
     std::fs::write(&logo, LOGO_PNG).unwrap();
     let extra = format!(
         r##"
-[email]
-kind = "smtp"
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-from = "Portvakt <noreply@kommune.example>"
-timeout = "5s"
-
+{email}
 [branding]
 name = "Tromsø kommune"
 logo = "{logo}"
@@ -722,7 +651,7 @@ email = "it-hjelp@tromso.kommune.no"
 url = "https://tromso.kommune.no/it-hjelp"
 hours = "08:00–15:30"
 "##,
-        smtp_port = smtp.port,
+        email = smtp.email_toml(),
         logo = logo.display(),
     );
     let env = Env::start(Opts { extra, extra_users: users, threads: Some(2), ..Default::default() });

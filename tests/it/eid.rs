@@ -72,19 +72,8 @@ pub(crate) fn start(s: Setup) -> EidEnv {
     });
     let extra = format!(
         r#"
-[email]
-kind = "smtp"
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-from = "Portvakt <noreply@kommune.example>"
-timeout = "5s"
-
-[[institutions]]
-name = "kommune"
-title = "Eksempel kommune"
-email_domains = ["kommune.example"]
-
+{email}
+{KOMMUNE_INSTITUTION}
 [[eid.providers]]
 name = "idporten"
 title = "ID-porten"
@@ -97,7 +86,7 @@ timeout = "5s"
 
 {more}
 "#,
-        smtp_port = smtp.port,
+        email = smtp.email_toml(),
         issuer = op.issuer(),
         acr_values = s.acr_values.unwrap_or("[\"idporten-loa-substantial\"]"),
         par = s.par,

@@ -623,31 +623,9 @@ async fn eid_linking_by_an_address_found_in_slapd() {
     );
     let smtp = crate::common::smtp::SmtpServer::start();
     let extra = format!(
-        r#"
-[email]
-kind = "smtp"
-host = "127.0.0.1"
-port = {}
-security = "none"
-from = "Portvakt <noreply@kommune.example>"
-timeout = "5s"
-
-[[institutions]]
-name = "kommune"
-email_domains = ["kommune.example"]
-directories = ["admin"]
-
-[[eid.providers]]
-name = "idporten"
-title = "ID-porten"
-issuer = "{}"
-client_id = "portvakt"
-client_secret = "klient-hemlighet"
-acr_values = ["idporten-loa-substantial"]
-timeout = "5s"
-"#,
-        smtp.port,
-        op.issuer()
+        "{}\n[[institutions]]\nname = \"kommune\"\nemail_domains = [\"kommune.example\"]\ndirectories = [\"admin\"]\n\n{}",
+        smtp.email_toml(),
+        op.idporten_toml("ID-porten")
     );
     let _env = Env::start(Opts {
         http_port: Some(port),

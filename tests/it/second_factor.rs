@@ -17,28 +17,7 @@ struct CodeEnv {
 }
 
 fn delivery_toml(smtp: &SmtpServer, sms: &Elks46Server, extra: &str) -> String {
-    format!(
-        r#"
-[email]
-kind = "smtp"
-host = "127.0.0.1"
-port = {port}
-security = "none"
-from = "Portvakt <noreply@kommune.example>"
-timeout = "5s"
-
-[sms]
-kind = "46elks"
-api_url = "{url}"
-username = "{ELKS_USER}"
-password = "{ELKS_PASS}"
-from = "Kommunen"
-timeout = "2s"
-{extra}
-"#,
-        port = smtp.port,
-        url = sms.url,
-    )
+    format!("\n{}\n{}{extra}\n", smtp.email_toml(), sms.sms_toml("2s"))
 }
 
 fn start(extra: &str, accounts: Option<std::path::PathBuf>) -> CodeEnv {

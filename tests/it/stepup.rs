@@ -58,22 +58,8 @@ fn start() -> StepEnv {
     .unwrap();
     let extra = format!(
         r#"
-[email]
-kind = "smtp"
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-from = "Portvakt <noreply@kommune.example>"
-timeout = "5s"
-
-[sms]
-kind = "46elks"
-api_url = "{sms_url}"
-username = "{ELKS_USER}"
-password = "{ELKS_PASS}"
-from = "Kommunen"
-timeout = "2s"
-
+{email}
+{sms}
 [second_factor.limits]
 destination_cooldown = "10ms"
 per_destination_per_day = 1000
@@ -84,23 +70,11 @@ per_address_per_hour = 1000
 name = "schools"
 cidrs = ["{SCHOOLS}/32"]
 
-[[institutions]]
-name = "kommune"
-title = "Eksempel kommune"
-email_domains = ["kommune.example"]
-
-[[eid.providers]]
-name = "idporten"
-title = "ID-porten"
-issuer = "{issuer}"
-client_id = "portvakt"
-client_secret = "klient-hemlighet"
-acr_values = ["idporten-loa-substantial"]
-timeout = "5s"
-"#,
-        smtp_port = smtp.port,
-        sms_url = sms.url,
-        issuer = op.issuer(),
+{KOMMUNE_INSTITUTION}
+{eid}"#,
+        email = smtp.email_toml(),
+        sms = sms.sms_toml("2s"),
+        eid = op.idporten_toml("ID-porten"),
     );
     let env = Env::start(Opts {
         http_port: Some(port),

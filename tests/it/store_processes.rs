@@ -116,20 +116,13 @@ upstreams = ["{backend}"]
 [accounts]
 path = "accounts.json"
 
-[email]
-kind = "smtp"
-host = "127.0.0.1"
-port = {smtp}
-security = "none"
-from = "Portvakt <noreply@kommune.example>"
-timeout = "5s"
-
+{email}
 {extra}
 
 {store}
 "#,
             backend = self.backends.addrs[0],
-            smtp = self.smtp.port,
+            email = self.smtp.email_toml(),
             extra = self.extra,
         );
         let path = self.dir.path().join(format!("{name}.toml"));

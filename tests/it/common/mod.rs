@@ -17,6 +17,9 @@ pub const REMOTE: &str = "127.0.0.2";
 /// Source address of a trusted proxy.
 pub const PROXY: &str = "127.0.0.3";
 
+/// The institution most tests configure: the municipality, its staff known by their e-mail domain.
+pub const KOMMUNE_INSTITUTION: &str =
+    "[[institutions]]\nname = \"kommune\"\ntitle = \"Eksempel kommune\"\nemail_domains = [\"kommune.example\"]\n";
 /// Password of every test user.
 pub const PASSWORD: &str = "rätt häst batteri";
 

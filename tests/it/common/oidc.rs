@@ -205,6 +205,16 @@ impl TestOp {
         format!("http://127.0.0.1:{}{}", self.port, self.issuer_path)
     }
 
+    /// An `[[eid.providers]]` entry `idporten` with this title for this OP: client `portvakt` with its secret, the
+    /// substantial level asked for.
+    pub fn idporten_toml(&self, title: &str) -> String {
+        format!(
+            "[[eid.providers]]\nname = \"idporten\"\ntitle = \"{title}\"\nissuer = \"{}\"\nclient_id = \"portvakt\"\n\
+             client_secret = \"klient-hemlighet\"\nacr_values = [\"idporten-loa-substantial\"]\ntimeout = \"5s\"\n",
+            self.issuer()
+        )
+    }
+
     /// The OP's origin, `http://127.0.0.1:PORT`: its login pages and test-control endpoints are here.
     pub fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

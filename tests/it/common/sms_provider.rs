@@ -124,6 +124,18 @@ impl Elks46Server {
         Elks46Server { url: format!("http://{addr}/a1/sms"), state, stop: Some(tx), thread: Some(thread) }
     }
 
+    /// The `[sms]` section that sends through this server as 46elks, with its Basic credentials and this timeout.
+    pub fn sms_toml(&self, timeout: &str) -> String {
+        let ExpectAuth::Basic(user, pass) = &self.state.auth else {
+            panic!("sms_toml needs a server started with 46elks credentials");
+        };
+        format!(
+            "[sms]\nkind = \"46elks\"\napi_url = \"{}\"\nusername = \"{user}\"\npassword = \"{pass}\"\n\
+             from = \"Kommunen\"\ntimeout = \"{timeout}\"\n",
+            self.url
+        )
+    }
+
     /// Every request received so far, answered or not.
     pub fn requests(&self) -> Vec<ReceivedRequest> {
         self.state.requests.lock().unwrap().clone()

@@ -59,6 +59,16 @@ pub struct SmtpServer {
 }
 
 impl SmtpServer {
+    /// The `[email]` section that sends through this plain server, from the municipality's no-reply address.
+    pub fn email_toml(&self) -> String {
+        assert!(self.cert.is_none(), "email_toml describes a plain server; write the TLS section by hand");
+        format!(
+            "[email]\nkind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\
+             from = \"Portvakt <noreply@kommune.example>\"\ntimeout = \"5s\"\n",
+            self.port
+        )
+    }
+
     /// Starts a plain SMTP server.
     pub fn start() -> SmtpServer {
         SmtpServer::start_with(SmtpOptions::default())
