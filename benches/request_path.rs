@@ -307,5 +307,126 @@ fn metrics_request(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, upstream_target, access_decision, identity, strip, shared_lines, metrics_request);
+/// The session cookie as the gateway read it before session 13: the `cookie` crate parses every piece into a `Cookie`.
+fn cookie_by_crate<'a>(req: &'a RequestHeader, name: &str) -> Option<&'a str> {
+    req.headers
+        .get_all(http::header::COOKIE)
+        .into_iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(|c| {
+            let c = c.ok()?;
+            Some((c.name_raw()?, c.value_raw()?))
+        })
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// `strip_cookies` before session 13: the pieces split and trimmed twice, each name parsed by the `cookie` crate,
+/// collected into a `Vec` and joined.
+fn strip_cookies_before(req: &mut RequestHeader, names: &[String]) {
+    let ours = |piece: &str| {
+        let name = portvakt::gateway::http::cookie_piece_name(piece);
+        names.iter().any(|x| x == name)
+    };
+    let pieces = || {
+        req.headers
+            .get_all(http::header::COOKIE)
+            .into_iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+    };
+    if !pieces().any(ours) {
+        return;
+    }
+    let kept: Vec<&str> = pieces().filter(|c| !ours(c)).collect();
+    let kept = kept.join("; ");
+    req.remove_header(&http::header::COOKIE);
+    if !kept.is_empty() {
+        let _ = req.insert_header(http::header::COOKIE, kept);
+    }
+}
+
+/// `host_of` before session 13 for a Host header: an `http::uri::Authority` parsed, the host copied.
+fn host_before(req: &RequestHeader) -> Option<String> {
+    let h = req.headers.get(http::header::HOST)?.to_str().ok()?;
+    let parsed = h.parse::<http::uri::Authority>().ok()?;
+    let h = parsed.host().trim_start_matches('[').trim_end_matches(']');
+    let h = if h.bytes().any(|b| b.is_ascii_uppercase()) { h.to_ascii_lowercase() } else { h.to_string() };
+    (!h.is_empty()).then_some(h)
+}
+
+/// The X-Forwarded-For value before session 13: the address formatted by `Display` on the stack.
+fn ip_value_before(ip: std::net::IpAddr) -> http::HeaderValue {
+    use std::io::Write as _;
+    let mut buf = [0u8; 48];
+    let mut w = &mut buf[..];
+    let room = w.len();
+    let n = match write!(w, "{ip}") {
+        Ok(()) => room - w.len(),
+        Err(_) => 0,
+    };
+    http::HeaderValue::from_bytes(&buf[..n]).expect("value")
+}
+
+/// Session 13's cuts in the hooks (docs/BENCHMARKS.md finding 78): the Cookie header read and stripped without the
+/// `cookie` crate, the Host header without an `Authority` parse, the client's IPv4 address written by hand.
+fn hooks_cuts(c: &mut Criterion) {
+    use portvakt::gateway::http as gh;
+    let base = browser_request();
+    let ours: Vec<String> = ["portvakt", "portvakt-csrf", "portvakt-lang", "__Host-portvakt", "__Host-portvakt-lang"]
+        .map(String::from)
+        .to_vec();
+    let filter = HeaderFilter::default();
+    let mut g = c.benchmark_group("hooks");
+    g.bench_function("session cookie: cookie crate (before)", |b| {
+        b.iter(|| black_box(cookie_by_crate(black_box(&base), "portvakt")))
+    });
+    g.bench_function("session cookie: by hand (as now)", |b| {
+        b.iter(|| black_box(gh::cookie(black_box(&base), "portvakt")))
+    });
+    g.bench_function("request clone (baseline for strip_cookies)", |b| b.iter(|| black_box(base.clone())));
+    g.bench_function("clone + strip_cookies (before)", |b| {
+        b.iter(|| {
+            let mut up = base.clone();
+            strip_cookies_before(&mut up, &ours);
+            black_box(up)
+        })
+    });
+    g.bench_function("clone + strip_cookies (as now)", |b| {
+        b.iter(|| {
+            let mut up = base.clone();
+            gh::strip_cookies(&mut up, &ours);
+            black_box(up)
+        })
+    });
+    g.bench_function("host + valid Host: two Authority parses (before)", |b| {
+        b.iter(|| {
+            let h = black_box(&base).headers.get(http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let valid = h.parse::<http::uri::Authority>().is_ok_and(|a| a.as_str() == h && !h.contains('@'));
+            black_box((valid, host_before(black_box(&base))))
+        })
+    });
+    g.bench_function("host + valid Host (as now)", |b| {
+        b.iter(|| black_box((gh::valid_host_header(black_box(&base)), gh::host_of(black_box(&base)))))
+    });
+    let ip: std::net::IpAddr = std::net::Ipv4Addr::new(192, 168, 10, 201).into();
+    g.bench_function("X-Forwarded-For IPv4: Display (before)", |b| {
+        b.iter(|| black_box(ip_value_before(black_box(ip))))
+    });
+    g.bench_function("X-Forwarded-For IPv4: by hand (as now)", |b| {
+        b.iter(|| black_box(gh::ip_header_value(black_box(ip))))
+    });
+    g.bench_function("HeaderFilter::removes over 17 names: the lists alone (before)", |b| {
+        b.iter(|| black_box(base.headers.keys().filter(|n| filter.removes_by_the_lists(black_box(n.as_str()))).count()))
+    });
+    g.bench_function("HeaderFilter::removes over 17 names (as now)", |b| {
+        b.iter(|| black_box(base.headers.keys().filter(|n| filter.removes(black_box(n.as_str()))).count()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, upstream_target, access_decision, identity, strip, shared_lines, metrics_request, hooks_cuts);
 criterion_main!(benches);

@@ -228,6 +228,32 @@ mod cookies {
             prop_assert_eq!(left, expected);
         }
 
+        /// The Cookie pieces read by hand are exactly the (name, value) pairs the `cookie` crate's `split_parse`
+        /// reads, in order, for any header text: the hand reading replaced the crate on the request path.
+        #[test]
+        fn cookie_pieces_read_as_the_crate_reads_them(text in "[ a-zA-Z0-9=;\"\\t_.-]{0,40}") {
+            let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+            req.append_header("cookie", text.as_str()).unwrap();
+            let by_hand: Vec<(&str, &str)> = cookies(&req).collect();
+            let by_crate: Vec<(String, String)> = cookie::Cookie::split_parse(text.as_str())
+                .filter_map(|c| c.ok())
+                .map(|c| (c.name_raw().unwrap().to_string(), c.value_raw().unwrap().to_string()))
+                .collect();
+            let by_crate: Vec<(&str, &str)> = by_crate.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            prop_assert_eq!(by_hand, by_crate);
+        }
+
+        /// A Cookie header piece's name as `strip_cookies` reads it by hand is the name `cookie_piece_name` (the
+        /// crate, with its fallback for refused pieces) gives, so stripping removes what it removed before.
+        #[test]
+        fn piece_names_agree_with_the_crate(piece in "[ a-zA-Z0-9=\"\t_.-]{0,24}") {
+            let piece = piece.trim();
+            prop_assert_eq!(
+                crate::gateway::http::cookie_header_piece_name(piece),
+                crate::gateway::http::cookie_piece_name(piece)
+            );
+        }
+
         /// Arbitrary bytes in Cookie headers never panic, reading or stripping.
         #[test]
         fn arbitrary_cookie_bytes_never_panic(values in prop::collection::vec(any::<Vec<u8>>(), 0..3), n in name()) {
@@ -239,6 +265,55 @@ mod cookies {
             }
             let _ = cookie(&req, &n);
             strip_cookies(&mut req, &[n]);
+        }
+    }
+}
+
+mod hosts {
+    use super::*;
+    use crate::gateway::http::{host_of, plain_authority_host, valid_host_header};
+    use pingora_http::RequestHeader;
+
+    /// A Host value: mostly plain names with ports, and the spellings that need the full parse.
+    fn host() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9.-]{0,12}(:[0-9]{0,6})?",
+            "[a-zA-Z0-9.@\\[\\]:_~%-]{0,14}",
+            "\\[[0-9a-f:]{2,10}\\](:[0-9]{1,5})?",
+        ]
+    }
+
+    proptest! {
+        /// A plain `name[:port]` needs no `http::uri::Authority` parse: it parses, equals itself, and its host is the
+        /// text before the colon. So the shortcut in `host_of` and `valid_host_header` decides what the parse did.
+        #[test]
+        fn plain_authorities_agree_with_the_parse(h in host()) {
+            if let Some(plain) = plain_authority_host(&h) {
+                let a = h.parse::<http::uri::Authority>();
+                prop_assert!(a.is_ok(), "{h} does not parse");
+                let a = a.unwrap();
+                prop_assert_eq!(a.as_str(), h.as_str());
+                prop_assert!(!h.contains('@'));
+                prop_assert_eq!(a.host(), plain);
+            }
+        }
+
+        /// `host_of` and `valid_host_header` answer for any Host header what the full parse answers.
+        #[test]
+        fn host_answers_match_the_parse(h in host()) {
+            let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+            if http::HeaderValue::from_str(&h).is_err() {
+                return Ok(());
+            }
+            req.append_header("host", h.as_str()).unwrap();
+            let parsed = h.parse::<http::uri::Authority>().ok();
+            let expected_host = parsed
+                .as_ref()
+                .map(|a| a.host().trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase())
+                .filter(|h| !h.is_empty());
+            prop_assert_eq!(host_of(&req).map(|c| c.into_owned()), expected_host);
+            let expected_valid = !h.is_empty() && parsed.is_some_and(|a| a.as_str() == h && !h.contains('@'));
+            prop_assert_eq!(valid_host_header(&req), expected_valid);
         }
     }
 }

@@ -2,29 +2,55 @@
 
 pub use crate::canonical::url_encode;
 use pingora_http::RequestHeader;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The request's host name, lower case, without port: from the URI authority (HTTP/2), the authority of an
 /// absolute-form target (RFC 9112 3.2.2; pingora refuses a Host header that disagrees), or the Host header.
-pub fn host_of(req: &RequestHeader) -> Option<String> {
+/// Borrowed from the request when the Host header is a plain name in lower case (what browsers send).
+pub fn host_of(req: &RequestHeader) -> Option<Cow<'_, str>> {
     let absolute = pingora_http::authority::raw_target_authority(req.raw_path()).authority();
-    let parsed;
-    let raw = match (req.uri.authority(), absolute) {
-        (Some(a), _) => a.host(),
-        (None, Some(a)) => {
-            parsed = http::uri::Authority::try_from(a).ok()?;
-            parsed.host()
-        }
+    // Borrowed from the request where it can be; a parsed `Authority` is a local, so its host is copied.
+    let raw: Cow<'_, str> = match (req.uri.authority(), absolute) {
+        (Some(a), _) => Cow::Borrowed(a.host()),
+        (None, Some(a)) => Cow::Owned(http::uri::Authority::try_from(a).ok()?.host().to_owned()),
         (None, None) => {
             let h = req.headers.get(http::header::HOST)?.to_str().ok()?;
-            parsed = h.parse::<http::uri::Authority>().ok()?;
-            parsed.host()
+            match plain_authority_host(h) {
+                // The host as `Authority::host` would give it, without building an `Authority` (a copy).
+                Some(host) => Cow::Borrowed(host),
+                None => Cow::Owned(h.parse::<http::uri::Authority>().ok()?.host().to_owned()),
+            }
         }
     };
-    let h = raw.trim_start_matches('[').trim_end_matches(']');
-    // One copy: lower-cased only when it has capitals (a browser sends the host in lower case).
-    let h = if h.bytes().any(|b| b.is_ascii_uppercase()) { h.to_ascii_lowercase() } else { h.to_string() };
+    let lower = |h: &str| h.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let h = match raw {
+        // Lower-cased (a copy) only when it has capitals (a browser sends the host in lower case).
+        Cow::Borrowed(r) => {
+            let h = r.trim_start_matches('[').trim_end_matches(']');
+            if h.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(h.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(h)
+            }
+        }
+        Cow::Owned(r) => Cow::Owned(lower(&r)),
+    };
     (!h.is_empty()).then_some(h)
+}
+
+/// The host of an authority written as a plain `name[:port]` (ASCII letters, digits, `.` and `-`; a port of one to
+/// five digits): what browsers send in Host. Every such text is a valid `http::uri::Authority` equal to itself, whose
+/// host is the part before the colon, so it needs no parse (`proptests::hosts::plain_authorities_agree_with_the_parse`). `None`
+/// for anything else (IPv6 literals, user info, odd characters), which the caller parses.
+pub(crate) fn plain_authority_host(h: &str) -> Option<&str> {
+    let (host, port) = match h.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (h, None),
+    };
+    let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    let port_ok = port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    (host_ok && port_ok).then_some(host)
 }
 
 /// The Host header value as sent (with port), for building absolute URLs back to the same place.
@@ -56,11 +82,55 @@ pub fn valid_host_header(req: &RequestHeader) -> bool {
     let mut all = req.headers.get_all(http::header::HOST).into_iter();
     match (all.next(), all.next()) {
         (Some(v), None) => v.to_str().ok().is_some_and(|h| {
-            !h.is_empty()
-                && h.parse::<http::uri::Authority>().is_ok_and(|a| a.as_str() == h && !a.as_str().contains('@'))
+            plain_authority_host(h).is_some()
+                || (!h.is_empty()
+                    && h.parse::<http::uri::Authority>().is_ok_and(|a| a.as_str() == h && !a.as_str().contains('@')))
         }),
         _ => false,
     }
+}
+
+/// An address as a header value, formatted on the stack and copied once (not a `String` grown while formatting and
+/// then turned into the value). An IPv4 address is written digit by digit, without `Display`'s formatting machinery.
+pub fn ip_header_value(ip: std::net::IpAddr) -> http::HeaderValue {
+    use std::io::Write as _;
+    // The longest address text is 45 bytes (an IPv6 address with an embedded IPv4 one).
+    let mut buf = [0u8; 48];
+    let n = match ip {
+        std::net::IpAddr::V4(v4) => write_ipv4(v4, &mut buf),
+        std::net::IpAddr::V6(_) => {
+            let mut w = &mut buf[..];
+            let room = w.len();
+            match write!(w, "{ip}") {
+                Ok(()) => room - w.len(),
+                Err(_) => 0,
+            }
+        }
+    };
+    buf.get(..n)
+        .and_then(|b| http::HeaderValue::from_bytes(b).ok())
+        .unwrap_or_else(|| http::HeaderValue::from_static(""))
+}
+
+/// Writes an IPv4 address in dotted decimal (as `Display` does: no leading zeros) into `buf`, returning its length
+/// (at most 15 bytes; 0 if `buf` is too short).
+fn write_ipv4(ip: std::net::Ipv4Addr, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        let digits = [b'0' + octet / 100, b'0' + octet / 10 % 10, b'0' + octet % 10];
+        let skip = match octet {
+            100..=255 => 0,
+            10..=99 => 1,
+            _ => 2,
+        };
+        let dot: &[u8] = if i > 0 { b"." } else { b"" };
+        for &b in dot.iter().chain(digits.get(skip..).unwrap_or_default()) {
+            let Some(slot) = buf.get_mut(n) else { return 0 };
+            *slot = b;
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Content-Length values that differ, or one that is not a number.
@@ -146,18 +216,23 @@ pub fn is_cross_site(req: &RequestHeader, own_hosts: &dyn Fn(&str) -> bool) -> b
     !(own_origin || own_hosts(&host))
 }
 
-/// Every cookie in every Cookie header, as (name, value), parsed by the `cookie` crate: names and values trimmed,
-/// a piece without `=` or without a name skipped.
+/// Every cookie in every Cookie header, as (name, value), read as the `cookie` crate's `Cookie::split_parse` reads
+/// them (`proptests::cookies::cookie_pieces_read_as_the_crate_reads_them`): pieces split on `;`, names and values trimmed, a piece
+/// without `=` or without a name skipped. Read by hand: the crate builds a `Cookie` for every piece.
 pub fn cookies(req: &RequestHeader) -> impl Iterator<Item = (&str, &str)> {
     req.headers
         .get_all(http::header::COOKIE)
         .into_iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(|c| {
-            let c = c.ok()?;
-            Some((c.name_raw()?, c.value_raw()?))
-        })
+        .flat_map(|v| v.split(';'))
+        .filter_map(cookie_pair)
+}
+
+/// One `;`-separated piece of a Cookie header as (name, value), both trimmed; `None` without `=` or a name.
+fn cookie_pair(piece: &str) -> Option<(&str, &str)> {
+    let (name, value) = piece.split_once('=')?;
+    let name = name.trim();
+    (!name.is_empty()).then(|| (name, value.trim()))
 }
 
 /// The value of the first cookie with this name.
@@ -175,11 +250,16 @@ pub fn cookie_piece_name(piece: &str) -> &str {
     }
 }
 
+/// [`cookie_piece_name`] of a Cookie header's piece, which has no `;`: the text before the first `=` (all of it
+/// without one), trimmed. The same name without parsing a `Cookie` (`proptests::cookies::piece_names_agree_with_the_crate`).
+pub(crate) fn cookie_header_piece_name(piece: &str) -> &str {
+    piece.split_once('=').map_or(piece, |(n, _)| n).trim()
+}
+
 /// Removes the named cookies, keeping every other cookie as sent; drops the Cookie header if nothing remains.
 pub fn strip_cookies(req: &mut RequestHeader, names: &[String]) {
-    // The piece's name once, then compared with each of ours (not parsed again per name).
     let ours = |piece: &str| {
-        let name = cookie_piece_name(piece);
+        let name = cookie_header_piece_name(piece);
         names.iter().any(|x| x == name)
     };
     let pieces = || {
@@ -194,8 +274,17 @@ pub fn strip_cookies(req: &mut RequestHeader, names: &[String]) {
     if !pieces().any(ours) {
         return;
     }
-    let kept: Vec<&str> = pieces().filter(|c| !ours(c)).collect();
-    let kept = kept.join("; ");
+    // The rest written straight into the new value: one allocation when anything is kept, none when nothing is (no
+    // list of pieces to join).
+    let mut kept = String::new();
+    for piece in pieces().filter(|c| !ours(c)) {
+        if kept.is_empty() {
+            kept.reserve(req.headers.get_all(http::header::COOKIE).into_iter().map(|v| v.len() + 2).sum());
+        } else {
+            kept.push_str("; ");
+        }
+        kept.push_str(piece);
+    }
     req.remove_header(&http::header::COOKIE);
     if !kept.is_empty() {
         let _ = req.insert_header(http::header::COOKIE, kept);
@@ -292,6 +381,21 @@ mod tests {
         assert_eq!(host_of(&req(&[])), None);
         let abs = RequestHeader::build("GET", b"http://Expense.Kommune.no:8080/x", None).unwrap();
         assert_eq!(host_of(&abs).as_deref(), Some("expense.kommune.no"));
+    }
+
+    /// The X-Forwarded-For value written by hand is the address's `Display` text, for addresses with one-, two- and
+    /// three-digit octets (every octet value in every position) and for IPv6 (still formatted by `Display`).
+    #[test]
+    fn forwarded_addresses_read_as_display_writes_them() {
+        for o in 0..=255u8 {
+            for ip in [[o, 0, 9, 10], [10, o, 99, 100], [255, 1, o, 0], [1, 22, 233, o], [o, o, o, o]] {
+                let ip = std::net::Ipv4Addr::from(ip);
+                assert_eq!(ip_header_value(ip.into()), ip.to_string().as_str(), "{ip}");
+            }
+        }
+        let v6: std::net::IpAddr = "2001:db8::ffff:192.0.2.1".parse().unwrap();
+        assert_eq!(ip_header_value(v6), v6.to_string().as_str());
+        assert_eq!(write_ipv4(std::net::Ipv4Addr::new(255, 255, 255, 255), &mut [0u8; 14]), 0, "too short a buffer");
     }
 
     /// Our cookies are removed from every Cookie header; others survive.

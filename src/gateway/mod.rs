@@ -797,28 +797,28 @@ impl ProxyHttp for Gateway {
         let chain = match (trusted, peer_ip) {
             (true, Some(ip)) => {
                 let prior: Vec<&str> =
-                    up.headers.get_all("x-forwarded-for").into_iter().filter_map(|v| v.to_str().ok()).collect();
+                    up.headers.get_all(&X_FORWARDED_FOR).into_iter().filter_map(|v| v.to_str().ok()).collect();
                 (!prior.is_empty()).then(|| format!("{}, {ip}", prior.join(", ")))
             }
             _ => None,
         };
-        up.remove_header("x-forwarded-for");
+        up.remove_header(&X_FORWARDED_FOR);
         match (chain, peer_ip) {
             (Some(chain), _) => up.insert_header(&X_FORWARDED_FOR, chain)?,
-            (None, Some(ip)) => up.insert_header(&X_FORWARDED_FOR, ip_header_value(ip))?,
+            (None, Some(ip)) => up.insert_header(&X_FORWARDED_FOR, http::ip_header_value(ip))?,
             (None, None) => {}
         }
         // The client's Host value itself (shared bytes, no copy) where it names the authority, as it usually does.
         let host = http::authority_value(session.req_header()).filter(|h| !h.is_empty());
-        if !(trusted && up.headers.contains_key("x-forwarded-host")) {
+        if !(trusted && up.headers.contains_key(&X_FORWARDED_HOST)) {
             let value = host.clone().unwrap_or_else(|| ::http::HeaderValue::from_static(""));
             up.insert_header(&X_FORWARDED_HOST, value)?;
         }
-        if !(trusted && up.headers.contains_key("x-forwarded-proto")) {
+        if !(trusted && up.headers.contains_key(&X_FORWARDED_PROTO)) {
             let proto = if self.listener.is_https() { "https" } else { "http" };
             up.insert_header(&X_FORWARDED_PROTO, ::http::HeaderValue::from_static(proto))?;
         }
-        up.remove_header("forwarded");
+        up.remove_header(&::http::header::FORWARDED);
         // HTTP/2 requests carry the host in the URI; HTTP/1.1 backends need a Host header.
         if let (None, Some(host)) = (up.headers.get(::http::header::HOST), host) {
             up.insert_header(::http::header::HOST, host)?;
@@ -922,10 +922,9 @@ impl Gateway {
         let peer = session.client_addr().and_then(|a| a.as_inet()).map(|a| PeerAddr(a.ip()));
         let req = session.req_header();
         let client = match peer {
-            Some(p) => self
-                .state
-                .zones
-                .client_addr(p, req.headers.get_all("x-forwarded-for").into_iter().map(|v| v.as_bytes())),
+            Some(p) => {
+                self.state.zones.client_addr(p, req.headers.get_all(&X_FORWARDED_FOR).into_iter().map(|v| v.as_bytes()))
+            }
             None => ClientAddr(None),
         };
         // Borrowed from the zone table for this request's own use; `ctx` keeps one clone for the later phases.
@@ -1053,23 +1052,6 @@ impl Gateway {
     }
 }
 
-/// An address as a header value, formatted on the stack and copied once (not a `String` grown while formatting and
-/// then turned into the value).
-fn ip_header_value(ip: std::net::IpAddr) -> ::http::HeaderValue {
-    use std::io::Write as _;
-    // The longest address text is 45 bytes (an IPv6 address with an embedded IPv4 one).
-    let mut buf = [0u8; 48];
-    let mut w = &mut buf[..];
-    let room = w.len();
-    let n = match write!(w, "{ip}") {
-        Ok(()) => room - w.len(),
-        Err(_) => 0,
-    };
-    buf.get(..n)
-        .and_then(|b| ::http::HeaderValue::from_bytes(b).ok())
-        .unwrap_or_else(|| ::http::HeaderValue::from_static(""))
-}
-
 /// The answer on a plain-HTTP listener that only redirects: the same path on HTTPS, on a configured host.
 ///
 /// The request's Host names the target only when it is one of the gateway's configured hosts; any other Host (or
@@ -1182,7 +1164,7 @@ mod tests {
     fn addresses_become_header_values() {
         for ip in ["10.1.2.3", "::1", "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", "2001:db8::8a2e:370:7334"] {
             let addr: std::net::IpAddr = ip.parse().unwrap();
-            assert_eq!(ip_header_value(addr).to_str().unwrap(), addr.to_string(), "{ip}");
+            assert_eq!(http::ip_header_value(addr).to_str().unwrap(), addr.to_string(), "{ip}");
         }
     }
 

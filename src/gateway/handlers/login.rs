@@ -61,7 +61,7 @@ fn preselected_realm(gw: &Gateway, req: &RequestHeader) -> String {
     if let Some(r) = query_param(req, "realm").filter(|r| known(r)) {
         return r;
     }
-    let host = http::host_of(req).unwrap_or_default();
+    let host = http::host_of(req).unwrap_or_default().into_owned();
     gw.state.cfg.directories.iter().find(|d| d.hosts.contains(&host)).map(|d| d.name.clone()).unwrap_or_default()
 }
 
@@ -197,7 +197,9 @@ pub fn needs_step_up(gw: &Gateway, req: &RequestHeader, zone: &Zone, rec: &Sessi
 pub fn target_decision(gw: &Gateway, req: &RequestHeader, zone: &Zone, rec: &SessionRecord, target: &str) -> Decision {
     let (host, path) = match url::Url::parse(target) {
         Ok(u) => (u.host_str().unwrap_or_default().to_ascii_lowercase(), u.path().to_string()),
-        Err(_) => (http::host_of(req).unwrap_or_default(), target.split('?').next().unwrap_or("/").to_string()),
+        Err(_) => {
+            (http::host_of(req).unwrap_or_default().into_owned(), target.split('?').next().unwrap_or("/").to_string())
+        }
     };
     // The same canonical path and route the request to `target` will get.
     let resolved = gw.state.router.resolve(&host, &path).ok();
