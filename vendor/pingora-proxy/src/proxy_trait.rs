@@ -20,7 +20,21 @@ use pingora_cache::{
 };
 use proxy_cache::range_filter::{self};
 use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
+
+/// Portvakt patch (see PATCH.md, section 6): the future of a hook left at its default. It is ready when first polled
+/// and holds only `value`, a closure that captures nothing, so it is zero-sized and the `Box` of the `async_trait`
+/// signature allocates nothing. `#[async_trait]` writes a default body as an `async move` block that holds every
+/// argument: one allocation per call of each hook a proxy does not override.
+fn finished<'a, T, F>(value: F) -> Pin<Box<dyn Future<Output = T> + Send + 'a>>
+where
+    F: Fn() -> T + Send + 'a,
+    T: 'a,
+{
+    Box::pin(std::future::poll_fn(move |_| std::task::Poll::Ready(value())))
+}
 
 /// Context for proxy warning logs that can be suppressed by
 /// [`ProxyHttp::suppress_proxy_warn_log`].
@@ -99,11 +113,21 @@ pub trait ProxyHttp {
     /// the proxy would exit. The proxy continues to the next phases when `Ok(false)` is returned.
     ///
     /// By default this filter does nothing and returns `Ok(false)`.
-    async fn request_filter(&self, _session: &mut Session, _ctx: &mut Self::CTX) -> Result<bool>
+    // Portvakt patch (see PATCH.md, section 6): `#[async_trait]`'s expansion written out, the default body
+    // a zero-sized future, so leaving this hook at its default allocates nothing.
+    fn request_filter<'life0, 'life1, 'life2, 'async_trait>(
+        &'life0 self,
+        _session: &'life1 mut Session,
+        _ctx: &'life2 mut Self::CTX,
+    ) -> Pin<Box<dyn Future<Output = Result<bool>> + Send + 'async_trait>>
     where
         Self::CTX: Send + Sync,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        Self: Sync + 'async_trait,
     {
-        Ok(false)
+        finished(|| Ok(false))
     }
 
     /// Handle the incoming request before any downstream module is executed.
@@ -115,11 +139,21 @@ pub trait ProxyHttp {
     /// Note that because this function is executed before any module that might provide access
     /// control or rate limiting, logic should stay in request_filter() if it can in order to be
     /// protected by said modules.
-    async fn early_request_filter(&self, _session: &mut Session, _ctx: &mut Self::CTX) -> Result<()>
+    // Portvakt patch (see PATCH.md, section 6): `#[async_trait]`'s expansion written out, the default body
+    // a zero-sized future, so leaving this hook at its default allocates nothing.
+    fn early_request_filter<'life0, 'life1, 'life2, 'async_trait>(
+        &'life0 self,
+        _session: &'life1 mut Session,
+        _ctx: &'life2 mut Self::CTX,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'async_trait>>
     where
         Self::CTX: Send + Sync,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        Self: Sync + 'async_trait,
     {
-        Ok(())
+        finished(|| Ok(()))
     }
 
     /// Returns whether this session is allowed to spawn subrequests.
@@ -145,17 +179,24 @@ pub trait ProxyHttp {
     /// The async nature of this function allows to throttle the upload speed and/or executing
     /// heavy computation logic such as WAF rules on offloaded threads without blocking the threads
     /// who process the requests themselves.
-    async fn request_body_filter(
-        &self,
-        _session: &mut Session,
-        _body: &mut Option<Bytes>,
+    // Portvakt patch (see PATCH.md, section 6): `#[async_trait]`'s expansion written out, the default body
+    // a zero-sized future, so leaving this hook at its default allocates nothing.
+    fn request_body_filter<'life0, 'life1, 'life2, 'life3, 'async_trait>(
+        &'life0 self,
+        _session: &'life1 mut Session,
+        _body: &'life2 mut Option<Bytes>,
         _end_of_stream: bool,
-        _ctx: &mut Self::CTX,
-    ) -> Result<()>
+        _ctx: &'life3 mut Self::CTX,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'async_trait>>
     where
         Self::CTX: Send + Sync,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        'life3: 'async_trait,
+        Self: Sync + 'async_trait,
     {
-        Ok(())
+        finished(|| Ok(()))
     }
 
     /// This filter decides if the request is cacheable and what cache backend to use
@@ -229,15 +270,21 @@ pub trait ProxyHttp {
     ///
     /// By default the session will attempt to be reused after returning Ok(false). It is the
     /// caller's responsibility to disable keepalive or drain the request body if needed.
-    async fn proxy_upstream_filter(
-        &self,
-        _session: &mut Session,
-        _ctx: &mut Self::CTX,
-    ) -> Result<bool>
+    // Portvakt patch (see PATCH.md, section 6): `#[async_trait]`'s expansion written out, the default body
+    // a zero-sized future, so leaving this hook at its default allocates nothing.
+    fn proxy_upstream_filter<'life0, 'life1, 'life2, 'async_trait>(
+        &'life0 self,
+        _session: &'life1 mut Session,
+        _ctx: &'life2 mut Self::CTX,
+    ) -> Pin<Box<dyn Future<Output = Result<bool>> + Send + 'async_trait>>
     where
         Self::CTX: Send + Sync,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        Self: Sync + 'async_trait,
     {
-        Ok(true)
+        finished(|| Ok(true))
     }
 
     /// Decide if the response is cacheable
@@ -319,16 +366,23 @@ pub trait ProxyHttp {
     /// For an HTTP/1 upstream, if the downstream request has a non-empty body and this callback
     /// leaves neither `Content-Length` nor `Transfer-Encoding`, Pingora adds
     /// `Transfer-Encoding: chunked`.
-    async fn upstream_request_filter(
-        &self,
-        _session: &mut Session,
-        _upstream_request: &mut RequestHeader,
-        _ctx: &mut Self::CTX,
-    ) -> Result<()>
+    // Portvakt patch (see PATCH.md, section 6): `#[async_trait]`'s expansion written out, the default body
+    // a zero-sized future, so leaving this hook at its default allocates nothing.
+    fn upstream_request_filter<'life0, 'life1, 'life2, 'life3, 'async_trait>(
+        &'life0 self,
+        _session: &'life1 mut Session,
+        _upstream_request: &'life2 mut RequestHeader,
+        _ctx: &'life3 mut Self::CTX,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'async_trait>>
     where
         Self::CTX: Send + Sync,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        'life3: 'async_trait,
+        Self: Sync + 'async_trait,
     {
-        Ok(())
+        finished(|| Ok(()))
     }
 
     /// Adjust upstream modules before they process the response header.
@@ -371,32 +425,46 @@ pub trait ProxyHttp {
     /// Responses served from cache won't trigger this filter. If the cache needed revalidation,
     /// only the 304 from upstream will trigger the filter (though it will be merged into the
     /// cached header, not served directly to downstream).
-    async fn upstream_response_filter(
-        &self,
-        _session: &mut Session,
-        _upstream_response: &mut ResponseHeader,
-        _ctx: &mut Self::CTX,
-    ) -> Result<()>
+    // Portvakt patch (see PATCH.md, section 6): `#[async_trait]`'s expansion written out, the default body
+    // a zero-sized future, so leaving this hook at its default allocates nothing.
+    fn upstream_response_filter<'life0, 'life1, 'life2, 'life3, 'async_trait>(
+        &'life0 self,
+        _session: &'life1 mut Session,
+        _upstream_response: &'life2 mut ResponseHeader,
+        _ctx: &'life3 mut Self::CTX,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'async_trait>>
     where
         Self::CTX: Send + Sync,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        'life3: 'async_trait,
+        Self: Sync + 'async_trait,
     {
-        Ok(())
+        finished(|| Ok(()))
     }
 
     /// Modify the response header before it is send to the downstream
     ///
     /// The modification is after caching. This filter is called for all responses including
     /// responses served from cache.
-    async fn response_filter(
-        &self,
-        _session: &mut Session,
-        _upstream_response: &mut ResponseHeader,
-        _ctx: &mut Self::CTX,
-    ) -> Result<()>
+    // Portvakt patch (see PATCH.md, section 6): `#[async_trait]`'s expansion written out, the default body
+    // a zero-sized future, so leaving this hook at its default allocates nothing.
+    fn response_filter<'life0, 'life1, 'life2, 'life3, 'async_trait>(
+        &'life0 self,
+        _session: &'life1 mut Session,
+        _upstream_response: &'life2 mut ResponseHeader,
+        _ctx: &'life3 mut Self::CTX,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'async_trait>>
     where
         Self::CTX: Send + Sync,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        'life3: 'async_trait,
+        Self: Sync + 'async_trait,
     {
-        Ok(())
+        finished(|| Ok(()))
     }
 
     // custom_forwarding is called when downstream and upstream connections are successfully established.
@@ -504,10 +572,23 @@ pub trait ProxyHttp {
     ///
     /// An error log is already emitted if there is any error. This phase is used for collecting
     /// metrics and sending access logs.
-    async fn logging(&self, _session: &mut Session, _e: Option<&Error>, _ctx: &mut Self::CTX)
+    // Portvakt patch (see PATCH.md, section 6): `#[async_trait]`'s expansion written out, the default body
+    // a zero-sized future, so leaving this hook at its default allocates nothing.
+    fn logging<'life0, 'life1, 'life2, 'life3, 'async_trait>(
+        &'life0 self,
+        _session: &'life1 mut Session,
+        _e: Option<&'life2 Error>,
+        _ctx: &'life3 mut Self::CTX,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'async_trait>>
     where
         Self::CTX: Send + Sync,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        'life3: 'async_trait,
+        Self: Sync + 'async_trait,
     {
+        finished(|| ())
     }
 
     /// Called after [`Self::logging`] when the downstream connection will be reused for another
@@ -692,20 +773,28 @@ pub trait ProxyHttp {
     /// This filter is called when the request just established or reused a connection to the upstream
     ///
     /// This filter allows user to log timing and connection related info.
-    async fn connected_to_upstream(
-        &self,
-        _session: &mut Session,
+    // Portvakt patch (see PATCH.md, section 6): `#[async_trait]`'s expansion written out, the default body
+    // a zero-sized future, so leaving this hook at its default allocates nothing.
+    fn connected_to_upstream<'life0, 'life1, 'life2, 'life3, 'life4, 'async_trait>(
+        &'life0 self,
+        _session: &'life1 mut Session,
         _reused: bool,
-        _peer: &HttpPeer,
+        _peer: &'life2 HttpPeer,
         #[cfg(unix)] _fd: std::os::unix::io::RawFd,
         #[cfg(windows)] _sock: std::os::windows::io::RawSocket,
-        _digest: Option<&Digest>,
-        _ctx: &mut Self::CTX,
-    ) -> Result<()>
+        _digest: Option<&'life3 Digest>,
+        _ctx: &'life4 mut Self::CTX,
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'async_trait>>
     where
         Self::CTX: Send + Sync,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        'life3: 'async_trait,
+        'life4: 'async_trait,
+        Self: Sync + 'async_trait,
     {
-        Ok(())
+        finished(|| Ok(()))
     }
 
     /// This callback is invoked every time request related error log needs to be generated
