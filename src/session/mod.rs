@@ -419,7 +419,12 @@ impl Sessions {
         let key = id.key();
         let max_idle = self.settings.idle_timeout;
         let touch = crate::store::Touch { now, interval: self.settings.touch_interval, max_idle };
-        let Some(entry) = self.store.get_and_touch(&key, touch, self.ttl()).await? else {
+        // Answered at once where the store can (memory, a cache hit), else asked (a future to await).
+        let got = match self.store.get_and_touch_now(&key, touch, self.ttl()) {
+            Some(got) => got,
+            None => self.store.get_and_touch(&key, touch, self.ttl()).await,
+        };
+        let Some(entry) = got? else {
             return Ok(Err(Ended { why: Invalid::Missing, record: None }));
         };
         // Shared with the decoded-record cache: a request reads the record and copies nothing of it.

@@ -147,6 +147,21 @@ impl SessionStore for CachedSessions {
         got
     }
 
+    fn get_and_touch_now(
+        &self,
+        key: &Key,
+        touch: Touch,
+        _ttl: Duration,
+    ) -> Option<Result<Option<SessionEntry>, StoreError>> {
+        // The hit of `get_and_touch`, by the same rule; anything else goes to the store.
+        let now = touch.now;
+        let m = self.map.lock();
+        let c = m.entries.get(key)?;
+        let fresh = now >= c.read_at && now.since(c.read_at) < self.ttl;
+        let no_touch_due = now >= c.entry.last_seen && now.since(c.entry.last_seen) < touch.interval;
+        (fresh && no_touch_due).then(|| Ok(Some(c.entry.clone())))
+    }
+
     async fn rotate(&self, old: &Key, new: &Key, entry: SessionEntry, ttl: Duration) -> Result<bool, StoreError> {
         self.forget(|k, _| k == old || k == new);
         self.inner.rotate(old, new, entry, ttl).await
@@ -198,6 +213,74 @@ mod tests {
             Backend::on_clock(stores, clock)
         })
         .await;
+    }
+
+    /// A session store asked as `Sessions::validate_ending_at` asks: `get_and_touch_now` first, `get_and_touch` when
+    /// it has no answer at once. Counts the answers given at once.
+    #[derive(Debug)]
+    struct AskedAtOnce(Arc<dyn SessionStore>, Arc<std::sync::atomic::AtomicUsize>);
+
+    #[async_trait::async_trait]
+    impl SessionStore for AskedAtOnce {
+        async fn create(&self, key: &Key, entry: SessionEntry, ttl: Duration) -> Result<(), StoreError> {
+            self.0.create(key, entry, ttl).await
+        }
+        async fn get_and_touch(
+            &self,
+            key: &Key,
+            touch: Touch,
+            ttl: Duration,
+        ) -> Result<Option<SessionEntry>, StoreError> {
+            match self.0.get_and_touch_now(key, touch, ttl) {
+                Some(r) => {
+                    self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    r
+                }
+                None => self.0.get_and_touch(key, touch, ttl).await,
+            }
+        }
+        async fn rotate(&self, old: &Key, new: &Key, entry: SessionEntry, ttl: Duration) -> Result<bool, StoreError> {
+            self.0.rotate(old, new, entry, ttl).await
+        }
+        async fn end(&self, key: &Key) -> Result<bool, StoreError> {
+            self.0.end(key).await
+        }
+        async fn end_by_eid_sid(&self, sid: &EidSid) -> Result<usize, StoreError> {
+            self.0.end_by_eid_sid(sid).await
+        }
+        async fn end_all_of(&self, account: &str, scope: SessionScope) -> Result<usize, StoreError> {
+            self.0.end_all_of(account, scope).await
+        }
+        async fn sweep(&self, now: Instant, limit: usize) -> Result<usize, StoreError> {
+            self.0.sweep(now, limit).await
+        }
+        async fn count(&self) -> Result<usize, StoreError> {
+            self.0.count().await
+        }
+    }
+
+    /// Asked at once, as a request asks, the memory store and the cache in front of it pass the whole store
+    /// contract (revocation, idle expiry, the touch), and the answers at once are used.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn answers_at_once_pass_the_contract() {
+        for cached in [false, true] {
+            let at_once = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let n = at_once.clone();
+            run_all(move || {
+                let n = n.clone();
+                async move {
+                    let clock = ManualClock::new();
+                    let mut stores = MemoryStore::stores(clock.clone());
+                    if cached {
+                        stores.sessions = Arc::new(CachedSessions::new(stores.sessions.clone(), DEFAULT_TTL));
+                    }
+                    stores.sessions = Arc::new(AskedAtOnce(stores.sessions.clone(), n));
+                    Backend::on_clock(stores, clock)
+                }
+            })
+            .await;
+            assert!(at_once.load(std::sync::atomic::Ordering::Relaxed) > 0, "cached: {cached}");
+        }
     }
 
     fn entry(now: Instant) -> SessionEntry {

@@ -130,15 +130,10 @@ fn sweep_map<K: Clone + Eq + std::hash::Hash, V>(map: &mut HashMap<K, Timed<V>>,
     dead
 }
 
-#[async_trait::async_trait]
-impl SessionStore for MemoryStore {
-    async fn create(&self, key: &Key, entry: SessionEntry, ttl: Duration) -> Result<(), StoreError> {
-        let deadline = self.deadline(ttl);
-        self.sessions.write().insert(*key, entry, deadline);
-        Ok(())
-    }
-
-    async fn get_and_touch(&self, key: &Key, touch: Touch, ttl: Duration) -> Result<Option<SessionEntry>, StoreError> {
+impl MemoryStore {
+    /// `get_and_touch` on the sessions map: read under the read lock, written (the touch) under the write lock only
+    /// when a touch is due.
+    fn sessions_get_and_touch(&self, key: &Key, touch: Touch, ttl: Duration) -> Option<SessionEntry> {
         let now = touch.now;
         let due = |e: &Timed<SessionEntry>| {
             now.since(e.value.last_seen) >= touch.interval
@@ -148,20 +143,42 @@ impl SessionStore for MemoryStore {
         {
             let map = self.sessions.read();
             match map.by_key.get(key) {
-                None => return Ok(None),
-                Some(e) if e.deadline <= now => return Ok(None),
-                Some(e) if !due(e) => return Ok(Some(e.value.clone())),
+                None => return None,
+                Some(e) if e.deadline <= now => return None,
+                Some(e) if !due(e) => return Some(e.value.clone()),
                 Some(_) => {}
             }
         }
         let mut map = self.sessions.write();
-        let Some(e) = map.by_key.get_mut(key).filter(|e| e.deadline > now) else { return Ok(None) };
+        let e = map.by_key.get_mut(key).filter(|e| e.deadline > now)?;
         let before = e.value.clone();
         if due(e) {
             e.value.last_seen = now;
             e.deadline = now.plus(ttl);
         }
-        Ok(Some(before))
+        Some(before)
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for MemoryStore {
+    async fn create(&self, key: &Key, entry: SessionEntry, ttl: Duration) -> Result<(), StoreError> {
+        let deadline = self.deadline(ttl);
+        self.sessions.write().insert(*key, entry, deadline);
+        Ok(())
+    }
+
+    async fn get_and_touch(&self, key: &Key, touch: Touch, ttl: Duration) -> Result<Option<SessionEntry>, StoreError> {
+        Ok(self.sessions_get_and_touch(key, touch, ttl))
+    }
+
+    fn get_and_touch_now(
+        &self,
+        key: &Key,
+        touch: Touch,
+        ttl: Duration,
+    ) -> Option<Result<Option<SessionEntry>, StoreError>> {
+        Some(Ok(self.sessions_get_and_touch(key, touch, ttl)))
     }
 
     async fn rotate(&self, old: &Key, new: &Key, entry: SessionEntry, ttl: Duration) -> Result<bool, StoreError> {

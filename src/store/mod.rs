@@ -137,6 +137,18 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
     /// `ttl`. `None` when there is no live session under `key`.
     async fn get_and_touch(&self, key: &Key, touch: Touch, ttl: Duration) -> Result<Option<SessionEntry>, StoreError>;
 
+    /// [`SessionStore::get_and_touch`] answered at once, without a future, where the backend can: the memory store
+    /// always, the store cache on a hit. `None` means "ask `get_and_touch`". The answer and its effects (the touch)
+    /// are exactly `get_and_touch`'s; a request then boxes and polls no future for its session lookup.
+    fn get_and_touch_now(
+        &self,
+        _key: &Key,
+        _touch: Touch,
+        _ttl: Duration,
+    ) -> Option<Result<Option<SessionEntry>, StoreError>> {
+        None
+    }
+
     /// Replaces the session under `old` by `entry` under `new` in one step: `false` (and nothing written) when
     /// `old` is gone, so a session ended meanwhile is not revived.
     async fn rotate(&self, old: &Key, new: &Key, entry: SessionEntry, ttl: Duration) -> Result<bool, StoreError>;
