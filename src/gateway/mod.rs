@@ -499,6 +499,15 @@ impl Gateway {
     }
 }
 
+/// The future of a hook whose work is already done: zero-sized when it succeeded (its `Box` allocates nothing, as
+/// pingora-proxy's patch 06 does for hooks left at their default), an allocated one carrying the error otherwise.
+fn finished<'a>(r: Result<()>) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>> {
+    match r {
+        Ok(()) => Box::pin(std::future::poll_fn(|_| std::task::Poll::Ready(Ok(())))),
+        Err(e) => Box::pin(std::future::ready(Err(e))),
+    }
+}
+
 /// How often a session started from a last-known directory entry asks its directory again (at most its refresh
 /// interval), so it is refreshed soon after the directory answers without a lookup on every request.
 pub const SNAPSHOT_RECHECK: std::time::Duration = std::time::Duration::from_secs(30);
@@ -645,7 +654,22 @@ impl ProxyHttp for Gateway {
         crate::audit::scoped(scope, self.filter(session, ctx)).await
     }
 
-    async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut Ctx) {
+    /// Counts the request (per-thread series, no await): the work is done before the future is made, and the future
+    /// is zero-sized, so its `Box` allocates nothing.
+    fn logging<'life0, 'life1, 'life2, 'life3, 'async_trait>(
+        &'life0 self,
+        session: &'life1 mut Session,
+        e: Option<&'life2 Error>,
+        ctx: &'life3 mut Ctx,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'async_trait>>
+    where
+        Self::CTX: Send + Sync,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        'life3: 'async_trait,
+        Self: Sync + 'async_trait,
+    {
         let m = &self.state.observer.metrics;
         let status = session.response_written().map(|r| r.status.as_u16()).unwrap_or(0);
         let zone = ctx.zone.as_ref().map(|z| z.name.as_str());
@@ -668,7 +692,9 @@ impl ProxyHttp for Gateway {
                 m.upstream_error(service, kind);
             }
         }
+        Box::pin(std::future::poll_fn(|_| std::task::Poll::Ready(())))
     }
+
     async fn upstream_peer(&self, _session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
         let idx = ctx.service.ok_or_else(|| Error::explain(HTTPStatus(500), "no service routed"))?;
         let (Some(svc), Some(ups)) = (self.state.cfg.services.get(idx), self.state.upstreams.get(idx)) else {
@@ -702,12 +728,99 @@ impl ProxyHttp for Gateway {
         e
     }
 
-    async fn upstream_request_filter(
-        &self,
-        session: &mut Session,
-        up: &mut RequestHeader,
-        ctx: &mut Ctx,
-    ) -> Result<()> {
+    /// The upstream request's headers (nothing awaited): set before the future is made, which is zero-sized when they
+    /// are, so its `Box` allocates nothing.
+    fn upstream_request_filter<'life0, 'life1, 'life2, 'life3, 'async_trait>(
+        &'life0 self,
+        session: &'life1 mut Session,
+        up: &'life2 mut RequestHeader,
+        ctx: &'life3 mut Ctx,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'async_trait>>
+    where
+        Self::CTX: Send + Sync,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        'life3: 'async_trait,
+        Self: Sync + 'async_trait,
+    {
+        finished(self.upstream_headers(session, up, ctx))
+    }
+
+    /// The backend's Set-Cookie lines checked (nothing awaited), before the future is made: see `logging`.
+    fn response_filter<'life0, 'life1, 'life2, 'life3, 'async_trait>(
+        &'life0 self,
+        _session: &'life1 mut Session,
+        resp: &'life2 mut ResponseHeader,
+        _ctx: &'life3 mut Ctx,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'async_trait>>
+    where
+        Self::CTX: Send + Sync,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        'life3: 'async_trait,
+        Self: Sync + 'async_trait,
+    {
+        finished(self.backend_cookies_kept_off(resp))
+    }
+
+    /// A client hanging up mid-request is routine (closed tabs, lost Wi-Fi): a debug line, not pingora's ERROR.
+    /// Failures with a backend or inside the gateway keep their error log.
+    fn suppress_error_log(&self, session: &Session, ctx: &Ctx, e: &Error) -> bool {
+        if !client_went_away(e) {
+            return false;
+        }
+        // The address classification already believed (X-Forwarded-For from trusted proxies), not the peer's.
+        let client = ctx.client.and_then(|c| c.0);
+        let path = ctx.path.as_deref().unwrap_or_else(|| session.req_header().uri.path());
+        tracing::debug!(client = ?client, path = %path, error = %e, "client closed the connection mid-request");
+        true
+    }
+
+    async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut Ctx) -> FailToProxy {
+        let code = match e.etype() {
+            HTTPStatus(c) => *c,
+            ReadTimedout | WriteTimedout => 504,
+            _ if client_went_away(e) => 0,
+            _ => match e.esource() {
+                ErrorSource::Upstream => 502,
+                ErrorSource::Downstream => 400,
+                ErrorSource::Internal | ErrorSource::Unset => 500,
+            },
+        };
+        // The connection is not reused after a failure: say so, so clients don't send the next request into it.
+        session.set_keepalive(None);
+        if code > 0 && session.response_written().is_none() {
+            let lang = ctx.lang(session.req_header());
+            let default = self.state.default_lang.code();
+            let service = ctx
+                .service
+                .and_then(|i| self.state.cfg.services.get(i))
+                .map(|s| s.title_in(lang.code(), default).to_string())
+                .unwrap_or_default();
+            let (title, body) = match code {
+                502 | 504 => (Msg::BadGatewayTitle, Msg::BadGatewayBody.arg("service", &service)),
+                503 => (Msg::UnavailableTitle, Text::from(Msg::UnavailableBody)),
+                400..=499 => (Msg::BadRequestTitle, Text::from(Msg::BadRequestBody)),
+                _ => (Msg::ErrorTitle, Text::from(Msg::InternalErrorBody)),
+            };
+            if code >= 500 {
+                tracing::warn!(service = %service, status = code, error = %e, "request failed");
+            }
+            let r = Reply::error_page(self, lang, code, title, body);
+            if let Err(we) = r.send(self, session, ctx).await {
+                tracing::debug!(error = %we, "could not send error page");
+            }
+        }
+        FailToProxy { error_code: code, can_reuse_downstream: false }
+    }
+}
+
+impl Gateway {
+    /// What `upstream_request_filter` does: the client's forged headers and the gateway's cookies removed, the identity
+    /// and forwarding headers set, the canonical target.
+    fn upstream_headers(&self, session: &mut Session, up: &mut RequestHeader, ctx: &mut Ctx) -> Result<()> {
         // Nothing the client sent may pass as identity, address or original URL (`[forwarding]`).
         let filter = &self.state.cfg.forwarding;
         let forged: Vec<::http::HeaderName> =
@@ -826,7 +939,8 @@ impl ProxyHttp for Gateway {
         Ok(())
     }
 
-    async fn response_filter(&self, _session: &mut Session, resp: &mut ResponseHeader, _ctx: &mut Ctx) -> Result<()> {
+    /// What `response_filter` does: a backend must not overwrite or clear the gateway's own cookies.
+    fn backend_cookies_kept_off(&self, resp: &mut ResponseHeader) -> Result<()> {
         // A backend must not overwrite or clear the gateway's own cookies.
         let ours: Vec<::http::HeaderValue> = resp
             .headers
@@ -847,59 +961,6 @@ impl ProxyHttp for Gateway {
         Ok(())
     }
 
-    /// A client hanging up mid-request is routine (closed tabs, lost Wi-Fi): a debug line, not pingora's ERROR.
-    /// Failures with a backend or inside the gateway keep their error log.
-    fn suppress_error_log(&self, session: &Session, ctx: &Ctx, e: &Error) -> bool {
-        if !client_went_away(e) {
-            return false;
-        }
-        // The address classification already believed (X-Forwarded-For from trusted proxies), not the peer's.
-        let client = ctx.client.and_then(|c| c.0);
-        let path = ctx.path.as_deref().unwrap_or_else(|| session.req_header().uri.path());
-        tracing::debug!(client = ?client, path = %path, error = %e, "client closed the connection mid-request");
-        true
-    }
-
-    async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut Ctx) -> FailToProxy {
-        let code = match e.etype() {
-            HTTPStatus(c) => *c,
-            ReadTimedout | WriteTimedout => 504,
-            _ if client_went_away(e) => 0,
-            _ => match e.esource() {
-                ErrorSource::Upstream => 502,
-                ErrorSource::Downstream => 400,
-                ErrorSource::Internal | ErrorSource::Unset => 500,
-            },
-        };
-        // The connection is not reused after a failure: say so, so clients don't send the next request into it.
-        session.set_keepalive(None);
-        if code > 0 && session.response_written().is_none() {
-            let lang = ctx.lang(session.req_header());
-            let default = self.state.default_lang.code();
-            let service = ctx
-                .service
-                .and_then(|i| self.state.cfg.services.get(i))
-                .map(|s| s.title_in(lang.code(), default).to_string())
-                .unwrap_or_default();
-            let (title, body) = match code {
-                502 | 504 => (Msg::BadGatewayTitle, Msg::BadGatewayBody.arg("service", &service)),
-                503 => (Msg::UnavailableTitle, Text::from(Msg::UnavailableBody)),
-                400..=499 => (Msg::BadRequestTitle, Text::from(Msg::BadRequestBody)),
-                _ => (Msg::ErrorTitle, Text::from(Msg::InternalErrorBody)),
-            };
-            if code >= 500 {
-                tracing::warn!(service = %service, status = code, error = %e, "request failed");
-            }
-            let r = Reply::error_page(self, lang, code, title, body);
-            if let Err(we) = r.send(self, session, ctx).await {
-                tracing::debug!(error = %we, "could not send error page");
-            }
-        }
-        FailToProxy { error_code: code, can_reuse_downstream: false }
-    }
-}
-
-impl Gateway {
     /// Everything `request_filter` does, inside the request's audit scope.
     async fn filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
         let req = session.req_header();
