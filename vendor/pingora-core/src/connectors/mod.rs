@@ -223,6 +223,15 @@ impl TransportConnector {
     ///
     /// No connection is reused.
     pub async fn new_stream<P: Peer + Send + Sync + 'static>(&self, peer: &P) -> Result<Stream> {
+        // Portvakt patch (see PATCH.md, section 16): the connect and TLS handshake's state (8 KiB with rustls) is
+        // boxed, so that it does not size every future that may connect (`get_stream`, and through it the proxy's
+        // future of every request), which is built afresh and moved per request although a pooled connection is
+        // usually reused; one allocation per new connection instead.
+        Box::pin(self.connect_new_stream(peer)).await
+    }
+
+    /// Portvakt patch (see PATCH.md, section 16): [`Self::new_stream`]'s body.
+    async fn connect_new_stream<P: Peer + Send + Sync + 'static>(&self, peer: &P) -> Result<Stream> {
         let rt = self
             .offload
             .as_ref()
