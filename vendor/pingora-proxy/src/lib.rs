@@ -577,7 +577,7 @@ where
             }
             session
                 .downstream_session
-                .finish()
+                .finish_boxed() // Portvakt patch (see pingora-core's PATCH.md, section 17)
                 .await
                 .ok()
                 .flatten()
@@ -1230,7 +1230,7 @@ where
                     }
                     return session
                         .downstream_session
-                        .finish()
+                        .finish_boxed() // Portvakt patch (see pingora-core's PATCH.md, section 17)
                         .await
                         .ok()
                         .flatten()
@@ -1428,7 +1428,7 @@ where
             }
             session
                 .downstream_session
-                .finish()
+                .finish_boxed() // Portvakt patch (see pingora-core's PATCH.md, section 17)
                 .await
                 .ok()
                 .flatten()

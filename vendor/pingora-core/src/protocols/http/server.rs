@@ -287,6 +287,32 @@ impl Session {
         }
     }
 
+    /// Portvakt patch (see PATCH.md, section 17): [`Self::finish`] for a boxed session, which stays in its box
+    /// while the response body is finished and the request body drained: the future holds the box, not the
+    /// session, so it is small, and an HTTP/1 session is moved out only to hand its stream over. Same result as
+    /// `(*session).finish()`.
+    pub async fn finish_boxed(mut self: Box<Self>) -> Result<Option<ReusableHttpStream>> {
+        match &mut *self {
+            Self::H1(s) => {
+                // need to flush body due to buffering
+                s.finish_body().await?;
+                if !s.prepare_reuse().await? {
+                    return Ok(None);
+                }
+            }
+            Self::H2(s) => {
+                s.finish()?;
+                return Ok(None);
+            }
+            // rare: boxed, so that their futures do not size this one
+            Self::Subrequest(_) | Self::Custom(_) => return Box::pin((*self).finish()).await,
+        }
+        match *self {
+            Self::H1(s) => Ok(s.into_reusable()),
+            _ => Ok(None),
+        }
+    }
+
     /// Callback for cleanup logic on downstream specifically when we fail to proxy the session
     /// other than cleanup via finish().
     ///

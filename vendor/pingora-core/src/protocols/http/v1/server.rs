@@ -1508,26 +1508,44 @@ impl HttpSession {
     /// returned. If there was an error while draining any remaining request body that error will
     /// be returned.
     pub async fn reuse(mut self) -> Result<Option<ReusableHttpStream>> {
+        // Portvakt patch (see PATCH.md, section 17): the awaits and the hand-over are two steps, so that a boxed
+        // session can make the first through `&mut` and move out of its box only for the second.
+        if self.prepare_reuse().await? {
+            Ok(self.into_reusable())
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Portvakt patch (see PATCH.md, section 17): what [`Self::reuse`] awaits: shuts the connection down and returns
+    /// `false` if it cannot be kept alive, else drains what is left of the request body and returns `true`.
+    pub(crate) async fn prepare_reuse(&mut self) -> Result<bool> {
         if !self.will_keepalive() {
             debug!("HTTP shutdown connection");
             self.shutdown().await;
-            Ok(None)
+            Ok(false)
         } else {
             self.drain_request_body().await?;
-            if self.body_reader.has_bytes_overread() && !self.pipelining_enabled {
-                debug!("bytes overread on request, disallowing reuse");
-                Ok(None)
-            } else {
-                let pipelined_prefix = self
-                    .pipelining_enabled
-                    .then(|| self.take_body_overread())
-                    .flatten()
-                    .filter(|prefix| !prefix.is_empty());
-                Ok(Some(ReusableHttpStream::new(
-                    self.underlying_stream,
-                    pipelined_prefix,
-                )))
-            }
+            Ok(true)
+        }
+    }
+
+    /// Portvakt patch (see PATCH.md, section 17): the rest of [`Self::reuse`] after [`Self::prepare_reuse`]
+    /// returned `true`: the stream and any pipelined prefix, unless bytes were read past the request.
+    pub(crate) fn into_reusable(mut self) -> Option<ReusableHttpStream> {
+        if self.body_reader.has_bytes_overread() && !self.pipelining_enabled {
+            debug!("bytes overread on request, disallowing reuse");
+            None
+        } else {
+            let pipelined_prefix = self
+                .pipelining_enabled
+                .then(|| self.take_body_overread())
+                .flatten()
+                .filter(|prefix| !prefix.is_empty());
+            Some(ReusableHttpStream::new(
+                self.underlying_stream,
+                pipelined_prefix,
+            ))
         }
     }
 
