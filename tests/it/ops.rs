@@ -269,6 +269,27 @@ async fn requests_on_two_threads_are_counted_exactly() {
     }
 }
 
+/// A logout is refused at once on every connection, whichever worker thread serves it: with two threads and eight
+/// keep-alive connections that each used the session (so both threads answered it, each from its own copy of the
+/// store's entry after the first), the next request on each of the eight after the logout is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_logout_is_refused_at_once_on_both_threads() {
+    let e = start_with(Some(2));
+    let inside = client_from(INTERNAL);
+    let cookie = login(&inside, &e.env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let url = e.url("/self-service/x");
+    let clients: Vec<reqwest::Client> = (0..8).map(|_| client_from(INTERNAL)).collect();
+    for c in &clients {
+        for _ in 0..5 {
+            assert_eq!(get_json(c, &url, &cookie, &[]).await.0, 200);
+        }
+    }
+    assert_eq!(logout(&inside, &e.env.http_url(), &cookie).await, 200);
+    for (i, c) in clients.iter().enumerate() {
+        assert_eq!(get_json(c, &url, &cookie, &[]).await.0, 401, "connection {i}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_schema_and_no_secrets() {
     let e = start();
