@@ -7,14 +7,9 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::RateLimiter;
 use parking_lot::{Mutex, RwLock};
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::num::NonZeroU32;
-#[cfg(test)]
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use thread_local::ThreadLocal;
 
 /// Most regulation keys held before idle ones are swept, so a flood of distinct names can't exhaust memory.
 const MAX_REGULATION_KEYS: usize = 100_000;
@@ -85,58 +80,11 @@ type AccountMaps = (HashMap<String, Account>, HashMap<(String, String), String>)
 
 type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, GovClock, NoOpMiddleware<Duration>>;
 
-/// One thread's copies of session entries, taken while `sessions_gen` was `gen`.
-#[derive(Debug, Default)]
-struct SeenSessions {
-    gen: u64,
-    entries: HashMap<Key, Timed<SessionEntry>>,
-}
-
-/// Most session entries one thread keeps copies of; past it the copies are dropped and taken again.
-const MAX_SEEN_SESSIONS: usize = 10_000;
-
-/// The sessions map under its write lock: dropping it moves `sessions_gen` on before the lock is released, so no
-/// thread answers from a copy taken before this write once the write is done.
-struct SessionsWrite<'a> {
-    map: parking_lot::RwLockWriteGuard<'a, SessionMaps>,
-    gen: &'a AtomicU64,
-}
-
-impl std::ops::Deref for SessionsWrite<'_> {
-    type Target = SessionMaps;
-    fn deref(&self) -> &SessionMaps {
-        &self.map
-    }
-}
-
-impl std::ops::DerefMut for SessionsWrite<'_> {
-    fn deref_mut(&mut self) -> &mut SessionMaps {
-        &mut self.map
-    }
-}
-
-impl Drop for SessionsWrite<'_> {
-    fn drop(&mut self) {
-        // Runs before the guard field is dropped, so still under the write lock.
-        self.gen.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 /// Every store in this process's memory.
 #[derive(Debug)]
 pub struct MemoryStore {
     clock: SharedClock,
     sessions: RwLock<SessionMaps>,
-    /// Moves on at every write to `sessions` (under its write lock): a thread's copies in `seen` taken at an older
-    /// value are stale.
-    sessions_gen: AtomicU64,
-    /// Each worker thread's copies of the sessions it answered without a touch, valid while `sessions_gen` has not
-    /// moved: a session hit then takes no lock, so it writes nothing the other threads write (docs/BENCHMARKS.md
-    /// finding 80).
-    seen: ThreadLocal<RefCell<SeenSessions>>,
-    /// Read locks taken on `sessions` by `get_and_touch` (tests count them).
-    #[cfg(test)]
-    session_reads: AtomicUsize,
     challenges: Mutex<HashMap<Key, Timed<ChallengeEntry>>>,
     failures: Mutex<HashMap<String, Timed<AccountFailures>>>,
     flows: Mutex<HashMap<Key, Timed<Vec<u8>>>>,
@@ -153,10 +101,6 @@ impl MemoryStore {
         MemoryStore {
             clock,
             sessions: Default::default(),
-            sessions_gen: AtomicU64::new(0),
-            seen: ThreadLocal::new(),
-            #[cfg(test)]
-            session_reads: AtomicUsize::new(0),
             challenges: Default::default(),
             failures: Default::default(),
             flows: Default::default(),
@@ -175,11 +119,6 @@ impl MemoryStore {
 
     fn deadline(&self, ttl: Duration) -> Instant {
         self.clock.now().plus(ttl)
-    }
-
-    /// The sessions map for writing; see [`SessionsWrite`].
-    fn write_sessions(&self) -> SessionsWrite<'_> {
-        SessionsWrite { map: self.sessions.write(), gen: &self.sessions_gen }
     }
 }
 
@@ -201,41 +140,16 @@ impl MemoryStore {
                 && now.since(e.value.last_seen) < touch.max_idle
                 && now < e.value.expires
         };
-        // This thread's copy, when nothing was written since it was taken: the same entry the map holds, so the
-        // same answer, without the lock. Read before the map, so a copy taken below is never newer than its mark.
-        let gen = self.sessions_gen.load(Ordering::SeqCst);
-        let seen = self.seen.get_or(Default::default);
-        if let Ok(mut seen) = seen.try_borrow_mut() {
-            if seen.gen != gen {
-                seen.entries.clear();
-                seen.gen = gen;
-            }
-            if let Some(e) = seen.entries.get(key).filter(|e| e.deadline > now && !due(e)) {
-                return Some(e.value.clone());
-            }
-        }
         {
-            #[cfg(test)]
-            self.session_reads.fetch_add(1, Ordering::Relaxed);
             let map = self.sessions.read();
             match map.by_key.get(key) {
                 None => return None,
                 Some(e) if e.deadline <= now => return None,
-                Some(e) if !due(e) => {
-                    if let Ok(mut seen) = seen.try_borrow_mut() {
-                        if seen.gen == gen {
-                            if seen.entries.len() >= MAX_SEEN_SESSIONS {
-                                seen.entries.clear();
-                            }
-                            seen.entries.insert(*key, e.clone());
-                        }
-                    }
-                    return Some(e.value.clone());
-                }
+                Some(e) if !due(e) => return Some(e.value.clone()),
                 Some(_) => {}
             }
         }
-        let mut map = self.write_sessions();
+        let mut map = self.sessions.write();
         let e = map.by_key.get_mut(key).filter(|e| e.deadline > now)?;
         let before = e.value.clone();
         if due(e) {
@@ -250,7 +164,7 @@ impl MemoryStore {
 impl SessionStore for MemoryStore {
     async fn create(&self, key: &Key, entry: SessionEntry, ttl: Duration) -> Result<(), StoreError> {
         let deadline = self.deadline(ttl);
-        self.write_sessions().insert(*key, entry, deadline);
+        self.sessions.write().insert(*key, entry, deadline);
         Ok(())
     }
 
@@ -269,7 +183,7 @@ impl SessionStore for MemoryStore {
 
     async fn rotate(&self, old: &Key, new: &Key, entry: SessionEntry, ttl: Duration) -> Result<bool, StoreError> {
         let now = self.clock.now();
-        let mut map = self.write_sessions();
+        let mut map = self.sessions.write();
         if map.by_key.get(old).is_none_or(|e| e.deadline <= now) {
             return Ok(false);
         }
@@ -279,11 +193,11 @@ impl SessionStore for MemoryStore {
     }
 
     async fn end(&self, key: &Key) -> Result<bool, StoreError> {
-        Ok(self.write_sessions().remove(key))
+        Ok(self.sessions.write().remove(key))
     }
 
     async fn end_by_eid_sid(&self, sid: &EidSid) -> Result<usize, StoreError> {
-        let mut map = self.write_sessions();
+        let mut map = self.sessions.write();
         let keys: Vec<Key> = map
             .by_sid
             .get(&(sid.provider.clone(), sid.sid.clone()))
@@ -293,7 +207,7 @@ impl SessionStore for MemoryStore {
     }
 
     async fn end_all_of(&self, account: &str, scope: SessionScope) -> Result<usize, StoreError> {
-        let mut map = self.write_sessions();
+        let mut map = self.sessions.write();
         let keys: Vec<Key> = map.by_account.get(account).map(|s| s.iter().copied().collect()).unwrap_or_default();
         let chosen: Vec<Key> = keys
             .into_iter()
@@ -303,7 +217,7 @@ impl SessionStore for MemoryStore {
     }
 
     async fn sweep(&self, now: Instant, limit: usize) -> Result<usize, StoreError> {
-        let mut map = self.write_sessions();
+        let mut map = self.sessions.write();
         let dead: Vec<Key> = map
             .by_key
             .iter()
@@ -673,69 +587,5 @@ impl AccountStore for MemoryStore {
 impl Probe for MemoryStore {
     async fn probe(&self) -> Result<(), StoreError> {
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::clock::{Clock, ManualClock};
-
-    fn entry(now: Instant) -> SessionEntry {
-        SessionEntry {
-            account: "staff:anna".into(),
-            eid: false,
-            eid_sid: None,
-            created: now,
-            last_seen: now,
-            expires: now.plus(Duration::from_secs(3600)),
-            data: b"{}".to_vec(),
-        }
-    }
-
-    fn touch(now: Instant) -> Touch {
-        Touch { now, interval: Duration::from_secs(30), max_idle: Duration::from_secs(900) }
-    }
-
-    /// A session hit asked again on the same thread takes no lock, so it writes nothing another thread writes; a
-    /// logout on another thread, a due touch and the end of the session's TTL are seen at once, on both threads.
-    #[test]
-    fn hits_take_no_lock_and_every_write_is_seen_at_once() {
-        let clock = ManualClock::new();
-        let s = MemoryStore::new(clock.clone());
-        let reads = || s.session_reads.load(Ordering::Relaxed);
-        let (key, ttl) = (Key::of_token("s"), Duration::from_secs(1800));
-        let t0 = clock.now();
-        s.write_sessions().insert(key, entry(t0), t0.plus(ttl));
-        assert!(s.sessions_get_and_touch(&key, touch(t0), ttl).is_some());
-        assert_eq!(reads(), 1);
-        assert!(s.sessions_get_and_touch(&key, touch(t0), ttl).is_some(), "the second hit on this thread");
-        assert_eq!(reads(), 1, "took no lock");
-        std::thread::scope(|scope| {
-            scope
-                .spawn(|| {
-                    assert!(s.sessions_get_and_touch(&key, touch(t0), ttl).is_some());
-                    assert!(s.sessions_get_and_touch(&key, touch(t0), ttl).is_some());
-                    assert_eq!(reads(), 2, "one lock on the other thread, then none");
-                    assert!(s.write_sessions().remove(&key), "logout on the other thread");
-                })
-                .join()
-                .unwrap();
-        });
-        assert!(s.sessions_get_and_touch(&key, touch(t0), ttl).is_none(), "the logout is seen here at once");
-
-        s.write_sessions().insert(key, entry(t0), t0.plus(ttl));
-        assert!(s.sessions_get_and_touch(&key, touch(t0), ttl).is_some());
-        clock.advance(Duration::from_secs(31));
-        let t1 = clock.now();
-        let before = s.sessions_get_and_touch(&key, touch(t1), ttl).unwrap();
-        assert_eq!(before.last_seen, t0, "answered as before the touch");
-        let after = s.sessions_get_and_touch(&key, touch(t1), ttl).unwrap();
-        assert_eq!(after.last_seen, t1, "the touch was written, and this thread's copy was not used");
-        let r = reads();
-        assert!(s.sessions_get_and_touch(&key, touch(t1), ttl).is_some());
-        assert_eq!(reads(), r, "a hit again without a lock");
-        let past = t1.plus(ttl);
-        assert!(s.sessions_get_and_touch(&key, touch(past), ttl).is_none(), "past the TTL, with a copy on this thread");
     }
 }
