@@ -386,9 +386,10 @@ impl Gateway {
         path: &'a str,
         at: crate::clock::Instant,
     ) -> Facts<'a> {
-        let below_floor_allowed =
-            self.state.cfg.services.iter().any(|s| s.name == service && s.allow_below_zone_floor.contains(&zone.name));
-        let case_insensitive = self.state.cfg.service(service).is_some_and(|s| s.path_rules.case_insensitive);
+        // One look-up by name for both settings (service names are unique: config validation refuses duplicates).
+        let settings = self.state.cfg.service(service);
+        let below_floor_allowed = settings.is_some_and(|s| s.allow_below_zone_floor.contains(&zone.name));
+        let case_insensitive = settings.is_some_and(|s| s.path_rules.case_insensitive);
         Facts {
             below_floor_allowed,
             service,
