@@ -1582,14 +1582,26 @@ impl SubrequestSpawner {
     }
 }
 
-#[async_trait]
-impl<SV, C> HttpServerApp for HttpProxy<SV, C>
+
+/// A boxed future built where it lives: the allocation comes first and the future is written into it, instead of
+/// being built on the stack and copied into a box (Portvakt patch, PATCH.md section 9).
+fn boxed_in_place<'a, F>(make: impl FnOnce() -> F) -> std::pin::Pin<Box<dyn Future<Output = F::Output> + Send + 'a>>
+where
+    F: Future + Send + 'a,
+{
+    let slot = Box::<F>::new_uninit();
+    let boxed: Box<F> = Box::write(slot, make());
+    Box::into_pin(boxed)
+}
+
+impl<SV, C> HttpProxy<SV, C>
 where
     SV: ProxyHttp + Send + Sync + 'static,
     <SV as ProxyHttp>::CTX: Send + Sync,
     C: custom::Connector,
 {
-    async fn process_new_http(
+    /// The request's work, as `process_new_http` was before the patch.
+    async fn process_new_http_in_place(
         self: &Arc<Self>,
         mut session: HttpSession,
         shutdown: &ShutdownWatch,
@@ -1625,6 +1637,31 @@ where
         }
 
         self.process_request(session, ctx).await
+    }
+
+}
+
+#[async_trait]
+impl<SV, C> HttpServerApp for HttpProxy<SV, C>
+where
+    SV: ProxyHttp + Send + Sync + 'static,
+    <SV as ProxyHttp>::CTX: Send + Sync,
+    C: custom::Connector,
+{
+    // Portvakt patch (PATCH.md, section 9): `async_trait` would build this request's whole future on the stack and
+    // then copy all of it (about 9 KB, mostly not yet initialised) into its box, once per request. The box is
+    // allocated first and the future built into it.
+    fn process_new_http<'life0, 'life1, 'async_trait>(
+        self: &'life0 Arc<Self>,
+        session: HttpSession,
+        shutdown: &'life1 ShutdownWatch,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Option<ReusedHttpStream>> + Send + 'async_trait>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        boxed_in_place(move || self.process_new_http_in_place(session, shutdown))
     }
 
     async fn http_cleanup(&self) {
