@@ -1582,7 +1582,6 @@ impl SubrequestSpawner {
     }
 }
 
-
 /// A boxed future built where it lives: the allocation comes first and the future is written into it, instead of
 /// being built on the stack and copied into a box (Portvakt patch, PATCH.md section 9).
 fn boxed_in_place<'a, F>(make: impl FnOnce() -> F) -> std::pin::Pin<Box<dyn Future<Output = F::Output> + Send + 'a>>
@@ -1638,7 +1637,6 @@ where
 
         self.process_request(session, ctx).await
     }
-
 }
 
 #[async_trait]
