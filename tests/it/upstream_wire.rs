@@ -103,6 +103,41 @@ async fn backends_see_header_names_spelled_as_before() {
     assert!(!head.contains("mallory") && !head.to_lowercase().contains("cookie"), "{head}");
 }
 
+/// Hop-by-hop fields a client sends (RFC 9110 7.6.1), and the fields its Connection header names, end at the gateway:
+/// the backend's head has none of them and every other header the client sent (vendored pingora-proxy, patch 10).
+#[tokio::test(flavor = "multi_thread")]
+async fn hop_by_hop_fields_end_at_the_gateway() {
+    let (addr, mut heads) = recording_backend().await;
+    let env = Env::start(Opts { dead_backend: Some(addr), ..Default::default() });
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let gw = env.http;
+    let status = tokio::task::spawn_blocking(move || {
+        raw_get(
+            gw,
+            &format!(
+                "GET /signing/doc HTTP/1.1\r\nHost: {gw}\r\nConnection: keep-alive, X-Drop-Me\r\nKeep-Alive: timeout=5\r\n\
+                 Proxy-Connection: keep-alive\r\nTE: trailers\r\nTrailer: X-Checksum\r\nProxy-Authorization: Basic dTpw\r\n\
+                 HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nX-Drop-Me: 1\r\nX-Keep-Me: 1\r\nCookie: {cookie}\r\n\r\n"
+            ),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    let head = tokio::time::timeout(Duration::from_secs(10), heads.recv()).await.unwrap().unwrap();
+    let lower = head.to_lowercase();
+    let names: Vec<&str> = lower.split("\r\n").skip(1).filter_map(|l| l.split(':').next()).collect();
+    for gone in
+        ["keep-alive", "proxy-connection", "te", "trailer", "proxy-authorization", "http2-settings", "x-drop-me"]
+    {
+        assert!(!names.contains(&gone), "{gone} reached the backend:\n{head}");
+    }
+    assert!(!lower.contains("x-drop-me") && !lower.contains("timeout=5"), "{head}");
+    assert!(head.contains("X-Keep-Me: 1\r\n"), "{head}");
+    assert!(head.contains("x-portvakt-user: anna\r\n"), "{head}");
+}
+
 /// A backend that reads one request head, reports how many header lines it had, and answers with `n` extra
 /// headers (`X-Many-0` …), its head written in three pieces so the gateway reads it in parts.
 async fn many_headers_backend(n: usize) -> (std::net::SocketAddr, tokio::sync::mpsc::UnboundedReceiver<usize>) {

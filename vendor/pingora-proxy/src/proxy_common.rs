@@ -175,6 +175,27 @@ impl ConnectionNominations {
     }
 }
 
+// Portvakt patch (see PATCH.md, section 10): whether any of the names below is present, in one pass over the names the
+// request has. Most requests carry none of them, and ten look-ups (three of them parsing a name from a string first)
+// cost more than the pass.
+fn has_standard_hop_by_hop(req: &RequestHeader) -> bool {
+    req.headers.keys().any(|name| {
+        matches!(
+            name.as_str(),
+            KEEP_ALIVE
+                | PROXY_CONNECTION
+                | "proxy-authenticate"
+                | "proxy-authorization"
+                | "te"
+                | "trailer"
+                | "transfer-encoding"
+                | "connection"
+                | "upgrade"
+                | HTTP2_SETTINGS
+        )
+    })
+}
+
 fn strip_standard_hop_by_hop_headers(req: &mut RequestHeader) {
     req.remove_header(KEEP_ALIVE);
     req.remove_header(PROXY_CONNECTION);
@@ -354,24 +375,30 @@ pub(crate) fn sanitize_h1_upstream_request(
         nominations.remove_from(req);
     }
 
-    if policy.strip_hop_by_hop {
+    // Portvakt patch (see PATCH.md, section 10): nothing below removes a name that is not there.
+    let hop_by_hop = has_standard_hop_by_hop(req);
+    if policy.strip_hop_by_hop && hop_by_hop {
         strip_standard_hop_by_hop_headers(req);
     }
 
     match policy.h1_upgrade {
         H1UpgradePolicy::WebSocketOnly => {
-            req.remove_header(&header::CONNECTION);
-            req.remove_header(&header::UPGRADE);
-            req.remove_header(HTTP2_SETTINGS);
+            if hop_by_hop {
+                req.remove_header(&header::CONNECTION);
+                req.remove_header(&header::UPGRADE);
+                req.remove_header(HTTP2_SETTINGS);
+            }
             if websocket_upgrade {
                 req.insert_header(header::CONNECTION, "Upgrade")?;
                 req.insert_header(header::UPGRADE, "websocket")?;
             }
         }
         H1UpgradePolicy::Deny => {
-            req.remove_header(&header::CONNECTION);
-            req.remove_header(&header::UPGRADE);
-            req.remove_header(HTTP2_SETTINGS);
+            if hop_by_hop {
+                req.remove_header(&header::CONNECTION);
+                req.remove_header(&header::UPGRADE);
+                req.remove_header(HTTP2_SETTINGS);
+            }
         }
         H1UpgradePolicy::Preserve => {}
     }
@@ -402,7 +429,8 @@ pub(crate) fn sanitize_h2_upstream_request(
         ConnectionNominations::parse(req, policy.reject_malformed_connection_nominations)?
             .remove_from(req);
     }
-    if policy.strip_hop_by_hop {
+    // Portvakt patch (see PATCH.md, section 10).
+    if policy.strip_hop_by_hop && has_standard_hop_by_hop(req) {
         strip_standard_hop_by_hop_headers(req);
     }
     Ok(())
@@ -801,6 +829,98 @@ mod tests {
     }
 
     /// A policy that tolerates malformed `Connection` nominations while still stripping them.
+    // Portvakt patch (see PATCH.md, section 10): the look-ups are skipped only where they would find nothing.
+    const HOP_BY_HOP: [(&str, &str); 10] = [
+        ("Keep-Alive", "timeout=5"),
+        ("Proxy-Connection", "keep-alive"),
+        ("Proxy-Authenticate", "Basic"),
+        ("Proxy-Authorization", "Basic dTpw"),
+        ("TE", "trailers"),
+        ("Trailer", "X-Checksum"),
+        ("Transfer-Encoding", "chunked"),
+        ("Connection", "close"),
+        ("Upgrade", "h2c"),
+        ("HTTP2-Settings", "AAMAAABkAARAAAAAAAIAAAAA"),
+    ];
+
+    fn wire(request: &RequestHeader) -> Vec<u8> {
+        let mut buf = Vec::new();
+        request.header_to_h1_wire(&mut buf);
+        buf
+    }
+
+    #[test]
+    fn each_hop_by_hop_field_is_stripped_when_it_is_the_only_one() {
+        let policies = [
+            HttpUpstreamRequestPolicy::standard(),
+            HttpUpstreamRequestPolicy::deny_upgrades(),
+        ];
+        for (name, value) in HOP_BY_HOP {
+            for policy in policies {
+                let mut request =
+                    request_with_headers(&[("Accept", "*/*"), (name, value), ("X-Keep", "1")]);
+                sanitize_h1_upstream_request(&mut request, policy, true).unwrap();
+                assert!(!request.headers.contains_key(name), "{name} forwarded to an H1 upstream");
+                assert_eq!(request.headers["x-keep"], "1");
+                assert_eq!(request.headers["accept"], "*/*");
+
+                let mut request = request_with_headers(&[(name, value), ("X-Keep", "1")]);
+                sanitize_h2_upstream_request(&mut request, policy).unwrap();
+                assert!(!request.headers.contains_key(name), "{name} forwarded to an H2 upstream");
+                assert_eq!(request.headers["x-keep"], "1");
+            }
+        }
+    }
+
+    #[test]
+    fn all_hop_by_hop_fields_together_are_stripped() {
+        let mut headers = HOP_BY_HOP.to_vec();
+        headers.push(("X-Keep", "1"));
+        let mut request = request_with_headers(&headers);
+        sanitize_h1_upstream_request(&mut request, HttpUpstreamRequestPolicy::standard(), true)
+            .unwrap();
+        let names: Vec<&str> = request.headers.keys().map(|n| n.as_str()).collect();
+        assert_eq!(names, ["x-keep"]);
+    }
+
+    #[test]
+    fn a_websocket_upgrade_still_goes_through() {
+        let mut request = request_with_headers(&[
+            ("Connection", "keep-alive, Upgrade"),
+            ("Upgrade", "websocket"),
+            ("Keep-Alive", "timeout=5"),
+        ]);
+        sanitize_h1_upstream_request(&mut request, HttpUpstreamRequestPolicy::standard(), true)
+            .unwrap();
+        assert_eq!(request.headers["connection"], "Upgrade");
+        assert_eq!(request.headers["upgrade"], "websocket");
+        assert!(!request.headers.contains_key("keep-alive"));
+    }
+
+    #[test]
+    fn a_request_without_hop_by_hop_fields_is_forwarded_byte_for_byte() {
+        let headers = [
+            ("Host", "app.example"),
+            ("User-Agent", "Mozilla/5.0"),
+            ("Accept", "text/html"),
+            ("accept-language", "sv-SE,sv;q=0.9"),
+            ("Cookie", "a=1"),
+            ("X-Custom-Case", "1"),
+            ("Sec-Fetch-Mode", "navigate"),
+        ];
+        for policy in [
+            HttpUpstreamRequestPolicy::standard(),
+            HttpUpstreamRequestPolicy::deny_upgrades(),
+        ] {
+            let mut request = request_with_headers(&headers);
+            let before = wire(&request);
+            sanitize_h1_upstream_request(&mut request, policy, true).unwrap();
+            assert_eq!(wire(&request), before);
+            sanitize_h2_upstream_request(&mut request, policy).unwrap();
+            assert_eq!(wire(&request), before);
+        }
+    }
+
     fn lenient_policy() -> HttpUpstreamRequestPolicy {
         let mut policy = HttpUpstreamRequestPolicy::standard();
         policy.reject_malformed_connection_nominations = false;
