@@ -181,17 +181,23 @@ fn already_canonical(raw: &str) -> bool {
     if b.first() != Some(&b'/') {
         return false;
     }
-    let plain = |c: &u8| {
-        c.is_ascii_alphanumeric()
-            || matches!(c, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+')
-            || matches!(c, b',' | b'=' | b':' | b'@' | b'/')
-    };
-    if !b.iter().all(plain) {
-        return false;
+    // One pass over the bytes: a '/' right after '/' closes an empty segment that is not the last, and a '/' (or the
+    // end) right after '.' closes a segment ending in '.'.
+    let mut prev = b'/';
+    for &c in b.get(1..).unwrap_or_default() {
+        if !is_plain(c) || (c == b'/' && (prev == b'/' || prev == b'.')) {
+            return false;
+        }
+        prev = c;
     }
-    let segments = raw.get(1..).unwrap_or_default().split('/');
-    let last = raw.get(1..).unwrap_or_default().split('/').count().saturating_sub(1);
-    segments.enumerate().all(|(i, seg)| (!seg.is_empty() || i == last) && !seg.ends_with('.'))
+    prev != b'.'
+}
+
+/// Whether `c` is written in a path as it is: unreserved, or a sub-delimiter, `:`, `@` or `/` (not `;`, not `%`).
+fn is_plain(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+')
+        || matches!(c, b',' | b'=' | b':' | b'@' | b'/')
 }
 
 fn canonical(raw: &str, params: Params, case_insensitive: bool) -> Result<Cow<'_, str>, PathError> {
@@ -513,6 +519,16 @@ mod tests {
         proptest::collection::vec(piece, 0..16).prop_map(|v| format!("/{}", v.concat()))
     }
 
+    #[test]
+    fn everyday_paths_take_the_shortcut_and_odd_ones_do_not() {
+        for p in ["/", "/app/x", "/self-service/", "/a.b/c.pdf", "/signing/doc:1@x", "/a/b/"] {
+            assert!(already_canonical(p), "{p}");
+        }
+        for p in ["", "app", "//", "/a//b", "/a./b", "/.", "/a/..", "/a/.", "/a%20", "/a;b", "/å", "/a b"] {
+            assert!(!already_canonical(p), "{p}");
+        }
+    }
+
     proptest! {
         /// canonical(canonical(p)) == canonical(p), and no canonical path contains //, /./, /../ or %2F, or ends
         /// in a dot segment.
@@ -533,6 +549,17 @@ mod tests {
 
         /// A path the shortcut takes as already canonical is exactly what the full pass makes of it, under every
         /// reading (parameters refused, stripped, kept or lenient; case-sensitive or not).
+        #[test]
+        fn the_one_pass_shortcut_answers_as_the_segment_reading(raw in "/?[a-zA-Z0-9./;:@=+,*()'&$!~_%-]{0,30}") {
+            // The rule as the doc comment states it, read segment by segment (the shortcut's first form).
+            let by_segments = raw.starts_with('/') && raw.bytes().all(is_plain) && {
+                let rest = raw.get(1..).unwrap_or_default();
+                let last = rest.split('/').count() - 1;
+                rest.split('/').enumerate().all(|(i, seg)| (!seg.is_empty() || i == last) && !seg.ends_with('.'))
+            };
+            prop_assert_eq!(already_canonical(&raw), by_segments, "{}", raw);
+        }
+
         #[test]
         fn the_shortcut_agrees_with_the_full_pass(raw in "/[a-zA-Z0-9./;:@=+,*()'&$!~_%-]{0,30}") {
             if already_canonical(&raw) {
