@@ -53,29 +53,34 @@ fn raw_get(addr: std::net::SocketAddr, head: &str) -> String {
     String::from_utf8_lossy(&got).lines().next().unwrap_or_default().to_string()
 }
 
-/// Identity and forwarding headers reach the backend as lowercase `x-portvakt-*`/`x-forwarded-*` lines and `Host`,
-/// exactly as the gateway wrote them before they were inserted under pre-built names, once each; the client's own
-/// `X-Custom-Case` and `User-Agent` keep the client's case.
-#[tokio::test(flavor = "multi_thread")]
-async fn backends_see_header_names_spelled_as_before() {
+/// Logs anna in, then sends one request written by hand through the gateway to a recording backend (`/signing/` is
+/// its service). `head` gets the gateway's address and the session's `Cookie` value and returns the request head.
+/// Returns the status line the client got and the head the backend received.
+async fn through_the_gateway(head: impl FnOnce(std::net::SocketAddr, &str) -> String) -> (String, String) {
     let (addr, mut heads) = recording_backend().await;
     let env = Env::start(Opts { dead_backend: Some(addr), ..Default::default() });
     let c = client_from(INTERNAL);
     let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     let gw = env.http;
-    let status = tokio::task::spawn_blocking(move || {
-        raw_get(
-            gw,
-            &format!(
-                "GET /signing/doc?id=7 HTTP/1.1\r\nHost: {gw}\r\nUser-Agent: wire-test\r\nX-Custom-Case: 1\r\n\
-                 Cookie: {cookie}\r\nX-Portvakt-User: mallory\r\nAccept: */*\r\n\r\n"
-            ),
+    let request = head(gw, &cookie);
+    let status = tokio::task::spawn_blocking(move || raw_get(gw, &request)).await.unwrap();
+    let received = tokio::time::timeout(Duration::from_secs(10), heads.recv()).await.unwrap().unwrap();
+    (status, received)
+}
+
+/// Identity and forwarding headers reach the backend as lowercase `x-portvakt-*`/`x-forwarded-*` lines and `Host`,
+/// exactly as the gateway wrote them before they were inserted under pre-built names, once each; the client's own
+/// `X-Custom-Case` and `User-Agent` keep the client's case.
+#[tokio::test(flavor = "multi_thread")]
+async fn backends_see_header_names_spelled_as_before() {
+    let (status, head) = through_the_gateway(|gw, cookie| {
+        format!(
+            "GET /signing/doc?id=7 HTTP/1.1\r\nHost: {gw}\r\nUser-Agent: wire-test\r\nX-Custom-Case: 1\r\n\
+             Cookie: {cookie}\r\nX-Portvakt-User: mallory\r\nAccept: */*\r\n\r\n"
         )
     })
-    .await
-    .unwrap();
+    .await;
     assert_eq!(status, "HTTP/1.1 200 OK");
-    let head = tokio::time::timeout(Duration::from_secs(10), heads.recv()).await.unwrap().unwrap();
     let lines: Vec<&str> = head.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines[0], "GET /signing/doc?id=7 HTTP/1.1", "{head}");
     let names: Vec<&str> = lines[1..].iter().map(|l| l.split(':').next().unwrap()).collect();
@@ -107,25 +112,15 @@ async fn backends_see_header_names_spelled_as_before() {
 /// the backend's head has none of them and every other header the client sent (vendored pingora-proxy, patch 10).
 #[tokio::test(flavor = "multi_thread")]
 async fn hop_by_hop_fields_end_at_the_gateway() {
-    let (addr, mut heads) = recording_backend().await;
-    let env = Env::start(Opts { dead_backend: Some(addr), ..Default::default() });
-    let c = client_from(INTERNAL);
-    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
-    let gw = env.http;
-    let status = tokio::task::spawn_blocking(move || {
-        raw_get(
-            gw,
-            &format!(
-                "GET /signing/doc HTTP/1.1\r\nHost: {gw}\r\nConnection: keep-alive, X-Drop-Me\r\nKeep-Alive: timeout=5\r\n\
-                 Proxy-Connection: keep-alive\r\nTE: trailers\r\nTrailer: X-Checksum\r\nProxy-Authorization: Basic dTpw\r\n\
-                 HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nX-Drop-Me: 1\r\nX-Keep-Me: 1\r\nCookie: {cookie}\r\n\r\n"
-            ),
+    let (status, head) = through_the_gateway(|gw, cookie| {
+        format!(
+            "GET /signing/doc HTTP/1.1\r\nHost: {gw}\r\nConnection: keep-alive, X-Drop-Me\r\nKeep-Alive: timeout=5\r\n\
+             Proxy-Connection: keep-alive\r\nTE: trailers\r\nTrailer: X-Checksum\r\nProxy-Authorization: Basic dTpw\r\n\
+             HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nX-Drop-Me: 1\r\nX-Keep-Me: 1\r\nCookie: {cookie}\r\n\r\n"
         )
     })
-    .await
-    .unwrap();
+    .await;
     assert_eq!(status, "HTTP/1.1 200 OK");
-    let head = tokio::time::timeout(Duration::from_secs(10), heads.recv()).await.unwrap().unwrap();
     let lower = head.to_lowercase();
     let names: Vec<&str> = lower.split("\r\n").skip(1).filter_map(|l| l.split(':').next()).collect();
     for gone in
