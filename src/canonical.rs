@@ -519,6 +519,8 @@ mod tests {
         proptest::collection::vec(piece, 0..16).prop_map(|v| format!("/{}", v.concat()))
     }
 
+    /// The paths browsers send every day skip the full pass; anything with an escape, a parameter, an empty or dot
+    /// segment, or a character outside the plain set does not.
     #[test]
     fn everyday_paths_take_the_shortcut_and_odd_ones_do_not() {
         for p in ["/", "/app/x", "/self-service/", "/a.b/c.pdf", "/signing/doc:1@x", "/a/b/"] {
@@ -547,11 +549,10 @@ mod tests {
             }
         }
 
-        /// A path the shortcut takes as already canonical is exactly what the full pass makes of it, under every
-        /// reading (parameters refused, stripped, kept or lenient; case-sensitive or not).
+        /// The one-pass shortcut answers as the rule its doc comment states, read segment by segment (the
+        /// shortcut's first form).
         #[test]
         fn the_one_pass_shortcut_answers_as_the_segment_reading(raw in "/?[a-zA-Z0-9./;:@=+,*()'&$!~_%-]{0,30}") {
-            // The rule as the doc comment states it, read segment by segment (the shortcut's first form).
             let by_segments = raw.starts_with('/') && raw.bytes().all(is_plain) && {
                 let rest = raw.get(1..).unwrap_or_default();
                 let last = rest.split('/').count() - 1;
@@ -560,6 +561,8 @@ mod tests {
             prop_assert_eq!(already_canonical(&raw), by_segments, "{}", raw);
         }
 
+        /// A path the shortcut takes as already canonical is exactly what the full pass makes of it, under every
+        /// reading (parameters refused, stripped, kept or lenient; case-sensitive or not).
         #[test]
         fn the_shortcut_agrees_with_the_full_pass(raw in "/[a-zA-Z0-9./;:@=+,*()'&$!~_%-]{0,30}") {
             if already_canonical(&raw) {
