@@ -193,11 +193,20 @@ fn already_canonical(raw: &str) -> bool {
     prev != b'.'
 }
 
-/// Whether `c` is written in a path as it is: unreserved, or a sub-delimiter, `:`, `@` or `/` (not `;`, not `%`).
+/// Whether `c` stands in a path as it is whatever the reading: what [`push_unit`] writes literally, except `;` (a
+/// parameter to some readings), and `/`.
 fn is_plain(c: u8) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(c, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+')
-        || matches!(c, b',' | b'=' | b':' | b'@' | b'/')
+    c == b'/' || (c != b';' && (is_unreserved(c) || is_literal_delimiter(c)))
+}
+
+/// RFC 3986 unreserved characters: written as they are, and an escape of one decodes to the same path.
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Sub-delimiters, `:` and `@`: written as they are when they were not escaped.
+fn is_literal_delimiter(b: u8) -> bool {
+    matches!(b, b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@')
 }
 
 fn canonical(raw: &str, params: Params, case_insensitive: bool) -> Result<Cow<'_, str>, PathError> {
@@ -324,10 +333,7 @@ fn decode(raw: &str) -> Result<Vec<Unit>, PathError> {
 /// Writes one byte in its canonical spelling.
 fn push_unit(out: &mut String, u: Unit) {
     let b = u.byte;
-    let unreserved = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
-    let literal_ok = !u.encoded
-        && matches!(b, b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@');
-    if unreserved || literal_ok {
+    if is_unreserved(b) || (!u.encoded && is_literal_delimiter(b)) {
         out.push(char::from(b));
     } else {
         let _ = write!(out, "%{b:02X}");
