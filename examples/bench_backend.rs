@@ -1,6 +1,7 @@
 //! The static backend of `bench/run`: HTTP/1.1 with keep-alive and pipelining, every request answered with the
-//! same small `200 OK`. It parses only what it must (the end of the head, `Content-Length`, `Connection: close`),
-//! so it costs far less per request than any proxy in front of it and is never the bottleneck.
+//! same small `200 OK`. Each head is read in one pass by `httparse` (hyper's parser); of its fields only
+//! `Content-Length` and `Connection: close` are looked at. So it costs far less per request than any proxy in front of
+//! it, and about the same per head byte whichever proxy it sits behind (see finding 98 in docs/BENCHMARKS.md).
 //!
 //! Usage: `bench_backend [ADDR] [THREADS] [LIFETIME_SECS]` (defaults `127.0.0.1:19100`, 1, 3600). It listens on
 //! loopback only and exits by itself after its lifetime, so a forgotten one does not linger.
@@ -79,10 +80,13 @@ async fn connection(mut stream: TcpStream, resp: &[u8]) -> std::io::Result<()> {
                     break;
                 }
             }
-            let Some(end) = find_head_end(buf.get(pos..).unwrap_or_default()) else { break };
-            let head = buf.get(pos..pos + end).unwrap_or_default();
-            skip = content_length(head);
-            close = close || connection_close(head);
+            let (end, body, closes) = match read_head(buf.get(pos..).unwrap_or_default()) {
+                Head::Complete { len, body, close } => (len, body, close),
+                Head::Partial => break,
+                Head::Invalid => return Ok(()),
+            };
+            skip = body;
+            close = close || closes;
             out.extend_from_slice(resp);
             pos += end;
             if close {
@@ -103,26 +107,33 @@ async fn connection(mut stream: TcpStream, resp: &[u8]) -> std::io::Result<()> {
     }
 }
 
-/// Length of the request head including its blank line, if the buffer holds a whole one.
-fn find_head_end(b: &[u8]) -> Option<usize> {
-    b.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
+/// What the start of the buffer holds.
+enum Head {
+    /// A whole request head: its length with the blank line, its body's length, and whether it asks to close.
+    Complete { len: usize, body: usize, close: bool },
+    /// The start of one; the rest has not arrived.
+    Partial,
+    /// Not HTTP/1.1: the connection is closed.
+    Invalid,
 }
 
-fn header_value<'a>(head: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    head.split(|&c| c == b'\n').find_map(|line| {
-        let colon = line.iter().position(|&c| c == b':')?;
-        let (n, v) = line.split_at(colon);
-        n.eq_ignore_ascii_case(name).then(|| v.get(1..).unwrap_or_default().trim_ascii())
-    })
-}
-
-fn content_length(head: &[u8]) -> usize {
-    header_value(head, b"content-length")
-        .and_then(|v| std::str::from_utf8(v).ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-fn connection_close(head: &[u8]) -> bool {
-    header_value(head, b"connection").is_some_and(|v| v.eq_ignore_ascii_case(b"close"))
+/// The request head at the start of `b`, parsed once; only `Content-Length` and `Connection` are read from its fields.
+fn read_head(b: &[u8]) -> Head {
+    let mut fields = [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; 64];
+    let mut req = httparse::Request::new(&mut []);
+    match req.parse_with_uninit_headers(b, &mut fields) {
+        Ok(httparse::Status::Complete(len)) => {
+            let (mut body, mut close) = (0, false);
+            for f in req.headers.iter() {
+                if f.name.eq_ignore_ascii_case("content-length") {
+                    body = std::str::from_utf8(f.value).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+                } else if f.name.eq_ignore_ascii_case("connection") {
+                    close = f.value.trim_ascii().eq_ignore_ascii_case(b"close");
+                }
+            }
+            Head::Complete { len, body, close }
+        }
+        Ok(httparse::Status::Partial) => Head::Partial,
+        Err(_) => Head::Invalid,
+    }
 }
