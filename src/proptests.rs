@@ -192,6 +192,22 @@ mod cookies {
         prop::collection::vec(prop::collection::vec(segment(), 1..6), 0..3)
     }
 
+    /// Cookie header lines of `name=value` pieces (optional spaces around them) whose values may be UTF-8 text
+    /// beyond ASCII or bytes that are not UTF-8; each piece with its name.
+    fn byte_headers() -> impl Strategy<Value = Vec<Vec<(String, Vec<u8>)>>> {
+        let value = prop_oneof![
+            3 => "[A-Za-z0-9._-]{0,6}".prop_map(String::into_bytes),
+            1 => Just("Åsa".as_bytes().to_vec()),
+            1 => Just(b"\xc5sa".to_vec()),
+            1 => Just(b"m\xf6rk \xff".to_vec()),
+        ];
+        let piece = (name(), value, " {0,2}", " {0,2}").prop_map(|(n, v, l, r)| {
+            let bytes = [l.as_bytes(), n.as_bytes(), b"=", &v, r.as_bytes()].concat();
+            (n, bytes)
+        });
+        prop::collection::vec(prop::collection::vec(piece, 1..5), 0..3)
+    }
+
     fn request(headers: &[Vec<Segment>]) -> RequestHeader {
         let mut r = RequestHeader::build("GET", b"/", None).unwrap();
         for h in headers {
@@ -252,6 +268,43 @@ mod cookies {
                 crate::gateway::http::cookie_header_piece_name(piece),
                 crate::gateway::http::cookie_piece_name(piece)
             );
+        }
+
+        /// Cookie values as browsers send what backends set (UTF-8 text beyond ASCII, bytes that are not UTF-8) hide
+        /// no cookie: the first one of a name is read where its piece is text, stripping removes every piece of the
+        /// named ones, and every other piece is kept byte for byte, in order.
+        #[test]
+        fn values_beyond_ascii_hide_no_cookie(lines in byte_headers(), strip in prop::collection::vec(name(), 1..3)) {
+            let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+            let sent: Vec<Vec<u8>> = lines.iter().map(|l| l.iter().map(|(_, p)| p.as_slice()).collect::<Vec<_>>().join(&b";"[..])).collect();
+            for v in &sent {
+                req.append_header("cookie", http::HeaderValue::from_bytes(v).unwrap()).unwrap();
+            }
+            let pieces: Vec<&(String, Vec<u8>)> = lines.iter().flatten().collect();
+            let first = pieces.iter().find(|(n, _)| *n == strip[0]).map(|(_, p)| std::str::from_utf8(p));
+            let expected = match first {
+                Some(Ok(text)) => Some(text.split_once('=').unwrap().1.trim()),
+                // A piece that is not text is skipped, and the next one of that name read.
+                Some(Err(_)) => pieces
+                    .iter()
+                    .filter(|(n, _)| *n == strip[0])
+                    .find_map(|(_, p)| std::str::from_utf8(p).ok())
+                    .map(|t| t.split_once('=').unwrap().1.trim()),
+                None => None,
+            };
+            prop_assert_eq!(cookie(&req, &strip[0]), expected);
+            strip_cookies(&mut req, &strip);
+            let after: Vec<&[u8]> = req.headers.get_all("cookie").iter().map(|v| v.as_bytes()).collect();
+            if pieces.iter().any(|(n, _)| strip.contains(n)) {
+                let kept: Vec<&[u8]> =
+                    pieces.iter().filter(|(n, _)| !strip.contains(n)).map(|(_, p)| p.trim_ascii()).collect();
+                let joined = kept.join(&b"; "[..]);
+                let expected: Vec<&[u8]> = if kept.is_empty() { vec![] } else { vec![joined.as_slice()] };
+                prop_assert_eq!(after, expected);
+            } else {
+                let sent: Vec<&[u8]> = sent.iter().map(Vec::as_slice).collect();
+                prop_assert_eq!(after, sent);
+            }
         }
 
         /// Arbitrary bytes in Cookie headers never panic, reading or stripping.

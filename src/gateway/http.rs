@@ -218,14 +218,36 @@ pub fn is_cross_site(req: &RequestHeader, own_hosts: &dyn Fn(&str) -> bool) -> b
 
 /// Every cookie in every Cookie header, as (name, value), read as the `cookie` crate's `Cookie::split_parse` reads
 /// them (`proptests::cookies::cookie_pieces_read_as_the_crate_reads_them`): pieces split on `;`, names and values trimmed, a piece
-/// without `=` or without a name skipped. Read by hand: the crate builds a `Cookie` for every piece.
+/// without `=` or without a name skipped. Read by hand: the crate builds a `Cookie` for every piece. A piece that is
+/// not UTF-8 is skipped; the pieces beside it are still read.
 pub fn cookies(req: &RequestHeader) -> impl Iterator<Item = (&str, &str)> {
-    req.headers
-        .get_all(http::header::COOKIE)
-        .into_iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(cookie_pair)
+    cookie_header_pieces(req).filter_map(|p| std::str::from_utf8(p).ok()).filter_map(cookie_pair)
+}
+
+/// The `;`-separated pieces of every Cookie header, as bytes. A browser sends a cookie's value as it was set, and a
+/// backend behind the same host may set one beyond ASCII ("namn=Åsa"), which `HeaderValue::to_str` refuses: read per
+/// piece, such a value neither hides the cookies beside it nor keeps them from being stripped.
+fn cookie_header_pieces(req: &RequestHeader) -> impl Iterator<Item = &[u8]> {
+    req.headers.get_all(http::header::COOKIE).into_iter().flat_map(|v| v.as_bytes().split(|&b| b == b';'))
+}
+
+/// Each piece of the Cookie headers that is not blank, trimmed as [`cookies`] trims it, with its name as
+/// [`cookie_header_piece_name`] reads it; a piece that is not UTF-8 trimmed of ASCII white space and named by the
+/// bytes before its first `=`, trimmed the same way.
+fn named_pieces(req: &RequestHeader) -> impl Iterator<Item = (&[u8], &[u8])> {
+    cookie_header_pieces(req).filter_map(|piece| {
+        let (piece, name) = match std::str::from_utf8(piece) {
+            Ok(text) => {
+                let text = text.trim();
+                (text.as_bytes(), cookie_header_piece_name(text).as_bytes())
+            }
+            Err(_) => {
+                let piece = piece.trim_ascii();
+                (piece, piece.split(|&b| b == b'=').next().unwrap_or_default().trim_ascii())
+            }
+        };
+        (!piece.is_empty()).then_some((piece, name))
+    })
 }
 
 /// One `;`-separated piece of a Cookie header as (name, value), both trimmed; `None` without `=` or a name.
@@ -256,38 +278,28 @@ pub(crate) fn cookie_header_piece_name(piece: &str) -> &str {
     piece.split_once('=').map_or(piece, |(n, _)| n).trim()
 }
 
-/// Removes the named cookies, keeping every other cookie as sent; drops the Cookie header if nothing remains.
+/// Removes the named cookies, keeping every other cookie as sent (byte for byte, whatever its value holds); drops the
+/// Cookie header if nothing remains.
 pub fn strip_cookies(req: &mut RequestHeader, names: &[String]) {
-    let ours = |piece: &str| {
-        let name = cookie_header_piece_name(piece);
-        names.iter().any(|x| x == name)
-    };
-    let pieces = || {
-        req.headers
-            .get_all(http::header::COOKIE)
-            .into_iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-    };
-    if !pieces().any(ours) {
+    let ours = |(_, name): &(&[u8], &[u8])| names.iter().any(|x| x.as_bytes() == *name);
+    if !named_pieces(req).any(|p| ours(&p)) {
         return;
     }
     // The rest written straight into the new value: one allocation when anything is kept, none when nothing is (no
     // list of pieces to join).
-    let mut kept = String::new();
-    for piece in pieces().filter(|c| !ours(c)) {
+    let mut kept: Vec<u8> = Vec::new();
+    for (piece, _) in named_pieces(req).filter(|p| !ours(p)) {
         if kept.is_empty() {
             kept.reserve(req.headers.get_all(http::header::COOKIE).into_iter().map(|v| v.len() + 2).sum());
         } else {
-            kept.push_str("; ");
+            kept.extend_from_slice(b"; ");
         }
-        kept.push_str(piece);
+        kept.extend_from_slice(piece);
     }
     req.remove_header(&http::header::COOKIE);
-    if !kept.is_empty() {
-        let _ = req.insert_header(http::header::COOKIE, kept);
+    // Pieces of valid values joined by "; " make a valid value (checked, not copied).
+    if let Some(v) = (!kept.is_empty()).then(|| http::HeaderValue::try_from(kept).ok()).flatten() {
+        let _ = req.insert_header(http::header::COOKIE, v);
     }
 }
 

@@ -948,7 +948,9 @@ impl Gateway {
             .get_all(::http::header::SET_COOKIE)
             .into_iter()
             .filter(|v| {
-                let name = v.to_str().map(http::cookie_piece_name).unwrap_or("");
+                // Read as text with any byte beyond ASCII replaced: such a byte in a line must not hide its name.
+                let line = String::from_utf8_lossy(v.as_bytes());
+                let name = http::cookie_piece_name(&line);
                 !self.cookies.all.iter().any(|n| n == name)
             })
             .cloned()

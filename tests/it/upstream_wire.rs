@@ -7,8 +7,13 @@ use std::net::TcpStream;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// A backend that hands the raw head of each request it receives to the test and answers it with 200.
-async fn recording_backend() -> (std::net::SocketAddr, tokio::sync::mpsc::UnboundedReceiver<String>) {
+/// What the recording backend answers unless a test gives its own answer.
+const OK_ANSWER: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+
+/// A backend that hands the raw head of each request it receives to the test and answers it with `answer`.
+async fn recording_backend(
+    answer: &'static [u8],
+) -> (std::net::SocketAddr, tokio::sync::mpsc::UnboundedReceiver<String>) {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -27,7 +32,7 @@ async fn recording_backend() -> (std::net::SocketAddr, tokio::sync::mpsc::Unboun
                     while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                         let head: Vec<u8> = buf.drain(..end + 4).collect();
                         let _ = tx.send(String::from_utf8_lossy(&head).into_owned());
-                        if s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.is_err() {
+                        if s.write_all(answer).await.is_err() {
                             return;
                         }
                     }
@@ -38,7 +43,8 @@ async fn recording_backend() -> (std::net::SocketAddr, tokio::sync::mpsc::Unboun
     (addr, rx)
 }
 
-/// One HTTP/1.1 request written by hand (so header names go out exactly as written here); returns the status line.
+/// One HTTP/1.1 request written by hand (so header names go out exactly as written here); returns the response
+/// head.
 fn raw_get(addr: std::net::SocketAddr, head: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -50,21 +56,32 @@ fn raw_get(addr: std::net::SocketAddr, head: &str) -> String {
         assert!(n > 0, "gateway closed before answering");
         got.extend_from_slice(&chunk[..n]);
     }
-    String::from_utf8_lossy(&got).lines().next().unwrap_or_default().to_string()
+    let end = got.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(got.len());
+    String::from_utf8_lossy(&got[..end]).into_owned()
 }
 
 /// Logs anna in, then sends one request written by hand through the gateway to a recording backend (`/signing/` is
 /// its service). `head` gets the gateway's address and the session's `Cookie` value and returns the request head.
 /// Returns the status line the client got and the head the backend received.
 async fn through_the_gateway(head: impl FnOnce(std::net::SocketAddr, &str) -> String) -> (String, String) {
-    let (addr, mut heads) = recording_backend().await;
+    let (response, received) = answered_through_the_gateway(OK_ANSWER, head).await;
+    (response.lines().next().unwrap_or_default().to_string(), received)
+}
+
+/// [`through_the_gateway`] with a backend that answers `answer`; returns the whole response head the client got, and
+/// the head the backend received (empty when none arrived within 10 s).
+async fn answered_through_the_gateway(
+    answer: &'static [u8],
+    head: impl FnOnce(std::net::SocketAddr, &str) -> String,
+) -> (String, String) {
+    let (addr, mut heads) = recording_backend(answer).await;
     let env = Env::start(Opts { dead_backend: Some(addr), ..Default::default() });
     let c = client_from(INTERNAL);
     let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
     let gw = env.http;
     let request = head(gw, &cookie);
     let status = tokio::task::spawn_blocking(move || raw_get(gw, &request)).await.unwrap();
-    let received = tokio::time::timeout(Duration::from_secs(10), heads.recv()).await.unwrap().unwrap();
+    let received = tokio::time::timeout(Duration::from_secs(10), heads.recv()).await.ok().flatten().unwrap_or_default();
     (status, received)
 }
 
@@ -131,6 +148,50 @@ async fn hop_by_hop_fields_end_at_the_gateway() {
     assert!(!lower.contains("x-drop-me") && !lower.contains("timeout=5"), "{head}");
     assert!(head.contains("X-Keep-Me: 1\r\n"), "{head}");
     assert!(head.contains("x-portvakt-user: anna\r\n"), "{head}");
+}
+
+/// The values of one kind of header line in a head, in order (names compared without case).
+fn field_values<'a>(head: &'a str, name: &str) -> Vec<&'a str> {
+    head.split("\r\n")
+        .filter_map(|l| l.split_once(": "))
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// A backend behind the same host may set a cookie whose value is text beyond ASCII ("namn=Åsa"), and the browser
+/// sends it back in the same Cookie line as the session. The session is still read, so the request is forwarded;
+/// the backend gets its own cookies as the browser sent them, and none of the gateway's.
+#[tokio::test(flavor = "multi_thread")]
+async fn cookies_beyond_ascii_neither_hide_the_session_nor_reach_the_backend_with_it() {
+    let (status, head) = through_the_gateway(|gw, cookie| {
+        format!(
+            "GET /signing/doc HTTP/1.1\r\nHost: {gw}\r\nCookie: namn=Åsa; {cookie}; tema=mörk\r\n\
+             Cookie: portvakt-csrf=abc; lang=sv\r\n\r\n"
+        )
+    })
+    .await;
+    assert_eq!(status, "HTTP/1.1 200 OK", "the session beside a cookie beyond ASCII was not read");
+    assert_eq!(field_values(&head, "cookie"), ["namn=Åsa; tema=mörk; lang=sv"], "{head}");
+    assert!(!head.contains("portvakt="), "{head}");
+    assert!(head.contains("x-portvakt-user: anna\r\n"), "{head}");
+}
+
+/// A backend must not set or clear the gateway's own cookies, also not with a byte beyond ASCII in the line; its
+/// own cookies, such bytes and all, reach the browser.
+#[tokio::test(flavor = "multi_thread")]
+async fn backend_set_cookie_lines_beyond_ascii_cannot_replace_the_gateways_cookies() {
+    const ANSWER: &[u8] = "HTTP/1.1 200 OK\r\nSet-Cookie: portvakt=planted; Path=/Åsa\r\n\
+        Set-Cookie: portvakt-csrf=planted; Path=/\r\nSet-Cookie: namn=Åsa; Path=/\r\ncontent-length: 2\r\n\r\nok"
+        .as_bytes();
+    let (response, _) = answered_through_the_gateway(ANSWER, |gw, cookie| {
+        format!("GET /signing/doc HTTP/1.1\r\nHost: {gw}\r\nCookie: {cookie}\r\n\r\n")
+    })
+    .await;
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    let lines = field_values(&response, "set-cookie");
+    assert!(lines.iter().all(|l| !l.contains("planted")), "a backend set the gateway's cookie: {lines:?}");
+    assert!(lines.contains(&"namn=Åsa; Path=/"), "{lines:?}");
 }
 
 /// A backend that reads one request head, reports how many header lines it had, and answers with `n` extra
