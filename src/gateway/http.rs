@@ -272,6 +272,18 @@ pub fn cookie_piece_name(piece: &str) -> &str {
     }
 }
 
+/// The name under which a browser sends back the cookie of a Set-Cookie line: [`cookie_piece_name`], or for a
+/// nameless cookie (`=portvakt=x`, which browsers keep and send back as `portvakt=x`: RFC 6265bis, "Set-Cookie" and
+/// "Retrieval Algorithm") the name of its value.
+pub fn set_cookie_sent_name(line: &str) -> &str {
+    let name = cookie_piece_name(line);
+    if !name.is_empty() {
+        return name;
+    }
+    let pair = line.split(';').next().unwrap_or("");
+    cookie_header_piece_name(pair.split_once('=').map_or(pair, |(_, value)| value))
+}
+
 /// [`cookie_piece_name`] of a Cookie header's piece, which has no `;`: the text before the first `=` (all of it
 /// without one), trimmed. The same name without parsing a `Cookie` (`proptests::cookies::piece_names_agree_with_the_crate`).
 pub(crate) fn cookie_header_piece_name(piece: &str) -> &str {
@@ -449,6 +461,24 @@ mod tests {
         assert!(!line.contains("Secure") && !line.contains("Domain"), "{line}");
         let parsed = cookie::Cookie::parse(line.as_str()).unwrap();
         assert_eq!((parsed.name(), parsed.path(), parsed.http_only()), ("portvakt", Some("/"), Some(true)));
+    }
+
+    /// The name a browser sends a Set-Cookie line's cookie back under: its own, or for a nameless cookie its value's.
+    #[test]
+    fn set_cookie_sent_names() {
+        for (line, name) in [
+            ("portvakt=x; Path=/", "portvakt"),
+            (" portvakt =x", "portvakt"),
+            ("portvakt", "portvakt"),
+            ("=portvakt=x; Path=/", "portvakt"),
+            (" = portvakt=x", "portvakt"),
+            ("=portvakt", "portvakt"),
+            ("=x; Path=/portvakt=1", "x"),
+            ("app=1; Path=/", "app"),
+            ("", ""),
+        ] {
+            assert_eq!(set_cookie_sent_name(line), name, "{line:?}");
+        }
     }
 
     /// Exactly one valid Host header is required; a missing, repeated or malformed one is not.

@@ -950,7 +950,7 @@ impl Gateway {
             .filter(|v| {
                 // Read as text with any byte beyond ASCII replaced: such a byte in a line must not hide its name.
                 let line = String::from_utf8_lossy(v.as_bytes());
-                let name = http::cookie_piece_name(&line);
+                let name = http::set_cookie_sent_name(&line);
                 !self.cookies.all.iter().any(|n| n == name)
             })
             .cloned()

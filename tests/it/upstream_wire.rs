@@ -177,12 +177,14 @@ async fn cookies_beyond_ascii_neither_hide_the_session_nor_reach_the_backend_wit
     assert!(head.contains("x-portvakt-user: anna\r\n"), "{head}");
 }
 
-/// A backend must not set or clear the gateway's own cookies, also not with a byte beyond ASCII in the line; its
-/// own cookies, such bytes and all, reach the browser.
+/// A backend must not set or clear the gateway's own cookies: not with a byte beyond ASCII in the line, and not as a
+/// nameless cookie whose value a browser sends back as `portvakt=…`. Its own cookies, such bytes and all, reach the
+/// browser.
 #[tokio::test(flavor = "multi_thread")]
-async fn backend_set_cookie_lines_beyond_ascii_cannot_replace_the_gateways_cookies() {
+async fn odd_set_cookie_lines_from_a_backend_cannot_set_the_gateways_cookies() {
     const ANSWER: &[u8] = "HTTP/1.1 200 OK\r\nSet-Cookie: portvakt=planted; Path=/Åsa\r\n\
-        Set-Cookie: portvakt-csrf=planted; Path=/\r\nSet-Cookie: namn=Åsa; Path=/\r\ncontent-length: 2\r\n\r\nok"
+        Set-Cookie: portvakt-csrf=planted; Path=/\r\nSet-Cookie: =portvakt=planted; Path=/\r\n\
+        Set-Cookie: namn=Åsa; Path=/\r\ncontent-length: 2\r\n\r\nok"
         .as_bytes();
     let (response, _) = answered_through_the_gateway(ANSWER, |gw, cookie| {
         format!("GET /signing/doc HTTP/1.1\r\nHost: {gw}\r\nCookie: {cookie}\r\n\r\n")
