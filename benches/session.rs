@@ -7,6 +7,7 @@ use portvakt::config::SessionSettings;
 use portvakt::directory::User;
 use portvakt::session::{Method, Methods, SessionId, Sessions};
 use portvakt::store::memory::MemoryStore;
+use portvakt::store::{Key, KeyMap};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,5 +71,28 @@ fn session_lookup(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, session_lookup);
+/// A look-up in a map of 100,000 store keys: hashed by `KeyHasher` (eight bytes, one multiply) against the derived
+/// `Hash` under std's `RandomState` (SipHash of all 32 bytes) that the maps used before finding 100.
+fn key_map_lookup(c: &mut Criterion) {
+    let keys: Vec<Key> = (0..LIVE).map(|i| Key::of_token(&format!("token-{i}"))).collect();
+    let by_key: KeyMap<usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    let sip: std::collections::HashMap<[u8; 32], usize> = keys.iter().enumerate().map(|(i, k)| (k.0, i)).collect();
+    let mut g = c.benchmark_group("store key map");
+    let mut i = 0usize;
+    g.bench_function("look-up, KeyHasher, 100k keys", |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            black_box(by_key.get(black_box(&keys[i])))
+        })
+    });
+    g.bench_function("look-up, SipHash of 32 bytes (before), 100k keys", |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            black_box(sip.get(black_box(&keys[i].0)))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, session_lookup, key_map_lookup);
 criterion_main!(benches);

@@ -140,7 +140,7 @@ pub struct AssertionCache {
 }
 
 /// One thread's entries: by session and service, then the zones that session was seen from.
-type Shard = HashMap<(SessionKey, usize), Vec<Entry>>;
+type Shard = HashMap<(SessionKey, usize), Vec<Entry>, crate::store::BuildKeyHasher>;
 
 /// Leaves out every token: only how many are cached.
 impl std::fmt::Debug for AssertionCache {

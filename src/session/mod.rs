@@ -230,7 +230,7 @@ pub struct Sessions {
 /// ending or replacing a session forgets it on every thread.
 #[derive(Default)]
 struct Decoded {
-    shards: thread_local::ThreadLocal<parking_lot::Mutex<std::collections::HashMap<SessionKey, DecodedRecord>>>,
+    shards: thread_local::ThreadLocal<parking_lot::Mutex<crate::store::KeyMap<DecodedRecord>>>,
     /// Records decoded from JSON so far (tests count them).
     decodes: std::sync::atomic::AtomicU64,
 }

@@ -29,7 +29,6 @@
 
 use super::*;
 use parking_lot::Mutex;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Sessions held at most; when full the cache starts over (each entry lives a second or so anyway).
@@ -50,7 +49,7 @@ pub struct CachedSessions {
 
 #[derive(Default)]
 struct Map {
-    entries: HashMap<Key, Cached>,
+    entries: KeyMap<Cached>,
     /// Bumped by every operation that ends or replaces sessions, so a read that started before it does not put
     /// back what it read (a logout racing a request must not be undone by the request's late answer).
     generation: u64,

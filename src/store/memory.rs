@@ -7,7 +7,7 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::RateLimiter;
 use parking_lot::{Mutex, RwLock};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -22,9 +22,9 @@ struct Timed<T> {
 
 #[derive(Debug, Default)]
 struct SessionMaps {
-    by_key: HashMap<Key, Timed<SessionEntry>>,
-    by_account: HashMap<String, HashSet<Key>>,
-    by_sid: HashMap<(String, String), HashSet<Key>>,
+    by_key: KeyMap<Timed<SessionEntry>>,
+    by_account: HashMap<String, KeySet>,
+    by_sid: HashMap<(String, String), KeySet>,
 }
 
 impl SessionMaps {
@@ -85,10 +85,10 @@ type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, GovClock, NoOpM
 pub struct MemoryStore {
     clock: SharedClock,
     sessions: RwLock<SessionMaps>,
-    challenges: Mutex<HashMap<Key, Timed<ChallengeEntry>>>,
+    challenges: Mutex<KeyMap<Timed<ChallengeEntry>>>,
     failures: Mutex<HashMap<String, Timed<AccountFailures>>>,
-    flows: Mutex<HashMap<Key, Timed<Vec<u8>>>>,
-    marks: Mutex<HashMap<Key, Timed<()>>>,
+    flows: Mutex<KeyMap<Timed<Vec<u8>>>>,
+    marks: Mutex<KeyMap<Timed<()>>>,
     snapshots: Mutex<HashMap<String, Timed<Vec<u8>>>>,
     regulation: Mutex<HashMap<String, RegEntry>>,
     limiters: Mutex<HashMap<Quota, Arc<Keyed>>>,
@@ -122,7 +122,11 @@ impl MemoryStore {
     }
 }
 
-fn sweep_map<K: Clone + Eq + std::hash::Hash, V>(map: &mut HashMap<K, Timed<V>>, now: Instant, limit: usize) -> Vec<K> {
+fn sweep_map<K: Clone + Eq + std::hash::Hash, V, S: std::hash::BuildHasher>(
+    map: &mut HashMap<K, Timed<V>, S>,
+    now: Instant,
+    limit: usize,
+) -> Vec<K> {
     let dead: Vec<K> = map.iter().filter(|(_, t)| t.deadline <= now).map(|(k, _)| k.clone()).take(limit).collect();
     for k in &dead {
         map.remove(k);

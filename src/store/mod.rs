@@ -43,8 +43,78 @@ pub enum StoreError {
 }
 
 /// A store key: SHA-256 of a bearer token. Its `Debug` shows two bytes only.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Key(pub [u8; 32]);
+
+/// Hashed as its first eight bytes: a SHA-256 output is already spread evenly, and no client can choose it, so a map
+/// keyed by it needs neither the other 24 bytes nor a keyed hash against flooding.
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let [a, b, c, d, e, f, g, h, ..] = self.0;
+        state.write_u64(u64::from_ne_bytes([a, b, c, d, e, f, g, h]));
+    }
+}
+
+/// The hasher of maps keyed by a [`Key`] (alone or first in a tuple): the key's eight bytes, and what follows it,
+/// mixed with one multiply each. SipHash of all 32 bytes (the derived `Hash` under std's `RandomState`) cost about
+/// 250 instructions per look-up, and a proxied request makes three (docs/BENCHMARKS.md, finding 100).
+#[derive(Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // Odd multiplier (2^64 / golden ratio): a bijection, so an evenly spread key stays evenly spread in every bit.
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
+            self.write_u64(u64::from_ne_bytes(word));
+        }
+    }
+}
+
+#[cfg(test)]
+mod key_hasher_tests {
+    use super::*;
+    use std::hash::BuildHasher;
+
+    /// Equal keys hash equal; store keys spread over every bucket bit and every control bit a hash table reads; the
+    /// number after a key in a tuple (the assertion cache's service index) changes the hash.
+    #[test]
+    fn store_keys_spread_and_tuples_differ() {
+        let build = BuildKeyHasher::default();
+        let keys: Vec<Key> = (0..4096).map(|i| Key::of_token(&format!("token-{i}"))).collect();
+        assert_eq!(build.hash_one(keys[7]), build.hash_one(Key(keys[7].0)));
+        let hashes: Vec<u64> = keys.iter().map(|k| build.hash_one(k)).collect();
+        // 4,096 keys over 1,024 buckets leave about 19 empty; a hash that kept fewer bits would leave hundreds.
+        let buckets: std::collections::HashSet<u64> = hashes.iter().map(|h| h & 1023).collect();
+        assert!(buckets.len() > 990, "{} of 1024 low-bit buckets used", buckets.len());
+        let top: std::collections::HashSet<u64> = hashes.iter().map(|h| h >> 57).collect();
+        assert_eq!(top.len(), 128, "top seven bits (hashbrown's control byte)");
+        let by_service: std::collections::HashSet<u64> = (0..64usize).map(|s| build.hash_one((keys[0], s))).collect();
+        assert_eq!(by_service.len(), 64);
+        // Anything else hashed with it (a slice: its length, then its bytes) still hashes every byte.
+        assert_ne!(build.hash_one(b"abcdefghi".as_slice()), build.hash_one(b"abcdefghj".as_slice()));
+    }
+}
+
+/// Builds [`KeyHasher`]s.
+pub type BuildKeyHasher = std::hash::BuildHasherDefault<KeyHasher>;
+/// A map keyed by [`Key`]s, hashed by [`KeyHasher`].
+pub type KeyMap<V> = std::collections::HashMap<Key, V, BuildKeyHasher>;
+/// A set of [`Key`]s, hashed by [`KeyHasher`].
+pub type KeySet = std::collections::HashSet<Key, BuildKeyHasher>;
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
