@@ -284,6 +284,31 @@ pub fn set_cookie_sent_name(line: &str) -> &str {
     cookie_header_piece_name(pair.split_once('=').map_or(pair, |(_, value)| value))
 }
 
+/// A backend's `Clear-Site-Data` lines without what would clear cookies: the `"cookies"` directive dropped, `"*"`
+/// narrowed to the other types a browser clears (`"cache"`, `"storage"`, `"executionContexts"`), every other
+/// directive kept as written. A line left empty, or one that is not text (which a browser might still read), is
+/// dropped.
+pub fn clear_site_data_without_cookies<'a>(
+    lines: impl Iterator<Item = &'a http::HeaderValue>,
+) -> Vec<http::HeaderValue> {
+    lines
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|line| {
+            let kept: Vec<&str> = line
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .flat_map(|d| match d.trim_matches('"').to_ascii_lowercase().as_str() {
+                    "cookies" => vec![],
+                    "*" => vec!["\"cache\"", "\"storage\"", "\"executionContexts\""],
+                    _ => vec![d],
+                })
+                .collect();
+            (!kept.is_empty()).then(|| http::HeaderValue::from_str(&kept.join(", ")).ok()).flatten()
+        })
+        .collect()
+}
+
 /// [`cookie_piece_name`] of a Cookie header's piece, which has no `;`: the text before the first `=` (all of it
 /// without one), trimmed. The same name without parsing a `Cookie` (`proptests::cookies::piece_names_agree_with_the_crate`).
 pub(crate) fn cookie_header_piece_name(piece: &str) -> &str {
@@ -479,6 +504,22 @@ mod tests {
         ] {
             assert_eq!(set_cookie_sent_name(line), name, "{line:?}");
         }
+    }
+
+    /// A backend's Clear-Site-Data loses only what would clear cookies.
+    #[test]
+    fn clear_site_data_keeps_all_but_cookies() {
+        let lines = |vs: &[&str]| -> Vec<String> {
+            let values: Vec<http::HeaderValue> = vs.iter().map(|v| http::HeaderValue::from_str(v).unwrap()).collect();
+            clear_site_data_without_cookies(values.iter()).iter().map(|v| v.to_str().unwrap().to_string()).collect()
+        };
+        assert_eq!(lines(&["\"cache\", \"cookies\""]), ["\"cache\""]);
+        assert_eq!(lines(&["\"cookies\""]), Vec::<String>::new());
+        assert_eq!(lines(&["\"*\""]), ["\"cache\", \"storage\", \"executionContexts\""]);
+        assert_eq!(lines(&[" \"COOKIES\" ,\"storage\""]), ["\"storage\""]);
+        assert_eq!(lines(&["\"cache\"", "\"cookies\", \"storage\""]), ["\"cache\"", "\"storage\""]);
+        let odd = http::HeaderValue::from_bytes(b"\"cookies\", \"\xc3\xa5\"").unwrap();
+        assert!(clear_site_data_without_cookies(std::iter::once(&odd)).is_empty());
     }
 
     /// Exactly one valid Host header is required; a missing, repeated or malformed one is not.

@@ -626,6 +626,8 @@ static X_PORTVAKT_INSTITUTION: ::http::HeaderName = ::http::HeaderName::from_sta
 static X_PORTVAKT_ASSERTION: ::http::HeaderName = ::http::HeaderName::from_static("x-portvakt-assertion");
 static X_FORWARDED_FOR: ::http::HeaderName = ::http::HeaderName::from_static("x-forwarded-for");
 static X_FORWARDED_HOST: ::http::HeaderName = ::http::HeaderName::from_static("x-forwarded-host");
+/// `Clear-Site-Data` (W3C Clear Site Data), which `http` has no constant for.
+static CLEAR_SITE_DATA: ::http::HeaderName = ::http::HeaderName::from_static("clear-site-data");
 static X_FORWARDED_PROTO: ::http::HeaderName = ::http::HeaderName::from_static("x-forwarded-proto");
 /// At most this many header names are added to an upstream request (the nine above and `Host`).
 const UPSTREAM_HEADERS_ADDED: usize = 10;
@@ -959,6 +961,15 @@ impl Gateway {
             resp.remove_header(&::http::header::SET_COOKIE);
             for v in ours {
                 resp.append_header(::http::header::SET_COOKIE, v)?;
+            }
+        }
+        // Nor clear them all at once: `Clear-Site-Data: "cookies"` (or `"*"`) makes the browser drop every cookie of
+        // the origin, the gateway's session with them, so one service's logout would end the user's whole session.
+        if resp.headers.contains_key(&CLEAR_SITE_DATA) {
+            let kept = http::clear_site_data_without_cookies(resp.headers.get_all(&CLEAR_SITE_DATA).iter());
+            resp.remove_header(&CLEAR_SITE_DATA);
+            for v in kept {
+                resp.append_header(&CLEAR_SITE_DATA, v)?;
             }
         }
         Ok(())

@@ -150,6 +150,24 @@ async fn hop_by_hop_fields_end_at_the_gateway() {
     assert!(head.contains("x-portvakt-user: anna\r\n"), "{head}");
 }
 
+/// A backend's `Clear-Site-Data` cannot clear the gateway's cookies: its `"cookies"` directive is dropped and `"*"`
+/// narrowed, and its other directives reach the browser.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backends_clear_site_data_leaves_the_gateways_cookies_alone() {
+    const ANSWER: &[u8] = b"HTTP/1.1 200 OK\r\nClear-Site-Data: \"cache\", \"cookies\"\r\nClear-Site-Data: \"*\"\r\n\
+        Clear-Site-Data: \"cookies\"\r\ncontent-length: 2\r\n\r\nok";
+    let (response, _) = answered_through_the_gateway(ANSWER, |gw, cookie| {
+        format!("GET /signing/doc HTTP/1.1\r\nHost: {gw}\r\nCookie: {cookie}\r\n\r\n")
+    })
+    .await;
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert_eq!(
+        field_values(&response, "clear-site-data"),
+        ["\"cache\"", "\"cache\", \"storage\", \"executionContexts\""],
+        "{response}"
+    );
+}
+
 /// The values of one kind of header line in a head, in order (names compared without case).
 fn field_values<'a>(head: &'a str, name: &str) -> Vec<&'a str> {
     head.split("\r\n")
