@@ -626,11 +626,12 @@ static X_PORTVAKT_INSTITUTION: ::http::HeaderName = ::http::HeaderName::from_sta
 static X_PORTVAKT_ASSERTION: ::http::HeaderName = ::http::HeaderName::from_static("x-portvakt-assertion");
 static X_FORWARDED_FOR: ::http::HeaderName = ::http::HeaderName::from_static("x-forwarded-for");
 static X_FORWARDED_HOST: ::http::HeaderName = ::http::HeaderName::from_static("x-forwarded-host");
-/// `Clear-Site-Data` (W3C Clear Site Data), which `http` has no constant for.
-static CLEAR_SITE_DATA: ::http::HeaderName = ::http::HeaderName::from_static("clear-site-data");
 static X_FORWARDED_PROTO: ::http::HeaderName = ::http::HeaderName::from_static("x-forwarded-proto");
 /// At most this many header names are added to an upstream request (the nine above and `Host`).
 const UPSTREAM_HEADERS_ADDED: usize = 10;
+
+/// `Clear-Site-Data` (W3C Clear Site Data), which `http` has no constant for; checked in backends' answers.
+static CLEAR_SITE_DATA: ::http::HeaderName = ::http::HeaderName::from_static("clear-site-data");
 
 #[async_trait]
 impl ProxyHttp for Gateway {
@@ -750,7 +751,8 @@ impl ProxyHttp for Gateway {
         finished(self.upstream_headers(session, up, ctx))
     }
 
-    /// The backend's Set-Cookie lines checked (nothing awaited), before the future is made: see `logging`.
+    /// The backend's Set-Cookie and Clear-Site-Data lines checked (nothing awaited), before the future is made: see
+    /// `logging`.
     fn response_filter<'life0, 'life1, 'life2, 'life3, 'async_trait>(
         &'life0 self,
         _session: &'life1 mut Session,
