@@ -318,20 +318,26 @@ pub(crate) fn cookie_header_piece_name(piece: &str) -> &str {
 /// Removes the named cookies, keeping every other cookie as sent (byte for byte, whatever its value holds); drops the
 /// Cookie header if nothing remains.
 pub fn strip_cookies(req: &mut RequestHeader, names: &[String]) {
-    let ours = |(_, name): &(&[u8], &[u8])| names.iter().any(|x| x.as_bytes() == *name);
-    if !named_pieces(req).any(|p| ours(&p)) {
-        return;
-    }
-    // The rest written straight into the new value: one allocation when anything is kept, none when nothing is (no
-    // list of pieces to join).
+    let ours = |name: &[u8]| names.iter().any(|x| x.as_bytes() == name);
+    // One pass: the rest written straight into the new value (one allocation when anything is kept, no list of
+    // pieces to join), which replaces the header only if one of ours was there. On the proxied path one always is
+    // (the session), so a first pass asking whether any is ours read every piece twice.
     let mut kept: Vec<u8> = Vec::new();
-    for (piece, _) in named_pieces(req).filter(|p| !ours(p)) {
+    let mut stripped = false;
+    for (piece, name) in named_pieces(req) {
+        if ours(name) {
+            stripped = true;
+            continue;
+        }
         if kept.is_empty() {
             kept.reserve(req.headers.get_all(http::header::COOKIE).into_iter().map(|v| v.len() + 2).sum());
         } else {
             kept.extend_from_slice(b"; ");
         }
         kept.extend_from_slice(piece);
+    }
+    if !stripped {
+        return;
     }
     req.remove_header(&http::header::COOKIE);
     // Pieces of valid values joined by "; " make a valid value (checked, not copied).
