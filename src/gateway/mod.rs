@@ -947,10 +947,9 @@ impl Gateway {
     /// What `response_filter` does: a backend must not overwrite or clear the gateway's own cookies.
     fn backend_cookies_kept_off(&self, resp: &mut ResponseHeader) -> Result<()> {
         // A backend must not overwrite or clear the gateway's own cookies.
-        let ours: Vec<::http::HeaderValue> = resp
-            .headers
-            .get_all(::http::header::SET_COOKIE)
-            .into_iter()
+        let lines = resp.headers.get_all(::http::header::SET_COOKIE);
+        let kept: Vec<::http::HeaderValue> = lines
+            .iter()
             .filter(|v| {
                 // Read as text with any byte beyond ASCII replaced: such a byte in a line must not hide its name.
                 let line = String::from_utf8_lossy(v.as_bytes());
@@ -959,9 +958,9 @@ impl Gateway {
             })
             .cloned()
             .collect();
-        if ours.len() != resp.headers.get_all(::http::header::SET_COOKIE).into_iter().count() {
+        if kept.len() != lines.iter().count() {
             resp.remove_header(&::http::header::SET_COOKIE);
-            for v in ours {
+            for v in kept {
                 resp.append_header(::http::header::SET_COOKIE, v)?;
             }
         }
