@@ -375,26 +375,48 @@ fn from_digits(bytes: &[u8]) -> Option<u64> {
 /// 8.6](https://www.rfc-editor.org/rfc/rfc9110#section-8.6) this lets identical
 /// duplicates (e.g. `Content-Length: 42, 42`) be collapsed to a single value
 /// while genuinely conflicting framing is rejected.
+// Portvakt patch (PATCH.md, section 18): the framing reads `content_length_fields`; the tests read this.
+#[cfg(test)]
 pub(crate) fn content_length_parse_all(headers: &HMap) -> Option<u64> {
+    content_length_fields(headers).ok().flatten()
+}
+
+/// Portvakt patch (PATCH.md, section 18): every `Content-Length` value read in
+/// one look-up, as bytes: `Ok(None)` when there is none, `Err(())` when the
+/// values are unparseable or disagree, `Ok(Some(n))` otherwise.
+///
+/// Reads what 0.9.1's `content_length_parse_all` read through `to_str`, `split`
+/// and `trim`: a byte that `to_str` refuses (a control or one beyond ASCII) is
+/// neither a digit nor optional whitespace, so it fails the token it is in.
+fn content_length_fields(headers: &HMap) -> std::result::Result<Option<u64>, ()> {
     // If multiple Content-Length headers were sent, everything can still be
     // alright if they all contain the same value, and all parse correctly. If
     // not, then it's an error.
     let mut content_length: Option<u64> = None;
     for value in headers.get_all(header::CONTENT_LENGTH) {
-        // A non-visible-ASCII value can't be a valid Content-Length, so the
-        // framing is ambiguous.
-        let line = value.to_str().ok()?;
-        for v in line.split(',') {
-            let n = from_digits(v.trim().as_bytes())?;
+        for v in value.as_bytes().split(|&b| b == b',') {
+            let n = from_digits(trim_ows(v)).ok_or(())?;
             match content_length {
                 None => content_length = Some(n),
-                Some(prev) if prev != n => return None,
+                Some(prev) if prev != n => return Err(()),
                 Some(_) => {}
             }
         }
     }
 
-    content_length
+    Ok(content_length)
+}
+
+/// `v` without leading and trailing optional whitespace (RFC 9110: spaces and
+/// horizontal tabs; `str::trim` removes no other byte that `to_str` allows).
+fn trim_ows(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
 }
 
 /// Resolve the framing `Content-Length` of a message following hyper's decode
@@ -402,8 +424,10 @@ pub(crate) fn content_length_parse_all(headers: &HMap) -> Option<u64> {
 /// present but cannot be resolved to a single value (conflicting duplicates or
 /// an unparseable value), or `None` when the header is absent.
 pub(crate) fn content_length_for_framing(headers: &HMap) -> Result<Option<usize>> {
-    match content_length_parse_all(headers) {
-        Some(cl) => {
+    // Portvakt patch (PATCH.md, section 18): absent and invalid told apart in
+    // the same look-up, not by a second one.
+    match content_length_fields(headers) {
+        Ok(Some(cl)) => {
             // Content-Length frames the body, so a value that does not fit in
             // `usize` cannot be represented and must not be silently truncated
             // (which would misframe bodies larger than `usize::MAX`, e.g. on
@@ -418,13 +442,13 @@ pub(crate) fn content_length_for_framing(headers: &HMap) -> Result<Option<usize>
                 )
             })
         }
-        None if headers.contains_key(header::CONTENT_LENGTH) => {
+        Err(()) => {
             // debug, not warn: per-message, client-influenced; avoids log floods
             // under adversarial load. The error is returned to the caller.
             debug!("invalid Content-Length header");
             Error::e_explain(InvalidHTTPHeader, "invalid Content-Length header")
         }
-        None => Ok(None),
+        Ok(None) => Ok(None),
     }
 }
 
@@ -565,6 +589,63 @@ mod test {
             headers.append(CONTENT_LENGTH, (*value).try_into().unwrap());
         }
         assert_eq!(content_length_parse_all(&headers), expected);
+    }
+
+    /// 0.9.1's `content_length_parse_all`, kept to compare the patched one with (PATCH.md, section 18).
+    fn content_length_parse_all_0_9_1(headers: &HMap) -> Option<u64> {
+        let mut content_length: Option<u64> = None;
+        for value in headers.get_all(header::CONTENT_LENGTH) {
+            let line = value.to_str().ok()?;
+            for v in line.split(',') {
+                let n = from_digits(v.trim().as_bytes())?;
+                match content_length {
+                    None => content_length = Some(n),
+                    Some(prev) if prev != n => return None,
+                    Some(_) => {}
+                }
+            }
+        }
+        content_length
+    }
+
+    /// Every value of up to four bytes over digits, list and whitespace bytes, signs, a letter and bytes beyond
+    /// ASCII, alone and as two header lines, reads as 0.9.1 read it; and `content_length_for_framing` errs exactly
+    /// when a value is present and does not reconcile.
+    #[test]
+    fn content_length_reads_as_0_9_1_did() {
+        const ALPHABET: &[u8] = b"05 \t,+-a\xc3\xff";
+        let mut values: Vec<Vec<u8>> = vec![vec![]];
+        let mut last: Vec<Vec<u8>> = vec![vec![]];
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|v| ALPHABET.iter().map(move |&b| [v.as_slice(), &[b]].concat()))
+                .collect();
+            values.extend(last.iter().cloned());
+        }
+        let check = |lines: &[&[u8]]| {
+            let mut headers = HMap::new();
+            for line in lines {
+                headers.append(CONTENT_LENGTH, HeaderValue::from_bytes(line).unwrap());
+            }
+            let expected = content_length_parse_all_0_9_1(&headers);
+            assert_eq!(content_length_parse_all(&headers), expected, "{lines:?}");
+            match content_length_for_framing(&headers) {
+                Ok(Some(n)) => assert_eq!(Some(n as u64), expected, "{lines:?}"),
+                Ok(None) => assert!(lines.is_empty(), "{lines:?}"),
+                Err(_) => assert!(!lines.is_empty() && expected.is_none(), "{lines:?}"),
+            }
+        };
+        check(&[]);
+        for v in &values {
+            check(&[v]);
+        }
+        let short: Vec<&Vec<u8>> = values.iter().filter(|v| v.len() <= 2).collect();
+        for a in &short {
+            for b in &short {
+                check(&[a, b]);
+            }
+        }
     }
 
     #[test]
