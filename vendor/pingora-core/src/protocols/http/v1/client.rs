@@ -441,8 +441,12 @@ impl HttpSession {
     /// Similar to [`Self::read_response()`], read the response header and then return a copy of it.
     pub async fn read_resp_header_parts(&mut self) -> Result<Box<ResponseHeader>> {
         self.read_response().await?;
+        // Portvakt patch (PATCH.md, section 19): the parsed head, with the room section 12 made in both header maps,
+        // goes to the caller, and the session keeps an equal clone. A clone's entry vectors are exactly full, so the
+        // `Date` and `Connection` a downstream session adds to the head it writes grew each of them once.
         // safe to unwrap because it is just read
-        Ok(Box::new(self.resp_header().unwrap().clone()))
+        let kept = Box::new(self.resp_header().unwrap().clone());
+        Ok(self.response_header.replace(kept).unwrap())
     }
 
     /// Return a reference of the [`ResponseHeader`] if the response is read
