@@ -25,7 +25,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::{oneshot, watch, Notify, OwnedMutexGuard};
 
-use super::lru::Lru;
+use super::lru::{BuildMixHasher, Lru};
 use futures::FutureExt;
 
 type GroupKey = u64;
@@ -186,7 +186,8 @@ type Pool<S> = PoolNode<PoolConnection<S>>;
 /// be picked up by another user/request.
 pub struct ConnectionPool<S> {
     // Concurrent per-key pool index; each value handles per-key connection storage.
-    pools: DashMap<GroupKey, Arc<Pool<S>>>,
+    // Portvakt patch (PATCH.md, section 2): keys hashed with one multiply (`MixHasher`), not SipHash.
+    pools: DashMap<GroupKey, Arc<Pool<S>>, BuildMixHasher>,
     lru: Lru<ID, ConnectionMeta>,
     // Portvakt patch (PATCH.md, section 1): how many nodes, empty ones included, the map may hold before a release
     // under a new key sweeps out the empty ones.
@@ -200,7 +201,7 @@ impl<S> ConnectionPool<S> {
     /// or above `size`, the least recently used connection is dropped.
     pub fn new(size: usize) -> Self {
         ConnectionPool {
-            pools: DashMap::with_capacity(size),
+            pools: DashMap::with_capacity_and_hasher(size, BuildMixHasher::default()),
             lru: Lru::new(size),
             max_nodes: size.saturating_mul(2).max(16),
         }

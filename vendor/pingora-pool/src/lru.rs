@@ -12,10 +12,9 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-use core::hash::{Hash, Hasher};
+use core::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use lru::LruCache;
 use parking_lot::Mutex;
-use std::collections::hash_map::DefaultHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -83,9 +82,9 @@ where
 
     #[inline]
     fn shard(&self, key: &K) -> &Mutex<LruCache<K, Node<T>>> {
-        let mut hasher = DefaultHasher::new();
-        key.hash(&mut hasher);
-        &self.lrus[(hasher.finish() as usize) % N_SHARDS]
+        // Portvakt patch (PATCH.md, section 2): one multiply, not SipHash, for a socket number.
+        let hash = BuildMixHasher::default().hash_one(key);
+        &self.lrus[(hash as usize) % N_SHARDS]
     }
 
     /// Drain to `size - headroom` by globally oldest `order`.
@@ -184,9 +183,67 @@ where
     }
 }
 
+/// Portvakt patch (PATCH.md, section 2): hashes what the pool is keyed by, group keys (already hashes of a peer) and
+/// socket numbers (handed out by the kernel), with one multiply per word. Neither is chosen by a client, so
+/// SipHash's protection against chosen collisions buys nothing, and it cost more than the rest of a look-up.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct MixHasher(u64);
+
+/// Builds [`MixHasher`]s.
+pub(crate) type BuildMixHasher = BuildHasherDefault<MixHasher>;
+
+impl Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // Fibonacci hashing: the odd multiplier spreads consecutive numbers over the high bits (a shard, a hash
+        // table's control bytes) and keeps the low bits (its buckets) as distinct as the numbers' own.
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_i32(&mut self, n: i32) {
+        self.write_u64(u64::from(n as u32));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Portvakt patch (PATCH.md, section 2).
+    #[test]
+    fn mix_hasher_spreads_sockets_over_shards_and_keys_over_a_tables_bits() {
+        let build = BuildMixHasher::default();
+        // Consecutive socket numbers fill the 16 LRU shards evenly.
+        let mut shards = [0usize; N_SHARDS];
+        for fd in 3..(3 + 64 * N_SHARDS as i32) {
+            shards[(build.hash_one(fd) as usize) % N_SHARDS] += 1;
+        }
+        assert_eq!(shards, [64; N_SHARDS]);
+        // Consecutive group keys use all 128 values of the top seven bits (a table's control bytes) and 1,024
+        // distinct low bits (its buckets).
+        let hashes: Vec<u64> = (0..1_024u64).map(|k| build.hash_one(k)).collect();
+        let top: std::collections::HashSet<u64> = hashes.iter().map(|h| h >> 57).collect();
+        let low: std::collections::HashSet<u64> = hashes.iter().map(|h| h & 1023).collect();
+        assert_eq!(top.len(), 128);
+        assert_eq!(low.len(), 1024);
+    }
     use futures::FutureExt;
     use log::debug;
 
