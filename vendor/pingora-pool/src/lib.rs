@@ -26,3 +26,5 @@ mod connection;
 mod lru;
 
 pub use connection::{ConnectionMeta, ConnectionPool, PoolNode};
+// Portvakt patch (PATCH.md, section 2): pingora-core's list of idle connections hashes socket numbers with it too.
+pub use lru::{BuildMixHasher, MixHasher};

@@ -187,10 +187,10 @@ where
 /// socket numbers (handed out by the kernel), with one multiply per word. Neither is chosen by a client, so
 /// SipHash's protection against chosen collisions buys nothing, and it cost more than the rest of a look-up.
 #[derive(Default, Clone, Copy)]
-pub(crate) struct MixHasher(u64);
+pub struct MixHasher(u64);
 
 /// Builds [`MixHasher`]s.
-pub(crate) type BuildMixHasher = BuildHasherDefault<MixHasher>;
+pub type BuildMixHasher = BuildHasherDefault<MixHasher>;
 
 impl Hasher for MixHasher {
     fn finish(&self) -> u64 {
@@ -236,8 +236,9 @@ mod tests {
             shards[(build.hash_one(fd) as usize) % N_SHARDS] += 1;
         }
         assert_eq!(shards, [64; N_SHARDS]);
-        // Consecutive group keys use all 128 values of the top seven bits (a table's control bytes) and 1,024
-        // distinct low bits (its buckets).
+        // Consecutive group keys (and socket numbers, which hash as the same `u64`s: pingora-core's list of idle
+        // connections is keyed by them) use all 128 values of the top seven bits (a table's control bytes) and
+        // 1,024 distinct low bits (its buckets).
         let hashes: Vec<u64> = (0..1_024u64).map(|k| build.hash_one(k)).collect();
         let top: std::collections::HashSet<u64> = hashes.iter().map(|h| h >> 57).collect();
         let low: std::collections::HashSet<u64> = hashes.iter().map(|h| h & 1023).collect();

@@ -9,9 +9,8 @@
 use super::test_reusable_stream;
 use crate::protocols::{Stream, UniqueIDType};
 use log::debug;
-use pingora_pool::{ConnectionMeta, ConnectionPool};
+use pingora_pool::{BuildMixHasher, ConnectionMeta, ConnectionPool};
 use std::collections::hash_map::{self, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -43,8 +42,9 @@ impl Entry {
 
 #[derive(Default)]
 struct State {
-    // By socket: a listed connection holds its descriptor open, so no two listed connections share one.
-    idle: HashMap<UniqueIDType, Entry, BuildHasherDefault<SocketHasher>>,
+    // By socket: a listed connection holds its descriptor open, so no two listed connections share one. Socket
+    // numbers come from the kernel, so they are hashed with pingora-pool's multiply (its patch 03), not SipHash.
+    idle: HashMap<UniqueIDType, Entry, BuildMixHasher>,
     sweeping: bool,
 }
 
@@ -163,37 +163,6 @@ impl IdleSet {
     }
 }
 
-/// Hashes a socket number with one multiply. No client chooses the numbers (the kernel hands out the lowest free
-/// descriptor), so SipHash's protection buys nothing here, and it cost more than the rest of a look-up.
-#[derive(Default)]
-struct SocketHasher(u64);
-
-impl Hasher for SocketHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        // Fibonacci hashing: the odd multiplier spreads consecutive numbers over the high bits the table's control
-        // bytes are taken from, and keeps the low bits distinct.
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-
-    fn write_i32(&mut self, n: i32) {
-        self.write_u64(u64::from(n as u32));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
-
 /// Clears the running flag when the sweep task ends other than by finding the pool empty (its runtime stopped).
 struct SweepFlag {
     set: Weak<IdleSet>,
@@ -207,23 +176,5 @@ impl Drop for SweepFlag {
                 set.state.lock().sweeping = false;
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::hash::BuildHasher;
-
-    /// Socket numbers as the kernel hands them out, one after another, spread over the bits a hash table reads: the
-    /// top seven (its control bytes) and the low ones (its buckets).
-    #[test]
-    fn consecutive_sockets_spread_over_the_tables_bits() {
-        let build = BuildHasherDefault::<SocketHasher>::default();
-        let hashes: Vec<u64> = (3..1_027).map(|fd: UniqueIDType| build.hash_one(fd)).collect();
-        let top: std::collections::HashSet<u64> = hashes.iter().map(|h| h >> 57).collect();
-        let low: std::collections::HashSet<u64> = hashes.iter().map(|h| h & 1023).collect();
-        assert_eq!(top.len(), 128, "all 128 control-byte values are used");
-        assert_eq!(low.len(), 1024, "1,024 sockets take 1,024 buckets");
     }
 }
