@@ -371,7 +371,7 @@ impl Sessions {
     fn entry(&self, rec: &SessionRecord) -> Result<crate::store::SessionEntry, StoreError> {
         let data = serde_json::to_vec(rec).map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?;
         Ok(crate::store::SessionEntry {
-            account: account_of(rec),
+            account: account_of(rec).into(),
             eid: rec.eid.is_some(),
             eid_sid: rec.eid.as_ref().and_then(|e| {
                 e.sid.as_ref().map(|sid| crate::store::EidSid { provider: e.provider.clone(), sid: sid.clone() })
@@ -379,7 +379,7 @@ impl Sessions {
             created: rec.created,
             last_seen: rec.last_seen,
             expires: rec.created.plus(self.settings.absolute_lifetime),
-            data,
+            data: data.into(),
         })
     }
 

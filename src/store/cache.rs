@@ -177,7 +177,7 @@ impl SessionStore for CachedSessions {
     }
 
     async fn end_all_of(&self, account: &str, scope: SessionScope) -> Result<usize, StoreError> {
-        self.forget(|_, e| e.account == account && (scope == SessionScope::All || e.eid));
+        self.forget(|_, e| &*e.account == account && (scope == SessionScope::All || e.eid));
         self.inner.end_all_of(account, scope).await
     }
 
@@ -290,7 +290,7 @@ mod tests {
             created: now,
             last_seen: now,
             expires: now.plus(Duration::from_secs(3600)),
-            data: b"{}".to_vec(),
+            data: b"{}".as_slice().into(),
         }
     }
 

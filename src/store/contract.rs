@@ -86,7 +86,7 @@ fn session(b: &Backend, account: &str, eid_sid: Option<(&str, &str)>) -> Session
         created: now,
         last_seen: now,
         expires: now.plus(Duration::from_secs(12 * 3600)),
-        data: format!("record of {account}").into_bytes(),
+        data: format!("record of {account}").into_bytes().into(),
     }
 }
 
@@ -135,10 +135,13 @@ pub async fn sessions_rotate(b: &Backend) {
     let s = &b.stores.sessions;
     s.create(&key(1), session(b, "staff:anna", None), 15 * MIN).await.unwrap();
     let mut next = session(b, "staff:anna", None);
-    next.data = b"stepped up".to_vec();
+    next.data = b"stepped up".as_slice().into();
     assert!(s.rotate(&key(1), &key(2), next.clone(), 15 * MIN).await.unwrap());
     assert!(s.get_and_touch(&key(1), touch(b), 15 * MIN).await.unwrap().is_none());
-    assert_eq!(s.get_and_touch(&key(2), touch(b), 15 * MIN).await.unwrap().unwrap().data, b"stepped up");
+    assert_eq!(
+        s.get_and_touch(&key(2), touch(b), 15 * MIN).await.unwrap().unwrap().data,
+        b"stepped up".as_slice().into()
+    );
     assert!(!s.rotate(&key(1), &key(3), next, 15 * MIN).await.unwrap(), "old key is gone");
     assert!(s.get_and_touch(&key(3), touch(b), 15 * MIN).await.unwrap().is_none());
     // The index follows the rotation: ending the account's sessions ends the new one.

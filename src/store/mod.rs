@@ -23,6 +23,7 @@ pub mod sqlite;
 
 use crate::clock::Instant;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why a store operation failed. None of these is ever read as "no session" or "allowed".
@@ -81,6 +82,22 @@ impl std::hash::Hasher for KeyHasher {
             word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
             self.write_u64(u64::from_ne_bytes(word));
         }
+    }
+}
+
+#[cfg(test)]
+mod session_entry_tests {
+    use super::*;
+
+    /// A session entry as SQLite keeps it (sealed JSON): the shared `account` and `data` write and read the text
+    /// their former `String` and `Vec<u8>` did, so a database written before reads the same after an upgrade.
+    #[test]
+    fn session_entries_keep_their_json() {
+        let written_before = r#"{"account":"staff:anna","eid":true,"eid_sid":{"provider":"idporten","sid":"s-1"},"created":1,"last_seen":2,"expires":3,"data":[123,125]}"#;
+        let entry: SessionEntry = serde_json::from_str(written_before).unwrap();
+        assert_eq!(&*entry.account, "staff:anna");
+        assert_eq!(&*entry.data, b"{}");
+        assert_eq!(serde_json::to_string(&entry).unwrap(), written_before);
     }
 }
 
@@ -145,8 +162,9 @@ pub struct EidSid {
 /// A session as the store holds it: the indexed facts, and the domain's record as opaque bytes.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionEntry {
-    /// The account ("realm:username"), indexed for [`SessionStore::end_all_of`].
-    pub account: String,
+    /// The account ("realm:username"), indexed for [`SessionStore::end_all_of`]. Shared, like `data`, so that a
+    /// store hit (memory, or the cache in front of SQLite and Redis) hands the entry out without copying it.
+    pub account: Arc<str>,
     /// Whether the login used eID (selects sessions for [`SessionScope::EidOnly`]).
     pub eid: bool,
     /// The provider session, indexed for [`SessionStore::end_by_eid_sid`].
@@ -158,7 +176,7 @@ pub struct SessionEntry {
     /// The absolute end of the session, whatever its activity.
     pub expires: Instant,
     /// The domain's session record, serialised; sealed at rest by persistent backends.
-    pub data: Vec<u8>,
+    pub data: Arc<[u8]>,
 }
 
 impl fmt::Debug for SessionEntry {

@@ -1049,7 +1049,7 @@ mod tests {
             created: now,
             last_seen: now,
             expires: now.plus(Duration::from_secs(3600)),
-            data: b"Anna Lindqvist".to_vec(),
+            data: b"Anna Lindqvist".as_slice().into(),
         };
         SessionStore::create(&s, &key, entry, Duration::from_secs(900)).await.unwrap();
         let link = EidLink { provider: "idporten".into(), person_id: "12345678901".into(), linked_at: now };

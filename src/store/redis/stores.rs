@@ -443,13 +443,13 @@ impl RedisStore {
         let plain = self.secrets.open(ad, v)?;
         let s: SealedSession = from_json(&plain, "a session")?;
         Ok(SessionEntry {
-            account: s.account,
+            account: s.account.into(),
             eid: s.eid,
             eid_sid: s.eid_sid,
             created: s.created,
             last_seen: Instant(t),
             expires: s.expires,
-            data: s.data,
+            data: s.data.into(),
         })
     }
 
@@ -458,12 +458,12 @@ impl RedisStore {
         let sealed = self.secrets.seal(
             &ad,
             &to_json(&SealedSession {
-                account: entry.account.clone(),
+                account: entry.account.to_string(),
                 eid: entry.eid,
                 eid_sid: entry.eid_sid.clone(),
                 created: entry.created,
                 expires: entry.expires,
-                data: entry.data.clone(),
+                data: entry.data.to_vec(),
             })?,
         )?;
         let k = self.redis.key(&suffix);
