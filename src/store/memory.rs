@@ -23,7 +23,7 @@ struct Timed<T> {
 #[derive(Debug, Default)]
 struct SessionMaps {
     by_key: KeyMap<Timed<SessionEntry>>,
-    by_account: HashMap<std::sync::Arc<str>, KeySet>,
+    by_account: HashMap<Arc<str>, KeySet>,
     by_sid: HashMap<(String, String), KeySet>,
 }
 

@@ -85,21 +85,12 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
-#[cfg(test)]
-mod session_entry_tests {
-    use super::*;
-
-    /// A session entry as SQLite keeps it (sealed JSON): the shared `account` and `data` write and read the text
-    /// their former `String` and `Vec<u8>` did, so a database written before reads the same after an upgrade.
-    #[test]
-    fn session_entries_keep_their_json() {
-        let written_before = r#"{"account":"staff:anna","eid":true,"eid_sid":{"provider":"idporten","sid":"s-1"},"created":1,"last_seen":2,"expires":3,"data":[123,125]}"#;
-        let entry: SessionEntry = serde_json::from_str(written_before).unwrap();
-        assert_eq!(&*entry.account, "staff:anna");
-        assert_eq!(&*entry.data, b"{}");
-        assert_eq!(serde_json::to_string(&entry).unwrap(), written_before);
-    }
-}
+/// Builds [`KeyHasher`]s.
+pub type BuildKeyHasher = std::hash::BuildHasherDefault<KeyHasher>;
+/// A map keyed by [`Key`]s, hashed by [`KeyHasher`].
+pub type KeyMap<V> = std::collections::HashMap<Key, V, BuildKeyHasher>;
+/// A set of [`Key`]s, hashed by [`KeyHasher`].
+pub type KeySet = std::collections::HashSet<Key, BuildKeyHasher>;
 
 #[cfg(test)]
 mod key_hasher_tests {
@@ -125,13 +116,6 @@ mod key_hasher_tests {
         assert_ne!(build.hash_one(b"abcdefghi".as_slice()), build.hash_one(b"abcdefghj".as_slice()));
     }
 }
-
-/// Builds [`KeyHasher`]s.
-pub type BuildKeyHasher = std::hash::BuildHasherDefault<KeyHasher>;
-/// A map keyed by [`Key`]s, hashed by [`KeyHasher`].
-pub type KeyMap<V> = std::collections::HashMap<Key, V, BuildKeyHasher>;
-/// A set of [`Key`]s, hashed by [`KeyHasher`].
-pub type KeySet = std::collections::HashSet<Key, BuildKeyHasher>;
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -187,6 +171,22 @@ impl fmt::Debug for SessionEntry {
             .field("last_seen", &self.last_seen)
             .field("expires", &self.expires)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod session_entry_tests {
+    use super::*;
+
+    /// A session entry as SQLite keeps it (sealed JSON): the shared `account` and `data` write and read the text
+    /// their former `String` and `Vec<u8>` did, so a database written before reads the same after an upgrade.
+    #[test]
+    fn session_entries_keep_their_json() {
+        let written_before = r#"{"account":"staff:anna","eid":true,"eid_sid":{"provider":"idporten","sid":"s-1"},"created":1,"last_seen":2,"expires":3,"data":[123,125]}"#;
+        let entry: SessionEntry = serde_json::from_str(written_before).unwrap();
+        assert_eq!(&*entry.account, "staff:anna");
+        assert_eq!(&*entry.data, b"{}");
+        assert_eq!(serde_json::to_string(&entry).unwrap(), written_before);
     }
 }
 

@@ -300,13 +300,14 @@ return 1
 /// What of a session is sealed: everything but `last_seen` (kept in clear as `t` so a touch needs no re-seal).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct SealedSession {
-    account: String,
+    // Shared as in `SessionEntry`: written and read without copying the account or the record.
+    account: std::sync::Arc<str>,
     eid: bool,
     eid_sid: Option<EidSid>,
     created: Instant,
     expires: Instant,
     #[serde(with = "b64")]
-    data: Vec<u8>,
+    data: std::sync::Arc<[u8]>,
 }
 
 /// What of a challenge is sealed: the account and channel (the code is a MAC in clear, the counts are numbers).
@@ -324,9 +325,9 @@ mod b64 {
         s.serialize_str(&base64::engine::general_purpose::STANDARD_NO_PAD.encode(v))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<std::sync::Arc<[u8]>, D::Error> {
         let s = String::deserialize(d)?;
-        base64::engine::general_purpose::STANDARD_NO_PAD.decode(s).map_err(serde::de::Error::custom)
+        base64::engine::general_purpose::STANDARD_NO_PAD.decode(s).map(Into::into).map_err(serde::de::Error::custom)
     }
 }
 
@@ -443,13 +444,13 @@ impl RedisStore {
         let plain = self.secrets.open(ad, v)?;
         let s: SealedSession = from_json(&plain, "a session")?;
         Ok(SessionEntry {
-            account: s.account.into(),
+            account: s.account,
             eid: s.eid,
             eid_sid: s.eid_sid,
             created: s.created,
             last_seen: Instant(t),
             expires: s.expires,
-            data: s.data.into(),
+            data: s.data,
         })
     }
 
@@ -458,12 +459,12 @@ impl RedisStore {
         let sealed = self.secrets.seal(
             &ad,
             &to_json(&SealedSession {
-                account: entry.account.to_string(),
+                account: entry.account.clone(),
                 eid: entry.eid,
                 eid_sid: entry.eid_sid.clone(),
                 created: entry.created,
                 expires: entry.expires,
-                data: entry.data.to_vec(),
+                data: entry.data.clone(),
             })?,
         )?;
         let k = self.redis.key(&suffix);
