@@ -633,6 +633,15 @@ const UPSTREAM_HEADERS_ADDED: usize = 10;
 /// `Clear-Site-Data` (W3C Clear Site Data), which `http` has no constant for; checked in backends' answers.
 static CLEAR_SITE_DATA: ::http::HeaderName = ::http::HeaderName::from_static("clear-site-data");
 
+/// Every line of `name` in `resp` replaced by `lines`, in their order (none left when `lines` is empty).
+fn replace_lines(resp: &mut ResponseHeader, name: &::http::HeaderName, lines: Vec<::http::HeaderValue>) -> Result<()> {
+    resp.remove_header(name);
+    for v in lines {
+        resp.append_header(name, v)?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl ProxyHttp for Gateway {
     type CTX = Ctx;
@@ -959,20 +968,14 @@ impl Gateway {
             .cloned()
             .collect();
         if kept.len() != lines.iter().count() {
-            resp.remove_header(&::http::header::SET_COOKIE);
-            for v in kept {
-                resp.append_header(::http::header::SET_COOKIE, v)?;
-            }
+            replace_lines(resp, &::http::header::SET_COOKIE, kept)?;
         }
         // Nor clear them all at once: `Clear-Site-Data: "cookies"` (or `"*"`) makes the browser drop every cookie of
         // the origin, the gateway's session with them, so one service's logout would end the user's whole session.
         // A walk over the answer's few names: about 60 instructions, where a look-up hashing this custom name took 290.
         if resp.headers.keys().any(|k| *k == CLEAR_SITE_DATA) {
             let kept = http::clear_site_data_without_cookies(resp.headers.get_all(&CLEAR_SITE_DATA).iter());
-            resp.remove_header(&CLEAR_SITE_DATA);
-            for v in kept {
-                resp.append_header(&CLEAR_SITE_DATA, v)?;
-            }
+            replace_lines(resp, &CLEAR_SITE_DATA, kept)?;
         }
         Ok(())
     }
