@@ -151,3 +151,53 @@ async fn a_connection_wakes_only_the_thread_that_runs_it() {
     .unwrap();
     assert!(report.is_empty(), "20 requests on one connection woke both worker threads:\n{}", report.join("\n"));
 }
+
+/// Connections kept open at once (a load balancer's, or a handful of busy clients') are spread evenly over the worker
+/// threads: 16 connections on four threads run 4 on each. pingora 0.9.1 put each new connection on a thread picked at
+/// random, which spreads 16 evenly over four threads in one run of 68; a thread with more then serves a burst alone
+/// while another idles. vendor/pingora-runtime patch 02 places each on the thread with the fewest open.
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_open_at_once_are_spread_evenly_over_the_threads() {
+    let backends = Backends::start(1);
+    let (gw, port, _dir) = start(4, backends.addrs[0]).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let cookie = {
+        let c = client_from(INTERNAL);
+        login(&c, &base, "anna", PASSWORD, "/expense/", "portvakt", None).await.cookie.expect("logged in")
+        // The login's connection closes here: only the connections below stay open.
+    };
+    let pid = gw.0.id();
+    let per_thread = tokio::task::spawn_blocking(move || {
+        // Give the gateway a moment to see the login's connection close.
+        std::thread::sleep(Duration::from_millis(100));
+        let mut conns: Vec<TcpStream> = (0..16)
+            .map(|_| {
+                let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                s.set_nodelay(true).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                assert_eq!(get(&mut s, "/expense/warm", &cookie), 200);
+                s
+            })
+            .collect();
+        // Which thread runs each connection: the one its requests wake, with the threads idle between requests.
+        let threads = worker_switches(pid).len();
+        assert_eq!(threads, 4, "four worker threads");
+        let mut per_thread = vec![0; threads];
+        for (conn, s) in conns.iter_mut().enumerate() {
+            std::thread::sleep(Duration::from_millis(5));
+            let before = worker_switches(pid);
+            for i in 0..10 {
+                assert_eq!(get(s, &format!("/expense/{conn}/{i}"), &cookie), 200);
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            let woken: Vec<u64> = worker_switches(pid).iter().zip(&before).map(|((_, a), (_, b))| a - b).collect();
+            let (runs_on, most) = woken.iter().enumerate().max_by_key(|(_, w)| **w).unwrap();
+            assert!(*most >= 5, "connection {conn}: 10 requests should wake their thread: {woken:?}");
+            per_thread[runs_on] += 1;
+        }
+        per_thread
+    })
+    .await
+    .unwrap();
+    assert_eq!(per_thread, vec![4, 4, 4, 4], "16 connections open at once, per worker thread");
+}

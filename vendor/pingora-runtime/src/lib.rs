@@ -28,6 +28,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "dial9")]
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -571,7 +572,7 @@ impl Runtime {
 // stopped (in the same process) could find the stopped server's pools here and spawn onto runtimes that no longer
 // run. A std thread local dies with its thread.
 std::thread_local! {
-    static CURRENT_HANDLE: std::cell::RefCell<Option<Pools>> = const { std::cell::RefCell::new(None) };
+    static CURRENT_HANDLE: std::cell::RefCell<Option<(Pools, Loads)>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Return the [Handle] of current runtime.
@@ -579,7 +580,7 @@ std::thread_local! {
 /// If the current thread is under a `NoSteal` runtime, the [Handle] of a random thread
 /// under this runtime is returned. This function will panic if called outside any runtime.
 pub fn current_handle() -> Handle {
-    if let Some(pools) = CURRENT_HANDLE.with(|h| h.borrow().clone()) {
+    if let Some((pools, _)) = CURRENT_HANDLE.with(|h| h.borrow().clone()) {
         // safety: the CURRENT_HANDLE is set when the pool is being initialized in init_pools()
         let pools = pools.get().unwrap();
         let mut rng = rand::thread_rng();
@@ -588,6 +589,80 @@ pub fn current_handle() -> Handle {
     } else {
         // not NoStealRuntime, just check the current tokio runtime
         Handle::current()
+    }
+}
+
+// Portvakt patch (see PATCH.md, section 2): a new connection runs on the thread with the fewest open connections.
+/// Where a new connection should run: under a `NoSteal` runtime, the [Handle] of the thread with the fewest
+/// connections open (ties taken in turn), with a [Placed] that counts the connection there until it is dropped; keep
+/// it in the connection's task. Under a `Steal` runtime, the current [Handle] (tokio places the task) and a [Placed]
+/// that counts nothing. Panics if called outside any runtime.
+///
+/// Unlike [current_handle], which picks a thread at random, this spreads long-lived connections (a load balancer's
+/// kept-alive ones, say) evenly over the threads: a random pick gives one thread 10 of 16 connections about as often
+/// as it gives each 8.
+pub fn place_connection() -> (Handle, Placed) {
+    let Some((pools, loads)) = CURRENT_HANDLE.with(|h| h.borrow().clone()) else {
+        return (Handle::current(), Placed(None));
+    };
+    // safety: the CURRENT_HANDLE is set when the pool is being initialized in init_pools()
+    let pools = pools.get().unwrap();
+    let index = loads.least_loaded();
+    (pools[index].clone(), Placed(Some((loads, index))))
+}
+
+/// A connection counted on the thread [place_connection] chose for it, until this is dropped.
+#[must_use = "the connection counts on its thread only while this is kept"]
+pub struct Placed(Option<(Loads, usize)>);
+
+impl Drop for Placed {
+    fn drop(&mut self) {
+        if let Some((loads, index)) = &self.0 {
+            loads.open[*index].0.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Open connections per thread of a `NoSteal` runtime, and where the next tie is broken.
+struct ThreadLoads {
+    open: Box<[OpenCount]>,
+    turn: AtomicUsize,
+}
+
+/// One thread's count, on its own cache line: threads accepting at once do not share one.
+#[repr(align(64))]
+struct OpenCount(AtomicUsize);
+
+type Loads = Arc<ThreadLoads>;
+
+impl ThreadLoads {
+    fn new(threads: usize) -> Self {
+        ThreadLoads {
+            open: (0..threads)
+                .map(|_| OpenCount(AtomicUsize::new(0)))
+                .collect(),
+            turn: AtomicUsize::new(0),
+        }
+    }
+
+    /// The thread with the fewest open connections, counted one more. The scan starts one thread further each time, so
+    /// equal threads take turns. Two threads placing at the same moment may both pick the same one: the counts steer,
+    /// they do not lock.
+    fn least_loaded(&self) -> usize {
+        let n = self.open.len();
+        let start = self.turn.fetch_add(1, Ordering::Relaxed) % n;
+        let mut best = start;
+        let mut fewest = usize::MAX;
+        for k in 0..n {
+            let i = (start + k) % n;
+            let open = self.open[i].0.load(Ordering::Relaxed);
+            if open < fewest {
+                fewest = open;
+                best = i;
+            }
+        }
+        self.open[best].0.fetch_add(1, Ordering::Relaxed);
+        best
     }
 }
 
@@ -603,6 +678,7 @@ pub struct NoStealRuntime {
     // Lazily init the runtimes so that they are created after pingora
     // daemonize itself. Otherwise the runtime threads are lost.
     pools: Pools,
+    loads: Loads,
     controls: OnceCell<Vec<Control>>,
 }
 
@@ -621,6 +697,7 @@ impl NoStealRuntime {
             blocking_opts,
             runtime_opts,
             pools: Arc::new(OnceCell::new()),
+            loads: Arc::new(ThreadLoads::new(threads)),
             controls: OnceCell::new(),
         }
     }
@@ -639,10 +716,11 @@ impl NoStealRuntime {
             let handler = rt.handle().clone();
             let (tx, rx) = channel::<Duration>();
             let pools_ref = self.pools.clone();
+            let loads_ref = self.loads.clone();
             let join = std::thread::Builder::new()
                 .name(self.name.clone())
                 .spawn(move || {
-                    CURRENT_HANDLE.with(|h| *h.borrow_mut() = Some(pools_ref));
+                    CURRENT_HANDLE.with(|h| *h.borrow_mut() = Some((pools_ref, loads_ref)));
                     if let Ok(timeout) = rt.block_on(rx) {
                         rt.shutdown_timeout(timeout);
                     } // else Err(_): tx is dropped, just exit
@@ -768,6 +846,58 @@ fn test_no_steal_shutdown() {
     assert_eq!(ret, 1);
 
     rt.shutdown_timeout(Duration::from_secs(1));
+}
+
+// Portvakt patch (see PATCH.md, section 2).
+#[test]
+fn connections_are_placed_on_the_thread_with_the_fewest_open() {
+    let rt = Runtime::new_no_steal(3, "test");
+    let handle = rt.get_handle().clone();
+    let task = handle.spawn(async {
+        // The thread a handle of the pool runs its tasks on.
+        async fn thread_of(h: Handle) -> std::thread::ThreadId {
+            h.spawn(async { std::thread::current().id() })
+                .await
+                .unwrap()
+        }
+        let mut held = Vec::new();
+        let mut threads = Vec::new();
+        for _ in 0..6 {
+            let (h, placed) = place_connection();
+            threads.push(thread_of(h).await);
+            held.push(placed);
+        }
+        // The second connection closes: its thread now has the fewest.
+        let freed = threads[1];
+        drop(held.remove(1));
+        let (h, _placed) = place_connection();
+        (threads, freed, thread_of(h).await)
+    });
+    let (threads, freed, next) = handle.block_on(task).unwrap();
+    let first: std::collections::HashSet<_> = threads[..3].iter().collect();
+    let second: std::collections::HashSet<_> = threads[3..].iter().collect();
+    assert_eq!(
+        first.len(),
+        3,
+        "three connections on three threads: {threads:?}"
+    );
+    assert_eq!(
+        first, second,
+        "the next three on the same three threads again: {threads:?}"
+    );
+    assert_eq!(next, freed, "a new connection goes where one closed");
+    rt.shutdown_timeout(Duration::from_secs(1));
+}
+
+// Portvakt patch (see PATCH.md, section 2).
+#[test]
+fn under_a_steal_runtime_tokio_places_connections() {
+    let rt = Runtime::new_steal(2, "test");
+    let ret = rt.get_handle().block_on(async {
+        let (h, _placed) = place_connection();
+        h.spawn(async { 1 }).await.unwrap()
+    });
+    assert_eq!(ret, 1);
 }
 
 #[cfg(feature = "dial9")]

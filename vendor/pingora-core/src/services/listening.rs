@@ -34,7 +34,7 @@ use crate::services::Service as ServiceTrait;
 use async_trait::async_trait;
 use log::{debug, error, info};
 use pingora_error::Result;
-use pingora_runtime::current_handle;
+use pingora_runtime::place_connection;
 use pingora_timeout::timeout;
 use std::fs::Permissions;
 use std::sync::Arc;
@@ -229,7 +229,11 @@ impl<A: ServerApp + Send + Sync + 'static> Service<A> {
                 Ok(io) => {
                     let app = app_logic.clone();
                     let shutdown = shutdown.clone();
-                    current_handle().spawn(async move {
+                    // Portvakt patch (see PATCH.md, section 20): on the thread with the fewest open connections,
+                    // counted there while the task runs, rather than on a thread picked at random.
+                    let (handle, placed) = place_connection();
+                    handle.spawn(async move {
+                        let _placed = placed;
                         let peer_addr = io.peer_addr();
                         match timeout(Duration::from_secs(60), io.handshake()).await {
                             Ok(handshake) => {
