@@ -20,6 +20,34 @@ impl Drop for Running {
 /// Starts `portvakt run` with `threads` worker threads in front of `backend` (service `expense`), with `anna` in
 /// its users file; returns the process, its port and the directory it lives in.
 async fn start(threads: usize, backend: std::net::SocketAddr) -> (Running, u16, tempfile::TempDir) {
+    start_with(threads, backend, |_| String::new()).await
+}
+
+/// [`start`] with a second listener on `https_port` that speaks TLS (HTTP/1.1 and HTTP/2), with the certificate
+/// `portvakt dev-cert` makes (for `localhost`) in the directory's `certs`.
+async fn start_tls(
+    threads: usize,
+    backend: std::net::SocketAddr,
+    https_port: u16,
+) -> (Running, u16, tempfile::TempDir) {
+    start_with(threads, backend, |dir| {
+        let certs = dir.join("certs");
+        let out = Command::new(env!("CARGO_BIN_EXE_portvakt")).args(["dev-cert", "--out"]).arg(&certs).output().unwrap();
+        assert!(out.status.success(), "dev-cert: {}", String::from_utf8_lossy(&out.stderr));
+        format!(
+            "\n[[listeners]]\naddress = \"127.0.0.1:{https_port}\"\ntls = true\n\n[tls]\ncert = \"{c}/dev-cert.pem\"\nkey = \"{c}/dev-key.pem\"\n",
+            c = certs.display()
+        )
+    })
+    .await
+}
+
+/// [`start`] with `extra(dir)` appended to the configuration.
+async fn start_with(
+    threads: usize,
+    backend: std::net::SocketAddr,
+    extra: impl FnOnce(&std::path::Path) -> String,
+) -> (Running, u16, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let hash = portvakt::directory::password::hash_password(PASSWORD).unwrap();
     std::fs::write(
@@ -32,8 +60,9 @@ async fn start(threads: usize, backend: std::net::SocketAddr) -> (Running, u16, 
         "[server]\nthreads = {threads}\ngrace_period = \"0s\"\ngraceful_shutdown_timeout = \"1s\"\npid_file = \"{d}/p.pid\"\nupgrade_socket = \"{d}/u.sock\"\n\n\
          [[listeners]]\naddress = \"127.0.0.1:{port}\"\nredirect_to_https = false\n\n[[zones]]\nname = \"internal\"\ncidrs = [\"127.0.0.1/32\"]\nlogin = \"password\"\n\n\
          [[directories]]\nname = \"staff\"\nkind = \"file\"\npath = \"users.toml\"\n\n[accounts]\npath = \"accounts.json\"\n\n\
-         [[services]]\nname = \"expense\"\npath_prefix = \"/expense\"\nupstreams = [\"{backend}\"]\n",
-        d = dir.path().display()
+         [[services]]\nname = \"expense\"\npath_prefix = \"/expense\"\nupstreams = [\"{backend}\"]\n{extra}",
+        d = dir.path().display(),
+        extra = extra(dir.path())
     );
     let cfg_path = dir.path().join("portvakt.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
@@ -200,4 +229,77 @@ async fn connections_open_at_once_are_spread_evenly_over_the_threads() {
     .await
     .unwrap();
     assert_eq!(per_thread, vec![4, 4, 4, 4], "16 connections open at once, per worker thread");
+}
+
+/// The requests of an HTTP/2 connection (how browsers reach the gateway over TLS) wake only the worker thread that
+/// runs the connection. pingora 0.9.1 ran each stream as a task on a thread picked at random, so about half of them
+/// woke a second thread, and the connection's thread again to send the answer's frames. vendor/pingora-core patch 22
+/// runs a stream on its connection's thread.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http2_connection_wakes_only_the_thread_that_runs_it() {
+    let backends = Backends::start(1);
+    let https = free_port();
+    let (gw, port, dir) = start_tls(2, backends.addrs[0], https).await;
+    let cookie = {
+        let c = client_from(INTERNAL);
+        let base = format!("http://127.0.0.1:{port}");
+        login(&c, &base, "anna", PASSWORD, "/expense/", "portvakt", None).await.cookie.expect("logged in")
+    };
+    // Over HTTPS the same session travels in the `__Host-` cookie.
+    let cookie = cookie.replacen("portvakt=", "__Host-portvakt=", 1);
+    let mut roots = rustls::RootCertStore::empty();
+    let pem = std::fs::read(dir.path().join("certs/dev-cert.pem")).unwrap();
+    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    cfg.alpn_protocols = vec![b"h2".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", https)).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(cfg)).connect(name, tcp).await.unwrap();
+    let (client, conn) = h2::client::handshake(tls).await.unwrap();
+    tokio::spawn(conn);
+    let get = |path: String| {
+        let client = client.clone();
+        let cookie = cookie.clone();
+        async move {
+            let req = ::http::Request::builder()
+                .uri(format!("https://localhost:{https}{path}"))
+                .header("accept", "application/json")
+                .header("cookie", cookie)
+                .body(())
+                .unwrap();
+            let mut client = client.ready().await.unwrap();
+            let (resp, _) = client.send_request(req, true).unwrap();
+            let resp = tokio::time::timeout(Duration::from_secs(10), resp).await.expect("answer in time").unwrap();
+            let status = resp.status().as_u16();
+            let mut body = resp.into_body();
+            while let Some(chunk) = body.data().await {
+                let n = chunk.unwrap().len();
+                let _ = body.flow_control().release_capacity(n);
+            }
+            status
+        }
+    };
+    assert_eq!(get("/expense/warm".into()).await, 200);
+    let pid = gw.0.id();
+    // Two threads for each of the two listeners; the plain one's stay asleep.
+    assert_eq!(worker_switches(pid).len(), 4, "two worker threads per listener");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let before = worker_switches(pid);
+    for i in 0..20 {
+        assert_eq!(get(format!("/expense/h2/{i}")).await, 200);
+        // Let the gateway's threads go idle, as they are between the requests of a light load.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let woken: Vec<u64> = worker_switches(pid).iter().zip(&before).map(|((_, a), (_, b))| a - b).collect();
+    let mut most = woken.clone();
+    most.sort_unstable_by(|a, b| b.cmp(a));
+    assert!(most[0] >= 10, "20 requests should wake the connection's thread about 20 times: {woken:?}");
+    assert!(most[1] <= 5, "20 requests on one HTTP/2 connection woke two worker threads: {woken:?}");
 }

@@ -350,7 +350,10 @@ where
                 |h2_stream, guard| {
                     let app = app.clone();
                     let shutdown = shutdown_for_session.clone();
-                    pingora_runtime::current_handle().spawn(async move {
+                    // Portvakt patch (see PATCH.md, section 21): on the connection's own thread, not a random one,
+                    // so that a stream and the connection that carries its frames do not wake each other across
+                    // threads.
+                    tokio::runtime::Handle::current().spawn(async move {
                         // hold `guard` for the session's lifetime so the accept
                         // loop's idle timeout sees this connection as busy.
                         let _guard = guard;
