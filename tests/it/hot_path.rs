@@ -107,6 +107,26 @@ fn worker_switches(pid: u32) -> Vec<(String, u64)> {
     out
 }
 
+/// Waits until the gateway listening on `port` has closed every client connection (no socket with that local port is
+/// still established, or waiting for the gateway to close after the client did), as `/proc/net/tcp` shows them.
+fn wait_until_clients_are_closed(port: u16) {
+    let local = format!(":{port:04X} ");
+    let begun = Instant::now();
+    loop {
+        let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+        // Fields: slot, local address:port, remote address:port, state (01 established, 08 close-wait), ...
+        let open = table.lines().skip(1).any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 3 && format!("{} ", f[1]).ends_with(&local) && (f[3] == "01" || f[3] == "08")
+        });
+        if !open {
+            return;
+        }
+        assert!(begun.elapsed() < Duration::from_secs(10), "the gateway kept client connections open");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Sends one GET on a kept-alive connection and reads the whole answer (Content-Length framed); returns the status.
 fn get(s: &mut TcpStream, path: &str, cookie: &str) -> u16 {
     write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nCookie: {cookie}\r\n\r\n")
@@ -193,12 +213,11 @@ async fn connections_open_at_once_are_spread_evenly_over_the_threads() {
     let cookie = {
         let c = client_from(INTERNAL);
         login(&c, &base, "anna", PASSWORD, "/expense/", "portvakt", None).await.cookie.expect("logged in")
-        // The login's connection closes here: only the connections below stay open.
+        // The login's connections close here: only the connections below stay open.
     };
     let pid = gw.0.id();
     let per_thread = tokio::task::spawn_blocking(move || {
-        // Give the gateway a moment to see the login's connection close.
-        std::thread::sleep(Duration::from_millis(100));
+        wait_until_clients_are_closed(port);
         let mut conns: Vec<TcpStream> = (0..16)
             .map(|_| {
                 let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
