@@ -127,6 +127,11 @@ fn wait_until_clients_are_closed(port: u16) {
     }
 }
 
+/// How often each worker thread of `pid` was woken since `before` (a [`worker_switches`] reading), in its order.
+fn woken_since(pid: u32, before: &[(String, u64)]) -> Vec<u64> {
+    worker_switches(pid).iter().zip(before).map(|((_, a), (_, b))| a - b).collect()
+}
+
 /// Sends one GET on a kept-alive connection and reads the whole answer (Content-Length framed); returns the status.
 fn get(s: &mut TcpStream, path: &str, cookie: &str) -> u16 {
     write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nCookie: {cookie}\r\n\r\n")
@@ -185,8 +190,7 @@ async fn a_connection_wakes_only_the_thread_that_runs_it() {
                 // Let the gateway's threads go idle, as they are between the requests of a light load.
                 std::thread::sleep(Duration::from_millis(2));
             }
-            let after = worker_switches(pid);
-            let woken: Vec<u64> = after.iter().zip(&before).map(|((_, a), (_, b))| a - b).collect();
+            let woken = woken_since(pid, &before);
             let (lo, hi) = (*woken.iter().min().unwrap(), *woken.iter().max().unwrap());
             // A request that arrives before its thread has gone back to sleep needs no wake-up; most do.
             assert!(hi >= 10, "connection {conn}: 20 requests should wake their thread about 20 times: {woken:?}");
@@ -238,7 +242,7 @@ async fn connections_open_at_once_are_spread_evenly_over_the_threads() {
                 assert_eq!(get(s, &format!("/expense/{conn}/{i}"), &cookie), 200);
                 std::thread::sleep(Duration::from_millis(2));
             }
-            let woken: Vec<u64> = worker_switches(pid).iter().zip(&before).map(|((_, a), (_, b))| a - b).collect();
+            let woken = woken_since(pid, &before);
             let (runs_on, most) = woken.iter().enumerate().max_by_key(|(_, w)| **w).unwrap();
             assert!(*most >= 5, "connection {conn}: 10 requests should wake their thread: {woken:?}");
             per_thread[runs_on] += 1;
@@ -316,7 +320,7 @@ async fn an_http2_connection_wakes_only_the_thread_that_runs_it() {
         // Let the gateway's threads go idle, as they are between the requests of a light load.
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    let woken: Vec<u64> = worker_switches(pid).iter().zip(&before).map(|((_, a), (_, b))| a - b).collect();
+    let woken = woken_since(pid, &before);
     let mut most = woken.clone();
     most.sort_unstable_by(|a, b| b.cmp(a));
     assert!(most[0] >= 10, "20 requests should wake the connection's thread about 20 times: {woken:?}");
