@@ -1,7 +1,8 @@
 //! The floor of `bench/run`: pingora's HTTP proxy with nothing of Portvakt in it, so the table can show what the proxy
 //! core costs by itself and what Portvakt's filters add on top. Every request goes to one upstream, given as a
 //! resolved address; no filters, no logging. What it shares with the gateway is what the gateway takes from pingora
-//! and its own runtime settings: threads, the no-steal runtime, per-thread upstream pools and the allocator.
+//! and its own runtime settings: threads, the no-steal runtime, per-thread upstream pools, the allocator, and HTTP/1
+//! heads read without their names' case (`[forwarding] preserve_header_case` off, the gateway's default).
 //!
 //! Usage: `bare_proxy LISTEN UPSTREAM [THREADS] [WORK_STEALING]` (defaults `127.0.0.1:19104`, `127.0.0.1:19100`, 2,
 //! `false`: the gateway's settings in `bench/run`). Both addresses must be loopback. The pid file and upgrade socket
@@ -29,6 +30,7 @@ impl ProxyHttp for Bare {
     async fn upstream_peer(&self, _session: &mut Session, _ctx: &mut ()) -> Result<Box<HttpPeer>> {
         let mut peer = HttpPeer::new(self.upstream, false, String::new());
         peer.group_key = portvakt::gateway::upstream::pool_key();
+        peer.options.h1_discard_header_case = true;
         Ok(Box::new(peer))
     }
 }
@@ -63,6 +65,11 @@ fn main() {
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);
     let mut svc = http_proxy_service(&server.configuration, Bare { upstream });
+    if let Some(proxy) = svc.app_logic_mut() {
+        let mut options = pingora::apps::HttpServerOptions::default();
+        options.h1_discard_header_case = true;
+        proxy.server_options = Some(options);
+    }
     svc.add_tcp(&listen.to_string());
     server.add_service(svc);
     server.run_forever();

@@ -104,6 +104,16 @@ pub fn frames_request(name: &str) -> bool {
     )
 }
 
+/// `[forwarding]`, checked: which client headers never reach a backend, and how header names are spelled there.
+#[derive(Debug, Clone, Default)]
+pub struct Forwarding {
+    /// Client headers removed before a request goes to a backend.
+    pub headers: HeaderFilter,
+    /// Whether HTTP/1.1 header names keep the letter case the client or the backend wrote. Off, they are passed on
+    /// as HTTP/2 clients send them (lowercase; a few standard names titled), at about a tenth less CPU per request.
+    pub preserve_header_case: bool,
+}
+
 /// Which client headers are removed before forwarding: the built-in list, plus the operator's names, minus the
 /// built-in names the operator explicitly keeps.
 #[derive(Debug, Clone)]

@@ -409,7 +409,10 @@ fn build_server_with(state: Arc<State>, process: Option<Arc<crate::upgrade::Hand
     for l in &cfg.listeners {
         let addr = l.address.to_string();
         let mut proxy = pingora::proxy::http_proxy(&conf, Gateway::new(state.clone(), l.clone()));
-        proxy.server_options = Some(limits.server_options());
+        let mut options = limits.server_options();
+        // One header map per HTTP/1.1 head instead of two, unless the letter case is to be kept (`[forwarding]`).
+        options.h1_discard_header_case = !cfg.forwarding.preserve_header_case;
+        proxy.server_options = Some(options);
         proxy.h2_options = Some(limits.h2_options());
         // The listener accepts TCP; `Edge` counts the connection and does the TLS handshake (crate::edge).
         let tls = match l.tls {

@@ -85,8 +85,8 @@ pub struct Config {
     pub institutions: Vec<crate::identity::Institution>,
     /// Policy directory, when configured.
     pub policies_dir: Option<PathBuf>,
-    /// Client headers removed before forwarding.
-    pub forwarding: crate::forwarding::HeaderFilter,
+    /// Client headers removed before forwarding, and the case of forwarded header names.
+    pub forwarding: crate::forwarding::Forwarding,
     /// The admin listener (metrics), if configured.
     pub admin: Option<crate::admin::config::AdminSettings>,
     /// Where audit events go.

@@ -1,7 +1,7 @@
-//! The `[forwarding]` section: client headers removed before forwarding, beyond the built-in list (composed by
-//! [`crate::config`]).
+//! The `[forwarding]` section: client headers removed before forwarding, beyond the built-in list, and the letter
+//! case of forwarded header names (composed by [`crate::config`]).
 
-use super::HeaderFilter;
+use super::{Forwarding, HeaderFilter};
 use crate::config::check::Checker;
 use serde::Deserialize;
 use toml::Spanned;
@@ -16,11 +16,19 @@ pub struct FileForwarding {
     /// Built-in names to pass through after all (each one a warning in `portvakt check`).
     #[serde(default)]
     pub keep_request_headers: Vec<Spanned<String>>,
+    /// Keep the letter case of HTTP/1.1 header names between clients and backends.
+    #[serde(default)]
+    pub preserve_header_case: bool,
 }
 
 /// `[forwarding]`: header names as HTTP allows them; opting out of a built-in name is a warning, and the
 /// headers the gateway sets itself cannot be kept.
-pub fn validate(c: &mut Checker<'_>, f: &FileForwarding) -> HeaderFilter {
+pub fn validate(c: &mut Checker<'_>, f: &FileForwarding) -> Forwarding {
+    Forwarding { headers: header_filter(c, f), preserve_header_case: f.preserve_header_case }
+}
+
+/// The removed client headers of `[forwarding]`.
+fn header_filter(c: &mut Checker<'_>, f: &FileForwarding) -> HeaderFilter {
     let mut extra = Vec::new();
     for h in &f.strip_request_headers {
         match ::http::HeaderName::from_bytes(h.get_ref().as_bytes()) {

@@ -722,6 +722,8 @@ impl ProxyHttp for Gateway {
         peer.options.total_connection_timeout = Some(svc.connect_timeout);
         peer.options.read_timeout = Some(svc.read_timeout);
         peer.options.idle_timeout = Some(std::time::Duration::from_secs(60));
+        // The backend's response head is read as the client's request head was (`[forwarding]`).
+        peer.options.h1_discard_header_case = !self.state.cfg.forwarding.preserve_header_case;
         peer.group_key = upstream::pool_key();
         Ok(Box::new(peer))
     }
@@ -836,7 +838,7 @@ impl Gateway {
     /// and forwarding headers set, the canonical target.
     fn upstream_headers(&self, session: &mut Session, up: &mut RequestHeader, ctx: &mut Ctx) -> Result<()> {
         // Nothing the client sent may pass as identity, address or original URL (`[forwarding]`).
-        let filter = &self.state.cfg.forwarding;
+        let filter = &self.state.cfg.forwarding.headers;
         let forged: Vec<::http::HeaderName> =
             up.headers.keys().filter(|n| filter.removes(n.as_str())).cloned().collect();
         for n in forged {

@@ -103,6 +103,13 @@ pub struct HttpServerOptions {
     ///
     /// Default: `None` (no limit)
     pub h1_keepalive_timeout: Option<Duration>,
+
+    /// Portvakt patch (see PATCH.md, section 22): downstream HTTP/1 request heads do not keep the letter case of
+    /// their header names. Each head then has one header map instead of two, and its names are forwarded as those
+    /// of an HTTP/2 request are (lowercase; a few standard names titled).
+    ///
+    /// Default: `false` (the case is kept)
+    pub h1_discard_header_case: bool,
 }
 
 /// Portvakt patch: a duration in the whole seconds that `set_keepalive` takes, rounded up, at least one.
@@ -386,6 +393,9 @@ where
             let head_timeout = self.server_options().and_then(|o| o.h1_request_head_timeout);
             let keepalive_timeout = self.server_options().and_then(|o| o.h1_keepalive_timeout);
             session.set_request_head_timeout(head_timeout);
+            // Portvakt patch (see PATCH.md, section 22).
+            let keep_case = !self.server_options().is_some_and(|o| o.h1_discard_header_case);
+            session.set_keep_header_case(keep_case);
 
             let mut result = self.process_new_http(session, shutdown).await;
             while let Some((stream, persistent_settings)) = result.map(|r| r.consume()) {
@@ -401,6 +411,7 @@ where
                     }
                 }
                 session.set_request_head_timeout(head_timeout);
+                session.set_keep_header_case(keep_case);
 
                 result = self.process_new_http(session, shutdown).await;
             }

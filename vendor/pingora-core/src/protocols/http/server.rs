@@ -419,6 +419,14 @@ impl Session {
         }
     }
 
+    /// Portvakt patch (see PATCH.md, section 22): whether HTTP/1 request heads keep their header names' letter
+    /// case. Noop for h2 (whose names are lowercase), subrequest and custom sessions.
+    pub fn set_keep_header_case(&mut self, keep: bool) {
+        if let Self::H1(s) = self {
+            s.set_keep_header_case(keep);
+        }
+    }
+
     /// Gets the downstream read timeout if set.
     pub fn get_read_timeout(&self) -> Option<Duration> {
         match self {

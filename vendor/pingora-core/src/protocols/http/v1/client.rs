@@ -67,6 +67,8 @@ pub struct HttpSession {
     // If allowed, does not fail with error on invalid content-length
     // (treats as close-delimited response).
     allow_h1_response_invalid_content_length: bool,
+    // Portvakt patch (see PATCH.md, section 22): whether a parsed response head keeps its header names' case.
+    keep_header_case: bool,
 }
 
 /// HTTP 1.x client session
@@ -101,6 +103,7 @@ impl HttpSession {
             received_upgrade_req_body: false,
             close_delimited_resp: false,
             allow_h1_response_invalid_content_length: false,
+            keep_header_case: true,
         }
     }
 
@@ -111,6 +114,8 @@ impl HttpSession {
             session.set_allow_h1_response_invalid_content_length(
                 options.allow_h1_response_invalid_content_length,
             );
+            // Portvakt patch (see PATCH.md, section 22).
+            session.set_keep_header_case(!options.h1_discard_header_case);
         }
         session
     }
@@ -288,7 +293,13 @@ impl HttpSession {
                         // Portvakt patch (see PATCH.md, section 12): room for the two names a downstream HTTP/1
                         // session adds (Date, Connection). The proxy gets a clone of this head, and a clone keeps
                         // the size of the index table, so adding them then needs no new table.
-                        let mut response_header = match ResponseHeader::build(
+                        // Portvakt patch (see PATCH.md, section 22): without the names' case when not kept.
+                        let build = if self.keep_header_case {
+                            ResponseHeader::build
+                        } else {
+                            ResponseHeader::build_no_case
+                        };
+                        let mut response_header = match build(
                             resp.code.unwrap(),
                             Some(resp.headers.len() + 2),
                         ) {
@@ -447,6 +458,12 @@ impl HttpSession {
         // safe to unwrap because it is just read
         let kept = Box::new(self.resp_header().unwrap().clone());
         Ok(self.response_header.replace(kept).unwrap())
+    }
+
+    /// Portvakt patch (see PATCH.md, section 22): whether response heads read from now on keep the letter case of
+    /// their header names (the default), to write them so again; without it a head has one header map, not two.
+    pub fn set_keep_header_case(&mut self, keep: bool) {
+        self.keep_header_case = keep;
     }
 
     /// Return a reference of the [`ResponseHeader`] if the response is read
@@ -985,6 +1002,31 @@ mod tests_stream {
         let res = http_stream.read_response().await;
         assert_eq!(input.len(), res.unwrap());
         assert_eq!(0, http_stream.resp_header().unwrap().headers.len());
+    }
+
+    // Portvakt patch (see PATCH.md, section 22).
+    #[tokio::test]
+    async fn a_response_head_keeps_its_names_case_unless_told_not_to() {
+        init_log();
+        let input = b"HTTP/1.1 200 OK\r\nX-Custom-Thing: a\r\nContent-Length: 0\r\n\r\n";
+        for keep in [true, false] {
+            let mock_io = Builder::new().read(&input[..]).build();
+            let mut http_stream = HttpSession::new(Box::new(mock_io));
+            if !keep {
+                http_stream.set_keep_header_case(false);
+            }
+            http_stream.read_response().await.unwrap();
+            let head = http_stream.resp_header().unwrap();
+            assert_eq!(head.has_case(), keep);
+            let mut wire = Vec::new();
+            head.header_to_h1_wire(&mut wire);
+            let expected: &[u8] = if keep {
+                b"X-Custom-Thing: a\r\nContent-Length: 0\r\n"
+            } else {
+                b"x-custom-thing: a\r\nContent-Length: 0\r\n"
+            };
+            assert_eq!(wire, expected, "keep = {keep}");
+        }
     }
 
     #[tokio::test]

@@ -105,6 +105,8 @@ pub struct HttpSession {
     write_timeout: Option<Duration>,
     /// Portvakt patch: once a request head has begun to arrive, all of it must arrive within this time.
     request_head_timeout: Option<Duration>,
+    /// Portvakt patch (see PATCH.md, section 22): whether a parsed request head keeps its header names' letter case.
+    keep_header_case: bool,
     /// How long to wait to make downstream session reusable, if body needs to be drained.
     total_drain_timeout: Option<Duration>,
     /// A copy of the response that is already written to the client
@@ -192,6 +194,7 @@ impl HttpSession {
             read_timeout: Some(Duration::from_secs(60)),
             write_timeout: None,
             request_head_timeout: None,
+            keep_header_case: true,
             total_drain_timeout: None,
             body_bytes_sent: 0,
             body_bytes_read: 0,
@@ -372,7 +375,13 @@ impl HttpSession {
                         // Portvakt patch (see PATCH.md, section 14): the offsets on the stack, not in a `Vec`.
                         let header_refs = HeaderRefs::from_parsed(base, req.headers);
 
-                        let mut request_header = Box::new(RequestHeader::build(
+                        // Portvakt patch (see PATCH.md, section 22): without the names' case when not kept.
+                        let build = if self.keep_header_case {
+                            RequestHeader::build
+                        } else {
+                            RequestHeader::build_no_case
+                        };
+                        let mut request_header = Box::new(build(
                             req.method.unwrap_or(""),
                             // we path httparse to allow unsafe bytes in the str
                             req.path.unwrap_or("").as_bytes(),
@@ -1373,6 +1382,13 @@ impl HttpSession {
         self.request_head_timeout = timeout;
     }
 
+    /// Portvakt patch (see PATCH.md, section 22): whether request heads read from now on keep the letter case of
+    /// their header names (the default), to write them so again; without it a head has one header map, not two,
+    /// and its names are written as an HTTP/2 head's are (lowercase, a few standard names titled).
+    pub fn set_keep_header_case(&mut self, keep: bool) {
+        self.keep_header_case = keep;
+    }
+
     /// Portvakt patch: a request head missed its deadline. Answer 408 with `Connection: close` (RFC 9110
     /// §15.5.9: the request was not complete in the time the server was prepared to wait, and the
     /// connection cannot be used further because the request's end is unknown), then end the session as
@@ -1977,6 +1993,31 @@ mod tests_stream {
         let res = http_stream.read_request().await;
         assert_eq!(input.len(), res.unwrap().unwrap());
         assert_eq!(0, http_stream.req_header().headers.len());
+    }
+
+    // Portvakt patch (see PATCH.md, section 22).
+    #[tokio::test]
+    async fn a_request_head_keeps_its_names_case_unless_told_not_to() {
+        init_log();
+        let input = b"GET / HTTP/1.1\r\nHost: pingora.org\r\nX-Custom-Thing: a\r\n\r\n";
+        for keep in [true, false] {
+            let mock_io = Builder::new().read(&input[..]).build();
+            let mut http_stream = HttpSession::new(Box::new(mock_io));
+            if !keep {
+                http_stream.set_keep_header_case(false);
+            }
+            http_stream.read_request().await.unwrap();
+            let head = http_stream.req_header();
+            assert_eq!(head.has_case(), keep);
+            let mut wire = Vec::new();
+            head.header_to_h1_wire(&mut wire);
+            let expected: &[u8] = if keep {
+                b"Host: pingora.org\r\nX-Custom-Thing: a\r\n"
+            } else {
+                b"Host: pingora.org\r\nx-custom-thing: a\r\n"
+            };
+            assert_eq!(wire, expected, "keep = {keep}");
+        }
     }
 
     #[cfg(feature = "patched_http1")]
