@@ -110,8 +110,7 @@ pub struct Forwarding {
     /// Client headers removed before a request goes to a backend.
     pub headers: HeaderFilter,
     /// Whether HTTP/1.1 header names keep the letter case the client or the backend wrote. Off, they are passed on
-    /// as HTTP/2 clients send them (lowercase; a few standard names titled), with one header map per head
-    /// instead of two.
+    /// as HTTP/2 clients send them (lowercase; a few standard names titled), with one header map per head, not two.
     pub preserve_header_case: bool,
 }
 
