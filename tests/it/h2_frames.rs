@@ -4,7 +4,6 @@
 //! byte by byte (RFC 9113 framing, RFC 7541 HPACK literals).
 
 use crate::common::*;
-use crate::limits::tls_connect;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};

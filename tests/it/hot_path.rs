@@ -270,44 +270,10 @@ async fn an_http2_connection_wakes_only_the_thread_that_runs_it() {
     };
     // Over HTTPS the same session travels in the `__Host-` cookie.
     let cookie = cookie.replacen("portvakt=", "__Host-portvakt=", 1);
-    let mut roots = rustls::RootCertStore::empty();
-    let pem = std::fs::read(dir.path().join("certs/dev-cert.pem")).unwrap();
-    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    cfg.alpn_protocols = vec![b"h2".to_vec()];
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", https)).await.unwrap();
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(cfg)).connect(name, tcp).await.unwrap();
-    let (client, conn) = h2::client::handshake(tls).await.unwrap();
-    tokio::spawn(conn);
+    let (client, _conn) = h2_connect_to(&dir.path().join("certs/dev-cert.pem"), ([127, 0, 0, 1], https).into()).await;
     let get = |path: String| {
-        let client = client.clone();
-        let cookie = cookie.clone();
-        async move {
-            let req = ::http::Request::builder()
-                .uri(format!("https://localhost:{https}{path}"))
-                .header("accept", "application/json")
-                .header("cookie", cookie)
-                .body(())
-                .unwrap();
-            let mut client = client.ready().await.unwrap();
-            let (resp, _) = client.send_request(req, true).unwrap();
-            let resp = tokio::time::timeout(Duration::from_secs(10), resp).await.expect("answer in time").unwrap();
-            let status = resp.status().as_u16();
-            let mut body = resp.into_body();
-            while let Some(chunk) = body.data().await {
-                let n = chunk.unwrap().len();
-                let _ = body.flow_control().release_capacity(n);
-            }
-            status
-        }
+        let (client, cookie) = (&client, &cookie);
+        async move { h2_get_json(client, &format!("https://localhost:{https}{path}"), cookie).await.0 }
     };
     assert_eq!(get("/expense/warm".into()).await, 200);
     let pid = gw.0.id();

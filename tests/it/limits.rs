@@ -3,7 +3,6 @@
 
 use crate::common::*;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -211,40 +210,6 @@ async fn h2_connect(
     env: &Env,
 ) -> (h2::client::SendRequest<bytes::Bytes>, tokio::task::JoinHandle<Result<(), h2::Error>>) {
     h2_connect_to(&env.dir.path().join("cert.pem"), env.https).await
-}
-
-/// A TLS connection to `to` (trusting the certificate in `cert`) offering `alpn`.
-pub(crate) async fn tls_connect(
-    cert: &std::path::Path,
-    to: SocketAddr,
-    alpn: &[u8],
-) -> tokio_rustls::client::TlsStream<TcpStream> {
-    let pem = std::fs::read(cert).unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_pemfile::certs(&mut pem.as_slice()) {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    cfg.alpn_protocols = vec![alpn.to_vec()];
-    let tcp = connect_from(INTERNAL, to).await;
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let tls = tokio_rustls::TlsConnector::from(Arc::new(cfg)).connect(name, tcp).await.unwrap();
-    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(alpn));
-    tls
-}
-
-/// A raw HTTP/2 connection to the TLS listener `to`.
-async fn h2_connect_to(
-    cert: &std::path::Path,
-    to: SocketAddr,
-) -> (h2::client::SendRequest<bytes::Bytes>, tokio::task::JoinHandle<Result<(), h2::Error>>) {
-    let tls = tls_connect(cert, to, b"h2").await;
-    let (send, conn) = h2::client::Builder::new().handshake::<_, bytes::Bytes>(tls).await.unwrap();
-    (send, tokio::spawn(conn))
 }
 
 /// An HTTP/2 GET of the health endpoint; its status, or the h2 error.

@@ -478,6 +478,65 @@ pub async fn get_json(
     let text = resp.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
+/// A TLS connection from the internal test address to `to` (trusting the certificate in `cert`) offering `alpn`.
+pub async fn tls_connect(
+    cert: &std::path::Path,
+    to: SocketAddr,
+    alpn: &[u8],
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let pem = std::fs::read(cert).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pemfile::certs(&mut pem.as_slice()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    cfg.alpn_protocols = vec![alpn.to_vec()];
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.bind(SocketAddr::new(INTERNAL.parse().unwrap(), 0)).unwrap();
+    let tcp = sock.connect(to).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(cfg)).connect(name, tcp).await.unwrap();
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(alpn));
+    tls
+}
+
+/// An HTTP/2 connection (h2 over TLS) to the TLS listener `to`, and the task that drives it.
+pub async fn h2_connect_to(
+    cert: &std::path::Path,
+    to: SocketAddr,
+) -> (h2::client::SendRequest<bytes::Bytes>, tokio::task::JoinHandle<Result<(), h2::Error>>) {
+    let tls = tls_connect(cert, to, b"h2").await;
+    let (send, conn) = h2::client::Builder::new().handshake::<_, bytes::Bytes>(tls).await.unwrap();
+    (send, tokio::spawn(conn))
+}
+
+/// An HTTP/2 GET of `url` as [`get_json`] makes it over HTTP/1.1 (`Accept: application/json`, `cookie`), answered
+/// within 10 s: the status and the body as JSON (or as a string when it is none).
+pub async fn h2_get_json(
+    send: &h2::client::SendRequest<bytes::Bytes>,
+    url: &str,
+    cookie: &str,
+) -> (u16, serde_json::Value) {
+    let req = http::Request::get(url).header("accept", "application/json").header("cookie", cookie);
+    let mut ready = send.clone().ready().await.unwrap();
+    let (resp, _) = ready.send_request(req.body(()).unwrap(), true).unwrap();
+    let resp = tokio::time::timeout(Duration::from_secs(10), resp).await.expect("answered within 10 s").unwrap();
+    let status = resp.status().as_u16();
+    let mut body = resp.into_body();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.data().await {
+        let chunk = chunk.unwrap();
+        let _ = body.flow_control().release_capacity(chunk.len());
+        bytes.extend_from_slice(&chunk);
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
 pub mod ad;
 pub mod ldap;
 pub mod oidc;
