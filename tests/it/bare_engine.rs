@@ -53,12 +53,14 @@ impl Proxy {
         P: ProxyHttp + Send + Sync + 'static,
         P::CTX: Send + Sync,
     {
-        Proxy::start_stopping(inner, false)
+        Proxy::launch(inner, false, false)
     }
 
-    /// Like [`Proxy::start`]; stopping it is a graceful terminate (as SIGTERM, with a one-second grace period) when
-    /// `graceful`, else a fast shutdown.
-    fn start_stopping<P>(inner: P, graceful: bool) -> Proxy
+    /// Like [`Proxy::start`] with any `ProxyHttp`. Stopping it is a graceful terminate (as SIGTERM, with a one-second
+    /// grace period) when `graceful`, else a fast shutdown. With `h2c` its listener also takes HTTP/2 without TLS
+    /// from clients that start with its preface (prior knowledge), so that a test can reach the engine's HTTP/2
+    /// downstream path, which the gateway serves on its TLS listeners.
+    fn launch<P>(inner: P, graceful: bool, h2c: bool) -> Proxy
     where
         P: ProxyHttp + Send + Sync + 'static,
         P::CTX: Send + Sync,
@@ -81,6 +83,7 @@ impl Proxy {
         if let Some(proxy) = svc.app_logic_mut() {
             let mut options = pingora::apps::HttpServerOptions::default();
             options.h1_discard_header_case = true;
+            options.h2c = h2c;
             proxy.server_options = Some(options);
         }
         svc.add_tcp(&addr.to_string());
@@ -227,7 +230,7 @@ fn get(c: &mut BufReader<TcpStream>, path: &str) -> (String, Vec<u8>) {
 #[test]
 fn a_request_arriving_as_a_graceful_shutdown_begins_is_answered_then_the_connection_closes() {
     let backend = Backend::start(answer_small);
-    let mut proxy = Proxy::start_stopping(Bare { upstream: backend.addr }, true);
+    let mut proxy = Proxy::launch(Bare { upstream: backend.addr }, true, false);
     let mut c = BufReader::new(proxy.connect());
     let (head, body) = get(&mut c, "/first");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
@@ -530,6 +533,12 @@ fn recording(backend: SocketAddr) -> (Proxy, Arc<std::sync::Mutex<Vec<String>>>)
     (Proxy::start_with(Recorder { upstream: backend, calls: calls.clone() }), calls)
 }
 
+/// Like [`recording`], with a listener that also takes HTTP/2 without TLS ([`Proxy::launch`]).
+fn recording_h2c(backend: SocketAddr) -> (Proxy, Arc<std::sync::Mutex<Vec<String>>>) {
+    let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
+    (Proxy::launch(Recorder { upstream: backend, calls: calls.clone() }, false, true), calls)
+}
+
 /// Waits (bounded) until the record ends with a `logging` entry and returns it, emptied for the next request.
 fn take_record(calls: &std::sync::Mutex<Vec<String>>) -> Vec<String> {
     for _ in 0..400 {
@@ -684,6 +693,159 @@ fn a_client_that_hangs_up_before_the_answer_ends_the_upstream_request() {
     assert!(closed, "the proxy closed the upstream connection when the client left");
     let record = take_record(&calls);
     assert!(record.last().is_some_and(|l| l.starts_with("logging Downstream")), "{record:?}");
+}
+
+// ---- The same over HTTP/2, as browsers come (pingora-proxy PATCH.md section 11: HTTP/2 takes the direct path) ----
+
+/// An HTTP/2 connection to `proxy` without TLS (prior knowledge), and the task that drives it.
+async fn h2c_connect(proxy: &Proxy) -> h2::client::SendRequest<bytes::Bytes> {
+    let tcp = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+    let (send, conn) = h2::client::handshake(tcp).await.unwrap();
+    tokio::spawn(conn);
+    send
+}
+
+/// Sends one request on `send` (with `body` as its data and length, or none) and returns the answer's status and
+/// body, read within 10 s.
+async fn h2_exchange(
+    send: &h2::client::SendRequest<bytes::Bytes>,
+    method: &str,
+    path: &str,
+    body: Option<&'static [u8]>,
+) -> (u16, Vec<u8>) {
+    let mut req = ::http::Request::builder().method(method).uri(format!("http://app.example{path}"));
+    if let Some(body) = body {
+        // The scripted backends read a body by its length, not chunked.
+        req = req.header("content-length", body.len());
+    }
+    let req = req.body(()).unwrap();
+    let mut ready = send.clone().ready().await.unwrap();
+    let (resp, mut stream) = ready.send_request(req, body.is_none()).unwrap();
+    if let Some(body) = body {
+        stream.send_data(bytes::Bytes::from_static(body), true).unwrap();
+    }
+    let resp = tokio::time::timeout(Duration::from_secs(10), resp).await.expect("answered within 10 s").unwrap();
+    let status = resp.status().as_u16();
+    let mut body = resp.into_body();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.data().await {
+        let chunk = chunk.unwrap();
+        let _ = body.flow_control().release_capacity(chunk.len());
+        bytes.extend_from_slice(&chunk);
+    }
+    (status, bytes)
+}
+
+/// Over HTTP/2 as over HTTP/1.1: a GET (no body: the direct path) and a POST (a body: the two halves) call the same
+/// hooks in the same order, the GET's request body filter once with the empty end of the body; a HEAD is answered
+/// with its head alone; all four go over one pooled backend connection.
+#[tokio::test(flavor = "multi_thread")]
+async fn http2_requests_with_and_without_a_body_call_the_same_hooks_in_the_same_order() {
+    let backend = Backend::start(|conn| {
+        let mut w = conn.try_clone().unwrap();
+        let mut r = BufReader::new(conn);
+        while let Some(head) = read_head(&mut r) {
+            let mut body = vec![0; content_length(&head)];
+            r.read_exact(&mut body).unwrap();
+            if head.starts_with("HEAD ") {
+                w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n").unwrap();
+            } else {
+                w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello").unwrap();
+            }
+        }
+    });
+    let (proxy, calls) = recording_h2c(backend.addr);
+    let send = h2c_connect(&proxy).await;
+    let record = || tokio::task::block_in_place(|| take_record(&calls));
+    let expected = |reused: bool, body: &str| {
+        vec![
+            "request_filter".to_string(),
+            "upstream_peer".to_string(),
+            format!("connected_to_upstream reused={reused}"),
+            "upstream_request_filter".to_string(),
+            body.to_string(),
+            "upstream_response_filter".to_string(),
+            "response_filter 200".to_string(),
+            "response_body_filter 5 end=true".to_string(),
+            "logging ok".to_string(),
+        ]
+    };
+
+    assert_eq!(h2_exchange(&send, "GET", "/x", None).await, (200, b"hello".to_vec()));
+    assert_eq!(record(), expected(false, "request_body_filter 0 end=true"));
+
+    assert_eq!(h2_exchange(&send, "POST", "/x", Some(b"abcd")).await, (200, b"hello".to_vec()));
+    assert_eq!(record(), expected(true, "request_body_filter 4 end=true"));
+
+    assert_eq!(h2_exchange(&send, "HEAD", "/x", None).await, (200, Vec::new()));
+    let head = record();
+    assert_eq!(head[..7], expected(true, "request_body_filter 0 end=true")[..7], "{head:?}");
+    assert_eq!(head.last().map(String::as_str), Some("logging ok"), "{head:?}");
+
+    assert_eq!(h2_exchange(&send, "GET", "/x", None).await, (200, b"hello".to_vec()));
+    assert_eq!(record(), expected(true, "request_body_filter 0 end=true"));
+    assert_eq!(backend.accepted.load(Ordering::SeqCst), 1, "one pooled connection for all four");
+}
+
+/// An HTTP/2 client that resets its stream while the backend has not answered yet: the proxy gives up the upstream
+/// request and closes that connection (it cannot be reused with an answer pending), logging sees a downstream
+/// error, and the client's connection carries its next request.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http2_stream_reset_before_the_answer_ends_the_upstream_request() {
+    let (eof_tx, eof_rx) = std::sync::mpsc::channel::<bool>();
+    let eof_tx = std::sync::Mutex::new(eof_tx);
+    let backend = Backend::start(move |conn| {
+        let mut w = conn.try_clone().unwrap();
+        let mut r = BufReader::new(conn);
+        while let Some(head) = read_head(&mut r) {
+            if head.starts_with("GET /slow ") {
+                // No answer: wait for the proxy to close (read returns 0) or the 10 s read timeout.
+                let mut buf = [0u8; 1];
+                let closed = matches!(r.read(&mut buf), Ok(0));
+                let _ = eof_tx.lock().unwrap().send(closed);
+                return;
+            }
+            w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello").unwrap();
+        }
+    });
+    let (proxy, calls) = recording_h2c(backend.addr);
+    let send = h2c_connect(&proxy).await;
+    let req = ::http::Request::get("http://app.example/slow").body(()).unwrap();
+    let (resp, mut stream) = send.clone().ready().await.unwrap().send_request(req, true).unwrap();
+    // Only reset once the request is on its way to the backend.
+    for _ in 0..400 {
+        if calls.lock().unwrap().iter().any(|c| c.starts_with("request_body_filter")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    stream.send_reset(h2::Reason::CANCEL);
+    drop(resp);
+    let closed = tokio::task::block_in_place(|| eof_rx.recv_timeout(Duration::from_secs(15)))
+        .expect("the backend's connection ended");
+    assert!(closed, "the proxy closed the upstream connection when the client reset the stream");
+    let record = tokio::task::block_in_place(|| take_record(&calls));
+    assert!(record.last().is_some_and(|l| l.starts_with("logging Downstream")), "{record:?}");
+    assert_eq!(h2_exchange(&send, "GET", "/x", None).await, (200, b"hello".to_vec()), "the next stream is answered");
+}
+
+/// A backend that hangs up halfway through its head, reached over HTTP/2: the client's stream gets a 502 from
+/// `fail_to_proxy` and the logging hook sees an upstream error.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http2_request_to_a_backend_that_hangs_up_mid_head_is_a_502() {
+    let backend = Backend::start(|conn| {
+        let mut w = conn.try_clone().unwrap();
+        let mut r = BufReader::new(conn);
+        if read_head(&mut r).is_some() {
+            w.write_all(b"HTTP/1.1 200 OK\r\nContent-Le").unwrap();
+        }
+    });
+    let (proxy, calls) = recording_h2c(backend.addr);
+    let send = h2c_connect(&proxy).await;
+    assert_eq!(h2_exchange(&send, "GET", "/x", None).await.0, 502);
+    let record = tokio::task::block_in_place(|| take_record(&calls));
+    assert!(record.contains(&"error_while_proxy Upstream".to_string()), "{record:?}");
+    assert!(record.last().is_some_and(|l| l.starts_with("logging Upstream")), "{record:?}");
 }
 
 // ---- Allocations per request of the bare engine, counted in a process of its own (request_costs' harness) ----

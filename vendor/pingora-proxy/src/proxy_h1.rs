@@ -381,7 +381,7 @@ where
         Ok(upstream_can_reuse)
     }
 
-    /// Portvakt patch (see PATCH.md, section 4): proxies an HTTP/1 request that has no body to stream
+    /// Portvakt patch (see PATCH.md, sections 4 and 11): proxies a request that has no body to stream
     /// ([`proxies_without_pipes`]) in one future: the (empty) request body through its filters and to the upstream,
     /// then the response read, filtered and written downstream batch by batch while the client is watched for a
     /// hang-up, as the two halves do together. Returns whether the downstream and the upstream session can be
@@ -416,12 +416,13 @@ where
         while !response_state.is_done() {
             let read = tokio::select! {
                 read = client_session.read_response_task() => read,
-                // No body is expected: this ends only when the client hangs up or sends more than the request.
+                // No body is expected: this ends only when the client hangs up or sends more than the request
+                // (HTTP/1), or resets the stream (HTTP/2).
                 body = session.downstream_session.read_body_or_idle(true) => {
                     match body {
                         Ok(body) => {
-                            // HTTP/1 sessions never get here (they error or stay pending); the two halves would
-                            // run the request body filters again and drop the result, as this does.
+                            // HTTP/1 and HTTP/2 sessions never get here (they error or stay pending); the two
+                            // halves would run the request body filters again and drop the result, as this does.
                             self.request_body_task(session, body, true, ctx).await?;
                             continue;
                         }
@@ -1262,12 +1263,14 @@ where
     }
 }
 
-/// Portvakt patch (see PATCH.md, section 4): whether the request can be proxied without the two halves' task
-/// pipes: an HTTP/1 client (not a subrequest or custom session) whose request has no body (no `Content-Length`
-/// or `Transfer-Encoding`) and is not an upgrade, with the cache neither enabled nor bypassing (no revalidation or
-/// cache fill to run beside the upstream read).
+/// Portvakt patch (see PATCH.md, sections 4 and 11): whether the request can be proxied without the two halves'
+/// task pipes: an HTTP/1 or HTTP/2 client (not a subrequest or custom session) whose request has no body (HTTP/1:
+/// no `Content-Length` or `Transfer-Encoding`; HTTP/2: the stream ended with its headers, or `content-length: 0`)
+/// and is not an upgrade, with the cache neither enabled nor bypassing (no revalidation or cache fill to run beside
+/// the upstream read).
 fn proxies_without_pipes(session: &mut Session) -> bool {
-    session.downstream_session.as_http1().is_some()
+    // Section 11: an HTTP/2 stream too. Its `read_body_or_idle(true)` waits for a reset as the halves' does.
+    (session.downstream_session.as_http1().is_some() || session.downstream_session.as_http2().is_some())
         && !session.downstream_session.supports_proxy_task_api()
         && !session.downstream_session.is_upgrade_req()
         && !session.was_upgraded()
