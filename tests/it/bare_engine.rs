@@ -553,59 +553,65 @@ fn take_record(calls: &std::sync::Mutex<Vec<String>>) -> Vec<String> {
     panic!("no logging call recorded: {:?}", calls.lock().unwrap());
 }
 
+/// Answers every request on `conn` with `hello` (a HEAD with the head alone), after reading its body by its length.
+fn answer_hello_with_heads(conn: TcpStream) {
+    let mut w = conn.try_clone().unwrap();
+    let mut r = BufReader::new(conn);
+    while let Some(head) = read_head(&mut r) {
+        let mut body = vec![0; content_length(&head)];
+        r.read_exact(&mut body).unwrap();
+        if head.starts_with("HEAD ") {
+            w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n").unwrap();
+        } else {
+            w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello").unwrap();
+        }
+    }
+}
+
+/// The hooks a request answered `hello` by [`answer_hello_with_heads`] calls, in order: `body` is its request body
+/// filter's record, and `reused` whether its backend connection came from the pool.
+fn hooks_of_a_hello(reused: bool, body: &str) -> Vec<String> {
+    vec![
+        "request_filter".to_string(),
+        "upstream_peer".to_string(),
+        format!("connected_to_upstream reused={reused}"),
+        "upstream_request_filter".to_string(),
+        body.to_string(),
+        "upstream_response_filter".to_string(),
+        "response_filter 200".to_string(),
+        "response_body_filter 5 end=true".to_string(),
+        "logging ok".to_string(),
+    ]
+}
+
 /// A GET (no body: the direct path) and a POST (a body: the two halves) call the same hooks in the same order, the
 /// GET's request body filter once with the empty end of the body; a HEAD's answer ends at its head and the
 /// connection carries the next request.
 #[test]
 fn requests_with_and_without_a_body_call_the_same_hooks_in_the_same_order() {
-    let backend = Backend::start(|conn| {
-        let mut w = conn.try_clone().unwrap();
-        let mut r = BufReader::new(conn);
-        while let Some(head) = read_head(&mut r) {
-            let mut body = vec![0; content_length(&head)];
-            r.read_exact(&mut body).unwrap();
-            if head.starts_with("HEAD ") {
-                w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n").unwrap();
-            } else {
-                w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello").unwrap();
-            }
-        }
-    });
+    let backend = Backend::start(answer_hello_with_heads);
     let (proxy, calls) = recording(backend.addr);
     let mut c = BufReader::new(proxy.connect());
-    let expected = |reused: bool, body: &str| {
-        vec![
-            "request_filter".to_string(),
-            "upstream_peer".to_string(),
-            format!("connected_to_upstream reused={reused}"),
-            "upstream_request_filter".to_string(),
-            body.to_string(),
-            "upstream_response_filter".to_string(),
-            "response_filter 200".to_string(),
-            "response_body_filter 5 end=true".to_string(),
-            "logging ok".to_string(),
-        ]
-    };
 
     assert_eq!(get(&mut c, "/x").1, b"hello");
-    assert_eq!(take_record(&calls), expected(false, "request_body_filter 0 end=true"));
+    assert_eq!(take_record(&calls), hooks_of_a_hello(false, "request_body_filter 0 end=true"));
 
     c.get_mut().write_all(b"POST /x HTTP/1.1\r\nHost: app.example\r\nContent-Length: 4\r\n\r\nabcd").unwrap();
     let head = read_head(&mut c).expect("response head");
     let mut body = vec![0; content_length(&head)];
     c.read_exact(&mut body).unwrap();
     assert_eq!(body, b"hello");
-    assert_eq!(take_record(&calls), expected(true, "request_body_filter 4 end=true"));
+    assert_eq!(take_record(&calls), hooks_of_a_hello(true, "request_body_filter 4 end=true"));
 
     c.get_mut().write_all(b"HEAD /x HTTP/1.1\r\nHost: app.example\r\n\r\n").unwrap();
     let head = read_head(&mut c).expect("HEAD response head");
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     let record = take_record(&calls);
-    assert_eq!(record[..7], expected(true, "request_body_filter 0 end=true")[..7], "{record:?}");
+    assert_eq!(record[..7], hooks_of_a_hello(true, "request_body_filter 0 end=true")[..7], "{record:?}");
     assert_eq!(record.last().map(String::as_str), Some("logging ok"), "{record:?}");
 
     assert_eq!(get(&mut c, "/x").1, b"hello", "the connection carries the request after the HEAD");
-    assert_eq!(take_record(&calls), expected(true, "request_body_filter 0 end=true"));
+    assert_eq!(take_record(&calls), hooks_of_a_hello(true, "request_body_filter 0 end=true"));
     assert_eq!(backend.accepted.load(Ordering::SeqCst), 1, "one pooled connection for all four");
 }
 
@@ -726,14 +732,7 @@ async fn h2_exchange(
     }
     let resp = tokio::time::timeout(Duration::from_secs(10), resp).await.expect("answered within 10 s").unwrap();
     let status = resp.status().as_u16();
-    let mut body = resp.into_body();
-    let mut bytes = Vec::new();
-    while let Some(chunk) = body.data().await {
-        let chunk = chunk.unwrap();
-        let _ = body.flow_control().release_capacity(chunk.len());
-        bytes.extend_from_slice(&chunk);
-    }
-    (status, bytes)
+    (status, crate::common::h2_body(resp.into_body()).await)
 }
 
 /// Over HTTP/2 as over HTTP/1.1: a GET (no body: the direct path) and a POST (a body: the two halves) call the same
@@ -741,49 +740,24 @@ async fn h2_exchange(
 /// with its head alone; all four go over one pooled backend connection.
 #[tokio::test(flavor = "multi_thread")]
 async fn http2_requests_with_and_without_a_body_call_the_same_hooks_in_the_same_order() {
-    let backend = Backend::start(|conn| {
-        let mut w = conn.try_clone().unwrap();
-        let mut r = BufReader::new(conn);
-        while let Some(head) = read_head(&mut r) {
-            let mut body = vec![0; content_length(&head)];
-            r.read_exact(&mut body).unwrap();
-            if head.starts_with("HEAD ") {
-                w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n").unwrap();
-            } else {
-                w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello").unwrap();
-            }
-        }
-    });
+    let backend = Backend::start(answer_hello_with_heads);
     let (proxy, calls) = recording_h2c(backend.addr);
     let send = h2c_connect(&proxy).await;
     let record = || tokio::task::block_in_place(|| take_record(&calls));
-    let expected = |reused: bool, body: &str| {
-        vec![
-            "request_filter".to_string(),
-            "upstream_peer".to_string(),
-            format!("connected_to_upstream reused={reused}"),
-            "upstream_request_filter".to_string(),
-            body.to_string(),
-            "upstream_response_filter".to_string(),
-            "response_filter 200".to_string(),
-            "response_body_filter 5 end=true".to_string(),
-            "logging ok".to_string(),
-        ]
-    };
 
     assert_eq!(h2_exchange(&send, "GET", "/x", None).await, (200, b"hello".to_vec()));
-    assert_eq!(record(), expected(false, "request_body_filter 0 end=true"));
+    assert_eq!(record(), hooks_of_a_hello(false, "request_body_filter 0 end=true"));
 
     assert_eq!(h2_exchange(&send, "POST", "/x", Some(b"abcd")).await, (200, b"hello".to_vec()));
-    assert_eq!(record(), expected(true, "request_body_filter 4 end=true"));
+    assert_eq!(record(), hooks_of_a_hello(true, "request_body_filter 4 end=true"));
 
     assert_eq!(h2_exchange(&send, "HEAD", "/x", None).await, (200, Vec::new()));
     let head = record();
-    assert_eq!(head[..7], expected(true, "request_body_filter 0 end=true")[..7], "{head:?}");
+    assert_eq!(head[..7], hooks_of_a_hello(true, "request_body_filter 0 end=true")[..7], "{head:?}");
     assert_eq!(head.last().map(String::as_str), Some("logging ok"), "{head:?}");
 
     assert_eq!(h2_exchange(&send, "GET", "/x", None).await, (200, b"hello".to_vec()));
-    assert_eq!(record(), expected(true, "request_body_filter 0 end=true"));
+    assert_eq!(record(), hooks_of_a_hello(true, "request_body_filter 0 end=true"));
     assert_eq!(backend.accepted.load(Ordering::SeqCst), 1, "one pooled connection for all four");
 }
 

@@ -202,13 +202,7 @@ async fn h2(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]
     let resp = tokio::time::timeout(Duration::from_secs(10), resp).await.expect("response in time").unwrap();
     let status = resp.status().as_u16();
     let head = format!("{:?}", resp.headers());
-    let mut body = resp.into_body();
-    let mut bytes = Vec::new();
-    while let Some(chunk) = body.data().await {
-        let chunk = chunk.unwrap();
-        let _ = body.flow_control().release_capacity(chunk.len());
-        bytes.extend_from_slice(&chunk);
-    }
+    let bytes = h2_body(resp.into_body()).await;
     Some(Answer { status, head, body: String::from_utf8_lossy(&bytes).into_owned() })
 }
 

@@ -526,15 +526,19 @@ pub async fn h2_get_json(
     let (resp, _) = ready.send_request(req.body(()).unwrap(), true).unwrap();
     let resp = tokio::time::timeout(Duration::from_secs(10), resp).await.expect("answered within 10 s").unwrap();
     let status = resp.status().as_u16();
-    let mut body = resp.into_body();
+    let text = String::from_utf8_lossy(&h2_body(resp.into_body()).await).into_owned();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
+/// An HTTP/2 response body read to its end, each piece's flow-control capacity given back as it arrives.
+pub async fn h2_body(mut body: h2::RecvStream) -> Vec<u8> {
     let mut bytes = Vec::new();
     while let Some(chunk) = body.data().await {
         let chunk = chunk.unwrap();
         let _ = body.flow_control().release_capacity(chunk.len());
         bytes.extend_from_slice(&chunk);
     }
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    bytes
 }
 
 pub mod ad;
