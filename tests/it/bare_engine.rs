@@ -648,17 +648,20 @@ fn a_request_a_backend_drops_on_a_reused_connection_is_retried_on_a_fresh_one() 
     assert_eq!(backend.accepted.load(Ordering::SeqCst), 2);
 }
 
+/// Reads one request on `conn` and answers with half a head, then hangs up.
+fn hang_up_mid_head(conn: TcpStream) {
+    let mut w = conn.try_clone().unwrap();
+    let mut r = BufReader::new(conn);
+    if read_head(&mut r).is_some() {
+        w.write_all(b"HTTP/1.1 200 OK\r\nContent-Le").unwrap();
+    }
+}
+
 /// A backend that hangs up halfway through its head on a fresh connection: the client gets a 502 from
 /// `fail_to_proxy` and the logging hook sees an upstream error.
 #[test]
 fn a_backend_that_hangs_up_mid_head_is_a_502_and_an_upstream_error() {
-    let backend = Backend::start(|conn| {
-        let mut w = conn.try_clone().unwrap();
-        let mut r = BufReader::new(conn);
-        if read_head(&mut r).is_some() {
-            w.write_all(b"HTTP/1.1 200 OK\r\nContent-Le").unwrap();
-        }
-    });
+    let backend = Backend::start(hang_up_mid_head);
     let (proxy, calls) = recording(backend.addr);
     let mut c = BufReader::new(proxy.connect());
     let (head, _) = get(&mut c, "/x");
@@ -807,13 +810,7 @@ async fn an_http2_stream_reset_before_the_answer_ends_the_upstream_request() {
 /// `fail_to_proxy` and the logging hook sees an upstream error.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_http2_request_to_a_backend_that_hangs_up_mid_head_is_a_502() {
-    let backend = Backend::start(|conn| {
-        let mut w = conn.try_clone().unwrap();
-        let mut r = BufReader::new(conn);
-        if read_head(&mut r).is_some() {
-            w.write_all(b"HTTP/1.1 200 OK\r\nContent-Le").unwrap();
-        }
-    });
+    let backend = Backend::start(hang_up_mid_head);
     let (proxy, calls) = recording_h2c(backend.addr);
     let send = h2c_connect(&proxy).await;
     assert_eq!(h2_exchange(&send, "GET", "/x", None).await.0, 502);
