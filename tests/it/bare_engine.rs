@@ -270,30 +270,39 @@ fn pooled_requests_reuse_one_connection_and_heads_gain_date_and_connection() {
     assert_eq!(backend.accepted.load(Ordering::SeqCst), 1, "every request after the first reuses the pooled one");
 }
 
+/// Answers every request on `conn` with a chunked body of `chunks` chunks of 300 bytes, each flushed by itself:
+/// chunk `i` is `{i:05}:` fifty times ([`streamed_body`]).
+fn answer_in_chunks(conn: TcpStream, chunks: u32) {
+    let mut w = conn.try_clone().unwrap();
+    let mut r = BufReader::new(conn);
+    while read_head(&mut r).is_some() {
+        w.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap();
+        for i in 0..chunks {
+            let chunk = format!("{i:05}:").repeat(50);
+            w.write_all(format!("{:x}\r\n{chunk}\r\n", chunk.len()).as_bytes()).unwrap();
+            w.flush().unwrap();
+        }
+        w.write_all(b"0\r\n\r\n").unwrap();
+    }
+}
+
+/// The body [`answer_in_chunks`] sends in `chunks` chunks.
+fn streamed_body(chunks: u32) -> Vec<u8> {
+    (0..chunks).map(|i| format!("{i:05}:").repeat(50)).collect::<String>().into_bytes()
+}
+
 /// A response streamed in many chunks (several batches of upstream tasks) reaches the client whole and in order.
 #[test]
 fn a_streamed_response_arrives_whole() {
-    let backend = Backend::start(|conn| {
-        let mut w = conn.try_clone().unwrap();
-        let mut r = BufReader::new(conn);
-        while read_head(&mut r).is_some() {
-            w.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap();
-            for i in 0..200u32 {
-                let chunk = format!("{i:05}:").repeat(50);
-                w.write_all(format!("{:x}\r\n{chunk}\r\n", chunk.len()).as_bytes()).unwrap();
-                w.flush().unwrap();
-            }
-            w.write_all(b"0\r\n\r\n").unwrap();
-        }
-    });
+    let backend = Backend::start(|conn| answer_in_chunks(conn, 200));
     let proxy = Proxy::start(backend.addr);
     let mut c = BufReader::new(proxy.connect());
     for _ in 0..3 {
         let (head, body) = get(&mut c, "/stream");
         assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
-        let expected: String = (0..200u32).map(|i| format!("{i:05}:").repeat(50)).collect();
+        let expected = streamed_body(200);
         assert_eq!(body.len(), expected.len());
-        assert!(body == expected.as_bytes(), "the streamed body changed on the way");
+        assert!(body == expected, "the streamed body changed on the way");
     }
 }
 
@@ -762,6 +771,24 @@ async fn http2_requests_with_and_without_a_body_call_the_same_hooks_in_the_same_
     assert_eq!(h2_exchange(&send, "GET", "/x", None).await, (200, b"hello".to_vec()));
     assert_eq!(record(), hooks_of_a_hello(true, "request_body_filter 0 end=true"));
     assert_eq!(backend.accepted.load(Ordering::SeqCst), 1, "one pooled connection for all four");
+}
+
+/// A response of 300 KB streamed in 1,000 chunks reaches an HTTP/2 client whole and in order, three times on one
+/// connection: more than HTTP/2's initial flow-control window (64 KiB), so the proxy's writes wait for the client's
+/// window updates on the way, as a download through the gateway does.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_streamed_response_arrives_whole_over_http2() {
+    let backend = Backend::start(|conn| answer_in_chunks(conn, 1000));
+    let proxy = Proxy::launch(Bare { upstream: backend.addr }, false, true);
+    let send = h2c_connect(&proxy).await;
+    let expected = streamed_body(1000);
+    for i in 0..3 {
+        let (status, body) = h2_exchange(&send, "GET", "/stream", None).await;
+        assert_eq!(status, 200, "request {i}");
+        assert_eq!(body.len(), expected.len(), "request {i}");
+        assert!(body == expected, "request {i}: the streamed body changed on the way");
+    }
+    assert_eq!(backend.accepted.load(Ordering::SeqCst), 1, "one pooled connection for all three");
 }
 
 /// An HTTP/2 client that resets its stream while the backend has not answered yet: the proxy gives up the upstream
