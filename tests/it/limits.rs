@@ -137,6 +137,71 @@ async fn idle_connections_are_closed() {
     assert!(start.elapsed() < Duration::from_millis(2500), "closed after {:?}", start.elapsed());
 }
 
+/// A backend that answers each request on a connection `delay` after its head arrived (`200`, body `ok`).
+fn slow_backend(delay: Duration) -> SocketAddr {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { return };
+            std::thread::spawn(move || {
+                let mut w = conn.try_clone().unwrap();
+                let mut r = std::io::BufReader::new(conn);
+                let mut line = String::new();
+                loop {
+                    // A request head without a body, as the gateway forwards a GET.
+                    line.clear();
+                    match r.read_line(&mut line) {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) if line == "\r\n" => {
+                            std::thread::sleep(delay);
+                            if w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").is_err() {
+                                return;
+                            }
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// An HTTP/2 connection is closed `keepalive_timeout` after its last stream ended, not while a stream is open: a
+/// request whose backend takes longer than the timeout is answered on it, a request in the idle time starts the
+/// time again, and the close comes between the timeout and twice it after the last answer (README, `[server]`).
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_http2_connections_are_closed() {
+    let slow = slow_backend(Duration::from_millis(2500));
+    let env = Env::start(Opts {
+        server_extra: "keepalive_timeout = \"2s\"\n".into(),
+        backend_addrs: Some(vec![slow; 3]),
+        ..Opts::default()
+    });
+    let c = client_from(INTERNAL);
+    let cookie = login(&c, &env.http_url(), "anna", PASSWORD, "/", "portvakt", None).await.cookie.unwrap();
+    let cookie = cookie.replacen("portvakt=", "__Host-portvakt=", 1);
+    let (mut send, conn) = h2_connect(&env).await;
+    let url = format!("https://localhost:{}/expense/", env.https.port());
+
+    // Busy longer than the idle time: the stream is answered on the open connection.
+    let (status, body) = h2_get_json(&send, &url, &cookie).await;
+    assert_eq!((status, body), (200, serde_json::Value::String("ok".into())));
+    // A request within the idle time starts it again.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(h2_get(&mut send, &[]).await.unwrap(), 200);
+    let idle_from = Instant::now();
+    let ended = tokio::time::timeout(Duration::from_secs(8), conn).await;
+    let idle = idle_from.elapsed();
+    assert!(ended.is_ok(), "the idle HTTP/2 connection was still open after 8 s");
+    assert!(
+        idle >= Duration::from_millis(1500) && idle < Duration::from_secs(4),
+        "closed {idle:?} after the last answer"
+    );
+}
+
 /// The connection over `max_connections_per_client` from one address is closed at once, while another address is
 /// served; when one of that address's connections ends, it may connect again.
 #[tokio::test(flavor = "multi_thread")]
