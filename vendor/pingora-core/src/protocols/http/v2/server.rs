@@ -25,10 +25,10 @@ use http::{header, HeaderMap, Response, StatusCode};
 use log::{debug, warn};
 use pingora_http::{RequestHeader, ResponseHeader};
 use pingora_timeout::timeout;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::ready;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 use crate::protocols::http::authority::{
@@ -144,6 +144,10 @@ pub(crate) async fn accept_downstream_sessions<F>(
     let mut malformed_streams = 0usize;
     // In-flight sessions, decremented by the `StreamGuard` given to `on_session`.
     let active = Arc::new(ActiveSessions::new());
+    // Portvakt patch (see PATCH.md, section 23): one idle timer for the connection's life, polled by every iteration
+    // below, instead of a new one armed each time the last stream ends and dropped when the next stream comes.
+    let idle = wait_for_idle_timeout(&active, idle_timeout.unwrap_or_default());
+    tokio::pin!(idle);
     loop {
         let h2_stream = if shutdown_initiated {
             HttpSession::from_h2_conn_with_malformed_budget(
@@ -168,10 +172,10 @@ pub(crate) async fn accept_downstream_sessions<F>(
                     digest.clone(),
                     &mut malformed_streams,
                 ) => h2_stream,
-                // Any accepted stream cancels this future. The next iteration
-                // waits for all active streams to finish before starting a fresh
-                // idle period.
-                _ = wait_for_idle_timeout(&active, idle_timeout.unwrap_or_default()), if idle_timeout.is_some() => {
+                // The idle period starts when the last active stream ends; streams
+                // that come and go while the timer runs move its end (see
+                // `wait_for_idle_timeout`).
+                _ = &mut idle, if idle_timeout.is_some() => {
                     // Idle with nothing in flight: drop `conn` to close the
                     // socket now (no graceful GOAWAY wait that could hang on
                     // a dead peer).
@@ -207,7 +211,10 @@ pub(crate) struct StreamGuard(Arc<ActiveSessions>);
 
 impl Drop for StreamGuard {
     fn drop(&mut self) {
-        if self.0.count.fetch_sub(1, Ordering::Relaxed) == 1 {
+        // Portvakt patch (see PATCH.md, section 23): the end of a session is recorded before the count falls, so
+        // an idle timer that sees no session active also sees when the last one ended (the latest end wins).
+        self.0.ended_at.fetch_max(self.0.now(), Ordering::Relaxed);
+        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.0.idle.notify_one();
         }
     }
@@ -216,6 +223,10 @@ impl Drop for StreamGuard {
 struct ActiveSessions {
     count: AtomicUsize,
     idle: Notify,
+    // Portvakt patch (see PATCH.md, section 23): when a session last ended, in nanoseconds since `epoch` (0: none
+    // has, and the connection has been idle since it was accepted).
+    ended_at: AtomicU64,
+    epoch: Instant,
 }
 
 impl ActiveSessions {
@@ -223,6 +234,8 @@ impl ActiveSessions {
         Self {
             count: AtomicUsize::new(0),
             idle: Notify::new(),
+            ended_at: AtomicU64::new(0),
+            epoch: Instant::now(),
         }
     }
 
@@ -232,16 +245,37 @@ impl ActiveSessions {
     }
 
     async fn wait_until_idle(&self) {
-        while self.count.load(Ordering::Relaxed) != 0 {
+        while self.count.load(Ordering::Acquire) != 0 {
             self.idle.notified().await;
         }
     }
+
+    /// Nanoseconds since `epoch`.
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// How long no session has been active, when none is.
+    fn idle_for(&self) -> Duration {
+        Duration::from_nanos(self.now().saturating_sub(self.ended_at.load(Ordering::Relaxed)))
+    }
 }
 
+/// Resolves once no session has been active for `idle_timeout`.
+///
+/// Portvakt patch (see PATCH.md, section 23): one timer per idle period. It is armed for what is left of the
+/// period when the last session ends; sessions that start and end while it runs only move the period's end, and
+/// when it fires it waits out what is left (or for the active sessions to end) instead of closing. Before, the
+/// accept loop made this future anew for every stream, so each stream's end armed a timer and the next stream
+/// dropped it.
 async fn wait_for_idle_timeout(active: &ActiveSessions, idle_timeout: Duration) {
-    active.wait_until_idle().await;
-    if !idle_timeout.is_zero() {
-        pingora_timeout::sleep(idle_timeout).await;
+    loop {
+        active.wait_until_idle().await;
+        let left = idle_timeout.saturating_sub(active.idle_for());
+        if left.is_zero() {
+            return;
+        }
+        pingora_timeout::sleep(left).await;
     }
 }
 
@@ -1566,6 +1600,34 @@ mod test {
             .await
             .expect("zero timeout did not expire after the session finished")
             .expect("timeout task panicked");
+    }
+
+    // Portvakt patch (see PATCH.md, section 23): the idle period is counted from the last session's end, by one
+    // timer that waits out what is left when it fires during or after a session.
+    #[tokio::test]
+    async fn test_idle_timeout_runs_from_the_last_session_end() {
+        let active = Arc::new(ActiveSessions::new());
+        let timer_active = active.clone();
+        let start = std::time::Instant::now();
+        let timer = tokio::spawn(async move {
+            wait_for_idle_timeout(&timer_active, Duration::from_millis(300)).await;
+            start.elapsed()
+        });
+        // A session from about 100 ms to 200 ms, while the timer armed at the start runs.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let guard = active.start_session();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let ended = start.elapsed();
+        drop(guard);
+        let elapsed = pingora_timeout::timeout(Duration::from_secs(5), timer)
+            .await
+            .expect("the idle timeout never expired")
+            .expect("timeout task panicked");
+        assert!(
+            elapsed >= ended + Duration::from_millis(300),
+            "expired {elapsed:?} after the start, the session ended at {ended:?}"
+        );
+        assert!(elapsed < ended + Duration::from_millis(1300), "expired only after {elapsed:?}");
     }
 
     #[tokio::test]
