@@ -263,11 +263,11 @@ impl ActiveSessions {
 
 /// Resolves once no session has been active for `idle_timeout`.
 ///
-/// Portvakt patch (see PATCH.md, section 23): one timer per idle period. It is armed for what is left of the
-/// period when the last session ends; sessions that start and end while it runs only move the period's end, and
-/// when it fires it waits out what is left (or for the active sessions to end) instead of closing. Before, the
-/// accept loop made this future anew for every stream, so each stream's end armed a timer and the next stream
-/// dropped it.
+/// Portvakt patch (see PATCH.md, section 23): one future for the connection's life. With no session active it
+/// sleeps for what is left of `idle_timeout` since the last session ended (or since the connection was accepted).
+/// When the sleep ends it looks again: sessions that started and ended meanwhile only moved the period's end, and
+/// an active one is waited for. Before, the accept loop made this future anew for every stream, so each stream's
+/// end armed a timer and the next stream dropped it.
 async fn wait_for_idle_timeout(active: &ActiveSessions, idle_timeout: Duration) {
     loop {
         active.wait_until_idle().await;
