@@ -171,7 +171,7 @@ fn slow_backend(delay: Duration) -> SocketAddr {
 
 /// An HTTP/2 connection is closed `keepalive_timeout` after its last stream ended, not while a stream is open: a
 /// request whose backend takes longer than the timeout is answered on it, a request in the idle time starts the
-/// time again, and the close comes between the timeout and twice it after the last answer (README, `[server]`).
+/// time again, and the close comes about the timeout after the last answer (1.5–4 s for 2 s; README, `[server]`).
 #[tokio::test(flavor = "multi_thread")]
 async fn idle_http2_connections_are_closed() {
     let slow = slow_backend(Duration::from_millis(2500));
