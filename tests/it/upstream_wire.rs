@@ -138,7 +138,7 @@ async fn preserve_header_case_keeps_the_case_each_side_wrote() {
     let extra = "[forwarding]\npreserve_header_case = true\n";
     let (response, head) = configured_through_the_gateway(extra, MIXED_CASE_ANSWER, mixed_case_request).await;
     assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
-    assert_spelled_once(&head, &["Host", "User-Agent", "X-Custom-Case", "Accept"]);
+    assert_spelled_once(&head, &["Host", "User-Agent", "X-Custom-Case", "Accept", "x-portvakt-user"]);
     assert!(names(&response).contains(&"X-Backend-Case"), "{response}");
 }
 
